@@ -1,0 +1,55 @@
+// The narrow key-value interface every function's shared state goes through.
+// Two implementations: Redis (redis.ts) and embedded (memory.ts); one contract suite (kv.contract.test.ts).
+
+/** One write. A batch of writes is applied atomically by KV.apply. */
+export type WriteOp =
+  | { op: 'hincrby'; key: string; field: string; by: number }
+  | { op: 'hincrbyfloat'; key: string; field: string; by: number }
+  | { op: 'hset'; key: string; fields: Record<string, string> }
+  /** Set a hash field only if absent (first-seen timestamps). */
+  | { op: 'hsetnx'; key: string; field: string; value: string }
+  | { op: 'set'; key: string; value: string; ttlMs?: number }
+  /** Push to the head of a list and trim it to `cap` items. */
+  | { op: 'lpush'; key: string; values: string[]; cap: number }
+  | { op: 'expire'; key: string; ttlMs: number }
+  | { op: 'del'; key: string };
+
+export interface ApplyOptions {
+  /**
+   * Idempotency key: the writes are applied only if this key was never applied before, and the key is
+   * recorded in the same atomic step. This is what turns at-least-once delivery into exactly-once effects.
+   */
+  onceKey?: string;
+  /** How long an idempotency key is remembered (default 24 h). */
+  onceTtlMs?: number;
+}
+
+export interface StorageInfo {
+  kind: 'redis' | 'embedded';
+  /** Memory the store uses, in bytes. */
+  usedBytes: number;
+  /** Bytes on disk (AOF/RDB for Redis, the snapshot file for the embedded store), when known. */
+  persistedBytes?: number;
+  keys?: number;
+}
+
+export interface KV {
+  get(key: string): Promise<string | null>;
+  mget(keys: string[]): Promise<(string | null)[]>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  /** hgetall for many keys in one round trip. */
+  hgetallMany(keys: string[]): Promise<Record<string, string>[]>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+  llen(key: string): Promise<number>;
+  /** SET NX PX: true if this call set it (locks, leader election). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Delete `key` only if it still holds `value` (safe lock release). */
+  delIfEquals(key: string, value: string): Promise<boolean>;
+  /** Applies all writes atomically in one round trip. Returns false if `onceKey` was already applied. */
+  apply(ops: WriteOp[], opts?: ApplyOptions): Promise<boolean>;
+  /** Keys under a prefix (relative to the store's namespace). Bounded use only: admin and tests. */
+  keys(prefix: string): Promise<string[]>;
+  info(): Promise<StorageInfo>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', '**/data/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration suites start processes and share one RabbitMQ/Redis; two cores here.
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
