@@ -1,0 +1,36 @@
+// Where shared state and messages live: real Redis/RabbitMQ when their URLs are set, embedded otherwise.
+import { DEFAULT_SECRETS_DIR, readSecretFile, Secret } from './secrets.js';
+import type { EnvReader } from './env.js';
+
+export interface StoreConfig {
+  /** redis://... ; absent = embedded KV persisted under dataDir. */
+  redisUrl?: string;
+  /** From secret file `redis-password` or REDIS_PASSWORD; overrides a password in the URL. */
+  redisPassword?: Secret;
+  /** Every key is namespaced under this prefix, so stacks and tests can share one Redis. */
+  redisPrefix: string;
+  /** amqp://... ; absent = embedded broker (only possible when every component runs in one process). */
+  amqpUrl?: string;
+  /** From secret file `rabbitmq-password` or RABBITMQ_PASSWORD; overrides a password in the URL. */
+  amqpPassword?: Secret;
+  dataDir: string;
+  secretsDir: string;
+}
+
+export function readStoreConfig(r: EnvReader, env: Readonly<Record<string, string | undefined>>): StoreConfig {
+  const secretsDir = r.str('SECRETS_DIR', DEFAULT_SECRETS_DIR);
+  return {
+    redisUrl: r.optStr('REDIS_URL'),
+    redisPassword: readSecretFile(secretsDir, 'redis-password') ?? secretFromEnv(env, 'REDIS_PASSWORD'),
+    redisPrefix: r.str('REDIS_PREFIX', 'logfaas:'),
+    amqpUrl: r.optStr('AMQP_URL'),
+    amqpPassword: readSecretFile(secretsDir, 'rabbitmq-password') ?? secretFromEnv(env, 'RABBITMQ_PASSWORD'),
+    dataDir: r.str('DATA_DIR', 'data'),
+    secretsDir,
+  };
+}
+
+function secretFromEnv(env: Readonly<Record<string, string | undefined>>, key: string): Secret | undefined {
+  const v = env[key];
+  return v ? new Secret(v) : undefined;
+}
