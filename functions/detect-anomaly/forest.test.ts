@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import {
+  anomalyScore,
+  averagePathLength,
+  rng,
+  scoreAll,
+  scoreOne,
+  thresholdFor,
+  trainForest,
+} from './forest.js';
+import { decodeForest, encodeForest, fromBase64, ModelDecodeError, toBase64 } from './forest-codec.js';
+
+/** Reference set: 1,000 points on a unit ring with small noise, plus 10 outliers (centre and far out). */
+function ringWithOutliers(seed = 7): { data: Float64Array; outliers: number[] } {
+  const r = rng(seed);
+  const rows: number[][] = [];
+  for (let i = 0; i < 1000; i++) {
+    const a = r() * 2 * Math.PI;
+    const rad = 1 + (r() - 0.5) * 0.1;
+    rows.push([rad * Math.cos(a), rad * Math.sin(a)]);
+  }
+  const out: number[][] = [
+    [0, 0],
+    [0.05, -0.05],
+    [3, 3],
+    [-3, 2.5],
+    [2.5, -3],
+    [-2.8, -2.8],
+    [0, 4],
+    [4, 0],
+    [-4, 0],
+    [0, -4],
+  ];
+  const outliers = out.map((_, i) => rows.length + i);
+  rows.push(...out);
+  return { data: Float64Array.from(rows.flat()), outliers };
+}
+
+describe('c(n) and s(x, n) (Liu, Ting and Zhou 2008, eq. 1 and 2)', () => {
+  it('matches known values of c(n)', () => {
+    expect(averagePathLength(1)).toBe(0);
+    expect(averagePathLength(2)).toBe(1);
+    expect(averagePathLength(3)).toBeCloseTo(1.207392357589623, 12);
+    expect(averagePathLength(256)).toBeCloseTo(10.244770920119917, 12);
+    expect(averagePathLength(1000)).toBeCloseTo(12.969940887100174, 12);
+  });
+  it('has the paper properties: E(h)=c(n) -> 0.5, E(h)->0 -> 1, E(h)->n-1 -> 0', () => {
+    expect(anomalyScore(averagePathLength(256), 256)).toBeCloseTo(0.5, 12);
+    expect(anomalyScore(0, 256)).toBe(1);
+    expect(anomalyScore(255, 256)).toBeLessThan(1e-7);
+  });
+});
+
+describe('trainForest on a ring with outliers', () => {
+  const { data, outliers } = ringWithOutliers();
+  const forest = trainForest(data, 2, { trees: 100, sampleSize: 256, seed: 42 });
+  const scores = scoreAll(forest, data);
+
+  it('scores far outliers near 1 and the ring below 0.5', () => {
+    const far = outliers.slice(2).map((i) => scores[i]);
+    const ring = Array.from(scores.subarray(0, 1000)).sort((a, b) => a - b);
+    for (const s of far) expect(s).toBeGreaterThan(0.6);
+    expect(ring.reduce((a, b) => a + b, 0) / ring.length).toBeLessThan(0.5);
+    expect(ring[989]).toBeLessThan(Math.min(...far));
+  });
+
+  it('scores the ring centre above most ring points (axis-parallel splits make it the hardest outlier)', () => {
+    const ring = Array.from(scores.subarray(0, 1000)).sort((a, b) => a - b);
+    expect(scores[outliers[0]]).toBeGreaterThan(0.5);
+    expect(scores[outliers[0]]).toBeGreaterThan(ring[900]);
+  });
+
+  it('is deterministic for a seed and pinned to known scores', () => {
+    const again = trainForest(data, 2, { trees: 100, sampleSize: 256, seed: 42 });
+    expect(Array.from(scoreAll(again, data))).toEqual(Array.from(scores));
+    // Golden values for seed 42 (regenerate only on purpose if the algorithm changes).
+    expect(scoreOne(forest, [0, 0])).toBeCloseTo(GOLDEN.centre, 6);
+    expect(scoreOne(forest, [3, 3])).toBeCloseTo(GOLDEN.far, 6);
+    expect(scoreOne(forest, [1, 0])).toBeCloseTo(GOLDEN.onRing, 6);
+  });
+
+  it('threshold from contamination flags about that fraction of training scores', () => {
+    const th = thresholdFor(scores, 0.01);
+    const flagged = Array.from(scores).filter((s) => s >= th).length;
+    expect(flagged).toBeGreaterThanOrEqual(10);
+    expect(flagged).toBeLessThanOrEqual(12);
+    for (const i of outliers) expect(scores[i]).toBeGreaterThanOrEqual(th);
+  });
+
+  it('serialises compactly and round-trips exactly', () => {
+    const bytes = encodeForest(forest);
+    expect(bytes.length).toBeLessThan(400_000);
+    const back = decodeForest(fromBase64(toBase64(bytes)));
+    expect(Array.from(scoreAll(back, data))).toEqual(Array.from(scores));
+  });
+
+  it('detects corrupt and foreign blobs', () => {
+    const bytes = encodeForest(forest);
+    const flipped = bytes.slice();
+    flipped[100] ^= 1;
+    expect(() => decodeForest(flipped)).toThrow(/checksum/);
+    expect(() => decodeForest(bytes.slice(0, 50))).toThrow(ModelDecodeError);
+    expect(() => decodeForest(new TextEncoder().encode('{"not":"a model"}xxxxxxxxxxxxxxxx'))).toThrow(
+      /magic/,
+    );
+  });
+});
+
+const GOLDEN = { centre: 0.5430498513642648, far: 0.7490926242868899, onRing: 0.4804574565195704 };

@@ -1,0 +1,204 @@
+// Isolation Forest (Liu, Ting and Zhou, "Isolation Forest", ICDM 2008), on flat typed arrays.
+// Pure: no I/O. Deterministic for a given seed. Serialisation is in forest-codec.ts.
+
+/** Euler-Mascheroni constant, used by the paper's harmonic-number approximation H(i) ~ ln(i) + gamma. */
+const EULER_GAMMA = 0.5772156649015329;
+
+/**
+ * Average path length of an unsuccessful BST search over n points, c(n) in the paper (eq. 1):
+ * the normaliser of E(h(x)) and the correction added at a leaf that still holds n > 1 points.
+ */
+export function averagePathLength(n: number): number {
+  if (n > 2) return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
+  return n === 2 ? 1 : 0;
+}
+
+/** s(x, n) = 2^(-E(h(x)) / c(n)) (paper eq. 2): ~1 anomalous, <0.5 normal, ~0.5 everywhere = no anomaly. */
+export function anomalyScore(meanPath: number, sampleSize: number): number {
+  return 2 ** (-meanPath / averagePathLength(sampleSize));
+}
+
+export interface ForestOptions {
+  /** t in the paper; 100 is where path lengths converge (paper section 5.2). */
+  trees?: number;
+  /** psi in the paper; 256 is enough for a wide range of data (section 5.2). */
+  sampleSize?: number;
+  seed?: number;
+}
+
+/** A trained forest. Nodes of all trees in one set of arrays; the root of tree t is at roots[t]. */
+export interface Forest {
+  readonly dims: number;
+  readonly sampleSize: number;
+  readonly roots: Uint32Array;
+  /** Split feature, or -1 for a leaf. */
+  readonly feat: Int8Array;
+  /** Split value (x < value goes left), or at a leaf the path length depth + c(size). Float32-exact. */
+  readonly value: Float64Array;
+  /** Index of the left child; the right child is left + 1. */
+  readonly left: Uint32Array;
+}
+
+/** mulberry32: a tiny seeded PRNG, enough for sampling and split choice (not crypto). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Trains on `rows` vectors of `dims` features laid out row-major in `data`. */
+export function trainForest(data: Float64Array, dims: number, opts: ForestOptions = {}): Forest {
+  const n = Math.floor(data.length / dims);
+  if (n < 2) throw new Error('trainForest: need at least 2 rows');
+  if (dims < 1 || dims > 127) throw new Error('trainForest: dims must be in [1, 127]');
+  const trees = opts.trees ?? 100;
+  const psi = Math.min(opts.sampleSize ?? 256, n);
+  const rand = rng(opts.seed ?? 1);
+  // Height limit l = ceil(log2 psi) (paper section 3): only points shorter than average matter.
+  const limit = Math.ceil(Math.log2(psi));
+  const maxNodes = trees * (2 * psi - 1);
+  const feat = new Int8Array(maxNodes);
+  const value = new Float64Array(maxNodes);
+  const left = new Uint32Array(maxNodes);
+  const roots = new Uint32Array(trees);
+  const all = new Uint32Array(n);
+  for (let i = 0; i < n; i++) all[i] = i;
+  const idx = new Uint32Array(psi);
+  // Work stack of (node, lo, hi, depth).
+  const stack = new Int32Array(4 * (2 * psi));
+  let used = 0;
+  for (let t = 0; t < trees; t++) {
+    // Sample psi rows without replacement (partial Fisher-Yates over `all`).
+    for (let i = 0; i < psi; i++) {
+      const j = i + Math.floor(rand() * (n - i));
+      const tmp = all[i];
+      all[i] = all[j];
+      all[j] = tmp;
+      idx[i] = all[i];
+    }
+    roots[t] = used;
+    let sp = 0;
+    stack[sp++] = used++;
+    stack[sp++] = 0;
+    stack[sp++] = psi;
+    stack[sp++] = 0;
+    while (sp > 0) {
+      const depth = stack[--sp];
+      const hi = stack[--sp];
+      const lo = stack[--sp];
+      const node = stack[--sp];
+      const size = hi - lo;
+      let q = -1;
+      let split = 0;
+      if (depth < limit && size > 1) {
+        // Pick a random feature that still varies here; try each at most once from a random start.
+        const start = Math.floor(rand() * dims);
+        for (let k = 0; k < dims && q < 0; k++) {
+          const f = (start + k) % dims;
+          let min = Infinity;
+          let max = -Infinity;
+          for (let i = lo; i < hi; i++) {
+            const v = data[idx[i] * dims + f];
+            if (v < min) min = v;
+            if (v > max) max = v;
+          }
+          if (max > min) {
+            split = Math.fround(min + rand() * (max - min));
+            // Float32 rounding may land on min; the split must leave points on both sides.
+            if (split <= min) split = Math.fround(max);
+            q = f;
+          }
+        }
+      }
+      if (q < 0) {
+        feat[node] = -1;
+        value[node] = Math.fround(depth + averagePathLength(size));
+        continue;
+      }
+      // Partition [lo, hi) so values < split come first.
+      let i = lo;
+      let j = hi - 1;
+      while (i <= j) {
+        if (data[idx[i] * dims + q] < split) i++;
+        else {
+          const tmp = idx[i];
+          idx[i] = idx[j];
+          idx[j] = tmp;
+          j--;
+        }
+      }
+      feat[node] = q;
+      value[node] = split;
+      const l = used;
+      used += 2;
+      left[node] = l;
+      stack[sp++] = l + 1;
+      stack[sp++] = i;
+      stack[sp++] = hi;
+      stack[sp++] = depth + 1;
+      stack[sp++] = l;
+      stack[sp++] = lo;
+      stack[sp++] = i;
+      stack[sp++] = depth + 1;
+    }
+  }
+  return {
+    dims,
+    sampleSize: psi,
+    roots,
+    feat: feat.slice(0, used),
+    value: value.slice(0, used),
+    left: left.slice(0, used),
+  };
+}
+
+/** Mean path length E(h(x)) of the vector at `offset` in `data`. */
+export function meanPathLength(f: Forest, data: ArrayLike<number>, offset = 0): number {
+  const { roots, feat, value, left } = f;
+  let sum = 0;
+  for (let t = 0; t < roots.length; t++) {
+    let i = roots[t];
+    let q = feat[i];
+    while (q >= 0) {
+      i = data[offset + q] < value[i] ? left[i] : left[i] + 1;
+      q = feat[i];
+    }
+    sum += value[i];
+  }
+  return sum / roots.length;
+}
+
+/** Anomaly score in (0, 1] of one vector. */
+export function scoreOne(f: Forest, data: ArrayLike<number>, offset = 0): number {
+  return anomalyScore(meanPathLength(f, data, offset), f.sampleSize);
+}
+
+/** Scores every row of `data` into `out`. */
+export function scoreAll(
+  f: Forest,
+  data: Float64Array,
+  out = new Float64Array(data.length / f.dims),
+): Float64Array {
+  const cn = averagePathLength(f.sampleSize);
+  for (let r = 0, off = 0; r < out.length; r++, off += f.dims) {
+    out[r] = 2 ** (-meanPathLength(f, data, off) / cn);
+  }
+  return out;
+}
+
+/**
+ * Decision threshold for a contamination rate: the (1 - contamination) quantile of the training scores,
+ * so about that fraction of training vectors would be flagged (the convention of scikit-learn's
+ * IsolationForest `contamination`).
+ */
+export function thresholdFor(trainingScores: ArrayLike<number>, contamination: number): number {
+  const s = Float64Array.from(trainingScores).sort();
+  if (s.length === 0) return 1;
+  const k = Math.min(s.length - 1, Math.max(0, Math.floor((1 - contamination) * s.length)));
+  return s[k];
+}
