@@ -28,7 +28,9 @@ await build({
   sourcemap: 'linked',
   // Native-ish and large runtime deps stay external; they are in package.json dependencies.
   external: ['amqplib', 'ioredis', 'yaml', 'playwright-core', 'miniflare', 'esbuild'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 

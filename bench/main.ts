@@ -15,7 +15,9 @@ const sections: [string, BenchSection][] = [
   ['pipeline', pipelineBench],
 ];
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const figures: Record<string, unknown> = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version } };
+const figures: Record<string, unknown> = {
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+};
 for (const [name, section] of sections) {
   if (onlyArg && !onlyArg.split(',').includes(name)) continue;
   log(`# ${name}`);

@@ -1,4 +1,6 @@
 // `logfaas` entry: dispatches to one subcommand module; each owns its flags, help and exit codes.
+
+import { type CliIo, type Command, EXIT, UsageError } from './command.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { dlqCommand } from './commands/dlq.js';
 import { parseCommand } from './commands/parse.js';
@@ -6,7 +8,6 @@ import { sendCommand } from './commands/send.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
-import { type CliIo, type Command, EXIT, UsageError } from './command.js';
 
 const commands: Command[] = [
   upCommand,

@@ -13,7 +13,12 @@ export class HttpError extends Error {
     this.details = details;
   }
   toJSON(): { error: string; code: string; status: number; details?: unknown } {
-    return { error: this.message, code: this.code, status: this.status, ...(this.details ? { details: this.details } : {}) };
+    return {
+      error: this.message,
+      code: this.code,
+      status: this.status,
+      ...(this.details ? { details: this.details } : {}),
+    };
   }
 }
 

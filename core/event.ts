@@ -68,15 +68,18 @@ export function validateEvent(x: unknown): string[] {
   for (const k of ['timestamp', 'source', 'message', 'format', 'templateId', 'template', 'raw'] as const) {
     if (typeof e[k] !== 'string') errs.push(`${k} must be a string`);
   }
-  if (typeof e.timestamp === 'string' && Number.isNaN(Date.parse(e.timestamp))) errs.push('timestamp is not ISO 8601');
+  if (typeof e.timestamp === 'string' && Number.isNaN(Date.parse(e.timestamp)))
+    errs.push('timestamp is not ISO 8601');
   if (!isLevel(e.level)) errs.push(`level must be one of ${LEVELS.join(', ')}`);
-  if (!Array.isArray(e.params) || !e.params.every((p) => typeof p === 'string')) errs.push('params must be string[]');
+  if (!Array.isArray(e.params) || !e.params.every((p) => typeof p === 'string'))
+    errs.push('params must be string[]');
   if (e.http !== undefined) {
     if (typeof e.http !== 'object' || e.http === null) errs.push('http must be an object');
     else {
       const h = e.http as Record<string, unknown>;
       for (const k of ['status', 'latency_ms', 'bytes'] as const) {
-        if (h[k] !== undefined && (typeof h[k] !== 'number' || !Number.isFinite(h[k]))) errs.push(`http.${k} must be a finite number`);
+        if (h[k] !== undefined && (typeof h[k] !== 'number' || !Number.isFinite(h[k])))
+          errs.push(`http.${k} must be a finite number`);
       }
     }
   }

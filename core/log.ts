@@ -9,7 +9,10 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-export function createLogger(base: LogFields = {}, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  base: LogFields = {},
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const emit = (level: string, msg: string, fields?: LogFields) => {
     write(`${JSON.stringify({ t: new Date().toISOString(), level, msg, ...base, ...fields })}\n`);
   };

@@ -1,6 +1,7 @@
 // Where shared state and messages live: real Redis/RabbitMQ when their URLs are set, embedded otherwise.
-import { DEFAULT_SECRETS_DIR, readSecretFile, Secret } from './secrets.js';
+
 import type { EnvReader } from './env.js';
+import { DEFAULT_SECRETS_DIR, readSecretFile, Secret } from './secrets.js';
 
 export interface StoreConfig {
   /** redis://... ; absent = embedded KV persisted under dataDir. */
@@ -17,7 +18,10 @@ export interface StoreConfig {
   secretsDir: string;
 }
 
-export function readStoreConfig(r: EnvReader, env: Readonly<Record<string, string | undefined>>): StoreConfig {
+export function readStoreConfig(
+  r: EnvReader,
+  env: Readonly<Record<string, string | undefined>>,
+): StoreConfig {
   const secretsDir = r.str('SECRETS_DIR', DEFAULT_SECRETS_DIR);
   return {
     redisUrl: r.optStr('REDIS_URL'),

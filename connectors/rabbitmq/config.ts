@@ -1,0 +1,49 @@
+// Connector configuration: one pure function of the environment (names follow the OpenFaaS connectors).
+import { ConfigError, type Env, EnvReader } from '../../core/env.js';
+import { readSecretFile, type Secret, Secret as SecretValue } from '../../core/secrets.js';
+import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
+import type { RetryPolicy } from './decide.js';
+
+export interface ConnectorConfig {
+  gatewayUrl: string;
+  gatewayUser: string;
+  gatewayPassword?: Secret;
+  /** How often the topic map is rebuilt from /system/functions. */
+  rebuildIntervalMs: number;
+  /** Unacked messages per function queue per connector: bounds memory and in-flight work. */
+  prefetch: number;
+  retry: RetryPolicy;
+  invokeTimeoutMs: number;
+  /** Name sent as X-Connector. */
+  name: string;
+  stores: StoreConfig;
+}
+
+export function loadConnectorConfig(env: Env): ConnectorConfig {
+  const r = new EnvReader(env);
+  const stores = readStoreConfig(r, env);
+  const password =
+    readSecretFile(stores.secretsDir, 'basic-auth-password') ??
+    (env.LOGFAAS_ADMIN_PASSWORD ? new SecretValue(env.LOGFAAS_ADMIN_PASSWORD) : undefined);
+  const cfg: ConnectorConfig = {
+    gatewayUrl: r.str('GATEWAY_URL', 'http://127.0.0.1:8080').replace(/\/+$/, ''),
+    gatewayUser: r.str('BASIC_AUTH_USER', 'admin'),
+    gatewayPassword: password,
+    rebuildIntervalMs: r.duration('REBUILD_INTERVAL', 5_000),
+    // 8 batches of up to 500 lines each in flight per function: enough to keep two cores busy.
+    prefetch: r.int('PREFETCH', 8, 1, 1000),
+    retry: {
+      // ~25 s of backoff in total: rides out a function restart without dead-lettering its messages.
+      maxAttempts: r.int('MAX_ATTEMPTS', 8, 1, 100),
+      baseDelayMs: r.duration('RETRY_BASE_DELAY', 200),
+      maxDelayMs: r.duration('RETRY_MAX_DELAY', 10_000),
+    },
+    invokeTimeoutMs: r.duration('INVOKE_TIMEOUT', 30_000),
+    name: r.str('CONNECTOR_NAME', 'logfaas-rabbitmq-connector'),
+    stores,
+  };
+  r.done();
+  if (!cfg.stores.amqpUrl)
+    throw new ConfigError(['AMQP_URL is required: the connector consumes from RabbitMQ']);
+  return Object.freeze(cfg);
+}

@@ -1,0 +1,99 @@
+// One message, start to finish: invoke the function through the gateway, retry or dead-letter as
+// decide() says, publish the response to the output topic (with confirm), and only then ack.
+import { type Broker, DEAD_LETTER_QUEUE, type Delivery } from '../../core/broker/types.js';
+import { deriveBatchId, H } from '../../core/headers.js';
+import type { Logger } from '../../core/log.js';
+import { backoff, decide, type RetryPolicy } from './decide.js';
+import type { GatewayClient } from './gateway-client.js';
+import type { Subscription } from './topic-map.js';
+
+export interface DeliverDeps {
+  broker: Broker;
+  gateway: GatewayClient;
+  retry: RetryPolicy;
+  logger: Logger;
+  /** Topics some function subscribes to (publishing there must be routed). */
+  subscribed: () => Set<string>;
+  stopping: () => boolean;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function deliver(sub: Subscription, d: Delivery, deps: DeliverDeps): Promise<void> {
+  const sleep = deps.sleep ?? defaultSleep;
+  let attempt = 1;
+  let waits = 0;
+  for (;;) {
+    if (deps.stopping()) return d.nack(true);
+    const res = await deps.gateway.invoke(sub.fn, d, attempt);
+    const decision = decide(res.outcome, attempt, deps.retry);
+    if (decision.action === 'ack') {
+      if (sub.outputTopic && res.body && res.body.length > 0) {
+        await publishOutput(sub, d, res.body, res.headers, deps, sleep);
+      }
+      return d.ack();
+    }
+    if (decision.action === 'dead-letter') {
+      deps.logger.warn('dead-lettering message', {
+        fn: sub.fn,
+        messageId: d.messageId,
+        reason: decision.reason,
+      });
+      await deps.broker.sendToQueue(DEAD_LETTER_QUEUE, d.body, {
+        messageId: d.messageId,
+        contentType: d.contentType,
+        headers: {
+          ...d.headers,
+          [H.deadLetterReason]: decision.reason,
+          'x-function': sub.fn,
+          'x-original-topic': d.topic,
+          [H.attempts]: String(attempt),
+          'x-dead-lettered-at': new Date().toISOString(),
+        },
+      });
+      return d.ack();
+    }
+    if (waits++ % 10 === 0) {
+      deps.logger.warn('invocation failed, retrying', {
+        fn: sub.fn,
+        messageId: d.messageId,
+        reason: decision.reason,
+        attempt,
+      });
+    }
+    await sleep(decision.delayMs);
+    if (decision.counted) attempt++;
+  }
+}
+
+async function publishOutput(
+  sub: Subscription,
+  d: Delivery,
+  body: Uint8Array,
+  headers: Headers | undefined,
+  deps: DeliverDeps,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
+  const topic = sub.outputTopic!;
+  const batchId = headers?.get(H.batchId) ?? deriveBatchId(d.headers[H.batchId] ?? d.messageId, sub.fn);
+  const out: Record<string, string> = { [H.batchId]: batchId };
+  if (d.headers[H.source]) out[H.source] = d.headers[H.source];
+  // Until the output is confirmed the input stays unacked; a crash here means redelivery, and the
+  // derived batch id makes the downstream effects idempotent.
+  for (let i = 1; ; i++) {
+    try {
+      await deps.broker.publish(topic, body, {
+        messageId: batchId,
+        headers: out,
+        contentType: headers?.get('content-type') ?? undefined,
+        allowUnrouted: !deps.subscribed().has(topic),
+      });
+      return;
+    } catch (e) {
+      if (deps.stopping()) throw e;
+      deps.logger.warn('publishing output failed, retrying', { topic, batchId, err: String(e) });
+      await sleep(backoff(i, deps.retry));
+    }
+  }
+}

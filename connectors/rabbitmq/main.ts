@@ -1,0 +1,31 @@
+// Connector process entry (container command: node dist/connector.mjs).
+import { createAmqpBroker } from '../../core/broker/create.js';
+import { onShutdown } from '../../core/http/shutdown.js';
+import { createLogger } from '../../core/log.js';
+import { redactUrl } from '../../core/secrets.js';
+import { loadConnectorConfig } from './config.js';
+import { startConnector } from './connector.js';
+import { createGatewayClient } from './gateway-client.js';
+
+const log = createLogger({ component: 'connector' });
+const cfg = loadConnectorConfig(process.env);
+const broker = await createAmqpBroker(cfg.stores, log);
+const connector = startConnector({
+  broker,
+  gateway: createGatewayClient({
+    gatewayUrl: cfg.gatewayUrl,
+    user: cfg.gatewayUser,
+    password: cfg.gatewayPassword,
+    timeoutMs: cfg.invokeTimeoutMs,
+    connectorName: cfg.name,
+  }),
+  logger: log,
+  prefetch: cfg.prefetch,
+  retry: cfg.retry,
+  rebuildIntervalMs: cfg.rebuildIntervalMs,
+});
+log.info('connector started', { gateway: cfg.gatewayUrl, amqp: redactUrl(cfg.stores.amqpUrl ?? '') });
+connector.ready.then(() =>
+  log.info('topic map built, consuming', { subscriptions: connector.subscriptions() }),
+);
+onShutdown([() => connector.stop(), () => broker.close()], log);

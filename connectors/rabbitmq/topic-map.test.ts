@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { buildSubscriptions, subscribedTopics } from './topic-map.js';
+
+describe('buildSubscriptions', () => {
+  it('reads topic and output-topic annotations, comma lists, and skips functions without topics', () => {
+    const subs = buildSubscriptions([
+      { name: 'stats', annotations: {} },
+      { name: 'parse-log', annotations: { topic: 'logs.raw', 'output-topic': 'logs.parsed' } },
+      { name: 'multi', annotations: { topic: ' a.b , c.d,a.b,' } },
+      { name: 'bare' },
+    ]);
+    expect(subs).toEqual([
+      { fn: 'multi', topics: ['a.b', 'c.d'] },
+      { fn: 'parse-log', topics: ['logs.raw'], outputTopic: 'logs.parsed' },
+    ]);
+    expect([...subscribedTopics(subs)].sort()).toEqual(['a.b', 'c.d', 'logs.raw']);
+  });
+});

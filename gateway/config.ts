@@ -1,0 +1,62 @@
+// Gateway configuration from the environment (faasd-style: upstream URL per function).
+import { ConfigError, type Env, EnvReader } from '../core/env.js';
+import { readSecretFile, Secret } from '../core/secrets.js';
+import { readStoreConfig, type StoreConfig } from '../core/stores-config.js';
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  stackFile: string;
+  /** Where function {name} listens; docker-compose: http://{name}:8080. */
+  functionUrlTemplate: string;
+  /** Per-function overrides: name -> URL. */
+  functionUrls: Record<string, string>;
+  upstreamTimeoutMs: number;
+  maxBodyBytes: number;
+  maxInflight: number;
+  adminUser: string;
+  adminPassword: Secret;
+  dashboardDir?: string;
+  stores: StoreConfig;
+}
+
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  const r = new EnvReader(env);
+  const stores = readStoreConfig(r, env);
+  const functionUrls: Record<string, string> = {};
+  for (const pair of r.str('FUNCTION_URLS', '').split(',').filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i < 1) r.problem(`FUNCTION_URLS entry ${JSON.stringify(pair)} must be name=url`);
+    else
+      functionUrls[pair.slice(0, i).trim()] = pair
+        .slice(i + 1)
+        .trim()
+        .replace(/\/+$/, '');
+  }
+  const password =
+    readSecretFile(stores.secretsDir, 'basic-auth-password') ??
+    (env.LOGFAAS_ADMIN_PASSWORD ? new Secret(env.LOGFAAS_ADMIN_PASSWORD) : undefined);
+  const cfg = {
+    port: r.int('GATEWAY_PORT', r.int('PORT', 8080, 0, 65535), 0, 65535),
+    host: r.str('GATEWAY_HOST', '0.0.0.0'),
+    stackFile: r.str('STACK_FILE', 'stack.yml'),
+    functionUrlTemplate: r.str('FUNCTION_URL_TEMPLATE', 'http://{name}:8080'),
+    functionUrls,
+    upstreamTimeoutMs: r.duration('UPSTREAM_TIMEOUT', 60_000),
+    maxBodyBytes: r.int('MAX_BODY_BYTES', 64 * 1024 * 1024, 1),
+    // Far above any function's limit: the gateway should pass 429s through, not create them.
+    maxInflight: r.int('MAX_INFLIGHT', 1024, 1),
+    adminUser: r.str('BASIC_AUTH_USER', 'admin'),
+    adminPassword: password ?? new Secret(''),
+    dashboardDir: r.optStr('DASHBOARD_DIR'),
+    stores,
+  };
+  r.done();
+  // No default password ships: a gateway without one refuses to start (OpenFaaS does the same).
+  if (!password) {
+    throw new ConfigError([
+      `no admin password: create the secret file ${stores.secretsDir}/basic-auth-password or set LOGFAAS_ADMIN_PASSWORD`,
+    ]);
+  }
+  return Object.freeze(cfg);
+}

@@ -1,0 +1,152 @@
+// The local faasd-style gateway: the part of the OpenFaaS gateway API that faas-cli, connectors and
+// users rely on. Routes: /healthz, /metrics, /system/functions, /system/function/{name},
+// /function/{name}[/...], /async-function/{name}[/...], /ui/ (dashboard).
+import { randomUUID } from 'node:crypto';
+import { jsonResponse, NotFoundError, toErrorResponse, UnauthorizedError } from '../core/errors.js';
+import { H } from '../core/headers.js';
+import type { Handler } from '../core/http/serve.js';
+import type { Logger } from '../core/log.js';
+import { type Credentials, checkBasicAuth } from './auth.js';
+import { toFunctionStatus } from './function-status.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { FunctionSpec } from './stack.js';
+import { callUpstream, forwardHeaders, type Upstream } from './upstream.js';
+
+export interface GatewayDeps {
+  functions: FunctionSpec[];
+  upstream: (name: string) => Upstream | undefined;
+  /** Whether a function currently has a ready replica (from health polling). */
+  available: (name: string) => boolean;
+  envProcess: (name: string) => string;
+  credentials: Credentials;
+  metrics: GatewayMetrics;
+  timeoutMs: number;
+  logger: Logger;
+  /** Queues an async invocation; absent = /async-function answers 503. */
+  enqueueAsync?: (call: AsyncCall) => Promise<void>;
+  /** Dashboard assets served under /ui/. */
+  dashboard?: Handler;
+  fetch?: typeof fetch;
+}
+
+export interface AsyncCall {
+  callId: string;
+  name: string;
+  pathAndQuery: string;
+  method: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  callbackUrl?: string;
+}
+
+export function createGatewayHandler(deps: GatewayDeps): Handler {
+  const byName = new Map(deps.functions.map((f) => [f.name, f]));
+
+  const requireAuth = (req: Request) => {
+    if (!checkBasicAuth(req.headers.get('authorization'), deps.credentials)) throw new UnauthorizedError();
+  };
+
+  return async (req: Request): Promise<Response> => {
+    const url = new URL(req.url);
+    const path = url.pathname;
+    try {
+      if (path === '/healthz') return new Response('OK', { status: 200 });
+      if (path === '/metrics') {
+        return new Response(deps.metrics.render(), {
+          headers: { 'content-type': 'text/plain; version=0.0.4' },
+        });
+      }
+      if (path === '/system/functions') {
+        requireAuth(req);
+        return jsonResponse(deps.functions.map((f) => status(f)));
+      }
+      if (path.startsWith('/system/function/')) {
+        requireAuth(req);
+        const f = byName.get(decodeURIComponent(path.slice('/system/function/'.length)));
+        if (!f) throw new NotFoundError(`function not found: ${path.slice('/system/function/'.length)}`);
+        return jsonResponse(status(f));
+      }
+      if (path.startsWith('/system/')) {
+        requireAuth(req);
+        throw new NotFoundError(`not implemented by the logfaas gateway: ${path}`);
+      }
+      const m = /^\/(function|async-function)\/([^/]+)(\/.*)?$/.exec(path);
+      if (m)
+        return await invoke(
+          req,
+          m[1] === 'async-function',
+          decodeURIComponent(m[2]),
+          (m[3] ?? '/') + url.search,
+        );
+      if (path === '/ui' || path.startsWith('/ui/')) {
+        if (!deps.dashboard) throw new NotFoundError('no dashboard here');
+        if (path === '/ui') return Response.redirect(new URL('/ui/', url), 301);
+        const inner = new URL(req.url);
+        inner.pathname = path.slice(3);
+        return await deps.dashboard(new Request(inner, req));
+      }
+      if (path === '/') return Response.redirect(new URL('/ui/', url), 302);
+      throw new NotFoundError(`no route for ${path}`);
+    } catch (e) {
+      return toErrorResponse(e);
+    }
+  };
+
+  function status(f: FunctionSpec) {
+    return toFunctionStatus(f, {
+      available: deps.available(f.name),
+      invocations: deps.metrics.invocationCount(f.name),
+      envProcess: deps.envProcess(f.name),
+    });
+  }
+
+  async function invoke(req: Request, async: boolean, name: string, pathAndQuery: string): Promise<Response> {
+    const up = byName.has(name) ? deps.upstream(name) : undefined;
+    if (!up) {
+      return new Response(`error finding function ${name}: not found`, { status: 404 });
+    }
+    const callId = req.headers.get(H.callId) ?? randomUUID();
+    const started = performance.now();
+    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
+    if (async) {
+      if (!deps.enqueueAsync) return new Response('async invocation needs a broker', { status: 503 });
+      const headers: Record<string, string> = {};
+      req.headers.forEach((v, k) => {
+        if (k !== 'authorization') headers[k] = v;
+      });
+      await deps.enqueueAsync({
+        callId,
+        name,
+        pathAndQuery,
+        method: req.method,
+        headers,
+        body: new Uint8Array(body ?? new ArrayBuffer(0)),
+        callbackUrl: req.headers.get('x-callback-url') ?? undefined,
+      });
+      return new Response(null, { status: 202, headers: { [H.callId]: callId } });
+    }
+    const startIso = Math.floor(Date.now() / 1000).toString();
+    const res = await callUpstream(
+      up,
+      name,
+      {
+        method: req.method,
+        pathAndQuery,
+        headers: forwardHeaders(req.headers, { [H.callId]: callId, 'x-start-time': startIso }),
+        body,
+      },
+      deps.timeoutMs,
+      deps.fetch,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.observe(name, res.status, seconds);
+    const headers = new Headers(res.headers);
+    headers.delete('content-length');
+    headers.delete('transfer-encoding');
+    headers.delete('content-encoding');
+    headers.set(H.callId, callId);
+    headers.set('x-duration-seconds', seconds.toFixed(6));
+    headers.set(H.servedBy, `logfaas-gateway/${name}`);
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  }
+}

@@ -1,0 +1,75 @@
+// How the gateway reaches a function: an in-process handler (npm start) or a URL (a process, a container).
+import { TimeoutError, toErrorResponse, UpstreamError } from '../core/errors.js';
+import type { Handler } from '../core/http/serve.js';
+
+export type Upstream = { kind: 'handler'; handler: Handler } | { kind: 'url'; url: string };
+
+// Hop-by-hop headers are the gateway's own business (RFC 9110 7.6.1).
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'te',
+  'trailer',
+  'proxy-authorization',
+]);
+
+export function forwardHeaders(h: Headers, extra: Record<string, string>): Headers {
+  const out = new Headers();
+  h.forEach((v, k) => {
+    if (!HOP.has(k)) out.set(k, v);
+  });
+  for (const [k, v] of Object.entries(extra)) out.set(k, v);
+  return out;
+}
+
+/** Calls the function; network failures become 502, a deadline 504, never a thrown error. */
+export async function callUpstream(
+  up: Upstream,
+  name: string,
+  req: { method: string; pathAndQuery: string; headers: Headers; body?: ArrayBuffer },
+  timeoutMs: number,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Response> {
+  const hasBody = req.body && req.body.byteLength > 0 && req.method !== 'GET' && req.method !== 'HEAD';
+  const init: RequestInit = {
+    method: req.method,
+    headers: req.headers,
+    body: hasBody ? req.body : undefined,
+  };
+  if (up.kind === 'handler') {
+    const ctl = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<Response>((resolve) => {
+      timer = setTimeout(() => {
+        ctl.abort();
+        resolve(toErrorResponse(new TimeoutError(timeoutMs)));
+      }, timeoutMs);
+    });
+    try {
+      const r = new Request(`http://${name}${req.pathAndQuery}`, { ...init, signal: ctl.signal });
+      return await Promise.race([up.handler(r).catch((e) => toErrorResponse(e)), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  try {
+    return await fetchImpl(`${up.url}${req.pathAndQuery}`, {
+      ...init,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
+      return toErrorResponse(new TimeoutError(timeoutMs));
+    }
+    return toErrorResponse(new UpstreamError(`cannot reach function ${name}: ${describe(e)}`));
+  }
+}
+
+function describe(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+}
