@@ -38,7 +38,9 @@ export class GatewayMetrics {
     for (const [k, h] of this.histos) {
       const [fn, code] = k.split('\u0000');
       const l = `code="${code}",function_name="${fn}"`;
-      BUCKETS.forEach((b, i) => out.push(`gateway_functions_seconds_bucket{${l},le="${b}"} ${h.buckets[i]}`));
+      for (let i = 0; i < BUCKETS.length; i++) {
+        out.push(`gateway_functions_seconds_bucket{${l},le="${BUCKETS[i]}"} ${h.buckets[i]}`);
+      }
       out.push(`gateway_functions_seconds_bucket{${l},le="+Inf"} ${h.count}`);
       out.push(
         `gateway_functions_seconds_sum{${l}} ${h.sum}`,
