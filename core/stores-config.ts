@@ -14,6 +14,11 @@ export interface StoreConfig {
   amqpUrl?: string;
   /** From secret file `rabbitmq-password` or RABBITMQ_PASSWORD; overrides a password in the URL. */
   amqpPassword?: Secret;
+  /**
+   * Optional namespace for every topic and queue name (`{ns}.logs.raw`, `{ns}.logfaas.parse-log`), so
+   * several stacks or test runs can share one RabbitMQ without seeing each other's messages.
+   */
+  brokerNamespace?: string;
   dataDir: string;
   secretsDir: string;
 }
@@ -29,6 +34,7 @@ export function readStoreConfig(
     redisPrefix: r.str('REDIS_PREFIX', 'logfaas:'),
     amqpUrl: r.optStr('AMQP_URL'),
     amqpPassword: readSecretFile(secretsDir, 'rabbitmq-password') ?? secretFromEnv(env, 'RABBITMQ_PASSWORD'),
+    brokerNamespace: r.optStr('BROKER_NAMESPACE'),
     dataDir: r.str('DATA_DIR', 'data'),
     secretsDir,
   };
