@@ -7,7 +7,16 @@ export function namespaced(inner: Broker, ns: string | undefined): Broker {
   const p = (name: string) => `${ns}.${name}`;
   const strip = (d: Delivery): Delivery => {
     const topic = d.topic.startsWith(`${ns}.`) ? d.topic.slice(ns.length + 1) : d.topic;
-    return Object.assign(Object.create(Object.getPrototypeOf(d)), d, { topic, ack: d.ack, nack: d.nack });
+    return {
+      body: d.body,
+      messageId: d.messageId,
+      headers: d.headers,
+      contentType: d.contentType,
+      topic,
+      redelivered: d.redelivered,
+      ack: () => d.ack(),
+      nack: (requeue) => d.nack(requeue),
+    };
   };
   return {
     publish: (topic, body, opts) => inner.publish(p(topic), body, opts),
