@@ -1,0 +1,285 @@
+// One contract, two stores: every test here runs against the embedded KV and against real Redis.
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { redisUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import { silentLogger } from '../log.js';
+import { createMemoryKv } from './memory.js';
+import { createRedisKv } from './redis.js';
+import type { KV } from './types.js';
+
+const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
+
+interface Target {
+  name: string;
+  up: boolean;
+  /** Opens a client on the namespace `ns`; two opens on one ns see the same data (two processes). */
+  open(ns: string): Promise<KV>;
+  cleanup?(ns: string): Promise<void>;
+}
+
+const tmpRoot = join(tmpdir(), 'logfaas-kv-contract');
+
+const targets: Target[] = [
+  {
+    name: 'embedded',
+    up: true,
+    open: (ns) => createMemoryKv({ dataDir: join(tmpRoot, ns) }),
+    cleanup: (ns) => rm(join(tmpRoot, ns), { recursive: true, force: true }),
+  },
+  {
+    name: 'redis',
+    up: redisUp,
+    open: (ns) => createRedisKv({ url: redisUrl(), prefix: `${ns}:`, logger: silentLogger }),
+  },
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(targets)('KV contract: $name', (target) => {
+  let ns: string;
+  let kv: KV;
+  const opened: KV[] = [];
+  const open = async () => {
+    const c = await target.open(ns);
+    opened.push(c);
+    return c;
+  };
+
+  beforeEach(async (ctx) => {
+    if (!target.up) ctx.skip();
+    ns = uniqueName('kvtest');
+    kv = await open();
+  });
+  afterEach(async () => {
+    if (!target.up) return;
+    const keys = await kv.keys('');
+    if (keys.length) await kv.apply(keys.map((key) => ({ op: 'del' as const, key })));
+    expect(await kv.keys('')).toEqual([]);
+    for (const c of opened.splice(0)) await c.close();
+    await target.cleanup?.(ns);
+  });
+
+  it('sets, gets and mgets strings; missing keys are null', async () => {
+    expect(await kv.get('a')).toBeNull();
+    await kv.apply([
+      { op: 'set', key: 'a', value: '1' },
+      { op: 'set', key: 'b', value: 'two' },
+    ]);
+    expect(await kv.get('a')).toBe('1');
+    expect(await kv.mget(['a', 'nope', 'b'])).toEqual(['1', null, 'two']);
+    expect(await kv.mget([])).toEqual([]);
+  });
+
+  it('expires keys after their TTL (set ttlMs and expire)', async () => {
+    await kv.apply([
+      { op: 'set', key: 's', value: 'v', ttlMs: 60 },
+      { op: 'hset', key: 'h', fields: { f: '1' } },
+      { op: 'expire', key: 'h', ttlMs: 60 },
+      { op: 'set', key: 'keep', value: 'k' },
+    ]);
+    expect(await kv.get('s')).toBe('v');
+    await sleep(120);
+    expect(await kv.get('s')).toBeNull();
+    expect(await kv.hgetall('h')).toEqual({});
+    expect(await kv.get('keep')).toBe('k');
+    expect((await kv.keys('')).sort()).toEqual(['keep']);
+  });
+
+  it('set without ttl clears an earlier TTL; hash writes keep it', async () => {
+    await kv.apply([
+      { op: 'set', key: 's', value: 'v', ttlMs: 60 },
+      { op: 'set', key: 's', value: 'w' },
+      { op: 'hset', key: 'h', fields: { a: '1' } },
+      { op: 'expire', key: 'h', ttlMs: 60 },
+      { op: 'hincrby', key: 'h', field: 'n', by: 1 },
+    ]);
+    await sleep(120);
+    expect(await kv.get('s')).toBe('w');
+    expect(await kv.hgetall('h')).toEqual({});
+  });
+
+  it('hash ops: hincrby, hincrbyfloat, hset, hsetnx keeps the first value', async () => {
+    await kv.apply([
+      { op: 'hincrby', key: 'h', field: 'n', by: 2 },
+      { op: 'hincrby', key: 'h', field: 'n', by: -5 },
+      { op: 'hincrbyfloat', key: 'h', field: 'x', by: 0.1 },
+      { op: 'hincrbyfloat', key: 'h', field: 'x', by: 0.2 },
+      { op: 'hset', key: 'h', fields: { a: 'A', b: 'B' } },
+      { op: 'hsetnx', key: 'h', field: 'first', value: 't1' },
+      { op: 'hsetnx', key: 'h', field: 'first', value: 't2' },
+      { op: 'hset', key: 'h', fields: {} },
+    ]);
+    const h = await kv.hgetall('h');
+    expect(h).toMatchObject({ n: '-3', a: 'A', b: 'B', first: 't1' });
+    expect(Number(h.x)).toBeCloseTo(0.3, 12);
+    expect(await kv.hgetall('missing')).toEqual({});
+  });
+
+  it('hgetallMany returns one object per key, in order, {} for missing', async () => {
+    await kv.apply([
+      { op: 'hset', key: 'h1', fields: { a: '1' } },
+      { op: 'hset', key: 'h3', fields: { c: '3' } },
+    ]);
+    expect(await kv.hgetallMany(['h1', 'h2', 'h3'])).toEqual([{ a: '1' }, {}, { c: '3' }]);
+    expect(await kv.hgetallMany([])).toEqual([]);
+  });
+
+  it('lpush puts values at the head and trims to cap', async () => {
+    await kv.apply([{ op: 'lpush', key: 'l', values: ['a', 'b', 'c'], cap: 4 }]);
+    expect(await kv.lrange('l', 0, -1)).toEqual(['c', 'b', 'a']);
+    await kv.apply([{ op: 'lpush', key: 'l', values: ['d', 'e'], cap: 4 }]);
+    expect(await kv.lrange('l', 0, -1)).toEqual(['e', 'd', 'c', 'b']);
+    expect(await kv.llen('l')).toBe(4);
+    expect(await kv.lrange('l', 1, 2)).toEqual(['d', 'c']);
+    expect(await kv.lrange('l', -2, -1)).toEqual(['c', 'b']);
+    expect(await kv.lrange('l', 5, 10)).toEqual([]);
+    expect(await kv.llen('none')).toBe(0);
+  });
+
+  it('lpush of more values than cap keeps only the newest cap', async () => {
+    const values = Array.from({ length: 2500 }, (_, i) => `v${i}`);
+    await kv.apply([{ op: 'lpush', key: 'l', values, cap: 3 }]);
+    expect(await kv.lrange('l', 0, -1)).toEqual(['v2499', 'v2498', 'v2497']);
+  });
+
+  it('setIfAbsent is SET NX PX; delIfEquals releases only its own value', async () => {
+    expect(await kv.setIfAbsent('lock', 'me', 5_000)).toBe(true);
+    expect(await kv.setIfAbsent('lock', 'you', 5_000)).toBe(false);
+    expect(await kv.delIfEquals('lock', 'you')).toBe(false);
+    expect(await kv.get('lock')).toBe('me');
+    expect(await kv.delIfEquals('lock', 'me')).toBe(true);
+    expect(await kv.get('lock')).toBeNull();
+    expect(await kv.setIfAbsent('short', 'x', 50)).toBe(true);
+    await sleep(100);
+    expect(await kv.setIfAbsent('short', 'y', 5_000)).toBe(true);
+  });
+
+  it('del removes any type', async () => {
+    await kv.apply([
+      { op: 'set', key: 's', value: '1' },
+      { op: 'lpush', key: 'l', values: ['x'], cap: 3 },
+    ]);
+    await kv.apply([
+      { op: 'del', key: 's' },
+      { op: 'del', key: 'l' },
+      { op: 'del', key: 'never' },
+    ]);
+    expect(await kv.keys('')).toEqual([]);
+  });
+
+  it('keys(prefix) lists keys relative to the namespace', async () => {
+    await kv.apply([
+      { op: 'set', key: 'tpl:1', value: 'a' },
+      { op: 'set', key: 'tpl:2', value: 'b' },
+      { op: 'set', key: 'other', value: 'c' },
+      { op: 'set', key: 'tpl*[x]', value: 'glob chars are literal' },
+    ]);
+    expect((await kv.keys('tpl:')).sort()).toEqual(['tpl:1', 'tpl:2']);
+    expect((await kv.keys('tpl*')).sort()).toEqual(['tpl*[x]']);
+    expect((await kv.keys('')).length).toBe(4);
+  });
+
+  it('apply is all or nothing: a wrong-type op fails the batch before anything is written', async () => {
+    await kv.apply([{ op: 'set', key: 's', value: 'str' }]);
+    await expect(
+      kv.apply(
+        [
+          { op: 'hincrby', key: 'h', field: 'n', by: 1 },
+          { op: 'lpush', key: 'l', values: ['x'], cap: 5 },
+          { op: 'hset', key: 's', fields: { a: '1' } },
+        ],
+        { onceKey: 'batch-1' },
+      ),
+    ).rejects.toThrow(/WRONGTYPE/);
+    expect(await kv.hgetall('h')).toEqual({});
+    expect(await kv.llen('l')).toBe(0);
+    expect(await kv.get('s')).toBe('str');
+    // The failed batch did not burn its idempotency key: a corrected retry applies.
+    expect(await kv.apply([{ op: 'hincrby', key: 'h', field: 'n', by: 1 }], { onceKey: 'batch-1' })).toBe(
+      true,
+    );
+    expect(await kv.hgetall('h')).toEqual({ n: '1' });
+  });
+
+  it('apply is all or nothing: a non-numeric field fails hincrby/hincrbyfloat without partial writes', async () => {
+    await kv.apply([{ op: 'hset', key: 'h', fields: { word: 'abc', n: '1' } }]);
+    await expect(
+      kv.apply([
+        { op: 'hincrby', key: 'h', field: 'n', by: 1 },
+        { op: 'hincrby', key: 'h', field: 'word', by: 1 },
+      ]),
+    ).rejects.toThrow(/not an integer/);
+    await expect(
+      kv.apply([
+        { op: 'hincrby', key: 'h', field: 'n', by: 1 },
+        { op: 'hincrbyfloat', key: 'h', field: 'word', by: 1 },
+      ]),
+    ).rejects.toThrow(/not a float/);
+    expect(await kv.hgetall('h')).toEqual({ word: 'abc', n: '1' });
+    // Ops see the effects of earlier ops in the same batch.
+    await kv.apply([
+      { op: 'del', key: 'h' },
+      { op: 'hincrby', key: 'h', field: 'word', by: 2 },
+    ]);
+    expect(await kv.hgetall('h')).toEqual({ word: '2' });
+  });
+
+  it('rejects malformed ops before touching the store', async () => {
+    await expect(kv.apply([{ op: 'lpush', key: 'l', values: ['x'], cap: 0 }])).rejects.toThrow(TypeError);
+    await expect(kv.apply([{ op: 'hincrby', key: 'h', field: 'f', by: 1.5 }])).rejects.toThrow(TypeError);
+    expect(await kv.keys('')).toEqual([]);
+  });
+
+  it('onceKey: the same batch applied twice writes once', async () => {
+    const batch = [
+      { op: 'hincrby' as const, key: 'c', field: 'lines', by: 10 },
+      { op: 'lpush' as const, key: 'recent', values: ['e1'], cap: 10 },
+    ];
+    expect(await kv.apply(batch, { onceKey: 'msg-1' })).toBe(true);
+    expect(await kv.apply(batch, { onceKey: 'msg-1' })).toBe(false);
+    expect(await kv.apply(batch, { onceKey: 'msg-2' })).toBe(true);
+    expect(await kv.hgetall('c')).toEqual({ lines: '20' });
+    expect(await kv.llen('recent')).toBe(2);
+  });
+
+  it('onceKey is remembered for onceTtlMs, then forgotten', async () => {
+    const op = { op: 'hincrby' as const, key: 'c', field: 'n', by: 1 };
+    expect(await kv.apply([op], { onceKey: 'k', onceTtlMs: 60 })).toBe(true);
+    expect(await kv.apply([op], { onceKey: 'k', onceTtlMs: 60 })).toBe(false);
+    await sleep(120);
+    expect(await kv.apply([op], { onceKey: 'k', onceTtlMs: 60 })).toBe(true);
+    expect(await kv.hgetall('c')).toEqual({ n: '2' });
+  });
+
+  it('onceKey under concurrency: two clients racing the same 25 batches apply each exactly once', async () => {
+    const other = await open();
+    const attempts: Promise<boolean>[] = [];
+    for (let i = 0; i < 25; i++) {
+      for (const client of [kv, other, kv, other]) {
+        attempts.push(
+          client.apply(
+            [
+              { op: 'hincrby', key: 'total', field: 'n', by: 1 },
+              { op: 'lpush', key: 'log', values: [`b${i}`], cap: 1000 },
+            ],
+            { onceKey: `batch-${i}` },
+          ),
+        );
+      }
+    }
+    const results = await Promise.all(attempts);
+    expect(results.filter(Boolean)).toHaveLength(25);
+    expect(await other.hgetall('total')).toEqual({ n: '25' });
+    expect(new Set(await kv.lrange('log', 0, -1)).size).toBe(25);
+  });
+
+  it('info reports its kind and memory in use', async () => {
+    await kv.apply([{ op: 'set', key: 'x', value: 'y'.repeat(1000) }]);
+    const info = await kv.info();
+    expect(info.kind).toBe(target.name === 'redis' ? 'redis' : 'embedded');
+    expect(info.usedBytes).toBeGreaterThan(0);
+    await kv.ping();
+  });
+});
