@@ -1,33 +1,213 @@
 // What detect-anomaly records for stats, as pure KV writes for one batch (applied atomically with the
-// batch's idempotency key). The read side is in read.ts; the key layout is in keys.ts.
-// OWNER: stats issue (#6) grows this; detect-anomaly only calls statsWrites().
+// batch's idempotency key). The read side is in read.ts; the key layout and its bounds are in keys.ts.
 import type { AnomalyResult, LogEvent } from '../event.js';
 import type { WriteOp } from '../kv/types.js';
+import { addTo, bucketOf, type Histogram } from './histogram.js';
+import {
+  CAPS,
+  FIELDS,
+  hourKey,
+  hourOf,
+  KEYS,
+  minuteKey,
+  minuteOf,
+  OTHER_LABEL,
+  rateMinuteKey,
+  secondKey,
+  secondOf,
+  TTL,
+  templateHourKey,
+} from './keys.js';
+import { cleanLabel, endpointOf, latencyOf, statusClassOf } from './labels.js';
+
+export { KEYS } from './keys.js';
 
 export interface BatchOutcome {
   events: LogEvent[];
   anomalies: AnomalyResult[];
-  /** Epoch ms when the batch was processed. */
+  /** Epoch ms when the batch was processed. Every bucket is keyed by this time, not the lines' own. */
   now: number;
 }
 
-export const KEYS = {
-  counters: 'stats:counters',
-  recentAnomalies: 'stats:anomalies:recent',
-} as const;
+interface EndpointAgg {
+  n: number;
+  sum: number;
+  errors: number;
+  hist: Histogram;
+}
 
+interface TemplateAgg {
+  n: number;
+  text: string;
+  source: string;
+}
+
+/** The KV writes that record one processed batch. Pure: same input, same ops. */
 export function statsWrites(o: BatchOutcome): WriteOp[] {
+  if (o.events.length === 0 && o.anomalies.length === 0) return [];
+  const bucket = new Map<string, number>();
+  const add = (field: string, by: number) => bucket.set(field, (bucket.get(field) ?? 0) + by);
+  const counters: WriteOp[] = [];
+  const incCounter = (field: string, by: number) =>
+    by && counters.push({ op: 'hincrby', key: KEYS.counters, field, by });
+
+  const levels = new Map<string, number>();
+  const statuses = new Map<string, number>();
+  const sources = new Map<string, number>();
+  const latency: Histogram = new Map();
+  let latCount = 0;
+  let latSum = 0;
+  const endpoints = new Map<string, EndpointAgg>();
+  const templates = new Map<string, TemplateAgg>();
+
+  for (const e of o.events) {
+    bump(levels, e.level);
+    const sc = statusClassOf(e);
+    if (sc) bump(statuses, sc);
+    bump(sources, cleanLabel(e.source));
+    const tid = cleanLabel(e.templateId);
+    const t = templates.get(tid);
+    if (t) t.n++;
+    else
+      templates.set(tid, {
+        n: 1,
+        text: e.template.slice(0, CAPS.templateTextChars),
+        source: cleanLabel(e.source),
+      });
+    const ms = latencyOf(e);
+    const ep = endpointOf(e);
+    if (ms !== null) {
+      const b = bucketOf(ms);
+      addTo(latency, b, 1);
+      latCount++;
+      latSum += ms;
+    }
+    if (ep) {
+      const a = endpoints.get(ep) ?? { n: 0, sum: 0, errors: 0, hist: new Map() };
+      endpoints.set(ep, a);
+      if (sc === '5xx') a.errors++;
+      if (ms !== null) {
+        a.n++;
+        a.sum += ms;
+        addTo(a.hist, bucketOf(ms), 1);
+      }
+    }
+  }
+
+  incCounter('total', o.events.length);
+  incCounter('anomalies', o.anomalies.length);
+  add(FIELDS.events, o.events.length);
+  add(FIELDS.anomalies, o.anomalies.length);
+  for (const [l, n] of levels) {
+    incCounter(FIELDS.level(l), n);
+    add(FIELDS.level(l), n);
+  }
+  for (const [c, n] of statuses) {
+    incCounter(FIELDS.status(c), n);
+    add(FIELDS.status(c), n);
+  }
+  for (const [s, n] of capCounts(sources, CAPS.sourcesPerBatch)) add(FIELDS.source(s), n);
+  if (latCount) {
+    add(FIELDS.latCount, latCount);
+    add(FIELDS.latSum, latSum);
+    for (const [b, n] of latency) add(FIELDS.latBucket(b), n);
+  }
+  for (const [ep, a] of capEndpoints(endpoints)) {
+    if (a.n) add(FIELDS.epCount(ep), a.n);
+    if (a.sum) add(FIELDS.epSum(ep), a.sum);
+    if (a.errors) add(FIELDS.epErrors(ep), a.errors);
+    for (const [b, n] of a.hist) add(FIELDS.epBucket(ep, b), n);
+  }
+
+  const rate = new Map([
+    [FIELDS.events, o.events.length],
+    [FIELDS.anomalies, o.anomalies.length],
+  ]);
   const ops: WriteOp[] = [
-    { op: 'hincrby', key: KEYS.counters, field: 'total', by: o.events.length },
-    { op: 'hincrby', key: KEYS.counters, field: 'anomalies', by: o.anomalies.length },
+    ...counters,
+    ...incrementOps(secondKey(secondOf(o.now)), rate, TTL.second),
+    ...incrementOps(rateMinuteKey(minuteOf(o.now)), rate, TTL.minute),
+    ...incrementOps(minuteKey(minuteOf(o.now)), bucket, TTL.minute),
+    ...incrementOps(hourKey(hourOf(o.now)), bucket, TTL.hour),
+    ...templateOps(templates, o.now),
   ];
-  if (o.anomalies.length) {
+  // One value per LPUSH so the newest anomaly ends up at the head whatever a store's multi-value order is.
+  for (const a of o.anomalies.slice(-CAPS.recentAnomalies)) {
     ops.push({
       op: 'lpush',
       key: KEYS.recentAnomalies,
-      values: o.anomalies.slice(-100).map((a) => JSON.stringify(a)),
-      cap: 100,
+      values: [JSON.stringify(trimAnomaly(a))],
+      cap: CAPS.recentAnomalies,
     });
   }
   return ops;
+}
+
+function bump(m: Map<string, number>, k: string, by = 1): void {
+  m.set(k, (m.get(k) ?? 0) + by);
+}
+
+function incrementOps(key: string, fields: Map<string, number>, ttlMs: number): WriteOp[] {
+  const ops: WriteOp[] = [];
+  for (const [field, by] of fields) {
+    if (!by) continue;
+    ops.push(
+      Number.isInteger(by) ? { op: 'hincrby', key, field, by } : { op: 'hincrbyfloat', key, field, by },
+    );
+  }
+  if (ops.length) ops.push({ op: 'expire', key, ttlMs });
+  return ops;
+}
+
+/** Keeps the `cap` busiest labels and folds the rest into OTHER_LABEL. */
+export function capCounts(m: Map<string, number>, cap: number): Map<string, number> {
+  if (m.size <= cap) return m;
+  const sorted = [...m].sort((x, y) => y[1] - x[1]);
+  const out = new Map(sorted.slice(0, cap));
+  for (const [, n] of sorted.slice(cap)) bump(out, OTHER_LABEL, n);
+  return out;
+}
+
+function capEndpoints(m: Map<string, EndpointAgg>): Map<string, EndpointAgg> {
+  if (m.size <= CAPS.endpointsPerBatch) return m;
+  const sorted = [...m].sort((x, y) => y[1].n - x[1].n);
+  const out = new Map(sorted.slice(0, CAPS.endpointsPerBatch));
+  const other: EndpointAgg = out.get(OTHER_LABEL) ?? { n: 0, sum: 0, errors: 0, hist: new Map() };
+  for (const [, a] of sorted.slice(CAPS.endpointsPerBatch)) {
+    other.n += a.n;
+    other.sum += a.sum;
+    other.errors += a.errors;
+    for (const [b, n] of a.hist) addTo(other.hist, b, n);
+  }
+  out.set(OTHER_LABEL, other);
+  return out;
+}
+
+function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[] {
+  let kept = [...templates];
+  if (kept.length > CAPS.templatesPerBatch) {
+    kept.sort((x, y) => y[1].n - x[1].n);
+    const rest = kept.slice(CAPS.templatesPerBatch).reduce((s, [, t]) => s + t.n, 0);
+    kept = kept.slice(0, CAPS.templatesPerBatch);
+    kept.push([OTHER_LABEL, { n: rest, text: '(templates beyond the per-batch cap)', source: OTHER_LABEL }]);
+  }
+  const key = templateHourKey(hourOf(now));
+  const ops: WriteOp[] = [];
+  const last: Record<string, string> = {};
+  for (const [id, t] of kept) {
+    ops.push({ op: 'hincrby', key, field: `${id}|n`, by: t.n });
+    ops.push({ op: 'hsetnx', key, field: `${id}|f`, value: String(now) });
+    ops.push({ op: 'hsetnx', key, field: `${id}|t`, value: t.text });
+    ops.push({ op: 'hsetnx', key, field: `${id}|s`, value: t.source });
+    last[`${id}|l`] = String(now);
+  }
+  if (ops.length) ops.push({ op: 'hset', key, fields: last }, { op: 'expire', key, ttlMs: TTL.hour });
+  return ops;
+}
+
+function trimAnomaly(a: AnomalyResult): AnomalyResult {
+  const max = CAPS.anomalyTextChars;
+  const e = a.event;
+  if (e.message.length <= max && e.raw.length <= max) return a;
+  return { ...a, event: { ...e, message: e.message.slice(0, max), raw: e.raw.slice(0, max) } };
 }

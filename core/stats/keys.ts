@@ -1,0 +1,84 @@
+// The stats key layout in the KV (keys are relative; the KV adds its namespace prefix), with the TTL or
+// cap that bounds each one. Written by statsWrites (record.ts), read by readStats (read.ts).
+// Documented in docs/stats.md; change both together.
+
+export const SECOND_MS = 1000;
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+/** Longest window readStats answers for. */
+export const MAX_WINDOW_MS = 24 * HOUR_MS;
+
+export const KEYS = {
+  /**
+   * All-time counters hash. Fields: `total`, `anomalies`, `lv|<level>`, `st|<class>`, and
+   * `dead_lettered`, which the connector increments (HINCRBY) when it dead-letters a message: part of
+   * the stats contract. Bounded: levels and status classes are fixed sets.
+   */
+  counters: 'stats:counters',
+  /** Capped list of AnomalyResult JSON, newest first (LPUSH + LTRIM to RECENT_ANOMALIES_CAP). */
+  recentAnomalies: 'stats:anomalies:recent',
+} as const;
+
+/** Field the connector increments in KEYS.counters for every dead-lettered message. */
+export const DEAD_LETTERED_FIELD = 'dead_lettered';
+
+/** Per-second throughput hash {n, a}: feeds the events/s chart for windows up to 15 min. */
+export const secondKey = (sec: number): string => `stats:s:${sec}`;
+/** Per-minute throughput hash {n, a}: feeds the chart for longer windows (24 h of points is 1440 small hashes). */
+export const rateMinuteKey = (min: number): string => `stats:r:${min}`;
+/**
+ * Per-minute and per-hour aggregate hashes with the same fields (see FIELDS): counts, level, source and
+ * status breakdowns, the overall latency histogram and per-endpoint histograms. A window is read as whole
+ * hours plus the minutes at its leading edge, so 24 h costs at most ~85 hashes.
+ */
+export const minuteKey = (min: number): string => `stats:m:${min}`;
+export const hourKey = (hour: number): string => `stats:h:${hour}`;
+/** Per-hour template hash: `<id>|n` count, `<id>|f` first seen, `<id>|l` last seen, `<id>|t` text, `<id>|s` source. */
+export const templateHourKey = (hour: number): string => `stats:t:${hour}`;
+
+/** Field names inside the minute/hour aggregate hashes. `|` never occurs inside a label (labels.ts strips it). */
+export const FIELDS = {
+  events: 'n',
+  anomalies: 'a',
+  level: (l: string) => `lv|${l}`,
+  status: (c: string) => `st|${c}`,
+  source: (s: string) => `src|${s}`,
+  latCount: 'ln',
+  latSum: 'ls',
+  latBucket: (b: number) => `l|${b}`,
+  epCount: (ep: string) => `ep|${ep}|n`,
+  epSum: (ep: string) => `ep|${ep}|s`,
+  epErrors: (ep: string) => `ep|${ep}|x`,
+  epBucket: (ep: string, b: number) => `ep|${ep}|l|${b}`,
+} as const;
+
+export const TTL = {
+  /** Seconds are only read for windows up to 15 min; 1 h leaves slack for clock skew and late readers. */
+  second: HOUR_MS,
+  /** Minute hashes cover the leading edge of a 24 h window, so they must outlive 24 h plus one hour. */
+  minute: 25 * HOUR_MS,
+  /** Hour hashes: 24 h window plus the partial hour at each end. */
+  hour: 26 * HOUR_MS,
+} as const;
+
+export const CAPS = {
+  /** Recent anomalies kept (the dashboard shows 50; 200 leaves room for paging and investigation). */
+  recentAnomalies: 200,
+  /** Characters of message/raw kept per stored anomaly, so one huge line cannot bloat the list. */
+  anomalyTextChars: 4096,
+  /** Endpoints recorded per batch (busiest first); the rest are counted under OTHER_LABEL. */
+  endpointsPerBatch: 50,
+  /** Sources recorded per batch (busiest first); the rest are counted under OTHER_LABEL. */
+  sourcesPerBatch: 20,
+  /** Templates recorded per batch (busiest first); the rest are counted under OTHER_LABEL. */
+  templatesPerBatch: 100,
+  /** Characters of template text stored. */
+  templateTextChars: 300,
+} as const;
+
+/** Label that absorbs whatever a per-batch cap cut off, so totals still add up. */
+export const OTHER_LABEL = '(other)';
+
+export const secondOf = (ms: number): number => Math.floor(ms / SECOND_MS);
+export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS);
+export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS);

@@ -1,0 +1,301 @@
+// Builds the stats document from the KV in one parallel round: one hgetallMany for every hash the
+// window needs, one lrange for recent anomalies, plus storage info, queue stats and model status.
+
+import type { Broker } from '../broker/types.js';
+import type { AnomalyResult } from '../event.js';
+import type { KV } from '../kv/types.js';
+import { addHash, emptyTotals, percentilesOf, rate, type Totals, toRecord } from './aggregate.js';
+import {
+  type LatencyPoint,
+  type QueueHealth,
+  type RecentAnomaly,
+  STATS_SCHEMA,
+  type StatsDoc,
+  type TemplateStat,
+  type ThroughputPoint,
+} from './doc.js';
+import {
+  DEAD_LETTERED_FIELD,
+  HOUR_MS,
+  hourKey,
+  KEYS,
+  MINUTE_MS,
+  minuteKey,
+  rateMinuteKey,
+  SECOND_MS,
+  secondKey,
+  templateHourKey,
+} from './keys.js';
+import { planWindow } from './window.js';
+
+export interface ReadStatsOptions {
+  windowMs: number;
+  now: number;
+  broker?: Pick<Broker, 'queueStats'>;
+  queues?: string[];
+  modelStatus?: () => Promise<unknown>;
+  /** How long to wait for the broker before calling the pipeline unreachable (default 1000 ms). */
+  brokerTimeoutMs?: number;
+}
+
+/** Points in a series at most; longer series are summed into wider slots. */
+export const MAX_SERIES_POINTS = 360;
+export const RECENT_ANOMALIES_SHOWN = 50;
+export const TOP_TEMPLATES = 10;
+export const TOP_ENDPOINTS = 20;
+
+export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDoc> {
+  const started = performance.now();
+  const plan = planWindow(opts.windowMs, opts.now);
+  const seriesKey = plan.series.unit === 'second' ? secondKey : rateMinuteKey;
+  const keys = [
+    KEYS.counters,
+    ...plan.minutes.map(minuteKey),
+    ...plan.hours.map(hourKey),
+    ...plan.series.slots.map(seriesKey),
+    ...plan.templateHours.map(templateHourKey),
+  ];
+  const [hashes, recent, storage, pipeline, model] = await Promise.all([
+    kv.hgetallMany(keys),
+    kv.lrange(KEYS.recentAnomalies, 0, RECENT_ANOMALIES_SHOWN - 1),
+    kv.info().catch(() => null),
+    readPipeline(opts),
+    opts.modelStatus ? opts.modelStatus().catch(() => []) : Promise.resolve([]),
+  ]);
+  let i = 0;
+  const take = (n: number) => hashes.slice(i, (i += n));
+  const [counters] = take(1);
+  const minuteHashes = take(plan.minutes.length);
+  const hourHashes = take(plan.hours.length);
+  const seriesHashes = take(plan.series.slots.length);
+  const templateHashes = take(plan.templateHours.length);
+
+  const totals = emptyTotals();
+  for (const h of [...minuteHashes, ...hourHashes]) addHash(totals, h);
+  const total = int(counters[KEYS_TOTAL]);
+  const anomalies = int(counters[KEYS_ANOMALIES]);
+  const deadLettered = int(counters[DEAD_LETTERED_FIELD]);
+  const windowS = (plan.to - plan.from) / SECOND_MS;
+  const perSecond = windowS > 0 ? totals.events / windowS : 0;
+  const unitMs = plan.series.unit === 'second' ? SECOND_MS : MINUTE_MS;
+  const throughput = downsample(
+    plan.series.slots.map((s, k) => ({
+      t: s * unitMs,
+      events: int(seriesHashes[k].n),
+      anomalies: int(seriesHashes[k].a),
+    })),
+    unitMs,
+  );
+  const lat = latencySeries(plan.minutes, minuteHashes, plan.hours, hourHashes, opts.windowMs);
+
+  return {
+    schema: STATS_SCHEMA,
+    generated_at: new Date(opts.now).toISOString(),
+    window: { ms: opts.windowMs, from: plan.from, to: plan.to },
+    total,
+    anomalies,
+    anomaly_rate: rate(anomalies, total),
+    dead_lettered: deadLettered,
+    in_window: {
+      events: totals.events,
+      anomalies: totals.anomalies,
+      anomaly_rate: rate(totals.anomalies, totals.events),
+    },
+    by_level: toRecord(totals.levels),
+    by_source: toRecord(totals.sources),
+    by_status_class: toRecord(totals.statuses),
+    throughput: {
+      per_second: round(perSecond, 3),
+      per_minute: round(perSecond * 60, 2),
+      step_s: throughput.stepMs / SECOND_MS,
+      series: throughput.points,
+    },
+    latency: {
+      ...percentilesOf(totals.lat, totals.latCount, totals.latSum),
+      step_s: lat.stepMs / SECOND_MS,
+      series: lat.points,
+      endpoints: endpointsOf(totals),
+    },
+    templates: topTemplates(templateHashes),
+    recent_anomalies: parseAnomalies(recent),
+    storage: {
+      kind: storage?.kind ?? 'unknown',
+      used_bytes: storage?.usedBytes ?? null,
+      persisted_bytes: storage?.persistedBytes ?? null,
+      keys: storage?.keys ?? null,
+    },
+    model: Array.isArray(model) ? model : model ? [model] : [],
+    pipeline: { ...pipeline, dead_lettered: deadLettered },
+    took_ms: round(performance.now() - started, 2),
+  };
+}
+
+const KEYS_TOTAL = 'total';
+const KEYS_ANOMALIES = 'anomalies';
+
+function int(v: string | undefined): number {
+  const n = Number(v);
+  return Number.isFinite(n) ? Math.trunc(n) : 0;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function downsample(
+  points: ThroughputPoint[],
+  unitMs: number,
+): { stepMs: number; points: ThroughputPoint[] } {
+  const k = Math.ceil(points.length / MAX_SERIES_POINTS);
+  if (k <= 1) return { stepMs: unitMs, points };
+  const out: ThroughputPoint[] = [];
+  for (let i = 0; i < points.length; i += k) {
+    const slice = points.slice(i, i + k);
+    out.push({
+      t: slice[0].t,
+      events: slice.reduce((s, p) => s + p.events, 0),
+      anomalies: slice.reduce((s, p) => s + p.anomalies, 0),
+    });
+  }
+  return { stepMs: unitMs * k, points: out };
+}
+
+/** Per-minute points for windows up to 1 h, per-hour points (edge minutes folded in) beyond. */
+function latencySeries(
+  minutes: number[],
+  minuteHashes: Record<string, string>[],
+  hours: number[],
+  hourHashes: Record<string, string>[],
+  windowMs: number,
+): { stepMs: number; points: LatencyPoint[] } {
+  const slots = new Map<number, Totals>();
+  const slotOf = (t: number) => {
+    let s = slots.get(t);
+    if (!s) slots.set(t, (s = emptyTotals()));
+    return s;
+  };
+  const perMinute = hours.length === 0 && windowMs <= HOUR_MS;
+  const stepMs = perMinute ? MINUTE_MS : HOUR_MS;
+  minutes.forEach((m, k) => {
+    const t = m * MINUTE_MS;
+    addHash(slotOf(t - (t % stepMs)), minuteHashes[k]);
+  });
+  hours.forEach((h, k) => {
+    addHash(slotOf(h * HOUR_MS), hourHashes[k]);
+  });
+  const points = [...slots]
+    .sort((x, y) => x[0] - y[0])
+    .map(([t, s]) => {
+      const p = percentilesOf(s.lat, s.latCount, s.latSum);
+      return { t, count: p.count, p50_ms: p.p50_ms, p95_ms: p.p95_ms, p99_ms: p.p99_ms };
+    });
+  return { stepMs, points };
+}
+
+function endpointsOf(t: Totals): StatsDoc['latency']['endpoints'] {
+  return [...t.endpoints]
+    .filter(([, e]) => e.n > 0 || e.errors > 0)
+    .map(([endpoint, e]) => ({ endpoint, errors: e.errors, ...percentilesOf(e.hist, e.n, e.sum) }))
+    .sort(
+      (a, b) =>
+        (b.p95_ms ?? -1) - (a.p95_ms ?? -1) || (b.p99_ms ?? -1) - (a.p99_ms ?? -1) || b.count - a.count,
+    )
+    .slice(0, TOP_ENDPOINTS);
+}
+
+function topTemplates(hashes: Record<string, string>[]): TemplateStat[] {
+  const all = new Map<
+    string,
+    { count: number; template: string; source: string; first: number; last: number }
+  >();
+  for (const h of hashes) {
+    for (const [f, v] of Object.entries(h)) {
+      const cut = f.lastIndexOf('|');
+      const id = f.slice(0, cut);
+      let t = all.get(id);
+      if (!t) all.set(id, (t = { count: 0, template: '', source: '', first: Infinity, last: 0 }));
+      switch (f.slice(cut + 1)) {
+        case 'n':
+          t.count += int(v);
+          break;
+        case 'f':
+          t.first = Math.min(t.first, int(v));
+          break;
+        case 'l':
+          t.last = Math.max(t.last, int(v));
+          break;
+        case 't':
+          t.template ||= v;
+          break;
+        case 's':
+          t.source ||= v;
+          break;
+      }
+    }
+  }
+  const sum = [...all.values()].reduce((s, t) => s + t.count, 0);
+  return [...all]
+    .filter(([, t]) => t.count > 0)
+    .sort((a, b) => b[1].count - a[1].count)
+    .slice(0, TOP_TEMPLATES)
+    .map(([id, t]) => ({
+      id,
+      template: t.template,
+      source: t.source,
+      count: t.count,
+      share: rate(t.count, sum),
+      first_seen: new Date(Number.isFinite(t.first) ? t.first : t.last).toISOString(),
+      last_seen: new Date(t.last).toISOString(),
+    }));
+}
+
+function parseAnomalies(items: string[]): RecentAnomaly[] {
+  const out: RecentAnomaly[] = [];
+  for (const s of items) {
+    try {
+      const r = JSON.parse(s) as AnomalyResult;
+      const e = r.event;
+      out.push({
+        timestamp: String(e.timestamp),
+        source: String(e.source),
+        level: String(e.level),
+        message: String(e.message),
+        score: Number(r.score) || 0,
+        detector: String(r.detector),
+        reasons: Array.isArray(r.reasons) ? r.reasons.map(String) : [],
+        result: r,
+      });
+    } catch {
+      // A corrupt entry is skipped; the list is capped so it ages out.
+    }
+  }
+  return out;
+}
+
+async function readPipeline(opts: ReadStatsOptions): Promise<Omit<StatsDoc['pipeline'], 'dead_lettered'>> {
+  const queues = opts.queues ?? [];
+  if (!opts.broker || queues.length === 0) return { status: 'unknown', queues: [] };
+  const broker = opts.broker;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), opts.brokerTimeoutMs ?? 1000);
+  });
+  try {
+    const got = await Promise.race([Promise.all(queues.map((q) => broker.queueStats(q))), timeout]);
+    if (!got) throw new Error('broker timeout');
+    const list: QueueHealth[] = queues.map((name, k) => ({
+      name,
+      messages: got[k]?.messages ?? null,
+      consumers: got[k]?.consumers ?? null,
+    }));
+    return { status: 'ok', queues: list };
+  } catch {
+    return {
+      status: 'unreachable',
+      queues: queues.map((name) => ({ name, messages: null, consumers: null })),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
