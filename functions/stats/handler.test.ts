@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { serve } from '../../core/http/serve.js';
+import { createMemoryKv } from '../../core/kv/memory.js';
+import type { KV } from '../../core/kv/types.js';
+import type { StatsDoc } from '../../core/stats/doc.js';
+import { statsWrites } from '../../core/stats/record.js';
+import { anomalyOf, sampleEvent } from '../../core/stats/sample-events.js';
+import { loadStatsConfig } from './config.js';
+import { createStatsHandler } from './handler.js';
+
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const config = loadStatsConfig({ STATS_BROKER_TIMEOUT: '50ms' });
+const kvs: KV[] = [];
+afterEach(async () => {
+  for (const kv of kvs.splice(0)) await kv.close();
+});
+async function handler(broker?: Parameters<typeof createStatsHandler>[0]['broker']) {
+  const kv = await createMemoryKv({ now: () => NOW });
+  kvs.push(kv);
+  const e = sampleEvent();
+  await kv.apply(statsWrites({ events: [e, sampleEvent()], anomalies: [anomalyOf(e)], now: NOW }));
+  return createStatsHandler({ kv, broker, config, now: () => NOW });
+}
+const get = (h: (r: Request) => Promise<Response>, q = '', method = 'GET') =>
+  h(new Request(`http://x/function/stats${q}`, { method }));
+
+describe('stats handler', () => {
+  it('answers the stats document, uncached, with CORS', async () => {
+    const res = await get(await handler());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const doc = (await res.json()) as StatsDoc;
+    expect(doc).toMatchObject({ schema: 1, total: 2, anomalies: 1, anomaly_rate: 0.5 });
+    expect(doc.window.ms).toBe(15 * 60_000);
+    expect(Number.isInteger(doc.total) && Number.isInteger(doc.anomalies)).toBe(true);
+    expect(doc.pipeline.queues.map((q) => q.name)).toEqual([]);
+  });
+
+  it.each(['1m', '15m', '1h', '24h', '90s'])('accepts window=%s', async (w) => {
+    const doc = (await (await get(await handler(), `?window=${w}`)).json()) as StatsDoc;
+    expect(doc.window.ms).toBeGreaterThanOrEqual(60_000);
+    expect(doc.in_window.events).toBe(2);
+  });
+
+  it.each(['25h', '0m', '30s', 'abc', '15', '-1h'])('refuses window=%s with 400 JSON', async (w) => {
+    const res = await get(await handler(), `?window=${w}`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'bad_request' });
+  });
+
+  it('answers HEAD without a body and refuses POST with 405', async () => {
+    const h = await handler();
+    const head = await get(h, '', 'HEAD');
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const post = await get(h, '', 'POST');
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('reports queues, and an unreachable broker as a status rather than a 500', async () => {
+    const ok = await get(
+      await handler({ queueStats: async (name) => ({ name, messages: 4, consumers: 1 }) }),
+    );
+    const okDoc = (await ok.json()) as StatsDoc;
+    expect(okDoc.pipeline.status).toBe('ok');
+    expect(okDoc.pipeline.queues).toHaveLength(3);
+    const hang = await get(await handler({ queueStats: () => new Promise(() => {}) }));
+    expect(hang.status).toBe(200);
+    expect(((await hang.json()) as StatsDoc).pipeline.status).toBe('unreachable');
+  });
+
+  it('serves over a socket through the shared adapter', async () => {
+    const s = await serve(await handler(), {
+      port: 0,
+      host: '127.0.0.1',
+      maxBodyBytes: 1024,
+      maxInflight: 4,
+      timeoutMs: 5000,
+    });
+    try {
+      const res = await fetch(`${s.url}/function/stats?window=1h`);
+      expect(((await res.json()) as StatsDoc).total).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('loadStatsConfig', () => {
+  it('has defaults and lists every bad key at once', () => {
+    expect(loadStatsConfig({})).toMatchObject({
+      defaultWindowMs: 900_000,
+      maxWindowMs: 86_400_000,
+      brokerTimeoutMs: 1000,
+    });
+    expect(config.queues).toEqual(['logfaas.parse-log', 'logfaas.detect-anomaly', 'logfaas.dead-letter']);
+    expect(() =>
+      loadStatsConfig({ STATS_MAX_WINDOW: '48h', STATS_DEFAULT_WINDOW: '10s', PORT: 'x' }),
+    ).toThrow(/STATS_MAX_WINDOW[\s\S]*STATS_DEFAULT_WINDOW[\s\S]*PORT/);
+  });
+});

@@ -1,0 +1,72 @@
+// GET /function/stats[?window=15m]: the stats document (core/stats/doc.ts) as JSON, never cached.
+import type { Broker } from '../../core/broker/types.js';
+import { BadRequestError, jsonResponse, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
+import type { KV } from '../../core/kv/types.js';
+import { readModelStatus } from '../../core/model-status.js';
+import { readStats } from '../../core/stats/read.js';
+import { parseWindow, type StatsConfig } from './config.js';
+
+export interface StatsDeps {
+  kv: KV;
+  broker?: Pick<Broker, 'queueStats'>;
+  config: StatsConfig;
+  now?: () => number;
+}
+
+const HEADERS = {
+  'cache-control': 'no-store',
+  'access-control-allow-origin': '*',
+};
+
+/** Builds the stats Web handler. */
+export function createStatsHandler(deps: StatsDeps): (req: Request) => Promise<Response> {
+  const now = deps.now ?? Date.now;
+  return async (req) => {
+    try {
+      if (req.method === 'OPTIONS') {
+        return new Response(null, {
+          status: 204,
+          headers: {
+            ...HEADERS,
+            'access-control-allow-methods': 'GET, HEAD',
+            'access-control-max-age': '600',
+          },
+        });
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        throw new MethodNotAllowedError('stats answers GET and HEAD only');
+      const windowMs = windowOf(new URL(req.url), deps.config);
+      const doc = await readStats(deps.kv, {
+        windowMs,
+        now: now(),
+        broker: deps.broker,
+        queues: deps.config.queues,
+        brokerTimeoutMs: deps.config.brokerTimeoutMs,
+        modelStatus: () => readModelStatus(deps.kv),
+      });
+      const res = jsonResponse(doc, 200, HEADERS);
+      return req.method === 'HEAD' ? new Response(null, { status: 200, headers: res.headers }) : res;
+    } catch (e) {
+      const res = toErrorResponse(e);
+      res.headers.set('cache-control', 'no-store');
+      res.headers.set('access-control-allow-origin', '*');
+      if (res.status === 405) res.headers.set('allow', 'GET, HEAD');
+      return res;
+    }
+  };
+}
+
+function windowOf(url: URL, cfg: StatsConfig): number {
+  const raw = url.searchParams.get('window');
+  if (raw === null || raw === '') return cfg.defaultWindowMs;
+  const ms = parseWindow(raw);
+  if (ms === undefined || ms < 60_000 || ms > cfg.maxWindowMs) {
+    throw new BadRequestError(
+      `window must be a duration from 1m to ${cfg.maxWindowMs / 3_600_000}h, like 15m or 24h`,
+      {
+        window: raw,
+      },
+    );
+  }
+  return ms;
+}
