@@ -10,6 +10,7 @@ const entries = {
   'functions/producer': 'functions/producer/main.ts',
   connector: 'connectors/rabbitmq/main.ts',
   gateway: 'gateway/main.ts',
+  'dashboard-server': 'dashboard/main.ts',
   cli: 'cli/main.ts',
   bench: 'bench/main.ts',
   'eval-parse': 'eval/parse.ts',

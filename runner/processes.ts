@@ -1,0 +1,111 @@
+// `logfaas up --processes`: every function, the connector, the gateway and the dashboard as separate
+// processes started from their built bundles with the same command and env their containers use.
+import { join, resolve } from 'node:path';
+import type { Logger } from '../core/log.js';
+import type { Secret } from '../core/secrets.js';
+import { freePort } from './free-port.js';
+import { type Supervisor, supervise } from './supervisor.js';
+import { waitForHttp } from './wait.js';
+
+export const FUNCTIONS = ['producer', 'parse-log', 'detect-anomaly', 'stats'] as const;
+
+export interface ProcessStackOptions {
+  root: string;
+  redisUrl: string;
+  amqpUrl: string;
+  adminPassword: Secret;
+  gatewayPort: number;
+  dashboardPort: number;
+  /** 0 = pick free ports. */
+  functionBasePort?: number;
+  dataDir: string;
+  logger: Logger;
+  /** Extra env for every child (REDIS_PREFIX, BROKER_NAMESPACE, limits). */
+  env?: Record<string, string>;
+  /** Extra env per child name. */
+  envFor?: Record<string, Record<string, string>>;
+  /** Echo children's logs to stderr (besides data/logs/NAME.log). */
+  echo?: boolean;
+}
+
+export interface ProcessStack {
+  gatewayUrl: string;
+  dashboardUrl: string;
+  functionUrls: Record<string, string>;
+  supervisor: Supervisor;
+  stop(): Promise<void>;
+}
+
+export async function startProcessStack(o: ProcessStackOptions): Promise<ProcessStack> {
+  const dist = join(o.root, 'dist');
+  const base: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    REDIS_URL: o.redisUrl,
+    AMQP_URL: o.amqpUrl,
+    SECRETS_DIR: process.env.SECRETS_DIR ?? '/var/openfaas/secrets',
+    ...o.env,
+  };
+  const ports: Record<string, number> = {};
+  for (const [i, fn] of FUNCTIONS.entries()) {
+    ports[fn] = o.functionBasePort ? o.functionBasePort + i : await freePort();
+  }
+  const functionUrls = Object.fromEntries(FUNCTIONS.map((f) => [f, `http://127.0.0.1:${ports[f]}`]));
+  const gatewayPort = o.gatewayPort || (await freePort());
+  const dashboardPort = o.dashboardPort || (await freePort());
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const password = o.adminPassword.reveal();
+  const node = process.execPath;
+  const specs = [
+    ...FUNCTIONS.map((fn) => ({
+      name: fn,
+      command: node,
+      args: [join(dist, 'functions', `${fn}.mjs`)],
+      env: { ...base, PORT: String(ports[fn]), ...o.envFor?.[fn] },
+    })),
+    {
+      name: 'gateway',
+      command: node,
+      args: [join(dist, 'gateway.mjs')],
+      env: {
+        ...base,
+        GATEWAY_PORT: String(gatewayPort),
+        STACK_FILE: resolve(o.root, 'stack.yml'),
+        FUNCTION_URLS: FUNCTIONS.map((f) => `${f}=${functionUrls[f]}`).join(','),
+        DASHBOARD_DIR: join(dist, 'dashboard'),
+        LOGFAAS_ADMIN_PASSWORD: password,
+        ...o.envFor?.gateway,
+      },
+    },
+    {
+      name: 'connector',
+      command: node,
+      args: [join(dist, 'connector.mjs')],
+      env: { ...base, GATEWAY_URL: gatewayUrl, LOGFAAS_ADMIN_PASSWORD: password, ...o.envFor?.connector },
+    },
+    {
+      name: 'dashboard',
+      command: node,
+      args: [join(dist, 'dashboard-server.mjs')],
+      env: { ...base, PORT: String(dashboardPort), GATEWAY_URL: gatewayUrl, DASHBOARD_DIR: join(dist, 'dashboard') },
+    },
+  ];
+  const supervisor = supervise(specs, { logDir: join(o.dataDir, 'logs'), logger: o.logger, echo: o.echo });
+  try {
+    await Promise.all([
+      ...FUNCTIONS.map((f) => waitForHttp(`${functionUrls[f]}/_/ready`, 20_000)),
+      waitForHttp(`${gatewayUrl}/healthz`, 20_000),
+      waitForHttp(`http://127.0.0.1:${dashboardPort}/`, 20_000),
+    ]);
+  } catch (e) {
+    await supervisor.stop();
+    throw new Error(`stack did not come up (see ${join(o.dataDir, 'logs')}): ${String(e)}`);
+  }
+  return {
+    gatewayUrl,
+    dashboardUrl: `http://127.0.0.1:${dashboardPort}`,
+    functionUrls,
+    supervisor,
+    stop: () => supervisor.stop(),
+  };
+}
