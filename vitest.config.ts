@@ -9,5 +9,8 @@ export default defineConfig({
     // Integration suites start processes and share one RabbitMQ/Redis; two cores here.
     fileParallelism: true,
     maxWorkers: 2,
+    // The JSON report feeds the one-line summary that .ci/run prints.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
   },
 });
