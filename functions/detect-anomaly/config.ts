@@ -1,0 +1,150 @@
+// detect-anomaly settings: one pure function of the environment, validated once (docs/detect-anomaly.md).
+import { type Env, EnvReader } from '../../core/env.js';
+import { type HttpConfig, readHttpConfig } from '../../core/http/config.js';
+import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
+
+export interface DetectConfig {
+  /** Expected share of anomalies; sets the threshold at the (1 - c) quantile of training scores. */
+  contamination: number;
+  contaminationBySource: Readonly<Record<string, number>>;
+  trees: number;
+  sampleSize: number;
+  seed: number;
+  /** Vectors in the reservoir before the first model is trained. */
+  minTraining: number;
+  reservoirCap: number;
+  reservoirPerBatch: number;
+  retrainIntervalMs: number;
+  retrainAfter: number;
+  driftFactor: number;
+  driftMinScored: number;
+  /** Scores below this never count as model anomalies, whatever the quantile says. */
+  scoreFloor: number;
+  windowMs: number;
+  windowHistory: number;
+  maxTracked: number;
+  maxSources: number;
+  lockTtlMs: number;
+  /** Rule settings (used before a model exists, and for hard signals after). */
+  latencyFactor: number;
+  latencyExtremeMs: number;
+  rareTemplateRatio: number;
+  rareMinEvents: number;
+  noveltyEvents: number;
+  burstMinErrors: number;
+  burstErrorRate: number;
+  surgeFactor: number;
+}
+
+export const DEFAULT_DETECT: DetectConfig = {
+  // 1%: the documented default of the issue; about what a healthy service's odd tail looks like.
+  contamination: 0.01,
+  contaminationBySource: {},
+  // 100 trees x 256 samples: the paper's defaults (Liu et al. 2008, section 5.2), where path lengths converge.
+  trees: 100,
+  sampleSize: 256,
+  seed: 1,
+  // 1,000 vectors: several times psi = 256, so 100 trees see different subsamples.
+  minTraining: 1000,
+  // 4,096 recent vectors (~200 KB in the store): enough history for psi = 256 without old regimes dominating.
+  reservoirCap: 4096,
+  // At most 256 vectors per batch go into the reservoir, so one big batch cannot flush the history.
+  reservoirPerBatch: 256,
+  // Hourly retrain follows slow change (new releases, daily traffic shape).
+  retrainIntervalMs: 3_600_000,
+  // Also retrain after this many new vectors: the first model is trained on a young stream.
+  retrainAfter: 8000,
+  // Drift: the model flags 5x its contamination over >= 5,000 events -> the world changed, retrain.
+  driftFactor: 5,
+  driftMinScored: 5000,
+  // 0.55: just above the paper's 0.5 "no distinct anomaly" level, so a clean training set with no
+  // anomalies does not force 1% of normal traffic to be flagged.
+  scoreFloor: 0.55,
+  // 30 s windows over the last 20 (10 min): long enough that a few events per second give stable rates.
+  windowMs: 30_000,
+  windowHistory: 20,
+  // 5,000 templates/endpoints tracked per source (~5 fields each): Drain-style parsers rarely exceed this.
+  maxTracked: 5000,
+  // 1,000 sources; later ones share the `_other` model state.
+  maxSources: 1000,
+  // Training takes < 100 ms; 30 s covers a slow store and a replica that dies while holding it.
+  lockTtlMs: 30_000,
+  // 10x the usual latency of the same endpoint/template is far outside a log-normal body.
+  latencyFactor: 10,
+  // 30 s is extreme for any request/response log whatever the endpoint.
+  latencyExtremeMs: 30_000,
+  // Template/endpoint seen in < 1 of 2,000 events of a source that has seen >= 2,000.
+  rareTemplateRatio: 1 / 2000,
+  rareMinEvents: 2000,
+  // A template/endpoint first seen after the warm-up stays "new" for the source's next 10,000 events.
+  noveltyEvents: 10_000,
+  // Error burst: >= 5 errors and >= 20% of a window's events.
+  burstMinErrors: 5,
+  burstErrorRate: 0.2,
+  // Traffic surge: a window with 4x the mean of the previous windows.
+  surgeFactor: 4,
+};
+
+export interface DetectAppConfig {
+  detect: DetectConfig;
+  http: HttpConfig;
+  store: StoreConfig;
+}
+
+export function loadDetectConfig(env: Env): DetectAppConfig {
+  const r = new EnvReader(env);
+  const d = DEFAULT_DETECT;
+  const bySource = r.optStr('CONTAMINATION_BY_SOURCE');
+  let contaminationBySource: Record<string, number> = {};
+  if (bySource) {
+    try {
+      const o = JSON.parse(bySource) as unknown;
+      if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object');
+      for (const [k, v] of Object.entries(o)) {
+        if (typeof v !== 'number' || !(v > 0 && v < 0.5))
+          throw new Error(`${k}: must be a number in (0, 0.5)`);
+      }
+      contaminationBySource = o as Record<string, number>;
+    } catch (e) {
+      r.problem(
+        `CONTAMINATION_BY_SOURCE must be a JSON object {source: number in (0, 0.5)}: ${(e as Error).message}`,
+      );
+    }
+  }
+  const detect: DetectConfig = Object.freeze({
+    contamination: r.num('CONTAMINATION', d.contamination, 0.0001, 0.5),
+    contaminationBySource: Object.freeze(contaminationBySource),
+    trees: r.int('TREES', d.trees, 1, 1000),
+    sampleSize: r.int('SAMPLE_SIZE', d.sampleSize, 2, 4096),
+    seed: r.int('SEED', d.seed, 0, 2 ** 31),
+    minTraining: r.int('MIN_TRAINING', d.minTraining, 2),
+    reservoirCap: r.int('RESERVOIR_CAP', d.reservoirCap, 16, 1_000_000),
+    reservoirPerBatch: r.int('RESERVOIR_PER_BATCH', d.reservoirPerBatch, 1),
+    retrainIntervalMs: r.duration('RETRAIN_INTERVAL', d.retrainIntervalMs),
+    retrainAfter: r.int('RETRAIN_AFTER', d.retrainAfter, 1),
+    driftFactor: r.num('DRIFT_FACTOR', d.driftFactor, 1),
+    driftMinScored: r.int('DRIFT_MIN_SCORED', d.driftMinScored, 1),
+    scoreFloor: r.num('SCORE_FLOOR', d.scoreFloor, 0, 1),
+    windowMs: r.duration('WINDOW', d.windowMs),
+    windowHistory: r.int('WINDOW_HISTORY', d.windowHistory, 1, 1000),
+    maxTracked: r.int('MAX_TRACKED', d.maxTracked, 10),
+    maxSources: r.int('MAX_SOURCES', d.maxSources, 1),
+    lockTtlMs: r.duration('TRAIN_LOCK_TTL', d.lockTtlMs),
+    latencyFactor: r.num('LATENCY_FACTOR', d.latencyFactor, 1),
+    latencyExtremeMs: r.num('LATENCY_EXTREME_MS', d.latencyExtremeMs, 1),
+    rareTemplateRatio: r.num('RARE_TEMPLATE_RATIO', d.rareTemplateRatio, 0, 1),
+    rareMinEvents: r.int('RARE_MIN_EVENTS', d.rareMinEvents, 1),
+    noveltyEvents: r.int('NOVELTY_EVENTS', d.noveltyEvents, 0),
+    burstMinErrors: r.int('BURST_MIN_ERRORS', d.burstMinErrors, 1),
+    burstErrorRate: r.num('BURST_ERROR_RATE', d.burstErrorRate, 0, 1),
+    surgeFactor: r.num('SURGE_FACTOR', d.surgeFactor, 1),
+  });
+  const http = readHttpConfig(r);
+  const store = readStoreConfig(r, env);
+  r.done();
+  return Object.freeze({ detect, http, store });
+}
+
+export function contaminationFor(cfg: DetectConfig, source: string): number {
+  return cfg.contaminationBySource[source] ?? cfg.contamination;
+}

@@ -1,0 +1,147 @@
+// Human-readable reasons: the explicit rules (pure) and the model's top features, each rendered with
+// the numbers that made the event unusual ("latency 4,800 ms, 40x the p50 of GET /api/users").
+import type { DetectConfig } from './config.js';
+import { type CounterView, type EventKeys, F, FEATURE_NAMES } from './features.js';
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const times = (n: number) => `${fmt(n)} time${Math.round(n) === 1 ? '' : 's'}`;
+const ratio = (r: number) => (r >= 10 ? `${Math.round(r)}x` : `${r.toFixed(1)}x`);
+const clip = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+export type Render = (k: EventKeys, v: CounterView, template: string, windowMs: number) => string | undefined;
+
+function latencyReason(k: EventKeys, v: CounterView): string | undefined {
+  if (k.latency === undefined) return undefined;
+  const usual = v.usualLatency(k.latKey);
+  if (usual === undefined) return `latency ${fmt(k.latency)} ms`;
+  const r = k.latency / Math.max(usual, 1);
+  const rel = r >= 1 ? `${ratio(r)} the p50` : `1/${ratio(1 / Math.max(r, 1e-6))} of the p50`;
+  return `latency ${fmt(k.latency)} ms, ${rel} of ${clip(k.latKey)} (~${fmt(usual)} ms)`;
+}
+
+function seen(what: string, n: number, total: number): string {
+  return `${what} seen ${times(Math.max(1, n))} in ${fmt(total)} events`;
+}
+
+function burstReason(k: EventKeys, v: CounterView, windowMs: number): string {
+  const w = v.window(k.bucket);
+  return `error burst: ${fmt(w.err)} errors in ${fmt(w.n)} events within ${windowMs / 1000} s`;
+}
+
+function surgeReason(k: EventKeys, v: CounterView, windowMs: number): string | undefined {
+  const usual = v.usualRate(k.bucket);
+  const n = v.window(k.bucket).n;
+  if (!usual) return undefined;
+  return `traffic ${ratio(n / usual)} the usual rate (${fmt(n)} events in ${windowMs / 1000} s, usual ~${fmt(usual)})`;
+}
+
+/** One renderer per feature, indexed like FEATURE_NAMES. */
+export const RENDER: Record<(typeof FEATURE_NAMES)[number], Render> = {
+  latency: (k, v) => latencyReason(k, v),
+  status: (k) => (k.status !== undefined ? `HTTP ${k.status}` : undefined),
+  level: (k) => `level ${['debug', 'info', 'warn', 'error', 'fatal'][k.severity]}`,
+  template_rarity: (k, v, t) => `${seen('template', v.get(`t:${k.tpl}`), v.get('_n'))}: "${clip(t)}"`,
+  endpoint_rarity: (k, v) =>
+    k.endpoint ? seen(`endpoint ${clip(k.endpoint)}`, v.get(`e:${k.endpoint}`), v.get('_n')) : undefined,
+  param_length: (k, v) => {
+    const n = v.get(`t:${k.tpl}`);
+    const usual = n ? 2 ** (v.get(`pl:${k.tpl}`) / n) - 1 : 0;
+    return `parameter of ${fmt(k.paramMax)} chars ("${clip(k.paramLongest ?? '', 30)}"), usual ~${fmt(usual)}`;
+  },
+  message_length: (k, v) => {
+    const n = v.get(`t:${k.tpl}`);
+    const usual = n ? 2 ** (v.get(`ml:${k.tpl}`) / n) - 1 : 0;
+    return `message of ${fmt(k.msgLen)} chars, usual ~${fmt(usual)} for its template`;
+  },
+  error_burst: (k, v, _t, w) => burstReason(k, v, w),
+  event_rate: (k, v, _t, w) => surgeReason(k, v, w),
+};
+
+/** Reasons the explicit rules give for one event; empty = the rules see nothing wrong. */
+export function ruleReasons(k: EventKeys, v: CounterView, template: string, cfg: DetectConfig): string[] {
+  const out: string[] = [];
+  if (k.severity >= 3) out.push(RENDER.level(k, v, template, cfg.windowMs)!);
+  if (k.status !== undefined && k.status >= 500) out.push(`HTTP ${k.status}`);
+  if (k.latency !== undefined) {
+    const usual = v.usualLatency(k.latKey);
+    const slow =
+      usual !== undefined &&
+      v.get(`ln:${k.latKey}`) >= 20 &&
+      k.latency >= cfg.latencyFactor * Math.max(usual, 1);
+    if (slow || k.latency >= cfg.latencyExtremeMs) out.push(latencyReason(k, v)!);
+  }
+  const total = v.get('_n');
+  if (total >= cfg.rareMinEvents) {
+    if (v.get(`t:${k.tpl}`) / total < cfg.rareTemplateRatio || isNew(v.firstSeen(k.tpl), total, cfg)) {
+      out.push(`new or rare ${RENDER.template_rarity(k, v, template, 0)!}`);
+    }
+    if (k.endpoint) {
+      const n = v.get(`e:${k.endpoint}`);
+      if ((n > 0 && n / total < cfg.rareTemplateRatio) || isNew(v.firstSeen(`e:${k.endpoint}`), total, cfg)) {
+        out.push(`new or rare ${RENDER.endpoint_rarity(k, v, template, 0)!}`);
+      }
+    }
+  }
+  const w = v.window(k.bucket);
+  if (k.isError && w.err >= cfg.burstMinErrors && w.err / w.n >= cfg.burstErrorRate) {
+    out.push(burstReason(k, v, cfg.windowMs));
+  }
+  const usual = v.usualRate(k.bucket);
+  if (usual && w.n >= 20 && w.n >= cfg.surgeFactor * usual) out.push(surgeReason(k, v, cfg.windowMs)!);
+  return out;
+}
+
+/** First seen after the warm-up, and less than noveltyEvents ago. */
+function isNew(first: number | undefined, total: number, cfg: DetectConfig): boolean {
+  return first !== undefined && first >= cfg.rareMinEvents && total - first < cfg.noveltyEvents;
+}
+
+/** Minimum spread per feature, so a feature that never varied in training does not divide by zero. */
+const MIN_SCALE = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.05, 0.25];
+
+/** Median and scaled MAD of each feature over the training rows (for z-scores in explanations). */
+export function robustStats(data: Float64Array, dims: number): { center: number[]; scale: number[] } {
+  const n = data.length / dims;
+  const center: number[] = [];
+  const scale: number[] = [];
+  const col = new Float64Array(n);
+  for (let f = 0; f < dims; f++) {
+    for (let i = 0; i < n; i++) col[i] = data[i * dims + f];
+    col.sort();
+    const med = col[n >> 1];
+    for (let i = 0; i < n; i++) col[i] = Math.abs(data[i * dims + f] - med);
+    col.sort();
+    center.push(med);
+    scale.push(Math.max(1.4826 * col[n >> 1], MIN_SCALE[f] ?? 0.5));
+  }
+  return { center, scale };
+}
+
+/** The model's top features for one vector: largest deviations from the training median, rendered. */
+export function modelReasons(
+  vec: ArrayLike<number>,
+  off: number,
+  stats: { center: number[]; scale: number[] },
+  k: EventKeys,
+  v: CounterView,
+  template: string,
+  windowMs: number,
+  top = 3,
+): string[] {
+  const zs: [number, number][] = [];
+  for (let f = 0; f < FEATURE_NAMES.length; f++) {
+    let z = (vec[off + f] - stats.center[f]) / stats.scale[f];
+    // Low traffic and few errors are not why a line is odd.
+    if (f === F.event_rate || f === F.error_burst || f === F.template_rarity || f === F.endpoint_rarity)
+      z = Math.max(0, z);
+    zs.push([f, Math.abs(z)]);
+  }
+  zs.sort((a, b) => b[1] - a[1]);
+  const out: string[] = [];
+  for (const [f, z] of zs) {
+    if (out.length >= top || (out.length > 0 && z < 2)) break;
+    const r = RENDER[FEATURE_NAMES[f]](k, v, template, windowMs);
+    if (r) out.push(r);
+  }
+  return out;
+}

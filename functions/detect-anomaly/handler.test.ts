@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import type { AnomalyResult, Level, LogEvent } from '../../core/event.js';
+import { createMemoryKv } from '../../core/kv/memory.js';
+import type { KV } from '../../core/kv/types.js';
+import { type Logger, silentLogger } from '../../core/log.js';
+import { MODEL_KEYS, readModelStatus } from '../../core/model-status.js';
+import { DEFAULT_DETECT, type DetectConfig, loadDetectConfig } from './config.js';
+import { rng } from './forest.js';
+import { createDetectAnomalyHandler } from './handler.js';
+
+const T0 = Date.UTC(2026, 1, 7);
+const ROUTES = [
+  ['GET', '/api/users/:id', 20],
+  ['GET', '/api/products', 40],
+  ['POST', '/api/orders', 120],
+] as const;
+
+function ev(
+  i: number,
+  o: Partial<{
+    level: Level;
+    status: number;
+    latency: number;
+    route: number;
+    source: string;
+    msg: string;
+  }> = {},
+): LogEvent {
+  const [method, route, ms] = ROUTES[o.route ?? i % ROUTES.length];
+  const path = route.replace(':id', String(1000 + i));
+  const status = o.status ?? 200;
+  const msg = o.msg ?? `${method} ${path} ${status}`;
+  return {
+    v: 1,
+    timestamp: new Date(T0 + i * 100).toISOString(),
+    source: o.source ?? 'api',
+    level: o.level ?? 'info',
+    message: msg,
+    format: 'json',
+    templateId: o.msg ? `t-${o.msg.slice(0, 8)}` : `t-${method}-${route}`,
+    template: o.msg ?? `${method} <*> <*>`,
+    params: [path, String(status)],
+    http: {
+      method,
+      path,
+      status,
+      latency_ms: o.latency ?? Math.round(ms * (0.8 + (0.4 * ((i * 7919) % 100)) / 100)),
+    },
+    raw: msg,
+  };
+}
+
+const ndjson = (events: unknown[]) =>
+  events.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n');
+
+async function post(h: (r: Request) => Promise<Response>, body: string, batchId?: string) {
+  const res = await h(
+    new Request('http://x/', { method: 'POST', body, headers: batchId ? { 'x-batch-id': batchId } : {} }),
+  );
+  const text = await res.text();
+  const lines =
+    res.status === 200
+      ? text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as AnomalyResult)
+      : [];
+  return { res, text, anomalies: lines };
+}
+
+function setup(over: Partial<DetectConfig> = {}, kv?: KV) {
+  const config: DetectConfig = {
+    ...DEFAULT_DETECT,
+    minTraining: 300,
+    reservoirPerBatch: 200,
+    trees: 50,
+    ...over,
+  };
+  return (async () => {
+    const store = kv ?? (await createMemoryKv());
+    let now = T0;
+    const handler = createDetectAnomalyHandler({ kv: store, config, logger: silentLogger, now: () => now });
+    return { kv: store, handler, config, tick: (ms: number) => (now += ms) };
+  })();
+}
+
+describe('detect-anomaly handler: HTTP contract', () => {
+  it('405 on GET, 400 JSON when no line is usable, rejected lines counted otherwise', async () => {
+    const { handler } = await setup();
+    expect((await handler(new Request('http://x/'))).status).toBe(405);
+    const bad = await post(handler, 'not json\n[1,2]\n{"foo":1}');
+    expect(bad.res.status).toBe(400);
+    expect(JSON.parse(bad.text).details.rejected).toBe(3);
+    const mixed = await post(handler, ndjson(['garbage', ev(1)]), 'b1');
+    expect(mixed.res.status).toBe(200);
+    expect(mixed.res.headers.get('x-events-processed')).toBe('1');
+    expect(mixed.res.headers.get('x-lines-rejected')).toBe('1');
+    expect(mixed.res.headers.get('x-batch-id')).toBe('b1/detect-anomaly');
+    expect(mixed.res.headers.get('content-type')).toBe('application/x-ndjson');
+  });
+
+  it('scores events with missing fields, negative latency and unknown levels (never a 500)', async () => {
+    const { handler } = await setup();
+    const weird = [
+      { message: 'only a message' },
+      { ...ev(2), level: 'verbose', http: { latency_ms: -5, status: 'x' } },
+      { ...ev(3), timestamp: 'yesterday', params: 'nope', source: 42 },
+      { http: { method: 'GET', path: '/x', status: 503 } },
+    ];
+    const r = await post(handler, ndjson(weird));
+    expect(r.res.status).toBe(200);
+    expect(r.res.headers.get('x-events-processed')).toBe('4');
+    expect(r.anomalies.map((a) => a.reasons.join('; '))).toEqual(['HTTP 503']);
+  });
+});
+
+describe('rules before a model exists', () => {
+  it('flags one 500 and an error in normal traffic, with reasons, and nothing else', async () => {
+    const { handler } = await setup({ minTraining: 1_000_000 });
+    const events = Array.from({ length: 200 }, (_, i) => ev(i));
+    events[150] = ev(150, { status: 500, level: 'error' });
+    events[170] = ev(170, { latency: 40 * 120, route: 2 });
+    const r = await post(handler, ndjson(events), 'r1');
+    expect(r.anomalies.map((a) => a.detector)).toEqual(['rules', 'rules']);
+    expect(r.anomalies[0].reasons).toEqual(['level error', 'HTTP 500']);
+    expect(r.anomalies[0].score).toBe(1);
+    expect(r.anomalies[1].reasons[0]).toMatch(/^latency 4,800 ms, \d+x the p50 of POST \/api\/orders/);
+  });
+
+  it('names an error burst as such', async () => {
+    const { handler } = await setup({ minTraining: 1_000_000 });
+    const events = Array.from({ length: 300 }, (_, i) =>
+      i >= 230 ? ev(i, { status: 503, level: 'error', msg: 'upstream timed out' }) : ev(i),
+    );
+    const r = await post(handler, ndjson(events));
+    expect(r.anomalies.length).toBe(70);
+    expect(r.anomalies.at(-1)!.reasons.some((x) => x.startsWith('error burst:'))).toBe(true);
+  });
+});
+
+describe('exactly-once effects', () => {
+  it('a redelivered batch gets the same anomalies and writes nothing', async () => {
+    const { handler, kv } = await setup();
+    const body = ndjson([ev(1), ev(2, { status: 502, level: 'error' })]);
+    const a = await post(handler, body, 'dup');
+    const before = JSON.stringify(await kv.hgetall(MODEL_KEYS.norms('api')));
+    const b = await post(handler, body, 'dup');
+    expect(b.res.status).toBe(200);
+    expect(b.anomalies).toEqual(a.anomalies);
+    expect(JSON.stringify(await kv.hgetall(MODEL_KEYS.norms('api')))).toBe(before);
+    expect((await kv.hgetall(MODEL_KEYS.norms('api')))._n).toBe('2');
+  });
+});
+
+describe('model lifecycle across replicas', () => {
+  it('trains once enough vectors are collected; another replica picks the version up; stats can read it', async () => {
+    const { handler, kv, config } = await setup();
+    const r = rng(3);
+    let i = 0;
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    const batch = (n: number) =>
+      Array.from({ length: n }, () => {
+        const route = Math.floor(r() * 3);
+        return ev(i++, { route, latency: Math.round(ROUTES[route][2] * Math.exp(0.4 * gauss())) });
+      });
+    for (let b = 0; b < 4; b++) await post(handler, ndjson(batch(200)), `t${b}`);
+    const [status] = await readModelStatus(kv);
+    expect(status).toMatchObject({
+      source: 'api',
+      detector: 'model',
+      version: 1,
+      contamination: 0.01,
+      trees: 50,
+    });
+    expect(status.trainingSize).toBeGreaterThanOrEqual(300);
+    expect(status.threshold).toBeGreaterThan(0.3);
+    expect(status.features).toContain('latency');
+
+    const replica = createDetectAnomalyHandler({ kv, config, logger: silentLogger, now: () => T0 });
+    const events = batch(100);
+    events[50] = ev(i, { latency: 5000, route: 0 });
+    const out = await post(replica, ndjson(events), 'replica-1');
+    const flagged = out.anomalies.find((a) => a.event.http?.latency_ms === 5000)!;
+    expect(flagged.detector).toBe('model');
+    expect(flagged.modelVersion).toBe(1);
+    expect(flagged.score).toBeGreaterThan(0.55);
+    expect(flagged.reasons[0]).toMatch(/^latency 5,000 ms, \d+x the p50 of GET \/api\/users\/:id/);
+    expect((await readModelStatus(kv))[0].version).toBe(1);
+  });
+
+  it('ignores a corrupt or foreign model with a logged error and retrains', async () => {
+    const errors: string[] = [];
+    const logger: Logger = {
+      ...silentLogger,
+      error: (m, f) => void errors.push(m + JSON.stringify(f)),
+      child: () => logger,
+    };
+    const kv = await createMemoryKv();
+    const config = { ...DEFAULT_DETECT, minTraining: 300, reservoirPerBatch: 200, trees: 20 };
+    const handler = createDetectAnomalyHandler({ kv, config, logger, now: () => T0 });
+    let i = 0;
+    const batch = () => ndjson(Array.from({ length: 200 }, () => ev(i++)));
+    await post(handler, batch(), 'c0');
+    await post(handler, batch(), 'c1');
+    expect(errors).toEqual([]);
+    expect((await readModelStatus(kv))[0].version).toBe(1);
+    await kv.apply([
+      {
+        op: 'set',
+        key: MODEL_KEYS.model('api'),
+        value: Buffer.from('not a model at all').toString('base64'),
+      },
+      { op: 'hincrby', key: MODEL_KEYS.meta('api'), field: 'version', by: 1 },
+    ]);
+    const r = await post(handler, batch(), 'c2');
+    expect(r.res.status).toBe(200);
+    expect(errors.some((e) => e.startsWith('ignoring stored model'))).toBe(true);
+    const status = (await readModelStatus(kv))[0];
+    expect(status.version).toBe(3);
+    expect(status.detector).toBe('model');
+  });
+});
+
+describe('loadDetectConfig', () => {
+  it('reads defaults and per-source contamination, and lists every bad key', () => {
+    const cfg = loadDetectConfig({ CONTAMINATION_BY_SOURCE: '{"web":0.05}', TREES: '50' });
+    expect(cfg.detect.contamination).toBe(0.01);
+    expect(cfg.detect.contaminationBySource).toEqual({ web: 0.05 });
+    expect(cfg.detect.trees).toBe(50);
+    expect(() => loadDetectConfig({ CONTAMINATION: '2', CONTAMINATION_BY_SOURCE: '[1]' })).toThrow(
+      /CONTAMINATION_BY_SOURCE must be[^]*CONTAMINATION="2"/,
+    );
+  });
+});

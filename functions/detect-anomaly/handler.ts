@@ -1,0 +1,143 @@
+// detect-anomaly: NDJSON LogEvents in, NDJSON AnomalyResults out. Per batch: one state read, scoring,
+// one atomic apply (stats + counters + reservoir, exactly once per batch id), then training when due.
+import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
+import type { AnomalyResult, LogEvent } from '../../core/event.js';
+import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
+import type { KV, WriteOp } from '../../core/kv/types.js';
+import type { Logger } from '../../core/log.js';
+import { MODEL_KEYS } from '../../core/model-status.js';
+import { statsWrites } from '../../core/stats/record.js';
+import type { DetectConfig } from './config.js';
+import { detectSource } from './detect.js';
+import { keysOf } from './features.js';
+import { parseBody } from './input.js';
+import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
+import { readBatchState, sourceWrites } from './state.js';
+
+export interface DetectDeps {
+  kv: KV;
+  config: DetectConfig;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Sources beyond the cap share one model state, so the store stays bounded. */
+export const OTHER_SOURCE = '_other';
+
+export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => Promise<Response> {
+  const { kv, config: cfg, logger } = deps;
+  const clock = deps.now ?? Date.now;
+  const cache: ModelCache = new Map();
+
+  return async (req) => {
+    try {
+      if (req.method !== 'POST') throw new MethodNotAllowedError('POST NDJSON LogEvents');
+      const now = clock();
+      const batchId = req.headers.get(H.batchId) ?? undefined;
+      const body = parseBody(await req.text(), now);
+      if (!body.events.length) {
+        throw new BadRequestError('no usable LogEvent in the body (expected NDJSON of parse-log events)', {
+          rejected: body.rejected,
+          reasons: body.reasons,
+        });
+      }
+      const { anomalies, writes, due } = await scoreBatch(body.events, now);
+      const applied = await kv.apply(
+        [...statsWrites({ events: body.events, anomalies, now }), ...writes],
+        batchId ? { onceKey: `detect:${batchId}` } : {},
+      );
+      if (applied) await trainDue(due, now);
+      const headers: Record<string, string> = {
+        'content-type': NDJSON,
+        'x-events-processed': String(body.events.length),
+        'x-lines-rejected': String(body.rejected),
+      };
+      if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'detect-anomaly');
+      const text = anomalies.map((a) => JSON.stringify(a)).join('\n');
+      return new Response(text ? `${text}\n` : '', { status: 200, headers });
+    } catch (e) {
+      if (!(e instanceof BadRequestError || e instanceof MethodNotAllowedError)) {
+        logger.error('detect-anomaly failed', { err: e instanceof Error ? e.stack : String(e) });
+      }
+      return toErrorResponse(e);
+    }
+  };
+
+  async function scoreBatch(events: LogEvent[], now: number) {
+    // Group by (capped) source, remembering input order.
+    const groups = new Map<string, number[]>();
+    const buckets = new Map<string, number[]>();
+    const registrySnapshot = new Set<string>();
+    events.forEach((e, i) => {
+      const g = groups.get(e.source) ?? [];
+      g.push(i);
+      groups.set(e.source, g);
+    });
+    // The registry is read with the rest; map over-cap sources to OTHER_SOURCE after the read.
+    for (const [source, idx] of groups) {
+      buckets.set(source, [...new Set(idx.map((i) => keysOf(events[i], cfg.windowMs, now).bucket))]);
+    }
+    let state = await readBatchState(kv, buckets, cfg);
+    for (const s of Object.keys(state.registry)) registrySnapshot.add(s);
+    const stateSource = (s: string) =>
+      registrySnapshot.has(s) || registrySnapshot.size < cfg.maxSources ? s : OTHER_SOURCE;
+    if ([...groups.keys()].some((s) => stateSource(s) !== s)) {
+      const merged = new Map<string, number[]>();
+      for (const [s, idx] of groups)
+        merged.set(stateSource(s), [...(merged.get(stateSource(s)) ?? []), ...idx]);
+      groups.clear();
+      buckets.clear();
+      for (const [s, idx] of merged) {
+        groups.set(s, idx);
+        buckets.set(s, [...new Set(idx.map((i) => keysOf(events[i], cfg.windowMs, now).bucket))]);
+      }
+      state = await readBatchState(kv, buckets, cfg);
+    }
+    const metas = new Map([...state.states].map(([s, st]) => [s, st.meta]));
+    await refreshModels(kv, cache, metas, logger);
+
+    const perEvent: (AnomalyResult | undefined)[] = new Array(events.length);
+    const writes: WriteOp[] = [];
+    const due: { source: string; meta: Record<string, string>; reason: string }[] = [];
+    for (const [source, idx] of groups) {
+      const st = state.states.get(source)!;
+      const cached = cache.get(source);
+      const r = detectSource(
+        idx.map((i) => events[i]),
+        st.counters,
+        cached?.model,
+        cfg,
+        now,
+      );
+      const byEvent = new Map(r.anomalies.map((a) => [a.event, a]));
+      idx.forEach((i) => {
+        perEvent[i] = byEvent.get(events[i]);
+      });
+      writes.push(
+        ...sourceWrites(source, r, cfg, {
+          now,
+          scored: !!cached?.model,
+          newSource: !registrySnapshot.has(source),
+        }),
+      );
+      if (cached?.error && st.meta.lastError !== cached.error) {
+        writes.push({ op: 'hset', key: MODEL_KEYS.meta(source), fields: { lastError: cached.error } });
+      }
+      // Judge "due" on the counters as they will be after this batch.
+      const after = {
+        ...st.meta,
+        collected: String((Number(st.meta.collected) || 0) + Math.min(idx.length, cfg.reservoirPerBatch)),
+      };
+      const reason = trainingDue(after, cached, cfg, now);
+      if (reason) due.push({ source, meta: st.meta, reason });
+    }
+    return { anomalies: perEvent.filter((a): a is AnomalyResult => a !== undefined), writes, due };
+  }
+
+  async function trainDue(
+    due: { source: string; meta: Record<string, string>; reason: string }[],
+    now: number,
+  ) {
+    for (const d of due) await trainSource(kv, d.source, d.meta, cfg, { logger, now, reason: d.reason });
+  }
+}
