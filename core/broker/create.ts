@@ -1,12 +1,17 @@
 // Builds the broker a component uses: RabbitMQ when AMQP_URL is set. The embedded broker exists only
 // inside one process (npm start), so separate processes require AMQP_URL.
-// OWNER: adapters helper (fills in). Signature is the contract for every main.ts.
+// Signature is the contract for every main.ts.
 import type { Logger } from '../log.js';
+import { redactUrl } from '../secrets.js';
 import type { StoreConfig } from '../stores-config.js';
+import { connectAmqpBroker } from './amqp.js';
+import { namespaced } from './namespace.js';
 import type { Broker } from './types.js';
 
 export async function createAmqpBroker(cfg: StoreConfig, logger: Logger): Promise<Broker> {
-  void cfg;
-  void logger;
-  throw new Error('createAmqpBroker: not implemented yet');
+  if (!cfg.amqpUrl) throw new Error('createAmqpBroker: AMQP_URL is not set');
+  const log = logger.child({ component: 'broker' });
+  log.info('broker: using rabbitmq', { url: redactUrl(cfg.amqpUrl), namespace: cfg.brokerNamespace });
+  const broker = await connectAmqpBroker({ url: cfg.amqpUrl, password: cfg.amqpPassword, logger: log });
+  return namespaced(broker, cfg.brokerNamespace);
 }

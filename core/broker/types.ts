@@ -49,7 +49,11 @@ export interface Broker {
   sendToQueue(queue: string, body: Uint8Array, opts: PublishOptions): Promise<void>;
   /** Declares the durable queue and its bindings (idempotent). */
   declareQueue(spec: QueueSpec): Promise<void>;
-  consume(queue: string, onMessage: (d: Delivery) => Promise<void>, opts: { prefetch: number }): Promise<Consumer>;
+  consume(
+    queue: string,
+    onMessage: (d: Delivery) => Promise<void>,
+    opts: { prefetch: number },
+  ): Promise<Consumer>;
   /** Takes one message off a queue (basic.get), for inspection and replay tools. */
   get(queue: string): Promise<Delivery | null>;
   queueStats(queue: string): Promise<QueueStats | null>;
@@ -62,6 +66,17 @@ export class UnroutableError extends Error {
   constructor(topic: string) {
     super(`no queue is bound to topic ${topic}: is the connector running?`);
     this.name = 'UnroutableError';
+  }
+}
+
+/**
+ * The broker cannot take the request now (connection down and reconnecting, resource alarm, confirm
+ * timeout, closed). Nothing was confirmed: the caller retries or reports the message as not accepted.
+ */
+export class BrokerUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BrokerUnavailableError';
   }
 }
 

@@ -1,0 +1,381 @@
+// The RabbitMQ broker (amqplib): a confirm channel for publishing, one channel per consumer with manual
+// ack, topology re-declared and consumers re-established after every reconnect (amqp-link.ts).
+// Outage policy: fail fast. While the connection is down or blocked, publish/declare/get reject with
+// BrokerUnavailableError; publishes in flight when it drops reject too. Only a broker ack resolves.
+import type { Channel, ChannelModel, ConfirmChannel, Message } from 'amqplib';
+import type { Logger } from '../log.js';
+import type { Secret } from '../secrets.js';
+import { openLink } from './amqp-link.js';
+import {
+  type Broker,
+  BrokerUnavailableError,
+  type Consumer,
+  type Delivery,
+  EXCHANGE,
+  type PublishOptions,
+  type QueueSpec,
+  UnroutableError,
+} from './types.js';
+
+export interface AmqpBrokerOptions {
+  url: string;
+  /** Overrides the URL's password; never logged. */
+  password?: Secret;
+  logger: Logger;
+  connectionName?: string;
+  /** How long the factory waits for the first connection (default 30 s). */
+  startupTimeoutMs?: number;
+  /** A publish not confirmed within this rejects (default 30 s): a stuck broker must not hang producers. */
+  confirmTimeoutMs?: number;
+  /** Observes every new connection (tests use it to cut the socket). */
+  onConnect?: (model: ChannelModel) => void;
+}
+
+interface PendingPublish {
+  topic: string;
+  returned: boolean;
+}
+
+interface ConsumerState {
+  queue: string;
+  onMessage: (d: Delivery) => Promise<void>;
+  prefetch: number;
+  ch?: Channel;
+  tag?: string;
+  cancelled: boolean;
+  inflight: Set<Promise<void>>;
+}
+
+const unavailable = () => new BrokerUnavailableError('broker connection is down (reconnecting)');
+const isNotFound = (err: unknown) => (err as { code?: number }).code === 404;
+
+/** Connects to RabbitMQ (waiting up to startupTimeoutMs) and returns the Broker over it. */
+export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker> {
+  const { logger } = opts;
+  const confirmTimeoutMs = opts.confirmTimeoutMs ?? 30_000;
+  const link = openLink({
+    url: opts.url,
+    password: opts.password,
+    logger,
+    connectionName: opts.connectionName ?? 'logfaas',
+  });
+  const topology = new Map<string, Set<string>>();
+  const asserted = new Set<string>(); // queues asserted by sendToQueue on this connection
+  const consumers = new Set<ConsumerState>();
+  const pending = new Map<string, PendingPublish[]>(); // by messageId, to match basic.return to a publish
+  const openGets = new Set<Channel>();
+  let pub: ConfirmChannel | undefined;
+  let admin: Promise<Channel> | undefined;
+  let drained: Promise<void> | undefined;
+  let closed = false;
+
+  const model = (): ChannelModel => {
+    if (closed) throw new BrokerUnavailableError('broker is closed');
+    if (!link.model) throw unavailable();
+    return link.model;
+  };
+
+  const openPub = async (m: ChannelModel) => {
+    const ch = await m.createConfirmChannel();
+    ch.on('error', (err: Error) => logger.warn('broker: publish channel error', { err: err.message }));
+    ch.on('close', () => {
+      if (pub === ch) pub = undefined;
+    });
+    // RabbitMQ sends basic.return before the basic.ack of the same message, so the confirm callback sees it.
+    ch.on('return', (msg: Message) => {
+      const list = pending.get(String(msg.properties.messageId));
+      const p = list?.find((x) => !x.returned && x.topic === msg.fields.routingKey);
+      if (p) p.returned = true;
+    });
+    pub = ch;
+    return ch;
+  };
+
+  const adminChannel = (): Promise<Channel> => {
+    const m = model();
+    if (!admin) {
+      const p = m.createChannel().then((ch) => {
+        ch.on('error', (err: Error) => logger.warn('broker: admin channel error', { err: err.message }));
+        ch.on('close', () => {
+          if (admin === p) admin = undefined;
+        });
+        return ch;
+      });
+      p.catch(() => {
+        if (admin === p) admin = undefined;
+      });
+      admin = p;
+    }
+    return admin;
+  };
+
+  const declare = async (ch: Channel, spec: QueueSpec) => {
+    await ch.assertQueue(spec.name, { durable: true });
+    for (const topic of spec.topics) await ch.bindQueue(spec.name, EXCHANGE, topic);
+  };
+
+  const startConsumer = async (c: ConsumerState, m: ChannelModel) => {
+    const ch = await m.createChannel();
+    ch.on('error', (err: Error) =>
+      logger.warn('broker: consumer channel error', { queue: c.queue, err: err.message }),
+    );
+    ch.on('close', () => {
+      if (c.ch !== ch) return;
+      c.ch = undefined;
+      // A channel-level failure on a live connection: re-establish this consumer alone after a pause.
+      if (!c.cancelled && !closed && link.model === m) setTimeout(() => void restartConsumer(c, m), 1_000);
+    });
+    try {
+      await ch.prefetch(c.prefetch);
+      const ok = await ch.consume(c.queue, (msg) => (msg ? dispatch(c, ch, msg) : onServerCancel(c)), {
+        noAck: false,
+      });
+      c.ch = ch;
+      c.tag = ok.consumerTag;
+    } catch (err) {
+      await ch.close().catch(() => {});
+      throw err;
+    }
+  };
+
+  const restartConsumer = async (c: ConsumerState, m: ChannelModel) => {
+    if (c.cancelled || closed || link.model !== m || c.ch) return;
+    await startConsumer(c, m).catch((err: Error) => {
+      logger.error('broker: could not re-establish consumer', { queue: c.queue, err: err.message });
+      setTimeout(() => void restartConsumer(c, m), 5_000);
+    });
+  };
+
+  const onServerCancel = (c: ConsumerState) => {
+    logger.warn('broker: consumer cancelled by RabbitMQ (queue deleted?)', { queue: c.queue });
+  };
+
+  const dispatch = (c: ConsumerState, ch: Channel, msg: Message) => {
+    const d = toDelivery(msg, ch, () => {});
+    const run: Promise<void> = c
+      .onMessage(d)
+      .catch(async (err: Error) => {
+        logger.error('broker: handler failed without settling; requeueing', {
+          queue: c.queue,
+          err: err.message,
+        });
+        await d.nack(true).catch(() => {});
+      })
+      .finally(() => c.inflight.delete(run));
+    c.inflight.add(run);
+  };
+
+  link.onSetup(async (m) => {
+    opts.onConnect?.(m);
+    pub = undefined;
+    admin = undefined;
+    asserted.clear();
+    const ch = await m.createChannel();
+    await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
+    for (const [name, topics] of topology) await declare(ch, { name, topics: [...topics] });
+    await ch.close();
+    await openPub(m);
+    for (const c of consumers) {
+      c.ch = undefined;
+      // One consumer that cannot start (its queue was deleted) must not keep the whole broker down.
+      if (!c.cancelled)
+        await startConsumer(c, m).catch(() => setTimeout(() => void restartConsumer(c, m), 1_000));
+    }
+  });
+  link.onDown(() => {
+    pub = undefined;
+    admin = undefined;
+    for (const c of consumers) c.ch = undefined;
+  });
+  try {
+    await link.ready(opts.startupTimeoutMs ?? 30_000);
+  } catch (err) {
+    await link.close();
+    throw err;
+  }
+
+  const confirmPublish = async (
+    exchange: string,
+    key: string,
+    body: Uint8Array,
+    o: PublishOptions,
+    mandatory: boolean,
+  ) => {
+    const m = model();
+    if (link.blocked) throw new BrokerUnavailableError('RabbitMQ has blocked publishers (resource alarm)');
+    if (drained) await drained;
+    const ch = pub ?? (await openPub(m));
+    const entry: PendingPublish = { topic: key, returned: false };
+    const list = pending.get(o.messageId) ?? [];
+    list.push(entry);
+    pending.set(o.messageId, list);
+    const untrack = () => {
+      list.splice(list.indexOf(entry), 1);
+      if (list.length === 0 && pending.get(o.messageId) === list) pending.delete(o.messageId);
+    };
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        untrack();
+        reject(new BrokerUnavailableError(`publish not confirmed within ${confirmTimeoutMs} ms`));
+      }, confirmTimeoutMs);
+      const done = (err: unknown) => {
+        if (!list.includes(entry)) return; // timed out already
+        clearTimeout(timer);
+        untrack();
+        if (err) reject(new BrokerUnavailableError(`publish not confirmed: ${errMessage(err)}`));
+        else if (entry.returned) reject(new UnroutableError(key));
+        else resolve();
+      };
+      try {
+        const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        const props = {
+          persistent: true,
+          mandatory,
+          messageId: o.messageId,
+          headers: o.headers ?? {},
+          contentType: o.contentType,
+          timestamp: Math.floor(Date.now() / 1000),
+        };
+        const ok =
+          exchange === ''
+            ? ch.sendToQueue(key, buf, props, done)
+            : ch.publish(exchange, key, buf, props, done);
+        if (!ok && !drained) {
+          drained = new Promise<void>((r) => ch.once('drain', r)).finally(() => (drained = undefined));
+          ch.once('close', () => (drained = undefined));
+        }
+      } catch (err) {
+        done(err);
+      }
+    });
+  };
+
+  return {
+    async publish(topic, body, o) {
+      await confirmPublish(EXCHANGE, topic, body, o, !o.allowUnrouted);
+    },
+    async sendToQueue(queue, body, o) {
+      if (!asserted.has(queue)) {
+        await (await adminChannel()).assertQueue(queue, { durable: true });
+        asserted.add(queue);
+      }
+      await confirmPublish('', queue, body, o, true);
+    },
+    async declareQueue(spec) {
+      await declare(await adminChannel(), spec);
+      const topics = topology.get(spec.name) ?? new Set<string>();
+      for (const t of spec.topics) topics.add(t);
+      topology.set(spec.name, topics);
+    },
+    async consume(queue, onMessage, { prefetch }) {
+      if (!Number.isInteger(prefetch) || prefetch < 1) throw new TypeError('consume: prefetch must be >= 1');
+      const c: ConsumerState = { queue, onMessage, prefetch, cancelled: false, inflight: new Set() };
+      await startConsumer(c, model());
+      consumers.add(c);
+      return {
+        async cancel() {
+          if (c.cancelled) return;
+          c.cancelled = true;
+          consumers.delete(c);
+          const ch = c.ch;
+          if (ch && c.tag) await ch.cancel(c.tag).catch(() => {});
+          // Let handlers finish (and ack); closing the channel then requeues whatever stayed unacked.
+          await Promise.allSettled([...c.inflight]);
+          c.ch = undefined;
+          await ch?.close().catch(() => {});
+        },
+      } satisfies Consumer;
+    },
+    async get(queue) {
+      // A channel per get: basic.get on a missing queue closes its channel, and the message stays
+      // unacked on it until the caller settles; the channel closes with the settle.
+      const ch = await model().createChannel();
+      ch.on('error', () => {});
+      const closeCh = () => {
+        openGets.delete(ch);
+        return ch.close().catch(() => {});
+      };
+      openGets.add(ch);
+      let msg: Message | false;
+      try {
+        msg = await ch.get(queue, { noAck: false });
+      } catch (err) {
+        openGets.delete(ch);
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+      if (!msg) {
+        await closeCh();
+        return null;
+      }
+      return toDelivery(msg, ch, closeCh);
+    },
+    async queueStats(queue) {
+      // checkQueue on a missing queue closes the channel (404), so it gets a throwaway one.
+      const ch = await model().createChannel();
+      ch.on('error', () => {});
+      try {
+        const ok = await ch.checkQueue(queue);
+        return { name: queue, messages: ok.messageCount, consumers: ok.consumerCount };
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      } finally {
+        await ch.close().catch(() => {});
+      }
+    },
+    onError(listener) {
+      link.onDown(listener);
+    },
+    async close() {
+      if (closed) return;
+      for (const c of [...consumers]) {
+        c.cancelled = true;
+        if (c.ch && c.tag) await c.ch.cancel(c.tag).catch(() => {});
+      }
+      await Promise.allSettled([...consumers].flatMap((c) => [...c.inflight]));
+      closed = true;
+      for (const ch of openGets) await ch.close().catch(() => {});
+      await link.close();
+    },
+  };
+}
+
+/** Wraps an amqplib message; ack/nack act on the channel it came from, once. */
+function toDelivery(msg: Message, ch: Channel, after: () => unknown): Delivery {
+  let settled = false;
+  const settle = async (fn: () => void) => {
+    if (settled) return;
+    settled = true;
+    try {
+      fn();
+    } catch {
+      // The channel is gone: the broker has requeued the message and will deliver it again.
+      throw new BrokerUnavailableError('channel closed before ack/nack; the message will be redelivered');
+    } finally {
+      await after();
+    }
+  };
+  const p = msg.properties;
+  return {
+    body: msg.content,
+    messageId: p.messageId === undefined || p.messageId === null ? '' : String(p.messageId),
+    headers: stringHeaders(p.headers),
+    ...(p.contentType ? { contentType: String(p.contentType) } : {}),
+    topic: msg.fields.routingKey,
+    redelivered: msg.fields.redelivered,
+    ack: () => settle(() => ch.ack(msg)),
+    nack: (requeue) => settle(() => ch.nack(msg, false, requeue)),
+  };
+}
+
+function stringHeaders(h: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) {
+    if (v === undefined || v === null) continue;
+    out[k] = typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : JSON.stringify(v);
+  }
+  return out;
+}
+
+const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
