@@ -1,0 +1,210 @@
+// Fills each panel from a stats document. Text goes in through dom.ts (textContent only).
+import type { RecentAnomaly, StatsDoc } from '../core/stats/doc.js';
+import { byId, el, fill, setText, table } from './dom.js';
+import { clip, DASH, fmtBytes, fmtInt, fmtMs, fmtPct, fmtRate, fmtScore, fmtTime } from './format.js';
+
+export function renderHeadline(doc: StatsDoc): void {
+  setText('v-total', fmtInt(doc.total), doc.total);
+  setText('v-anomalies', fmtInt(doc.anomalies), doc.anomalies);
+  setText('v-rate', fmtPct(doc.anomaly_rate), doc.anomaly_rate);
+  const s = doc.storage;
+  setText('v-storage', fmtBytes(s.used_bytes), s.used_bytes ?? '');
+  const disk = s.persisted_bytes !== null ? ` · ${fmtBytes(s.persisted_bytes)} on disk` : '';
+  setText(
+    'v-storage-sub',
+    `${s.kind === 'redis' ? 'Redis memory' : s.kind === 'embedded' ? 'embedded store' : 'store'}${disk}`,
+  );
+  setText('v-total-sub', `${fmtInt(doc.in_window.events)} in window`);
+  setText('v-anomalies-sub', `${fmtInt(doc.in_window.anomalies)} in window`);
+  setText('v-rate-sub', `${fmtPct(doc.in_window.anomaly_rate)} in window`);
+  setText(
+    'throughput-sub',
+    `avg ${fmtRate(doc.throughput.per_second)} events/s · ${fmtRate(doc.throughput.per_minute)}/min`,
+  );
+  const l = doc.latency;
+  setText(
+    'latency-sub',
+    l.count
+      ? `p50 ${fmtMs(l.p50_ms)} · p95 ${fmtMs(l.p95_ms)} · p99 ${fmtMs(l.p99_ms)} · ${fmtInt(l.count)} requests`
+      : 'no latency samples in this window',
+  );
+}
+
+export function renderEndpoints(doc: StatsDoc): void {
+  const rows = doc.latency.endpoints.map((e) =>
+    el(
+      'tr',
+      {},
+      el('td', { class: 'mono wrap', title: e.endpoint }, e.endpoint),
+      el('td', { class: 'num' }, fmtInt(e.count)),
+      el('td', { class: 'num' }, fmtMs(e.p50_ms)),
+      el('td', { class: 'num' }, fmtMs(e.p95_ms)),
+      el('td', { class: 'num strong' }, fmtMs(e.p99_ms)),
+      el('td', { class: e.errors ? 'num bad' : 'num' }, fmtInt(e.errors)),
+    ),
+  );
+  fill(
+    byId('endpoints'),
+    table(
+      ['Endpoint', 'Reqs', 'p50', 'p95', 'p99', '5xx'],
+      rows,
+      'No HTTP requests with a latency in this window.',
+    ),
+  );
+}
+
+function bars(title: string, counts: Record<string, number>, empty: string, cls = ''): HTMLElement {
+  const entries = Object.entries(counts).slice(0, 12);
+  const max = Math.max(1, ...entries.map(([, n]) => n));
+  const sum = entries.reduce((s, [, n]) => s + n, 0) || 1;
+  const list = entries.length
+    ? el(
+        'ul',
+        { class: 'bars' },
+        ...entries.map(([k, n]) => {
+          const bar = el('span', { class: `bar ${cls} ${cls ? `${cls}-${k}` : ''}` });
+          bar.style.width = `${Math.max(2, (n / max) * 100)}%`;
+          return el(
+            'li',
+            {},
+            el('span', { class: 'bar-label', title: k }, k),
+            el('span', { class: 'bar-track' }, bar),
+            el('span', { class: 'bar-value' }, `${fmtInt(n)} · ${fmtPct(n / sum)}`),
+          );
+        }),
+      )
+    : el('p', { class: 'empty' }, empty);
+  return el('div', { class: 'breakdown' }, el('h3', {}, title), list);
+}
+
+export function renderBreakdown(doc: StatsDoc): void {
+  fill(
+    byId('breakdown'),
+    bars('Level', doc.by_level, 'No events in this window.', 'lv'),
+    bars('Source', doc.by_source, 'No events in this window.'),
+    bars('Status class', doc.by_status_class, 'No HTTP statuses in this window.', 'st'),
+  );
+}
+
+export function renderTemplates(doc: StatsDoc): void {
+  const rows = doc.templates.map((t) =>
+    el(
+      'tr',
+      {},
+      el('td', { class: 'mono wrap', title: t.template }, clip(t.template, 200)),
+      el('td', {}, t.source),
+      el('td', { class: 'num' }, fmtInt(t.count)),
+      el('td', { class: 'num' }, fmtPct(t.share)),
+      el('td', { class: 'num nowrap' }, fmtTime(t.first_seen)),
+      el('td', { class: 'num nowrap' }, fmtTime(t.last_seen)),
+    ),
+  );
+  fill(
+    byId('templates'),
+    table(
+      ['Template', 'Source', 'Count', 'Share', 'First seen', 'Last seen'],
+      rows,
+      'No templates in this window yet.',
+    ),
+  );
+}
+
+export function renderAnomalies(doc: StatsDoc, open: (a: RecentAnomaly) => void): void {
+  const rows = doc.recent_anomalies.map((a) => {
+    const tr = el(
+      'tr',
+      { class: 'clickable', tabindex: '0', title: 'Show the full event' },
+      el('td', { class: 'nowrap' }, fmtTime(a.timestamp)),
+      el('td', {}, a.source),
+      el('td', { class: 'mono wrap message' }, clip(a.message)),
+      el('td', { class: 'num strong' }, fmtScore(a.score)),
+      el('td', {}, ...a.reasons.map((r) => el('span', { class: 'chip' }, r))),
+    );
+    tr.addEventListener('click', () => open(a));
+    tr.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        open(a);
+      }
+    });
+    return tr;
+  });
+  fill(
+    byId('anomalies'),
+    table(['Time', 'Source', 'Message', 'Score', 'Reasons'], rows, 'No anomalies detected yet.', 'anomalies'),
+  );
+}
+
+interface ModelRow {
+  source?: unknown;
+  detector?: unknown;
+  version?: unknown;
+  trainedAt?: unknown;
+  trainingSize?: unknown;
+  threshold?: unknown;
+  lastError?: unknown;
+}
+
+export function renderModel(doc: StatsDoc): void {
+  const rows = (doc.model as ModelRow[]).map((m) =>
+    el(
+      'tr',
+      {},
+      el('td', {}, String(m.source ?? DASH)),
+      el(
+        'td',
+        {},
+        el('span', { class: `pill ${m.detector === 'model' ? 'ok' : 'warn'}` }, String(m.detector ?? DASH)),
+      ),
+      el('td', { class: 'num' }, typeof m.version === 'number' && m.version > 0 ? `v${m.version}` : DASH),
+      el('td', { class: 'nowrap' }, m.trainedAt ? fmtTime(m.trainedAt) : 'not yet'),
+      el('td', { class: 'num' }, fmtInt(m.trainingSize)),
+      el('td', { class: 'num' }, fmtScore(m.threshold)),
+    ),
+  );
+  fill(
+    byId('model'),
+    table(
+      ['Source', 'Detector', 'Version', 'Trained', 'Training size', 'Threshold'],
+      rows,
+      'No model yet: detection uses rules until enough events arrive.',
+    ),
+  );
+}
+
+export function renderPipeline(doc: StatsDoc): void {
+  const p = doc.pipeline;
+  const status = {
+    ok: ['ok', 'healthy'],
+    unreachable: ['bad', 'broker unreachable'],
+    unknown: ['muted', 'broker not configured'],
+  }[p.status] ?? ['muted', p.status];
+  const rows = p.queues.map((q) =>
+    el(
+      'tr',
+      {},
+      el('td', { class: 'mono wrap' }, q.name),
+      el('td', { class: q.messages ? 'num strong' : 'num' }, fmtInt(q.messages)),
+      el('td', { class: q.consumers === 0 ? 'num bad' : 'num' }, fmtInt(q.consumers)),
+    ),
+  );
+  fill(
+    byId('pipeline'),
+    el(
+      'div',
+      { class: 'pipeline-head' },
+      el('span', { class: `pill ${status[0]}` }, status[1]),
+      el(
+        'span',
+        { class: 'dead' },
+        'Dead letters: ',
+        el('strong', { id: 'v-dead', 'data-value': String(p.dead_lettered) }, fmtInt(p.dead_lettered)),
+      ),
+    ),
+    table(
+      ['Queue', 'Depth', 'Consumers'],
+      rows,
+      p.status === 'unknown' ? 'Queue depths appear when stats can reach the broker.' : 'No queues reported.',
+    ),
+  );
+}
