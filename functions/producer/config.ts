@@ -1,0 +1,121 @@
+// Producer settings, read once from the environment (loadProducerConfig), plus the pure schedule of
+// synthetic load (scheduledSimulation) that the cron-connector tick and `logfaas up`'s timer use.
+import { type Env, EnvReader, parseDuration } from '../../core/env.js';
+import { type HttpConfig, readHttpConfig } from '../../core/http/config.js';
+import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
+import {
+  SCENARIOS,
+  type ScenarioName,
+  type SimulationRequest,
+  SYSTEMS,
+  type SystemName,
+} from './simulate/index.js';
+
+export interface ProducerConfig {
+  http: HttpConfig;
+  stores: StoreConfig;
+  /** Topic raw batches go to (parse-log is subscribed to it). */
+  topic: string;
+  batchLines: number;
+  batchBytes: number;
+  maxDecompressedBytes: number;
+  publishConcurrency: number;
+  maxSimulationLines: number;
+  maxPreviewLines: number;
+  /** Interval of synthetic load in ms; 0 = switched off. */
+  simulateScheduleMs: number;
+  simulateLines: number;
+  simulateRate: number;
+  simulateSystems: SystemName[];
+  /** Scenarios the schedule rotates through; empty = normal traffic only. */
+  simulateScenarios: ScenarioName[];
+  /** Every Nth tick injects the next scenario of the rotation. */
+  simulateScenarioEvery: number;
+  simulateSeed: number;
+}
+
+export function loadProducerConfig(env: Env): Readonly<ProducerConfig> {
+  const r = new EnvReader(env);
+  const http = readHttpConfig(r);
+  const stores = readStoreConfig(r, env);
+  const schedule = r.str('SIMULATE_SCHEDULE', '30s');
+  let simulateScheduleMs = 0;
+  if (!/^(off|false|no|0|none)$/i.test(schedule)) {
+    const ms = parseDuration(schedule);
+    if (ms === undefined || ms < 1000)
+      r.problem(`SIMULATE_SCHEDULE=${JSON.stringify(schedule)} must be a duration >= 1s (e.g. 30s) or off`);
+    else simulateScheduleMs = ms;
+  }
+  const systems = list(r, 'SIMULATE_SYSTEMS', SYSTEMS.join(','), SYSTEMS);
+  const scenarios = list(r, 'SIMULATE_SCENARIOS', SCENARIOS.join(','), SCENARIOS, true);
+  const cfg: ProducerConfig = {
+    http,
+    stores,
+    topic: r.str('RAW_TOPIC', 'logs.raw'),
+    // 500 lines (~100 KB) per message: big enough that broker overhead per line is small, small enough
+    // that one parse-log invocation finishes well inside its timeout and a redelivery repeats little.
+    batchLines: r.int('BATCH_LINES', 500, 1, 100_000),
+    // 1 MiB: RabbitMQ handles messages far larger, but past ~1 MB throughput per message drops and a
+    // few long lines must not make one batch dominate a consumer's prefetch.
+    batchBytes: r.int('BATCH_BYTES', 1024 * 1024, 1024),
+    // 256 MiB: a gzip body of 16 MiB (MAX_BODY_BYTES) of logs expands ~10x; more is a zip bomb.
+    maxDecompressedBytes: r.int('MAX_DECOMPRESSED_BYTES', 256 * 1024 * 1024, 1024),
+    // 16 unconfirmed publishes keep a RabbitMQ channel busy (confirms arrive in ~1 ms batches) while
+    // bounding what a failure leaves unconfirmed.
+    publishConcurrency: r.int('PUBLISH_CONCURRENCY', 16, 1, 1024),
+    // 5M lines: about a minute of publishing at broker speed; longer runs should be several requests.
+    maxSimulationLines: r.int('MAX_SIMULATION_LINES', 5_000_000, 1),
+    // `publish: false` previews come back in the response body, so keep them small.
+    maxPreviewLines: r.int('MAX_PREVIEW_LINES', 10_000, 1),
+    simulateScheduleMs,
+    // 2,000 lines per 30 s tick: a steady ~70 lines/s, visible on the dashboard without loading a laptop.
+    simulateLines: r.int('SIMULATE_LINES', 2_000, 1, 1_000_000),
+    simulateRate: r.num('SIMULATE_RATE', 100, 0.001, 10_000_000),
+    simulateSystems: systems as SystemName[],
+    simulateScenarios: scenarios as ScenarioName[],
+    // One anomaly every 10 ticks (5 min at 30 s) keeps anomalies rare, as in real traffic.
+    simulateScenarioEvery: r.int('SIMULATE_SCENARIO_EVERY', 10, 1),
+    simulateSeed: r.int('SIMULATE_SEED', 1),
+  };
+  r.done();
+  return Object.freeze(cfg);
+}
+
+function list(
+  r: EnvReader,
+  key: string,
+  def: string,
+  allowed: readonly string[],
+  allowEmpty = false,
+): string[] {
+  const raw = r.str(key, def).trim();
+  if (allowEmpty && /^(|none|off)$/i.test(raw)) return [];
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = items.filter((s) => !allowed.includes(s));
+  if (bad.length || items.length === 0)
+    r.problem(`${key}=${JSON.stringify(raw)} must be a comma-separated list of ${allowed.join(', ')}`);
+  return bad.length || items.length === 0 ? (allowEmpty ? [] : [...allowed]) : items;
+}
+
+/**
+ * The simulation run by schedule tick `tick` (0, 1, 2, ...): normal traffic, and on every Nth tick
+ * the next scenario of the rotation, placed in the middle of the tick. The seed changes per tick so
+ * ticks do not repeat; startTime is left to the caller (the producer stamps it with its clock).
+ */
+export function scheduledSimulation(config: ProducerConfig, tick: number): SimulationRequest {
+  const req: SimulationRequest = {
+    systems: [...config.simulateSystems],
+    lines: config.simulateLines,
+    rate: config.simulateRate,
+    seed: config.simulateSeed + tick,
+  };
+  const every = config.simulateScenarioEvery;
+  if (config.simulateScenarios.length > 0 && tick % every === every - 1) {
+    const name = config.simulateScenarios[Math.floor(tick / every) % config.simulateScenarios.length];
+    req.scenarios = [{ name }];
+  }
+  return req;
+}

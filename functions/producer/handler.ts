@@ -1,0 +1,88 @@
+// The producer function: POST raw log lines (text, optionally gzip) or a JSON simulation request;
+// lines are published to the broker in bounded batches and counted as accepted only once confirmed.
+import type { Broker } from '../../core/broker/types.js';
+import { BadRequestError, jsonResponse, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { ProducerConfig } from './config.js';
+import { scheduledSimulation } from './config.js';
+import { ingestSimulation } from './ingest-simulation.js';
+import { ingestText } from './ingest-text.js';
+
+export interface ProducerDeps {
+  broker: Broker;
+  config: ProducerConfig;
+  logger: Logger;
+  /** Id of a request whose client sent no idempotency key; batch ids are `${id}:${index}`. */
+  newId?: () => string;
+  now?: () => number;
+  /** Used to pace `realtime: true` simulations. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export type ProducerContext = Required<ProducerDeps>;
+
+const KEY = /^[\x21-\x7e]{1,200}$/;
+
+export function createProducerHandler(deps: ProducerDeps): (req: Request) => Promise<Response> {
+  const ctx: ProducerContext = {
+    newId: () => globalThis.crypto.randomUUID(),
+    now: () => Date.now(),
+    sleep: defaultSleep,
+    ...deps,
+  };
+  let tick = 0;
+  return async (req) => {
+    try {
+      if (req.method !== 'POST')
+        throw new MethodNotAllowedError(
+          `${req.method} not allowed: POST log lines or a JSON simulation request`,
+        );
+      const url = new URL(req.url);
+      const key = req.headers.get('x-idempotency-key') ?? url.searchParams.get('key');
+      if (key !== null && !KEY.test(key))
+        throw new BadRequestError('idempotency key must be 1-200 printable ASCII characters');
+      const raw = new Uint8Array(await req.arrayBuffer());
+      const type = (req.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+
+      // The cron-connector (and `logfaas up`'s timer) tick with an empty POST: run the scheduled load.
+      if (raw.length === 0 && isScheduleTick(req, url)) {
+        if (ctx.config.simulateScheduleMs === 0) return jsonResponse({ skipped: 'SIMULATE_SCHEDULE is off' });
+        return await ingestSimulation(scheduledSimulation(ctx.config, tick++), key, req.signal, ctx);
+      }
+      if (type === 'application/json') {
+        const text = new TextDecoder().decode(raw);
+        if (text.trim() === '') throw new BadRequestError('empty body: send a JSON simulation request');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch (e) {
+          throw new BadRequestError(`invalid JSON: ${(e as Error).message}`);
+        }
+        return await ingestSimulation(json, key, req.signal, ctx);
+      }
+      return await ingestText(raw, req, url, key, ctx);
+    } catch (e) {
+      if ((e as { status?: number }).status === undefined)
+        deps.logger.error('producer failed', { err: String(e) });
+      return toErrorResponse(e);
+    }
+  };
+}
+
+function isScheduleTick(req: Request, url: URL): boolean {
+  return (
+    req.headers.has('x-connector') ||
+    req.headers.get('x-topic') === 'cron-function' ||
+    url.searchParams.has('schedule')
+  );
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,19 @@
+// producer process entry (container command: node dist/functions/producer.mjs).
+import { createAmqpBroker } from '../../core/broker/create.js';
+import { serve } from '../../core/http/serve.js';
+import { onShutdown } from '../../core/http/shutdown.js';
+import { createLogger } from '../../core/log.js';
+import { loadProducerConfig } from './config.js';
+import { createProducerHandler } from './handler.js';
+
+const log = createLogger({ component: 'producer' });
+const cfg = loadProducerConfig(process.env);
+// A separate process cannot share the embedded broker, so AMQP_URL is required here.
+const broker = await createAmqpBroker(cfg.stores, log);
+const server = await serve(createProducerHandler({ broker, config: cfg, logger: log }), {
+  ...cfg.http,
+  logger: log,
+  name: 'producer',
+});
+log.info('producer listening', { port: server.port, batchLines: cfg.batchLines, topic: cfg.topic });
+onShutdown([() => server.close(), () => broker.close()], log);

@@ -1,0 +1,79 @@
+// Publishes batches with a bounded number of unconfirmed messages and reports exactly which were
+// confirmed. The first failure stops new publishes; batches already in flight are still awaited.
+import type { Broker } from '../../core/broker/types.js';
+
+export interface OutBatch {
+  id: string;
+  lines: number;
+  body: Uint8Array;
+  headers: Record<string, string>;
+  contentType: string;
+}
+
+export interface PublishOutcome {
+  confirmedLines: number;
+  confirmedBatches: number;
+  /** Ids of confirmed batches, in publish order (not confirm order). */
+  confirmedIds: string[];
+  /** Lines of batches that were pulled from the source but not confirmed. */
+  unconfirmedLines: number;
+  error?: unknown;
+}
+
+export async function publishAll(
+  broker: Broker,
+  topic: string,
+  batches: Iterable<OutBatch>,
+  opts: {
+    concurrency: number;
+    signal?: AbortSignal;
+    /** Awaited before each publish (real-time pacing). */
+    beforePublish?: (b: OutBatch) => Promise<void>;
+    onConfirmed?: (b: OutBatch) => void;
+  },
+): Promise<PublishOutcome> {
+  const it = batches[Symbol.iterator]();
+  const confirmed: (string | undefined)[] = [];
+  const out: PublishOutcome = {
+    confirmedLines: 0,
+    confirmedBatches: 0,
+    confirmedIds: [],
+    unconfirmedLines: 0,
+  };
+  let stop = false;
+  let index = 0;
+
+  const worker = async () => {
+    while (!stop) {
+      if (opts.signal?.aborted) {
+        stop = true;
+        out.error ??= new Error('request aborted before all batches were published');
+        return;
+      }
+      const r = it.next();
+      if (r.done) return;
+      const b = r.value;
+      const slot = index++;
+      try {
+        if (opts.beforePublish) await opts.beforePublish(b);
+        if (opts.signal?.aborted) throw new Error('request aborted before all batches were published');
+        await broker.publish(topic, b.body, {
+          messageId: b.id,
+          headers: b.headers,
+          contentType: b.contentType,
+        });
+        out.confirmedLines += b.lines;
+        out.confirmedBatches++;
+        confirmed[slot] = b.id;
+        opts.onConfirmed?.(b);
+      } catch (e) {
+        stop = true;
+        out.error ??= e;
+        out.unconfirmedLines += b.lines;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker));
+  out.confirmedIds = confirmed.filter((x): x is string => x !== undefined);
+  return out;
+}
