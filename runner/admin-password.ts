@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Secret, readSecretFile } from '../core/secrets.js';
+import { readSecretFile, Secret } from '../core/secrets.js';
 
 export interface AdminPassword {
   password: Secret;

@@ -1,26 +1,27 @@
 // `logfaas up` (npm start): the whole stack in one process. Functions run in-process behind the same
 // gateway; the connector still reaches them over HTTP through it. Embedded broker and KV unless
 // AMQP_URL / REDIS_URL point at real servers.
+
+import { type RunningConnector, startConnector } from '../connectors/rabbitmq/connector.js';
+import { createGatewayClient } from '../connectors/rabbitmq/gateway-client.js';
 import { createAmqpBroker } from '../core/broker/create.js';
 import { createMemoryBroker } from '../core/broker/memory.js';
 import type { Broker } from '../core/broker/types.js';
-import { serve, type RunningServer } from '../core/http/serve.js';
+import { type RunningServer, serve } from '../core/http/serve.js';
 import { createKv } from '../core/kv/create.js';
 import type { KV } from '../core/kv/types.js';
 import type { Logger } from '../core/log.js';
 import type { Secret } from '../core/secrets.js';
 import type { StoreConfig } from '../core/stores-config.js';
-import { startConnector, type RunningConnector } from '../connectors/rabbitmq/connector.js';
-import { createGatewayClient } from '../connectors/rabbitmq/gateway-client.js';
 import { createDashboardHandler } from '../dashboard/server.js';
-import { createDetectAnomalyHandler } from '../functions/detect-anomaly/handler.js';
 import { loadDetectConfig } from '../functions/detect-anomaly/config.js';
-import { createParseLogHandler } from '../functions/parse-log/handler.js';
+import { createDetectAnomalyHandler } from '../functions/detect-anomaly/handler.js';
 import { loadParseLogConfig } from '../functions/parse-log/config.js';
-import { createProducerHandler } from '../functions/producer/handler.js';
+import { createParseLogHandler } from '../functions/parse-log/handler.js';
 import { loadProducerConfig } from '../functions/producer/config.js';
-import { createStatsHandler } from '../functions/stats/handler.js';
+import { createProducerHandler } from '../functions/producer/handler.js';
 import { loadStatsConfig } from '../functions/stats/config.js';
+import { createStatsHandler } from '../functions/stats/handler.js';
 import { parseStack } from '../gateway/stack.js';
 import { type RunningGateway, startGateway } from '../gateway/start.js';
 import type { Upstream } from '../gateway/upstream.js';
@@ -50,12 +51,18 @@ export interface EmbeddedStack {
 export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedStack> {
   const log = o.logger;
   const kv = await createKv(o.stores, log.child({ component: 'kv' }));
-  const broker: Broker = o.stores.amqpUrl ? await createAmqpBroker(o.stores, log) : createMemoryBroker({ logger: log });
+  const broker: Broker = o.stores.amqpUrl
+    ? await createAmqpBroker(o.stores, log)
+    : createMemoryBroker({ logger: log });
   const fnLog = (name: string) => log.child({ component: name });
   const handlers = {
     producer: createProducerHandler({ broker, config: loadProducerConfig(o.env), logger: fnLog('producer') }),
     'parse-log': createParseLogHandler({ kv, config: loadParseLogConfig(o.env), logger: fnLog('parse-log') }),
-    'detect-anomaly': createDetectAnomalyHandler({ kv, config: loadDetectConfig(o.env), logger: fnLog('detect-anomaly') }),
+    'detect-anomaly': createDetectAnomalyHandler({
+      kv,
+      config: loadDetectConfig(o.env).detect,
+      logger: fnLog('detect-anomaly'),
+    }),
     stats: createStatsHandler({ kv, broker, config: loadStatsConfig(o.env) }),
   } as const;
   const functions = parseStack(o.stackYaml, o.env);
@@ -76,16 +83,22 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
     maxInflight: 1024,
     logger: log.child({ component: 'gateway' }),
     broker,
-    dashboard: createDashboardHandler({ assetsDir: o.dashboardDir, gatewayUrl: gatewayUrlFor(o.gatewayPort || 8080) }),
+    dashboard: createDashboardHandler({
+      assetsDir: o.dashboardDir,
+      gatewayUrl: gatewayUrlFor(o.gatewayPort || 8080),
+    }),
   });
   const gatewayUrl = gatewayUrlFor(gateway.server.port);
-  const dashboard: RunningServer = await serve(createDashboardHandler({ assetsDir: o.dashboardDir, gatewayUrl }), {
-    port: o.dashboardPort,
-    host: o.host,
-    maxBodyBytes: 64 * 1024,
-    maxInflight: 256,
-    timeoutMs: 30_000,
-  });
+  const dashboard: RunningServer = await serve(
+    createDashboardHandler({ assetsDir: o.dashboardDir, gatewayUrl }),
+    {
+      port: o.dashboardPort,
+      host: o.host,
+      maxBodyBytes: 64 * 1024,
+      maxInflight: 256,
+      timeoutMs: 30_000,
+    },
+  );
   const connector = startConnector({
     broker,
     gateway: createGatewayClient({

@@ -87,7 +87,12 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
       name: 'dashboard',
       command: node,
       args: [join(dist, 'dashboard-server.mjs')],
-      env: { ...base, PORT: String(dashboardPort), GATEWAY_URL: gatewayUrl, DASHBOARD_DIR: join(dist, 'dashboard') },
+      env: {
+        ...base,
+        PORT: String(dashboardPort),
+        GATEWAY_URL: gatewayUrl,
+        DASHBOARD_DIR: join(dist, 'dashboard'),
+      },
     },
   ];
   const supervisor = supervise(specs, { logDir: join(o.dataDir, 'logs'), logger: o.logger, echo: o.echo });

@@ -24,7 +24,10 @@ export interface Supervisor {
   stop(): Promise<void>;
 }
 
-export function supervise(specs: ChildSpec[], opts: { logDir: string; logger: Logger; echo?: boolean }): Supervisor {
+export function supervise(
+  specs: ChildSpec[],
+  opts: { logDir: string; logger: Logger; echo?: boolean },
+): Supervisor {
   mkdirSync(opts.logDir, { recursive: true });
   let stopping = false;
   const procs = new Map<string, ChildProcess>();
@@ -50,7 +53,8 @@ export function supervise(specs: ChildSpec[], opts: { logDir: string; logger: Lo
         if (stopping) return;
         restarts++;
         // Back off if it keeps dying right after start; restart at once after a long healthy run.
-        const delay = Date.now() - lastStart < 5_000 ? Math.min(10_000, 500 * 2 ** Math.min(restarts, 5)) : 200;
+        const delay =
+          Date.now() - lastStart < 5_000 ? Math.min(10_000, 500 * 2 ** Math.min(restarts, 5)) : 200;
         opts.logger.warn('child exited, restarting', { child: spec.name, code, signal, inMs: delay });
         setTimeout(() => !stopping && start(), delay);
       });

@@ -1,5 +1,9 @@
 // Polls an HTTP URL until it answers 2xx, for start-up ordering.
-export async function waitForHttp(url: string, timeoutMs: number, headers?: Record<string, string>): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  headers?: Record<string, string>,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < until) {

@@ -63,7 +63,8 @@ describe('docker-compose.yml', () => {
       expect(s.build?.args?.FUNCTION).toBe(name);
       expect(existsSync(join(s.build?.context ?? '.', s.build?.dockerfile ?? 'Dockerfile'))).toBe(true);
     }
-    for (const extra of ['gateway', 'connector', 'dashboard', 'rabbitmq', 'redis']) expect(services[extra]).toBeDefined();
+    for (const extra of ['gateway', 'connector', 'dashboard', 'rabbitmq', 'redis'])
+      expect(services[extra]).toBeDefined();
   });
 
   it('runs bundles that the build produces, with the command the Dockerfile gives', () => {

@@ -59,7 +59,9 @@ export const upCommand: Command = {
     let stop: () => Promise<void>;
     if (flags.processes) {
       if (!stores.redisUrl || !stores.amqpUrl) {
-        throw new UsageError('--processes needs REDIS_URL and AMQP_URL: separate processes cannot share the embedded stores');
+        throw new UsageError(
+          '--processes needs REDIS_URL and AMQP_URL: separate processes cannot share the embedded stores',
+        );
       }
       const stack = await startProcessStack({
         root,
@@ -75,13 +77,18 @@ export const upCommand: Command = {
       });
       ({ gatewayUrl, dashboardUrl } = stack);
       stop = stack.stop;
-      say(`processes: ${[...stack.supervisor.children.values()].map((c) => `${c.name} (pid ${c.pid()})`).join(', ')}`);
+      say(
+        `processes: ${[...stack.supervisor.children.values()].map((c) => `${c.name} (pid ${c.pid()})`).join(', ')}`,
+      );
       say(`logs: ${join(stores.dataDir, 'logs')}/`);
     } else {
       const dashboardDir = join(root, 'dist', 'dashboard');
       const stack = await startEmbeddedStack({
         env,
-        stackYaml: readFileSync(existsSync(join(root, 'stack.yml')) ? join(root, 'stack.yml') : 'stack.yml', 'utf8'),
+        stackYaml: readFileSync(
+          existsSync(join(root, 'stack.yml')) ? join(root, 'stack.yml') : 'stack.yml',
+          'utf8',
+        ),
         stores,
         adminPassword: admin.password,
         gatewayPort,
@@ -93,7 +100,9 @@ export const upCommand: Command = {
       stop = stack.stop;
     }
     say(`broker: ${stores.amqpUrl ? `RabbitMQ ${redactUrl(stores.amqpUrl)}` : 'embedded (in-process)'}`);
-    say(`kv:     ${stores.redisUrl ? `Redis ${redactUrl(stores.redisUrl)}` : `embedded, persisted in ${join(stores.dataDir, 'kv.json')}`}`);
+    say(
+      `kv:     ${stores.redisUrl ? `Redis ${redactUrl(stores.redisUrl)}` : `embedded, persisted in ${join(stores.dataDir, 'kv.json')}`}`,
+    );
     say(`gateway:   ${gatewayUrl}   (user admin, password from ${admin.origin})`);
     say(`dashboard: ${dashboardUrl}`);
 

@@ -1,0 +1,148 @@
+// The end-to-end test that matters most: real RabbitMQ + real Redis, every function, the connector, the
+// gateway and the dashboard as separate processes from their bundles (as docker-compose runs them).
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAmqpBroker } from '../../core/broker/create.js';
+import { type Broker, DEAD_LETTER_QUEUE } from '../../core/broker/types.js';
+import { silentLogger } from '../../core/log.js';
+import { Secret } from '../../core/secrets.js';
+import { basicAuthHeader } from '../../gateway/auth.js';
+import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
+import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import { mixedLines } from './lines.js';
+
+const up =
+  (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
+  (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672)));
+
+async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let v = await fn();
+  while (!ok(v) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 200));
+    v = await fn();
+  }
+  return v;
+}
+
+describe.skipIf(!up)('pipeline end to end, every component a process, real RabbitMQ and Redis', () => {
+  const ns = uniqueName('e2e');
+  const password = 'e2e-admin-secret-password';
+  const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-e2e-'));
+  let stack: ProcessStack;
+  let broker: Broker;
+
+  beforeAll(async () => {
+    expect(existsSync('dist/gateway.mjs'), 'run `node build.mjs` first (npm test does)').toBe(true);
+    stack = await startProcessStack({
+      root: process.cwd(),
+      redisUrl: redisUrl(),
+      amqpUrl: amqpUrl(),
+      adminPassword: new Secret(password),
+      gatewayPort: 0,
+      dashboardPort: 0,
+      dataDir,
+      logger: silentLogger,
+      env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+      // Rules only (no model) so the expected anomaly count is exact: the error lines.
+      envFor: {
+        'detect-anomaly': { MIN_TRAINING: '100000000' },
+        connector: { MAX_ATTEMPTS: '3', REBUILD_INTERVAL: '1s' },
+      },
+    });
+    broker = await createAmqpBroker(
+      { redisPrefix: '', amqpUrl: amqpUrl(), brokerNamespace: ns, dataDir, secretsDir: '/nonexistent' },
+      silentLogger,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await broker?.close();
+    await stack?.stop();
+  });
+
+  const stats = async () => {
+    const r = await fetch(`${stack.gatewayUrl}/function/stats`);
+    return (await r.json()) as { total: number; anomalies: number };
+  };
+
+  it('lists the four functions with their annotations behind basic auth', async () => {
+    const denied = await fetch(`${stack.gatewayUrl}/system/functions`);
+    expect(denied.status).toBe(401);
+    const r = await fetch(`${stack.gatewayUrl}/system/functions`, {
+      headers: { authorization: basicAuthHeader('admin', password) },
+    });
+    const fns = (await r.json()) as {
+      name: string;
+      annotations: Record<string, string>;
+      availableReplicas: number;
+    }[];
+    expect(fns.map((f) => f.name).sort()).toEqual(['detect-anomaly', 'parse-log', 'producer', 'stats']);
+    expect(fns.find((f) => f.name === 'parse-log')?.annotations.topic).toBe('logs.raw');
+  });
+
+  it('counts 10,000 posted lines exactly once and flags exactly the error lines', async () => {
+    // Wait for the connector to bind the queues (it consumes only after its first topic map).
+    await poll(
+      () => broker.queueStats('logfaas.parse-log'),
+      (s) => (s?.consumers ?? 0) > 0,
+      20_000,
+    );
+    const { lines, errors } = mixedLines(10_000);
+    const t0 = Date.now();
+    const res = await fetch(`${stack.gatewayUrl}/function/producer?source=e2e`, {
+      method: 'POST',
+      body: `${lines.join('\n')}\n`,
+    });
+    const body = (await res.json()) as { accepted: number };
+    expect(res.status, JSON.stringify(body)).toBeLessThan(300);
+    expect(body.accepted).toBe(10_000);
+    const s = await poll(stats, (v) => v.total >= 10_000, 30_000);
+    const ms = Date.now() - t0;
+    console.log(
+      `e2e: 10,000 lines accepted and visible in stats in ${ms} ms; ${s.anomalies} anomalies (${errors} error lines)`,
+    );
+    expect(s.total).toBe(10_000);
+    expect(s.anomalies).toBe(errors);
+  });
+
+  it('dead-letters a message the function rejects (4xx) with its reason while the rest flows', async () => {
+    const before = await stats();
+    await broker.publish(
+      'logs.parsed',
+      new TextEncoder().encode('this is not an event\n{"also": "not one"}\n'),
+      {
+        messageId: uniqueName('poison'),
+        headers: { 'x-batch-id': uniqueName('poison') },
+        contentType: 'application/x-ndjson',
+      },
+    );
+    const res = await fetch(`${stack.gatewayUrl}/function/producer?source=e2e`, {
+      method: 'POST',
+      body: '2026-02-07 06:34:01 - GET /api/users - 200 - 45ms\n',
+    });
+    expect(((await res.json()) as { accepted: number }).accepted).toBe(1);
+    const dl = await poll(
+      () => broker.get(DEAD_LETTER_QUEUE),
+      (d) => d !== null,
+      15_000,
+    );
+    expect(dl).not.toBeNull();
+    expect(dl?.headers['x-dead-letter-reason']).toMatch(/HTTP 400/);
+    expect(dl?.headers['x-function']).toBe('detect-anomaly');
+    await dl?.ack();
+    const after = await poll(stats, (v) => v.total >= before.total + 1, 15_000);
+    expect(after.total).toBe(before.total + 1);
+  });
+
+  it('never writes a credential to any component log', () => {
+    const logs = join(dataDir, 'logs');
+    for (const f of readdirSync(logs)) {
+      const text = readFileSync(join(logs, f), 'utf8');
+      expect(text, f).not.toContain(password);
+      expect(text, f).not.toMatch(/guest:guest@/);
+    }
+  });
+});
