@@ -1,0 +1,234 @@
+// Online template mining after Drain (He et al., "Drain: An Online Log Parsing Approach with Fixed
+// Depth Tree", ICWS 2017): lines are routed by token count and their first tokens through a bounded
+// prefix tree, then join the most similar cluster of the leaf or start a new one. Pure and in-memory;
+// sharing clusters across replicas is template-store.ts's job (export/merge below).
+import type { ParseLimits } from './limits.js';
+import { hasWildcard, WILDCARD } from './mask.js';
+import { templateIdFor } from './template-id.js';
+
+export interface Cluster {
+  /** Never changes once given out, even when `tokens` generalise. */
+  readonly id: string;
+  tokens: string[];
+  /** Tree path the cluster was filed under (token count, then prefix keys); kept for replay on load. */
+  readonly path: string[];
+  readonly createdAt: number;
+}
+
+/** The persisted form of a cluster (one KV hash field per cluster). */
+export interface StoredCluster {
+  tk: string[];
+  p: string[];
+  c: number;
+}
+
+interface Node {
+  children: Map<string, Node>;
+  clusters: Cluster[];
+}
+
+export interface MatchResult {
+  cluster: Cluster;
+  /** false when the source is at its template cap and the line got a detached, unsaved cluster. */
+  stored: boolean;
+}
+
+const HAS_LETTER = /[A-Za-z]/;
+
+export type MinerLimits = Pick<ParseLimits, 'maxTemplatesPerSource' | 'similarity' | 'depth' | 'maxChildren'>;
+
+export class TemplateMiner {
+  private readonly root: Node = { children: new Map(), clusters: [] };
+  private readonly byId = new Map<string, Cluster>();
+  /** Constant-token signature -> cluster, for lines that differ only in how many variables they hold. */
+  private readonly bySignature = new Map<string, Cluster>();
+  /** Ids created or generalised since the last takeChanges(). */
+  private readonly changed = new Set<string>();
+  private readonly created = new Set<string>();
+
+  constructor(
+    readonly source: string,
+    private readonly limits: MinerLimits,
+  ) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Finds or creates the cluster for a masked token list and generalises it to cover the line. */
+  add(tokens: string[], now: number): MatchResult {
+    // Same constants in the same order is the strongest evidence of one event, whatever the number
+    // of variables (`delete blk_1 blk_2 ...`, `5 bytes (5 KB) sent`); Drain alone cannot see it,
+    // as it routes by token count first.
+    const sig = signature(tokens);
+    const bySig = sig === undefined ? undefined : this.bySignature.get(sig);
+    if (bySig) {
+      if (bySig.tokens.length === tokens.length && this.generalise(bySig, tokens)) this.changed.add(bySig.id);
+      return { cluster: bySig, stored: true };
+    }
+    const path = this.pathFor(tokens);
+    const leaf = this.descend(path, false);
+    const best = leaf ? this.bestMatch(leaf.clusters, tokens) : undefined;
+    if (best) {
+      if (this.generalise(best, tokens)) {
+        this.changed.add(best.id);
+        this.indexSignature(best);
+      }
+      return { cluster: best, stored: true };
+    }
+    const id = templateIdFor(this.source, tokens);
+    const existing = this.byId.get(id);
+    // Same first line as a cluster filed elsewhere (e.g. adopted from another replica): reuse it.
+    if (existing) return { cluster: existing, stored: true };
+    const cluster: Cluster = { id, tokens: tokens.slice(), path, createdAt: now };
+    if (this.byId.size >= this.limits.maxTemplatesPerSource) return { cluster, stored: false };
+    this.insert(cluster);
+    this.created.add(id);
+    return { cluster, stored: true };
+  }
+
+  get(id: string): Cluster | undefined {
+    return this.byId.get(id);
+  }
+
+  clusters(): IterableIterator<Cluster> {
+    return this.byId.values();
+  }
+
+  /** Clusters created or changed since the last call, to be written to the shared store. */
+  takeChanges(): { created: Cluster[]; changed: Cluster[] } {
+    const created = [...this.created].map((id) => this.byId.get(id)!);
+    const changed = [...this.changed].filter((id) => !this.created.has(id)).map((id) => this.byId.get(id)!);
+    this.created.clear();
+    this.changed.clear();
+    return { created, changed };
+  }
+
+  /** Adopts a cluster seen by another replica (or a previous run); merges with a local one of the same id. */
+  merge(id: string, stored: StoredCluster): void {
+    const local = this.byId.get(id);
+    if (local) {
+      if (local.tokens.length === stored.tk.length) this.generalise(local, stored.tk);
+      return;
+    }
+    if (this.byId.size >= this.limits.maxTemplatesPerSource) return;
+    this.insert({ id, tokens: stored.tk.slice(), path: stored.p, createdAt: stored.c });
+  }
+
+  private insert(cluster: Cluster): void {
+    this.descend(cluster.path, true)!.clusters.push(cluster);
+    this.byId.set(cluster.id, cluster);
+    this.indexSignature(cluster);
+  }
+
+  private indexSignature(cluster: Cluster): void {
+    const sig = signature(cluster.tokens);
+    if (sig !== undefined && !this.bySignature.has(sig)) this.bySignature.set(sig, cluster);
+  }
+
+  private pathFor(tokens: string[]): string[] {
+    const path = [String(tokens.length)];
+    const levels = Math.min(this.limits.depth - 2, tokens.length);
+    let node: Node | undefined = this.root.children.get(path[0]);
+    for (let i = 0; i < levels; i++) {
+      const tok = tokens[i];
+      let key = hasWildcard(tok) ? WILDCARD : tok;
+      // A full node sends new tokens to the wildcard branch, so the tree stays bounded.
+      if (node && !node.children.has(key) && node.children.size >= this.limits.maxChildren) key = WILDCARD;
+      if (node && !node.children.has(key) && node.children.has(WILDCARD) && key !== WILDCARD) {
+        // Unknown constant: a cluster under the wildcard branch may already cover it.
+        const wild = node.children.get(WILDCARD)!;
+        if (this.coveredBelow(wild, tokens, i + 1, levels)) key = WILDCARD;
+      }
+      path.push(key);
+      node = node?.children.get(key);
+    }
+    return path;
+  }
+
+  private coveredBelow(node: Node, tokens: string[], depth: number, levels: number): boolean {
+    let n: Node | undefined = node;
+    for (let i = depth; i < levels && n; i++) {
+      const k = hasWildcard(tokens[i]) ? WILDCARD : tokens[i];
+      n = n.children.get(k) ?? n.children.get(WILDCARD);
+    }
+    return !!n && this.bestMatch(n.clusters, tokens) !== undefined;
+  }
+
+  private descend(path: string[], create: boolean): Node | undefined {
+    let node = this.root;
+    for (const key of path) {
+      let next = node.children.get(key);
+      if (!next) {
+        if (!create) return undefined;
+        next = { children: new Map(), clusters: [] };
+        node.children.set(key, next);
+      }
+      node = next;
+    }
+    return node;
+  }
+
+  private bestMatch(clusters: Cluster[], tokens: string[]): Cluster | undefined {
+    let best: Cluster | undefined;
+    let bestSim = -1;
+    let bestParams = -1;
+    for (const c of clusters) {
+      const t = c.tokens;
+      if (t.length !== tokens.length) continue;
+      let same = 0;
+      let params = 0;
+      for (let i = 0; i < t.length; i++) {
+        // Drain's seqDist: matching constants over all positions. A masked token with no letters
+        // (`<*>:<*>`) is a variable even when equal, so lines do not look alike for sharing variables.
+        const tt = t[i];
+        if (tt === WILDCARD) params++;
+        else if (tt === tokens[i] && (!tt.includes(WILDCARD) || HAS_LETTER.test(tt))) same++;
+      }
+      const sim = t.length === 0 ? 1 : same / t.length;
+      if (
+        sim > bestSim ||
+        (sim === bestSim && params > bestParams) ||
+        (sim === bestSim && params === bestParams && best && c.id < best.id)
+      ) {
+        best = c;
+        bestSim = sim;
+        bestParams = params;
+      }
+    }
+    return best && bestSim >= this.limits.similarity ? best : undefined;
+  }
+
+  /** Turns every differing position into `<*>`; true if the template changed. */
+  private generalise(c: Cluster, tokens: string[]): boolean {
+    let changed = false;
+    for (let i = 0; i < c.tokens.length; i++) {
+      if (c.tokens[i] !== tokens[i] && c.tokens[i] !== WILDCARD) {
+        c.tokens[i] = WILDCARD;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+}
+
+/**
+ * The constant tokens of a masked line, in order; undefined when the line has fewer than two
+ * constants or no variable at all (then the signature says too little to group by).
+ */
+export function signature(tokens: readonly string[]): string | undefined {
+  let sig = '';
+  let constants = 0;
+  let variables = 0;
+  for (const t of tokens) {
+    if (HAS_LETTER.test(t) && t !== WILDCARD) {
+      sig += `${t}\u0001`;
+      constants++;
+    } else variables++;
+  }
+  return constants >= 2 && variables > 0 ? sig : undefined;
+}
+
+export function toStored(c: Cluster): StoredCluster {
+  return { tk: c.tokens, p: c.path, c: c.createdAt };
+}

@@ -1,0 +1,61 @@
+// Picks the format of one line without configuration: cheap first-character checks, then the
+// format parsers in order of specificity; anything unrecognised is `plain` (the whole line is the message).
+import { guessLevel } from '../level.js';
+import { parseAccessLog } from './access-log.js';
+import { parseAppLog } from './app-log.js';
+import type { CustomFormat } from './custom.js';
+import { parseJsonLine } from './json-line.js';
+import { parseLogfmt } from './logfmt.js';
+import { parseSeed } from './seed.js';
+import { parseSyslog3164, parseSyslog5424 } from './syslog.js';
+import type { ParsedLine } from './types.js';
+
+const LEADING_ISO = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s/;
+
+/** Parses one (already sanitised) line; a custom format, when given, is tried first. */
+export function parseLine(line: string, custom?: CustomFormat): ParsedLine {
+  const problems: string[] = [];
+  if (custom) {
+    const r = custom.parse(line);
+    if (r) return r;
+    problems.push('format_mismatch');
+  }
+  const r = detect(line, problems);
+  if (problems.length) r.problems = r.problems ? [...problems, ...r.problems] : problems;
+  if (!r.level) r.level = guessLevel(r.message);
+  return r;
+}
+
+function detect(line: string, problems: string[]): ParsedLine {
+  const c = line.charCodeAt(0);
+  if (c === 123 /* { */) {
+    const r = parseJsonLine(line);
+    if (r) return r;
+    problems.push('bad_json');
+    return plain(line);
+  }
+  if (c === 60 /* < */) {
+    const r = parseSyslog5424(line) ?? parseSyslog3164(line);
+    if (r) return r;
+  }
+  if (c >= 48 && c <= 57) {
+    const r = parseSeed(line) ?? parseAppLog(line) ?? parseAccessLog(line);
+    if (r) return r;
+  } else if (c >= 65 && c <= 90) {
+    const r = parseSyslog3164(line) ?? parseAppLog(line) ?? parseAccessLog(line);
+    if (r) return r;
+  } else {
+    const r = parseAccessLog(line);
+    if (r) return r;
+  }
+  if (line.includes('=')) {
+    const r = parseLogfmt(line);
+    if (r) return r;
+  }
+  return plain(line);
+}
+
+function plain(line: string): ParsedLine {
+  const ts = LEADING_ISO.exec(line);
+  return { format: 'plain', message: line, tsText: ts?.[1] };
+}

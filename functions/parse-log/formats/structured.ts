@@ -1,0 +1,76 @@
+// Maps key/value records (JSON lines, logfmt) onto event fields using the usual key aliases.
+import type { HttpFields } from '../../../core/event.js';
+import { normalizeLevel, statusLevel } from '../level.js';
+import type { FieldValue, ParsedLine } from './types.js';
+
+const LEVEL_KEYS = ['level', 'severity', 'lvl', 'loglevel', 'log.level', 'levelname'];
+const MESSAGE_KEYS = ['msg', 'message', 'log', 'text', 'event'];
+const TIME_KEYS = ['ts', 'time', 'timestamp', '@timestamp', 'datetime', 'date', 't'];
+const SERVICE_KEYS = ['service', 'app', 'application', 'service.name', 'logger'];
+const HOST_KEYS = ['host', 'hostname', 'host.name'];
+const STATUS_KEYS = ['status', 'status_code', 'statusCode', 'http.status_code'];
+const LATENCY_KEYS = ['latency', 'duration', 'response_time', 'latency_ms', 'duration_ms', 'elapsed'];
+const METHOD_KEYS = ['method', 'http.method', 'verb'];
+const PATH_KEYS = ['path', 'url', 'uri', 'http.url', 'request_uri'];
+/** Fields kept per event; the rest of a very wide record stays in `raw` only. */
+const MAX_FIELDS = 64;
+
+function pick(rec: Record<string, FieldValue>, keys: string[], used: Set<string>): FieldValue | undefined {
+  for (const k of keys) {
+    const v = rec[k];
+    if (v !== undefined && v !== null && v !== '') {
+      used.add(k);
+      return v;
+    }
+  }
+  return undefined;
+}
+
+/** `45ms`, `0.045s`, `1.2`, `45` -> milliseconds. Bare numbers are ms (ms is the usual log unit). */
+export function toMillis(v: FieldValue): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m)?\s*$/.exec(v);
+  if (!m) return undefined;
+  const mult = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000 }[m[2] ?? 'ms'] ?? 1;
+  return Number(m[1]) * mult;
+}
+
+export function fromRecord(format: string, rec: Record<string, FieldValue>, line: string): ParsedLine {
+  const used = new Set<string>();
+  const msg = pick(rec, MESSAGE_KEYS, used);
+  const lv = pick(rec, LEVEL_KEYS, used);
+  const ts = pick(rec, TIME_KEYS, used);
+  const service = pick(rec, SERVICE_KEYS, used);
+  const host = pick(rec, HOST_KEYS, used);
+  const status = Number(pick(rec, STATUS_KEYS, used));
+  const latency = pick(rec, LATENCY_KEYS, used);
+  const method = pick(rec, METHOD_KEYS, used);
+  const path = pick(rec, PATH_KEYS, used);
+  const out: ParsedLine = { format, message: msg !== undefined ? String(msg) : line };
+  const level = normalizeLevel(lv);
+  if (level) out.level = level;
+  if (typeof ts === 'number') out.tsMs = ts < 1e11 ? ts * 1000 : ts;
+  else if (typeof ts === 'string') out.tsText = ts;
+  if (service !== undefined) out.service = String(service);
+  if (host !== undefined) out.host = String(host);
+  const http: HttpFields = {};
+  if (Number.isInteger(status) && status >= 100 && status <= 599) {
+    http.status = status;
+    if (!out.level) out.level = statusLevel(status);
+  }
+  const ms = latency !== undefined ? toMillis(latency) : undefined;
+  if (ms !== undefined) http.latency_ms = ms;
+  if (typeof method === 'string') http.method = method;
+  if (typeof path === 'string') http.path = path;
+  if (Object.keys(http).length) out.http = http;
+  const fields: Record<string, FieldValue> = {};
+  let n = 0;
+  for (const k in rec) {
+    if (used.has(k)) continue;
+    if (n++ >= MAX_FIELDS) break;
+    fields[k] = rec[k];
+  }
+  if (n) out.fields = fields;
+  return out;
+}

@@ -1,0 +1,77 @@
+// Level normalisation to the schema's six levels, from names, syslog severities, HTTP statuses or,
+// for free text, keywords.
+import type { Level } from '../../core/event.js';
+
+const NAMES: Record<string, Level> = {
+  trace: 'trace',
+  finest: 'trace',
+  finer: 'trace',
+  verbose: 'trace',
+  debug: 'debug',
+  dbg: 'debug',
+  fine: 'debug',
+  config: 'debug',
+  info: 'info',
+  information: 'info',
+  informational: 'info',
+  notice: 'info',
+  i: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  w: 'warn',
+  error: 'error',
+  err: 'error',
+  e: 'error',
+  severe: 'error',
+  fatal: 'fatal',
+  f: 'fatal',
+  critical: 'fatal',
+  crit: 'fatal',
+  alert: 'fatal',
+  emerg: 'fatal',
+  emergency: 'fatal',
+  panic: 'fatal',
+  d: 'debug',
+  t: 'trace',
+};
+
+/** Maps a level name (any case, e.g. `WARNING`, `err`, `Notice`) or a syslog severity number. */
+export function normalizeLevel(x: unknown): Level | undefined {
+  if (typeof x === 'number') return x >= 0 && x <= 7 ? severityLevel(x) : undefined;
+  if (typeof x !== 'string' || x.length === 0 || x.length > 16) return undefined;
+  const hit = NAMES[x.trim().toLowerCase()];
+  if (hit) return hit;
+  if (/^[0-7]$/.test(x)) return severityLevel(Number(x));
+  return undefined;
+}
+
+/** RFC 5424 severity: 0-2 emergency/alert/critical, 3 error, 4 warning, 5-6 notice/info, 7 debug. */
+export function severityLevel(sev: number): Level {
+  if (sev <= 2) return 'fatal';
+  if (sev === 3) return 'error';
+  if (sev === 4) return 'warn';
+  if (sev === 7) return 'debug';
+  return 'info';
+}
+
+export function statusLevel(status: number): Level {
+  if (status >= 500) return 'error';
+  if (status >= 400) return 'warn';
+  return 'info';
+}
+
+const KEYWORDS =
+  /\b(fatal|panic|emerg(?:ency)?|critical|crit|severe|error|err|exception|fail(?:ed|ure|s)?|warn(?:ing)?|debug|trace)\b/i;
+
+/** Level guessed from words in free text; `info` when nothing suggests otherwise. */
+export function guessLevel(text: string): Level {
+  const m = KEYWORDS.exec(text);
+  if (!m) return 'info';
+  const w = m[1].toLowerCase();
+  if (w === 'fatal' || w === 'panic' || w.startsWith('emerg') || w.startsWith('crit')) return 'fatal';
+  if (w === 'severe' || w === 'error' || w === 'err' || w === 'exception' || w.startsWith('fail'))
+    return 'error';
+  if (w.startsWith('warn')) return 'warn';
+  if (w === 'debug') return 'debug';
+  return 'trace';
+}

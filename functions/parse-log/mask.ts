@@ -1,0 +1,168 @@
+// Tokenises a message and masks obvious variables inside each token, so template mining compares
+// shapes, not values. The "a token segment containing a digit is a variable" rule is the strongest
+// generic heuristic in the log-parsing literature (Brain, Yu et al. 2023; Drain's own `hasNumbers`).
+
+export const WILDCARD = '<*>';
+
+/** Splits on runs of whitespace; never returns empty tokens (an empty message gives []). */
+export function tokenize(message: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < message.length; i++) {
+    const c = message.charCodeAt(i);
+    const ws = c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+    if (ws) {
+      if (start >= 0) {
+        out.push(message.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) out.push(message.slice(start));
+  return out;
+}
+
+// Characters that separate the parts of one token: `uid=0`, `host:port`, `a,b`, `(x)`, `[ip]`.
+function isDelimiter(c: number): boolean {
+  return (
+    c === 61 /* = */ ||
+    c === 58 /* : */ ||
+    c === 44 /* , */ ||
+    c === 59 /* ; */ ||
+    c === 40 /* ( */ ||
+    c === 41 /* ) */ ||
+    c === 91 /* [ */ ||
+    c === 93 /* ] */ ||
+    c === 123 /* { */ ||
+    c === 125 /* } */ ||
+    c === 60 /* < */ ||
+    c === 62 /* > */ ||
+    c === 34 /* " */ ||
+    c === 39 /* ' */ ||
+    c === 124 /* | */
+  );
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * Masks one token: a segment (between delimiters) that holds a digit becomes `<*>`; URLs and file
+ * paths become `<*>` whole. Masked text is pushed to `params` when given.
+ */
+export function maskToken(tok: string, params?: string[]): string {
+  let digits = false;
+  let dots = 0;
+  for (let i = 0; i < tok.length; i++) {
+    const c = tok.charCodeAt(i);
+    if (isDigit(c)) digits = true;
+    else if (c === 46) dots++;
+  }
+  if (tok.includes('://') || (!digits && isFilePath(tok))) {
+    params?.push(tok);
+    return WILDCARD;
+  }
+  if (!digits && dots < 2) return tok;
+  if (HOST_PORT.test(tok)) {
+    params?.push(tok);
+    return WILDCARD;
+  }
+  let out = '';
+  let segStart = 0;
+  let segDigit = false;
+  let segDots = 0;
+  for (let i = 0; i <= tok.length; i++) {
+    const c = i < tok.length ? tok.charCodeAt(i) : -1;
+    if (c === -1 || isDelimiter(c)) {
+      if (i > segStart) {
+        // Digits make a value; so do dotted names of three or more parts (hosts, FQDNs), which
+        // LogPAI's benchmark regexes mask as `([\w-]+\.){2,}[\w-]+`.
+        if (
+          (segDigit && !isVersionedWord(tok, segStart, i)) ||
+          (segDots >= 2 && isHostName(tok, segStart, i))
+        ) {
+          out += WILDCARD;
+          params?.push(tok.slice(segStart, i));
+        } else out += tok.slice(segStart, i);
+      }
+      if (c !== -1) out += tok[i];
+      segStart = i + 1;
+      segDigit = false;
+      segDots = 0;
+    } else if (isDigit(c)) segDigit = true;
+    else if (c === 46) segDots++;
+  }
+  return out;
+}
+
+// `github.com:443`, `10.0.0.1:80`: host and port, the endpoint of a connection.
+const HOST_PORT = /^(?:[\w-]+\.)+[\w-]+:\d+$/;
+
+// `ssh2`, `SOCKS5`, `IPv4`, `md5`: a word with one trailing digit names a protocol or algorithm.
+function isVersionedWord(tok: string, from: number, to: number): boolean {
+  if (to - from < 3 || !isDigit(tok.charCodeAt(to - 1))) return false;
+  for (let i = from; i < to - 1; i++) {
+    const c = tok.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
+// `proxy.cse.cuhk.edu.hk`: lower-case dotted names of three or more parts. Java packages
+// (`com.huawei.health`, `org.apache.x.Y`) are code, not values, and stay constant.
+const PACKAGE_ROOT = /^(?:com|org|net|java|javax|android|io|sun|jdk|kotlin|scala)\./;
+function isHostName(tok: string, from: number, to: number): boolean {
+  const seg = tok.slice(from, to);
+  return /^[a-z0-9-]+(?:\.[a-z0-9-]+){2,}$/.test(seg) && !PACKAGE_ROOT.test(seg);
+}
+
+// `/var/log/x.log`, `/a/b/c`: a path with a file extension or three or more parts. Short routes such
+// as `/api/users` stay constant, since for HTTP logs the route is the template.
+function isFilePath(tok: string): boolean {
+  const c = tok.charCodeAt(0);
+  if (c !== 47 /* / */ && c !== 126 /* ~ */) return false;
+  let slashes = 0;
+  for (let i = 0; i < tok.length; i++) if (tok.charCodeAt(i) === 47) slashes++;
+  if (slashes >= 3) return true;
+  return slashes >= 2 && /\.[A-Za-z]\w*$/.test(tok);
+}
+
+export function maskTokens(tokens: string[]): string[] {
+  const out = new Array<string>(tokens.length);
+  for (let i = 0; i < tokens.length; i++) out[i] = maskToken(tokens[i]);
+  return out;
+}
+
+export function hasWildcard(tok: string): boolean {
+  return tok.includes(WILDCARD);
+}
+
+// Units written after a number belong to the value: `1.02 KB)` is one variable, as LogPAI's own
+// preprocessing regexes treat `[KGTM]B` and `<1 sec` (formats.json, Spark and Proxifier).
+const UNIT = /^(?:[KMGTP]i?B|kB|ms|us|ns|sec|secs|seconds|mins?)([)\],;:.]*)$/;
+
+/** Folds a unit token into the masked number before it; returns new raw and masked token lists. */
+export function absorbUnits(raw: string[], masked: string[]): [string[], string[]] {
+  let hit = false;
+  for (let i = 1; i < masked.length; i++) {
+    if (UNIT.test(masked[i]) && masked[i - 1].endsWith(WILDCARD)) {
+      hit = true;
+      break;
+    }
+  }
+  if (!hit) return [raw, masked];
+  const r: string[] = [];
+  const m: string[] = [];
+  for (let i = 0; i < masked.length; i++) {
+    const u = i > 0 ? UNIT.exec(masked[i]) : null;
+    if (u && m.length && m[m.length - 1].endsWith(WILDCARD)) {
+      m[m.length - 1] += u[1];
+      r[r.length - 1] += ` ${raw[i]}`;
+    } else {
+      r.push(raw[i]);
+      m.push(masked[i]);
+    }
+  }
+  return [r, m];
+}

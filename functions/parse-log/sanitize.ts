@@ -1,0 +1,30 @@
+// Per-line hygiene before parsing: NUL bytes removed, over-long lines cut, blank lines flagged.
+// Each fix is recorded as a problem on the event; nothing here throws or drops a line.
+
+export interface CleanLine {
+  text: string;
+  /** The line as it will appear in `raw` (possibly truncated). */
+  raw: string;
+  problems: string[];
+}
+
+export function sanitizeLine(line: string, maxLength: number): CleanLine {
+  const problems: string[] = [];
+  let raw = line;
+  if (raw.length > maxLength) {
+    let cut = maxLength;
+    // Do not split a surrogate pair.
+    const c = raw.charCodeAt(cut - 1);
+    if (c >= 0xd800 && c <= 0xdbff) cut--;
+    raw = raw.slice(0, cut);
+    problems.push('truncated');
+  }
+  let text = raw;
+  if (text.includes('\u0000')) {
+    text = text.replaceAll('\u0000', '');
+    problems.push('nul_bytes');
+  }
+  if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+  if (text.trim().length === 0) problems.push('empty');
+  return { text, raw, problems };
+}

@@ -1,0 +1,107 @@
+// Timestamp text -> epoch ms. Rules (documented in docs/event-schema.md): no zone means UTC; no year
+// means the receive year, or the year before if that would put the line more than a day in the
+// future (a December line read in January); a bare time means the receive day. Numeric dates are
+// read year first (ISO order) unless the year is last (`02/07/2026` is month/day/year).
+
+const MONTHS: Record<string, number> = {
+  jan: 0,
+  feb: 1,
+  mar: 2,
+  apr: 3,
+  may: 4,
+  jun: 5,
+  jul: 6,
+  aug: 7,
+  sep: 8,
+  oct: 9,
+  nov: 10,
+  dec: 11,
+};
+const DAY_MS = 86_400_000;
+
+const YMD =
+  /^(\d{4}|\d{2})([-/.]?)(\d{1,2})\2(\d{1,2})(?:[T _-]+|-?)(\d{1,2}):?(\d{2}):?(\d{2})(?:[.,:](\d{1,9}))?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/i;
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MDY = /^(\d{1,2})\/(\d{1,2})\/(\d{4})[ T:](\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?$/;
+const CLF = /^(\d{1,2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\s*([+-]\d{2}:?\d{2}))?$/;
+const MD_NOYEAR = /^(\d{1,2})[.-](\d{1,2})[ T](\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?$/;
+const TIME_ONLY = /^(\d{1,2}):(\d{2}):(\d{2})(?:[.,:](\d{1,9}))?$/;
+const TIME_IN = /(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?/;
+const MONTH_IN = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i;
+const ZONE_IN = /(?:^|\s)(Z|UTC|GMT|[+-]\d{2}:?\d{2})$/i;
+
+export function parseTimestamp(text: string, now: number): number | undefined {
+  const s = text.trim();
+  if (s.length === 0 || s.length > 64) return undefined;
+  if (/^\d{9,10}(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  if (/^\d{12,13}$/.test(s)) return Number(s);
+  let m = YMD.exec(s);
+  if (m) {
+    const year = m[1].length === 2 ? 2000 + Number(m[1]) : Number(m[1]);
+    return build(year, +m[3] - 1, +m[4], +m[5], +m[6], +m[7], m[8], m[9]);
+  }
+  if ((m = DATE_ONLY.exec(s))) return build(+m[1], +m[2] - 1, +m[3], 0, 0, 0);
+  if ((m = CLF.exec(s))) {
+    const mon = MONTHS[m[2].toLowerCase()];
+    return mon === undefined ? undefined : build(+m[3], mon, +m[1], +m[4], +m[5], +m[6], undefined, m[7]);
+  }
+  if ((m = MDY.exec(s))) return build(+m[3], +m[1] - 1, +m[2], +m[4], +m[5], +m[6], m[7]);
+  if ((m = MD_NOYEAR.exec(s))) return withoutYear(now, +m[1] - 1, +m[2], +m[3], +m[4], +m[5], m[6]);
+  if ((m = TIME_ONLY.exec(s))) {
+    const d = new Date(now);
+    return build(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), +m[1], +m[2], +m[3], m[4]);
+  }
+  return monthName(s, now);
+}
+
+// `Sun Dec 04 04:47:44 2005`, `Dec 10 06:55:46`, `Feb  7 2026 06:34:01 +0100`, `07 Feb 2026 ...`.
+function monthName(s: string, now: number): number | undefined {
+  const mm = MONTH_IN.exec(s);
+  const tm = TIME_IN.exec(s);
+  if (!mm || !tm) return undefined;
+  const mon = MONTHS[mm[1].toLowerCase()];
+  const rest = s.replace(tm[0], ' ').replace(ZONE_IN, ' ');
+  const year = /\b(\d{4})\b/.exec(rest);
+  const day = /\b(\d{1,2})\b/.exec(rest.replace(year ? year[0] : '\u0000', ' '));
+  if (!day) return undefined;
+  const zone = ZONE_IN.exec(s)?.[1];
+  if (year) return build(+year[1], mon, +day[1], +tm[1], +tm[2], +tm[3], tm[4], zone);
+  return withoutYear(now, mon, +day[1], +tm[1], +tm[2], +tm[3], tm[4]);
+}
+
+function withoutYear(
+  now: number,
+  mon: number,
+  day: number,
+  h: number,
+  mi: number,
+  sec: number,
+  frac?: string,
+) {
+  const year = new Date(now).getUTCFullYear();
+  const t = build(year, mon, day, h, mi, sec, frac);
+  if (t !== undefined && t > now + DAY_MS) return build(year - 1, mon, day, h, mi, sec, frac);
+  return t;
+}
+
+function build(
+  year: number,
+  mon: number,
+  day: number,
+  h: number,
+  mi: number,
+  sec: number,
+  frac?: string,
+  zone?: string,
+): number | undefined {
+  if (mon < 0 || mon > 11 || day < 1 || day > 31 || h > 24 || mi > 59 || sec > 60) return undefined;
+  const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
+  let t = Date.UTC(year, mon, day, h, mi, sec, ms);
+  if (zone && !/^(z|utc|gmt)$/i.test(zone)) {
+    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+    if (!z) return undefined;
+    const off = (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+    t -= z[1] === '+' ? off : -off;
+  }
+  return Number.isFinite(t) ? t : undefined;
+}
