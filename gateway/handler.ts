@@ -1,12 +1,19 @@
 // The local faasd-style gateway: the part of the OpenFaaS gateway API that faas-cli, connectors and
 // users rely on. Routes: /healthz, /metrics, /system/functions, /system/function/{name},
-// /function/{name}[/...], /async-function/{name}[/...], /ui/ (dashboard).
+// /system/dead-letters[/replay], /function/{name}[/...], /async-function/{name}[/...], /ui/ (dashboard).
 import { randomUUID } from 'node:crypto';
-import { jsonResponse, NotFoundError, toErrorResponse, UnauthorizedError } from '../core/errors.js';
+import {
+  jsonResponse,
+  MethodNotAllowedError,
+  NotFoundError,
+  toErrorResponse,
+  UnauthorizedError,
+} from '../core/errors.js';
 import { H } from '../core/headers.js';
 import type { Handler } from '../core/http/serve.js';
 import type { Logger } from '../core/log.js';
 import { type Credentials, checkBasicAuth } from './auth.js';
+import type { DeadLetters } from './dead-letters.js';
 import { toFunctionStatus } from './function-status.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { FunctionSpec } from './stack.js';
@@ -24,6 +31,8 @@ export interface GatewayDeps {
   logger: Logger;
   /** Queues an async invocation; absent = /async-function answers 503. */
   enqueueAsync?: (call: AsyncCall) => Promise<void>;
+  /** The dead-letter queue, for /system/dead-letters; absent without a broker. */
+  deadLetters?: DeadLetters;
   /** Dashboard assets served under /ui/. */
   dashboard?: Handler;
   fetch?: typeof fetch;
@@ -65,6 +74,16 @@ export function createGatewayHandler(deps: GatewayDeps): Handler {
         const f = byName.get(decodeURIComponent(path.slice('/system/function/'.length)));
         if (!f) throw new NotFoundError(`function not found: ${path.slice('/system/function/'.length)}`);
         return jsonResponse(status(f));
+      }
+      if (path === '/system/dead-letters' || path === '/system/dead-letters/replay') {
+        requireAuth(req);
+        if (!deps.deadLetters) throw new NotFoundError('no broker: no dead-letter queue');
+        const limit = Math.min(10_000, Math.max(1, Number(url.searchParams.get('limit') ?? 100) || 100));
+        if (path.endsWith('/replay')) {
+          if (req.method !== 'POST') throw new MethodNotAllowedError('POST to replay dead letters');
+          return jsonResponse(await deps.deadLetters.replay(limit));
+        }
+        return jsonResponse(await deps.deadLetters.list(limit));
       }
       if (path.startsWith('/system/')) {
         requireAuth(req);

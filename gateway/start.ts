@@ -5,6 +5,7 @@ import { type RunningServer, serve } from '../core/http/serve.js';
 import type { Logger } from '../core/log.js';
 import { createAsyncQueue, startAsyncWorker } from './async-queue.js';
 import type { Credentials } from './auth.js';
+import { createDeadLetters } from './dead-letters.js';
 import { createGatewayHandler } from './handler.js';
 import { GatewayMetrics } from './metrics.js';
 import { startReadinessPoller } from './readiness.js';
@@ -57,6 +58,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     timeoutMs: o.timeoutMs,
     logger: o.logger,
     enqueueAsync,
+    deadLetters: o.broker ? createDeadLetters(o.broker) : undefined,
     dashboard: o.dashboard,
   });
   const server = await serve(handler, {
