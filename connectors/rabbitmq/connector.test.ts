@@ -1,0 +1,195 @@
+// The connector's wiring against both brokers (embedded and real RabbitMQ) and a real gateway over HTTP:
+// output published before ack, 4xx dead-lettered at once with its reason, 5xx/429 retried.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectAmqpBroker } from '../../core/broker/amqp.js';
+import { createMemoryBroker } from '../../core/broker/memory.js';
+import { namespaced } from '../../core/broker/namespace.js';
+import { type Broker, DEAD_LETTER_QUEUE, type Delivery } from '../../core/broker/types.js';
+import type { Handler } from '../../core/http/serve.js';
+import { silentLogger } from '../../core/log.js';
+import { Secret } from '../../core/secrets.js';
+import type { FunctionSpec } from '../../gateway/stack.js';
+import { type RunningGateway, startGateway } from '../../gateway/start.js';
+import type { Upstream } from '../../gateway/upstream.js';
+import { amqpUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import { type RunningConnector, startConnector } from './connector.js';
+import { createGatewayClient } from './gateway-client.js';
+
+const rabbitUp = await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672));
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+async function waitFor<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 8_000): Promise<T> {
+  const end = Date.now() + ms;
+  let v = await fn();
+  while (!ok(v)) {
+    if (Date.now() > end) throw new Error(`waitFor timed out (last: ${JSON.stringify(v)})`);
+    await new Promise((r) => setTimeout(r, 20));
+    v = await fn();
+  }
+  return v;
+}
+
+const targets = [
+  { name: 'embedded', up: true, open: async (): Promise<Broker> => createMemoryBroker() },
+  {
+    name: 'rabbitmq',
+    up: rabbitUp,
+    open: async (): Promise<Broker> =>
+      namespaced(await connectAmqpBroker({ url: amqpUrl(), logger: silentLogger }), uniqueName('conn')),
+  },
+];
+
+describe.each(targets)('connector over $name broker', (target) => {
+  let broker: Broker;
+  let gw: RunningGateway;
+  let connector: RunningConnector;
+  const calls: Record<string, number> = {};
+  const seen: { fn: string; headers: Record<string, string>; body: string }[] = [];
+
+  const fn =
+    (name: string, respond: (n: number, body: string) => Response): Handler =>
+    async (req: Request) => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      const body = await req.text();
+      seen.push({ fn: name, headers: Object.fromEntries(req.headers), body });
+      return respond(calls[name], body);
+    };
+
+  beforeEach(async () => {
+    if (!target.up) return;
+    broker = await target.open();
+    const specs = (
+      [
+        { name: 'upper', annotations: { topic: 'in.upper', 'output-topic': 'out.upper' } },
+        { name: 'sink', annotations: { topic: 'out.upper' } },
+        { name: 'reject', annotations: { topic: 'in.reject' } },
+        { name: 'flaky', annotations: { topic: 'in.flaky' } },
+        { name: 'busy', annotations: { topic: 'in.busy' } },
+      ] as { name: string; annotations: Record<string, string> }[]
+    ).map(
+      (s): FunctionSpec => ({
+        ...s,
+        annotations: { ...s.annotations },
+        image: s.name,
+        labels: {},
+        environment: {},
+        secrets: [],
+      }),
+    );
+    const ups = new Map<string, Upstream>([
+      ['upper', { kind: 'handler', handler: fn('upper', (_n, b) => new Response(b.toUpperCase())) }],
+      ['sink', { kind: 'handler', handler: fn('sink', () => new Response(null, { status: 204 })) }],
+      [
+        'reject',
+        { kind: 'handler', handler: fn('reject', () => new Response('{"error":"bad"}', { status: 400 })) },
+      ],
+      [
+        'flaky',
+        { kind: 'handler', handler: fn('flaky', (n) => new Response('x', { status: n < 3 ? 503 : 200 })) },
+      ],
+      [
+        'busy',
+        { kind: 'handler', handler: fn('busy', (n) => new Response('x', { status: n < 2 ? 429 : 200 })) },
+      ],
+    ]);
+    gw = await startGateway({
+      functions: specs,
+      upstreams: ups,
+      credentials: { user: 'admin', password: new Secret('pw') },
+      port: 0,
+      host: '127.0.0.1',
+      timeoutMs: 5_000,
+      maxBodyBytes: 1e6,
+      maxInflight: 100,
+      logger: silentLogger,
+    });
+    connector = startConnector({
+      broker,
+      gateway: createGatewayClient({
+        gatewayUrl: gw.url,
+        user: 'admin',
+        password: new Secret('pw'),
+        timeoutMs: 5_000,
+        connectorName: 'test-connector',
+      }),
+      logger: silentLogger,
+      prefetch: 4,
+      retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50 },
+      rebuildIntervalMs: 60_000,
+    });
+    await connector.ready;
+  });
+
+  afterEach(async () => {
+    if (!target.up) return;
+    await connector.stop();
+    await gw.close();
+    await broker.close();
+    for (const k of Object.keys(calls)) delete calls[k];
+    seen.length = 0;
+  });
+
+  it.skipIf(!target.up)(
+    'invokes by topic, passes headers, publishes the output onward, then acks',
+    async () => {
+      await broker.publish('in.upper', enc('hello'), {
+        messageId: 'm1',
+        headers: { 'x-batch-id': 'b1', 'x-source': 'web' },
+      });
+      const got = await waitFor(
+        () => seen.filter((s) => s.fn === 'sink'),
+        (v) => v.length === 1,
+      );
+      expect(got[0].body).toBe('HELLO');
+      expect(got[0].headers['x-batch-id']).toBe('b1/upper');
+      expect(got[0].headers['x-source']).toBe('web');
+      const up = seen.find((s) => s.fn === 'upper')!;
+      expect(up.headers).toMatchObject({
+        'x-topic': 'in.upper',
+        'x-connector': 'test-connector',
+        'x-message-id': 'm1',
+      });
+      expect(up.headers['x-call-id']).toBeTruthy();
+      await waitFor(
+        async () => (await broker.queueStats('logfaas.upper'))?.messages ?? -1,
+        (n) => n === 0,
+      );
+    },
+  );
+
+  it.skipIf(!target.up)('dead-letters a 4xx at once, with the reason, and keeps going', async () => {
+    await broker.publish('in.reject', enc('poison'), { messageId: 'p1' });
+    await broker.publish('in.upper', enc('fine'), { messageId: 'ok1' });
+    const dl = (await waitFor(
+      () => broker.get(DEAD_LETTER_QUEUE),
+      (d) => d !== null,
+    )) as Delivery;
+    expect(calls.reject).toBe(1);
+    expect(dec(dl.body)).toBe('poison');
+    expect(dl.headers).toMatchObject({
+      'x-dead-letter-reason': 'HTTP 400',
+      'x-function': 'reject',
+      'x-original-topic': 'in.reject',
+    });
+    await dl.ack();
+    await waitFor(
+      () => seen.filter((s) => s.fn === 'sink').length,
+      (n) => n === 1,
+    );
+  });
+
+  it.skipIf(!target.up)('retries 503 and 429 with backoff until success, nothing dead-lettered', async () => {
+    await broker.publish('in.flaky', enc('a'), { messageId: 'f1' });
+    await broker.publish('in.busy', enc('b'), { messageId: 'q1' });
+    await waitFor(
+      () => [calls.flaky ?? 0, calls.busy ?? 0],
+      ([f, b]) => f === 3 && b === 2,
+    );
+    await waitFor(
+      async () => (await broker.queueStats('logfaas.flaky'))?.messages ?? -1,
+      (n) => n === 0,
+    );
+    expect(await broker.get(DEAD_LETTER_QUEUE)).toBeNull();
+  });
+});
