@@ -1,4 +1,280 @@
-// Bench section: pipeline (placeholder until its issue lands).
+// Bench section: the whole pipeline on this machine. Every component a separate process (as in
+// docker-compose) against real RabbitMQ and Redis, then the embedded one-process mode; plus the raw
+// capacity of the building blocks measured in the same run, so the pipeline reads as a fraction of it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAmqpBroker } from '../core/broker/amqp.js';
+import { namespaced } from '../core/broker/namespace.js';
+import { serve } from '../core/http/serve.js';
+import { createRedisKv } from '../core/kv/redis.js';
+import { silentLogger } from '../core/log.js';
+import { Secret } from '../core/secrets.js';
+import { freePort } from '../runner/free-port.js';
+import { startProcessStack } from '../runner/processes.js';
+import { waitForHttp } from '../runner/wait.js';
+import { mixedLines } from '../test/e2e/lines.js';
 import type { BenchSection } from './section.js';
 
-export const pipelineBench: BenchSection = async () => ({ figures: {}, lines: ['pipeline: not measured yet'] });
+const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+const REQUEST_LINES = 5_000;
+
+const rssMb = (pid: number | undefined): number => {
+  if (!pid) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : 0;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function statsTotal(gateway: string): Promise<number> {
+  const r = await fetch(`${gateway}/function/stats?window=1m`);
+  return ((await r.json()) as { total: number }).total;
+}
+
+/** Sends `lines` as fast as the producer confirms them; returns lines/s from first send to stats-visible. */
+async function sustained(gateway: string, lines: string[], source: string, concurrency = 3): Promise<number> {
+  const base = await statsTotal(gateway);
+  const chunks: string[] = [];
+  for (let i = 0; i < lines.length; i += REQUEST_LINES)
+    chunks.push(lines.slice(i, i + REQUEST_LINES).join('\n'));
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < chunks.length) {
+        const body = chunks[next++];
+        const r = await fetch(`${gateway}/function/producer?source=${source}`, { method: 'POST', body });
+        if (!r.ok) throw new Error(`producer answered ${r.status}: ${await r.text()}`);
+      }
+    }),
+  );
+  while ((await statsTotal(gateway)) < base + lines.length) {
+    if (performance.now() - t0 > 300_000) throw new Error('pipeline did not drain within 5 minutes');
+    await sleep(20);
+  }
+  return lines.length / ((performance.now() - t0) / 1000);
+}
+
+/** Batches of 500 lines at `rate` lines/s for `seconds`; latency from producer accept to stats-visible. */
+async function freshness(gateway: string, rate: number, seconds: number, source: string): Promise<number[]> {
+  const batch = 500;
+  const { lines } = mixedLines(batch, 99);
+  const body = lines.join('\n');
+  const base = await statsTotal(gateway);
+  const accepted: { at: number; cum: number }[] = [];
+  let sent = 0;
+  let stop = false;
+  const lat: number[] = [];
+  const watcher = (async () => {
+    let i = 0;
+    while (!stop || i < accepted.length) {
+      const total = (await statsTotal(gateway)) - base;
+      const now = performance.now();
+      while (i < accepted.length && accepted[i].cum <= total) lat.push(now - accepted[i++].at);
+      await sleep(5);
+      if (stop && now - (accepted.at(-1)?.at ?? now) > 30_000) break;
+    }
+  })();
+  const interval = (batch / rate) * 1000;
+  const t0 = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let k = 0; performance.now() - t0 < seconds * 1000; k++) {
+    const due = t0 + k * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    inflight.push(
+      fetch(`${gateway}/function/producer?source=${source}`, { method: 'POST', body }).then(async (r) => {
+        await r.arrayBuffer();
+        sent += batch;
+        accepted.push({ at: performance.now(), cum: sent });
+        accepted.sort((a, b) => a.cum - b.cum);
+      }),
+    );
+  }
+  await Promise.all(inflight);
+  stop = true;
+  await watcher;
+  return lat;
+}
+
+async function buildingBlocks(log: (l: string) => void) {
+  const { lines } = mixedLines(500, 5);
+  const body = new TextEncoder().encode(lines.join('\n'));
+  // RabbitMQ: publish with confirms and consume+ack, same message size as a producer batch.
+  const ns = `bench-${process.pid}`;
+  const broker = namespaced(await connectAmqpBroker({ url: AMQP, logger: silentLogger }), ns);
+  await broker.declareQueue({ name: 'bench.q', topics: ['bench.t'] });
+  const n = 2_000;
+  let got = 0;
+  const done = new Promise<void>((resolve) => {
+    void broker.consume(
+      'bench.q',
+      async (d) => {
+        await d.ack();
+        if (++got === n) resolve();
+      },
+      { prefetch: 64 },
+    );
+  });
+  const t0 = performance.now();
+  const pubs: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    pubs.push(broker.publish('bench.t', body, { messageId: `b${i}` }));
+    if (pubs.length >= 64) await Promise.all(pubs.splice(0));
+  }
+  await Promise.all(pubs);
+  await done;
+  const amqpLines = (n * 500) / ((performance.now() - t0) / 1000);
+  await broker.close();
+  log(`  rabbitmq publish+consume, 500-line messages: ${Math.round(amqpLines).toLocaleString()} lines/s`);
+
+  // Redis: one atomic apply per batch, as detect-anomaly does (idempotency key + ~30 writes).
+  const kv = await createRedisKv({ url: REDIS, prefix: `bench-${process.pid}:`, logger: silentLogger });
+  const ops = Array.from({ length: 30 }, (_, i) => ({
+    op: 'hincrby' as const,
+    key: `h${i % 5}`,
+    field: `f${i}`,
+    by: 1,
+  }));
+  const m = 3_000;
+  const t1 = performance.now();
+  const applies: Promise<boolean>[] = [];
+  for (let i = 0; i < m; i++) {
+    applies.push(kv.apply(ops, { onceKey: `once-${i}`, onceTtlMs: 60_000 }));
+    if (applies.length >= 16) await Promise.all(applies.splice(0));
+  }
+  await Promise.all(applies);
+  const redisApplies = m / ((performance.now() - t1) / 1000);
+  for (const k of await kv.keys('')) await kv.apply([{ op: 'del', key: k }]);
+  await kv.close();
+  log(
+    `  redis atomic batch apply (30 writes + idempotency key): ${Math.round(redisApplies).toLocaleString()} batches/s`,
+  );
+
+  // One HTTP hop with a 500-line body.
+  const s = await serve(async (r) => new Response(String((await r.arrayBuffer()).byteLength)), {
+    port: 0,
+    host: '127.0.0.1',
+    maxBodyBytes: 1e7,
+    maxInflight: 1000,
+    timeoutMs: 10_000,
+  });
+  const k = 3_000;
+  const t2 = performance.now();
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (i++ < k) await (await fetch(s.url, { method: 'POST', body })).arrayBuffer();
+    }),
+  );
+  const httpLines = (k * 500) / ((performance.now() - t2) / 1000);
+  await s.close();
+  log(`  one HTTP hop, 500-line body: ${Math.round(httpLines).toLocaleString()} lines/s`);
+  return {
+    amqp_lines_per_sec: Math.round(amqpLines),
+    redis_batches_per_sec: Math.round(redisApplies),
+    http_hop_lines_per_sec: Math.round(httpLines),
+  };
+}
+
+async function embedded(lines: string[], log: (l: string) => void) {
+  const port = await freePort();
+  const dport = await freePort();
+  const p: ChildProcess = spawn(
+    process.execPath,
+    [
+      'dist/cli.mjs',
+      'up',
+      '--no-simulate',
+      '--gateway-port',
+      String(port),
+      '--dashboard-port',
+      String(dport),
+      '--data-dir',
+      mkdtempSync(join(tmpdir(), 'logfaas-bench-')),
+    ],
+    { env: { PATH: process.env.PATH ?? '', LOGFAAS_ADMIN_PASSWORD: 'bench' }, stdio: 'ignore' },
+  );
+  try {
+    const gw = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${gw}/healthz`, 20_000);
+    await sleep(500);
+    let maxRss = 0;
+    const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(p.pid))), 200);
+    const rate = await sustained(gw, lines, 'bench');
+    clearInterval(sampler);
+    log(`  embedded (one process): ${Math.round(rate).toLocaleString()} lines/s, RSS ${maxRss} MB`);
+    return { embedded_lines_per_sec: Math.round(rate), embedded_rss_mb: maxRss };
+  } finally {
+    p.kill('SIGTERM');
+  }
+}
+
+export const pipelineBench: BenchSection = async ({ quick, log }) => {
+  const total = quick ? 50_000 : 200_000;
+  const { lines } = mixedLines(total, 3);
+  const ns = `bench-${process.pid}-${Date.now().toString(36)}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-bench-'));
+  const stack = await startProcessStack({
+    root: process.cwd(),
+    redisUrl: REDIS,
+    amqpUrl: AMQP,
+    adminPassword: new Secret('bench-password'),
+    gatewayPort: 0,
+    dashboardPort: 0,
+    dataDir,
+    logger: silentLogger,
+    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+  });
+  const figures: Record<string, number | Record<string, number>> = {};
+  const lines_: string[] = [];
+  try {
+    await sleep(1500); // connector builds its first topic map
+    const rss: Record<string, number> = {};
+    const sampler = setInterval(() => {
+      for (const c of stack.supervisor.children.values())
+        rss[c.name] = Math.max(rss[c.name] ?? 0, rssMb(c.pid()));
+    }, 200);
+    const rate = await sustained(stack.gatewayUrl, lines, 'bench');
+    log(
+      `  processes, real RabbitMQ + Redis: ${Math.round(rate).toLocaleString()} lines/s end to end (${total.toLocaleString()} lines)`,
+    );
+    const lat = await freshness(stack.gatewayUrl, rate / 2, quick ? 5 : 15, 'fresh');
+    clearInterval(sampler);
+    figures.e2e_lines_per_sec = Math.round(rate);
+    figures.freshness_p50_ms = Math.round(pct(lat, 50));
+    figures.freshness_p99_ms = Math.round(pct(lat, 99));
+    figures.rss_mb = rss;
+    figures.max_rss_mb = Math.max(...Object.values(rss));
+    lines_.push(
+      `pipeline e2e (processes): ${figures.e2e_lines_per_sec.toLocaleString()} lines/s`,
+      `freshness at half rate: p50 ${figures.freshness_p50_ms} ms, p99 ${figures.freshness_p99_ms} ms (${lat.length} batches)`,
+      `RSS MB: ${Object.entries(rss)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  } finally {
+    await stack.stop();
+  }
+  Object.assign(figures, await embedded(lines.slice(0, quick ? 20_000 : 100_000), log));
+  lines_.push(
+    `pipeline e2e (embedded, one process): ${figures.embedded_lines_per_sec} lines/s, RSS ${figures.embedded_rss_mb} MB`,
+  );
+  const blocks = await buildingBlocks(log);
+  Object.assign(figures, blocks);
+  lines_.push(
+    `building blocks: rabbitmq ${blocks.amqp_lines_per_sec.toLocaleString()} lines/s, redis ${blocks.redis_batches_per_sec.toLocaleString()} batch applies/s, http hop ${blocks.http_hop_lines_per_sec.toLocaleString()} lines/s`,
+    `pipeline / rabbitmq capacity: ${((figures.e2e_lines_per_sec as number) / blocks.amqp_lines_per_sec).toFixed(2)}`,
+  );
+  return { figures, lines: lines_ };
+};
