@@ -104,6 +104,12 @@ export class TemplateMiner {
     return { created, changed };
   }
 
+  /** Marks clusters as unsaved again (after a failed write). */
+  requeue(created: Cluster[], changed: Cluster[]): void {
+    for (const c of created) this.created.add(c.id);
+    for (const c of changed) this.changed.add(c.id);
+  }
+
   /** Adopts a cluster seen by another replica (or a previous run); merges with a local one of the same id. */
   merge(id: string, stored: StoredCluster): void {
     const local = this.byId.get(id);

@@ -19,8 +19,11 @@ const MONTHS: Record<string, number> = {
 };
 const DAY_MS = 86_400_000;
 
-const YMD =
-  /^(\d{4}|\d{2})([-/.]?)(\d{1,2})\2(\d{1,2})(?:[T _-]+|-?)(\d{1,2}):?(\d{2}):?(\d{2})(?:[.,:](\d{1,9}))?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$/i;
+const TIME_ZONE =
+  '(?:[T _-]+|-?)(\\d{1,2}):?(\\d{2}):?(\\d{2})(?:[.,:](\\d{1,9}))?\\s*(Z|UTC|GMT|[+-]\\d{2}:?\\d{2})?$';
+const YMD = new RegExp(`^(\\d{4}|\\d{2})([-/.])(\\d{1,2})\\2(\\d{1,2})${TIME_ZONE}`, 'i');
+// `081109 203615`, `20171223-22:15:29:606`: no separators, so two digits each for month and day.
+const YMD_COMPACT = new RegExp(`^(\\d{4}|\\d{2})()(\\d{2})(\\d{2})${TIME_ZONE}`, 'i');
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MDY = /^(\d{1,2})\/(\d{1,2})\/(\d{4})[ T:](\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?$/;
 const CLF = /^(\d{1,2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\s*([+-]\d{2}:?\d{2}))?$/;
@@ -35,7 +38,7 @@ export function parseTimestamp(text: string, now: number): number | undefined {
   if (s.length === 0 || s.length > 64) return undefined;
   if (/^\d{9,10}(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
   if (/^\d{12,13}$/.test(s)) return Number(s);
-  let m = YMD.exec(s);
+  let m = YMD.exec(s) ?? YMD_COMPACT.exec(s);
   if (m) {
     const year = m[1].length === 2 ? 2000 + Number(m[1]) : Number(m[1]);
     return build(year, +m[3] - 1, +m[4], +m[5], +m[6], +m[7], m[8], m[9]);

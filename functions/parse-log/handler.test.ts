@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { validateEvent } from '../../core/event.js';
+import { createMemoryKv } from '../../core/kv/memory.js';
+import type { KV } from '../../core/kv/types.js';
+import { silentLogger } from '../../core/log.js';
+import { ENVELOPE_TYPE } from './body.js';
+import { loadParseLogConfig } from './config.js';
+import { createParseLogHandler } from './handler.js';
+import { templateKey } from './template-store.js';
+
+const config = loadParseLogConfig({});
+const now = () => Date.UTC(2026, 1, 7, 12);
+const make = (kv: KV) => createParseLogHandler({ kv, config, logger: silentLogger, now });
+const post = (body: BodyInit, headers: Record<string, string> = {}, query = '?source=web') =>
+  new Request(`http://x/function/parse-log${query}`, { method: 'POST', body, headers });
+const events = async (r: Response) =>
+  (await r.text())
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+
+const LINES = [
+  '2026-02-07 06:34:01 - GET /api/users - 200 - 45ms',
+  '{"level":"error","msg":"db timeout after 300 ms","service":"api"}',
+  'worker 17 started in 12ms',
+  'worker 18 started in 40ms',
+];
+
+describe('parse-log handler', () => {
+  it('returns one valid event per line, in order, as NDJSON with a derived batch id', async () => {
+    const h = make(await createMemoryKv());
+    const res = await h(post(LINES.join('\n'), { 'x-batch-id': 'b1' }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    expect(res.headers.get('x-batch-id')).toBe('b1/parse-log');
+    const evs = await events(res);
+    expect(evs.map((e) => e.raw)).toEqual(LINES);
+    for (const e of evs) expect(validateEvent(e)).toEqual([]);
+    expect(evs.map((e) => e.format)).toEqual(['seed', 'json', 'plain', 'plain']);
+    expect(evs[2].templateId).toBe(evs[3].templateId);
+    expect(evs[2].template).toBe('worker <*> started in <*>');
+    expect(evs[3].params).toEqual(['18', '40ms']);
+    expect(evs.every((e) => e.source === 'web')).toBe(true);
+  });
+
+  it('reads the envelope: labels, source and format', async () => {
+    const h = make(await createMemoryKv());
+    const body = JSON.stringify({
+      lines: ['081109 203615 148 INFO dfs.DataNode: PacketResponder 1 terminating', 'free text'],
+      labels: ['normal', null],
+      source: 'hdfs',
+      format: '<Date> <Time> <Pid> <Level> <Component>: <Content>',
+    });
+    const evs = await events(await h(post(body, { 'content-type': ENVELOPE_TYPE }, '')));
+    expect(evs[0]).toMatchObject({
+      source: 'hdfs',
+      format: 'custom',
+      label: 'normal',
+      timestamp: '2008-11-09T20:36:15.000Z',
+    });
+    expect(evs[1].label).toBeUndefined();
+    expect(evs[1].problems).toContain('format_mismatch');
+  });
+
+  it('takes the format from X-Log-Format and the source from X-Source', async () => {
+    const h = make(await createMemoryKv());
+    const res = await h(post('[x] hello', { 'x-log-format': '\\[<Tag>\\] <Content>', 'x-source': 's2' }, ''));
+    expect((await events(res))[0]).toMatchObject({
+      source: 's2',
+      format: 'custom',
+      message: 'hello',
+      fields: { Tag: 'x' },
+    });
+  });
+
+  it('refuses an empty body (400), other methods (405), bad formats and envelopes (400) with JSON errors', async () => {
+    const h = make(await createMemoryKv());
+    const empty = await h(post(''));
+    expect(empty.status).toBe(400);
+    expect((await empty.json()).code).toBe('bad_request');
+    expect((await h(new Request('http://x/?source=a'))).status).toBe(405);
+    expect((await h(post('x', { 'x-log-format': 'no fields' }))).status).toBe(400);
+    expect((await h(post('{"lines":3}', { 'content-type': ENVELOPE_TYPE }))).status).toBe(400);
+  });
+
+  it('two replicas sharing a KV agree on template ids, and a restarted one keeps them', async () => {
+    const kv = await createMemoryKv();
+    const a = make(kv);
+    const first = await events(
+      await a(post('login ok for user alice from 10.0.0.1\nlogin ok for user bob from 10.0.0.2')),
+    );
+    expect(first[0].templateId).toBe(first[1].templateId);
+    expect(Object.keys(await kv.hgetall(templateKey('web')))).toEqual([first[0].templateId]);
+    const b = make(kv);
+    const second = await events(await b(post('login ok for user carol from 10.0.0.3')));
+    expect(second[0].templateId).toBe(first[0].templateId);
+    const restarted = make(kv);
+    const third = await events(await restarted(post('login ok for user dave from 10.0.0.4')));
+    expect(third[0].templateId).toBe(first[0].templateId);
+  });
+
+  it('keeps a templateId stable while its template generalises', async () => {
+    const kv = await createMemoryKv();
+    const h = make(kv);
+    const [e1] = await events(await h(post('job run alpha finished ok')));
+    const [e2] = await events(await h(post('job run beta finished ok')));
+    expect(e2.templateId).toBe(e1.templateId);
+    expect(e1.template).toBe('job run alpha finished ok');
+    expect(e2.template).toBe('job run <*> finished ok');
+    const stored = JSON.parse((await kv.hgetall(templateKey('web')))[e1.templateId]);
+    expect(stored.tk).toEqual(['job', 'run', '<*>', 'finished', 'ok']);
+  });
+
+  it('caps templates per source: past the cap lines still get an id, nothing new is stored', async () => {
+    const kv = await createMemoryKv();
+    const small = { ...config, limits: { ...config.limits, maxTemplatesPerSource: 2 } };
+    const h = createParseLogHandler({ kv, config: small, logger: silentLogger, now });
+    const evs = await events(await h(post('alpha one\nbeta two three\ngamma four five six\ndelta x y z w')));
+    expect(evs).toHaveLength(4);
+    expect(new Set(evs.map((e) => e.templateId)).size).toBe(4);
+    expect(Object.keys(await kv.hgetall(templateKey('web')))).toHaveLength(2);
+  });
+});

@@ -1,0 +1,95 @@
+// The parse-log HTTP function: POST lines (text or the batch envelope), get NDJSON events back,
+// one per input line, in input order. Templates are shared with other replicas through the KV.
+import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
+import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
+import type { KV } from '../../core/kv/types.js';
+import type { Logger } from '../../core/log.js';
+import { type Batch, ENVELOPE_TYPE, parseEnvelope, splitText } from './body.js';
+import type { ParseLogConfig } from './config.js';
+import { type CustomFormat, compileFormat, FormatError } from './formats/custom.js';
+import { parseBatch } from './pipeline.js';
+import { TemplateStore } from './template-store.js';
+
+export interface ParseLogDeps {
+  kv: KV;
+  config: ParseLogConfig;
+  logger: Logger;
+  now?: () => number;
+}
+
+const MAX_SOURCE_LENGTH = 128;
+/** Compiled format strings kept; formats come from clients, so the cache is bounded. */
+const MAX_CACHED_FORMATS = 64;
+
+export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Promise<Response> {
+  const now = deps.now ?? Date.now;
+  const { config } = deps;
+  const store = new TemplateStore({
+    kv: deps.kv,
+    limits: config.limits,
+    refreshMs: config.templateRefreshMs,
+    maxSources: config.maxSources,
+    now,
+    logger: deps.logger,
+  });
+  const formats = new Map<string, CustomFormat>();
+
+  function formatFor(text: string | undefined): CustomFormat | undefined {
+    if (!text) return undefined;
+    let f = formats.get(text);
+    if (f) return f;
+    try {
+      f = compileFormat(text);
+    } catch (e) {
+      throw new BadRequestError(`bad log format: ${e instanceof FormatError ? e.message : String(e)}`);
+    }
+    if (formats.size >= MAX_CACHED_FORMATS) formats.delete(formats.keys().next().value as string);
+    formats.set(text, f);
+    return f;
+  }
+
+  return async (req) => {
+    try {
+      if (req.method !== 'POST') throw new MethodNotAllowedError('parse-log accepts POST only');
+      const url = new URL(req.url);
+      const batch = await readBatch(req);
+      const source = batch.source ?? url.searchParams.get('source') ?? req.headers.get(H.source) ?? 'default';
+      if (source.length === 0 || source.length > MAX_SOURCE_LENGTH) {
+        throw new BadRequestError(`source must be 1 to ${MAX_SOURCE_LENGTH} characters`);
+      }
+      const formatText =
+        batch.format ??
+        url.searchParams.get('format') ??
+        req.headers.get(H.logFormat) ??
+        config.sourceFormats[source] ??
+        undefined;
+      const format = formatFor(formatText);
+      const miner = await store.minerFor(source);
+      const events = parseBatch(batch.lines, batch.labels, {
+        source,
+        format,
+        limits: config.limits,
+        miner,
+        now: now(),
+        preProblems: batch.problems,
+      });
+      await store.flush(miner);
+      let body = '';
+      for (const e of events) body += `${JSON.stringify(e)}\n`;
+      const headers: Record<string, string> = { 'content-type': NDJSON };
+      const batchId = req.headers.get(H.batchId);
+      if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'parse-log');
+      return new Response(body, { status: 200, headers });
+    } catch (e) {
+      return toErrorResponse(e);
+    }
+  };
+}
+
+async function readBatch(req: Request): Promise<Batch> {
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  if (bytes.length === 0) throw new BadRequestError('empty body: send one or more log lines');
+  const type = (req.headers.get(H.contentType) ?? '').split(';')[0].trim().toLowerCase();
+  if (type === ENVELOPE_TYPE) return parseEnvelope(new TextDecoder().decode(bytes));
+  return splitText(bytes);
+}
