@@ -57,7 +57,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
     io.stderr.write(`logfaas ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
-    return EXIT.failure;
+    // Errors that know their exit code (unreachable gateway 3, refused credentials 4) keep it.
+    const code = (e as { exitCode?: unknown }).exitCode;
+    return typeof code === 'number' ? code : EXIT.failure;
   }
 }
 
