@@ -1,5 +1,6 @@
 // The end-to-end test that matters most: real RabbitMQ + real Redis, every function, the connector, the
 // gateway and the dashboard as separate processes from their bundles (as docker-compose runs them).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,15 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
     await stack?.stop();
   });
 
+  const cli = (args: string[]) =>
+    execFileSync(
+      process.execPath,
+      ['dist/cli.mjs', ...args, '--gateway', stack.gatewayUrl, '--password', password],
+      {
+        encoding: 'utf8',
+      },
+    );
+
   const stats = async () => {
     const r = await fetch(`${stack.gatewayUrl}/function/stats`);
     return (await r.json()) as { total: number; anomalies: number };
@@ -124,15 +134,28 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
       body: '2026-02-07 06:34:01 - GET /api/users - 200 - 45ms\n',
     });
     expect(((await res.json()) as { accepted: number }).accepted).toBe(1);
-    const dl = await poll(
+    // Inspect it the way an operator would: `logfaas dlq list` through the gateway.
+    const list = await poll(
+      async () =>
+        JSON.parse(cli(['dlq', 'list', '--json'])) as {
+          total: number;
+          messages: { reason: string; function: string; messageId: string }[];
+        },
+      (v) => v.total > 0,
+      15_000,
+    );
+    expect(list.messages[0].reason).toMatch(/HTTP 400/);
+    expect(list.messages[0].function).toBe('detect-anomaly');
+    // Replay sends it back to logs.parsed; still poison, so it comes back to the dead-letter queue.
+    expect(cli(['dlq', 'replay'])).toMatch(/replayed 1 message/);
+    const back = await poll(
       () => broker.get(DEAD_LETTER_QUEUE),
       (d) => d !== null,
       15_000,
     );
-    expect(dl).not.toBeNull();
-    expect(dl?.headers['x-dead-letter-reason']).toMatch(/HTTP 400/);
-    expect(dl?.headers['x-function']).toBe('detect-anomaly');
-    await dl?.ack();
+    expect(back?.messageId).toBe(list.messages[0].messageId);
+    expect(back?.headers['x-dead-letter-reason']).toMatch(/HTTP 400/);
+    await back?.ack();
     const after = await poll(stats, (v) => v.total >= before.total + 1, 15_000);
     expect(after.total).toBe(before.total + 1);
   });
