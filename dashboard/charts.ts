@@ -9,7 +9,6 @@ import {
   LinearScale,
   LineController,
   LineElement,
-  LogarithmicScale,
   PointElement,
   Tooltip,
 } from 'chart.js';
@@ -21,7 +20,6 @@ Chart.register(
   LineElement,
   PointElement,
   LinearScale,
-  LogarithmicScale,
   CategoryScale,
   Filler,
   Legend,
@@ -63,6 +61,26 @@ function baseOptions(withSeconds: boolean) {
     },
     scales: { x: timeAxis(withSeconds) },
   };
+}
+
+/** Tick spacing per window: round clock times, about six ticks. */
+function tickStepMs(windowMs: number): number {
+  const steps = [10, 30, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200, 14_400].map((s) => s * 1000);
+  return steps.find((s) => windowMs / s <= 6) ?? 14_400_000;
+}
+
+/** The x axis spans the whole window (not just the points), ticking on round times. */
+function fitTimeAxis(chart: Chart<'line', XY[]>, doc: StatsDoc, firstT?: number): void {
+  const x = chart.options.scales?.x as {
+    min?: number;
+    max?: number;
+    ticks: { stepSize?: number; callback: (v: string | number) => string };
+  };
+  x.min = Math.min(doc.window.from, firstT ?? doc.window.from);
+  x.max = Date.parse(doc.generated_at);
+  x.ticks.stepSize = tickStepMs(doc.window.ms);
+  const secs = x.ticks.stepSize < 60_000;
+  x.ticks.callback = (v) => fmtTick(Number(v), secs);
 }
 
 export class ThroughputChart {
@@ -111,9 +129,7 @@ export class ThroughputChart {
     const pts = doc.throughput.series;
     this.chart.data.datasets[0].data = pts.map((p) => ({ x: p.t, y: p.events / step }));
     this.chart.data.datasets[1].data = pts.map((p) => ({ x: p.t, y: p.anomalies / step }));
-    const secs = doc.window.ms <= 15 * 60_000;
-    const x = this.chart.options.scales?.x as { ticks: { callback: (v: string | number) => string } };
-    x.ticks.callback = (v) => fmtTick(Number(v), secs);
+    fitTimeAxis(this.chart, doc, pts[0]?.t);
     this.chart.update('none');
     const n = pts.filter((p) => p.events > 0).length;
     this.canvas.dataset.points = String(n);
@@ -141,7 +157,7 @@ export class LatencyChart {
         scales: {
           x: timeAxis(false),
           y: {
-            type: 'logarithmic',
+            beginAtZero: true,
             grid: { color: GRID },
             ticks: { maxTicksLimit: 6, callback: (v) => fmtMs(Number(v)) },
           },
@@ -156,6 +172,7 @@ export class LatencyChart {
     ds[0].data = pts.map((p) => ({ x: p.t, y: p.p50_ms }));
     ds[1].data = pts.map((p) => ({ x: p.t, y: p.p95_ms }));
     ds[2].data = pts.map((p) => ({ x: p.t, y: p.p99_ms }));
+    fitTimeAxis(this.chart, doc, pts[0]?.t);
     this.chart.update('none');
     const n = pts.filter((p) => p.count > 0).length;
     this.canvas.dataset.points = String(n);

@@ -1,0 +1,229 @@
+// The dashboard in real Chromium (Debian's /usr/bin/chromium driven by playwright-core; no browser
+// download): stats + dashboard servers in-process over a memory KV seeded through statsWrites().
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, serve } from '../../core/http/serve.js';
+import { createMemoryKv } from '../../core/kv/memory.js';
+import type { KV } from '../../core/kv/types.js';
+import type { StatsDoc } from '../../core/stats/doc.js';
+import { statsWrites } from '../../core/stats/record.js';
+import { anomalyOf, httpEvent, sampleEvent } from '../../core/stats/sample-events.js';
+import { createDashboardHandler } from '../../dashboard/server.js';
+import { loadStatsConfig } from '../../functions/stats/config.js';
+import { createStatsHandler } from '../../functions/stats/handler.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  console.warn(`skipping dashboard browser tests: ${CHROMIUM} not found (apt-get install -y chromium)`);
+}
+const IMG = '<img src=x onerror=alert(1)>';
+const SCRIPT = '<script>alert(2)</script>';
+const ARTIFACTS = 'test-results';
+const serveOpts = {
+  port: 0,
+  host: '127.0.0.1',
+  maxBodyBytes: 65_536,
+  maxInflight: 16,
+  timeoutMs: 10_000,
+  drainMs: 100,
+};
+
+/** Builds the page the way build.mjs does (one browser bundle + the static files) into a temp dir. */
+async function buildAssets(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'logfaas-dashboard-'));
+  await build({
+    entryPoints: { app: 'dashboard/app.ts' },
+    outdir: out,
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'esm',
+    minify: true,
+    logLevel: 'warning',
+  });
+  for (const f of readdirSync('dashboard'))
+    if (/\.(html|css)$/.test(f)) copyFileSync(join('dashboard', f), join(out, f));
+  return out;
+}
+
+async function seed(kv: KV, now: number): Promise<void> {
+  const paths = ['/users/1', '/users/2', '/orders', '/search?q=x', '/health'];
+  for (let k = 29; k >= 0; k--) {
+    const t = now - k * 7_000;
+    const timestamp = new Date(t).toISOString();
+    const events = paths.map((p, i) =>
+      httpEvent(i === 2 ? 'POST' : 'GET', p, i === 2 && k % 5 === 0 ? 503 : 200, 4 + i * 15 + (k % 7) * 3, {
+        source: i % 2 ? 'api' : 'web',
+        templateId: `T${i}`,
+        template: `${i === 2 ? 'POST' : 'GET'} ${p.split('?')[0]} <*> <*>`,
+        timestamp,
+      }),
+    );
+    const anomalies = k % 10 === 0 ? [anomalyOf(events[2], 0.71, ['latency 12x the endpoint norm'])] : [];
+    await kv.apply(statsWrites({ events, anomalies, now: t }));
+  }
+  const timestamp = new Date(now).toISOString();
+  const hostile = [
+    sampleEvent({
+      source: 'evil',
+      level: 'error',
+      message: IMG,
+      raw: IMG,
+      templateId: 'X1',
+      template: IMG,
+      timestamp,
+    }),
+    sampleEvent({
+      source: 'evil',
+      level: 'error',
+      message: SCRIPT,
+      raw: SCRIPT,
+      templateId: 'X2',
+      template: SCRIPT,
+      timestamp,
+    }),
+  ];
+  await kv.apply(
+    statsWrites({
+      events: hostile,
+      anomalies: hostile.map((e) => anomalyOf(e, 0.97, ['rare template', 'html in message'])),
+      now,
+    }),
+  );
+}
+
+describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
+  let browser: Browser;
+  let assets: string;
+  const kvs: KV[] = [];
+  const servers: RunningServer[] = [];
+
+  async function stack(seeded: boolean) {
+    const kv = await createMemoryKv();
+    kvs.push(kv);
+    if (seeded) await seed(kv, Date.now());
+    const stats = await serve(createStatsHandler({ kv, config: loadStatsConfig({}) }), serveOpts);
+    const dash = await serve(createDashboardHandler({ assetsDir: assets, gatewayUrl: stats.url }), serveOpts);
+    servers.push(stats, dash);
+    return { kv, stats, dash };
+  }
+
+  async function open(
+    url: string,
+    width = 1280,
+  ): Promise<{ page: Page; dialogs: string[]; problems: string[] }> {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    const dialogs: string[] = [];
+    const problems: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
+    });
+    await page.goto(url);
+    try {
+      await page.waitForSelector('#v-total[data-value]', { timeout: 10_000 });
+    } catch (e) {
+      throw new Error(`dashboard did not render: ${problems.join('; ') || String(e)}`);
+    }
+    return { page, dialogs, problems };
+  }
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    assets = await buildAssets();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const s of servers) await s.close();
+    for (const kv of kvs) await kv.close();
+  });
+
+  it('shows the stats numbers, charts with data, and hostile log text as text', async () => {
+    const { stats, dash } = await stack(true);
+    const { page, dialogs, problems } = await open(`${dash.url}/?window=15m&refresh=60s`);
+    const doc = (await (await fetch(`${stats.url}/function/stats?window=15m`)).json()) as StatsDoc;
+    expect(doc.total).toBe(152);
+    expect(await page.getAttribute('#v-total', 'data-value')).toBe(String(doc.total));
+    expect(await page.textContent('#v-total')).toBe(doc.total.toLocaleString('en-US'));
+    expect(await page.getAttribute('#v-anomalies', 'data-value')).toBe(String(doc.anomalies));
+    expect(await page.textContent('#v-anomalies')).toBe(String(doc.anomalies));
+    expect(Number(await page.getAttribute('#v-rate', 'data-value'))).toBe(doc.anomaly_rate);
+    expect(Number(await page.getAttribute('#chart-throughput', 'data-points'))).toBeGreaterThan(10);
+    expect(Number(await page.getAttribute('#chart-latency', 'data-points'))).toBeGreaterThan(0);
+    expect(await page.isHidden('#throughput-empty')).toBe(true);
+
+    const anomaliesText = await page.textContent('#anomalies');
+    expect(anomaliesText).toContain(IMG);
+    expect(anomaliesText).toContain(SCRIPT);
+    expect(
+      await page.locator('#anomalies img, #anomalies script, #templates img, #templates script').count(),
+    ).toBe(0);
+    expect(await page.textContent('#templates')).toContain(IMG);
+    expect(await page.textContent('#endpoints')).toContain('GET /users/:id');
+
+    await page.locator('#anomalies tr.clickable', { hasText: IMG }).click();
+    await page.waitForSelector('#event-dialog[open]');
+    expect(await page.textContent('#event-json')).toContain(IMG);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-event.png') });
+    await page.click('#event-close');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    expect(dialogs).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('puts the window in the stats query and the shareable URL', async () => {
+    const { dash } = await stack(true);
+    const { page } = await open(`${dash.url}/?refresh=60s`);
+    expect(await page.inputValue('#window')).toBe('15m');
+    const req = page.waitForRequest((r) => r.url().includes('function/stats?window=1h'));
+    await page.selectOption('#window', '1h');
+    await req;
+    expect(page.url()).toContain('window=1h');
+    expect(page.url()).toContain('refresh=60s');
+    await page.close();
+  });
+
+  it('has clear empty states without NaN, then a banner when the gateway goes down', async () => {
+    const { stats, dash } = await stack(false);
+    const { page } = await open(`${dash.url}/?window=5m&refresh=2s`);
+    const body = (await page.textContent('body')) ?? '';
+    expect(body).not.toMatch(/NaN|undefined|Infinity/);
+    expect(await page.textContent('#v-total')).toBe('0');
+    expect(await page.textContent('#v-rate')).toBe('0%');
+    expect(await page.isVisible('#throughput-empty')).toBe(true);
+    expect(await page.textContent('#anomalies')).toContain('No anomalies');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-empty.png'), fullPage: true });
+    await stats.close();
+    await page.waitForSelector('#banner:not([hidden])', { timeout: 10_000 });
+    expect(await page.textContent('#banner')).toMatch(/Cannot reach stats.*retrying/);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-down.png') });
+    await page.close();
+  });
+
+  it('fits a 375 px phone screen without horizontal overflow', async () => {
+    const { dash } = await stack(true);
+    const { page } = await open(`${dash.url}/?refresh=60s`, 375);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
+    await page.close();
+  });
+});
