@@ -64,7 +64,7 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
   const consumers = new Set<ConsumerState>();
   const pending = new Map<string, PendingPublish[]>(); // by messageId, to match basic.return to a publish
   const openGets = new Set<Channel>();
-  let pub: ConfirmChannel | undefined;
+  let pub: Promise<ConfirmChannel> | undefined;
   let admin: Promise<Channel> | undefined;
   let drained: Promise<void> | undefined;
   let closed = false;
@@ -75,20 +75,26 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     return link.model;
   };
 
-  const openPub = async (m: ChannelModel) => {
-    const ch = await m.createConfirmChannel();
-    ch.on('error', (err: Error) => logger.warn('broker: publish channel error', { err: err.message }));
-    ch.on('close', () => {
-      if (pub === ch) pub = undefined;
+  const pubChannel = (m: ChannelModel): Promise<ConfirmChannel> => {
+    if (pub) return pub;
+    const p = m.createConfirmChannel().then((ch) => {
+      ch.on('error', (err: Error) => logger.warn('broker: publish channel error', { err: err.message }));
+      ch.on('close', () => {
+        if (pub === p) pub = undefined;
+      });
+      // RabbitMQ sends basic.return before the basic.ack of the same message, so the confirm callback sees it.
+      ch.on('return', (msg: Message) => {
+        const list = pending.get(String(msg.properties.messageId));
+        const entry = list?.find((x) => !x.returned && x.topic === msg.fields.routingKey);
+        if (entry) entry.returned = true;
+      });
+      return ch;
     });
-    // RabbitMQ sends basic.return before the basic.ack of the same message, so the confirm callback sees it.
-    ch.on('return', (msg: Message) => {
-      const list = pending.get(String(msg.properties.messageId));
-      const p = list?.find((x) => !x.returned && x.topic === msg.fields.routingKey);
-      if (p) p.returned = true;
+    p.catch(() => {
+      if (pub === p) pub = undefined;
     });
-    pub = ch;
-    return ch;
+    pub = p;
+    return p;
   };
 
   const adminChannel = (): Promise<Channel> => {
@@ -174,7 +180,7 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
     for (const [name, topics] of topology) await declare(ch, { name, topics: [...topics] });
     await ch.close();
-    await openPub(m);
+    await pubChannel(m);
     for (const c of consumers) {
       c.ch = undefined;
       // One consumer that cannot start (its queue was deleted) must not keep the whole broker down.
@@ -204,7 +210,7 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     const m = model();
     if (link.blocked) throw new BrokerUnavailableError('RabbitMQ has blocked publishers (resource alarm)');
     if (drained) await drained;
-    const ch = pub ?? (await openPub(m));
+    const ch = await pubChannel(m);
     const entry: PendingPublish = { topic: key, returned: false };
     const list = pending.get(o.messageId) ?? [];
     list.push(entry);
@@ -241,8 +247,11 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
             ? ch.sendToQueue(key, buf, props, done)
             : ch.publish(exchange, key, buf, props, done);
         if (!ok && !drained) {
-          drained = new Promise<void>((r) => ch.once('drain', r)).finally(() => (drained = undefined));
-          ch.once('close', () => (drained = undefined));
+          // Socket buffer full: later publishes wait for it to drain (or for the channel to go away).
+          drained = new Promise<void>((r) => {
+            ch.once('drain', r);
+            ch.once('close', r);
+          }).finally(() => (drained = undefined));
         }
       } catch (err) {
         done(err);
