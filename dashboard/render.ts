@@ -105,6 +105,7 @@ export function renderTemplates(doc: StatsDoc): void {
       ['Template', 'Source', 'Count', 'Share', 'First seen', 'Last seen'],
       rows,
       'No templates in this window yet.',
+      'templates',
     ),
   );
 }

@@ -156,6 +156,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   it('shows the stats numbers, charts with data, and hostile log text as text', async () => {
     const { stats, dash } = await stack(true);
     const { page, dialogs, problems } = await open(`${dash.url}/?window=15m&refresh=60s`);
+    const csp = (await page.request.get(`${dash.url}/`)).headers()['content-security-policy'];
+    expect(csp).toContain("script-src 'self'");
     const doc = (await (await fetch(`${stats.url}/function/stats?window=15m`)).json()) as StatsDoc;
     expect(doc.total).toBe(152);
     expect(await page.getAttribute('#v-total', 'data-value')).toBe(String(doc.total));
@@ -213,6 +215,29 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await page.waitForSelector('#banner:not([hidden])', { timeout: 10_000 });
     expect(await page.textContent('#banner')).toMatch(/Cannot reach stats.*retrying/);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-down.png') });
+    await page.close();
+  });
+
+  it('pauses polling while the tab is hidden and resumes when it is shown', async () => {
+    const { dash } = await stack(true);
+    const { page } = await open(`${dash.url}/?window=1m&refresh=2s`);
+    let polls = 0;
+    page.on('request', (r) => {
+      if (r.url().includes('function/stats')) polls++;
+    });
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((h) => {
+        Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    polls = 0;
+    await page.waitForTimeout(4500);
+    expect(polls).toBe(0);
+    expect(await page.textContent('#status')).toContain('paused');
+    const resumed = page.waitForRequest((r) => r.url().includes('function/stats'));
+    await setHidden(false);
+    await resumed;
     await page.close();
   });
 
