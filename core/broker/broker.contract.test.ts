@@ -261,6 +261,14 @@ describe.each(targets)('Broker contract: $name', (target) => {
     await c2.cancel();
   });
 
+  it('consume on a queue that was never declared rejects', async () => {
+    await expect(broker.consume(uniqueName('missing-q'), async () => {}, { prefetch: 1 })).rejects.toThrow();
+    // The broker stays usable afterwards.
+    const { q, topic } = await fresh();
+    await broker.publish(topic, enc('still ok'), { messageId: 'ok' });
+    expect((await broker.queueStats(q))?.messages).toBe(1);
+  });
+
   it('rejects everything after close', async () => {
     const other = await target.open();
     await other.close();
