@@ -54,7 +54,10 @@ export function createDeadLetters(broker: Broker): DeadLetters {
       await broker.declareQueue({ name: DEAD_LETTER_QUEUE, topics: [] });
       let replayed = 0;
       let failed = 0;
-      for (let i = 0; i < limit; i++) {
+      // Only what is there now: a replayed message that fails again is dead-lettered again, and must
+      // not be picked up by this same replay (a poison message would loop until the limit).
+      const present = (await broker.queueStats(DEAD_LETTER_QUEUE))?.messages ?? 0;
+      for (let i = 0; i < Math.min(limit, present); i++) {
         const d = await broker.get(DEAD_LETTER_QUEUE);
         if (!d) break;
         const topic = d.headers['x-original-topic'];
