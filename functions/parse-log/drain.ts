@@ -10,6 +10,8 @@ export interface Cluster {
   /** Never changes once given out, even when `tokens` generalise. */
   readonly id: string;
   tokens: string[];
+  /** `tokens` joined by spaces; refreshed whenever the template generalises. */
+  text: string;
   /** Tree path the cluster was filed under (token count, then prefix keys); kept for replay on load. */
   readonly path: string[];
   readonly createdAt: number;
@@ -34,12 +36,16 @@ export interface MatchResult {
 }
 
 const HAS_LETTER = /[A-Za-z]/;
+/** Masked shapes remembered per source (a few MB at most). */
+const SEEN_CACHE = 20_000;
 
 export type MinerLimits = Pick<ParseLimits, 'maxTemplatesPerSource' | 'similarity' | 'depth' | 'maxChildren'>;
 
 export class TemplateMiner {
   private readonly root: Node = { children: new Map(), clusters: [] };
   private readonly byId = new Map<string, Cluster>();
+  /** Masked line -> cluster: a shape seen before goes where it went before, without a tree walk. */
+  private readonly seen = new Map<string, Cluster>();
   /** Constant-token signature -> cluster, for lines that differ only in how many variables they hold. */
   private readonly bySignature = new Map<string, Cluster>();
   /** Ids created or generalised since the last takeChanges(). */
@@ -57,6 +63,19 @@ export class TemplateMiner {
 
   /** Finds or creates the cluster for a masked token list and generalises it to cover the line. */
   add(tokens: string[], now: number): MatchResult {
+    const key = tokens.join(' ');
+    const hit = this.seen.get(key);
+    if (hit) return { cluster: hit, stored: true };
+    const r = this.match(tokens, now);
+    if (r.stored) {
+      // Bounded: cleared when full, which costs only re-walking the tree for shapes seen again.
+      if (this.seen.size >= SEEN_CACHE) this.seen.clear();
+      this.seen.set(key, r.cluster);
+    }
+    return r;
+  }
+
+  private match(tokens: string[], now: number): MatchResult {
     // Same constants in the same order is the strongest evidence of one event, whatever the number
     // of variables (`delete blk_1 blk_2 ...`, `5 bytes (5 KB) sent`); Drain alone cannot see it,
     // as it routes by token count first.
@@ -80,7 +99,7 @@ export class TemplateMiner {
     const existing = this.byId.get(id);
     // Same first line as a cluster filed elsewhere (e.g. adopted from another replica): reuse it.
     if (existing) return { cluster: existing, stored: true };
-    const cluster: Cluster = { id, tokens: tokens.slice(), path, createdAt: now };
+    const cluster: Cluster = { id, tokens: tokens.slice(), text: tokens.join(' '), path, createdAt: now };
     if (this.byId.size >= this.limits.maxTemplatesPerSource) return { cluster, stored: false };
     this.insert(cluster);
     this.created.add(id);
@@ -118,7 +137,13 @@ export class TemplateMiner {
       return;
     }
     if (this.byId.size >= this.limits.maxTemplatesPerSource) return;
-    this.insert({ id, tokens: stored.tk.slice(), path: stored.p, createdAt: stored.c });
+    this.insert({
+      id,
+      tokens: stored.tk.slice(),
+      text: stored.tk.join(' '),
+      path: stored.p,
+      createdAt: stored.c,
+    });
   }
 
   private insert(cluster: Cluster): void {
@@ -214,6 +239,7 @@ export class TemplateMiner {
         changed = true;
       }
     }
+    if (changed) c.text = c.tokens.join(' ');
     return changed;
   }
 }

@@ -54,17 +54,19 @@ function isDigit(c: number): boolean {
 export function maskToken(tok: string, params?: string[]): string {
   let digits = false;
   let dots = 0;
+  let colon = false;
   for (let i = 0; i < tok.length; i++) {
     const c = tok.charCodeAt(i);
-    if (isDigit(c)) digits = true;
+    if (c >= 48 && c <= 57) digits = true;
     else if (c === 46) dots++;
+    else if (c === 58) colon = true;
   }
-  if (tok.includes('://') || (!digits && isFilePath(tok))) {
+  if ((colon && tok.includes('://')) || (!digits && tok.length > 1 && isFilePath(tok))) {
     params?.push(tok);
     return WILDCARD;
   }
   if (!digits && dots < 2) return tok;
-  if (HOST_PORT.test(tok)) {
+  if (colon && dots > 0 && HOST_PORT.test(tok)) {
     params?.push(tok);
     return WILDCARD;
   }
@@ -142,11 +144,18 @@ export function hasWildcard(tok: string): boolean {
 // preprocessing regexes treat `[KGTM]B` and `<1 sec` (formats.json, Spark and Proxifier).
 const UNIT = /^(?:[KMGTP]i?B|kB|ms|us|ns|sec|secs|seconds|mins?)([)\],;:.]*)$/;
 
+const UNIT_START = new Set(['K', 'M', 'G', 'T', 'P', 'k', 'm', 'u', 'n', 's']);
+
 /** Folds a unit token into the masked number before it; returns new raw and masked token lists. */
 export function absorbUnits(raw: string[], masked: string[]): [string[], string[]] {
   let hit = false;
   for (let i = 1; i < masked.length; i++) {
-    if (UNIT.test(masked[i]) && masked[i - 1].endsWith(WILDCARD)) {
+    if (
+      masked[i].length <= 10 &&
+      UNIT_START.has(masked[i][0]) &&
+      UNIT.test(masked[i]) &&
+      masked[i - 1].endsWith(WILDCARD)
+    ) {
       hit = true;
       break;
     }

@@ -33,8 +33,10 @@ export function parseBatch(
 ): LogEvent[] {
   const out = new Array<LogEvent>(lines.length);
   const receivedAt = new Date(ctx.now).toISOString();
+  // Neighbouring lines often share a timestamp text; remember the last conversion.
+  const clock: TimeCache = { text: '', iso: undefined };
   for (let i = 0; i < lines.length; i++) {
-    const ev = parseOne(lines[i], ctx, receivedAt, ctx.preProblems?.[i]);
+    const ev = parseOne(lines[i], ctx, receivedAt, clock, ctx.preProblems?.[i]);
     const label = labels?.[i];
     if (typeof label === 'string') ev.label = label;
     out[i] = ev;
@@ -42,7 +44,36 @@ export function parseBatch(
   return out;
 }
 
-function parseOne(line: string, ctx: ParseContext, receivedAt: string, pre?: string[]): LogEvent {
+interface TimeCache {
+  text: string;
+  iso: string | undefined;
+}
+
+function resolveTime(
+  p: { tsMs?: number; tsText?: string },
+  now: number,
+  clock: TimeCache,
+): string | undefined {
+  if (p.tsMs === undefined && p.tsText === clock.text) return clock.iso;
+  const ms = p.tsMs ?? parseTimestamp(p.tsText!, now);
+  const iso =
+    ms !== undefined && Number.isFinite(ms) && Math.abs(ms) < 8.64e15
+      ? new Date(ms).toISOString()
+      : undefined;
+  if (p.tsMs === undefined) {
+    clock.text = p.tsText!;
+    clock.iso = iso;
+  }
+  return iso;
+}
+
+function parseOne(
+  line: string,
+  ctx: ParseContext,
+  receivedAt: string,
+  clock: TimeCache,
+  pre?: string[],
+): LogEvent {
   const clean = sanitizeLine(line, ctx.limits.maxLineBytes);
   const problems = pre ? [...pre, ...clean.problems] : clean.problems;
   const p = parseLine(clean.text, ctx.format);
