@@ -2,19 +2,19 @@
 // ack, topology re-declared and consumers re-established after every reconnect (amqp-link.ts).
 // Outage policy: fail fast. While the connection is down or blocked, publish/declare/get reject with
 // BrokerUnavailableError; publishes in flight when it drops reject too. Only a broker ack resolves.
-import type { Channel, ChannelModel, ConfirmChannel, Message } from 'amqplib';
+import type { Channel, ChannelModel, Message } from 'amqplib';
 import type { Logger } from '../log.js';
 import type { Secret } from '../secrets.js';
+import { toDelivery } from './amqp-delivery.js';
 import { openLink } from './amqp-link.js';
+import { createPublisher } from './amqp-publish.js';
 import {
   type Broker,
   BrokerUnavailableError,
   type Consumer,
   type Delivery,
   EXCHANGE,
-  type PublishOptions,
   type QueueSpec,
-  UnroutableError,
 } from './types.js';
 
 export interface AmqpBrokerOptions {
@@ -29,11 +29,6 @@ export interface AmqpBrokerOptions {
   confirmTimeoutMs?: number;
   /** Observes every new connection (tests use it to cut the socket). */
   onConnect?: (model: ChannelModel) => void;
-}
-
-interface PendingPublish {
-  topic: string;
-  returned: boolean;
 }
 
 interface ConsumerState {
@@ -62,11 +57,8 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
   const topology = new Map<string, Set<string>>();
   const asserted = new Set<string>(); // queues asserted by sendToQueue on this connection
   const consumers = new Set<ConsumerState>();
-  const pending = new Map<string, PendingPublish[]>(); // by messageId, to match basic.return to a publish
   const openGets = new Set<Channel>();
-  let pub: Promise<ConfirmChannel> | undefined;
   let admin: Promise<Channel> | undefined;
-  let drained: Promise<void> | undefined;
   let closed = false;
 
   const model = (): ChannelModel => {
@@ -75,27 +67,7 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     return link.model;
   };
 
-  const pubChannel = (m: ChannelModel): Promise<ConfirmChannel> => {
-    if (pub) return pub;
-    const p = m.createConfirmChannel().then((ch) => {
-      ch.on('error', (err: Error) => logger.warn('broker: publish channel error', { err: err.message }));
-      ch.on('close', () => {
-        if (pub === p) pub = undefined;
-      });
-      // RabbitMQ sends basic.return before the basic.ack of the same message, so the confirm callback sees it.
-      ch.on('return', (msg: Message) => {
-        const list = pending.get(String(msg.properties.messageId));
-        const entry = list?.find((x) => !x.returned && x.topic === msg.fields.routingKey);
-        if (entry) entry.returned = true;
-      });
-      return ch;
-    });
-    p.catch(() => {
-      if (pub === p) pub = undefined;
-    });
-    pub = p;
-    return p;
-  };
+  const publisher = createPublisher({ model, blocked: () => link.blocked, logger, confirmTimeoutMs });
 
   const adminChannel = (): Promise<Channel> => {
     const m = model();
@@ -157,7 +129,7 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
   };
 
   const dispatch = (c: ConsumerState, ch: Channel, msg: Message) => {
-    const d = toDelivery(msg, ch, () => {});
+    const d = toDelivery(msg, ch);
     const run: Promise<void> = c
       .onMessage(d)
       .catch(async (err: Error) => {
@@ -173,14 +145,14 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
 
   link.onSetup(async (m) => {
     opts.onConnect?.(m);
-    pub = undefined;
+    publisher.reset();
     admin = undefined;
     asserted.clear();
     const ch = await m.createChannel();
     await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
     for (const [name, topics] of topology) await declare(ch, { name, topics: [...topics] });
     await ch.close();
-    await pubChannel(m);
+    await publisher.open(m);
     for (const c of consumers) {
       c.ch = undefined;
       // One consumer that cannot start (its queue was deleted) must not keep the whole broker down.
@@ -189,7 +161,7 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     }
   });
   link.onDown(() => {
-    pub = undefined;
+    publisher.reset();
     admin = undefined;
     for (const c of consumers) c.ch = undefined;
   });
@@ -200,75 +172,16 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     throw err;
   }
 
-  const confirmPublish = async (
-    exchange: string,
-    key: string,
-    body: Uint8Array,
-    o: PublishOptions,
-    mandatory: boolean,
-  ) => {
-    const m = model();
-    if (link.blocked) throw new BrokerUnavailableError('RabbitMQ has blocked publishers (resource alarm)');
-    if (drained) await drained;
-    const ch = await pubChannel(m);
-    const entry: PendingPublish = { topic: key, returned: false };
-    const list = pending.get(o.messageId) ?? [];
-    list.push(entry);
-    pending.set(o.messageId, list);
-    const untrack = () => {
-      list.splice(list.indexOf(entry), 1);
-      if (list.length === 0 && pending.get(o.messageId) === list) pending.delete(o.messageId);
-    };
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        untrack();
-        reject(new BrokerUnavailableError(`publish not confirmed within ${confirmTimeoutMs} ms`));
-      }, confirmTimeoutMs);
-      const done = (err: unknown) => {
-        if (!list.includes(entry)) return; // timed out already
-        clearTimeout(timer);
-        untrack();
-        if (err) reject(new BrokerUnavailableError(`publish not confirmed: ${errMessage(err)}`));
-        else if (entry.returned) reject(new UnroutableError(key));
-        else resolve();
-      };
-      try {
-        const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-        const props = {
-          persistent: true,
-          mandatory,
-          messageId: o.messageId,
-          headers: o.headers ?? {},
-          contentType: o.contentType,
-          timestamp: Math.floor(Date.now() / 1000),
-        };
-        const ok =
-          exchange === ''
-            ? ch.sendToQueue(key, buf, props, done)
-            : ch.publish(exchange, key, buf, props, done);
-        if (!ok && !drained) {
-          // Socket buffer full: later publishes wait for it to drain (or for the channel to go away).
-          drained = new Promise<void>((r) => {
-            ch.once('drain', r);
-            ch.once('close', r);
-          }).finally(() => (drained = undefined));
-        }
-      } catch (err) {
-        done(err);
-      }
-    });
-  };
-
   return {
     async publish(topic, body, o) {
-      await confirmPublish(EXCHANGE, topic, body, o, !o.allowUnrouted);
+      await publisher.publish(EXCHANGE, topic, body, o, !o.allowUnrouted);
     },
     async sendToQueue(queue, body, o) {
       if (!asserted.has(queue)) {
         await (await adminChannel()).assertQueue(queue, { durable: true });
         asserted.add(queue);
       }
-      await confirmPublish('', queue, body, o, true);
+      await publisher.publish('', queue, body, o, true);
     },
     async declareQueue(spec) {
       await declare(await adminChannel(), spec);
@@ -343,48 +256,10 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
         if (c.ch && c.tag) await c.ch.cancel(c.tag).catch(() => {});
       }
       await Promise.allSettled([...consumers].flatMap((c) => [...c.inflight]));
+      await publisher.settle(5_000); // a graceful close lets publishes in flight get their confirms
       closed = true;
       for (const ch of openGets) await ch.close().catch(() => {});
       await link.close();
     },
   };
 }
-
-/** Wraps an amqplib message; ack/nack act on the channel it came from, once. */
-function toDelivery(msg: Message, ch: Channel, after: () => unknown): Delivery {
-  let settled = false;
-  const settle = async (fn: () => void) => {
-    if (settled) return;
-    settled = true;
-    try {
-      fn();
-    } catch {
-      // The channel is gone: the broker has requeued the message and will deliver it again.
-      throw new BrokerUnavailableError('channel closed before ack/nack; the message will be redelivered');
-    } finally {
-      await after();
-    }
-  };
-  const p = msg.properties;
-  return {
-    body: msg.content,
-    messageId: p.messageId === undefined || p.messageId === null ? '' : String(p.messageId),
-    headers: stringHeaders(p.headers),
-    ...(p.contentType ? { contentType: String(p.contentType) } : {}),
-    topic: msg.fields.routingKey,
-    redelivered: msg.fields.redelivered,
-    ack: () => settle(() => ch.ack(msg)),
-    nack: (requeue) => settle(() => ch.nack(msg, false, requeue)),
-  };
-}
-
-function stringHeaders(h: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) {
-    if (v === undefined || v === null) continue;
-    out[k] = typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : JSON.stringify(v);
-  }
-  return out;
-}
-
-const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
