@@ -9,8 +9,8 @@ export interface GatewayConfig {
   stackFile: string;
   /** Where function {name} listens; docker-compose: http://{name}:8080. */
   functionUrlTemplate: string;
-  /** Per-function overrides: name -> URL. */
-  functionUrls: Record<string, string>;
+  /** Per-function overrides: name -> replica URLs (`name=url1|url2`). */
+  functionUrls: Record<string, string[]>;
   upstreamTimeoutMs: number;
   maxBodyBytes: number;
   maxInflight: number;
@@ -23,15 +23,16 @@ export interface GatewayConfig {
 export function loadGatewayConfig(env: Env): GatewayConfig {
   const r = new EnvReader(env);
   const stores = readStoreConfig(r, env);
-  const functionUrls: Record<string, string> = {};
+  const functionUrls: Record<string, string[]> = {};
   for (const pair of r.str('FUNCTION_URLS', '').split(',').filter(Boolean)) {
     const i = pair.indexOf('=');
-    if (i < 1) r.problem(`FUNCTION_URLS entry ${JSON.stringify(pair)} must be name=url`);
+    if (i < 1) r.problem(`FUNCTION_URLS entry ${JSON.stringify(pair)} must be name=url or name=url1|url2`);
     else
       functionUrls[pair.slice(0, i).trim()] = pair
         .slice(i + 1)
-        .trim()
-        .replace(/\/+$/, '');
+        .split('|')
+        .map((u) => u.trim().replace(/\/+$/, ''))
+        .filter(Boolean);
   }
   const password =
     readSecretFile(stores.secretsDir, 'basic-auth-password') ??

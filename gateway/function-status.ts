@@ -18,7 +18,7 @@ export interface FunctionStatus {
 
 export function toFunctionStatus(
   spec: FunctionSpec,
-  live: { available: boolean; invocations: number; envProcess: string },
+  live: { replicas: number; available: number; invocations: number; envProcess: string },
 ): FunctionStatus {
   return {
     name: spec.name,
@@ -32,8 +32,8 @@ export function toFunctionStatus(
       Object.entries(spec.environment).map(([k, v]) => [k, /^\w+:\/\//.test(v) ? redactUrl(v) : v]),
     ),
     secrets: spec.secrets,
-    replicas: 1,
-    availableReplicas: live.available ? 1 : 0,
+    replicas: live.replicas,
+    availableReplicas: live.available,
     invocationCount: live.invocations,
   };
 }

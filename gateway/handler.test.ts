@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, serve } from '../core/http/serve.js';
 import { silentLogger } from '../core/log.js';
 import { Secret } from '../core/secrets.js';
+import { freePort } from '../runner/free-port.js';
 import { basicAuthHeader } from './auth.js';
 import { createGatewayHandler } from './handler.js';
 import { GatewayMetrics } from './metrics.js';
@@ -48,8 +49,8 @@ beforeAll(async () => {
   });
   const ups = new Map<string, Upstream>([
     ['echo', { kind: 'handler', handler: echo }],
-    ['remote', { kind: 'url', url: remote.url }],
-    ['down', { kind: 'url', url: 'http://127.0.0.1:1' }],
+    ['remote', { kind: 'url', urls: [remote.url] }],
+    ['down', { kind: 'url', urls: ['http://127.0.0.1:1'] }],
     [
       'slow',
       { kind: 'handler', handler: () => new Promise((r) => setTimeout(() => r(new Response('late')), 2000)) },
@@ -58,7 +59,7 @@ beforeAll(async () => {
   gw = createGatewayHandler({
     functions: fns,
     upstream: (n) => ups.get(n),
-    available: (n) => n !== 'down',
+    available: (n) => (n === 'down' ? 0 : 1),
     envProcess: (n) => `node dist/functions/${n}.mjs`,
     credentials: { user: 'admin', password: new Secret('s3cret') },
     metrics: new GatewayMetrics(),
@@ -138,5 +139,42 @@ describe('gateway', () => {
 
   it('answers 503 for async invocations without a broker', async () => {
     expect((await req('/async-function/echo', { method: 'POST', body: 'x' })).status).toBe(503);
+  });
+
+  it('spreads calls over replicas and skips one that refuses connections', async () => {
+    const hits: string[] = [];
+    const mk = (id: string) =>
+      serve(async () => (hits.push(id), new Response(id)), {
+        port: 0,
+        host: '127.0.0.1',
+        maxBodyBytes: 1e6,
+        maxInflight: 10,
+        timeoutMs: 5000,
+      });
+    const [a, b] = await Promise.all([mk('a'), mk('b')]);
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const pool: Upstream = { kind: 'url', urls: [a.url, closed, b.url] };
+    const g = createGatewayHandler({
+      functions: [{ name: 'pool', image: 'p', labels: {}, annotations: {}, environment: {}, secrets: [] }],
+      upstream: () => pool,
+      available: () => 2,
+      envProcess: () => '',
+      credentials: { user: 'admin', password: new Secret('s3cret') },
+      metrics: new GatewayMetrics(),
+      timeoutMs: 2000,
+      logger: silentLogger,
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push((await g(new Request('http://gw/function/pool', { method: 'POST', body: 'x' }))).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(hits.filter((h) => h === 'a').length).toBeGreaterThanOrEqual(2);
+    expect(hits.filter((h) => h === 'b').length).toBeGreaterThanOrEqual(2);
+    const st = (await (await g(new Request('http://gw/system/function/pool', { headers: auth }))).json()) as {
+      replicas: number;
+      availableReplicas: number;
+    };
+    expect(st).toMatchObject({ replicas: 3, availableReplicas: 2 });
+    await Promise.all([a.close(), b.close()]);
   });
 });

@@ -22,8 +22,8 @@ import { callUpstream, forwardHeaders, type Upstream } from './upstream.js';
 export interface GatewayDeps {
   functions: FunctionSpec[];
   upstream: (name: string) => Upstream | undefined;
-  /** Whether a function currently has a ready replica (from health polling). */
-  available: (name: string) => boolean;
+  /** Ready replicas of a function (from health polling). */
+  available: (name: string) => number;
   envProcess: (name: string) => string;
   credentials: Credentials;
   metrics: GatewayMetrics;
@@ -112,7 +112,9 @@ export function createGatewayHandler(deps: GatewayDeps): Handler {
   };
 
   function status(f: FunctionSpec) {
+    const up = deps.upstream(f.name);
     return toFunctionStatus(f, {
+      replicas: up?.kind === 'url' ? up.urls.length : 1,
       available: deps.available(f.name),
       invocations: deps.metrics.invocationCount(f.name),
       envProcess: deps.envProcess(f.name),

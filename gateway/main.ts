@@ -15,7 +15,7 @@ const functions = parseStack(readFileSync(cfg.stackFile, 'utf8'), process.env);
 const upstreams = new Map<string, Upstream>(
   functions.map((f) => [
     f.name,
-    { kind: 'url', url: cfg.functionUrls[f.name] ?? cfg.functionUrlTemplate.replaceAll('{name}', f.name) },
+    { kind: 'url', urls: cfg.functionUrls[f.name] ?? [cfg.functionUrlTemplate.replaceAll('{name}', f.name)] },
   ]),
 );
 const broker = cfg.stores.amqpUrl ? await createAmqpBroker(cfg.stores, log) : undefined;
@@ -37,6 +37,8 @@ const gw = await startGateway({
 });
 log.info('gateway listening', {
   port: gw.server.port,
-  functions: Object.fromEntries([...upstreams].map(([n, u]) => [n, u.kind === 'url' ? u.url : 'in-process'])),
+  functions: Object.fromEntries(
+    [...upstreams].map(([n, u]) => [n, u.kind === 'url' ? u.urls : 'in-process']),
+  ),
 });
 onShutdown([() => gw.close(), async () => broker?.close()], log);

@@ -2,7 +2,10 @@
 import { TimeoutError, toErrorResponse, UpstreamError } from '../core/errors.js';
 import type { Handler } from '../core/http/serve.js';
 
-export type Upstream = { kind: 'handler'; handler: Handler } | { kind: 'url'; url: string };
+/** In-process handler (npm start), or the URLs of a function's replicas (round-robin with failover). */
+export type Upstream = { kind: 'handler'; handler: Handler } | { kind: 'url'; urls: string[] };
+
+const cursor = new WeakMap<object, number>();
 
 // Hop-by-hop headers are the gateway's own business (RFC 9110 7.6.1).
 const HOP = new Set([
@@ -56,17 +59,32 @@ export async function callUpstream(
       clearTimeout(timer);
     }
   }
-  try {
-    return await fetchImpl(`${up.url}${req.pathAndQuery}`, {
-      ...init,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (e) {
-    if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
-      return toErrorResponse(new TimeoutError(timeoutMs));
+  // Round-robin over replicas; a replica that refuses the connection is skipped for the next one
+  // (the request never reached it, so retrying elsewhere cannot apply it twice).
+  const start = cursor.get(up) ?? 0;
+  cursor.set(up, (start + 1) % up.urls.length);
+  let lastError: unknown;
+  for (let i = 0; i < up.urls.length; i++) {
+    const url = up.urls[(start + i) % up.urls.length];
+    try {
+      return await fetchImpl(`${url}${req.pathAndQuery}`, {
+        ...init,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (e) {
+      if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
+        return toErrorResponse(new TimeoutError(timeoutMs));
+      }
+      lastError = e;
+      if (!refused(e)) break;
     }
-    return toErrorResponse(new UpstreamError(`cannot reach function ${name}: ${describe(e)}`));
   }
+  return toErrorResponse(new UpstreamError(`cannot reach function ${name}: ${describe(lastError)}`));
+}
+
+function refused(e: unknown): boolean {
+  const code = (e as { cause?: { code?: string } })?.cause?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH';
 }
 
 function describe(e: unknown): string {
