@@ -12,7 +12,8 @@ import { createLineParser } from '../functions/parse-log/pipeline.js';
 import { type ScenarioName, type SimLine, simulate } from '../functions/producer/simulate/index.js';
 
 const args = process.argv.slice(2);
-const opt = (k: string, d: number) => Number(args.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d);
+const opt = (k: string, d: number) =>
+  Number(args.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d);
 const json = args.includes('--json');
 const LINES = opt('lines', 30_000);
 const SEED = opt('seed', 1);
@@ -39,11 +40,20 @@ async function run(scenarios: ScenarioName[], seed: number): Promise<Counts> {
   const kv = await createMemoryKv();
   const start = Date.UTC(2026, 1, 7, 9);
   let now = start;
-  const handler = createDetectAnomalyHandler({ kv, config: DEFAULT_DETECT, logger: errorsOnly, now: () => now });
+  const handler = createDetectAnomalyHandler({
+    kv,
+    config: DEFAULT_DETECT,
+    logger: errorsOnly,
+    now: () => now,
+  });
   const parsers = new Map<string, ReturnType<typeof createLineParser>>();
   const c: Counts = { tp: 0, fp: 0, fn: 0, lines: 0, labelled: 0, byDetector: {}, models: 0 };
   // Scenarios sit after the first model is trained (~40% in), lasting 10% of the span each.
-  const spans = scenarios.map((name, i) => ({ name, at: (LINES / 100) * (0.45 + 0.12 * i), durationSec: LINES / 1000 }));
+  const spans = scenarios.map((name, i) => ({
+    name,
+    at: (LINES / 100) * (0.45 + 0.12 * i),
+    durationSec: LINES / 1000,
+  }));
   let batch: SimLine[] = [];
   let n = 0;
   const flush = async () => {
@@ -53,14 +63,26 @@ async function run(scenarios: ScenarioName[], seed: number): Promise<Counts> {
     for (const [source, ls] of bySource) {
       let p = parsers.get(source);
       if (!p) parsers.set(source, (p = createLineParser({ source, now: () => now })));
-      events.push(...p.parse(ls.map((l) => l.line), ls.map((l) => l.label)));
+      events.push(
+        ...p.parse(
+          ls.map((l) => l.line),
+          ls.map((l) => l.label),
+        ),
+      );
     }
     now = batch.at(-1)!.ts;
     const res = await handler(
-      new Request('http://eval/', { method: 'POST', body: events.map((e) => JSON.stringify(e)).join('\n'), headers: { 'x-batch-id': `b${n++}` } }),
+      new Request('http://eval/', {
+        method: 'POST',
+        body: events.map((e) => JSON.stringify(e)).join('\n'),
+        headers: { 'x-batch-id': `b${n++}` },
+      }),
     );
     if (res.status !== 200) throw new Error(`handler answered ${res.status}: ${await res.text()}`);
-    const flagged = (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const flagged = (await res.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     const flaggedLabels = new Map<string, number>();
     for (const a of flagged) {
       c.byDetector[a.detector] = (c.byDetector[a.detector] ?? 0) + 1;
@@ -69,22 +91,35 @@ async function run(scenarios: ScenarioName[], seed: number): Promise<Counts> {
       if (label) {
         c.tp++;
         if (debug) bump(tpScores, `${a.detector} ${a.score.toFixed(2)}`);
-      }
-      else {
+      } else {
         c.fp++;
-        if (debug) bump(fpReasons, `${a.detector} ${a.score.toFixed(2)}: ${a.reasons.map((r: string) => r.replace(/\d[\d,.]*/g, 'N').slice(0, 70)).join(' | ')}`);
+        if (debug)
+          bump(
+            fpReasons,
+            `${a.detector} ${a.score.toFixed(2)}: ${a.reasons.map((r: string) => r.replace(/\d[\d,.]*/g, 'N').slice(0, 70)).join(' | ')}`,
+          );
       }
       flaggedLabels.set(label, (flaggedLabels.get(label) ?? 0) + 1);
     }
     const flaggedEvents = new Set(flagged.map((a) => a.event.raw));
     for (const e of events) {
-      if (debug && e.label && !flaggedEvents.has(e.raw)) bump(fnLines, `${e.label}: ${e.raw.replace(/\d+/g, 'N').slice(0, 100)}`);
+      if (debug && e.label && !flaggedEvents.has(e.raw))
+        bump(fnLines, `${e.label}: ${e.raw.replace(/\d+/g, 'N').slice(0, 100)}`);
+      if (process.env.DUMP && e.label === process.env.DUMP && !flaggedEvents.has(e.raw))
+        console.log(JSON.stringify({ ...e, raw: undefined, message: undefined }));
       c.lines++;
       if (e.label && e.label !== 'silence') c.labelled++;
     }
     batch = [];
   };
-  for (const line of simulate({ lines: LINES, rate: 100, seed, scenarios: spans, startTime: start, dailyRhythm: false })) {
+  for (const line of simulate({
+    lines: LINES,
+    rate: 100,
+    seed,
+    scenarios: spans,
+    startTime: start,
+    dailyRhythm: false,
+  })) {
     batch.push(line);
     if (batch.length >= BATCH) await flush();
   }
@@ -101,7 +136,13 @@ const prf = (c: Counts) => {
   return { precision: p, recall: r, f1: p + r ? (2 * p * r) / (p + r) : 0 };
 };
 
-const SCORED: ScenarioName[] = ['error-burst', 'latency-spike', 'new-template', 'endpoint-scan', 'traffic-surge'];
+const SCORED: ScenarioName[] = [
+  'error-burst',
+  'latency-spike',
+  'new-template',
+  'endpoint-scan',
+  'traffic-surge',
+];
 const results: Record<string, Counts & ReturnType<typeof prf>> = {};
 const total: Counts = { tp: 0, fp: 0, fn: 0, lines: 0, labelled: 0, byDetector: {}, models: 0 };
 const started = performance.now();
@@ -119,7 +160,9 @@ const overall = { ...total, ...prf(total) };
 const seconds = (performance.now() - started) / 1000;
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ lines: LINES, seed: SEED, scenarios: results, overall, silence: 'not applicable', seconds })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ lines: LINES, seed: SEED, scenarios: results, overall, silence: 'not applicable', seconds })}\n`,
+  );
 } else {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
   const out = [
@@ -128,17 +171,38 @@ if (json) {
     `${'scenario'.padEnd(16)} ${'labelled'.padStart(8)} ${'TP'.padStart(6)} ${'FP'.padStart(6)} ${'FN'.padStart(6)} precision  recall     F1   flagged by`,
     ...Object.entries(results).map(
       ([name, r]) =>
-        `${name.padEnd(16)} ${String(r.labelled).padStart(8)} ${String(r.tp).padStart(6)} ${String(r.fp).padStart(6)} ${String(r.fn).padStart(6)} ${pct(r.precision)}  ${pct(r.recall)} ${pct(r.f1)}   ${Object.entries(r.byDetector).map(([d, k]) => `${d} ${k}`).join(', ')}`,
+        `${name.padEnd(16)} ${String(r.labelled).padStart(8)} ${String(r.tp).padStart(6)} ${String(r.fp).padStart(6)} ${String(r.fn).padStart(6)} ${pct(r.precision)}  ${pct(r.recall)} ${pct(r.f1)}   ${Object.entries(
+          r.byDetector,
+        )
+          .map(([d, k]) => `${d} ${k}`)
+          .join(', ')}`,
     ),
     `${'overall'.padEnd(16)} ${String(overall.labelled).padStart(8)} ${String(overall.tp).padStart(6)} ${String(overall.fp).padStart(6)} ${String(overall.fn).padStart(6)} ${pct(overall.precision)}  ${pct(overall.recall)} ${pct(overall.f1)}`,
     '',
     'silence: not applicable. A silent service emits no lines, so there is nothing for a per-line detector to',
-    'flag (the simulator labels the first line after the gap); gaps are the stats/dashboard rate panel\'s job.',
+    "flag (the simulator labels the first line after the gap); gaps are the stats/dashboard rate panel's job.",
     `(${seconds.toFixed(1)} s)`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
   if (debug) {
-    const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `  ${v}  ${k}`);
-    process.stdout.write(['', 'top false-positive reasons:', ...top(fpReasons), '', 'top missed lines:', ...top(fnLines), '', 'TP scores:', ...top(tpScores), ''].join('\n'));
+    const top = (m: Map<string, number>) =>
+      [...m]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 15)
+        .map(([k, v]) => `  ${v}  ${k}`);
+    process.stdout.write(
+      [
+        '',
+        'top false-positive reasons:',
+        ...top(fpReasons),
+        '',
+        'top missed lines:',
+        ...top(fnLines),
+        '',
+        'TP scores:',
+        ...top(tpScores),
+        '',
+      ].join('\n'),
+    );
   }
 }

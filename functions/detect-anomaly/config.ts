@@ -27,6 +27,8 @@ export interface DetectConfig {
   lockTtlMs: number;
   /** Rule settings (used before a model exists, and for hard signals after). */
   latencyFactor: number;
+  latencyZ: number;
+  modelMinZ: number;
   latencyExtremeMs: number;
   rareTemplateRatio: number;
   rareMinEvents: number;
@@ -60,9 +62,10 @@ export const DEFAULT_DETECT: DetectConfig = {
   // 0.55: just above the paper's 0.5 "no distinct anomaly" level, so a clean training set with no
   // anomalies does not force 1% of normal traffic to be flagged.
   scoreFloor: 0.55,
-  // 30 s windows over the last 20 (10 min): long enough that a few events per second give stable rates.
-  windowMs: 30_000,
-  windowHistory: 20,
+  // 10 s windows, baseline = median of the last 30 (5 min): short enough to see a surge within seconds
+  // (rates are judged on the time elapsed in the current window), long enough for stable counts.
+  windowMs: 10_000,
+  windowHistory: 30,
   // 5,000 templates/endpoints tracked per source (~5 fields each): Drain-style parsers rarely exceed this.
   maxTracked: 5000,
   // 1,000 sources; later ones share the `_other` model state.
@@ -71,6 +74,11 @@ export const DEFAULT_DETECT: DetectConfig = {
   lockTtlMs: 30_000,
   // 10x the usual latency of the same endpoint/template is far outside a log-normal body.
   latencyFactor: 10,
+  // ...or 3x and 3.5 standard deviations of the endpoint's own log-latency (~2 in 10,000 of a log-normal).
+  latencyZ: 3.5,
+  // The model reports an event only when some feature is >= 4 robust z-scores out of its training
+  // spread, so every model anomaly has a concrete reason and the 1% tail of normal traffic is not noise.
+  modelMinZ: 4,
   // 30 s is extreme for any request/response log whatever the endpoint.
   latencyExtremeMs: 30_000,
   // Template/endpoint seen in < 1 of 2,000 events of a source that has seen >= 2,000.
@@ -131,6 +139,8 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     maxSources: r.int('MAX_SOURCES', d.maxSources, 1),
     lockTtlMs: r.duration('TRAIN_LOCK_TTL', d.lockTtlMs),
     latencyFactor: r.num('LATENCY_FACTOR', d.latencyFactor, 1),
+    latencyZ: r.num('LATENCY_Z', d.latencyZ, 0),
+    modelMinZ: r.num('MODEL_MIN_Z', d.modelMinZ, 0),
     latencyExtremeMs: r.num('LATENCY_EXTREME_MS', d.latencyExtremeMs, 1),
     rareTemplateRatio: r.num('RARE_TEMPLATE_RATIO', d.rareTemplateRatio, 0, 1),
     rareMinEvents: r.int('RARE_MIN_EVENTS', d.rareMinEvents, 1),

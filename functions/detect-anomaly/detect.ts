@@ -10,6 +10,7 @@ import {
   type EventKeys,
   featurize,
   keysOf,
+  rateSoFar,
   type SourceCounters,
 } from './features.js';
 import { type Forest, scoreOne } from './forest.js';
@@ -46,17 +47,30 @@ export function detectSource(
   const anomalies: AnomalyResult[] = [];
   let modelFlagged = 0;
   const cut = model ? Math.max(model.threshold, cfg.scoreFloor) : Infinity;
+  markLatencyShifts(keys, new CounterView(base, { stats: new Map(), windows: new Map() }, cfg.windowHistory));
+  const soFar = new Map<number, number>();
+  const times = Float64Array.from(keys, (k) => k.ts).sort();
   for (let i = 0; i < events.length; i++) {
     const off = i * DIMS;
+    const b = keys[i].bucket;
+    const c = (soFar.get(b) ?? base.windows.get(b)?.n ?? 0) + 1;
+    soFar.set(b, c);
+    keys[i].rate =
+      localRate(times, keys[i].ts, cfg.windowMs) ?? rateSoFar(keys[i], c, cfg.windowMs, MIN_ELAPSED_MS);
     featurize(keys[i], view, vectors, off);
     const e = events[i];
     const rules = ruleReasons(keys[i], view, e.template, cfg);
     const score = model ? scoreOne(model.forest, vectors, off) : undefined;
-    const byModel = score !== undefined && score >= cut;
-    if (byModel) modelFlagged++;
+    const overThreshold = score !== undefined && score >= cut;
+    if (overThreshold) modelFlagged++;
+    // The model reports only what it can explain: some feature far outside its training spread.
+    const explained = overThreshold
+      ? modelReasons(vectors, off, model!, keys[i], view, e.template, cfg)
+      : undefined;
+    const byModel = explained !== undefined && explained.maxZ >= cfg.modelMinZ;
     if (!byModel && rules.length === 0) continue;
     if (byModel) {
-      const reasons = modelReasons(vectors, off, model!, keys[i], view, e.template, cfg.windowMs);
+      const reasons = explained.reasons;
       for (const r of rules) if (!reasons.includes(r)) reasons.push(r);
       anomalies.push({
         event: e,
@@ -80,3 +94,55 @@ export function detectSource(
 }
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
+
+/**
+ * A latency spike on one endpoint is a shift of its level, not one slow request: when the batch's mean
+ * log-latency for a key is >= 4 standard errors and >= 2x above its stored baseline (>= 3 requests),
+ * mark those events so the rules can report the shift even when no single request is extreme.
+ */
+export function markLatencyShifts(keys: EventKeys[], baseline: CounterView): void {
+  const agg = new Map<string, { n: number; sum: number }>();
+  for (const k of keys) {
+    if (k.latency === undefined) continue;
+    const a = agg.get(k.latKey) ?? { n: 0, sum: 0 };
+    a.n++;
+    a.sum += Math.log2(k.latency + 1);
+    agg.set(k.latKey, a);
+  }
+  const shifts = new Map<string, { ratio: number; n: number }>();
+  for (const [key, a] of agg) {
+    const s = baseline.latencyLog(key);
+    if (!s || a.n < 3 || s.n < 20) continue;
+    const diff = a.sum / a.n - s.mean;
+    if (diff >= 1 && diff / (Math.max(s.sd, 0.25) / Math.sqrt(a.n)) >= 4)
+      shifts.set(key, { ratio: 2 ** diff, n: a.n });
+  }
+  if (!shifts.size) return;
+  for (const k of keys) if (k.latency !== undefined) k.latShift = shifts.get(k.latKey);
+}
+
+/** A window's rate is judged after at least 1 s of it, so its first few events do not look like a surge. */
+const MIN_ELAPSED_MS = 1000;
+/** Look-back of the in-batch rate: 500 ms holds ~25 events at 50/s, enough to tell 4x from noise. */
+const LOOKBACK_MS = 500;
+
+/**
+ * Events per window at time t measured on the batch itself (events in (t - 500 ms, t]), when the batch
+ * covers that look-back; it follows a surge's start and end within a second, unlike a window count.
+ */
+export function localRate(sortedTs: Float64Array, t: number, windowMs: number): number | undefined {
+  if (sortedTs.length === 0 || sortedTs[0] > t - LOOKBACK_MS) return undefined;
+  const count = upperBound(sortedTs, t) - upperBound(sortedTs, t - LOOKBACK_MS);
+  return (count * windowMs) / LOOKBACK_MS;
+}
+
+function upperBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,7 +1,7 @@
 // Human-readable reasons: the explicit rules (pure) and the model's top features, each rendered with
 // the numbers that made the event unusual ("latency 4,800 ms, 40x the p50 of GET /api/users").
 import type { DetectConfig } from './config.js';
-import { type CounterView, type EventKeys, F, FEATURE_NAMES } from './features.js';
+import { type CounterView, type EventKeys, F, FEATURE_NAMES, latencyZ } from './features.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const times = (n: number) => `${fmt(n)} time${Math.round(n) === 1 ? '' : 's'}`;
@@ -30,9 +30,9 @@ function burstReason(k: EventKeys, v: CounterView, windowMs: number): string {
 
 function surgeReason(k: EventKeys, v: CounterView, windowMs: number): string | undefined {
   const usual = v.usualRate(k.bucket);
-  const n = v.window(k.bucket).n;
   if (!usual) return undefined;
-  return `traffic ${ratio(n / usual)} the usual rate (${fmt(n)} events in ${windowMs / 1000} s, usual ~${fmt(usual)})`;
+  const per = `per ${windowMs / 1000} s`;
+  return `traffic surge: ${ratio(k.rate / usual)} the usual rate (${fmt(k.rate)} events ${per}, usual ~${fmt(usual)})`;
 }
 
 /** One renderer per feature, indexed like FEATURE_NAMES. */
@@ -64,11 +64,16 @@ export function ruleReasons(k: EventKeys, v: CounterView, template: string, cfg:
   if (k.status !== undefined && k.status >= 500) out.push(`HTTP ${k.status}`);
   if (k.latency !== undefined) {
     const usual = v.usualLatency(k.latKey);
-    const slow =
-      usual !== undefined &&
-      v.get(`ln:${k.latKey}`) >= 20 &&
-      k.latency >= cfg.latencyFactor * Math.max(usual, 1);
+    const r = usual === undefined ? 0 : k.latency / Math.max(usual, 1);
+    // A baseline of >= 20 requests, and >= 10 ms slower than it: 0.3 -> 3 ms on a static file is not news.
+    const known = usual !== undefined && v.get(`ln:${k.latKey}`) >= 20 && k.latency - usual >= 10;
+    // 10x the p50, or far out in this endpoint's own spread (z) and at least 3x (a tight endpoint's 2x is not news).
+    const slow = known && (r >= cfg.latencyFactor || (r >= 3 && latencyZ(k, v) >= cfg.latencyZ));
     if (slow || k.latency >= cfg.latencyExtremeMs) out.push(latencyReason(k, v)!);
+    else if (known && k.latShift && r >= 2) {
+      const shift = `${clip(k.latKey)} is ${ratio(k.latShift.ratio)} slower over its last ${k.latShift.n} requests`;
+      out.push(`${latencyReason(k, v)}; ${shift}`);
+    }
   }
   const total = v.get('_n');
   if (total >= cfg.rareMinEvents) {
@@ -87,7 +92,7 @@ export function ruleReasons(k: EventKeys, v: CounterView, template: string, cfg:
     out.push(burstReason(k, v, cfg.windowMs));
   }
   const usual = v.usualRate(k.bucket);
-  if (usual && w.n >= 20 && w.n >= cfg.surgeFactor * usual) out.push(surgeReason(k, v, cfg.windowMs)!);
+  if (usual && k.rate >= 20 && k.rate >= cfg.surgeFactor * usual) out.push(surgeReason(k, v, cfg.windowMs)!);
   return out;
 }
 
@@ -97,7 +102,8 @@ function isNew(first: number | undefined, total: number, cfg: DetectConfig): boo
 }
 
 /** Minimum spread per feature, so a feature that never varied in training does not divide by zero. */
-const MIN_SCALE = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.05, 0.25];
+// Rarity in log10 units: 1.0 means a template needs to be ~1 in 10,000 to reach z = 4 on its own.
+const MIN_SCALE = [0.5, 0.5, 0.5, 1, 1, 0.5, 0.5, 0.05, 0.5];
 
 /** Median and scaled MAD of each feature over the training rows (for z-scores in explanations). */
 export function robustStats(data: Float64Array, dims: number): { center: number[]; scale: number[] } {
@@ -125,23 +131,24 @@ export function modelReasons(
   k: EventKeys,
   v: CounterView,
   template: string,
-  windowMs: number,
+  cfg: DetectConfig,
   top = 3,
-): string[] {
+): { reasons: string[]; maxZ: number } {
   const zs: [number, number][] = [];
   for (let f = 0; f < FEATURE_NAMES.length; f++) {
     let z = (vec[off + f] - stats.center[f]) / stats.scale[f];
-    // Low traffic and few errors are not why a line is odd.
+    // Low traffic, few errors, common templates and fast answers are not why a line is odd.
     if (f === F.event_rate || f === F.error_burst || f === F.template_rarity || f === F.endpoint_rarity)
       z = Math.max(0, z);
+    if (f === F.latency) z = Math.max(0, z);
     zs.push([f, Math.abs(z)]);
   }
   zs.sort((a, b) => b[1] - a[1]);
-  const out: string[] = [];
+  const reasons: string[] = [];
   for (const [f, z] of zs) {
-    if (out.length >= top || (out.length > 0 && z < 2)) break;
-    const r = RENDER[FEATURE_NAMES[f]](k, v, template, windowMs);
-    if (r) out.push(r);
+    if (reasons.length >= top || (reasons.length > 0 && z < 2)) break;
+    const r = RENDER[FEATURE_NAMES[f]](k, v, template, cfg.windowMs);
+    if (r) reasons.push(r);
   }
-  return out;
+  return { reasons, maxZ: zs[0][1] };
 }

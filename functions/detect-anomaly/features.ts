@@ -37,6 +37,12 @@ export interface EventKeys {
   severity: number;
   isError: boolean;
   bucket: number;
+  /** Event time (epoch ms), or the receive time when the event had none. */
+  ts: number;
+  /** Events per window of the source at this event's time (rateSoFar); set by the caller. */
+  rate: number;
+  /** Set when this batch's latencies for latKey sit significantly above its baseline (a sustained shift). */
+  latShift?: { ratio: number; n: number };
   msgLen: number;
   paramMax: number;
   paramLongest?: string;
@@ -98,6 +104,8 @@ export function keysOf(e: LogEvent, windowMs: number, now: number): EventKeys {
     severity: SEVERITY[e.level] ?? 1,
     isError: e.level === 'error' || e.level === 'fatal' || (status !== undefined && status >= 500),
     bucket: Math.floor((Number.isFinite(ts) ? ts : now) / windowMs),
+    ts: Number.isFinite(ts) ? ts : now,
+    rate: 0,
     msgLen: e.message.length,
     paramMax,
     paramLongest,
@@ -142,6 +150,7 @@ export function batchDeltas(keys: EventKeys[], base: SourceCounters, maxTracked:
     if (k.latency !== undefined && (k.endpoint ? epTracked : tplTracked)) {
       add(`ln:${k.latKey}`, 1);
       add(`ls:${k.latKey}`, lg(k.latency));
+      add(`lq:${k.latKey}`, lg(k.latency) ** 2);
     }
     const w = windows.get(k.bucket) ?? { n: 0, err: 0 };
     w.n++;
@@ -170,18 +179,24 @@ export class CounterView {
     const y = this.delta.windows.get(b);
     return { n: (x?.n ?? 0) + (y?.n ?? 0), err: (x?.err ?? 0) + (y?.err ?? 0) };
   }
-  /** Mean events per window over the non-empty previous windows; undefined with fewer than 3. */
+  /** Median events per window over the non-empty previous windows; undefined with fewer than 3. */
   usualRate(b: number): number | undefined {
-    let sum = 0;
-    let k = 0;
+    const ns: number[] = [];
     for (let i = 1; i <= this.history; i++) {
       const n = this.window(b - i).n;
-      if (n > 0) {
-        sum += n;
-        k++;
-      }
+      if (n > 0) ns.push(n);
     }
-    return k >= 3 ? sum / k : undefined;
+    if (ns.length < 3) return undefined;
+    ns.sort((x, y) => x - y);
+    return ns[ns.length >> 1];
+  }
+  /** Mean and standard deviation of log2(latency + 1) for a key, when at least 5 observations exist. */
+  latencyLog(key: string): { mean: number; sd: number; n: number } | undefined {
+    const n = this.get(`ln:${key}`);
+    if (n < 5) return undefined;
+    const mean = this.get(`ls:${key}`) / n;
+    const sd = Math.sqrt(Math.max(0, this.get(`lq:${key}`) / n - mean * mean));
+    return { mean, sd, n };
   }
   /** Geometric-mean latency (~p50 of a log-normal) for a key, when at least 5 observations exist. */
   usualLatency(key: string): number | undefined {
@@ -190,16 +205,31 @@ export class CounterView {
   }
 }
 
+/** Spread floor for latency z-scores: 0.25 in log2 units, about +-19%; tighter endpoints are not that exact. */
+const MIN_LAT_SD = 0.25;
+
+/** Latency as a z-score of log2(ms + 1) against its endpoint/template; 0 without a baseline. */
+export function latencyZ(k: EventKeys, v: CounterView): number {
+  if (k.latency === undefined) return 0;
+  const s = v.latencyLog(k.latKey);
+  if (!s) return 0;
+  return Math.max(-20, Math.min(20, (lg(k.latency) - s.mean) / Math.max(s.sd, MIN_LAT_SD)));
+}
+
+/**
+ * Events per window at this event's time: the window's count so far divided by the time elapsed in it
+ * (at least `minElapsedMs`, so the first events of a window do not look like a surge or a lull).
+ */
+export function rateSoFar(k: EventKeys, countSoFar: number, windowMs: number, minElapsedMs: number): number {
+  const elapsed = Math.max(minElapsedMs, k.ts - k.bucket * windowMs);
+  return (countSoFar * windowMs) / Math.min(windowMs, elapsed);
+}
+
 /** Writes the feature vector of one event at `out[off..off+DIMS)`. */
 export function featurize(k: EventKeys, v: CounterView, out: Float64Array, off: number): void {
   const total = v.get('_n');
   const n = v.get(`t:${k.tpl}`);
-  let lat = 0;
-  if (k.latency !== undefined) {
-    const ln = v.get(`ln:${k.latKey}`);
-    if (ln >= 5) lat = lg(k.latency) - v.get(`ls:${k.latKey}`) / ln;
-  }
-  out[off + F.latency] = lat;
+  out[off + F.latency] = latencyZ(k, v);
   out[off + F.status] = k.status === undefined ? 0 : k.status >= 500 ? 2 : k.status >= 400 ? 1 : 0;
   out[off + F.level] = k.severity;
   out[off + F.template_rarity] = Math.log10((total + 1) / Math.max(1, n));
@@ -211,5 +241,5 @@ export function featurize(k: EventKeys, v: CounterView, out: Float64Array, off: 
   const w = v.window(k.bucket);
   out[off + F.error_burst] = k.isError && w.n > 0 ? w.err / w.n : 0;
   const usual = v.usualRate(k.bucket);
-  out[off + F.event_rate] = usual ? Math.max(0, Math.log2(w.n / usual)) : 0;
+  out[off + F.event_rate] = usual ? Math.max(0, Math.log2(k.rate / usual)) : 0;
 }

@@ -228,7 +228,7 @@ describe('loadDetectConfig', () => {
     expect(cfg.detect.contaminationBySource).toEqual({ web: 0.05 });
     expect(cfg.detect.trees).toBe(50);
     expect(() => loadDetectConfig({ CONTAMINATION: '2', CONTAMINATION_BY_SOURCE: '[1]' })).toThrow(
-      /CONTAMINATION_BY_SOURCE must be[^]*CONTAMINATION="2"/,
+      /CONTAMINATION_BY_SOURCE must be[\s\S]*CONTAMINATION="2"/,
     );
   });
 });

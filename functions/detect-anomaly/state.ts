@@ -57,7 +57,7 @@ export async function readBatchState(
   return { registry: hashes[0] ?? {}, states };
 }
 
-const FLOAT_FIELD = /^(ls|ml|pl):/;
+const FLOAT_FIELD = /^(ls|lq|ml|pl):/;
 
 /** Counter, window, reservoir and meta writes of one source's batch. */
 export function sourceWrites(
