@@ -4,6 +4,7 @@
 
 export const SECOND_MS = 1000;
 export const MINUTE_MS = 60_000;
+export const FIVE_MINUTES_MS = 300_000;
 export const HOUR_MS = 3_600_000;
 /** Longest window readStats answers for. */
 export const MAX_WINDOW_MS = 24 * HOUR_MS;
@@ -24,8 +25,10 @@ export const DEAD_LETTERED_FIELD = 'dead_lettered';
 
 /** Per-second throughput hash {n, a}: feeds the events/s chart for windows up to 15 min. */
 export const secondKey = (sec: number): string => `stats:s:${sec}`;
-/** Per-minute throughput hash {n, a}: feeds the chart for longer windows (24 h of points is 1440 small hashes). */
+/** Per-minute throughput hash {n, a}: feeds the chart for windows up to 6 h (at most 360 small hashes). */
 export const rateMinuteKey = (min: number): string => `stats:r:${min}`;
+/** Per-5-minute throughput hash {n, a}: feeds the chart above 6 h (24 h is 288 small hashes, not 1440). */
+export const rateFiveMinuteKey = (slot: number): string => `stats:r5:${slot}`;
 /**
  * Per-minute and per-hour aggregate hashes with the same fields (see FIELDS): counts, level, source and
  * status breakdowns, the overall latency histogram and per-endpoint histograms. A window is read as whole
@@ -81,4 +84,5 @@ export const OTHER_LABEL = '(other)';
 
 export const secondOf = (ms: number): number => Math.floor(ms / SECOND_MS);
 export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS);
+export const fiveMinuteOf = (ms: number): number => Math.floor(ms / FIVE_MINUTES_MS);
 export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS);

@@ -21,12 +21,13 @@ import {
   KEYS,
   MINUTE_MS,
   minuteKey,
+  rateFiveMinuteKey,
   rateMinuteKey,
   SECOND_MS,
   secondKey,
   templateHourKey,
 } from './keys.js';
-import { planWindow } from './window.js';
+import { planWindow, UNIT_MS } from './window.js';
 
 export interface ReadStatsOptions {
   windowMs: number;
@@ -47,7 +48,9 @@ export const TOP_ENDPOINTS = 20;
 export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDoc> {
   const started = performance.now();
   const plan = planWindow(opts.windowMs, opts.now);
-  const seriesKey = plan.series.unit === 'second' ? secondKey : rateMinuteKey;
+  const seriesKey = { second: secondKey, minute: rateMinuteKey, five_minutes: rateFiveMinuteKey }[
+    plan.series.unit
+  ];
   const keys = [
     KEYS.counters,
     ...plan.minutes.map(minuteKey),
@@ -77,7 +80,7 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const deadLettered = int(counters[DEAD_LETTERED_FIELD]);
   const windowS = (plan.to - plan.from) / SECOND_MS;
   const perSecond = windowS > 0 ? totals.events / windowS : 0;
-  const unitMs = plan.series.unit === 'second' ? SECOND_MS : MINUTE_MS;
+  const unitMs = UNIT_MS[plan.series.unit];
   const throughput = downsample(
     plan.series.slots.map((s, k) => ({
       t: s * unitMs,

@@ -1,9 +1,27 @@
 // Which buckets answer a window: whole hours plus the minutes at the leading edge (so 24 h costs at
 // most 25 hour hashes + 59 minute hashes), and the throughput series' slots. Pure.
-import { HOUR_MS, hourOf, MINUTE_MS, minuteOf, SECOND_MS, secondOf } from './keys.js';
+import {
+  FIVE_MINUTES_MS,
+  fiveMinuteOf,
+  HOUR_MS,
+  hourOf,
+  MINUTE_MS,
+  minuteOf,
+  SECOND_MS,
+  secondOf,
+} from './keys.js';
 
 /** Windows up to this long get a per-second throughput series; longer ones per minute. */
 export const SECOND_SERIES_MAX_MS = 15 * MINUTE_MS;
+/** Windows up to this long get a per-minute throughput series; longer ones per 5 minutes. */
+export const MINUTE_SERIES_MAX_MS = 6 * HOUR_MS;
+
+export type SeriesUnit = 'second' | 'minute' | 'five_minutes';
+export const UNIT_MS: Record<SeriesUnit, number> = {
+  second: SECOND_MS,
+  minute: MINUTE_MS,
+  five_minutes: FIVE_MINUTES_MS,
+};
 /** Windows up to this long get a per-minute latency series; longer ones per hour. */
 export const MINUTE_LATENCY_MAX_MS = HOUR_MS;
 
@@ -15,7 +33,7 @@ export interface WindowPlan {
   minutes: number[];
   /** Hour aggregate hashes to read (hour numbers since the epoch). */
   hours: number[];
-  series: { unit: 'second' | 'minute'; slots: number[] };
+  series: { unit: SeriesUnit; slots: number[] };
   /** Hours whose template hashes overlap the window. */
   templateHours: number[];
 }
@@ -35,14 +53,17 @@ export function planWindow(windowMs: number, now: number): WindowPlan {
     for (let h = h0; h <= hourOf(now); h++) hours.push(h);
   }
   const slots: number[] = [];
-  let unit: 'second' | 'minute';
+  let unit: SeriesUnit;
   if (windowMs <= SECOND_SERIES_MAX_MS) {
     unit = 'second';
     const s1 = secondOf(now);
     for (let s = s1 - Math.ceil(windowMs / SECOND_MS) + 1; s <= s1; s++) slots.push(s);
-  } else {
+  } else if (windowMs <= MINUTE_SERIES_MAX_MS) {
     unit = 'minute';
     for (let m = m0; m <= m1; m++) slots.push(m);
+  } else {
+    unit = 'five_minutes';
+    for (let f = fiveMinuteOf(m0 * MINUTE_MS); f <= fiveMinuteOf(now); f++) slots.push(f);
   }
   const templateHours: number[] = [];
   for (let h = hourOf(m0 * MINUTE_MS); h <= hourOf(now); h++) templateHours.push(h);
