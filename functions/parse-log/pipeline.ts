@@ -80,9 +80,8 @@ function parseOne(
   if (p.problems) problems.push(...p.problems);
   let timestamp = receivedAt;
   if (p.tsMs !== undefined || p.tsText !== undefined) {
-    const ms = p.tsMs ?? parseTimestamp(p.tsText!, ctx.now);
-    if (ms !== undefined && Number.isFinite(ms) && Math.abs(ms) < 8.64e15)
-      timestamp = new Date(ms).toISOString();
+    const iso = resolveTime(p, ctx.now, clock);
+    if (iso !== undefined) timestamp = iso;
     else problems.push('bad_timestamp');
   }
   const mined = mine(p.message, ctx, problems);
