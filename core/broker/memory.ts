@@ -2,6 +2,7 @@
 // it to: topic routing, unroutable rejection, per-consumer prefetch, manual ack, requeue with redelivered.
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
+import { loadBrokerSnapshot, saveBrokerSnapshot } from './memory-snapshot.js';
 import { topicMatches } from './topic-match.js';
 import {
   type Broker,
@@ -22,11 +23,14 @@ interface Msg {
   redelivered: boolean;
 }
 
+/** Settles a delivery by putting its message back (redelivered), as a closing AMQP channel does. */
+type Release = () => void;
+
 interface Sub {
   onMessage: (d: Delivery) => Promise<void>;
   prefetch: number;
-  /** Deliveries not yet acked or nacked; each entry requeues its message if the consumer goes away. */
-  unacked: Set<() => void>;
+  /** Deliveries not yet acked or nacked. */
+  unacked: Set<Release>;
   inflight: Set<Promise<void>>;
   cancelled: boolean;
 }
@@ -36,13 +40,32 @@ interface Queue {
   patterns: Set<string>;
   ready: Msg[];
   subs: Sub[];
+  /** Messages taken with get() and not settled yet. */
+  gets: Set<Release>;
   /** Round-robin position, as RabbitMQ spreads deliveries over a queue's consumers. */
   next: number;
 }
 
-export function createMemoryBroker(opts: { logger?: Logger } = {}): Broker {
+export interface MemoryBrokerOptions {
+  logger?: Logger;
+  /** Where queues are saved on close and reloaded from on start (`broker.json`); absent = memory only. */
+  dataDir?: string;
+}
+
+/** The in-process broker. With a dataDir, it reloads the queues (and their messages) saved by close(). */
+export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   const logger = opts.logger ?? silentLogger;
   const queues = new Map<string, Queue>();
+  for (const saved of opts.dataDir ? loadBrokerSnapshot(opts.dataDir) : []) {
+    queues.set(saved.name, {
+      name: saved.name,
+      patterns: new Set(saved.patterns),
+      ready: saved.messages,
+      subs: [],
+      gets: new Set(),
+      next: 0,
+    });
+  }
   const errorListeners: ((err: Error) => void)[] = [];
   let closed = false;
 
@@ -52,7 +75,7 @@ export function createMemoryBroker(opts: { logger?: Logger } = {}): Broker {
   const queue = (name: string): Queue => {
     let q = queues.get(name);
     if (!q) {
-      q = { name, patterns: new Set(), ready: [], subs: [], next: 0 };
+      q = { name, patterns: new Set(), ready: [], subs: [], gets: new Set(), next: 0 };
       queues.set(name, q);
     }
     return q;
@@ -67,18 +90,17 @@ export function createMemoryBroker(opts: { logger?: Logger } = {}): Broker {
   });
 
   const deliver = (q: Queue, m: Msg, sub: Sub | undefined): Delivery => {
+    const unsettled = sub ? sub.unacked : q.gets;
     let settled = false;
-    const requeue = () => {
-      q.ready.unshift({ ...m, redelivered: true });
-    };
-    const settle = async (fn: () => void) => {
+    const settle = async (requeue: boolean) => {
       if (settled) return;
       settled = true;
-      sub?.unacked.delete(requeue);
-      fn();
+      unsettled.delete(release);
+      if (requeue) q.ready.unshift({ ...m, redelivered: true });
       schedule(q);
     };
-    sub?.unacked.add(requeue);
+    const release: Release = () => void settle(true);
+    unsettled.add(release);
     return {
       body: m.body,
       messageId: m.messageId,
@@ -86,8 +108,8 @@ export function createMemoryBroker(opts: { logger?: Logger } = {}): Broker {
       ...(m.contentType ? { contentType: m.contentType } : {}),
       topic: m.topic,
       redelivered: m.redelivered,
-      ack: () => settle(() => {}),
-      nack: (again) => settle(() => (again ? requeue() : undefined)),
+      ack: () => settle(false),
+      nack: (requeue) => settle(requeue),
     };
   };
 
@@ -165,8 +187,7 @@ export function createMemoryBroker(opts: { logger?: Logger } = {}): Broker {
           await Promise.allSettled([...sub.inflight]);
           q.subs.splice(q.subs.indexOf(sub), 1);
           // As when an AMQP channel closes: whatever the consumer left unacked goes back to the queue.
-          for (const requeue of [...sub.unacked].reverse()) requeue();
-          sub.unacked.clear();
+          for (const release of [...sub.unacked].reverse()) release();
           schedule(q);
         },
       };
@@ -194,6 +215,21 @@ export function createMemoryBroker(opts: { logger?: Logger } = {}): Broker {
       for (const s of subs) s.cancelled = true;
       await Promise.allSettled(subs.flatMap((s) => [...s.inflight]));
       closed = true;
+      // Whatever is still unacked goes back to its queue, as when RabbitMQ loses a consumer's channel.
+      for (const q of queues.values()) {
+        for (const release of [...q.gets, ...q.subs.flatMap((s) => [...s.unacked])].reverse()) release();
+      }
+      if (opts.dataDir) {
+        const saved = [...queues.values()].map((q) => ({
+          name: q.name,
+          patterns: [...q.patterns],
+          messages: q.ready,
+        }));
+        await saveBrokerSnapshot(opts.dataDir, saved);
+        logger.info('broker: embedded queues saved', {
+          messages: saved.reduce((n, q) => n + q.messages.length, 0),
+        });
+      }
     },
   };
 }
