@@ -1,7 +1,11 @@
-// statsWrites -> KV -> readStats, against the embedded KV with a controllable clock.
+// statsWrites -> KV -> readStats, against the embedded KV (with a controllable clock) and real Redis.
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { redisUrl, requireService, tcpReachable } from '../../test/services.js';
 import { createMemoryKv } from '../kv/memory.js';
+import { createRedisKv } from '../kv/redis.js';
 import type { KV } from '../kv/types.js';
+import { silentLogger } from '../log.js';
 import { CAPS, HOUR_MS, KEYS, MINUTE_MS, minuteKey, minuteOf, OTHER_LABEL, TTL } from './keys.js';
 import { readStats } from './read.js';
 import { statsWrites } from './record.js';
@@ -10,17 +14,35 @@ import { anomalyOf, httpEvent, sampleEvent } from './sample-events.js';
 const T0 = Date.UTC(2026, 10, 28, 12, 30, 0);
 let clock = T0;
 const kvs: KV[] = [];
-async function newKv(): Promise<KV> {
-  const kv = await createMemoryKv({ now: () => clock });
-  kvs.push(kv);
-  return kv;
-}
 afterEach(async () => {
-  for (const kv of kvs.splice(0)) await kv.close();
+  for (const kv of kvs.splice(0)) {
+    const keys = await kv.keys('');
+    if (keys.length) await kv.apply(keys.map((key) => ({ op: 'del' as const, key })));
+    await kv.close();
+  }
   clock = T0;
 });
 
-describe('statsWrites + readStats', () => {
+const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
+const targets = [
+  { name: 'embedded', up: true, fakeClock: true, open: () => createMemoryKv({ now: () => clock }) },
+  {
+    name: 'redis',
+    up: redisUp,
+    fakeClock: false,
+    open: () =>
+      createRedisKv({ url: redisUrl(), prefix: `logfaas-test-stats-${randomUUID()}:`, logger: silentLogger }),
+  },
+];
+
+describe.each(targets)('statsWrites + readStats: $name', (target) => {
+  if (!target.up) return void it.skip('service not reachable', () => {});
+  const newKv = async (): Promise<KV> => {
+    const kv = await target.open();
+    kvs.push(kv);
+    return kv;
+  };
+
   it('counts events, anomalies and breakdowns; rate is 0 (not NaN) when empty', async () => {
     const kv = await newKv();
     const empty = await readStats(kv, { windowMs: 15 * MINUTE_MS, now: clock });
@@ -50,7 +72,7 @@ describe('statsWrites + readStats', () => {
     expect(doc.templates[0]).toMatchObject({ id: 'T1', count: 4, share: 1, template: 'GET /users/<*> <*>' });
     expect(doc.throughput.step_s).toBe(3); // 900 seconds folded into <= 360 points
     expect(doc.throughput.series.reduce((s, p) => s + p.events, 0)).toBe(4);
-    expect(doc.storage.kind).toBe('embedded');
+    expect(doc.storage.kind).toBe(target.name);
     expect(doc.pipeline.status).toBe('unknown');
   });
 
@@ -115,6 +137,7 @@ describe('statsWrites + readStats', () => {
     expect(Object.keys(m).filter((f) => f.startsWith('ep|') && f.endsWith('|n'))).toHaveLength(
       CAPS.endpointsPerBatch + 1,
     );
+    if (!target.fakeClock) return; // Redis expires on its own clock; its TTLs are covered by the KV contract.
     clock += TTL.hour + 1;
     expect(await kv.hgetall(minuteKey(minuteOf(T0)))).toEqual({});
     expect((await kv.keys('stats:')).sort()).toEqual([KEYS.recentAnomalies, KEYS.counters].sort());
@@ -168,7 +191,7 @@ describe('statsWrites + readStats', () => {
     }
     runs.sort((a, b) => a - b);
     console.log(
-      `readStats 24h window over ${doc.total} events: median ${runs[3].toFixed(2)} ms, min ${runs[0].toFixed(2)} ms (embedded KV)`,
+      `readStats 24h window over ${doc.total} events: median ${runs[3].toFixed(2)} ms, min ${runs[0].toFixed(2)} ms (${target.name})`,
     );
     expect(doc.in_window.events).toBe(1440 * 9);
     expect(doc.latency.endpoints[0].endpoint).toBe('POST /pay');
