@@ -67,18 +67,35 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     return link.model;
   };
 
+  /** A fresh channel; a connection lost meanwhile surfaces as BrokerUnavailableError, not amqplib's error. */
+  const newChannel = async (): Promise<Channel> => {
+    const m = model();
+    try {
+      const ch = await m.createChannel();
+      ch.on('error', () => {}); // channel errors also reject the pending call, which reports them
+      return ch;
+    } catch (err) {
+      throw new BrokerUnavailableError(`cannot open a channel: ${(err as Error).message}`);
+    }
+  };
+
   const publisher = createPublisher({ model, blocked: () => link.blocked, logger, confirmTimeoutMs });
 
   const adminChannel = (): Promise<Channel> => {
     const m = model();
     if (!admin) {
-      const p = m.createChannel().then((ch) => {
-        ch.on('error', (err: Error) => logger.warn('broker: admin channel error', { err: err.message }));
-        ch.on('close', () => {
-          if (admin === p) admin = undefined;
-        });
-        return ch;
-      });
+      const p = m.createChannel().then(
+        (ch) => {
+          ch.on('error', (err: Error) => logger.warn('broker: admin channel error', { err: err.message }));
+          ch.on('close', () => {
+            if (admin === p) admin = undefined;
+          });
+          return ch;
+        },
+        (err: Error) => {
+          throw new BrokerUnavailableError(`cannot open a channel: ${err.message}`);
+        },
+      );
       p.catch(() => {
         if (admin === p) admin = undefined;
       });
@@ -211,8 +228,7 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     async get(queue) {
       // A channel per get: basic.get on a missing queue closes its channel, and the message stays
       // unacked on it until the caller settles; the channel closes with the settle.
-      const ch = await model().createChannel();
-      ch.on('error', () => {});
+      const ch = await newChannel();
       const closeCh = () => {
         openGets.delete(ch);
         return ch.close().catch(() => {});
@@ -222,7 +238,7 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
       try {
         msg = await ch.get(queue, { noAck: false });
       } catch (err) {
-        openGets.delete(ch);
+        await closeCh();
         if (isNotFound(err)) return null;
         throw err;
       }
@@ -234,8 +250,7 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     },
     async queueStats(queue) {
       // checkQueue on a missing queue closes the channel (404), so it gets a throwaway one.
-      const ch = await model().createChannel();
-      ch.on('error', () => {});
+      const ch = await newChannel();
       try {
         const ok = await ch.checkQueue(queue);
         return { name: queue, messages: ok.messageCount, consumers: ok.consumerCount };
