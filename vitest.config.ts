@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**', '**/data/**'],
+    exclude: ['**/node_modules/**', '**/dist/**', '**/data/**', 'test/faults/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration suites start processes and share one RabbitMQ/Redis; two cores here.

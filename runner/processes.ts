@@ -26,6 +26,10 @@ export interface ProcessStackOptions {
   envFor?: Record<string, Record<string, string>>;
   /** Echo children's logs to stderr (besides data/logs/NAME.log). */
   echo?: boolean;
+  /** Processes per function (competing replicas behind the gateway), default 1. */
+  replicas?: number;
+  /** Connector processes (competing consumers on the same queues), default 1. */
+  connectors?: number;
 }
 
 export interface ProcessStack {
@@ -46,22 +50,27 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
     SECRETS_DIR: process.env.SECRETS_DIR ?? '/var/openfaas/secrets',
     ...o.env,
   };
-  const ports: Record<string, number> = {};
-  for (const [i, fn] of FUNCTIONS.entries()) {
-    ports[fn] = o.functionBasePort ? o.functionBasePort + i : await freePort();
-  }
-  const functionUrls = Object.fromEntries(FUNCTIONS.map((f) => [f, `http://127.0.0.1:${ports[f]}`]));
+  const replicas = Math.max(1, o.replicas ?? 1);
+  // Replica k of function f is child `f` (k = 1) or `f-k`, listening on its own port.
+  const instances = FUNCTIONS.flatMap((fn) =>
+    Array.from({ length: replicas }, (_, k) => ({ fn, child: k === 0 ? fn : `${fn}-${k + 1}`, port: 0 })),
+  );
+  for (const [i, inst] of instances.entries())
+    inst.port = o.functionBasePort ? o.functionBasePort + i : await freePort();
+  const urlsOf = (fn: string) =>
+    instances.filter((x) => x.fn === fn).map((x) => `http://127.0.0.1:${x.port}`);
+  const functionUrls = Object.fromEntries(FUNCTIONS.map((f) => [f, urlsOf(f)[0]]));
   const gatewayPort = o.gatewayPort || (await freePort());
   const dashboardPort = o.dashboardPort || (await freePort());
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const password = o.adminPassword.reveal();
   const node = process.execPath;
   const specs = [
-    ...FUNCTIONS.map((fn) => ({
-      name: fn,
+    ...instances.map((x) => ({
+      name: x.child,
       command: node,
-      args: [join(dist, 'functions', `${fn}.mjs`)],
-      env: { ...base, PORT: String(ports[fn]), ...o.envFor?.[fn] },
+      args: [join(dist, 'functions', `${x.fn}.mjs`)],
+      env: { ...base, PORT: String(x.port), ...o.envFor?.[x.fn] },
     })),
     {
       name: 'gateway',
@@ -71,18 +80,18 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
         ...base,
         GATEWAY_PORT: String(gatewayPort),
         STACK_FILE: resolve(o.root, 'stack.yml'),
-        FUNCTION_URLS: FUNCTIONS.map((f) => `${f}=${functionUrls[f]}`).join(','),
+        FUNCTION_URLS: FUNCTIONS.map((f) => `${f}=${urlsOf(f).join('|')}`).join(','),
         DASHBOARD_DIR: join(dist, 'dashboard'),
         LOGFAAS_ADMIN_PASSWORD: password,
         ...o.envFor?.gateway,
       },
     },
-    {
-      name: 'connector',
+    ...Array.from({ length: Math.max(1, o.connectors ?? 1) }, (_, k) => ({
+      name: k === 0 ? 'connector' : `connector-${k + 1}`,
       command: node,
       args: [join(dist, 'connector.mjs')],
       env: { ...base, GATEWAY_URL: gatewayUrl, LOGFAAS_ADMIN_PASSWORD: password, ...o.envFor?.connector },
-    },
+    })),
     {
       name: 'dashboard',
       command: node,
@@ -98,7 +107,7 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
   const supervisor = supervise(specs, { logDir: join(o.dataDir, 'logs'), logger: o.logger, echo: o.echo });
   try {
     await Promise.all([
-      ...FUNCTIONS.map((f) => waitForHttp(`${functionUrls[f]}/_/ready`, 20_000)),
+      ...instances.map((x) => waitForHttp(`http://127.0.0.1:${x.port}/_/ready`, 20_000)),
       waitForHttp(`${gatewayUrl}/healthz`, 20_000),
       waitForHttp(`http://127.0.0.1:${dashboardPort}/`, 20_000),
     ]);

@@ -1,0 +1,186 @@
+// Fault tests (issue: reliability): a steady stream of known lines through the full process stack on
+// real RabbitMQ and Redis, a fault in the middle, and at the end every line counted exactly once and
+// the same anomalies as without faults. Run on their own (vitest.faults.config.ts, one file at a
+// time) because restarting RabbitMQ would disturb other suites.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../core/log.js';
+import { Secret } from '../../core/secrets.js';
+import { freePort } from '../../runner/free-port.js';
+import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
+import { mixedLines } from '../e2e/lines.js';
+import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import { stream } from './stream.js';
+
+const up =
+  (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
+  (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672)));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let stack: ProcessStack | undefined;
+const extra: ChildProcess[] = [];
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+  for (const p of extra.splice(0)) p.kill('SIGKILL');
+});
+
+async function start(opts: { redis?: string; replicas?: number; connectors?: number } = {}) {
+  const ns = uniqueName('faults');
+  stack = await startProcessStack({
+    root: process.cwd(),
+    redisUrl: opts.redis ?? redisUrl(),
+    amqpUrl: amqpUrl(),
+    adminPassword: new Secret('faults-password'),
+    gatewayPort: 0,
+    dashboardPort: 0,
+    dataDir: mkdtempSync(join(tmpdir(), 'logfaas-faults-')),
+    logger: silentLogger,
+    replicas: opts.replicas,
+    connectors: opts.connectors,
+    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+    envFor: {
+      // Rules only: anomalies are then exactly the error lines, with or without faults.
+      'detect-anomaly': { MIN_TRAINING: '100000000' },
+      connector: { REBUILD_INTERVAL: '1s', RETRY_MAX_DELAY: '2s', MAX_ATTEMPTS: '40' },
+    },
+  });
+  await sleep(1500);
+  return stack;
+}
+
+async function settle(s: ProcessStack, want: number, timeoutMs = 90_000) {
+  const read = async () => {
+    try {
+      return (await (await fetch(`${s.gatewayUrl}/function/stats`)).json()) as {
+        total: number;
+        anomalies: number;
+      };
+    } catch {
+      return { total: -1, anomalies: -1 };
+    }
+  };
+  const until = Date.now() + timeoutMs;
+  let v = await read();
+  while (v.total < want && Date.now() < until) {
+    await sleep(250);
+    v = await read();
+  }
+  await sleep(2_000); // late redeliveries would show up as over-counting now
+  return read();
+}
+
+const N = 20_000;
+const { lines, errors } = mixedLines(N, 11);
+const run = (s: ProcessStack, fault?: () => Promise<void>) =>
+  stream({
+    gatewayUrl: s.gatewayUrl,
+    lines,
+    batchLines: 500,
+    linesPerSec: 5_000,
+    source: 'faults',
+    runId: uniqueName('run'),
+    faultAtMs: 1_500,
+    fault,
+  });
+
+describe.skipIf(!up)('faults: every line exactly once', () => {
+  it('baseline without faults', async () => {
+    const s = await start();
+    await run(s);
+    expect(await settle(s, N)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+  });
+
+  it('kill -9 of the connector mid-stream (restarted by the supervisor)', async () => {
+    const s = await start();
+    const r = await run(s, async () => {
+      s.supervisor.children.get('connector')?.kill('SIGKILL');
+    });
+    expect(s.supervisor.children.get('connector')?.restarts()).toBe(1);
+    const v = await settle(s, N);
+    expect(v).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+    console.log(`connector kill: ${r.resends} resends`);
+  });
+
+  it('kill -9 of parse-log and of detect-anomaly mid-stream', async () => {
+    const s = await start();
+    await run(s, async () => {
+      s.supervisor.children.get('parse-log')?.kill('SIGKILL');
+      await sleep(1_000);
+      s.supervisor.children.get('detect-anomaly')?.kill('SIGKILL');
+    });
+    expect(await settle(s, N)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+  });
+
+  it('RabbitMQ restart mid-stream: producer and connector reconnect, nothing confirmed is lost', async () => {
+    const s = await start();
+    const r = await run(s, async () => {
+      execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
+      await sleep(1_000);
+      execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
+      execFileSync('rabbitmqctl', ['await_startup', '--timeout', '60'], { stdio: 'ignore' });
+    });
+    console.log(`rabbitmq restart: ${r.resends} resends`);
+    expect(await settle(s, N, 120_000)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+  }, 240_000);
+
+  it('Redis (AOF, fsync always) stopped and started mid-stream', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'logfaas-redis-'));
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      dir,
+      '--save',
+      '',
+    ];
+    const startRedis = async () => {
+      const p = spawn('redis-server', args, { stdio: 'ignore' });
+      extra.push(p);
+      await tcpUp(port);
+      return p;
+    };
+    let redis = await startRedis();
+    const s = await start({ redis: `redis://127.0.0.1:${port}` });
+    await run(s, async () => {
+      const stopped = new Promise((r) => redis.once('exit', r));
+      redis.kill('SIGTERM'); // SHUTDOWN: flushes the AOF
+      await stopped;
+      await sleep(1_000);
+      redis = await startRedis();
+    });
+    expect(await settle(s, N, 120_000)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+  }, 240_000);
+
+  it('two replicas of each function and two connectors give the same counts', async () => {
+    const s = await start({ replicas: 2, connectors: 2 });
+    await run(s, async () => {
+      // and one replica dies on the way: the gateway fails over to the other
+      s.supervisor.children.get('parse-log-2')?.kill('SIGKILL');
+    });
+    expect(await settle(s, N)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+  });
+});
+
+async function tcpUp(port: number) {
+  const until = Date.now() + 10_000;
+  while (Date.now() < until) {
+    try {
+      await tcpReachable(`redis://127.0.0.1:${port}`, port, 200);
+      return;
+    } catch {
+      await sleep(50);
+    }
+  }
+  throw new Error(`redis on ${port} did not start`);
+}

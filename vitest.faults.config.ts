@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Fault tests restart shared services (RabbitMQ), so they run alone and one file at a time.
+export default defineConfig({
+  test: {
+    include: ['test/faults/**/*.test.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 60_000,
+    fileParallelism: false,
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest-faults.json' },
+  },
+});
