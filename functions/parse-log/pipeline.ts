@@ -8,7 +8,7 @@ import { type ParseLimits, resolveLimits } from './limits.js';
 import { absorbUnits, maskToken, tokenize, WILDCARD } from './mask.js';
 import { sanitizeLine } from './sanitize.js';
 import { templateIdFor } from './template-id.js';
-import { parseTimestamp } from './timestamp.js';
+import { type DayCache, formatIso, parseTimestamp } from './timestamp.js';
 
 export { TemplateMiner } from './drain.js';
 export { type CustomFormat, compileFormat, FormatError } from './formats/custom.js';
@@ -34,7 +34,7 @@ export function parseBatch(
   const out = new Array<LogEvent>(lines.length);
   const receivedAt = new Date(ctx.now).toISOString();
   // Neighbouring lines often share a timestamp text; remember the last conversion.
-  const clock: TimeCache = { text: '', iso: undefined };
+  const clock: TimeCache = { text: '', iso: undefined, day: -1, prefix: '' };
   for (let i = 0; i < lines.length; i++) {
     const ev = parseOne(lines[i], ctx, receivedAt, clock, ctx.preProblems?.[i]);
     const label = labels?.[i];
@@ -44,7 +44,7 @@ export function parseBatch(
   return out;
 }
 
-interface TimeCache {
+interface TimeCache extends DayCache {
   text: string;
   iso: string | undefined;
 }
@@ -57,9 +57,7 @@ function resolveTime(
   if (p.tsMs === undefined && p.tsText === clock.text) return clock.iso;
   const ms = p.tsMs ?? parseTimestamp(p.tsText!, now);
   const iso =
-    ms !== undefined && Number.isFinite(ms) && Math.abs(ms) < 8.64e15
-      ? new Date(ms).toISOString()
-      : undefined;
+    ms !== undefined && Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? formatIso(ms, clock) : undefined;
   if (p.tsMs === undefined) {
     clock.text = p.tsText!;
     clock.iso = iso;

@@ -20,11 +20,19 @@ export function sanitizeLine(line: string, maxLength: number): CleanLine {
     problems.push('truncated');
   }
   let text = raw;
-  if (text.includes('\u0000')) {
+  if (text.indexOf('\u0000') >= 0) {
     text = text.replaceAll('\u0000', '');
     problems.push('nul_bytes');
   }
   if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
-  if (text.trim().length === 0) problems.push('empty');
+  if (isBlank(text)) problems.push('empty');
   return { text, raw, problems };
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12 && c !== 0xa0 && c !== 0xfeff) return false;
+  }
+  return true;
 }

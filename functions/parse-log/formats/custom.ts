@@ -11,6 +11,7 @@ const LEVEL = new Set(['level', 'severity', 'loglevel']);
 const HOST = new Set(['host', 'hostname']);
 const SERVICE = new Set(['service', 'app', 'application']);
 const MAX_FORMAT_LENGTH = 1000;
+type Role = 'message' | 'time' | 'level' | 'host' | 'service' | 'field';
 
 export interface CustomFormat {
   readonly text: string;
@@ -37,33 +38,57 @@ export function compileFormat(text: string): CustomFormat {
   if (names.length === 0) throw new FormatError('format has no <Field> placeholders');
   let re: RegExp;
   try {
-    re = new RegExp(`^${src}$`, 's');
+    // Loghub matches the trimmed line; optional outer whitespace does the same without a copy per line.
+    re = new RegExp(`^\\s*${src}\\s*$`, 's');
   } catch (e) {
     throw new FormatError(`format is not a valid pattern: ${(e as Error).message}`);
   }
-  const hasMessage = names.some((n) => MESSAGE.has(n.toLowerCase()));
+  // Each field's role is decided once here, not per line.
+  const roles = names.map((n): Role => {
+    const k = n.toLowerCase();
+    if (MESSAGE.has(k)) return 'message';
+    if (TIME.has(k)) return 'time';
+    if (LEVEL.has(k)) return 'level';
+    if (HOST.has(k)) return 'host';
+    if (SERVICE.has(k)) return 'service';
+    return 'field';
+  });
+  const hasMessage = roles.includes('message');
   return {
     text,
     parse(line) {
-      const m = re.exec(line.trim());
+      const m = re.exec(line);
       if (!m) return undefined;
-      const out: ParsedLine = { format: 'custom', message: '' };
-      const fields: Record<string, FieldValue> = {};
-      let ts = '';
+      const out: ParsedLine = { format: 'custom', message: hasMessage ? '' : line };
+      let fields: Record<string, FieldValue> | undefined;
+      let ts: string | undefined;
       for (let i = 0; i < names.length; i++) {
-        const name = names[i];
-        const key = name.toLowerCase();
         const v = m[i + 1];
-        if (MESSAGE.has(key)) out.message = v;
-        else if (TIME.has(key)) ts = ts ? `${ts} ${v}` : v;
-        else if (LEVEL.has(key) && normalizeLevel(v)) out.level = normalizeLevel(v);
-        else if (HOST.has(key)) out.host = v;
-        else if (SERVICE.has(key)) out.service = v;
-        else fields[name] = v;
+        switch (roles[i]) {
+          case 'message':
+            out.message = v;
+            break;
+          case 'time':
+            ts = ts === undefined ? v : `${ts} ${v}`;
+            break;
+          case 'level': {
+            const lv = normalizeLevel(v);
+            if (lv) out.level = lv;
+            else (fields ??= {})[names[i]] = v;
+            break;
+          }
+          case 'host':
+            out.host = v;
+            break;
+          case 'service':
+            out.service = v;
+            break;
+          default:
+            (fields ??= {})[names[i]] = v;
+        }
       }
-      if (!hasMessage) out.message = line;
-      if (ts) out.tsText = ts;
-      if (Object.keys(fields).length) out.fields = fields;
+      if (ts !== undefined) out.tsText = ts;
+      if (fields) out.fields = fields;
       return out;
     },
   };
