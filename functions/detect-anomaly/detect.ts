@@ -43,24 +43,63 @@ export function detectSource(
   const keys = events.map((e) => keysOf(e, cfg.windowMs, now));
   const deltas = batchDeltas(keys, base, cfg.maxTracked);
   const view = new CounterView(base, deltas, cfg.windowHistory);
-  const vectors = new Float64Array(events.length * DIMS);
-  const anomalies: AnomalyResult[] = [];
-  let modelFlagged = 0;
-  const cut = model ? Math.max(model.threshold, cfg.scoreFloor) : Infinity;
   markLatencyShifts(keys, new CounterView(base, { stats: new Map(), windows: new Map() }, cfg.windowHistory));
+  const vectors = featurizeAll(keys, view, base, cfg);
+  const { anomalies, modelFlagged } = judge(events, keys, view, vectors, model, cfg);
+  return { anomalies, vectors, keys, deltas, modelFlagged };
+}
+
+/** Feature vectors of events in input order (sets each key's rate as a side effect). */
+export function featurizeAll(
+  keys: EventKeys[],
+  view: CounterView,
+  base: SourceCounters,
+  cfg: DetectConfig,
+): Float64Array {
+  const vectors = new Float64Array(keys.length * DIMS);
   const soFar = new Map<number, number>();
   const times = Float64Array.from(keys, (k) => k.ts).sort();
-  for (let i = 0; i < events.length; i++) {
-    const off = i * DIMS;
+  for (let i = 0; i < keys.length; i++) {
     const b = keys[i].bucket;
     const c = (soFar.get(b) ?? base.windows.get(b)?.n ?? 0) + 1;
     soFar.set(b, c);
     keys[i].rate =
       localRate(times, keys[i].ts, cfg.windowMs) ?? rateSoFar(keys[i], c, cfg.windowMs, MIN_ELAPSED_MS);
-    featurize(keys[i], view, vectors, off);
+    featurize(keys[i], view, vectors, i * DIMS);
+  }
+  return vectors;
+}
+
+export interface Judgement {
+  anomalies: AnomalyResult[];
+  /** Input index of each anomaly. */
+  index: number[];
+  /** Model score of every event (NaN without a model). */
+  scores: Float64Array;
+  /** Events over the model threshold (the drift signal). */
+  modelFlagged: number;
+}
+
+/** Rules always; the model when loaded, reporting only what it can explain. */
+export function judge(
+  events: LogEvent[],
+  keys: EventKeys[],
+  view: CounterView,
+  vectors: Float64Array,
+  model: LoadedModel | undefined,
+  cfg: DetectConfig,
+): Judgement {
+  const anomalies: AnomalyResult[] = [];
+  const index: number[] = [];
+  const scores = new Float64Array(events.length).fill(Number.NaN);
+  let modelFlagged = 0;
+  const cut = model ? Math.max(model.threshold, cfg.scoreFloor) : Infinity;
+  for (let i = 0; i < events.length; i++) {
+    const off = i * DIMS;
     const e = events[i];
     const rules = ruleReasons(keys[i], view, e.template, cfg);
     const score = model ? scoreOne(model.forest, vectors, off) : undefined;
+    if (score !== undefined) scores[i] = score;
     const overThreshold = score !== undefined && score >= cut;
     if (overThreshold) modelFlagged++;
     // The model reports only what it can explain: some feature far outside its training spread.
@@ -69,6 +108,7 @@ export function detectSource(
       : undefined;
     const byModel = explained !== undefined && explained.maxZ >= cfg.modelMinZ;
     if (!byModel && rules.length === 0) continue;
+    index.push(i);
     if (byModel) {
       const reasons = explained.reasons;
       for (const r of rules) if (!reasons.includes(r)) reasons.push(r);
@@ -90,7 +130,7 @@ export function detectSource(
       });
     }
   }
-  return { anomalies, vectors, keys, deltas, modelFlagged };
+  return { anomalies, index, scores, modelFlagged };
 }
 
 const round = (x: number) => Math.round(x * 10000) / 10000;

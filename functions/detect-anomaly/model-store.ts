@@ -5,9 +5,8 @@ import type { Logger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
 import { contaminationFor, type DetectConfig } from './config.js';
 import type { LoadedModel } from './detect.js';
-import { robustStats } from './explain.js';
 import { DIMS, FEATURE_NAMES } from './features.js';
-import { scoreAll, thresholdFor, trainForest } from './forest.js';
+import { fitModel } from './fit.js';
 import { decodeForest, encodeForest, fromBase64, toBase64 } from './forest-codec.js';
 import { decodeRows } from './state.js';
 
@@ -103,14 +102,8 @@ export async function trainSource(
     if (n < Math.min(cfg.minTraining, cfg.reservoirCap) / 2) return undefined;
     const started = performance.now();
     const version = (Number(meta.version) || 0) + 1;
-    const forest = trainForest(rows, DIMS, {
-      trees: cfg.trees,
-      sampleSize: cfg.sampleSize,
-      seed: cfg.seed + version,
-    });
     const contamination = contaminationFor(cfg, source);
-    const threshold = thresholdFor(scoreAll(forest, rows), contamination);
-    const { center, scale } = robustStats(rows, DIMS);
+    const { forest, threshold, center, scale } = fitModel(rows, cfg, { contamination, version });
     const blob = toBase64(encodeForest(forest));
     const trainMs = Math.round(performance.now() - started);
     const metaKey = MODEL_KEYS.meta(source);

@@ -1,0 +1,22 @@
+// Fits a model on feature vectors (pure): the forest, its contamination threshold and the robust
+// per-feature centre/scale that explanations are measured against.
+import type { DetectConfig } from './config.js';
+import type { LoadedModel } from './detect.js';
+import { robustStats } from './explain.js';
+import { DIMS } from './features.js';
+import { scoreAll, thresholdFor, trainForest } from './forest.js';
+
+export function fitModel(
+  rows: Float64Array,
+  cfg: Pick<DetectConfig, 'trees' | 'sampleSize' | 'seed'>,
+  opts: { contamination: number; version: number },
+): LoadedModel {
+  const forest = trainForest(rows, DIMS, {
+    trees: cfg.trees,
+    sampleSize: cfg.sampleSize,
+    seed: cfg.seed + opts.version,
+  });
+  const threshold = thresholdFor(scoreAll(forest, rows), opts.contamination);
+  const { center, scale } = robustStats(rows, DIMS);
+  return { forest, version: opts.version, threshold, center, scale };
+}
