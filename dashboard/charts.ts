@@ -39,7 +39,8 @@ function timeAxis(withSeconds: boolean) {
     type: 'linear' as const,
     grid: { color: GRID },
     ticks: {
-      maxTicksLimit: 6,
+      maxTicksLimit: 8,
+      includeBounds: false,
       maxRotation: 0,
       callback: (v: string | number) => fmtTick(Number(v), withSeconds),
     },
@@ -63,23 +64,36 @@ function baseOptions(withSeconds: boolean) {
   };
 }
 
-/** Tick spacing per window: round clock times, about six ticks. */
-function tickStepMs(windowMs: number): number {
-  const steps = [10, 30, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200, 14_400].map((s) => s * 1000);
-  return steps.find((s) => windowMs / s <= 6) ?? 14_400_000;
+const TICK_STEPS_S = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 21_600];
+
+/** Round tick spacing giving at most `maxTicks` ticks over `spanMs`. */
+export function tickStepMs(spanMs: number, maxTicks: number): number {
+  const step = TICK_STEPS_S.map((s) => s * 1000).find((s) => spanMs / s <= maxTicks);
+  return step ?? TICK_STEPS_S[TICK_STEPS_S.length - 1] * 1000;
 }
 
-/** The x axis spans the whole window (not just the points), ticking on round times. */
+/**
+ * The x axis spans the whole window (not just the points) with ticks on round clock times, built here
+ * rather than by Chart.js so a narrow (phone) chart never repeats a label.
+ */
 function fitTimeAxis(chart: Chart<'line', XY[]>, doc: StatsDoc, firstT?: number): void {
   const x = chart.options.scales?.x as {
     min?: number;
     max?: number;
-    ticks: { stepSize?: number; callback: (v: string | number) => string };
+    afterBuildTicks?: (axis: { ticks: { value: number }[] }) => void;
+    ticks: { callback: (v: string | number) => string };
   };
-  x.min = Math.min(doc.window.from, firstT ?? doc.window.from);
-  x.max = Date.parse(doc.generated_at);
-  x.ticks.stepSize = tickStepMs(doc.window.ms);
-  const secs = x.ticks.stepSize < 60_000;
+  const min = Math.min(doc.window.from, firstT ?? doc.window.from);
+  const max = Date.parse(doc.generated_at);
+  const step = tickStepMs(max - min, Math.max(2, Math.floor((chart.width || 600) / 90)));
+  x.min = min;
+  x.max = max;
+  x.afterBuildTicks = (axis) => {
+    const ticks: { value: number }[] = [];
+    for (let t = Math.ceil(min / step) * step; t <= max; t += step) ticks.push({ value: t });
+    axis.ticks = ticks;
+  };
+  const secs = step < 60_000;
   x.ticks.callback = (v) => fmtTick(Number(v), secs);
 }
 

@@ -201,6 +201,27 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('works mounted under the gateway at /ui/ (prefix stripped), with relative URLs', async () => {
+    const { dash } = await stack(true);
+    const inner = createDashboardHandler({ assetsDir: assets, gatewayUrl: dash.url });
+    const mounted = await serve(async (req) => {
+      const u = new URL(req.url);
+      if (!u.pathname.startsWith('/ui/')) return new Response('not found', { status: 404 });
+      u.pathname = u.pathname.slice(3);
+      return inner(new Request(u, { method: req.method, headers: req.headers }));
+    }, serveOpts);
+    servers.push(mounted);
+    const statsCall = browser.newPage().then(async (page) => {
+      const req = page.waitForRequest((r) => r.url().includes('function/stats'));
+      await page.goto(`${mounted.url}/ui/?refresh=60s`);
+      const url = (await req).url();
+      await page.waitForSelector('#v-total[data-value]');
+      await page.close();
+      return url;
+    });
+    expect(await statsCall).toContain('/ui/function/stats?window=15m');
+  });
+
   it('has clear empty states without NaN, then a banner when the gateway goes down', async () => {
     const { stats, dash } = await stack(false);
     const { page } = await open(`${dash.url}/?window=5m&refresh=2s`);
