@@ -163,6 +163,15 @@ describe.skipIf(!rabbitUp)('RabbitMQ broker', () => {
     expect(all).not.toMatch(/url-sekret/);
   });
 
+  it('rejects a publish whose confirm does not arrive in time (the caller retries; ids dedupe)', async () => {
+    const b = await open({ confirmTimeoutMs: 1 });
+    const { q, topic } = await freshQueue(b);
+    const big = new Uint8Array(8 * 1024 * 1024);
+    await expect(b.publish(topic, big, { messageId: 'slow' })).rejects.toThrow(/not confirmed within 1 ms/);
+    // Not confirmed is not "not delivered": the message may still land, hence at-least-once plus onceKey.
+    await waitFor(async () => (await b.queueStats(q))?.messages === 1);
+  });
+
   it('measures publish/confirm with 50 KB messages and sequential 2 KB latency', async () => {
     const b = await open();
     const { q, topic } = await freshQueue(b);
