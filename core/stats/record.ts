@@ -82,7 +82,9 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
       const b = bucketOf(ms);
       addTo(latency, b, 1);
       latCount++;
-      latSum += ms;
+      // Sums in whole ms: HINCRBY needs integers, and one field must never mix HINCRBY and HINCRBYFLOAT
+      // (a float in the field makes every later HINCRBY fail: found by the HTTP fuzz test).
+      latSum += Math.round(ms);
     }
     if (ep) {
       const a = endpoints.get(ep) ?? { n: 0, sum: 0, errors: 0, hist: new Map() };
@@ -90,7 +92,7 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
       if (sc === '5xx') a.errors++;
       if (ms !== null) {
         a.n++;
-        a.sum += ms;
+        a.sum += Math.round(ms);
         addTo(a.hist, bucketOf(ms), 1);
       }
     }
