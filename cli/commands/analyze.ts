@@ -1,12 +1,225 @@
-// `logfaas analyze` (placeholder until its issue lands).
-import type { Command } from '../command.js';
+// `logfaas analyze`: offline anomaly analysis of one log file: parse (parse-log core), fit the
+// detect-anomaly features and forest on the whole file, score every line, print a report or NDJSON.
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { LogEvent } from '../../core/event.js';
+import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
+import { analyzeOffline, type OfflineResult } from '../../functions/detect-anomaly/offline.js';
+import { splitText } from '../../functions/parse-log/body.js';
+import {
+  compileFormat,
+  FormatError,
+  parseBatch,
+  resolveLimits,
+  TemplateMiner,
+} from '../../functions/parse-log/pipeline.js';
+import { parseFlags, strFlag } from '../args.js';
+import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
+
+const HELP = `logfaas analyze: find anomalies in a log file, offline (no stack needed)
+
+Usage: logfaas analyze [options] FILE
+
+Parses FILE (formats detected per line, or --log-format), computes the detect-anomaly features over
+the whole file (latency against its endpoint, status, level, template and endpoint rarity, parameter
+and message length, error bursts, event rate), trains an Isolation Forest on a sample of the lines,
+and scores every line with the forest and the explicit rules (error/fatal levels, 5xx, extreme
+latency, rare templates, bursts). Prints a report: counts, top templates, anomalies with reasons.
+
+Options:
+  -f, --log-format FMT     Loghub-style format, e.g. '<Date> <Time> <Level> <Component>: <Content>'
+  -s, --source NAME        source name (default: the file name)
+      --json               one JSON object per input line, in order:
+                           {"line","anomaly","score","modelScore","detector","reasons","level","templateId"}
+  -c, --contamination X    expected share of anomalies, sets the model threshold (default ${DEFAULT_DETECT.contamination})
+  -n, --top N              anomalies listed in the report (default 20)
+  -h, --help               this help
+
+A progress bar is drawn on stderr for large files when stderr is a terminal.
+Exit codes: 0 ok, 1 cannot read FILE, 2 usage.
+
+Examples:
+  logfaas analyze access.log
+  logfaas analyze --log-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' HDFS_2k.log
+  logfaas analyze --json app.log | jq -c 'select(.anomaly) | [.line, .score, .reasons]'
+  logfaas analyze --contamination 0.05 --top 50 syslog
+`;
+
+const SPEC = {
+  'log-format': { type: 'string', short: 'f' },
+  source: { type: 'string', short: 's' },
+  json: { type: 'boolean' },
+  contamination: { type: 'string', short: 'c' },
+  top: { type: 'string', short: 'n' },
+} as const;
+
+/** Lines parsed per step: large enough to be fast, small enough for a smooth progress bar. */
+const CHUNK_BYTES = 1 << 20;
+/** Files above this get a progress bar (when stderr is a TTY). */
+const PROGRESS_MIN_BYTES = 8 << 20;
 
 export const analyzeCommand: Command = {
   name: 'analyze',
-  summary: '(not implemented yet)',
-  help: 'logfaas analyze: not implemented yet',
-  async run(_argv, io) {
-    io.stderr.write('logfaas analyze: not implemented yet\n');
-    return 1;
+  summary: 'find anomalies in a log file offline, with reasons (report or --json per line)',
+  help: HELP,
+  async run(argv, io) {
+    const { flags, files } = parseFlags(argv, SPEC);
+    if (files.length !== 1) throw new UsageError('give exactly one FILE');
+    const file = files[0];
+    const contamination = numFlag(
+      strFlag(flags.contamination),
+      'contamination',
+      DEFAULT_DETECT.contamination,
+    );
+    const top = numFlag(strFlag(flags.top), 'top', 20);
+    const formatText = strFlag(flags['log-format']);
+    let format: ReturnType<typeof compileFormat> | undefined;
+    try {
+      format = formatText ? compileFormat(formatText) : undefined;
+    } catch (e) {
+      if (e instanceof FormatError) throw new UsageError(`--log-format: ${e.message}`);
+      throw e;
+    }
+    const source = strFlag(flags.source) ?? basename(file);
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch (e) {
+      io.stderr.write(`logfaas analyze: cannot read ${file}: ${(e as Error).message}\n`);
+      return EXIT.failure;
+    }
+    const progress = io.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? bar(io, size) : undefined;
+    const limits = resolveLimits();
+    const miner = new TemplateMiner(source, limits);
+    const events: LogEvent[] = [];
+    const now = Date.now();
+    try {
+      let pending: Buffer = Buffer.alloc(0);
+      let read = 0;
+      const parse = (bytes: Uint8Array) => {
+        const b = splitText(bytes);
+        for (const e of parseBatch(b.lines, undefined, {
+          source,
+          format,
+          limits,
+          miner,
+          now,
+          preProblems: b.problems,
+        })) {
+          events.push(e);
+        }
+      };
+      for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+        const buf = chunk as Buffer;
+        read += buf.length;
+        pending = pending.length ? Buffer.concat([pending, buf]) : buf;
+        const cut = pending.lastIndexOf(10);
+        if (cut >= 0) {
+          parse(pending.subarray(0, cut + 1));
+          pending = pending.subarray(cut + 1);
+        }
+        progress?.(read, 'parsing');
+      }
+      if (pending.length) parse(pending);
+    } catch (e) {
+      progress?.(0, '', true);
+      io.stderr.write(`logfaas analyze: cannot read ${file}: ${(e as Error).message}\n`);
+      return EXIT.failure;
+    }
+    progress?.(size, 'scoring');
+    // `logfaas analyze --json big.log | head`: a closed pipe ends the output quietly.
+    io.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') io.stderr.write(`logfaas analyze: ${e.message}\n`);
+    });
+    const result = analyzeOffline(events, DEFAULT_DETECT, { contamination });
+    progress?.(0, '', true);
+    if (flags.json) writeJson(io, events, result);
+    else io.stdout.write(report(file, source, events, result, top));
+    return EXIT.ok;
   },
 };
+
+function numFlag(v: string | undefined, name: string, def: number): number {
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || (name === 'contamination' && n >= 0.5)) {
+    throw new UsageError(`--${name} must be a number ${name === 'contamination' ? 'in (0, 0.5)' : '> 0'}`);
+  }
+  return name === 'top' ? Math.floor(n) : n;
+}
+
+function writeJson(io: CliIo, events: LogEvent[], r: OfflineResult): void {
+  let out = '';
+  for (let i = 0; i < events.length; i++) {
+    const v = r.verdicts[i];
+    const e = events[i];
+    out += `${JSON.stringify({ line: i + 1, ...v, level: e.level, templateId: e.templateId })}\n`;
+    if (out.length > 1 << 16) {
+      io.stdout.write(out);
+      out = '';
+    }
+  }
+  io.stdout.write(out);
+}
+
+function report(file: string, source: string, events: LogEvent[], r: OfflineResult, top: number): string {
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const levels = new Map<string, number>();
+  const templates = new Map<string, { n: number; text: string }>();
+  for (const e of events) {
+    levels.set(e.level, (levels.get(e.level) ?? 0) + 1);
+    const t = templates.get(e.templateId) ?? { n: 0, text: e.template };
+    t.n++;
+    templates.set(e.templateId, t);
+  }
+  const flagged = r.verdicts.map((v, i) => ({ v, i })).filter((x) => x.v.anomaly);
+  const byDetector = (d: string) => flagged.filter((x) => x.v.detector === d).length;
+  const lines = [
+    `${file}: ${fmt(events.length)} lines, source '${source}'${r.timed ? '' : ' (no usable timestamps: rate features neutral)'}`,
+    `levels: ${[...levels]
+      .sort((a, b) => b[1] - a[1])
+      .map(([l, n]) => `${l} ${fmt(n)}`)
+      .join(', ')}`,
+    `templates: ${fmt(templates.size)}; top 10:`,
+    ...[...templates.values()]
+      .sort((a, b) => b.n - a.n)
+      .slice(0, 10)
+      .map(
+        (t) =>
+          `  ${fmt(t.n).padStart(9)}  ${((100 * t.n) / events.length).toFixed(1).padStart(5)}%  ${clip(t.text, 90)}`,
+      ),
+    r.model
+      ? `model: Isolation Forest, ${r.model.trees} trees, psi ${r.model.sampleSize}, trained on ${fmt(r.model.trainingSize)} lines; threshold ${r.model.threshold} (contamination ${r.model.contamination})`
+      : 'model: too few lines to train; rules only',
+    `anomalies: ${fmt(flagged.length)} (${((100 * flagged.length) / Math.max(1, events.length)).toFixed(2)}%; model ${fmt(byDetector('model'))}, rules ${fmt(byDetector('rules'))})`,
+  ];
+  const ranked = flagged.sort(
+    (a, b) => b.v.score - a.v.score || (b.v.modelScore ?? 0) - (a.v.modelScore ?? 0) || a.i - b.i,
+  );
+  for (const { v, i } of ranked.slice(0, top)) {
+    lines.push(`  line ${i + 1}  score ${v.score.toFixed(2)}  [${v.detector}]  ${v.reasons.join('; ')}`);
+    lines.push(`      ${clip(events[i].raw, 140)}`);
+  }
+  if (flagged.length > top)
+    lines.push(`  ... ${fmt(flagged.length - top)} more (--top N, or --json for every line)`);
+  return `${lines.join('\n')}\n`;
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** A one-line progress bar on stderr, redrawn at most every 100 ms; `done` clears it. */
+function bar(io: CliIo, total: number): (at: number, phase: string, done?: boolean) => void {
+  let last = 0;
+  return (at, phase, done) => {
+    if (done) return void io.stderr.write('\r\x1b[K');
+    const t = Date.now();
+    if (t - last < 100 && at < total) return;
+    last = t;
+    const pct = Math.min(1, at / total);
+    const width = 30;
+    const fill = Math.round(pct * width);
+    io.stderr.write(
+      `\r${phase.padEnd(8)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(pct * 100).toFixed(0)}%`,
+    );
+  };
+}

@@ -63,8 +63,9 @@ export function featurizeAll(
     const b = keys[i].bucket;
     const c = (soFar.get(b) ?? base.windows.get(b)?.n ?? 0) + 1;
     soFar.set(b, c);
-    keys[i].rate =
-      localRate(times, keys[i].ts, cfg.windowMs) ?? rateSoFar(keys[i], c, cfg.windowMs, MIN_ELAPSED_MS);
+    const local = localRate(times, keys[i].ts, cfg.windowMs);
+    keys[i].rate = local?.rate ?? rateSoFar(keys[i], c, cfg.windowMs, MIN_ELAPSED_MS);
+    keys[i].rateCount = local?.count ?? c;
     featurize(keys[i], view, vectors, i * DIMS);
   }
   return vectors;
@@ -163,6 +164,8 @@ export function markLatencyShifts(keys: EventKeys[], baseline: CounterView): voi
 
 /** A window's rate is judged after at least 1 s of it, so its first few events do not look like a surge. */
 const MIN_ELAPSED_MS = 1000;
+/** A rate is only judged on at least this many events (a surge is many events, not one early one). */
+export const MIN_RATE_EVENTS = 10;
 /** Look-back of the in-batch rate: 500 ms holds ~25 events at 50/s, enough to tell 4x from noise. */
 const LOOKBACK_MS = 500;
 
@@ -170,10 +173,16 @@ const LOOKBACK_MS = 500;
  * Events per window at time t measured on the batch itself (events in (t - 500 ms, t]), when the batch
  * covers that look-back; it follows a surge's start and end within a second, unlike a window count.
  */
-export function localRate(sortedTs: Float64Array, t: number, windowMs: number): number | undefined {
+export function localRate(
+  sortedTs: Float64Array,
+  t: number,
+  windowMs: number,
+): { rate: number; count: number } | undefined {
   if (sortedTs.length === 0 || sortedTs[0] > t - LOOKBACK_MS) return undefined;
   const count = upperBound(sortedTs, t) - upperBound(sortedTs, t - LOOKBACK_MS);
-  return (count * windowMs) / LOOKBACK_MS;
+  // A handful of events says nothing about a rate (sparse or sampled logs); use the window instead.
+  if (count < MIN_RATE_EVENTS) return undefined;
+  return { rate: (count * windowMs) / LOOKBACK_MS, count };
 }
 
 function upperBound(a: Float64Array, x: number): number {

@@ -92,7 +92,8 @@ export function ruleReasons(k: EventKeys, v: CounterView, template: string, cfg:
     out.push(burstReason(k, v, cfg.windowMs));
   }
   const usual = v.usualRate(k.bucket);
-  if (usual && k.rate >= 20 && k.rate >= cfg.surgeFactor * usual) out.push(surgeReason(k, v, cfg.windowMs)!);
+  if (usual && k.rateCount >= 10 && k.rate >= cfg.surgeFactor * usual)
+    out.push(surgeReason(k, v, cfg.windowMs)!);
   return out;
 }
 

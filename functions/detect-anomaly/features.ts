@@ -41,6 +41,8 @@ export interface EventKeys {
   ts: number;
   /** Events per window of the source at this event's time (rateSoFar); set by the caller. */
   rate: number;
+  /** How many events that rate was measured on. */
+  rateCount: number;
   /** Set when this batch's latencies for latKey sit significantly above its baseline (a sustained shift). */
   latShift?: { ratio: number; n: number };
   msgLen: number;
@@ -106,6 +108,7 @@ export function keysOf(e: LogEvent, windowMs: number, now: number): EventKeys {
     bucket: Math.floor((Number.isFinite(ts) ? ts : now) / windowMs),
     ts: Number.isFinite(ts) ? ts : now,
     rate: 0,
+    rateCount: 0,
     msgLen: e.message.length,
     paramMax,
     paramLongest,
