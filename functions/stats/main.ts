@@ -11,19 +11,41 @@ import { createStatsHandler } from './handler.js';
 const log = createLogger({ component: 'stats' });
 const cfg = loadStatsConfig(process.env);
 const kv = await createKv(cfg.store, log);
-// Queue stats are optional: without a reachable broker the pipeline panel says so; stats still answers.
+
+// Queue stats are optional: stats serves at once, and until the broker is connected (or while it is
+// down) pipeline health says `unreachable` instead of stats failing or waiting.
 let broker: Broker | undefined;
-if (cfg.store.amqpUrl) {
-  try {
-    broker = await createAmqpBroker(cfg.store, log);
-  } catch (e) {
-    log.warn('broker unreachable; pipeline health will say so', { err: String(e) });
+let stopped = false;
+const queueSource: Pick<Broker, 'queueStats'> | undefined = cfg.store.amqpUrl
+  ? { queueStats: (q) => (broker ? broker.queueStats(q) : Promise.reject(new Error('broker not connected'))) }
+  : undefined;
+async function connectBroker(): Promise<void> {
+  while (!stopped && !broker) {
+    try {
+      broker = await createAmqpBroker(cfg.store, log);
+    } catch (e) {
+      log.warn('broker unreachable; pipeline health says so until it connects', { err: String(e) });
+      await new Promise((r) => setTimeout(r, 5000).unref());
+    }
   }
+  if (stopped) await broker?.close();
 }
-const server = await serve(createStatsHandler({ kv, broker, config: cfg }), {
+if (cfg.store.amqpUrl) void connectBroker();
+
+const server = await serve(createStatsHandler({ kv, broker: queueSource, config: cfg }), {
   ...cfg.http,
   logger: log,
   name: 'stats',
 });
 log.info('stats listening', { port: server.port });
-onShutdown([() => server.close(), async () => broker?.close(), () => kv.close()], log);
+onShutdown(
+  [
+    () => server.close(),
+    async () => {
+      stopped = true;
+      await broker?.close();
+    },
+    () => kv.close(),
+  ],
+  log,
+);
