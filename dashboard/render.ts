@@ -154,11 +154,11 @@ export function renderModel(doc: StatsDoc): void {
       el('td', {}, String(m.source ?? DASH)),
       el(
         'td',
-        {},
+        { class: 'num' },
         el('span', { class: `pill ${m.detector === 'model' ? 'ok' : 'warn'}` }, String(m.detector ?? DASH)),
       ),
       el('td', { class: 'num' }, typeof m.version === 'number' && m.version > 0 ? `v${m.version}` : DASH),
-      el('td', { class: 'nowrap' }, m.trainedAt ? fmtTime(m.trainedAt) : 'not yet'),
+      el('td', { class: 'num' }, m.trainedAt ? fmtTime(m.trainedAt) : 'not yet'),
       el('td', { class: 'num' }, fmtInt(m.trainingSize)),
       el('td', { class: 'num' }, fmtScore(m.threshold)),
     ),

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, serve } from '../../core/http/serve.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import type { KV } from '../../core/kv/types.js';
+import { MODEL_KEYS } from '../../core/model-status.js';
 import type { StatsDoc } from '../../core/stats/doc.js';
+import { DEAD_LETTERED_FIELD, KEYS } from '../../core/stats/keys.js';
 import { statsWrites } from '../../core/stats/record.js';
 import { anomalyOf, httpEvent, sampleEvent } from '../../core/stats/sample-events.js';
 import { createDashboardHandler } from '../../dashboard/server.js';
@@ -96,6 +98,16 @@ async function seed(kv: KV, now: number): Promise<void> {
       now,
     }),
   );
+  // What detect-anomaly and the connector write (core/model-status.ts, keys.ts DEAD_LETTERED_FIELD).
+  await kv.apply([
+    { op: 'hset', key: MODEL_KEYS.sources, fields: { web: String(now) } },
+    {
+      op: 'hset',
+      key: MODEL_KEYS.meta('web'),
+      fields: { version: '3', trainedAt: String(now - 60_000), trainingSize: '4096', threshold: '0.62' },
+    },
+    { op: 'hincrby', key: KEYS.counters, field: DEAD_LETTERED_FIELD, by: 2 },
+  ]);
 }
 
 describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
@@ -108,7 +120,16 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     const kv = await createMemoryKv();
     kvs.push(kv);
     if (seeded) await seed(kv, Date.now());
-    const stats = await serve(createStatsHandler({ kv, config: loadStatsConfig({}) }), serveOpts);
+    const broker = seeded
+      ? {
+          queueStats: async (name: string) => ({
+            name,
+            messages: name.endsWith('dead-letter') ? 2 : 0,
+            consumers: 1,
+          }),
+        }
+      : undefined;
+    const stats = await serve(createStatsHandler({ kv, broker, config: loadStatsConfig({}) }), serveOpts);
     const dash = await serve(createDashboardHandler({ assetsDir: assets, gatewayUrl: stats.url }), serveOpts);
     servers.push(stats, dash);
     return { kv, stats, dash };
@@ -177,6 +198,10 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     ).toBe(0);
     expect(await page.textContent('#templates')).toContain(IMG);
     expect(await page.textContent('#endpoints')).toContain('GET /users/:id');
+    expect(await page.textContent('#model')).toContain('v3');
+    expect(await page.textContent('#pipeline')).toContain('logfaas.dead-letter');
+    expect(await page.getAttribute('#v-dead', 'data-value')).toBe(String(doc.dead_lettered));
+    expect(doc.dead_lettered).toBe(2);
 
     await page.locator('#anomalies tr.clickable', { hasText: IMG }).click();
     await page.waitForSelector('#event-dialog[open]');
