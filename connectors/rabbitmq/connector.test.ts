@@ -66,6 +66,7 @@ describe.each(targets)('connector over $name broker', (target) => {
         { name: 'reject', annotations: { topic: 'in.reject' } },
         { name: 'flaky', annotations: { topic: 'in.flaky' } },
         { name: 'busy', annotations: { topic: 'in.busy' } },
+        { name: 'broken', annotations: { topic: 'in.broken' } },
       ] as { name: string; annotations: Record<string, string> }[]
     ).map(
       (s): FunctionSpec => ({
@@ -192,4 +193,21 @@ describe.each(targets)('connector over $name broker', (target) => {
     );
     expect(await broker.get(DEAD_LETTER_QUEUE)).toBeNull();
   });
+
+  it.skipIf(!target.up)(
+    'dead-letters a message that fails with 5xx on every attempt, after MAX_ATTEMPTS',
+    async () => {
+      await broker.publish('in.broken', enc('always fails'), { messageId: 'x1' });
+      const dl = (await waitFor(
+        () => broker.get(DEAD_LETTER_QUEUE),
+        (d) => d !== null,
+      )) as Delivery;
+      expect(calls.broken).toBe(5);
+      expect(dl.headers).toMatchObject({
+        'x-dead-letter-reason': 'HTTP 500 after 5 attempts',
+        'x-attempts': '5',
+      });
+      await dl.ack();
+    },
+  );
 });
