@@ -81,6 +81,7 @@ describe.each(targets)('connector over $name broker', (target) => {
     const ups = new Map<string, Upstream>([
       ['upper', { kind: 'handler', handler: fn('upper', (_n, b) => new Response(b.toUpperCase())) }],
       ['sink', { kind: 'handler', handler: fn('sink', () => new Response(null, { status: 204 })) }],
+      ['broken', { kind: 'handler', handler: fn('broken', () => new Response('boom', { status: 500 })) }],
       [
         'reject',
         { kind: 'handler', handler: fn('reject', () => new Response('{"error":"bad"}', { status: 400 })) },
@@ -202,6 +203,7 @@ describe.each(targets)('connector over $name broker', (target) => {
         () => broker.get(DEAD_LETTER_QUEUE),
         (d) => d !== null,
       )) as Delivery;
+      expect(dl.headers['x-function'], JSON.stringify(dl.headers)).toBe('broken');
       expect(calls.broken).toBe(5);
       expect(dl.headers).toMatchObject({
         'x-dead-letter-reason': 'HTTP 500 after 5 attempts',
