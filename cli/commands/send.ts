@@ -203,7 +203,7 @@ async function checkFile(file: string): Promise<string> {
     const head = Buffer.alloc(8192);
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     if (looksBinary(head.subarray(0, bytesRead))) {
-      throw new CliError(`${file} looks binary (NUL bytes in its first 8 KB): not sending it`, EXIT.failure);
+      throw new CliError(`${file} looks binary (NUL bytes in its first 8 KB)`, EXIT.failure);
     }
   } finally {
     await fh.close();

@@ -34,7 +34,15 @@ export async function ingestSimulation(
   if (!v.ok || problems.length)
     throw new BadRequestError(`invalid simulation request: ${problems.join('; ')}`, { problems });
   const cfg = ctx.config;
-  const req: SimulationRequest = { ...v.request, startTime: v.request.startTime ?? ctx.now() };
+  const realtime = o.realtime === true;
+  const req: SimulationRequest = { ...v.request };
+  if (req.startTime === undefined) {
+    // Published as fast as possible, the lines are history: they end now, so they fall in the stats
+    // windows. In real time they start now and arrive as they happen.
+    const spanMs =
+      ((req.durationSec ?? (req.lines ?? DEFAULT_LINES) / (req.rate ?? DEFAULT_RATE)) * 1000) | 0;
+    req.startTime = realtime ? ctx.now() : ctx.now() - spanMs;
+  }
   const wanted =
     req.lines ??
     (req.durationSec !== undefined ? (req.rate ?? DEFAULT_RATE) * req.durationSec : DEFAULT_LINES);
@@ -50,7 +58,6 @@ export async function ingestSimulation(
   const plan = planSimulation(req);
   if (!publish) return preview(req);
 
-  const realtime = o.realtime === true;
   const rate = req.rate ?? DEFAULT_RATE;
   // In real time a batch waits until its last line has "happened": keep batches to ~1 s of traffic.
   const batchLines = realtime ? Math.max(1, Math.min(cfg.batchLines, Math.ceil(rate))) : cfg.batchLines;
