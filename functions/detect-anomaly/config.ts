@@ -10,6 +10,7 @@ export interface DetectConfig {
   trees: number;
   sampleSize: number;
   seed: number;
+  rangeCheck: boolean;
   /** Vectors in the reservoir before the first model is trained. */
   minTraining: number;
   reservoirCap: number;
@@ -46,6 +47,9 @@ export const DEFAULT_DETECT: DetectConfig = {
   trees: 100,
   sampleSize: 256,
   seed: 1,
+  // Out-of-range check at scoring (SCiForest, Liu et al. 2010; see forest.ts): a never-seen extreme value
+  // is isolated at once instead of scoring like the tail. Off = the plain 2008 algorithm.
+  rangeCheck: true,
   // 1,000 vectors: several times psi = 256, so 100 trees see different subsamples.
   minTraining: 1000,
   // 4,096 recent vectors (~200 KB in the store): enough history for psi = 256 without old regimes dominating.
@@ -125,6 +129,7 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     trees: r.int('TREES', d.trees, 1, 1000),
     sampleSize: r.int('SAMPLE_SIZE', d.sampleSize, 2, 4096),
     seed: r.int('SEED', d.seed, 0, 2 ** 31),
+    rangeCheck: r.bool('RANGE_CHECK', d.rangeCheck),
     minTraining: r.int('MIN_TRAINING', d.minTraining, 2),
     reservoirCap: r.int('RESERVOIR_CAP', d.reservoirCap, 16, 1_000_000),
     reservoirPerBatch: r.int('RESERVOIR_PER_BATCH', d.reservoirPerBatch, 1),

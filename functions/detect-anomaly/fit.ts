@@ -8,13 +8,14 @@ import { scoreAll, thresholdFor, trainForest } from './forest.js';
 
 export function fitModel(
   rows: Float64Array,
-  cfg: Pick<DetectConfig, 'trees' | 'sampleSize' | 'seed'>,
+  cfg: Pick<DetectConfig, 'trees' | 'sampleSize' | 'seed' | 'rangeCheck'>,
   opts: { contamination: number; version: number },
 ): LoadedModel {
   const forest = trainForest(rows, DIMS, {
     trees: cfg.trees,
     sampleSize: cfg.sampleSize,
     seed: cfg.seed + opts.version,
+    rangeCheck: cfg.rangeCheck,
   });
   const threshold = thresholdFor(scoreAll(forest, rows), opts.contamination);
   const { center, scale } = robustStats(rows, DIMS);

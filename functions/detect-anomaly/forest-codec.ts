@@ -1,21 +1,28 @@
 // Compact binary form of a Forest, with a magic, a format version and a CRC-32, so a corrupt or
-// foreign blob in the store is detected instead of scoring garbage. 7 bytes per node: 100 trees of
-// psi = 256 are at most 51,100 nodes = 358 KB (measured ~250 KB; see forest.test.ts).
+// foreign blob in the store is detected instead of scoring garbage. 7 bytes per node (15 with the range
+// check): 100 trees of psi = 256 are at most 51,100 nodes = 767 KB; typical logs give ~100-250 KB.
 import type { Forest } from './forest.js';
 
 const MAGIC = 0x4c464946; // "LFIF": logfaas isolation forest
-export const FOREST_FORMAT_VERSION = 1;
-const HEADER = 16;
+export const FOREST_FORMAT_VERSION = 2;
+/** magic u32, version u16, dims u16, trees u16, psi u16, nodes u32, flags u32 (bit 0: range check). */
+const HEADER = 20;
+const FLAG_RANGE = 1;
 
 export class ModelDecodeError extends Error {
   override name = 'ModelDecodeError';
 }
 
-/** Layout: header | roots u32[T] | value f32[N] | left-offset u16[N] | feat i8[N] | pad | crc32. */
+function sizeOf(t: number, n: number, ranged: boolean): number {
+  return align4(HEADER + 4 * t + 4 * n + 2 * n + n + (ranged ? 8 * n : 0)) + 4;
+}
+
+/** Layout: header | roots u32[T] | value f32[N] | left-offset u16[N] | feat i8[N] | [lo f32[N] hi f32[N]] | pad | crc32. */
 export function encodeForest(f: Forest): Uint8Array {
   const t = f.roots.length;
   const n = f.feat.length;
-  const size = align4(HEADER + 4 * t + 4 * n + 2 * n + n) + 4;
+  const ranged = f.lo !== undefined && f.hi !== undefined;
+  const size = sizeOf(t, n, ranged);
   const buf = new ArrayBuffer(size);
   const dv = new DataView(buf);
   dv.setUint32(0, MAGIC);
@@ -24,6 +31,7 @@ export function encodeForest(f: Forest): Uint8Array {
   dv.setUint16(8, t);
   dv.setUint16(10, f.sampleSize);
   dv.setUint32(12, n);
+  dv.setUint32(16, ranged ? FLAG_RANGE : 0);
   let o = HEADER;
   for (let i = 0; i < t; i++, o += 4) dv.setUint32(o, f.roots[i], true);
   for (let i = 0; i < n; i++, o += 4) dv.setFloat32(o, f.value[i], true);
@@ -34,6 +42,10 @@ export function encodeForest(f: Forest): Uint8Array {
     dv.setUint16(o, f.feat[i] >= 0 ? f.left[i] - f.roots[tree] : 0, true);
   }
   for (let i = 0; i < n; i++, o++) dv.setInt8(o, f.feat[i]);
+  if (ranged) {
+    for (let i = 0; i < n; i++, o += 4) dv.setFloat32(o, f.lo![i], true);
+    for (let i = 0; i < n; i++, o += 4) dv.setFloat32(o, f.hi![i], true);
+  }
   dv.setUint32(size - 4, crc32(new Uint8Array(buf, 0, size - 4)));
   return new Uint8Array(buf);
 }
@@ -49,7 +61,8 @@ export function decodeForest(bytes: Uint8Array): Forest {
   const t = dv.getUint16(8);
   const sampleSize = dv.getUint16(10);
   const n = dv.getUint32(12);
-  const size = align4(HEADER + 4 * t + 4 * n + 2 * n + n) + 4;
+  const ranged = (dv.getUint32(16) & FLAG_RANGE) !== 0;
+  const size = sizeOf(t, n, ranged);
   if (bytes.length !== size)
     throw new ModelDecodeError(`model blob is ${bytes.length} bytes, header says ${size}`);
   if (dv.getUint32(size - 4) !== crc32(bytes.subarray(0, size - 4)))
@@ -64,6 +77,12 @@ export function decodeForest(bytes: Uint8Array): Forest {
   const rel = o;
   o += 2 * n;
   for (let i = 0; i < n; i++, o++) feat[i] = dv.getInt8(o);
+  const lo = ranged ? new Float64Array(n) : undefined;
+  const hi = ranged ? new Float64Array(n) : undefined;
+  if (lo && hi) {
+    for (let i = 0; i < n; i++, o += 4) lo[i] = dv.getFloat32(o, true);
+    for (let i = 0; i < n; i++, o += 4) hi[i] = dv.getFloat32(o, true);
+  }
   let tree = 0;
   for (let i = 0; i < n; i++) {
     while (tree + 1 < t && i >= roots[tree + 1]) tree++;
@@ -73,7 +92,7 @@ export function decodeForest(bytes: Uint8Array): Forest {
       if (left[i] + 1 >= n || left[i] <= i) throw new ModelDecodeError('model node links out of range');
     }
   }
-  return { dims, sampleSize, roots, feat, value, left };
+  return { dims, sampleSize, roots, feat, value, left, ...(lo && hi ? { lo, hi } : {}) };
 }
 
 function align4(n: number): number {

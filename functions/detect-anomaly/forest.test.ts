@@ -106,4 +106,24 @@ describe('trainForest on a ring with outliers', () => {
   });
 });
 
+describe('range check (SCiForest test-time range check, off by default)', () => {
+  const { data } = ringWithOutliers();
+  const plain = trainForest(data, 2, { trees: 100, seed: 42 });
+  const ranged = trainForest(data, 2, { trees: 100, seed: 42, rangeCheck: true });
+
+  it('isolates never-seen extremes at once; leaves in-range points as they were', () => {
+    expect(scoreOne(plain, [50, 0])).toBeCloseTo(scoreOne(plain, [4, 0]), 6);
+    expect(scoreOne(ranged, [50, 0])).toBeGreaterThan(0.85);
+    expect(scoreOne(ranged, [50, 0])).toBeGreaterThan(scoreOne(plain, [50, 0]) + 0.1);
+    expect(scoreOne(ranged, [1, 0])).toBeLessThan(0.5);
+  });
+
+  it('round-trips the ranges through the codec', () => {
+    const back = decodeForest(encodeForest(ranged));
+    expect(back.lo).toBeDefined();
+    expect(Array.from(scoreAll(back, data))).toEqual(Array.from(scoreAll(ranged, data)));
+    expect(encodeForest(ranged).length).toBeLessThan(1_000_000);
+  });
+});
+
 const GOLDEN = { centre: 0.5430498513642648, far: 0.7490926242868899, onRing: 0.4804574565195704 };

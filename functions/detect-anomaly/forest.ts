@@ -24,6 +24,14 @@ export interface ForestOptions {
   /** psi in the paper; 256 is enough for a wide range of data (section 5.2). */
   sampleSize?: number;
   seed?: number;
+  /**
+   * Out-of-range check at scoring (the test-time range check of SCiForest, Liu, Ting and Zhou, ECML
+   * PKDD 2010): a value outside the range the node's training points had on its split feature is
+   * isolated right there (path = depth + 1). Plain iForest sends it down the edge branch and scores it
+   * like the most extreme training point, so a never-seen 400-char parameter or a 50x latency looks
+   * no odder than the tail. Off = exactly the 2008 algorithm.
+   */
+  rangeCheck?: boolean;
 }
 
 /** A trained forest. Nodes of all trees in one set of arrays; the root of tree t is at roots[t]. */
@@ -37,6 +45,9 @@ export interface Forest {
   readonly value: Float64Array;
   /** Index of the left child; the right child is left + 1. */
   readonly left: Uint32Array;
+  /** With rangeCheck: min and max of the split feature over the node's training points (Float32-exact). */
+  readonly lo?: Float64Array;
+  readonly hi?: Float64Array;
 }
 
 /** mulberry32: a tiny seeded PRNG, enough for sampling and split choice (not crypto). */
@@ -65,6 +76,8 @@ export function trainForest(data: Float64Array, dims: number, opts: ForestOption
   const feat = new Int8Array(maxNodes);
   const value = new Float64Array(maxNodes);
   const left = new Uint32Array(maxNodes);
+  const rangeLo = opts.rangeCheck ? new Float64Array(maxNodes) : undefined;
+  const rangeHi = opts.rangeCheck ? new Float64Array(maxNodes) : undefined;
   const roots = new Uint32Array(trees);
   const all = new Uint32Array(n);
   for (let i = 0; i < n; i++) all[i] = i;
@@ -95,6 +108,8 @@ export function trainForest(data: Float64Array, dims: number, opts: ForestOption
       const size = hi - lo;
       let q = -1;
       let split = 0;
+      let qmin = 0;
+      let qmax = 0;
       if (depth < limit && size > 1) {
         // Pick a random feature that still varies here; try each at most once from a random start.
         const start = Math.floor(rand() * dims);
@@ -112,6 +127,8 @@ export function trainForest(data: Float64Array, dims: number, opts: ForestOption
             // Float32 rounding may land on min; the split must leave points on both sides.
             if (split <= min) split = Math.fround(max);
             q = f;
+            qmin = min;
+            qmax = max;
           }
         }
       }
@@ -134,6 +151,11 @@ export function trainForest(data: Float64Array, dims: number, opts: ForestOption
       }
       feat[node] = q;
       value[node] = split;
+      if (rangeLo && rangeHi) {
+        // Rounded outwards to Float32 so a training point is never outside its own node's range.
+        rangeLo[node] = f32Down(qmin);
+        rangeHi[node] = f32Up(qmax);
+      }
       const l = used;
       used += 2;
       left[node] = l;
@@ -154,12 +176,24 @@ export function trainForest(data: Float64Array, dims: number, opts: ForestOption
     feat: feat.slice(0, used),
     value: value.slice(0, used),
     left: left.slice(0, used),
+    ...(rangeLo && rangeHi ? { lo: rangeLo.slice(0, used), hi: rangeHi.slice(0, used) } : {}),
   };
+}
+
+function f32Down(x: number): number {
+  const f = Math.fround(x);
+  return f <= x ? f : Math.fround(x - Math.abs(x) * 2 ** -23 - Number.MIN_VALUE);
+}
+
+function f32Up(x: number): number {
+  const f = Math.fround(x);
+  return f >= x ? f : Math.fround(x + Math.abs(x) * 2 ** -23 + Number.MIN_VALUE);
 }
 
 /** Mean path length E(h(x)) of the vector at `offset` in `data`. */
 export function meanPathLength(f: Forest, data: ArrayLike<number>, offset = 0): number {
-  const { roots, feat, value, left } = f;
+  const { roots, feat, value, left, lo, hi } = f;
+  if (lo && hi) return meanPathLengthRanged(f, lo, hi, data, offset);
   let sum = 0;
   for (let t = 0; t < roots.length; t++) {
     let i = roots[t];
@@ -169,6 +203,31 @@ export function meanPathLength(f: Forest, data: ArrayLike<number>, offset = 0): 
       q = feat[i];
     }
     sum += value[i];
+  }
+  return sum / roots.length;
+}
+
+function meanPathLengthRanged(
+  f: Forest,
+  lo: Float64Array,
+  hi: Float64Array,
+  data: ArrayLike<number>,
+  offset: number,
+): number {
+  const { roots, feat, value, left } = f;
+  let sum = 0;
+  for (let t = 0; t < roots.length; t++) {
+    let i = roots[t];
+    let q = feat[i];
+    let depth = 0;
+    while (q >= 0) {
+      const x = data[offset + q];
+      if (x < lo[i] || x > hi[i]) break;
+      i = x < value[i] ? left[i] : left[i] + 1;
+      q = feat[i];
+      depth++;
+    }
+    sum += q >= 0 ? depth + 1 : value[i];
   }
   return sum / roots.length;
 }
