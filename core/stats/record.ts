@@ -49,6 +49,13 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
   if (o.events.length === 0 && o.anomalies.length === 0) return [];
   const bucket = new Map<string, number>();
   const add = (field: string, by: number) => bucket.set(field, (bucket.get(field) ?? 0) + by);
+  // Sums of milliseconds always go through HINCRBYFLOAT, whole or not: one HINCRBY on a field that once
+  // received a float fails the whole batch (found by the HTTP fuzz test). Sub-ms latencies keep their precision.
+  const floats = new Set<string>();
+  const addFloat = (field: string, by: number) => {
+    floats.add(field);
+    add(field, by);
+  };
   const counters: WriteOp[] = [];
   const incCounter = (field: string, by: number) =>
     by && counters.push({ op: 'hincrby', key: KEYS.counters, field, by });
@@ -82,9 +89,7 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
       const b = bucketOf(ms);
       addTo(latency, b, 1);
       latCount++;
-      // Sums in whole ms: HINCRBY needs integers, and one field must never mix HINCRBY and HINCRBYFLOAT
-      // (a float in the field makes every later HINCRBY fail: found by the HTTP fuzz test).
-      latSum += Math.round(ms);
+      latSum += ms;
     }
     if (ep) {
       const a = endpoints.get(ep) ?? { n: 0, sum: 0, errors: 0, hist: new Map() };
@@ -92,7 +97,7 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
       if (sc === '5xx') a.errors++;
       if (ms !== null) {
         a.n++;
-        a.sum += Math.round(ms);
+        a.sum += ms;
         addTo(a.hist, bucketOf(ms), 1);
       }
     }
@@ -113,12 +118,12 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
   for (const [s, n] of capCounts(sources, CAPS.sourcesPerBatch)) add(FIELDS.source(s), n);
   if (latCount) {
     add(FIELDS.latCount, latCount);
-    add(FIELDS.latSum, latSum);
+    addFloat(FIELDS.latSum, latSum);
     for (const [b, n] of latency) add(FIELDS.latBucket(b), n);
   }
   for (const [ep, a] of capEndpoints(endpoints)) {
     if (a.n) add(FIELDS.epCount(ep), a.n);
-    if (a.sum) add(FIELDS.epSum(ep), a.sum);
+    if (a.sum) addFloat(FIELDS.epSum(ep), a.sum);
     if (a.errors) add(FIELDS.epErrors(ep), a.errors);
     for (const [b, n] of a.hist) add(FIELDS.epBucket(ep, b), n);
   }
@@ -132,8 +137,8 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
     ...incrementOps(secondKey(secondOf(o.now)), rate, TTL.second),
     ...incrementOps(rateMinuteKey(minuteOf(o.now)), rate, TTL.minute),
     ...incrementOps(rateFiveMinuteKey(fiveMinuteOf(o.now)), rate, TTL.minute),
-    ...incrementOps(minuteKey(minuteOf(o.now)), bucket, TTL.minute),
-    ...incrementOps(hourKey(hourOf(o.now)), bucket, TTL.hour),
+    ...incrementOps(minuteKey(minuteOf(o.now)), bucket, TTL.minute, floats),
+    ...incrementOps(hourKey(hourOf(o.now)), bucket, TTL.hour, floats),
     ...templateOps(templates, o.now),
   ];
   // One value per LPUSH so the newest anomaly ends up at the head whatever a store's multi-value order is.
@@ -152,13 +157,16 @@ function bump(m: Map<string, number>, k: string, by = 1): void {
   m.set(k, (m.get(k) ?? 0) + by);
 }
 
-function incrementOps(key: string, fields: Map<string, number>, ttlMs: number): WriteOp[] {
+function incrementOps(
+  key: string,
+  fields: Map<string, number>,
+  ttlMs: number,
+  floats?: Set<string>,
+): WriteOp[] {
   const ops: WriteOp[] = [];
   for (const [field, by] of fields) {
     if (!by) continue;
-    ops.push(
-      Number.isInteger(by) ? { op: 'hincrby', key, field, by } : { op: 'hincrbyfloat', key, field, by },
-    );
+    ops.push(floats?.has(field) ? { op: 'hincrbyfloat', key, field, by } : { op: 'hincrby', key, field, by });
   }
   if (ops.length) ops.push({ op: 'expire', key, ttlMs });
   return ops;

@@ -95,6 +95,16 @@ describe.each(targets)('statsWrites + readStats: $name', (target) => {
     expect(doc.latency.mean_ms).toBe(500.5);
   });
 
+  it('keeps latency sums as floats, so integer and fractional batches mix', async () => {
+    const kv = await newKv();
+    for (const ms of [1.5, 2, 3.25, 4]) {
+      await kv.apply(statsWrites({ events: [httpEvent('GET', '/f', 200, ms)], anomalies: [], now: clock }));
+    }
+    const doc = await readStats(kv, { windowMs: MINUTE_MS, now: clock });
+    expect(doc.latency.count).toBe(4);
+    expect(doc.latency.mean_ms).toBeCloseTo(2.688, 3);
+  });
+
   it('selects the window: old buckets drop out of window counts but not totals', async () => {
     const kv = await newKv();
     await kv.apply(statsWrites({ events: [sampleEvent()], anomalies: [], now: T0 - 3 * HOUR_MS }));
