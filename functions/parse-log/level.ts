@@ -35,10 +35,20 @@ const NAMES: Record<string, Level> = {
   t: 'trace',
 };
 
+// The spellings seen in practice (`info`, `INFO`, `Info`), looked up without allocating.
+const EXACT = new Map<string, Level>();
+for (const [k, v] of Object.entries(NAMES)) {
+  EXACT.set(k, v);
+  EXACT.set(k.toUpperCase(), v);
+  EXACT.set(k[0].toUpperCase() + k.slice(1), v);
+}
+
 /** Maps a level name (any case, e.g. `WARNING`, `err`, `Notice`) or a syslog severity number. */
 export function normalizeLevel(x: unknown): Level | undefined {
   if (typeof x === 'number') return x >= 0 && x <= 7 ? severityLevel(x) : undefined;
   if (typeof x !== 'string' || x.length === 0 || x.length > 16) return undefined;
+  const exact = EXACT.get(x);
+  if (exact) return exact;
   const hit = NAMES[x.trim().toLowerCase()];
   if (hit) return hit;
   if (/^[0-7]$/.test(x)) return severityLevel(Number(x));

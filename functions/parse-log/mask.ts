@@ -22,26 +22,19 @@ export function tokenize(message: string): string[] {
   return out;
 }
 
+// Character classes for the masking scan (ASCII only; everything else is a word character).
+const DIGIT = 1;
+const DELIM = 2;
+const DOT = 4;
+const COLON = 8;
+const CLASS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
 // Characters that separate the parts of one token: `uid=0`, `host:port`, `a,b`, `(x)`, `[ip]`.
-function isDelimiter(c: number): boolean {
-  return (
-    c === 61 /* = */ ||
-    c === 58 /* : */ ||
-    c === 44 /* , */ ||
-    c === 59 /* ; */ ||
-    c === 40 /* ( */ ||
-    c === 41 /* ) */ ||
-    c === 91 /* [ */ ||
-    c === 93 /* ] */ ||
-    c === 123 /* { */ ||
-    c === 125 /* } */ ||
-    c === 60 /* < */ ||
-    c === 62 /* > */ ||
-    c === 34 /* " */ ||
-    c === 39 /* ' */ ||
-    c === 124 /* | */
-  );
-}
+for (const ch of '=:,;()[]{}<>"\'|') CLASS[ch.charCodeAt(0)] = DELIM;
+CLASS[58] = DELIM | COLON;
+CLASS[46] = DOT;
+
+const classOf = (c: number) => (c < 128 ? CLASS[c] : 0);
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -52,31 +45,38 @@ function isDigit(c: number): boolean {
  * paths become `<*>` whole. Masked text is pushed to `params` when given.
  */
 export function maskToken(tok: string, params?: string[]): string {
-  let digits = false;
+  let flags = 0;
   let dots = 0;
-  let colon = false;
   for (let i = 0; i < tok.length; i++) {
-    const c = tok.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits = true;
-    else if (c === 46) dots++;
-    else if (c === 58) colon = true;
+    const k = classOf(tok.charCodeAt(i));
+    flags |= k;
+    if (k === DOT) dots++;
   }
-  if ((colon && tok.includes('://')) || (!digits && tok.length > 1 && isFilePath(tok))) {
+  const digits = (flags & DIGIT) !== 0;
+  if (((flags & COLON) !== 0 && tok.includes('://')) || (!digits && tok.length > 1 && isFilePath(tok))) {
     params?.push(tok);
     return WILDCARD;
   }
   if (!digits && dots < 2) return tok;
-  if (colon && dots > 0 && HOST_PORT.test(tok)) {
+  if ((flags & COLON) !== 0 && dots > 0 && HOST_PORT.test(tok)) {
     params?.push(tok);
     return WILDCARD;
+  }
+  if ((flags & DELIM) === 0) {
+    // One segment, the common case (`67108864`, `blk_-42`, `10.0.0.1`): no string building.
+    if ((digits && !isVersionedWord(tok, 0, tok.length)) || (dots >= 2 && isHostName(tok, 0, tok.length))) {
+      params?.push(tok);
+      return WILDCARD;
+    }
+    return tok;
   }
   let out = '';
   let segStart = 0;
   let segDigit = false;
   let segDots = 0;
   for (let i = 0; i <= tok.length; i++) {
-    const c = i < tok.length ? tok.charCodeAt(i) : -1;
-    if (c === -1 || isDelimiter(c)) {
+    const k = i < tok.length ? classOf(tok.charCodeAt(i)) : DELIM;
+    if ((k & DELIM) !== 0) {
       if (i > segStart) {
         // Digits make a value; so do dotted names of three or more parts (hosts, FQDNs), which
         // LogPAI's benchmark regexes mask as `([\w-]+\.){2,}[\w-]+`.
@@ -88,12 +88,12 @@ export function maskToken(tok: string, params?: string[]): string {
           params?.push(tok.slice(segStart, i));
         } else out += tok.slice(segStart, i);
       }
-      if (c !== -1) out += tok[i];
+      if (i < tok.length) out += tok[i];
       segStart = i + 1;
       segDigit = false;
       segDots = 0;
-    } else if (isDigit(c)) segDigit = true;
-    else if (c === 46) segDots++;
+    } else if (k === DIGIT) segDigit = true;
+    else if (k === DOT) segDots++;
   }
   return out;
 }
@@ -146,8 +146,11 @@ const UNIT = /^(?:[KMGTP]i?B|kB|ms|us|ns|sec|secs|seconds|mins?)([)\],;:.]*)$/;
 
 const UNIT_START = new Set(['K', 'M', 'G', 'T', 'P', 'k', 'm', 'u', 'n', 's']);
 
-/** Folds a unit token into the masked number before it; returns new raw and masked token lists. */
-export function absorbUnits(raw: string[], masked: string[]): [string[], string[]] {
+/**
+ * Folds a unit token into the masked number before it; returns new raw and masked token lists, or
+ * undefined when the line has no unit to fold (the common case, without allocating).
+ */
+export function absorbUnits(raw: string[], masked: string[]): [string[], string[]] | undefined {
   let hit = false;
   for (let i = 1; i < masked.length; i++) {
     if (
@@ -160,7 +163,7 @@ export function absorbUnits(raw: string[], masked: string[]): [string[], string[
       break;
     }
   }
-  if (!hit) return [raw, masked];
+  if (!hit) return undefined;
   const r: string[] = [];
   const m: string[] = [];
   for (let i = 0; i < masked.length; i++) {

@@ -107,19 +107,21 @@ function parseOne(
 function mine(message: string, ctx: ParseContext, problems: string[]) {
   let tokens = tokenize(message);
   const max = ctx.limits.maxTokens;
-  if (tokens.length > max) {
+  const folded = tokens.length > max;
+  if (folded) {
     tokens = [...tokens.slice(0, max - 1), tokens.slice(max - 1).join(' ')];
     problems.push('too_many_tokens');
   }
   let masked = new Array<string>(tokens.length);
   for (let i = 0; i < tokens.length; i++) masked[i] = maskToken(tokens[i]);
-  if (problems.includes('too_many_tokens')) masked[max - 1] = WILDCARD;
-  [tokens, masked] = absorbUnits(tokens, masked);
+  if (folded) masked[max - 1] = WILDCARD;
+  const withUnits = absorbUnits(tokens, masked);
+  if (withUnits) [tokens, masked] = withUnits;
   if (tokens.length === 0) return { id: templateIdFor(ctx.source, []), template: '', params: [] as string[] };
   const { cluster } = ctx.miner.add(masked, ctx.now);
   return {
     id: cluster.id,
-    template: cluster.tokens.join(' '),
+    template: cluster.text,
     params: extractParams(cluster.tokens, tokens),
   };
 }

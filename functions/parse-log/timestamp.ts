@@ -36,6 +36,10 @@ const ZONE_IN = /(?:^|\s)(Z|UTC|GMT|[+-]\d{2}:?\d{2})$/i;
 export function parseTimestamp(text: string, now: number): number | undefined {
   const s = text.trim();
   if (s.length === 0 || s.length > 64) return undefined;
+  const c = s.charCodeAt(0);
+  if (c < 48 || c > 57) return worded(s, now);
+  const fast = isoFast(s);
+  if (fast !== undefined) return fast;
   if (/^\d{9,10}(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
   if (/^\d{12,13}$/.test(s)) return Number(s);
   let m = YMD.exec(s) ?? YMD_COMPACT.exec(s);
@@ -55,6 +59,59 @@ export function parseTimestamp(text: string, now: number): number | undefined {
     return build(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), +m[1], +m[2], +m[3], m[4]);
   }
   return monthName(s, now);
+}
+
+const num = (s: string, at: number, len: number): number => {
+  let n = 0;
+  for (let i = at; i < at + len; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+};
+
+/**
+ * `YYYY-MM-DD[T ]HH:MM:SS[.,fraction][Z]`, the most common shape, without a regex (profiling put
+ * timestamp parsing at 7% of parse time). Anything else, including zone offsets, returns undefined.
+ */
+function isoFast(s: string): number | undefined {
+  if (s.length < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58)
+    return undefined;
+  const sep = s.charCodeAt(10);
+  if ((sep !== 84 && sep !== 32) || s.charCodeAt(16) !== 58) return undefined;
+  const y = num(s, 0, 4);
+  const mo = num(s, 5, 2);
+  const d = num(s, 8, 2);
+  const h = num(s, 11, 2);
+  const mi = num(s, 14, 2);
+  const sec = num(s, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined;
+  let i = 19;
+  let frac: string | undefined;
+  const dot = s.charCodeAt(i);
+  if (dot === 46 || dot === 44) {
+    let j = i + 1;
+    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+    if (j === i + 1 || j - i - 1 > 9) return undefined;
+    frac = s.slice(i + 1, j);
+    i = j;
+  }
+  if (i < s.length && !(i === s.length - 1 && s.charCodeAt(i) === 90)) return undefined;
+  return build(y, mo - 1, d, h, mi, sec, frac);
+}
+
+// Syslog and C `asctime` shapes (`Dec 10 06:55:46`, `Sun Dec 04 04:47:44 2005`) in one regex;
+// other worded dates take the general month-name path.
+const WORDED =
+  /^(?:[A-Za-z]{3},? )?([A-Za-z]{3}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?: (\d{4}))?$/;
+
+function worded(s: string, now: number): number | undefined {
+  const m = WORDED.exec(s);
+  const mon = m ? MONTHS[m[1].toLowerCase()] : undefined;
+  if (!m || mon === undefined) return monthName(s, now);
+  if (m[7]) return build(+m[7], mon, +m[2], +m[3], +m[4], +m[5], m[6]);
+  return withoutYear(now, mon, +m[2], +m[3], +m[4], +m[5], m[6]);
 }
 
 // `Sun Dec 04 04:47:44 2005`, `Dec 10 06:55:46`, `Feb  7 2026 06:34:01 +0100`, `07 Feb 2026 ...`.
