@@ -4,7 +4,6 @@
 
 export const SECOND_MS = 1000;
 export const MINUTE_MS = 60_000;
-export const FIVE_MINUTES_MS = 300_000;
 export const HOUR_MS = 3_600_000;
 /** Longest window readStats answers for. */
 export const MAX_WINDOW_MS = 24 * HOUR_MS;
@@ -23,12 +22,16 @@ export const KEYS = {
 /** Field the connector increments in KEYS.counters for every dead-lettered message. */
 export const DEAD_LETTERED_FIELD = 'dead_lettered';
 
-/** Per-second throughput hash {n, a}: feeds the events/s chart for windows up to 15 min. */
-export const secondKey = (sec: number): string => `stats:s:${sec}`;
-/** Per-minute throughput hash {n, a}: feeds the chart for windows up to 6 h (at most 360 small hashes). */
-export const rateMinuteKey = (min: number): string => `stats:r:${min}`;
-/** Per-5-minute throughput hash {n, a}: feeds the chart above 6 h (24 h is 288 small hashes, not 1440). */
-export const rateFiveMinuteKey = (slot: number): string => `stats:r5:${slot}`;
+/**
+ * Per-second throughput packed one hash per minute: fields `n|<second 0-59>` events, `a|<second>` anomalies.
+ * Feeds the events/s chart for windows up to 15 min (at most 16 hashes, not 900 keys).
+ */
+export const secondsKey = (minute: number): string => `stats:ss:${minute}`;
+/**
+ * Per-minute throughput packed one hash per hour: fields `n|<minute 0-59>`, `a|<minute>`. Feeds the chart
+ * for longer windows (24 h is 25 hashes, not 1440 keys).
+ */
+export const minutesKey = (hour: number): string => `stats:sm:${hour}`;
 /**
  * Per-minute and per-hour aggregate hashes with the same fields (see FIELDS): counts, level, source and
  * status breakdowns, the overall latency histogram and per-endpoint histograms. A window is read as whole
@@ -84,5 +87,4 @@ export const OTHER_LABEL = '(other)';
 
 export const secondOf = (ms: number): number => Math.floor(ms / SECOND_MS);
 export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS);
-export const fiveMinuteOf = (ms: number): number => Math.floor(ms / FIVE_MINUTES_MS);
 export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS);

@@ -21,10 +21,9 @@ import {
   KEYS,
   MINUTE_MS,
   minuteKey,
-  rateFiveMinuteKey,
-  rateMinuteKey,
+  minutesKey,
   SECOND_MS,
-  secondKey,
+  secondsKey,
   templateHourKey,
 } from './keys.js';
 import { planWindow, UNIT_MS } from './window.js';
@@ -48,14 +47,12 @@ export const TOP_ENDPOINTS = 20;
 export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDoc> {
   const started = performance.now();
   const plan = planWindow(opts.windowMs, opts.now);
-  const seriesKey = { second: secondKey, minute: rateMinuteKey, five_minutes: rateFiveMinuteKey }[
-    plan.series.unit
-  ];
+  const seriesKey = plan.series.unit === 'second' ? secondsKey : minutesKey;
   const keys = [
     KEYS.counters,
     ...plan.minutes.map(minuteKey),
     ...plan.hours.map(hourKey),
-    ...plan.series.slots.map(seriesKey),
+    ...plan.series.containers.map(seriesKey),
     ...plan.templateHours.map(templateHourKey),
   ];
   const [hashes, recent, storage, pipeline, model] = await Promise.all([
@@ -70,7 +67,7 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const [counters] = take(1);
   const minuteHashes = take(plan.minutes.length);
   const hourHashes = take(plan.hours.length);
-  const seriesHashes = take(plan.series.slots.length);
+  const seriesHashes = take(plan.series.containers.length);
   const templateHashes = take(plan.templateHours.length);
 
   const totals = emptyTotals();
@@ -82,11 +79,10 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const perSecond = windowS > 0 ? totals.events / windowS : 0;
   const unitMs = UNIT_MS[plan.series.unit];
   const throughput = downsample(
-    plan.series.slots.map((s, k) => ({
-      t: s * unitMs,
-      events: int(seriesHashes[k].n),
-      anomalies: int(seriesHashes[k].a),
-    })),
+    plan.series.slots.map((s) => {
+      const h = seriesHashes[Math.floor(s / 60) - plan.series.containers[0]] ?? {};
+      return { t: s * unitMs, events: int(h[`n|${s % 60}`]), anomalies: int(h[`a|${s % 60}`]) };
+    }),
     unitMs,
   );
   const lat = latencySeries(plan.minutes, minuteHashes, plan.hours, hourHashes, opts.windowMs);

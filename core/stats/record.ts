@@ -6,17 +6,15 @@ import { addTo, bucketOf, type Histogram } from './histogram.js';
 import {
   CAPS,
   FIELDS,
-  fiveMinuteOf,
   hourKey,
   hourOf,
   KEYS,
   minuteKey,
   minuteOf,
+  minutesKey,
   OTHER_LABEL,
-  rateFiveMinuteKey,
-  rateMinuteKey,
-  secondKey,
   secondOf,
+  secondsKey,
   TTL,
   templateHourKey,
 } from './keys.js';
@@ -128,15 +126,16 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
     for (const [b, n] of a.hist) add(FIELDS.epBucket(ep, b), n);
   }
 
-  const rate = new Map([
-    [FIELDS.events, o.events.length],
-    [FIELDS.anomalies, o.anomalies.length],
-  ]);
+  // Fields of the packed throughput hashes (keys.ts secondsKey/minutesKey) for one second or minute slot.
+  const slot = (i: number) =>
+    new Map([
+      [`${FIELDS.events}|${i}`, o.events.length],
+      [`${FIELDS.anomalies}|${i}`, o.anomalies.length],
+    ]);
   const ops: WriteOp[] = [
     ...counters,
-    ...incrementOps(secondKey(secondOf(o.now)), rate, TTL.second),
-    ...incrementOps(rateMinuteKey(minuteOf(o.now)), rate, TTL.minute),
-    ...incrementOps(rateFiveMinuteKey(fiveMinuteOf(o.now)), rate, TTL.minute),
+    ...incrementOps(secondsKey(minuteOf(o.now)), slot(secondOf(o.now) % 60), TTL.second),
+    ...incrementOps(minutesKey(hourOf(o.now)), slot(minuteOf(o.now) % 60), TTL.hour),
     ...incrementOps(minuteKey(minuteOf(o.now)), bucket, TTL.minute, floats),
     ...incrementOps(hourKey(hourOf(o.now)), bucket, TTL.hour, floats),
     ...templateOps(templates, o.now),

@@ -1,27 +1,12 @@
 // Which buckets answer a window: whole hours plus the minutes at the leading edge (so 24 h costs at
 // most 25 hour hashes + 59 minute hashes), and the throughput series' slots. Pure.
-import {
-  FIVE_MINUTES_MS,
-  fiveMinuteOf,
-  HOUR_MS,
-  hourOf,
-  MINUTE_MS,
-  minuteOf,
-  SECOND_MS,
-  secondOf,
-} from './keys.js';
+import { HOUR_MS, hourOf, MINUTE_MS, minuteOf, SECOND_MS, secondOf } from './keys.js';
 
 /** Windows up to this long get a per-second throughput series; longer ones per minute. */
 export const SECOND_SERIES_MAX_MS = 15 * MINUTE_MS;
-/** Windows up to this long get a per-minute throughput series; longer ones per 5 minutes. */
-export const MINUTE_SERIES_MAX_MS = 6 * HOUR_MS;
 
-export type SeriesUnit = 'second' | 'minute' | 'five_minutes';
-export const UNIT_MS: Record<SeriesUnit, number> = {
-  second: SECOND_MS,
-  minute: MINUTE_MS,
-  five_minutes: FIVE_MINUTES_MS,
-};
+export type SeriesUnit = 'second' | 'minute';
+export const UNIT_MS: Record<SeriesUnit, number> = { second: SECOND_MS, minute: MINUTE_MS };
 /** Windows up to this long get a per-minute latency series; longer ones per hour. */
 export const MINUTE_LATENCY_MAX_MS = HOUR_MS;
 
@@ -33,7 +18,11 @@ export interface WindowPlan {
   minutes: number[];
   /** Hour aggregate hashes to read (hour numbers since the epoch). */
   hours: number[];
-  series: { unit: SeriesUnit; slots: number[] };
+  /**
+   * Throughput slots (seconds or minutes since the epoch) and the packed hashes holding them: minutes for
+   * second slots, hours for minute slots (slot s lives in container floor(s / 60), field index s % 60).
+   */
+  series: { unit: SeriesUnit; slots: number[]; containers: number[] };
   /** Hours whose template hashes overlap the window. */
   templateHours: number[];
 }
@@ -58,14 +47,21 @@ export function planWindow(windowMs: number, now: number): WindowPlan {
     unit = 'second';
     const s1 = secondOf(now);
     for (let s = s1 - Math.ceil(windowMs / SECOND_MS) + 1; s <= s1; s++) slots.push(s);
-  } else if (windowMs <= MINUTE_SERIES_MAX_MS) {
+  } else {
     unit = 'minute';
     for (let m = m0; m <= m1; m++) slots.push(m);
-  } else {
-    unit = 'five_minutes';
-    for (let f = fiveMinuteOf(m0 * MINUTE_MS); f <= fiveMinuteOf(now); f++) slots.push(f);
   }
+  const containers: number[] = [];
+  for (let c = Math.floor(slots[0] / 60); c <= Math.floor(slots[slots.length - 1] / 60); c++)
+    containers.push(c);
   const templateHours: number[] = [];
   for (let h = hourOf(m0 * MINUTE_MS); h <= hourOf(now); h++) templateHours.push(h);
-  return { from: m0 * MINUTE_MS, to: now, minutes, hours, series: { unit, slots }, templateHours };
+  return {
+    from: m0 * MINUTE_MS,
+    to: now,
+    minutes,
+    hours,
+    series: { unit, slots, containers },
+    templateHours,
+  };
 }
