@@ -32,6 +32,7 @@ Options:
   -s, --source NAME    source name for the lines (default: the file name without extension; stdin: stdin)
   -f, --format FMT     log format hint for parse-log (e.g. combined, json, logfmt); default: detect
   -F, --follow         keep sending lines appended to FILE, across rotation and truncation, until Ctrl-C
+      --resume         continue from saved progress (the default)
       --no-resume      ignore saved progress and send the whole file again (as new lines)
       --state FILE     keep progress in FILE instead of ~/.logfaas/send-state/ (env LOGFAAS_STATE_DIR)
       --batch-lines N  lines per request (default 5000)
