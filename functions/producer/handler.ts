@@ -3,8 +3,7 @@
 import type { Broker } from '../../core/broker/types.js';
 import { BadRequestError, jsonResponse, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import type { ProducerConfig } from './config.js';
-import { scheduledSimulation } from './config.js';
+import { type ProducerConfig, scheduledSimulation } from './config.js';
 import { ingestSimulation } from './ingest-simulation.js';
 import { ingestText } from './ingest-text.js';
 

@@ -39,8 +39,9 @@ export async function ingestSimulation(
   if (req.startTime === undefined) {
     // Published as fast as possible, the lines are history: they end now, so they fall in the stats
     // windows. In real time they start now and arrive as they happen.
-    const spanMs =
-      ((req.durationSec ?? (req.lines ?? DEFAULT_LINES) / (req.rate ?? DEFAULT_RATE)) * 1000) | 0;
+    const spanMs = Math.round(
+      (req.durationSec ?? (req.lines ?? DEFAULT_LINES) / (req.rate ?? DEFAULT_RATE)) * 1000,
+    );
     req.startTime = realtime ? ctx.now() : ctx.now() - spanMs;
   }
   const wanted =
