@@ -231,6 +231,15 @@ describe('producer handler: simulations', () => {
     const on = await (await setup({ SIMULATE_LINES: '300' }))();
     const r = await on.post(undefined, { 'x-connector': 'cron-connector' });
     expect(await r.json()).toMatchObject({ accepted: 300 });
+    // What the cron-connector sends: an empty POST from Go's client, no Content-Type, no marker.
+    const cron = await on.handler(
+      new Request('http://producer/', { method: 'POST', headers: { 'user-agent': 'Go-http-client/1.1' } }),
+    );
+    expect(await cron.json()).toMatchObject({ accepted: 300 });
+    const curl = await on.handler(
+      new Request('http://producer/', { method: 'POST', headers: { 'user-agent': 'curl/8.5.0' } }),
+    );
+    expect(curl.status).toBe(400);
     const off = await (await setup({ SIMULATE_SCHEDULE: 'off' }))();
     expect(await (await off.post(undefined, { 'x-connector': 'cron-connector' })).json()).toMatchObject({
       skipped: expect.any(String),

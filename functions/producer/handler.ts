@@ -68,14 +68,23 @@ export function createProducerHandler(deps: ProducerDeps): (req: Request) => Pro
   };
 }
 
+/**
+ * The openfaas/cron-connector POSTs an empty body with no Content-Type and no marker header (see its
+ * types/cron_function.go), from Go's default client; `logfaas up`'s timer and manual ticks say so
+ * explicitly. A person's empty POST (curl, the CLI) still gets 400.
+ */
 function isScheduleTick(req: Request, url: URL): boolean {
-  return (
+  if (
     req.headers.has('x-connector') ||
     req.headers.get('x-topic') === 'cron-function' ||
     url.searchParams.has('schedule')
+  ) {
+    return true;
+  }
+  return (
+    !req.headers.has('content-type') && (req.headers.get('user-agent') ?? '').startsWith('Go-http-client/')
   );
 }
-
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(resolve, ms);
