@@ -233,6 +233,29 @@ describe('model lifecycle across replicas', () => {
   });
 });
 
+describe('training lock and source cap', () => {
+  it('a replica that cannot take the lock does not train; the next batch after release does', async () => {
+    const { handler, kv } = await setup();
+    let i = 0;
+    const batch = () => ndjson(Array.from({ length: 200 }, () => ev(i++)));
+    expect(await kv.setIfAbsent(MODEL_KEYS.lock('api'), 'other-replica', 60_000)).toBe(true);
+    await post(handler, batch(), 'l0');
+    await post(handler, batch(), 'l1');
+    expect((await readModelStatus(kv))[0]).toMatchObject({ version: 0, detector: 'rules', collected: 400 });
+    await kv.delIfEquals(MODEL_KEYS.lock('api'), 'other-replica');
+    await post(handler, batch(), 'l2');
+    expect((await readModelStatus(kv))[0]).toMatchObject({ version: 1, detector: 'model' });
+  });
+
+  it('sources beyond MAX_SOURCES share the _other state', async () => {
+    const { handler, kv } = await setup({ maxSources: 2 });
+    await post(handler, ndjson([ev(1, { source: 'a' }), ev(2, { source: 'b' })]), 's0');
+    await post(handler, ndjson([ev(3, { source: 'c' }), ev(4, { source: 'd' })]), 's1');
+    expect((await readModelStatus(kv)).map((m) => m.source)).toEqual(['_other', 'a', 'b']);
+    expect((await kv.hgetall(MODEL_KEYS.norms('_other')))._n).toBe('2');
+  });
+});
+
 describe('loadDetectConfig', () => {
   it('reads defaults and per-source contamination, and lists every bad key', () => {
     const cfg = loadDetectConfig({ CONTAMINATION_BY_SOURCE: '{"web":0.05}', TREES: '50' });
