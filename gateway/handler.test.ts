@@ -116,6 +116,12 @@ describe('gateway', () => {
     expect(r.headers.get('x-duration-seconds')).toBeTruthy();
   });
 
+  it('accepts name.namespace as OpenFaaS does', async () => {
+    const r = await req('/function/echo.openfaas-fn', { method: 'POST', body: 'ns' });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ body: 'ns' });
+  });
+
   it('proxies to a URL upstream', async () => {
     const r = await req('/function/remote?q=2', { method: 'PUT', body: 'abc' });
     expect(r.status).toBe(200);

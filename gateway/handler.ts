@@ -94,7 +94,8 @@ export function createGatewayHandler(deps: GatewayDeps): Handler {
         return await invoke(
           req,
           m[1] === 'async-function',
-          decodeURIComponent(m[2]),
+          // OpenFaaS addresses a function as `name` or `name.namespace` (the cron-connector uses the latter).
+          decodeURIComponent(m[2]).replace(/\.openfaas-fn$/, ''),
           (m[3] ?? '/') + url.search,
         );
       if (path === '/ui' || path.startsWith('/ui/')) {

@@ -15,8 +15,9 @@ export function readHttpConfig(r: EnvReader, defaults: Partial<HttpConfig> = {})
     // 16 MiB: a few hundred thousand typical log lines per request; larger uploads are split by the CLI.
     maxBodyBytes: r.int('MAX_BODY_BYTES', defaults.maxBodyBytes ?? 16 * 1024 * 1024, 1),
     // 64 concurrent batches per replica; beyond that 429 tells the connector to back off.
-    maxInflight: r.int('MAX_INFLIGHT', defaults.maxInflight ?? 64, 1),
-    timeoutMs: r.duration('EXEC_TIMEOUT', defaults.timeoutMs ?? 30_000),
+    // The OpenFaaS watchdog's names (max_inflight, exec_timeout) work too, so stack.yml reads as usual.
+    maxInflight: r.int('MAX_INFLIGHT', r.int('max_inflight', defaults.maxInflight ?? 64, 1), 1),
+    timeoutMs: r.duration('EXEC_TIMEOUT', r.duration('exec_timeout', defaults.timeoutMs ?? 30_000)),
     drainMs: r.duration('DRAIN_TIMEOUT', defaults.drainMs ?? 10_000),
   };
 }
