@@ -132,6 +132,15 @@ describe('stack.yml', () => {
     }
   });
 
+  it('sets only env variables that the function reads', () => {
+    for (const [name, f] of Object.entries(stack.functions)) {
+      const bundle = readFileSync(`dist/functions/${name}.mjs`, 'utf8');
+      for (const key of Object.keys((f.environment as Record<string, string>) ?? {})) {
+        expect(bundle.includes(`'${key}'`) || bundle.includes(`"${key}"`), `${name} reads ${key}`).toBe(true);
+      }
+    }
+  });
+
   it('chains the topics producer -> parse-log -> detect-anomaly', () => {
     const a = (n: string) => stack.functions[n].annotations as Record<string, string>;
     expect(a('parse-log').topic).toBe('logs.raw');
