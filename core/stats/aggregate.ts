@@ -1,5 +1,5 @@
 // Folds the stored minute/hour hashes back into counts and mergeable histograms. Pure.
-import { addTo, countOf, type Histogram, percentile, round3 } from './histogram.js';
+import { addTo, countOf, type Histogram, OVERALL_PER_OCTAVE, percentile, round3 } from './histogram.js';
 
 export interface EndpointTotals {
   n: number;
@@ -80,21 +80,21 @@ export function addHash(t: Totals, rec: Record<string, string>): void {
         if (parts[2] === 'n') e.n += n;
         else if (parts[2] === 's') e.sum += n;
         else if (parts[2] === 'x') e.errors += n;
-        else if (parts[2] === 'l') addTo(e.hist, Number(parts[3]), n);
+        else if (parts[2] === 'h') addTo(e.hist, Number(parts[3]), n);
         break;
       }
     }
   }
 }
 
-export function percentilesOf(h: Histogram, count: number, sum: number) {
+export function percentilesOf(h: Histogram, count: number, sum: number, perOctave = OVERALL_PER_OCTAVE) {
   const c = count || countOf(h);
   return {
     count: c,
     mean_ms: c ? round3(sum / c) : null,
-    p50_ms: percentile(h, 0.5),
-    p95_ms: percentile(h, 0.95),
-    p99_ms: percentile(h, 0.99),
+    p50_ms: percentile(h, 0.5, perOctave),
+    p95_ms: percentile(h, 0.95, perOctave),
+    p99_ms: percentile(h, 0.99, perOctave),
   };
 }
 

@@ -1,26 +1,33 @@
 // Mergeable latency histograms: log-spaced buckets (DDSketch-style, fixed gamma), stored as sparse
 // hash fields so replicas can add into the same bucket with HINCRBY and percentiles stay right after
-// merging. Bucket i holds values in (GAMMA^(i-1), GAMMA^i] ms; GAMMA = 2^(1/4), so any reported
-// percentile is within ~9% of the true value (relative accuracy (GAMMA-1)/(GAMMA+1)).
+// merging. With `perOctave` buckets per doubling, bucket i holds values in (g^(i-1), g^i] ms where
+// g = 2^(1/perOctave); a reported percentile (the bucket's geometric midpoint) is within (g-1)/(g+1)
+// of the true value: ~9% for the overall histogram (4 per octave), ~17% per endpoint (2 per octave,
+// half the hash fields, since up to 50 endpoints share each bucket hash).
 
-export const GAMMA = 2 ** 0.25;
-/** 2^-10 ms (about 1 microsecond): everything at or below lands in this bucket. */
-export const MIN_BUCKET = -40;
-/** 2^25 ms (about 9 h): everything above is clamped here. */
-export const MAX_BUCKET = 100;
+/** Buckets per doubling for the overall latency histogram. */
+export const OVERALL_PER_OCTAVE = 4;
+/** Buckets per doubling for per-endpoint histograms. */
+export const ENDPOINT_PER_OCTAVE = 2;
+export const GAMMA = 2 ** (1 / OVERALL_PER_OCTAVE);
+/** Values at or below 2^-10 ms (about 1 microsecond) share the lowest bucket. */
+const MIN_LOG2 = -10;
+/** Values above 2^25 ms (about 9 h) share the highest bucket. */
+const MAX_LOG2 = 25;
 
 /** Sparse histogram: bucket index -> count. */
 export type Histogram = Map<number, number>;
 
-export function bucketOf(ms: number): number {
-  if (!(ms > 0)) return MIN_BUCKET;
-  const i = Math.ceil(4 * Math.log2(ms) - 1e-9);
-  return Math.min(MAX_BUCKET, Math.max(MIN_BUCKET, i));
+export function bucketOf(ms: number, perOctave = OVERALL_PER_OCTAVE): number {
+  const lo = MIN_LOG2 * perOctave;
+  if (!(ms > 0)) return lo;
+  const i = Math.ceil(perOctave * Math.log2(ms) - 1e-9);
+  return Math.min(MAX_LOG2 * perOctave, Math.max(lo, i));
 }
 
 /** Representative value of a bucket: its geometric midpoint. */
-export function bucketValue(i: number): number {
-  return GAMMA ** (i - 0.5);
+export function bucketValue(i: number, perOctave = OVERALL_PER_OCTAVE): number {
+  return 2 ** ((i - 0.5) / perOctave);
 }
 
 export function addTo(h: Histogram, bucket: number, n: number): void {
@@ -38,16 +45,16 @@ export function countOf(h: Histogram): number {
 }
 
 /** Nearest-rank percentile (q in 0..1); null for an empty histogram. */
-export function percentile(h: Histogram, q: number): number | null {
+export function percentile(h: Histogram, q: number, perOctave = OVERALL_PER_OCTAVE): number | null {
   const total = countOf(h);
   if (total === 0) return null;
   const rank = Math.max(1, Math.ceil(q * total));
   let seen = 0;
   for (const b of [...h.keys()].sort((x, y) => x - y)) {
     seen += h.get(b) ?? 0;
-    if (seen >= rank) return round3(bucketValue(b));
+    if (seen >= rank) return round3(bucketValue(b, perOctave));
   }
-  return round3(bucketValue(Math.max(...h.keys())));
+  return round3(bucketValue(Math.max(...h.keys()), perOctave));
 }
 
 export function round3(x: number): number {

@@ -33,12 +33,19 @@ export const secondsKey = (minute: number): string => `stats:ss:${minute}`;
  */
 export const minutesKey = (hour: number): string => `stats:sm:${hour}`;
 /**
- * Per-minute and per-hour aggregate hashes with the same fields (see FIELDS): counts, level, source and
+ * Aggregate hashes at three resolutions, all with the same fields (see FIELDS): counts, level, source and
  * status breakdowns, the overall latency histogram and per-endpoint histograms. A window is read as whole
- * hours plus the minutes at its leading edge, so 24 h costs at most ~85 hashes.
+ * hours, then whole ten-minute blocks, then minutes at its leading edge (windows above 1 h start on a
+ * ten-minute boundary and read no minutes), so 24 h costs at most 25 + 5 hashes and 1 h at most 1 + 5 + 9.
  */
 export const minuteKey = (min: number): string => `stats:m:${min}`;
+export const tenMinuteKey = (ten: number): string => `stats:x:${ten}`;
 export const hourKey = (hour: number): string => `stats:h:${hour}`;
+/**
+ * Per-minute overall latency histograms packed one hash per hour: fields `<minute 0-59>|<bucket>`. Feeds the
+ * per-minute latency chart of windows up to 1 h (two small hashes instead of 60 full minute hashes).
+ */
+export const latencyMinutesKey = (hour: number): string => `stats:lm:${hour}`;
 /** Per-hour template hash: `<id>|n` count, `<id>|f` first seen, `<id>|l` last seen, `<id>|t` text, `<id>|s` source. */
 export const templateHourKey = (hour: number): string => `stats:t:${hour}`;
 
@@ -55,16 +62,21 @@ export const FIELDS = {
   epCount: (ep: string) => `ep|${ep}|n`,
   epSum: (ep: string) => `ep|${ep}|s`,
   epErrors: (ep: string) => `ep|${ep}|x`,
-  epBucket: (ep: string, b: number) => `ep|${ep}|l|${b}`,
+  /** Endpoint histogram bucket at ENDPOINT_PER_OCTAVE resolution (`h` for half the overall resolution). */
+  epBucket: (ep: string, b: number) => `ep|${ep}|h|${b}`,
 } as const;
 
 export const TTL = {
   /** Seconds are only read for windows up to 15 min; 1 h leaves slack for clock skew and late readers. */
   second: HOUR_MS,
-  /** Minute hashes cover the leading edge of a 24 h window, so they must outlive 24 h plus one hour. */
-  minute: 25 * HOUR_MS,
+  /** Minute aggregate hashes are read for windows up to 1 h only; 2 h leaves slack. */
+  minute: 2 * HOUR_MS,
+  /** Ten-minute hashes and the per-minute throughput cover the leading edge of a 24 h window: 24 h + 1 h. */
+  tenMinute: 25 * HOUR_MS,
   /** Hour hashes: 24 h window plus the partial hour at each end. */
   hour: 26 * HOUR_MS,
+  /** Packed per-minute latency: read for windows up to 1 h only. */
+  latencyMinutes: 2 * HOUR_MS,
 } as const;
 
 export const CAPS = {
@@ -88,3 +100,4 @@ export const OTHER_LABEL = '(other)';
 export const secondOf = (ms: number): number => Math.floor(ms / SECOND_MS);
 export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS);
 export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS);
+export const tenMinuteOf = (ms: number): number => Math.floor(ms / (10 * MINUTE_MS));

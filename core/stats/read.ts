@@ -5,6 +5,7 @@ import type { Broker } from '../broker/types.js';
 import type { AnomalyResult } from '../event.js';
 import type { KV } from '../kv/types.js';
 import { addHash, emptyTotals, percentilesOf, rate, type Totals, toRecord } from './aggregate.js';
+import type { BucketCache } from './bucket-cache.js';
 import {
   type LatencyPoint,
   type QueueHealth,
@@ -14,17 +15,20 @@ import {
   type TemplateStat,
   type ThroughputPoint,
 } from './doc.js';
+import { addTo, ENDPOINT_PER_OCTAVE, type Histogram } from './histogram.js';
 import {
   DEAD_LETTERED_FIELD,
   HOUR_MS,
   hourKey,
   KEYS,
+  latencyMinutesKey,
   MINUTE_MS,
   minuteKey,
   minutesKey,
   SECOND_MS,
   secondsKey,
   templateHourKey,
+  tenMinuteKey,
 } from './keys.js';
 import { planWindow, UNIT_MS } from './window.js';
 
@@ -36,6 +40,8 @@ export interface ReadStatsOptions {
   modelStatus?: () => Promise<unknown>;
   /** How long to wait for the broker before calling the pipeline unreachable (default 1000 ms). */
   brokerTimeoutMs?: number;
+  /** Closed buckets kept between reads (one per stats process); without it every read fetches all. */
+  cache?: BucketCache;
 }
 
 /** Points in a series at most; longer series are summed into wider slots. */
@@ -48,15 +54,23 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const started = performance.now();
   const plan = planWindow(opts.windowMs, opts.now);
   const seriesKey = plan.series.unit === 'second' ? secondsKey : minutesKey;
-  const keys = [
-    KEYS.counters,
-    ...plan.minutes.map(minuteKey),
-    ...plan.hours.map(hourKey),
-    ...plan.series.containers.map(seriesKey),
-    ...plan.templateHours.map(templateHourKey),
+  const seriesMs = plan.series.unit === 'second' ? MINUTE_MS : HOUR_MS;
+  const at = (key: (n: number) => string, ms: number) => (n: number) => ({
+    key: key(n),
+    endMs: (n + 1) * ms,
+  });
+  const buckets = [
+    { key: KEYS.counters, endMs: Infinity },
+    ...plan.minutes.map(at(minuteKey, MINUTE_MS)),
+    ...plan.tens.map(at(tenMinuteKey, 10 * MINUTE_MS)),
+    ...plan.hours.map(at(hourKey, HOUR_MS)),
+    ...plan.latencyHours.map(at(latencyMinutesKey, HOUR_MS)),
+    ...plan.series.containers.map(at(seriesKey, seriesMs)),
+    ...plan.templateHours.map(at(templateHourKey, HOUR_MS)),
   ];
+  const fetch = (keys: string[]) => kv.hgetallMany(keys);
   const [hashes, recent, storage, pipeline, model] = await Promise.all([
-    kv.hgetallMany(keys),
+    opts.cache ? opts.cache.read(buckets, opts.now, fetch) : fetch(buckets.map((b) => b.key)),
     kv.lrange(KEYS.recentAnomalies, 0, RECENT_ANOMALIES_SHOWN - 1),
     kv.info().catch(() => null),
     readPipeline(opts),
@@ -66,12 +80,14 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const take = (n: number) => hashes.slice(i, (i += n));
   const [counters] = take(1);
   const minuteHashes = take(plan.minutes.length);
+  const tenHashes = take(plan.tens.length);
   const hourHashes = take(plan.hours.length);
+  const latencyHashes = take(plan.latencyHours.length);
   const seriesHashes = take(plan.series.containers.length);
   const templateHashes = take(plan.templateHours.length);
 
   const totals = emptyTotals();
-  for (const h of [...minuteHashes, ...hourHashes]) addHash(totals, h);
+  for (const h of [...minuteHashes, ...tenHashes, ...hourHashes]) addHash(totals, h);
   const total = int(counters[KEYS_TOTAL]);
   const anomalies = int(counters[KEYS_ANOMALIES]);
   const deadLettered = int(counters[DEAD_LETTERED_FIELD]);
@@ -85,7 +101,13 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
     }),
     unitMs,
   );
-  const lat = latencySeries(plan.minutes, minuteHashes, plan.hours, hourHashes, opts.windowMs);
+  const lat =
+    plan.latencyUnit === 'minute'
+      ? minuteLatencySeries(plan.latencyHours, latencyHashes, plan.from, plan.to)
+      : hourLatencySeries([
+          ...plan.tens.map((x, k) => [Math.floor(x / 6), tenHashes[k]] as const),
+          ...plan.hours.map((x, k) => [x, hourHashes[k]] as const),
+        ]);
 
   return {
     schema: STATS_SCHEMA,
@@ -160,42 +182,62 @@ function downsample(
   return { stepMs: unitMs * k, points: out };
 }
 
-/** Per-minute points for windows up to 1 h, per-hour points (edge minutes folded in) beyond. */
-function latencySeries(
-  minutes: number[],
-  minuteHashes: Record<string, string>[],
+function point(t: number, h: Histogram): LatencyPoint {
+  const p = percentilesOf(h, 0, 0);
+  return { t, count: p.count, p50_ms: p.p50_ms, p95_ms: p.p95_ms, p99_ms: p.p99_ms };
+}
+
+/** Per-minute latency points from the packed per-hour hashes (`<minute>|<bucket>` fields). */
+function minuteLatencySeries(
   hours: number[],
-  hourHashes: Record<string, string>[],
-  windowMs: number,
+  hashes: Record<string, string>[],
+  from: number,
+  to: number,
 ): { stepMs: number; points: LatencyPoint[] } {
-  const slots = new Map<number, Totals>();
-  const slotOf = (t: number) => {
-    let s = slots.get(t);
-    if (!s) slots.set(t, (s = emptyTotals()));
-    return s;
-  };
-  const perMinute = hours.length === 0 && windowMs <= HOUR_MS;
-  const stepMs = perMinute ? MINUTE_MS : HOUR_MS;
-  minutes.forEach((m, k) => {
-    const t = m * MINUTE_MS;
-    addHash(slotOf(t - (t % stepMs)), minuteHashes[k]);
+  const byMinute = new Map<number, Histogram>();
+  hours.forEach((hour, k) => {
+    for (const [f, v] of Object.entries(hashes[k])) {
+      const cut = f.indexOf('|');
+      const m = hour * 60 + Number(f.slice(0, cut));
+      let h = byMinute.get(m);
+      if (!h) byMinute.set(m, (h = new Map()));
+      addTo(h, Number(f.slice(cut + 1)), int(v));
+    }
   });
-  hours.forEach((h, k) => {
-    addHash(slotOf(h * HOUR_MS), hourHashes[k]);
-  });
-  const points = [...slots]
+  const points: LatencyPoint[] = [];
+  for (let m = Math.floor(from / MINUTE_MS); m <= Math.floor(to / MINUTE_MS); m++) {
+    const h = byMinute.get(m);
+    if (h) points.push(point(m * MINUTE_MS, h));
+  }
+  return { stepMs: MINUTE_MS, points };
+}
+
+/** Per-hour latency points from the aggregate hashes (ten-minute blocks folded into their hour). */
+function hourLatencySeries(parts: (readonly [number, Record<string, string>])[]): {
+  stepMs: number;
+  points: LatencyPoint[];
+} {
+  const byHour = new Map<number, Histogram>();
+  for (const [hour, rec] of parts) {
+    let h = byHour.get(hour);
+    if (!h) byHour.set(hour, (h = new Map()));
+    for (const [f, v] of Object.entries(rec)) if (f.startsWith('l|')) addTo(h, Number(f.slice(2)), int(v));
+  }
+  const points = [...byHour]
     .sort((x, y) => x[0] - y[0])
-    .map(([t, s]) => {
-      const p = percentilesOf(s.lat, s.latCount, s.latSum);
-      return { t, count: p.count, p50_ms: p.p50_ms, p95_ms: p.p95_ms, p99_ms: p.p99_ms };
-    });
-  return { stepMs, points };
+    .filter(([, h]) => h.size > 0)
+    .map(([hour, h]) => point(hour * HOUR_MS, h));
+  return { stepMs: HOUR_MS, points };
 }
 
 function endpointsOf(t: Totals): StatsDoc['latency']['endpoints'] {
   return [...t.endpoints]
     .filter(([, e]) => e.n > 0 || e.errors > 0)
-    .map(([endpoint, e]) => ({ endpoint, errors: e.errors, ...percentilesOf(e.hist, e.n, e.sum) }))
+    .map(([endpoint, e]) => ({
+      endpoint,
+      errors: e.errors,
+      ...percentilesOf(e.hist, e.n, e.sum, ENDPOINT_PER_OCTAVE),
+    }))
     .sort(
       (a, b) =>
         (b.p95_ms ?? -1) - (a.p95_ms ?? -1) || (b.p99_ms ?? -1) - (a.p99_ms ?? -1) || b.count - a.count,

@@ -2,13 +2,14 @@
 // batch's idempotency key). The read side is in read.ts; the key layout and its bounds are in keys.ts.
 import type { AnomalyResult, LogEvent } from '../event.js';
 import type { WriteOp } from '../kv/types.js';
-import { addTo, bucketOf, type Histogram } from './histogram.js';
+import { addTo, bucketOf, ENDPOINT_PER_OCTAVE, type Histogram } from './histogram.js';
 import {
   CAPS,
   FIELDS,
   hourKey,
   hourOf,
   KEYS,
+  latencyMinutesKey,
   minuteKey,
   minuteOf,
   minutesKey,
@@ -17,6 +18,8 @@ import {
   secondsKey,
   TTL,
   templateHourKey,
+  tenMinuteKey,
+  tenMinuteOf,
 } from './keys.js';
 import { cleanLabel, endpointOf, latencyOf, statusClassOf } from './labels.js';
 
@@ -96,7 +99,7 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
       if (ms !== null) {
         a.n++;
         a.sum += ms;
-        addTo(a.hist, bucketOf(ms), 1);
+        addTo(a.hist, bucketOf(ms, ENDPOINT_PER_OCTAVE), 1);
       }
     }
   }
@@ -137,7 +140,13 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
     ...incrementOps(secondsKey(minuteOf(o.now)), slot(secondOf(o.now) % 60), TTL.second),
     ...incrementOps(minutesKey(hourOf(o.now)), slot(minuteOf(o.now) % 60), TTL.hour),
     ...incrementOps(minuteKey(minuteOf(o.now)), bucket, TTL.minute, floats),
+    ...incrementOps(tenMinuteKey(tenMinuteOf(o.now)), bucket, TTL.tenMinute, floats),
     ...incrementOps(hourKey(hourOf(o.now)), bucket, TTL.hour, floats),
+    ...incrementOps(
+      latencyMinutesKey(hourOf(o.now)),
+      new Map([...latency].map(([b, n]) => [`${minuteOf(o.now) % 60}|${b}`, n])),
+      TTL.latencyMinutes,
+    ),
     ...templateOps(templates, o.now),
   ];
   // One value per LPUSH so the newest anomaly ends up at the head whatever a store's multi-value order is.

@@ -11,57 +11,70 @@ export const UNIT_MS: Record<SeriesUnit, number> = { second: SECOND_MS, minute: 
 export const MINUTE_LATENCY_MAX_MS = HOUR_MS;
 
 export interface WindowPlan {
-  /** Start of the first whole minute in the window (epoch ms). */
+  /** Start of the window (epoch ms): a whole minute, or a ten-minute boundary above 1 h. */
   from: number;
   to: number;
-  /** Minute aggregate hashes to read (minute numbers since the epoch). */
+  /** Aggregate hashes to read, by resolution (minute / ten-minute / hour numbers since the epoch). */
   minutes: number[];
-  /** Hour aggregate hashes to read (hour numbers since the epoch). */
+  tens: number[];
   hours: number[];
   /**
    * Throughput slots (seconds or minutes since the epoch) and the packed hashes holding them: minutes for
    * second slots, hours for minute slots (slot s lives in container floor(s / 60), field index s % 60).
    */
   series: { unit: SeriesUnit; slots: number[]; containers: number[] };
+  /**
+   * Latency chart: per minute from the packed per-minute histograms of these hours (windows up to 1 h),
+   * else per hour from the aggregate hashes (`latencyHours` empty).
+   */
+  latencyUnit: 'minute' | 'hour';
+  latencyHours: number[];
   /** Hours whose template hashes overlap the window. */
   templateHours: number[];
 }
 
+const range = (a: number, b: number): number[] => {
+  const out: number[] = [];
+  for (let i = a; i <= b; i++) out.push(i);
+  return out;
+};
+
 export function planWindow(windowMs: number, now: number): WindowPlan {
   const w = Math.max(1, Math.ceil(windowMs / MINUTE_MS));
   const m1 = minuteOf(now);
-  const m0 = m1 - w + 1;
-  const minutes: number[] = [];
-  const hours: number[] = [];
-  if (windowMs <= MINUTE_LATENCY_MAX_MS) {
-    for (let m = m0; m <= m1; m++) minutes.push(m);
-  } else {
-    // Hour buckets hold nothing newer than now, so the current partial hour can be read whole.
-    const h0 = Math.ceil(m0 / 60);
-    for (let m = m0; m < Math.min(h0 * 60, m1 + 1); m++) minutes.push(m);
-    for (let h = h0; h <= hourOf(now); h++) hours.push(h);
-  }
-  const slots: number[] = [];
+  const fine = windowMs <= MINUTE_LATENCY_MAX_MS;
+  // Above 1 h the window starts on a ten-minute boundary (at most 9 extra minutes in 24 h) and reads no minutes.
+  const m0 = fine ? m1 - w + 1 : Math.floor((m1 - w + 1) / 10) * 10;
+  // Buckets hold nothing newer than now, so the current partial hour / ten-minute block can be read whole:
+  // only the leading edge needs finer buckets.
+  const h0 = Math.ceil(m0 / 60);
+  const hours = range(h0, hourOf(now));
+  const tenEnd = (hours.length ? h0 * 6 : Math.floor(m1 / 10) + 1) - 1;
+  const t0 = Math.ceil(m0 / 10);
+  const tens = range(t0, tenEnd);
+  const minuteEnd = (tens.length ? t0 * 10 : hours.length ? h0 * 60 : m1 + 1) - 1;
+  const minutes = range(m0, Math.min(minuteEnd, m1));
   let unit: SeriesUnit;
+  let slots: number[];
   if (windowMs <= SECOND_SERIES_MAX_MS) {
     unit = 'second';
     const s1 = secondOf(now);
-    for (let s = s1 - Math.ceil(windowMs / SECOND_MS) + 1; s <= s1; s++) slots.push(s);
+    slots = range(s1 - Math.ceil(windowMs / SECOND_MS) + 1, s1);
   } else {
     unit = 'minute';
-    for (let m = m0; m <= m1; m++) slots.push(m);
+    slots = range(m0, m1);
   }
-  const containers: number[] = [];
-  for (let c = Math.floor(slots[0] / 60); c <= Math.floor(slots[slots.length - 1] / 60); c++)
-    containers.push(c);
-  const templateHours: number[] = [];
-  for (let h = hourOf(m0 * MINUTE_MS); h <= hourOf(now); h++) templateHours.push(h);
+  const containers = range(Math.floor(slots[0] / 60), Math.floor(slots[slots.length - 1] / 60));
+  const templateHours = range(hourOf(m0 * MINUTE_MS), hourOf(now));
   return {
     from: m0 * MINUTE_MS,
     to: now,
     minutes,
+    tens,
     hours,
     series: { unit, slots, containers },
+    latencyUnit: fine ? 'minute' : 'hour',
+    latencyHours: fine ? range(Math.floor(m0 / 60), hourOf(now)) : [],
     templateHours,
   };
 }

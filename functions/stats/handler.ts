@@ -3,6 +3,7 @@ import type { Broker } from '../../core/broker/types.js';
 import { BadRequestError, jsonResponse, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
 import type { KV } from '../../core/kv/types.js';
 import { readModelStatus } from '../../core/model-status.js';
+import { BucketCache } from '../../core/stats/bucket-cache.js';
 import { readStats } from '../../core/stats/read.js';
 import { parseWindow, type StatsConfig } from './config.js';
 
@@ -21,6 +22,8 @@ const HEADERS = {
 /** Builds the stats Web handler. */
 export function createStatsHandler(deps: StatsDeps): (req: Request) => Promise<Response> {
   const now = deps.now ?? Date.now;
+  // Closed time buckets never change (they are keyed by processing time), so each process keeps them.
+  const cache = new BucketCache();
   return async (req) => {
     try {
       if (req.method === 'OPTIONS') {
@@ -43,6 +46,7 @@ export function createStatsHandler(deps: StatsDeps): (req: Request) => Promise<R
         queues: deps.config.queues,
         brokerTimeoutMs: deps.config.brokerTimeoutMs,
         modelStatus: () => readModelStatus(deps.kv),
+        cache,
       });
       const res = jsonResponse(doc, 200, HEADERS);
       return req.method === 'HEAD' ? new Response(null, { status: 200, headers: res.headers }) : res;
