@@ -4,7 +4,14 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { LogEvent } from '../../core/event.js';
 import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
-import { analyzeOffline, type OfflineResult } from '../../functions/detect-anomaly/offline.js';
+import { type EventKeys, keysOf } from '../../functions/detect-anomaly/features.js';
+import {
+  analyzeOffline,
+  OFFLINE_WINDOW_MS,
+  type OfflineResult,
+  slimEvent,
+  verdictOf,
+} from '../../functions/detect-anomaly/offline.js';
 import { splitText } from '../../functions/parse-log/body.js';
 import {
   compileFormat,
@@ -91,7 +98,11 @@ export const analyzeCommand: Command = {
     const progress = io.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? bar(io, size) : undefined;
     const limits = resolveLimits();
     const miner = new TemplateMiner(source, limits);
+    // Per line only the slim event and its feature keys are kept (see slimEvent); raw lines of the
+    // reported anomalies are read again at the end.
     const events: LogEvent[] = [];
+    const keys: EventKeys[] = [];
+    const intern = new Map<string, string>();
     const now = Date.now();
     try {
       let pending: Buffer = Buffer.alloc(0);
@@ -106,7 +117,12 @@ export const analyzeCommand: Command = {
           now,
           preProblems: b.problems,
         })) {
-          events.push(e);
+          const k = keysOf(e, OFFLINE_WINDOW_MS, 0);
+          // Keep a parameter's text only when it is long enough to be reported; a short one would keep
+          // the whole parsed line alive (V8 substrings reference their parent).
+          if (k.paramMax < 100) k.paramLongest = undefined;
+          keys.push(k);
+          events.push(slimEvent(e, intern));
         }
       };
       for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
@@ -131,10 +147,10 @@ export const analyzeCommand: Command = {
     io.stdout.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') io.stderr.write(`logfaas analyze: ${e.message}\n`);
     });
-    const result = analyzeOffline(events, DEFAULT_DETECT, { contamination });
+    const result = analyzeOffline(events, DEFAULT_DETECT, { contamination, keys });
     progress?.(0, '', true);
     if (flags.json) writeJson(io, events, result);
-    else io.stdout.write(report(file, source, events, result, top));
+    else io.stdout.write(await report(file, source, events, result, top));
     return EXIT.ok;
   },
 };
@@ -151,7 +167,7 @@ function numFlag(v: string | undefined, name: string, def: number): number {
 function writeJson(io: CliIo, events: LogEvent[], r: OfflineResult): void {
   let out = '';
   for (let i = 0; i < events.length; i++) {
-    const v = r.verdicts[i];
+    const v = verdictOf(r, i);
     const e = events[i];
     out += `${JSON.stringify({ line: i + 1, ...v, level: e.level, templateId: e.templateId })}\n`;
     if (out.length > 1 << 16) {
@@ -162,7 +178,13 @@ function writeJson(io: CliIo, events: LogEvent[], r: OfflineResult): void {
   io.stdout.write(out);
 }
 
-function report(file: string, source: string, events: LogEvent[], r: OfflineResult, top: number): string {
+async function report(
+  file: string,
+  source: string,
+  events: LogEvent[],
+  r: OfflineResult,
+  top: number,
+): Promise<string> {
   const fmt = (n: number) => n.toLocaleString('en-US');
   const levels = new Map<string, number>();
   const templates = new Map<string, { n: number; text: string }>();
@@ -172,7 +194,7 @@ function report(file: string, source: string, events: LogEvent[], r: OfflineResu
     t.n++;
     templates.set(e.templateId, t);
   }
-  const flagged = r.verdicts.map((v, i) => ({ v, i })).filter((x) => x.v.anomaly);
+  const flagged = [...r.flagged.keys()].map((i) => ({ v: verdictOf(r, i), i }));
   const byDetector = (d: string) => flagged.filter((x) => x.v.detector === d).length;
   const lines = [
     `${file}: ${fmt(events.length)} lines, source '${source}'${r.timed ? '' : ' (no usable timestamps: rate features neutral)'}`,
@@ -196,13 +218,35 @@ function report(file: string, source: string, events: LogEvent[], r: OfflineResu
   const ranked = flagged.sort(
     (a, b) => b.v.score - a.v.score || (b.v.modelScore ?? 0) - (a.v.modelScore ?? 0) || a.i - b.i,
   );
-  for (const { v, i } of ranked.slice(0, top)) {
+  const shown = ranked.slice(0, top);
+  const raw = await readLines(file, new Set(shown.map((x) => x.i)));
+  for (const { v, i } of shown) {
     lines.push(`  line ${i + 1}  score ${v.score.toFixed(2)}  [${v.detector}]  ${v.reasons.join('; ')}`);
-    lines.push(`      ${clip(events[i].raw, 140)}`);
+    lines.push(`      ${clip(raw.get(i) ?? '', 140)}`);
   }
   if (flagged.length > top)
     lines.push(`  ... ${fmt(flagged.length - top)} more (--top N, or --json for every line)`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The given 0-based lines of a file (split on LF, CR stripped, as parse-log splits). */
+async function readLines(file: string, wanted: Set<number>): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  if (!wanted.size) return out;
+  const last = Math.max(...wanted);
+  let line = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+    let buf: Buffer = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
+      if (wanted.has(line)) out.set(line, buf.subarray(0, nl).toString('utf8').replace(/\r$/, ''));
+      buf = buf.subarray(nl + 1);
+      if (++line > last) return out;
+    }
+    pending = buf;
+  }
+  if (wanted.has(line)) out.set(line, pending.toString('utf8').replace(/\r$/, ''));
+  return out;
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

@@ -184,6 +184,14 @@ export class CounterView {
   }
   /** Median events per window over the non-empty previous windows; undefined with fewer than 3. */
   usualRate(b: number): number | undefined {
+    if (this.rates.has(b)) return this.rates.get(b);
+    const r = this.computeUsualRate(b);
+    this.rates.set(b, r);
+    return r;
+  }
+  /** Per-bucket cache: every event of a window asks for the same baseline. */
+  private readonly rates = new Map<number, number | undefined>();
+  private computeUsualRate(b: number): number | undefined {
     const ns: number[] = [];
     for (let i = 1; i <= this.history; i++) {
       const n = this.window(b - i).n;

@@ -1,9 +1,9 @@
 // Offline analysis of a whole log file (pure; used by `logfaas analyze`): counters over the whole file
 // (fit), a forest trained on a sample of its vectors, then every line scored with rules and model.
 import type { LogEvent } from '../../core/event.js';
-import type { DetectConfig } from './config.js';
+import { DEFAULT_DETECT, type DetectConfig } from './config.js';
 import { featurizeAll, judge, type LoadedModel } from './detect.js';
-import { batchDeltas, CounterView, DIMS, emptyCounters, keysOf } from './features.js';
+import { batchDeltas, CounterView, DIMS, type EventKeys, emptyCounters, keysOf } from './features.js';
 import { fitModel } from './fit.js';
 import { rng } from './forest.js';
 
@@ -18,7 +18,10 @@ export interface LineVerdict {
 }
 
 export interface OfflineResult {
-  verdicts: LineVerdict[];
+  /** Model score per line (NaN without a model): one typed array, not an object per line. */
+  modelScores: Float64Array;
+  /** Flagged lines by 0-based index. */
+  flagged: Map<number, { score: number; detector: 'model' | 'rules'; reasons: string[] }>;
   model?: {
     trainingSize: number;
     threshold: number;
@@ -38,7 +41,7 @@ const TRAINING_SAMPLE = 8192;
 export function analyzeOffline(
   events: LogEvent[],
   base: DetectConfig,
-  opts: { contamination: number },
+  opts: { contamination: number; keys?: EventKeys[] },
 ): OfflineResult {
   // Offline: "new since the stream started" has no meaning (the whole file is known), and every
   // template/endpoint of the file is tracked.
@@ -49,7 +52,8 @@ export function analyzeOffline(
     surgeFactor: Math.max(base.surgeFactor, 10),
   };
   const now = 0;
-  const keys = events.map((e) => keysOf(e, cfg.windowMs, now));
+  // Callers streaming a large file pass keys computed per chunk (see slimEvent) to keep memory flat.
+  const keys = opts.keys ?? events.map((e) => keysOf(e, cfg.windowMs, now));
   // Lines without their own timestamp are spaced evenly (100 ms), so rate features stay neutral for them.
   const timed = events.filter((e) => e.timestampOriginal !== undefined).length >= events.length / 2;
   keys.forEach((k, i) => {
@@ -71,21 +75,14 @@ export function analyzeOffline(
     });
   }
   const j = judge(events, keys, view, vectors, model, cfg);
-  const verdicts: LineVerdict[] = events.map((_, i) => {
-    const ms = j.scores[i];
-    return {
-      anomaly: false,
-      score: Number.isNaN(ms) ? 0 : round(ms),
-      ...(Number.isNaN(ms) ? {} : { modelScore: round(ms) }),
-      reasons: [],
-    };
-  });
+  const flagged: OfflineResult['flagged'] = new Map();
   j.index.forEach((i, k) => {
     const a = j.anomalies[k];
-    verdicts[i] = { ...verdicts[i], anomaly: true, score: a.score, detector: a.detector, reasons: a.reasons };
+    flagged.set(i, { score: a.score, detector: a.detector, reasons: a.reasons });
   });
   return {
-    verdicts,
+    modelScores: j.scores,
+    flagged,
     timed,
     ...(model
       ? {
@@ -98,6 +95,45 @@ export function analyzeOffline(
           },
         }
       : {}),
+  };
+}
+
+/** One line's verdict, built on demand. */
+export function verdictOf(r: OfflineResult, i: number): LineVerdict {
+  const ms = r.modelScores[i];
+  const modelScore = Number.isNaN(ms) ? undefined : round(ms);
+  const f = r.flagged.get(i);
+  return {
+    anomaly: f !== undefined,
+    score: f ? f.score : (modelScore ?? 0),
+    ...(modelScore !== undefined ? { modelScore } : {}),
+    ...(f ? { detector: f.detector } : {}),
+    reasons: f ? f.reasons : [],
+  };
+}
+
+/** Windows as analyzeOffline uses them (keys for slim events must be computed with this). */
+export const OFFLINE_WINDOW_MS = DEFAULT_DETECT.windowMs;
+
+/**
+ * What analyzeOffline needs of an event once its keys are computed: level, template and ids, with the
+ * template text interned. ~100 bytes a line instead of ~1-3 KB, so million-line files fit in memory.
+ */
+export function slimEvent(e: LogEvent, intern: Map<string, string>): LogEvent {
+  let template = intern.get(e.templateId);
+  if (template === undefined) intern.set(e.templateId, (template = e.template));
+  return {
+    v: e.v,
+    timestamp: '',
+    ...(e.timestampOriginal !== undefined ? { timestampOriginal: '' } : {}),
+    source: e.source,
+    level: e.level,
+    message: '',
+    format: '',
+    templateId: e.templateId,
+    template,
+    params: [],
+    raw: '',
   };
 }
 
