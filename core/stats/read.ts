@@ -3,7 +3,7 @@
 
 import type { Broker } from '../broker/types.js';
 import type { AnomalyResult } from '../event.js';
-import type { KV } from '../kv/types.js';
+import type { KV, StorageInfo } from '../kv/types.js';
 import { addHash, emptyTotals, percentilesOf, rate, type Totals, toRecord } from './aggregate.js';
 import type { BucketCache } from './bucket-cache.js';
 import {
@@ -42,6 +42,8 @@ export interface ReadStatsOptions {
   brokerTimeoutMs?: number;
   /** Closed buckets kept between reads (one per stats process); without it every read fetches all. */
   cache?: BucketCache;
+  /** Storage figures; default kv.info(). The handler memoizes it: the embedded store's walks every key. */
+  storageInfo?: () => Promise<StorageInfo>;
 }
 
 /** Points in a series at most; longer series are summed into wider slots. */
@@ -72,7 +74,7 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const [hashes, recent, storage, pipeline, model] = await Promise.all([
     opts.cache ? opts.cache.read(buckets, opts.now, fetch) : fetch(buckets.map((b) => b.key)),
     kv.lrange(KEYS.recentAnomalies, 0, RECENT_ANOMALIES_SHOWN - 1),
-    kv.info().catch(() => null),
+    (opts.storageInfo ?? (() => kv.info()))().catch(() => null),
     readPipeline(opts),
     opts.modelStatus ? opts.modelStatus().catch(() => []) : Promise.resolve([]),
   ]);

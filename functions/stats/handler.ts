@@ -24,6 +24,8 @@ export function createStatsHandler(deps: StatsDeps): (req: Request) => Promise<R
   const now = deps.now ?? Date.now;
   // Closed time buckets never change (they are keyed by processing time), so each process keeps them.
   const cache = new BucketCache();
+  // Storage size moves slowly and the embedded store's info() walks every key: refresh it every 10 s.
+  const storageInfo = memoize(() => deps.kv.info(), STORAGE_INFO_TTL_MS, now);
   return async (req) => {
     try {
       if (req.method === 'OPTIONS') {
@@ -47,6 +49,7 @@ export function createStatsHandler(deps: StatsDeps): (req: Request) => Promise<R
         brokerTimeoutMs: deps.config.brokerTimeoutMs,
         modelStatus: () => readModelStatus(deps.kv),
         cache,
+        storageInfo,
       });
       const res = jsonResponse(doc, 200, HEADERS);
       return req.method === 'HEAD' ? new Response(null, { status: 200, headers: res.headers }) : res;
@@ -57,6 +60,23 @@ export function createStatsHandler(deps: StatsDeps): (req: Request) => Promise<R
       if (res.status === 405) res.headers.set('allow', 'GET, HEAD');
       return res;
     }
+  };
+}
+
+const STORAGE_INFO_TTL_MS = 10_000;
+
+/** The last successful result of `fn` for `ttlMs`; failures are not kept. */
+function memoize<T>(fn: () => Promise<T>, ttlMs: number, now: () => number): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (last && now() - last.at < ttlMs) return last.value;
+    const value = fn();
+    const entry = { at: now(), value };
+    last = entry;
+    value.catch(() => {
+      if (last === entry) last = undefined;
+    });
+    return value;
   };
 }
 
