@@ -67,7 +67,7 @@ export interface QueueHealth {
 export interface StatsDoc {
   schema: typeof STATS_SCHEMA;
   generated_at: string;
-  /** Whole minutes ending at generated_at; from/to are epoch ms. */
+  /** Whole minutes ending at generated_at (above 1 h, from a ten-minute boundary); from/to are epoch ms. */
   window: { ms: number; from: number; to: number };
   /** All-time events processed (integer). */
   total: number;
