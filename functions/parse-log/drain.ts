@@ -39,13 +39,34 @@ const HAS_LETTER = /[A-Za-z]/;
 /** Masked shapes remembered per source (a few MB at most). */
 const SEEN_CACHE = 20_000;
 
+interface SeenShape {
+  tokens: string[];
+  cluster: Cluster;
+  next: SeenShape | undefined;
+}
+
+function shapeHash(tokens: string[]): number {
+  let h = 0x811c9dc5;
+  for (const t of tokens) {
+    for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 32, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function sameTokens(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export type MinerLimits = Pick<ParseLimits, 'maxTemplatesPerSource' | 'similarity' | 'depth' | 'maxChildren'>;
 
 export class TemplateMiner {
   private readonly root: Node = { children: new Map(), clusters: [] };
   private readonly byId = new Map<string, Cluster>();
   /** Masked line -> cluster: a shape seen before goes where it went before, without a tree walk. */
-  private readonly seen = new Map<string, Cluster>();
+  private readonly seen = new Map<number, SeenShape>();
   /** Constant-token signature -> cluster, for lines that differ only in how many variables they hold. */
   private readonly bySignature = new Map<string, Cluster>();
   /** Ids created or generalised since the last takeChanges(). */
@@ -63,14 +84,16 @@ export class TemplateMiner {
 
   /** Finds or creates the cluster for a masked token list and generalises it to cover the line. */
   add(tokens: string[], now: number): MatchResult {
-    const key = tokens.join(' ');
-    const hit = this.seen.get(key);
-    if (hit) return { cluster: hit, stored: true };
+    // Keyed by a numeric hash of the tokens, checked token by token: no joined string per line.
+    const h = shapeHash(tokens);
+    for (let e = this.seen.get(h); e; e = e.next) {
+      if (sameTokens(e.tokens, tokens)) return { cluster: e.cluster, stored: true };
+    }
     const r = this.match(tokens, now);
     if (r.stored) {
       // Bounded: cleared when full, which costs only re-walking the tree for shapes seen again.
       if (this.seen.size >= SEEN_CACHE) this.seen.clear();
-      this.seen.set(key, r.cluster);
+      this.seen.set(h, { tokens, cluster: r.cluster, next: this.seen.get(h) });
     }
     return r;
   }
