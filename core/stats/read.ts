@@ -8,7 +8,6 @@ import { addHash, emptyTotals, percentilesOf, rate, type Totals, toRecord } from
 import type { BucketCache } from './bucket-cache.js';
 import {
   type LatencyPoint,
-  type QueueHealth,
   type RecentAnomaly,
   STATS_SCHEMA,
   type StatsDoc,
@@ -30,6 +29,7 @@ import {
   templateHourKey,
   tenMinuteKey,
 } from './keys.js';
+import { readPipeline } from './pipeline-health.js';
 import { planWindow, UNIT_MS } from './window.js';
 
 export interface ReadStatsOptions {
@@ -75,7 +75,7 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
     opts.cache ? opts.cache.read(buckets, opts.now, fetch) : fetch(buckets.map((b) => b.key)),
     kv.lrange(KEYS.recentAnomalies, 0, RECENT_ANOMALIES_SHOWN - 1),
     (opts.storageInfo ?? (() => kv.info()))().catch(() => null),
-    readPipeline(opts),
+    readPipeline(opts.broker, opts.queues ?? [], opts.brokerTimeoutMs ?? 1000),
     opts.modelStatus ? opts.modelStatus().catch(() => []) : Promise.resolve([]),
   ]);
   let i = 0;
@@ -314,31 +314,4 @@ function parseAnomalies(items: string[]): RecentAnomaly[] {
     }
   }
   return out;
-}
-
-async function readPipeline(opts: ReadStatsOptions): Promise<Omit<StatsDoc['pipeline'], 'dead_lettered'>> {
-  const queues = opts.queues ?? [];
-  if (!opts.broker || queues.length === 0) return { status: 'unknown', queues: [] };
-  const broker = opts.broker;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), opts.brokerTimeoutMs ?? 1000);
-  });
-  try {
-    const got = await Promise.race([Promise.all(queues.map((q) => broker.queueStats(q))), timeout]);
-    if (!got) throw new Error('broker timeout');
-    const list: QueueHealth[] = queues.map((name, k) => ({
-      name,
-      messages: got[k]?.messages ?? null,
-      consumers: got[k]?.consumers ?? null,
-    }));
-    return { status: 'ok', queues: list };
-  } catch {
-    return {
-      status: 'unreachable',
-      queues: queues.map((name) => ({ name, messages: null, consumers: null })),
-    };
-  } finally {
-    clearTimeout(timer);
-  }
 }
