@@ -64,8 +64,16 @@ export function featurizeAll(
     const c = (soFar.get(b) ?? base.windows.get(b)?.n ?? 0) + 1;
     soFar.set(b, c);
     const local = localRate(times, keys[i].ts, cfg.windowMs);
-    keys[i].rate = local?.rate ?? rateSoFar(keys[i], c, cfg.windowMs, MIN_ELAPSED_MS);
-    keys[i].rateCount = local?.count ?? c;
+    if (local?.covered) {
+      keys[i].rate = local.rate;
+      keys[i].rateCount = local.count;
+    } else {
+      // At a batch's start: the larger of the partial look-back (a lower bound) and the window so far.
+      const win = rateSoFar(keys[i], c, cfg.windowMs, MIN_ELAPSED_MS);
+      const useLocal = local !== undefined && local.rate > win;
+      keys[i].rate = useLocal ? local.rate : win;
+      keys[i].rateCount = useLocal ? local.count : c;
+    }
     featurize(keys[i], view, vectors, i * DIMS);
   }
   return vectors;
@@ -177,12 +185,12 @@ export function localRate(
   sortedTs: Float64Array,
   t: number,
   windowMs: number,
-): { rate: number; count: number } | undefined {
-  if (sortedTs.length === 0 || sortedTs[0] > t - LOOKBACK_MS) return undefined;
+): { rate: number; count: number; covered: boolean } | undefined {
   const count = upperBound(sortedTs, t) - upperBound(sortedTs, t - LOOKBACK_MS);
   // A handful of events says nothing about a rate (sparse or sampled logs); use the window instead.
   if (count < MIN_RATE_EVENTS) return undefined;
-  return { rate: (count * windowMs) / LOOKBACK_MS, count };
+  // Covered: the batch reaches a full look-back before t; otherwise the count is a lower bound.
+  return { rate: (count * windowMs) / LOOKBACK_MS, count, covered: sortedTs[0] <= t - LOOKBACK_MS };
 }
 
 function upperBound(a: Float64Array, x: number): number {
