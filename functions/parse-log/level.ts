@@ -45,7 +45,13 @@ for (const [k, v] of Object.entries(NAMES)) {
 
 /** Maps a level name (any case, e.g. `WARNING`, `err`, `Notice`) or a syslog severity number. */
 export function normalizeLevel(x: unknown): Level | undefined {
-  if (typeof x === 'number') return x >= 0 && x <= 7 ? severityLevel(x) : undefined;
+  if (typeof x === 'number') {
+    if (x >= 0 && x <= 7) return severityLevel(x);
+    // pino/bunyan: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal.
+    if (x >= 10 && x <= 60 && x % 10 === 0)
+      return (['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const)[x / 10 - 1];
+    return undefined;
+  }
   if (typeof x !== 'string' || x.length === 0 || x.length > 16) return undefined;
   const exact = EXACT.get(x);
   if (exact) return exact;

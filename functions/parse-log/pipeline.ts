@@ -50,12 +50,14 @@ interface TimeCache extends DayCache {
 }
 
 function resolveTime(
-  p: { tsMs?: number; tsText?: string },
+  p: { tsMs?: number; tsText?: string; tsParts?: string[] },
   now: number,
   clock: TimeCache,
 ): string | undefined {
   if (p.tsMs === undefined && p.tsText === clock.text) return clock.iso;
-  const ms = p.tsMs ?? parseTimestamp(p.tsText!, now);
+  let ms = p.tsMs ?? parseTimestamp(p.tsText!, now);
+  for (let i = 0; ms === undefined && p.tsParts && i < p.tsParts.length; i++)
+    ms = parseTimestamp(p.tsParts[i], now);
   const iso =
     ms !== undefined && Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? formatIso(ms, clock) : undefined;
   if (p.tsMs === undefined) {

@@ -20,6 +20,21 @@ export interface CustomFormat {
 
 export class FormatError extends Error {}
 
+// Loghub formats may hold regex groups, e.g. Linux `<Component>(\[<PID>\])?:`; they must not
+// capture, or the field groups would shift.
+function nonCapturing(literal: string): string {
+  let out = '';
+  for (let i = 0; i < literal.length; i++) {
+    const c = literal[i];
+    if (c === '\\') {
+      out += c + (literal[i + 1] ?? '');
+      i++;
+    } else if (c === '(' && literal[i + 1] !== '?') out += '(?:';
+    else out += c;
+  }
+  return out;
+}
+
 /** Compiles a format string; throws FormatError with a reason when it cannot be used. */
 export function compileFormat(text: string): CustomFormat {
   if (text.length > MAX_FORMAT_LENGTH)
@@ -33,7 +48,7 @@ export function compileFormat(text: string): CustomFormat {
       if (names.includes(name)) throw new FormatError(`field <${name}> appears twice`);
       names.push(name);
       src += '(.*?)';
-    } else src += p.replace(/ +/g, '\\s+');
+    } else src += nonCapturing(p).replace(/ +/g, '\\s+');
   }
   if (names.length === 0) throw new FormatError('format has no <Field> placeholders');
   let re: RegExp;
@@ -62,14 +77,17 @@ export function compileFormat(text: string): CustomFormat {
       const out: ParsedLine = { format: 'custom', message: hasMessage ? '' : line };
       let fields: Record<string, FieldValue> | undefined;
       let ts: string | undefined;
+      let parts: string[] | undefined;
       for (let i = 0; i < names.length; i++) {
         const v = m[i + 1];
+        if (v === undefined) continue; // inside an optional group that did not match
         switch (roles[i]) {
           case 'message':
             out.message = v;
             break;
           case 'time':
             ts = ts === undefined ? v : `${ts} ${v}`;
+            (parts ??= []).push(v);
             break;
           case 'level': {
             const lv = normalizeLevel(v);
@@ -88,6 +106,9 @@ export function compileFormat(text: string): CustomFormat {
         }
       }
       if (ts !== undefined) out.tsText = ts;
+      // BGL-style headers carry several times (`<Timestamp> <Date> ... <Time>`): if they do not
+      // read as one, each is tried alone.
+      if (parts && parts.length > 1) out.tsParts = parts;
       if (fields) out.fields = fields;
       return out;
     },

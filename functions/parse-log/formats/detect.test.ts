@@ -96,3 +96,36 @@ describe('parseLine detects the format of each line', () => {
     expect(lf.problems).toContain('bad_logfmt');
   });
 });
+
+describe('Loghub format strings with regex groups and several time fields', () => {
+  const now = Date.UTC(2026, 1, 7);
+  it('Linux: an optional group does not shift the fields', () => {
+    const f = compileFormat('<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>');
+    expect(f.parse('Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown')).toMatchObject({
+      message: 'check pass; user unknown',
+      tsText: 'Jun 14 15:16:01',
+      fields: { Level: 'combo', Component: 'sshd(pam_unix)', PID: '19939' },
+    });
+    expect(f.parse('Jun 14 15:16:02 combo su: session opened')).toMatchObject({
+      message: 'session opened',
+      fields: { Component: 'su' },
+    });
+  });
+  it('BGL: several time fields, one of which parses', async () => {
+    const { createLineParser } = await import('../pipeline.js');
+    const p = createLineParser({
+      source: 'bgl',
+      now: () => now,
+      format: '<Label> <Timestamp> <Date> <Node> <Time> <NodeRepeat> <Type> <Component> <Level> <Content>',
+    });
+    const [e] = p.parse([
+      '- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected',
+    ]);
+    expect(e).toMatchObject({
+      level: 'info',
+      message: 'instruction cache parity error corrected',
+      timestamp: '2005-06-03T22:42:50.000Z',
+    });
+    expect(e.problems).toBeUndefined();
+  });
+});

@@ -8,6 +8,8 @@ export interface ParsedLine {
   message: string;
   /** Timestamp text as found in the line. */
   tsText?: string;
+  /** Separate time fields, tried one by one when `tsText` (all of them joined) does not parse. */
+  tsParts?: string[];
   /** Epoch ms when the format carries a numeric time (JSON epoch fields). */
   tsMs?: number;
   level?: Level;
