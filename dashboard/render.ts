@@ -186,7 +186,12 @@ export function renderPipeline(doc: StatsDoc): void {
       {},
       el('td', { class: 'mono wrap' }, q.name),
       el('td', { class: q.messages ? 'num strong' : 'num' }, fmtInt(q.messages)),
-      el('td', { class: q.consumers === 0 ? 'num bad' : 'num' }, fmtInt(q.consumers)),
+      // No consumer on a work queue means nothing drains it; the dead-letter queue is meant to sit still.
+      el(
+        'td',
+        { class: q.consumers === 0 && !/dead-letter/.test(q.name) ? 'num bad' : 'num' },
+        fmtInt(q.consumers),
+      ),
     ),
   );
   fill(
