@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../core/event.js';
+import { DEFAULT_DETECT } from './config.js';
+import { detectSource, localRate } from './detect.js';
+import { fmt } from './explain.js';
+import { emptyCounters, endpointOf, type SourceCounters } from './features.js';
+
+const T0 = Date.UTC(2026, 1, 7);
+
+function req(ms: number, at: number, path = '/api/search', level: LogEvent['level'] = 'info'): LogEvent {
+  return {
+    v: 1,
+    timestamp: new Date(T0 + at).toISOString(),
+    source: 's',
+    level,
+    message: 'request completed',
+    format: 'json',
+    templateId: 't1',
+    template: 'request completed',
+    params: [],
+    raw: '',
+    http: { method: 'GET', path, status: 200, latency_ms: ms },
+  };
+}
+
+/** Runs batches through detectSource, folding each batch's increments into the counters (as the KV would). */
+function stream(batches: LogEvent[][]) {
+  const base: SourceCounters = emptyCounters();
+  const out = [];
+  for (const b of batches) {
+    const r = detectSource(b, base, undefined, DEFAULT_DETECT, T0);
+    for (const [k, v] of r.deltas.stats) base.stats.set(k, (base.stats.get(k) ?? 0) + v);
+    for (const [k, v] of r.deltas.firsts ?? []) if (!base.stats.has(k)) base.stats.set(k, v);
+    for (const [bk, w] of r.deltas.windows) {
+      const x = base.windows.get(bk) ?? { n: 0, err: 0 };
+      base.windows.set(bk, { n: x.n + w.n, err: x.err + w.err });
+    }
+    out.push(r);
+  }
+  return out;
+}
+
+const lognormal = (i: number, median: number) => median * Math.exp(0.5 * Math.sin(i * 12.9898) * 1.5);
+
+describe('pure helpers', () => {
+  it.each([
+    ['GET', '/api/users/123?x=1', 'GET /api/users/:id'],
+    ['POST', '/orders/6f1c2a9e-4b7d-4c1e-9a2b-3c4d5e6f7a8b/items', 'POST /orders/:id/items'],
+    [undefined, '/', '- /'],
+    ['GET', undefined, undefined],
+  ])('endpointOf(%s, %s) = %s', (m, p, want) => expect(endpointOf(m, p)).toBe(want));
+
+  it.each([
+    [0, '0'],
+    [999, '999'],
+    [1000, '1,000'],
+    [1234567.4, '1,234,567'],
+    [-4800, '-4,800'],
+  ])('fmt(%d) = %s', (n, want) => expect(fmt(n)).toBe(want));
+
+  it('localRate counts the last 500 ms of the batch and says whether the batch covers it', () => {
+    const ts = Float64Array.from({ length: 40 }, (_, i) => i * 25); // 40/s over 1 s
+    expect(localRate(ts, 975, 10_000)).toEqual({ rate: 400, count: 20, covered: true });
+    expect(localRate(ts, 100, 10_000)).toBeUndefined(); // 5 events: too few to call a rate
+  });
+});
+
+describe('detectSource over a stream', () => {
+  it('reports a sustained latency shift even when no single request is 10x', () => {
+    const normal = Array.from({ length: 4 }, (_, b) =>
+      Array.from({ length: 100 }, (_, i) => req(lognormal(b * 100 + i, 180), (b * 100 + i) * 100)),
+    );
+    const spiked = Array.from({ length: 20 }, (_, i) => req(900 + 20 * i, 40_000 + i * 100));
+    const [, , , , last] = stream([...normal, spiked]);
+    expect(last.anomalies.length).toBeGreaterThanOrEqual(18);
+    expect(last.anomalies[10].reasons[0]).toMatch(
+      /GET \/api\/search is \d+\.\dx slower over its last 20 requests/,
+    );
+  });
+
+  it('flags every line of a 10x surge and none of the steady traffic before it', () => {
+    // 30 windows of 10 s at 5 events/s, then 3 s at 50/s.
+    const steady = Array.from({ length: 30 }, (_, w) =>
+      Array.from({ length: 50 }, (_, i) => req(lognormal(w * 50 + i, 40), w * 10_000 + i * 200, '/home')),
+    );
+    const surge = Array.from({ length: 150 }, (_, i) => req(40, 300_000 + i * 20, '/home'));
+    const results = stream([...steady, surge]);
+    expect(results.slice(0, 30).flatMap((r) => r.anomalies)).toEqual([]);
+    const flagged = results[30].anomalies;
+    expect(flagged.length).toBeGreaterThanOrEqual(140);
+    expect(flagged[100].reasons.join(' ')).toMatch(/^traffic surge: \d+(\.\d)?x the usual rate/);
+  });
+});
