@@ -11,15 +11,15 @@ export const MAX_WINDOW_MS = 24 * HOUR_MS;
 export const KEYS = {
   /**
    * All-time counters hash. Fields: `total`, `anomalies`, `lv|<level>`, `st|<class>`, and
-   * `dead_lettered`, which the connector increments (HINCRBY) when it dead-letters a message: part of
-   * the stats contract. Bounded: levels and status classes are fixed sets.
+   * `dead_lettered` (a fallback for the dead-letter count when the broker cannot be asked; the stats
+   * document prefers the dead-letter queue's depth). Bounded: levels and status classes are fixed sets.
    */
   counters: 'stats:counters',
   /** Capped list of AnomalyResult JSON, newest first (LPUSH + LTRIM to RECENT_ANOMALIES_CAP). */
   recentAnomalies: 'stats:anomalies:recent',
 } as const;
 
-/** Field the connector increments in KEYS.counters for every dead-lettered message. */
+/** Fallback dead-letter count in KEYS.counters, used when the broker's queue depth is unavailable. */
 export const DEAD_LETTERED_FIELD = 'dead_lettered';
 
 /**

@@ -1,7 +1,7 @@
 // Builds the stats document from the KV in one parallel round: one hgetallMany for every hash the
 // window needs, one lrange for recent anomalies, plus storage info, queue stats and model status.
 
-import type { Broker } from '../broker/types.js';
+import { type Broker, DEAD_LETTER_QUEUE } from '../broker/types.js';
 import type { AnomalyResult } from '../event.js';
 import type { KV, StorageInfo } from '../kv/types.js';
 import { addHash, emptyTotals, percentilesOf, rate, type Totals, toRecord } from './aggregate.js';
@@ -92,7 +92,10 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   for (const h of [...minuteHashes, ...tenHashes, ...hourHashes]) addHash(totals, h);
   const total = int(counters[KEYS_TOTAL]);
   const anomalies = int(counters[KEYS_ANOMALIES]);
-  const deadLettered = int(counters[DEAD_LETTERED_FIELD]);
+  // Messages waiting in the dead-letter queue (what `logfaas dlq` shows) when the broker answered;
+  // otherwise the recorded counter.
+  const dlq = pipeline.queues.find((q) => q.name === DEAD_LETTER_QUEUE)?.messages;
+  const deadLettered = typeof dlq === 'number' ? dlq : int(counters[DEAD_LETTERED_FIELD]);
   const windowS = (plan.to - plan.from) / SECOND_MS;
   const perSecond = windowS > 0 ? totals.events / windowS : 0;
   const unitMs = UNIT_MS[plan.series.unit];

@@ -146,6 +146,10 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
     );
     expect(list.messages[0].reason).toMatch(/HTTP 400/);
     expect(list.messages[0].function).toBe('detect-anomaly');
+    const withDlq = (await (await fetch(`${stack.gatewayUrl}/function/stats`)).json()) as {
+      dead_lettered: number;
+    };
+    expect(withDlq.dead_lettered).toBe(1);
     // Replay sends it back to logs.parsed; still poison, so it comes back to the dead-letter queue.
     expect(cli(['dlq', 'replay'])).toMatch(/replayed 1 message/);
     const back = await poll(
