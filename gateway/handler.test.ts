@@ -150,13 +150,19 @@ describe('gateway', () => {
   it('spreads calls over replicas and skips one that refuses connections', async () => {
     const hits: string[] = [];
     const mk = (id: string) =>
-      serve(async () => (hits.push(id), new Response(id)), {
-        port: 0,
-        host: '127.0.0.1',
-        maxBodyBytes: 1e6,
-        maxInflight: 10,
-        timeoutMs: 5000,
-      });
+      serve(
+        async () => {
+          hits.push(id);
+          return new Response(id);
+        },
+        {
+          port: 0,
+          host: '127.0.0.1',
+          maxBodyBytes: 1e6,
+          maxInflight: 10,
+          timeoutMs: 5000,
+        },
+      );
     const [a, b] = await Promise.all([mk('a'), mk('b')]);
     const closed = `http://127.0.0.1:${await freePort()}`;
     const pool: Upstream = { kind: 'url', urls: [a.url, closed, b.url] };
