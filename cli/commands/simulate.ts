@@ -6,7 +6,7 @@ import {
   SYSTEMS,
 } from '../../functions/producer/simulate/index.js';
 import { validateSimulationRequest } from '../../functions/producer/simulate/validate.js';
-import { GATEWAY_FLAGS, GATEWAY_HELP, intFlag, parseFlags, strFlag } from '../args.js';
+import { GATEWAY_FLAGS, GATEWAY_HELP, intFlag, parseFlags } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { CliError, describeFailure, gatewayFetch, preflight, resolveGateway } from '../gateway-client.js';
 import { fmtInt } from '../progress.js';
