@@ -1,7 +1,7 @@
 // Compact binary form of a Forest, with a magic, a format version and a CRC-32, so a corrupt or
 // foreign blob in the store is detected instead of scoring garbage. 7 bytes per node (15 with the range
 // check): 100 trees of psi = 256 are at most 51,100 nodes = 767 KB; typical logs give ~100-250 KB.
-import type { Forest } from './forest.js';
+import { type Forest, withLayout } from './forest.js';
 
 const MAGIC = 0x4c464946; // "LFIF": logfaas isolation forest
 export const FOREST_FORMAT_VERSION = 2;
@@ -92,7 +92,7 @@ export function decodeForest(bytes: Uint8Array): Forest {
       if (left[i] + 1 >= n || left[i] <= i) throw new ModelDecodeError('model node links out of range');
     }
   }
-  return { dims, sampleSize, roots, feat, value, left, ...(lo && hi ? { lo, hi } : {}) };
+  return withLayout({ dims, sampleSize, roots, feat, value, left, ...(lo && hi ? { lo, hi } : {}) });
 }
 
 function align4(n: number): number {
