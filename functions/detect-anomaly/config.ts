@@ -29,6 +29,7 @@ export interface DetectConfig {
   /** Rule settings (used before a model exists, and for hard signals after). */
   latencyFactor: number;
   latencyZ: number;
+  latencyMinDeltaMs: number;
   modelMinZ: number;
   latencyExtremeMs: number;
   rareTemplateRatio: number;
@@ -80,6 +81,8 @@ export const DEFAULT_DETECT: DetectConfig = {
   latencyFactor: 10,
   // ...or 3x and 3.5 standard deviations of the endpoint's own log-latency (~2 in 10,000 of a log-normal).
   latencyZ: 3.5,
+  // ...and always >= 20 ms slower than usual: 2 -> 14 ms on a static file is a 7x no user notices.
+  latencyMinDeltaMs: 20,
   // The model reports an event only when some feature is >= 4 robust z-scores out of its training
   // spread, so every model anomaly has a concrete reason and the 1% tail of normal traffic is not noise.
   modelMinZ: 4,
@@ -145,6 +148,7 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     lockTtlMs: r.duration('TRAIN_LOCK_TTL', d.lockTtlMs),
     latencyFactor: r.num('LATENCY_FACTOR', d.latencyFactor, 1),
     latencyZ: r.num('LATENCY_Z', d.latencyZ, 0),
+    latencyMinDeltaMs: r.num('LATENCY_MIN_DELTA_MS', d.latencyMinDeltaMs, 0),
     modelMinZ: r.num('MODEL_MIN_Z', d.modelMinZ, 0),
     latencyExtremeMs: r.num('LATENCY_EXTREME_MS', d.latencyExtremeMs, 1),
     rareTemplateRatio: r.num('RARE_TEMPLATE_RATIO', d.rareTemplateRatio, 0, 1),

@@ -75,8 +75,9 @@ export function ruleReasons(k: EventKeys, v: CounterView, template: string, cfg:
   if (k.latency !== undefined) {
     const usual = v.usualLatency(k.latKey);
     const r = usual === undefined ? 0 : k.latency / Math.max(usual, 1);
-    // A baseline of >= 20 requests, and >= 10 ms slower than it: 0.3 -> 3 ms on a static file is not news.
-    const known = usual !== undefined && v.get(`ln:${k.latKey}`) >= 20 && k.latency - usual >= 10;
+    // A baseline of >= 20 requests, and >= LATENCY_MIN_DELTA_MS slower than it: 2 -> 14 ms on a static file is not news.
+    const known =
+      usual !== undefined && v.get(`ln:${k.latKey}`) >= 20 && k.latency - usual >= cfg.latencyMinDeltaMs;
     // 10x the p50, or far out in this endpoint's own spread (z) and at least 3x (a tight endpoint's 2x is not news).
     const slow = known && (r >= cfg.latencyFactor || (r >= 3 && latencyZ(k, v) >= cfg.latencyZ));
     if (slow || k.latency >= cfg.latencyExtremeMs) out.push(latencyReason(k, v)!);
