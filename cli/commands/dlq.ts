@@ -1,5 +1,6 @@
 // `logfaas dlq list|replay`: inspect and replay dead-lettered messages through the gateway's
 // /system/dead-letters (works the same with the embedded broker and RabbitMQ).
+import type { DeadLetter } from '../../gateway/dead-letters.js';
 import { GATEWAY_FLAGS, GATEWAY_HELP, intFlag, parseFlags } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { CliError, gatewayFetch, resolveGateway } from '../gateway-client.js';
@@ -18,17 +19,6 @@ Examples:
   logfaas dlq list --json | jq '.messages[].reason'
   logfaas dlq replay --limit 10
 `;
-
-interface DeadLetter {
-  messageId: string;
-  topic: string;
-  function?: string;
-  reason?: string;
-  attempts?: number;
-  deadLetteredAt?: string;
-  bytes: number;
-  preview: string;
-}
 
 export const dlqCommand: Command = {
   name: 'dlq',
