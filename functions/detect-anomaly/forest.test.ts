@@ -127,3 +127,27 @@ describe('range check (SCiForest test-time range check, off by default)', () => 
 });
 
 const GOLDEN = { centre: 0.5430498513642648, far: 0.7490926242868899, onRing: 0.4804574565195704 };
+
+describe('complete-tree layout', () => {
+  const { data } = ringWithOutliers();
+  // Probes inside, at the edge of and far outside the training range, plus NaN (goes right, as before).
+  const probes = Float64Array.from([...data, 50, 0, -50, 7, 1.05, -0.2, Number.NaN, 0, 0, Number.NaN]);
+  for (const rangeCheck of [false, true]) {
+    for (const sampleSize of [256, 100, 7]) {
+      it(`scores exactly like the linked trees (range check ${rangeCheck}, psi ${sampleSize})`, () => {
+        const f = trainForest(data, 2, { trees: 50, seed: 3, sampleSize, rangeCheck });
+        expect(f.complete).toBeDefined();
+        const linked = { ...f, complete: undefined };
+        expect(Array.from(scoreAll(f, probes))).toEqual(Array.from(scoreAll(linked, probes)));
+        const back = decodeForest(encodeForest(f));
+        expect(Array.from(scoreAll(back, probes))).toEqual(Array.from(scoreAll(linked, probes)));
+      });
+    }
+  }
+  it('falls back to the linked trees beyond depth 10', () => {
+    const big = Float64Array.from({ length: 8192 }, (_, i) => (i * 7919) % 4096);
+    const f = trainForest(big, 2, { trees: 2, sampleSize: 4096, seed: 1, rangeCheck: true });
+    expect(f.complete).toBeUndefined();
+    expect(scoreAll(f, big).every((s) => s > 0 && s <= 1)).toBe(true);
+  });
+});
