@@ -11,7 +11,8 @@ const text = (n: number, prefix = 'line') =>
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
 function setup(env: Record<string, string> = {}, broker?: Broker) {
-  const config = loadProducerConfig({ SECRETS_DIR: '/nonexistent', ...env });
+  // The batch sizes below are written for 500-line batches (the default is larger).
+  const config = loadProducerConfig({ SECRETS_DIR: '/nonexistent', BATCH_LINES: '500', ...env });
   let ids = 0;
   return async (b?: Broker) => {
     const br = b ?? broker ?? (await brokerWithRawQueue());
