@@ -33,14 +33,15 @@ export interface SourceResult {
   modelFlagged: number;
 }
 
+/** `keys`: the events' keys when the caller already computed them (the handler does, to group by window). */
 export function detectSource(
   events: LogEvent[],
   base: SourceCounters,
   model: LoadedModel | undefined,
   cfg: DetectConfig,
   now: number,
+  keys: EventKeys[] = events.map((e) => keysOf(e, cfg.windowMs, now)),
 ): SourceResult {
-  const keys = events.map((e) => keysOf(e, cfg.windowMs, now));
   const deltas = batchDeltas(keys, base, cfg.maxTracked);
   const view = new CounterView(base, deltas, cfg.windowHistory);
   markLatencyShifts(keys, new CounterView(base, { stats: new Map(), windows: new Map() }, cfg.windowHistory));
@@ -83,7 +84,7 @@ export interface Judgement {
   anomalies: AnomalyResult[];
   /** Input index of each anomaly. */
   index: number[];
-  /** Model score of every event (NaN without a model). */
+  /** Model score of every event (NaN without a model; 0 below the cut unless exactScores). */
   scores: Float64Array;
   /** Events over the model threshold (the drift signal). */
   modelFlagged: number;
@@ -97,14 +98,18 @@ export function judge(
   vectors: Float64Array,
   model: LoadedModel | undefined,
   cfg: DetectConfig,
+  opts: { exactScores?: boolean } = {},
 ): Judgement {
   const anomalies: AnomalyResult[] = [];
   const index: number[] = [];
   const scores = new Float64Array(events.length).fill(Number.NaN);
   let modelFlagged = 0;
   const cut = model ? Math.max(model.threshold, cfg.scoreFloor) : Infinity;
-  // The whole batch at once: tree-major scoring is faster than one vector at a time.
-  const all = model ? scoreAll(model.forest, vectors) : undefined;
+  // The whole batch at once: tree-major scoring is faster than one vector at a time. Only scores at or
+  // over the cut matter here (reported or counted); `exactScores` (offline) wants every one.
+  const all = model
+    ? scoreAll(model.forest, vectors, undefined, opts.exactScores ? undefined : cut)
+    : undefined;
   for (let i = 0; i < events.length; i++) {
     const off = i * DIMS;
     const e = events[i];
@@ -136,7 +141,7 @@ export function judge(
         // The contract: 1 for a rule hit (the model score, if any, did not pass the threshold).
         score: 1,
         detector: 'rules',
-        reasons: rules,
+        reasons: [...rules],
         ...(model ? { modelVersion: model.version } : {}),
       });
     }

@@ -49,63 +49,82 @@ export const RENDER: Record<(typeof FEATURE_NAMES)[number], Render> = {
   latency: (k, v) => latencyReason(k, v),
   status: (k) => (k.status !== undefined ? `HTTP ${k.status}` : undefined),
   level: (k) => `level ${['debug', 'info', 'warn', 'error', 'fatal'][k.severity]}`,
-  template_rarity: (k, v, t) => `${seen('template', v.get(`t:${k.tpl}`), v.get('_n'))}: "${clip(t)}"`,
+  template_rarity: (k, v, t) => `${seen('template', v.template(k.tpl).n, v.total())}: "${clip(t)}"`,
   endpoint_rarity: (k, v) =>
-    k.endpoint ? seen(`endpoint ${clip(k.endpoint)}`, v.get(`e:${k.endpoint}`), v.get('_n')) : undefined,
+    k.endpoint ? seen(`endpoint ${clip(k.endpoint)}`, v.endpoint(k.endpoint), v.total()) : undefined,
   param_length: (k, v) => {
-    const n = v.get(`t:${k.tpl}`);
-    const usual = n ? 2 ** (v.get(`pl:${k.tpl}`) / n) - 1 : 0;
+    const { n, pl } = v.template(k.tpl);
+    const usual = n ? 2 ** (pl / n) - 1 : 0;
     const text = k.paramLongest ? ` ("${clip(k.paramLongest, 30)}")` : '';
     return `parameter of ${fmt(k.paramMax)} chars${text}, usual ~${fmt(usual)}`;
   },
   message_length: (k, v) => {
-    const n = v.get(`t:${k.tpl}`);
-    const usual = n ? 2 ** (v.get(`ml:${k.tpl}`) / n) - 1 : 0;
+    const { n, ml } = v.template(k.tpl);
+    const usual = n ? 2 ** (ml / n) - 1 : 0;
     return `message of ${fmt(k.msgLen)} chars, usual ~${fmt(usual)} for its template`;
   },
   error_burst: (k, v, _t, w) => burstReason(k, v, w),
   event_rate: (k, v, _t, w) => surgeReason(k, v, w),
 };
 
-/** Reasons the explicit rules give for one event; empty = the rules see nothing wrong. */
-export function ruleReasons(k: EventKeys, v: CounterView, template: string, cfg: DetectConfig): string[] {
-  const out: string[] = [];
-  if (k.severity >= 3) out.push(RENDER.level(k, v, template, cfg.windowMs)!);
-  if (k.status !== undefined && k.status >= 500) out.push(`HTTP ${k.status}`);
+const NO_REASONS: readonly string[] = Object.freeze([]);
+
+/**
+ * Reasons the explicit rules give for one event; empty = the rules see nothing wrong. Runs on every
+ * event, so the checks read memoised counters and text is only built for rules that fire.
+ */
+export function ruleReasons(
+  k: EventKeys,
+  v: CounterView,
+  template: string,
+  cfg: DetectConfig,
+): readonly string[] {
+  let out: string[] | undefined;
+  const push = (r: string) => {
+    if (out) out.push(r);
+    else out = [r];
+  };
+  if (k.severity >= 3) push(RENDER.level(k, v, template, cfg.windowMs)!);
+  if (k.status !== undefined && k.status >= 500) push(`HTTP ${k.status}`);
   if (k.latency !== undefined) {
-    const usual = v.usualLatency(k.latKey);
+    const s = v.latencyLog(k.latKey);
+    const usual = s?.usual;
     const r = usual === undefined ? 0 : k.latency / Math.max(usual, 1);
     // A baseline of >= 20 requests, and >= LATENCY_MIN_DELTA_MS slower than it: 2 -> 14 ms on a static file is not news.
-    const known =
-      usual !== undefined && v.get(`ln:${k.latKey}`) >= 20 && k.latency - usual >= cfg.latencyMinDeltaMs;
+    const known = usual !== undefined && s!.n >= 20 && k.latency - usual >= cfg.latencyMinDeltaMs;
     // 10x the p50, or far out in this endpoint's own spread (z) and at least 3x (a tight endpoint's 2x is not news).
     const slow = known && (r >= cfg.latencyFactor || (r >= 3 && latencyZ(k, v) >= cfg.latencyZ));
-    if (slow || k.latency >= cfg.latencyExtremeMs) out.push(latencyReason(k, v)!);
+    if (slow || k.latency >= cfg.latencyExtremeMs) push(latencyReason(k, v)!);
     else if (known && k.latShift && r >= 2) {
       const shift = `${clip(k.latKey)} is ${ratio(k.latShift.ratio)} slower over its last ${k.latShift.n} requests`;
-      out.push(`${latencyReason(k, v)}; ${shift}`);
+      push(`${latencyReason(k, v)}; ${shift}`);
     }
   }
-  const total = v.get('_n');
+  const total = v.total();
   if (total >= cfg.rareMinEvents) {
-    if (v.get(`t:${k.tpl}`) / total < cfg.rareTemplateRatio || isNew(v.firstSeen(k.tpl), total, cfg)) {
-      out.push(`new or rare ${RENDER.template_rarity(k, v, template, 0)!}`);
+    if (v.template(k.tpl).n / total < cfg.rareTemplateRatio || isNew(v.firstSeen(k.tpl), total, cfg)) {
+      push(`new or rare ${RENDER.template_rarity(k, v, template, 0)!}`);
     }
     if (k.endpoint) {
-      const n = v.get(`e:${k.endpoint}`);
-      if ((n > 0 && n / total < cfg.rareTemplateRatio) || isNew(v.firstSeen(`e:${k.endpoint}`), total, cfg)) {
-        out.push(`new or rare ${RENDER.endpoint_rarity(k, v, template, 0)!}`);
+      const n = v.endpoint(k.endpoint);
+      if (
+        (n > 0 && n / total < cfg.rareTemplateRatio) ||
+        isNew(v.endpointFirstSeen(k.endpoint), total, cfg)
+      ) {
+        push(`new or rare ${RENDER.endpoint_rarity(k, v, template, 0)!}`);
       }
     }
   }
-  const w = v.window(k.bucket);
-  if (k.isError && w.err >= cfg.burstMinErrors && w.err / w.n >= cfg.burstErrorRate) {
-    out.push(burstReason(k, v, cfg.windowMs));
+  if (k.isError) {
+    const w = v.window(k.bucket);
+    if (w.err >= cfg.burstMinErrors && w.err / w.n >= cfg.burstErrorRate)
+      push(burstReason(k, v, cfg.windowMs));
   }
-  const usual = v.usualRate(k.bucket);
-  if (usual && k.rateCount >= 10 && k.rate >= cfg.surgeFactor * usual)
-    out.push(surgeReason(k, v, cfg.windowMs)!);
-  return out;
+  if (k.rateCount >= 10) {
+    const usual = v.usualRate(k.bucket);
+    if (usual && k.rate >= cfg.surgeFactor * usual) push(surgeReason(k, v, cfg.windowMs)!);
+  }
+  return out ?? NO_REASONS;
 }
 
 /** First seen after the warm-up, and less than noveltyEvents ago. */

@@ -83,7 +83,8 @@ export function endpointOf(method: string | undefined, path: string | undefined)
   return `${method ?? '-'} ${p.join('/').slice(0, 120)}`;
 }
 
-export function keysOf(e: LogEvent, windowMs: number, now: number): EventKeys {
+/** `parsedTs`: the event's timestamp already parsed (parseBody does it once), to skip a second Date.parse. */
+export function keysOf(e: LogEvent, windowMs: number, now: number, parsedTs?: number): EventKeys {
   const h = e.http;
   const endpoint = endpointOf(h?.method, h?.path);
   const tpl = e.templateId || e.template;
@@ -96,7 +97,7 @@ export function keysOf(e: LogEvent, windowMs: number, now: number): EventKeys {
     }
   }
   const status = h?.status;
-  const ts = Date.parse(e.timestamp);
+  const ts = parsedTs ?? Date.parse(e.timestamp);
   return {
     tpl,
     endpoint,
@@ -117,70 +118,177 @@ export function keysOf(e: LogEvent, windowMs: number, now: number): EventKeys {
 
 const lg = (x: number) => Math.log2(x + 1);
 
-/** This batch's increments to a source's counters, honouring the cap on tracked templates/endpoints. */
+interface KeyAgg {
+  n: number;
+  /** Sums of log2(len + 1) of message and longest parameter (templates), or of latency and its square. */
+  a: number;
+  b: number;
+  /** Source event count when first seen in this batch. */
+  first: number;
+}
+
+/**
+ * This batch's increments to a source's counters, honouring the cap on tracked templates/endpoints.
+ * Aggregated per distinct key first (field names are built once per key, not per event); sums are added
+ * in event order, so the totals are the same as adding event by event.
+ */
 export function batchDeltas(keys: EventKeys[], base: SourceCounters, maxTracked: number): SourceCounters {
-  const stats = new Map<string, number>();
   const windows = new Map<number, WindowCount>();
-  const firsts = new Map<string, number>();
+  const tpls = new Map<string, KeyAgg>();
+  const eps = new Map<string, KeyAgg>();
+  const lats = new Map<string, KeyAgg>();
+  /** Keys over the cap, remembered so they are judged once. */
+  const untracked = new Set<string>();
   let n = base.stats.get('_n') ?? 0;
-  const first = (f: string) => {
-    if (!base.stats.has(f) && !firsts.has(f)) firsts.set(f, n);
-  };
-  const add = (f: string, by: number) => stats.set(f, (stats.get(f) ?? 0) + by);
   let tracked = 0;
   for (const k of base.stats.keys()) if (k.startsWith('t:') || k.startsWith('e:')) tracked++;
-  const track = (f: string): boolean => {
-    if (base.stats.has(f) || stats.has(f)) return true;
-    if (tracked >= maxTracked) return false;
-    tracked++;
-    return true;
+  const track = (map: Map<string, KeyAgg>, field: string, key: string): KeyAgg | undefined => {
+    let a = map.get(key);
+    if (a) return a;
+    if (untracked.has(field)) return undefined;
+    if (!base.stats.has(field)) {
+      if (tracked >= maxTracked) {
+        untracked.add(field);
+        return undefined;
+      }
+      tracked++;
+    }
+    a = { n: 0, a: 0, b: 0, first: n };
+    map.set(key, a);
+    return a;
   };
+  let lastBucket = Number.NaN;
+  let w: WindowCount = { n: 0, err: 0 };
   for (const k of keys) {
-    add('_n', 1);
     n++;
-    const tplTracked = track(`t:${k.tpl}`);
-    if (tplTracked) {
-      first(`f:${k.tpl}`);
-      add(`t:${k.tpl}`, 1);
-      add(`ml:${k.tpl}`, lg(k.msgLen));
-      add(`pl:${k.tpl}`, lg(k.paramMax));
+    const t = track(tpls, `t:${k.tpl}`, k.tpl);
+    if (t) {
+      t.n++;
+      t.a += lg(k.msgLen);
+      t.b += lg(k.paramMax);
     }
-    const epTracked = k.endpoint !== undefined && track(`e:${k.endpoint}`);
-    if (epTracked) {
-      first(`f:e:${k.endpoint}`);
-      add(`e:${k.endpoint}`, 1);
+    const e = k.endpoint !== undefined ? track(eps, `e:${k.endpoint}`, k.endpoint) : undefined;
+    if (e) e.n++;
+    if (k.latency !== undefined && (k.endpoint !== undefined ? e : t)) {
+      let l = lats.get(k.latKey);
+      if (!l) lats.set(k.latKey, (l = { n: 0, a: 0, b: 0, first: 0 }));
+      const x = lg(k.latency);
+      l.n++;
+      l.a += x;
+      l.b += x ** 2;
     }
-    if (k.latency !== undefined && (k.endpoint ? epTracked : tplTracked)) {
-      add(`ln:${k.latKey}`, 1);
-      add(`ls:${k.latKey}`, lg(k.latency));
-      add(`lq:${k.latKey}`, lg(k.latency) ** 2);
+    if (k.bucket !== lastBucket) {
+      lastBucket = k.bucket;
+      const got = windows.get(k.bucket);
+      if (got) w = got;
+      else windows.set(k.bucket, (w = { n: 0, err: 0 }));
     }
-    const w = windows.get(k.bucket) ?? { n: 0, err: 0 };
     w.n++;
     if (k.isError) w.err++;
-    windows.set(k.bucket, w);
+  }
+  const stats = new Map<string, number>();
+  const firsts = new Map<string, number>();
+  if (keys.length) stats.set('_n', keys.length);
+  for (const [tpl, a] of tpls) {
+    if (!base.stats.has(`f:${tpl}`)) firsts.set(`f:${tpl}`, a.first);
+    stats.set(`t:${tpl}`, a.n);
+    stats.set(`ml:${tpl}`, a.a);
+    stats.set(`pl:${tpl}`, a.b);
+  }
+  for (const [ep, a] of eps) {
+    if (!base.stats.has(`f:e:${ep}`)) firsts.set(`f:e:${ep}`, a.first);
+    stats.set(`e:${ep}`, a.n);
+  }
+  for (const [key, a] of lats) {
+    stats.set(`ln:${key}`, a.n);
+    stats.set(`ls:${key}`, a.a);
+    stats.set(`lq:${key}`, a.b);
   }
   return { stats, windows, firsts };
 }
 
-/** Read-only view of base + delta counters. */
+/** A template's counters as the batch sees them (stored + this batch). */
+export interface TemplateStats {
+  n: number;
+  /** Sums of log2(len + 1) of the message and of the longest parameter. */
+  ml: number;
+  pl: number;
+}
+
+/** An endpoint's or template's log-latency: count, mean, spread, and the geometric-mean latency. */
+export interface LatencyStats {
+  n: number;
+  mean: number;
+  sd: number;
+  usual: number;
+}
+
+/**
+ * Read-only view of base + delta counters. Every lookup is memoised per key: a batch asks about the
+ * same few templates, endpoints and windows hundreds of times (measured: the string-keyed lookups were
+ * the largest cost of scoring a batch).
+ */
 export class CounterView {
   constructor(
     private readonly base: SourceCounters,
     private readonly delta: SourceCounters,
     private readonly history: number,
   ) {}
+  private readonly tplMemo = new Map<string, TemplateStats>();
+  private readonly epMemo = new Map<string, number>();
+  private readonly latMemo = new Map<string, LatencyStats | undefined>();
+  private readonly winMemo = new Map<number, WindowCount>();
+  private readonly firstMemo = new Map<string, number | undefined>();
+  private totalMemo = -1;
   get(f: string): number {
     return (this.base.stats.get(f) ?? 0) + (this.delta.stats.get(f) ?? 0);
   }
+  /** Events of the source so far (`_n`). */
+  total(): number {
+    if (this.totalMemo < 0) this.totalMemo = this.get('_n');
+    return this.totalMemo;
+  }
+  template(tpl: string): TemplateStats {
+    let s = this.tplMemo.get(tpl);
+    if (!s) {
+      s = { n: this.get(`t:${tpl}`), ml: this.get(`ml:${tpl}`), pl: this.get(`pl:${tpl}`) };
+      this.tplMemo.set(tpl, s);
+    }
+    return s;
+  }
+  /** Events seen on an endpoint (`e:`). */
+  endpoint(ep: string): number {
+    let n = this.epMemo.get(ep);
+    if (n === undefined) {
+      n = this.get(`e:${ep}`);
+      this.epMemo.set(ep, n);
+    }
+    return n;
+  }
   /** Source event count when `key` (`tpl` or `e:endpoint`) was first seen; undefined if untracked. */
   firstSeen(key: string): number | undefined {
-    return this.base.stats.get(`f:${key}`) ?? this.delta.firsts?.get(`f:${key}`);
+    if (this.firstMemo.has(key)) return this.firstMemo.get(key);
+    const f = this.base.stats.get(`f:${key}`) ?? this.delta.firsts?.get(`f:${key}`);
+    this.firstMemo.set(key, f);
+    return f;
   }
+  /** firstSeen of an endpoint (`e:<endpoint>`). */
+  endpointFirstSeen(ep: string): number | undefined {
+    if (this.epFirstMemo.has(ep)) return this.epFirstMemo.get(ep);
+    const f = this.firstSeen(`e:${ep}`);
+    this.epFirstMemo.set(ep, f);
+    return f;
+  }
+  private readonly epFirstMemo = new Map<string, number | undefined>();
   window(b: number): WindowCount {
-    const x = this.base.windows.get(b);
-    const y = this.delta.windows.get(b);
-    return { n: (x?.n ?? 0) + (y?.n ?? 0), err: (x?.err ?? 0) + (y?.err ?? 0) };
+    let w = this.winMemo.get(b);
+    if (!w) {
+      const x = this.base.windows.get(b);
+      const y = this.delta.windows.get(b);
+      w = { n: (x?.n ?? 0) + (y?.n ?? 0), err: (x?.err ?? 0) + (y?.err ?? 0) };
+      this.winMemo.set(b, w);
+    }
+    return w;
   }
   /** Median events per window over the non-empty previous windows; undefined with fewer than 3. */
   usualRate(b: number): number | undefined {
@@ -202,17 +310,21 @@ export class CounterView {
     return ns[ns.length >> 1];
   }
   /** Mean and standard deviation of log2(latency + 1) for a key, when at least 5 observations exist. */
-  latencyLog(key: string): { mean: number; sd: number; n: number } | undefined {
+  latencyLog(key: string): LatencyStats | undefined {
+    if (this.latMemo.has(key)) return this.latMemo.get(key);
     const n = this.get(`ln:${key}`);
-    if (n < 5) return undefined;
-    const mean = this.get(`ls:${key}`) / n;
-    const sd = Math.sqrt(Math.max(0, this.get(`lq:${key}`) / n - mean * mean));
-    return { mean, sd, n };
+    let s: LatencyStats | undefined;
+    if (n >= 5) {
+      const mean = this.get(`ls:${key}`) / n;
+      const sd = Math.sqrt(Math.max(0, this.get(`lq:${key}`) / n - mean * mean));
+      s = { n, mean, sd, usual: 2 ** mean - 1 };
+    }
+    this.latMemo.set(key, s);
+    return s;
   }
   /** Geometric-mean latency (~p50 of a log-normal) for a key, when at least 5 observations exist. */
   usualLatency(key: string): number | undefined {
-    const n = this.get(`ln:${key}`);
-    return n >= 5 ? 2 ** (this.get(`ls:${key}`) / n) - 1 : undefined;
+    return this.latencyLog(key)?.usual;
   }
 }
 
@@ -238,17 +350,18 @@ export function rateSoFar(k: EventKeys, countSoFar: number, windowMs: number, mi
 
 /** Writes the feature vector of one event at `out[off..off+DIMS)`. */
 export function featurize(k: EventKeys, v: CounterView, out: Float64Array, off: number): void {
-  const total = v.get('_n');
-  const n = v.get(`t:${k.tpl}`);
+  const total = v.total();
+  const t = v.template(k.tpl);
+  const n = t.n;
   out[off + F.latency] = latencyZ(k, v);
   out[off + F.status] = k.status === undefined ? 0 : k.status >= 500 ? 2 : k.status >= 400 ? 1 : 0;
   out[off + F.level] = k.severity;
   out[off + F.template_rarity] = Math.log10((total + 1) / Math.max(1, n));
   out[off + F.endpoint_rarity] = k.endpoint
-    ? Math.log10((total + 1) / Math.max(1, v.get(`e:${k.endpoint}`)))
+    ? Math.log10((total + 1) / Math.max(1, v.endpoint(k.endpoint)))
     : 0;
-  out[off + F.param_length] = n > 0 ? lg(k.paramMax) - v.get(`pl:${k.tpl}`) / n : 0;
-  out[off + F.message_length] = n > 0 ? lg(k.msgLen) - v.get(`ml:${k.tpl}`) / n : 0;
+  out[off + F.param_length] = n > 0 ? lg(k.paramMax) - t.pl / n : 0;
+  out[off + F.message_length] = n > 0 ? lg(k.msgLen) - t.ml / n : 0;
   const w = v.window(k.bucket);
   out[off + F.error_burst] = k.isError && w.n > 0 ? w.err / w.n : 0;
   const usual = v.usualRate(k.bucket);

@@ -151,3 +151,20 @@ describe('complete-tree layout', () => {
     expect(scoreAll(f, big).every((s) => s > 0 && s <= 1)).toBe(true);
   });
 });
+
+describe('scoreAll with a cut', () => {
+  const { data } = ringWithOutliers();
+  for (const rangeCheck of [false, true]) {
+    it(`keeps every score at or over the cut exact and zeroes the rest (range check ${rangeCheck})`, () => {
+      const f = trainForest(data, 2, { trees: 100, seed: 5, rangeCheck });
+      const exact = scoreAll(f, data);
+      for (const cut of [0.5, 0.55, 0.6, 0.7]) {
+        const fast = scoreAll(f, data, undefined, cut);
+        for (let i = 0; i < exact.length; i++) {
+          if (exact[i] >= cut) expect(fast[i]).toBe(exact[i]);
+          else expect(fast[i] === 0 || fast[i] === exact[i]).toBe(true);
+        }
+      }
+    });
+  }
+});

@@ -41,7 +41,7 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
           reasons: body.reasons,
         });
       }
-      const { anomalies, writes, due } = await scoreBatch(body.events, now);
+      const { anomalies, writes, due } = await scoreBatch(body.events, body.times, now);
       const applied = await kv.apply(
         [...statsWrites({ events: body.events, anomalies, now }), ...writes],
         batchId ? { onceKey: `detect:${batchId}` } : {},
@@ -63,22 +63,21 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
     }
   };
 
-  async function scoreBatch(events: LogEvent[], now: number) {
-    // Group by (capped) source, remembering input order.
+  async function scoreBatch(events: LogEvent[], times: number[], now: number) {
+    // Keys once per event; group by (capped) source, remembering input order.
+    const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i]));
     const groups = new Map<string, number[]>();
-    const buckets = new Map<string, number[]>();
-    const registrySnapshot = new Set<string>();
-    events.forEach((e, i) => {
-      const g = groups.get(e.source) ?? [];
-      g.push(i);
-      groups.set(e.source, g);
-    });
-    // The registry is read with the rest; map over-cap sources to OTHER_SOURCE after the read.
-    for (const [source, idx] of groups) {
-      buckets.set(source, [...new Set(idx.map((i) => keysOf(events[i], cfg.windowMs, now).bucket))]);
+    for (let i = 0; i < events.length; i++) {
+      const g = groups.get(events[i].source);
+      if (g) g.push(i);
+      else groups.set(events[i].source, [i]);
     }
+    const bucketsOf = (idx: number[]) => [...new Set(idx.map((i) => keys[i].bucket))];
+    const buckets = new Map<string, number[]>();
+    for (const [source, idx] of groups) buckets.set(source, bucketsOf(idx));
+    // The registry is read with the rest; map over-cap sources to OTHER_SOURCE after the read.
     let state = await readBatchState(kv, buckets, cfg);
-    for (const s of Object.keys(state.registry)) registrySnapshot.add(s);
+    const registrySnapshot = new Set(Object.keys(state.registry));
     const stateSource = (s: string) =>
       registrySnapshot.has(s) || registrySnapshot.size < cfg.maxSources ? s : OTHER_SOURCE;
     if ([...groups.keys()].some((s) => stateSource(s) !== s)) {
@@ -89,7 +88,7 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
       buckets.clear();
       for (const [s, idx] of merged) {
         groups.set(s, idx);
-        buckets.set(s, [...new Set(idx.map((i) => keysOf(events[i], cfg.windowMs, now).bucket))]);
+        buckets.set(s, bucketsOf(idx));
       }
       state = await readBatchState(kv, buckets, cfg);
     }
@@ -108,6 +107,7 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
         cached?.model,
         cfg,
         now,
+        idx.map((i) => keys[i]),
       );
       const byEvent = new Map(r.anomalies.map((a) => [a.event, a]));
       idx.forEach((i) => {
@@ -138,6 +138,7 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
     due: { source: string; meta: Record<string, string>; reason: string }[],
     now: number,
   ) {
-    for (const d of due) await trainSource(kv, d.source, d.meta, cfg, { logger, now, reason: d.reason });
+    for (const d of due)
+      await trainSource(kv, d.source, d.meta, cfg, { logger, now, reason: d.reason, cache });
   }
 }

@@ -4,6 +4,8 @@ import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent } from '../../core/event.j
 
 export interface ParsedBody {
   events: LogEvent[];
+  /** Each event's timestamp as epoch ms (parsed once here, reused for windows). */
+  times: number[];
   rejected: number;
   /** First few reasons, for the 400 body when nothing was usable. */
   reasons: string[];
@@ -11,6 +13,7 @@ export interface ParsedBody {
 
 export function parseBody(text: string, now: number): ParsedBody {
   const events: LogEvent[] = [];
+  const times: number[] = [];
   const reasons: string[] = [];
   let rejected = 0;
   let lineNo = 0;
@@ -23,7 +26,7 @@ export function parseBody(text: string, now: number): ParsedBody {
     } catch {
       v = undefined;
     }
-    const e = toEvent(v, now);
+    const e = toEvent(v, now, times);
     if (e) events.push(e);
     else {
       rejected++;
@@ -31,35 +34,43 @@ export function parseBody(text: string, now: number): ParsedBody {
         reasons.push(`line ${lineNo}: ${v === undefined ? 'not JSON' : 'not a log event object'}`);
     }
   }
-  return { events, rejected, reasons };
+  return { events, times, rejected, reasons };
 }
 
-/** A usable event is an object with a message, raw line, template or HTTP fields. */
-export function toEvent(v: unknown, now: number): LogEvent | undefined {
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined);
+
+/**
+ * A usable event is an object with a message, raw line, template or HTTP fields. The parsed object is
+ * completed in place (it was just made by JSON.parse and nobody else holds it): copying every event
+ * was a measured ~10% of the handler's time.
+ */
+export function toEvent(v: unknown, now: number, times?: number[]): LogEvent | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   const o = v as Record<string, unknown>;
-  const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
   const message = str(o.message) ?? str(o.raw) ?? '';
   const hasHttp = typeof o.http === 'object' && o.http !== null && !Array.isArray(o.http);
   if (!message && !str(o.template) && !str(o.templateId) && !hasHttp) return undefined;
   const ts = str(o.timestamp);
+  const t = ts === undefined ? Number.NaN : Date.parse(ts);
   const template = str(o.template) ?? message;
-  const e: LogEvent = {
-    ...(o as Partial<LogEvent>),
-    v: EVENT_SCHEMA_VERSION,
-    timestamp: ts && !Number.isNaN(Date.parse(ts)) ? ts : new Date(now).toISOString(),
-    source: str(o.source) || 'unknown',
-    level: isLevel(o.level) ? o.level : 'info',
-    message,
-    format: str(o.format) ?? 'unknown',
-    templateId: str(o.templateId) ?? template.slice(0, 200),
-    template,
-    params: Array.isArray(o.params) ? o.params.filter((p): p is string => typeof p === 'string') : [],
-    raw: str(o.raw) ?? message,
-  };
+  const e = o as unknown as LogEvent;
+  e.v = EVENT_SCHEMA_VERSION;
+  if (Number.isNaN(t)) e.timestamp = new Date(now).toISOString();
+  // The parsed time, for windows (saves a second Date.parse per event).
+  times?.push(Number.isNaN(t) ? now : t);
+  e.source = str(o.source) || 'unknown';
+  if (!isLevel(o.level)) e.level = 'info';
+  e.message = message;
+  e.format = str(o.format) ?? 'unknown';
+  e.templateId = str(o.templateId) ?? template.slice(0, 200);
+  e.template = template;
+  const params = o.params;
+  e.params = Array.isArray(params) ? (params.every(isStr) ? params : params.filter(isStr)) : [];
+  e.raw = str(o.raw) ?? message;
   if (hasHttp) {
     const h = o.http as Record<string, unknown>;
-    const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined);
     e.http = {
       method: str(h.method),
       path: str(h.path),

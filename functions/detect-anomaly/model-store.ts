@@ -91,7 +91,7 @@ export async function trainSource(
   source: string,
   meta: Record<string, string>,
   cfg: DetectConfig,
-  deps: { logger: Logger; now: number; reason: string },
+  deps: { logger: Logger; now: number; reason: string; cache?: ModelCache },
 ): Promise<number | undefined> {
   const lockKey = MODEL_KEYS.lock(source);
   const token = `${deps.now}-${Math.random().toString(36).slice(2)}`;
@@ -103,7 +103,8 @@ export async function trainSource(
     const started = performance.now();
     const version = (Number(meta.version) || 0) + 1;
     const contamination = contaminationFor(cfg, source);
-    const { forest, threshold, center, scale } = fitModel(rows, cfg, { contamination, version });
+    const model = fitModel(rows, cfg, { contamination, version });
+    const { forest, threshold, center, scale } = model;
     const blob = toBase64(encodeForest(forest));
     const trainMs = Math.round(performance.now() - started);
     const metaKey = MODEL_KEYS.meta(source);
@@ -133,6 +134,8 @@ export async function trainSource(
         },
       },
     ]);
+    // The trainer keeps what it just built: no reload (mget of the blob, decode, layout) on its next batch.
+    deps.cache?.set(source, { version, model });
     deps.logger.info('model trained', {
       source,
       version,

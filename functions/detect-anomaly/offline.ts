@@ -74,7 +74,7 @@ export function analyzeOffline(
       version: 1,
     });
   }
-  const j = judge(events, keys, view, vectors, model, cfg);
+  const j = judge(events, keys, view, vectors, model, cfg, { exactScores: true });
   const flagged: OfflineResult['flagged'] = new Map();
   j.index.forEach((i, k) => {
     const a = j.anomalies[k];
