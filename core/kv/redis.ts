@@ -29,7 +29,7 @@ export const redisRetryDelay = (attempt: number): number =>
   Math.min(100 * 2 ** Math.min(attempt - 1, 10), 5_000) + Math.floor(Math.random() * 100);
 
 interface ScriptedRedis extends Redis {
-  logfaasApply(numKeys: number, ...args: string[]): Promise<number>;
+  logfaasApply(numKeys: number, ...args: (string | string[])[]): Promise<number>;
   logfaasDelIfEquals(key: string, value: string): Promise<number>;
 }
 
@@ -82,15 +82,10 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<KV> {
       validateOps(ops, applyOpts);
       if (ops.length === 0 && applyOpts.onceKey === undefined) return true;
       const once = applyOpts.onceKey === undefined ? undefined : k(onceKeyName(applyOpts.onceKey));
-      const { keys, encoded } = encodeOps(ops, k, once);
+      const { keys, args } = encodeOps(ops, k, once);
       const ttl = String(applyOpts.onceTtlMs ?? DEFAULT_ONCE_TTL_MS);
-      const res = await redis.logfaasApply(
-        keys.length,
-        ...keys,
-        once ? '1' : '0',
-        ttl,
-        JSON.stringify(encoded),
-      );
+      // Arrays, not spreads: ioredis flattens them, and spreading thousands of arguments can overflow the stack.
+      const res = await redis.logfaasApply(keys.length, keys, once ? '1' : '0', ttl, args);
       return res === 1;
     },
     async keys(sub) {
@@ -125,7 +120,85 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<KV> {
   };
 }
 
-/** Ops as compact arrays `[name, keyIndex, ...args]` with numbers as strings, plus the KEYS they use. */
+interface Group {
+  ints: Map<string, number>;
+  floats: Map<string, number>;
+  nx: Map<string, string>;
+  sets: Map<string, string>;
+  /** PEXPIRE after the writes (0: none); only expires that come after every write of the key qualify. */
+  ttl: number;
+  /** The one kind of op ('i', 'f', 'n', 's') each field sees. */
+  kinds: Map<string, string>;
+}
+
+/**
+ * Groups the ops of each hash key that only sees hincrby, hincrbyfloat, hsetnx and hset, each field with
+ * one kind of op (and one hincrbyfloat at most), and expires only after its last write: applying such a
+ * group as "read every field, write the results" is the same as applying its ops one by one. Duplicate
+ * increments are summed (while the sum is a safe integer), a repeated hsetnx keeps the first value, a
+ * repeated hset field the last. Every other key stays op by op.
+ */
+function groupHashOps(ops: readonly WriteOp[]): Map<string, Group> {
+  const groups = new Map<string, Group>();
+  const excluded = new Set<string>();
+  for (const op of ops) {
+    if (excluded.has(op.key)) continue;
+    if (!addToGroup(groups, op)) {
+      groups.delete(op.key);
+      excluded.add(op.key);
+    }
+  }
+  return groups;
+}
+
+/** Adds op to its key's group; false when the key cannot be grouped. */
+function addToGroup(groups: Map<string, Group>, op: WriteOp): boolean {
+  let g = groups.get(op.key);
+  if (op.op === 'expire') {
+    if (!g) return false; // an expire before any write depends on whether the key exists yet
+    g.ttl = op.ttlMs;
+    return true;
+  }
+  if (op.op !== 'hincrby' && op.op !== 'hincrbyfloat' && op.op !== 'hsetnx' && op.op !== 'hset') return false;
+  if (!g) {
+    g = { ints: new Map(), floats: new Map(), nx: new Map(), sets: new Map(), ttl: 0, kinds: new Map() };
+    groups.set(op.key, g);
+  }
+  if (g.ttl) return false; // a write after an expire
+  const kinds = g.kinds;
+  const claim = (field: string, kind: string) => {
+    const had = kinds.get(field);
+    kinds.set(field, kind);
+    return had === undefined || had === kind;
+  };
+  switch (op.op) {
+    case 'hincrby': {
+      const sum = (g.ints.get(op.field) ?? 0) + op.by;
+      if (!claim(op.field, 'i') || !Number.isSafeInteger(sum)) return false;
+      g.ints.set(op.field, sum);
+      return true;
+    }
+    case 'hincrbyfloat':
+      if (!claim(op.field, 'f') || g.floats.has(op.field)) return false;
+      g.floats.set(op.field, op.by);
+      return true;
+    case 'hsetnx':
+      if (!claim(op.field, 'n')) return false;
+      if (!g.nx.has(op.field)) g.nx.set(op.field, op.value);
+      return true;
+    default:
+      for (const [f, v] of Object.entries(op.fields)) {
+        if (!claim(f, 's')) return false;
+        g.sets.set(f, String(v));
+      }
+      return true;
+  }
+}
+
+/**
+ * The script's arguments (see APPLY_LUA): grouped hash keys as flat strings, every other op as compact
+ * JSON arrays `[name, keyIndex, ...args]` with numbers as strings, plus the KEYS they use.
+ */
 function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, once: string | undefined) {
   const keys: string[] = once ? [once] : [];
   const index = new Map<string, number>();
@@ -138,26 +211,48 @@ function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, once: st
     }
     return i;
   };
-  const encoded = ops.map((op): unknown[] => {
+  const groups = groupHashOps(ops);
+  const grouped: string[] = [];
+  for (const [key, g] of groups) {
+    grouped.push(
+      String(ki(key)),
+      String(g.ints.size),
+      String(g.floats.size),
+      String(g.nx.size),
+      String(g.sets.size),
+      String(g.ttl),
+    );
+    for (const m of [g.ints, g.floats, g.nx, g.sets]) for (const f of m.keys()) grouped.push(f);
+    for (const m of [g.ints, g.floats, g.nx, g.sets]) for (const v of m.values()) grouped.push(String(v));
+  }
+  const encoded: unknown[][] = [];
+  for (const op of ops) {
+    if (groups.has(op.key)) continue;
     switch (op.op) {
       case 'hincrby':
       case 'hincrbyfloat':
-        return [op.op, ki(op.key), op.field, String(op.by)];
+        encoded.push([op.op, ki(op.key), op.field, String(op.by)]);
+        break;
       case 'hset':
-        return [op.op, ki(op.key), Object.entries(op.fields).flat()];
+        encoded.push([op.op, ki(op.key), Object.entries(op.fields).flat()]);
+        break;
       case 'hsetnx':
-        return [op.op, ki(op.key), op.field, op.value];
+        encoded.push([op.op, ki(op.key), op.field, op.value]);
+        break;
       case 'set':
-        return [op.op, ki(op.key), op.value, op.ttlMs ?? 0];
+        encoded.push([op.op, ki(op.key), op.value, op.ttlMs ?? 0]);
+        break;
       case 'lpush':
-        return [op.op, ki(op.key), op.values, op.cap];
+        encoded.push([op.op, ki(op.key), op.values, op.cap]);
+        break;
       case 'expire':
-        return [op.op, ki(op.key), op.ttlMs];
+        encoded.push([op.op, ki(op.key), op.ttlMs]);
+        break;
       default:
-        return [op.op, ki(op.key)]; // del
+        encoded.push([op.op, ki(op.key)]); // del
     }
-  });
-  return { keys, encoded };
+  }
+  return { keys, args: [JSON.stringify(encoded), ...grouped] };
 }
 
 const globEscape = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&');
