@@ -14,6 +14,8 @@ export interface DetectConfig {
   /** Vectors in the reservoir before the first model is trained. */
   minTraining: number;
   reservoirCap: number;
+  /** Share of events that enter the reservoir once the first model's vectors are collected. */
+  reservoirRate: number;
   reservoirPerBatch: number;
   retrainIntervalMs: number;
   retrainAfter: number;
@@ -55,12 +57,17 @@ export const DEFAULT_DETECT: DetectConfig = {
   minTraining: 1000,
   // 4,096 recent vectors (~200 KB in the store): enough history for psi = 256 without old regimes dominating.
   reservoirCap: 4096,
-  // At most 256 vectors per batch go into the reservoir, so one big batch cannot flush the history.
-  reservoirPerBatch: 256,
+  // After the warm-up (MIN_TRAINING vectors, up to 256 per batch), each event enters the reservoir with
+  // probability 1/32: the capped list is then a uniform sample of the last ~131,000 events (cap / rate),
+  // and a 500-line batch pushes ~16 vectors instead of 256 (each one an encoded row in the batch's apply).
+  reservoirRate: 1 / 32,
+  // ...and at most 32 per batch, so one huge batch cannot flush the history.
+  reservoirPerBatch: 32,
   // Hourly retrain follows slow change (new releases, daily traffic shape).
   retrainIntervalMs: 3_600_000,
-  // Also retrain after this many new vectors: the first model is trained on a young stream.
-  retrainAfter: 8000,
+  // Also retrain after this many new events: the first model is trained on a young stream. (16,000
+  // events: the cadence of the former 8,000 vectors at 256 per 500-line batch.)
+  retrainAfter: 16_000,
   // Drift: the model flags 5x its contamination over >= 5,000 events -> the world changed, retrain.
   driftFactor: 5,
   driftMinScored: 5000,
@@ -135,6 +142,7 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     rangeCheck: r.bool('RANGE_CHECK', d.rangeCheck),
     minTraining: r.int('MIN_TRAINING', d.minTraining, 2),
     reservoirCap: r.int('RESERVOIR_CAP', d.reservoirCap, 16, 1_000_000),
+    reservoirRate: r.num('RESERVOIR_RATE', d.reservoirRate, 0.0001, 1),
     reservoirPerBatch: r.int('RESERVOIR_PER_BATCH', d.reservoirPerBatch, 1),
     retrainIntervalMs: r.duration('RETRAIN_INTERVAL', d.retrainIntervalMs),
     retrainAfter: r.int('RETRAIN_AFTER', d.retrainAfter, 1),

@@ -77,6 +77,8 @@ export interface CompleteLayout {
   leaf: Float32Array;
   /** Whether any node has a finite range (otherwise the range test is skipped). */
   ranged: boolean;
+  /** The shortest path any walk can give (a lower bound for early exits). */
+  minPath: number;
 }
 
 /** Deeper than this, the padded trees would outgrow the caches (2^depth nodes per tree); use the linked form. */
@@ -151,7 +153,9 @@ function completeLayout(p: ForestParts): CompleteLayout | undefined {
       stack.push(p.left[i], 2 * ci + 1, d + 1, p.left[i] + 1, 2 * ci + 2, d + 1);
     }
   }
-  return { depth, feat, vals, leaf, ranged };
+  let minPath = ranged ? 1 : Number.POSITIVE_INFINITY;
+  for (const v of leaf) if (v < minPath) minPath = v;
+  return { depth, feat, vals, leaf, ranged, minPath: Math.max(0, Math.min(minPath, 1)) };
 }
 
 /** mulberry32: a tiny seeded PRNG, enough for sampling and split choice (not crypto). */
@@ -351,7 +355,7 @@ export function scoreAll(
     cut !== undefined && cut > 0
       ? -Math.log2(cut) * cn * trees * (1 + 1e-9) + 1e-9
       : Number.POSITIVE_INFINITY;
-  const minPath = complete && limit !== Number.POSITIVE_INFINITY ? minPathOf(f) : 0;
+  const minPath = complete?.minPath ?? 0;
   // Tree-major over blocks of 128 vectors: one tree's nodes stay in L1 while a block walks it.
   const acc = new Float64Array(SCORE_BLOCK);
   for (let b0 = 0; b0 < out.length; b0 += SCORE_BLOCK) {
@@ -371,13 +375,6 @@ export function scoreAll(
     for (let e = 0; e < bn; e++) out[b0 + e] = acc[e] > limit ? 0 : 2 ** (-(acc[e] / trees) / cn);
   }
   return out;
-}
-
-/** The shortest path any tree can give: 1 with the range check (out of range at a root), else the smallest leaf. */
-function minPathOf(f: Forest): number {
-  let min = f.complete?.ranged ? 1 : Number.POSITIVE_INFINITY;
-  if (f.complete) for (const v of f.complete.leaf) if (v < min) min = v;
-  return Math.max(0, Math.min(min, 1));
 }
 
 /** walkRanged, skipping rows whose sum plus `minPath` per remaining tree already exceeds `limit`. */

@@ -12,7 +12,7 @@ import { detectSource } from './detect.js';
 import { keysOf } from './features.js';
 import { parseBody } from './input.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
-import { readBatchState, sourceWrites } from './state.js';
+import { readBatchState, reservoirPicks, sourceWrites } from './state.js';
 
 export interface DetectDeps {
   kv: KV;
@@ -113,11 +113,16 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
       idx.forEach((i) => {
         perEvent[i] = byEvent.get(events[i]);
       });
+      const collected = Number(st.meta.collected) || 0;
+      const seed = cfg.seed ^ Math.imul(idx.length, 0x9e3779b1) ^ Math.imul(collected + 1, 0x85ebca6b);
+      const picks = reservoirPicks(idx.length, collected, cfg, seed ^ (keys[idx[0]].ts % 0x7fffffff));
       writes.push(
         ...sourceWrites(source, r, cfg, {
           now,
           scored: !!cached?.model,
           newSource: !registrySnapshot.has(source),
+          picks,
+          existingWindows: st.counters.windows,
         }),
       );
       if (cached?.error && st.meta.lastError !== cached.error) {
@@ -126,7 +131,8 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
       // Judge "due" on the counters as they will be after this batch.
       const after = {
         ...st.meta,
-        collected: String((Number(st.meta.collected) || 0) + Math.min(idx.length, cfg.reservoirPerBatch)),
+        collected: String(collected + picks.length),
+        sinceTrain: String((Number(st.meta.sinceTrain) || 0) + idx.length),
       };
       const reason = trainingDue(after, cached, cfg, now);
       if (reason) due.push({ source, meta: st.meta, reason });

@@ -64,7 +64,15 @@ export function sourceWrites(
   source: string,
   r: SourceResult,
   cfg: DetectConfig,
-  opts: { now: number; scored: boolean; newSource: boolean },
+  opts: {
+    now: number;
+    scored: boolean;
+    newSource: boolean;
+    /** Rows that go into the reservoir (reservoirPicks). */
+    picks: number[];
+    /** Windows that already exist in the store (read with the batch state). */
+    existingWindows?: ReadonlyMap<number, unknown>;
+  },
 ): WriteOp[] {
   const ops: WriteOp[] = [];
   const norms = MODEL_KEYS.norms(source);
@@ -82,15 +90,16 @@ export function sourceWrites(
     const key = MODEL_KEYS.window(source, b);
     ops.push({ op: 'hincrby', key, field: 'n', by: w.n });
     if (w.err) ops.push({ op: 'hincrby', key, field: 'err', by: w.err });
-    ops.push({ op: 'expire', key, ttlMs });
+    // A window read back non-empty got its TTL in the same apply that created it.
+    if (!opts.existingWindows?.has(b)) ops.push({ op: 'expire', key, ttlMs });
   }
-  const sample = sampleRows(r.vectors, cfg.reservoirPerBatch, cfg.seed ^ (r.keys.length * 2654435761));
   const meta = MODEL_KEYS.meta(source);
-  if (sample.length) {
-    ops.push({ op: 'lpush', key: MODEL_KEYS.reservoir(source), values: sample, cap: cfg.reservoirCap });
-    ops.push({ op: 'hincrby', key: meta, field: 'collected', by: sample.length });
-    ops.push({ op: 'hincrby', key: meta, field: 'sinceTrain', by: sample.length });
+  if (opts.picks.length) {
+    const values = opts.picks.map((i) => encodeRow(r.vectors, i * DIMS));
+    ops.push({ op: 'lpush', key: MODEL_KEYS.reservoir(source), values, cap: cfg.reservoirCap });
+    ops.push({ op: 'hincrby', key: meta, field: 'collected', by: values.length });
   }
+  ops.push({ op: 'hincrby', key: meta, field: 'sinceTrain', by: r.keys.length });
   if (opts.scored) {
     ops.push({ op: 'hincrby', key: meta, field: 'scored', by: r.keys.length });
     ops.push({ op: 'hincrby', key: meta, field: 'flagged', by: r.modelFlagged });
@@ -100,19 +109,45 @@ export function sourceWrites(
   return ops;
 }
 
-/** Up to `max` rows chosen uniformly (seeded), each encoded as comma-separated numbers. */
-export function sampleRows(vectors: Float64Array, max: number, seed: number): string[] {
-  const n = vectors.length / DIMS;
-  const idx = Array.from({ length: n }, (_, i) => i);
-  if (n > max) {
-    const r = rng(seed);
-    for (let i = 0; i < max; i++) {
-      const j = i + Math.floor(r() * (n - i));
-      [idx[i], idx[j]] = [idx[j], idx[i]];
-    }
-    idx.length = max;
+/** Vectors per batch while a source collects its first MIN_TRAINING (the former per-batch default). */
+const WARMUP_PER_BATCH = 256;
+
+/**
+ * Rows of a batch of `n` that go into the reservoir (seeded, ascending). Warm-up (fewer than
+ * minTraining collected): up to 256 chosen uniformly, so the first model comes after a few batches.
+ * After it: each row with probability reservoirRate (Bernoulli sampling), at most reservoirPerBatch, so
+ * every event has the same chance whatever the batch size and the capped list (LPUSH + trim) is a uniform
+ * sample of the recent stream. Warm-up vectors are over-represented until newer ones push them out.
+ */
+export function reservoirPicks(
+  n: number,
+  collected: number,
+  cfg: Pick<DetectConfig, 'minTraining' | 'reservoirRate' | 'reservoirPerBatch'>,
+  seed: number,
+): number[] {
+  const r = rng(seed);
+  let picks: number[];
+  let max: number;
+  if (collected < cfg.minTraining) {
+    max = Math.max(WARMUP_PER_BATCH, cfg.reservoirPerBatch);
+    picks = Array.from({ length: n }, (_, i) => i);
+  } else {
+    max = cfg.reservoirPerBatch;
+    picks = [];
+    for (let i = 0; i < n; i++) if (r() < cfg.reservoirRate) picks.push(i);
   }
-  return idx.map((i) => encodeRow(vectors, i * DIMS));
+  if (picks.length > max) {
+    // Partial Fisher-Yates: a uniform subset of `max`.
+    for (let i = 0; i < max; i++) {
+      const j = i + Math.floor(r() * (picks.length - i));
+      const tmp = picks[i];
+      picks[i] = picks[j];
+      picks[j] = tmp;
+    }
+    picks.length = max;
+    picks.sort((a, b) => a - b);
+  }
+  return picks;
 }
 
 export function encodeRow(v: ArrayLike<number>, off: number): string {
