@@ -26,6 +26,7 @@ function vectors(n: number): Float64Array {
       state.set(source, base);
       const r = detectSource(p.parse(ls.map((l) => l.line)), base, undefined, DEFAULT_DETECT, ls[0].ts);
       for (const [k, v] of r.deltas.stats) base.stats.set(k, (base.stats.get(k) ?? 0) + v);
+      for (const [k, v] of r.deltas.sets ?? []) base.stats.set(k, v);
       for (const [k, v] of r.deltas.firsts ?? []) if (!base.stats.has(k)) base.stats.set(k, v);
       for (const [b, w] of r.deltas.windows) {
         const x = base.windows.get(b) ?? { n: 0, err: 0 };

@@ -54,13 +54,13 @@ export const RENDER: Record<(typeof FEATURE_NAMES)[number], Render> = {
     k.endpoint ? seen(`endpoint ${clip(k.endpoint)}`, v.endpoint(k.endpoint), v.total()) : undefined,
   param_length: (k, v) => {
     const { n, pl } = v.template(k.tpl);
-    const usual = n ? 2 ** (pl / n) - 1 : 0;
+    const usual = n ? 2 ** pl - 1 : 0;
     const text = k.paramLongest ? ` ("${clip(k.paramLongest, 30)}")` : '';
     return `parameter of ${fmt(k.paramMax)} chars${text}, usual ~${fmt(usual)}`;
   },
   message_length: (k, v) => {
     const { n, ml } = v.template(k.tpl);
-    const usual = n ? 2 ** (ml / n) - 1 : 0;
+    const usual = n ? 2 ** ml - 1 : 0;
     return `message of ${fmt(k.msgLen)} chars, usual ~${fmt(usual)} for its template`;
   },
   error_burst: (k, v, _t, w) => burstReason(k, v, w),

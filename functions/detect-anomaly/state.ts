@@ -57,8 +57,6 @@ export async function readBatchState(
   return { registry: hashes[0] ?? {}, states };
 }
 
-const FLOAT_FIELD = /^(ls|lq|ml|pl):/;
-
 /** Counter, window, reservoir and meta writes of one source's batch. */
 export function sourceWrites(
   source: string,
@@ -76,11 +74,12 @@ export function sourceWrites(
 ): WriteOp[] {
   const ops: WriteOp[] = [];
   const norms = MODEL_KEYS.norms(source);
-  for (const [field, by] of r.deltas.stats) {
-    if (FLOAT_FIELD.test(field)) {
-      const x = Math.round(by * 1e4) / 1e4;
-      if (x !== 0) ops.push({ op: 'hincrbyfloat', key: norms, field, by: x });
-    } else ops.push({ op: 'hincrby', key: norms, field, by });
+  // Counts are exact increments; means go in one HSET (see SourceCounters).
+  for (const [field, by] of r.deltas.stats) ops.push({ op: 'hincrby', key: norms, field, by });
+  if (r.deltas.sets?.size) {
+    const fields: Record<string, string> = {};
+    for (const [field, v] of r.deltas.sets) fields[field] = String(v);
+    ops.push({ op: 'hset', key: norms, fields });
   }
   for (const [field, at] of r.deltas.firsts ?? [])
     ops.push({ op: 'hsetnx', key: norms, field, value: String(at) });
