@@ -3,7 +3,16 @@ import type { LogEvent } from '../../core/event.js';
 import { DEFAULT_DETECT } from './config.js';
 import { detectSource, localRate } from './detect.js';
 import { fmt } from './explain.js';
-import { emptyCounters, endpointOf, type SourceCounters } from './features.js';
+import {
+  batchDeltas,
+  CounterView,
+  emptyCounters,
+  endpointOf,
+  keysOf,
+  NORM_HORIZON,
+  type SourceCounters,
+} from './features.js';
+import { reservoirPicks } from './state.js';
 
 const T0 = Date.UTC(2026, 1, 7);
 
@@ -90,5 +99,71 @@ describe('detectSource over a stream', () => {
     const flagged = results[30].anomalies;
     expect(flagged.length).toBeGreaterThanOrEqual(140);
     expect(flagged[100].reasons.join(' ')).toMatch(/^traffic surge: \d+(\.\d)?x the usual rate/);
+  });
+});
+
+describe('reservoir sampling', () => {
+  const cfg = { minTraining: 1000, reservoirRate: 1 / 32, reservoirPerBatch: 32 };
+  it('takes up to 256 a batch during the warm-up, then ~rate x n, capped, ascending and seeded', () => {
+    expect(reservoirPicks(500, 0, cfg, 1)).toHaveLength(256);
+    expect(reservoirPicks(100, 0, cfg, 1)).toHaveLength(100);
+    let total = 0;
+    for (let s = 0; s < 200; s++) {
+      const p = reservoirPicks(500, 5000, cfg, s);
+      expect(p.length).toBeLessThanOrEqual(32);
+      expect([...p].sort((a, b) => a - b)).toEqual(p);
+      total += p.length;
+    }
+    expect(total / 200).toBeGreaterThan(13);
+    expect(total / 200).toBeLessThan(18);
+    expect(reservoirPicks(500, 5000, cfg, 7)).toEqual(reservoirPicks(500, 5000, cfg, 7));
+    expect(reservoirPicks(5000, 5000, cfg, 7)).toHaveLength(32);
+  });
+  it('gives every position the same chance (a uniform sample of the stream)', () => {
+    const hits = new Array(10).fill(0);
+    for (let s = 0; s < 4000; s++)
+      for (const i of reservoirPicks(500, 5000, cfg, s)) hits[Math.floor(i / 50)]++;
+    const mean = hits.reduce((a, b) => a + b) / hits.length;
+    for (const h of hits) expect(Math.abs(h - mean) / mean).toBeLessThan(0.08);
+  });
+});
+
+describe('running means', () => {
+  const keysFor = (events: LogEvent[]) => events.map((e) => keysOf(e, 10_000, T0));
+  it('are the exact cumulative means up to the horizon', () => {
+    const base = emptyCounters();
+    const all: number[] = [];
+    for (let b = 0; b < 5; b++) {
+      const events = Array.from({ length: 50 }, (_, i) => req(10 + ((b * 50 + i) % 37) * 5, i));
+      for (const e of events) all.push(Math.log2(e.http!.latency_ms! + 1));
+      const d = batchDeltas(keysFor(events), base, 100);
+      for (const [k, v] of d.stats) base.stats.set(k, (base.stats.get(k) ?? 0) + v);
+      for (const [k, v] of d.sets ?? []) base.stats.set(k, v);
+    }
+    const v = new CounterView(base, emptyCounters(), 30);
+    const s = v.latencyLog('GET /api/search')!;
+    expect(s.n).toBe(250);
+    expect(s.mean).toBeCloseTo(all.reduce((a, b) => a + b) / all.length, 5);
+    expect(NORM_HORIZON).toBeGreaterThan(250);
+  });
+  it("read an older store's sums as means", () => {
+    const base: SourceCounters = {
+      stats: new Map([
+        ['_n', 10],
+        ['t:t1', 10],
+        ['ml:t1', 40],
+        ['pl:t1', 0],
+        ['ln:GET /api/search', 10],
+        ['ls:GET /api/search', 70],
+        ['lq:GET /api/search', 500],
+      ]),
+      windows: new Map(),
+    };
+    const v = new CounterView(base, emptyCounters(), 30);
+    expect(v.template('t1')).toEqual({ n: 10, ml: 4, pl: 0 });
+    expect(v.latencyLog('GET /api/search')).toMatchObject({ n: 10, mean: 7, sd: 1 });
+    const d = batchDeltas(keysFor([req(127, 0)]), base, 100);
+    expect(d.sets?.get('lm:GET /api/search')).toBeCloseTo(7, 6);
+    expect(d.sets?.get('ln:GET /api/search')).toBe(11);
   });
 });

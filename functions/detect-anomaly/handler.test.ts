@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnomalyResult, Level, LogEvent } from '../../core/event.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
-import type { KV } from '../../core/kv/types.js';
+import type { KV, WriteOp } from '../../core/kv/types.js';
 import { type Logger, silentLogger } from '../../core/log.js';
 import { MODEL_KEYS, readModelStatus } from '../../core/model-status.js';
 import { DEFAULT_DETECT, type DetectConfig, loadDetectConfig } from './config.js';
@@ -149,6 +149,30 @@ describe('exactly-once effects', () => {
     expect(b.anomalies).toEqual(a.anomalies);
     expect(JSON.stringify(await kv.hgetall(MODEL_KEYS.norms('api')))).toBe(before);
     expect((await kv.hgetall(MODEL_KEYS.norms('api')))._n).toBe('2');
+  });
+});
+
+describe('store writes per batch', () => {
+  it('after the warm-up a 500-event batch pushes <= 32 vectors and its means in one HSET', async () => {
+    const kv = await createMemoryKv();
+    const seen: WriteOp[][] = [];
+    const spy: KV = Object.create(kv);
+    spy.apply = (ops, o) => {
+      if (o?.onceKey) seen.push(ops);
+      return kv.apply(ops, o);
+    };
+    const { handler } = await setup({ minTraining: 400 }, spy);
+    let i = 0;
+    for (let b = 0; b < 4; b++)
+      await post(handler, ndjson(Array.from({ length: 500 }, () => ev(i++))), `w${b}`);
+    const last = seen.at(-1)!.filter((w) => w.key.startsWith('detect:'));
+    const pushed = last.filter((w) => w.op === 'lpush').flatMap((w) => (w.op === 'lpush' ? w.values : []));
+    expect(pushed.length).toBeLessThanOrEqual(32);
+    const norms = last.filter((w) => w.key === MODEL_KEYS.norms('api'));
+    expect(norms.filter((w) => w.op === 'hset')).toHaveLength(1);
+    expect(norms.filter((w) => w.op === 'hincrbyfloat')).toHaveLength(0);
+    // _n, 3 templates, 3 endpoints, one HSET.
+    expect(norms.length).toBe(8);
   });
 });
 
