@@ -8,7 +8,8 @@ import { scoreAll, thresholdFor, trainForest } from './forest.js';
 
 export function fitModel(
   rows: Float64Array,
-  cfg: Pick<DetectConfig, 'trees' | 'sampleSize' | 'seed' | 'rangeCheck'>,
+  cfg: Pick<DetectConfig, 'trees' | 'sampleSize' | 'seed' | 'rangeCheck'> &
+    Partial<Pick<DetectConfig, 'scoreFloor'>>,
   opts: { contamination: number; version: number },
 ): LoadedModel {
   const forest = trainForest(rows, DIMS, {
@@ -17,7 +18,13 @@ export function fitModel(
     seed: cfg.seed + opts.version,
     rangeCheck: cfg.rangeCheck,
   });
-  const threshold = thresholdFor(scoreAll(forest, rows), opts.contamination);
+  // Only the top `contamination` of the training scores matter: score with the floor as a cut (rows below
+  // it score 0), and again in full only if the quantile falls below the floor.
+  let threshold = thresholdFor(
+    scoreAll(forest, rows, undefined, cfg.scoreFloor || undefined),
+    opts.contamination,
+  );
+  if (threshold === 0) threshold = thresholdFor(scoreAll(forest, rows), opts.contamination);
   const { center, scale } = robustStats(rows, DIMS);
   return { forest, version: opts.version, threshold, center, scale };
 }
