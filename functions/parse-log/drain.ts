@@ -36,6 +36,8 @@ export interface MatchResult {
 }
 
 const HAS_LETTER = /[A-Za-z]/;
+/** Clusters compared per leaf, newest first. */
+const LEAF_SCAN = 256;
 /** Masked shapes remembered per source (a few MB at most). */
 const SEEN_CACHE = 20_000;
 
@@ -227,7 +229,11 @@ export class TemplateMiner {
     let best: Cluster | undefined;
     let bestSim = -1;
     let bestParams = -1;
-    for (const c of clusters) {
+    // A leaf that collects thousands of clusters (the `<*>` branch of a source whose lines start
+    // with variables) would make every new line cost thousands of comparisons; only the most
+    // recent LEAF_SCAN are compared. Loghub-2k leaves hold at most a few dozen.
+    for (let k = clusters.length - 1; k >= 0 && k >= clusters.length - LEAF_SCAN; k--) {
+      const c = clusters[k];
       const t = c.tokens;
       if (t.length !== tokens.length) continue;
       let same = 0;
