@@ -409,8 +409,14 @@ function walkUntil(
         const n = nb + i;
         const x = data[off + feat[n]];
         const j = n << 2;
-        if (x < vals[j + 1] || x > vals[j + 2]) break;
-        i = 2 * i + (x < vals[j] ? 1 : 2);
+        // lo <= split <= hi: a value going left can only be below lo, one going right only above hi.
+        if (x < vals[j]) {
+          if (x < vals[j + 1]) break;
+          i = 2 * i + 1;
+        } else {
+          if (x > vals[j + 2]) break;
+          i = 2 * i + 2;
+        }
       }
       acc[e] += d < depth ? d + 1 : leaf[lb + i];
     }
@@ -444,8 +450,14 @@ function walkRanged(
         const n = nb + i;
         const x = data[off + feat[n]];
         const j = n << 2;
-        if (x < vals[j + 1] || x > vals[j + 2]) break;
-        i = 2 * i + (x < vals[j] ? 1 : 2);
+        // lo <= split <= hi: a value going left can only be below lo, one going right only above hi.
+        if (x < vals[j]) {
+          if (x < vals[j + 1]) break;
+          i = 2 * i + 1;
+        } else {
+          if (x > vals[j + 2]) break;
+          i = 2 * i + 2;
+        }
       }
       acc[e] += d < depth ? d + 1 : leaf[lb + i];
     }
