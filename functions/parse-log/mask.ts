@@ -130,12 +130,6 @@ function isFilePath(tok: string): boolean {
   return slashes >= 2 && /\.[A-Za-z]\w*$/.test(tok);
 }
 
-export function maskTokens(tokens: string[]): string[] {
-  const out = new Array<string>(tokens.length);
-  for (let i = 0; i < tokens.length; i++) out[i] = maskToken(tokens[i]);
-  return out;
-}
-
 export function hasWildcard(tok: string): boolean {
   return tok.includes(WILDCARD);
 }
