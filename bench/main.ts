@@ -1,5 +1,9 @@
-// `npm run bench [-- --json] [--quick] [--only parse,detect,pipeline]`: prints measured figures.
+// `npm run bench [-- --json] [--quick] [--only=parse,detect,pipeline]`: prints measured figures.
 // With --json, one JSON object of all figures on stdout and progress on stderr.
+// Each section runs in a fresh process: a section's JIT state and heap must not slow the next one.
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { detectBench } from './detect.js';
 import { parseBench } from './parse.js';
 import { pipelineBench } from './pipeline.js';
@@ -8,6 +12,7 @@ import type { BenchSection } from './section.js';
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
+const child = args.includes('--section-child');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7);
 const sections: [string, BenchSection][] = [
   ['parse', parseBench],
@@ -15,13 +20,27 @@ const sections: [string, BenchSection][] = [
   ['pipeline', pipelineBench],
 ];
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const figures: Record<string, unknown> = {
-  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-};
-for (const [name, section] of sections) {
-  if (onlyArg && !onlyArg.split(',').includes(name)) continue;
+const wanted = sections.filter(([name]) => !onlyArg || onlyArg.split(',').includes(name));
+
+if (child) {
+  // One section, figures as JSON on stdout for the parent.
+  const [name, section] = wanted[0];
   log(`# ${name}`);
   const r = await section({ quick, log });
+  process.stdout.write(`${JSON.stringify(r)}\n`);
+  process.exit(0);
+}
+
+const figures: Record<string, unknown> = {
+  machine: { cpus: cpus().length, node: process.version, loadavg_1m: Number(loadavg()[0].toFixed(2)) },
+};
+for (const [name] of wanted) {
+  const out = execFileSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--section-child', `--only=${name}`, ...(quick ? ['--quick'] : [])],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 },
+  );
+  const r = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Awaited<ReturnType<BenchSection>>;
   Object.assign(figures, r.figures);
   for (const l of r.lines) (json ? log : (x: string) => process.stdout.write(`${x}\n`))(l);
 }
