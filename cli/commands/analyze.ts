@@ -4,14 +4,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { LogEvent } from '../../core/event.js';
 import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
-import { type EventKeys, keysOf } from '../../functions/detect-anomaly/features.js';
-import {
-  analyzeOffline,
-  OFFLINE_WINDOW_MS,
-  type OfflineResult,
-  slimEvent,
-  verdictOf,
-} from '../../functions/detect-anomaly/offline.js';
+import { TRAINING_SAMPLE } from '../../functions/detect-anomaly/offline.js';
+import { StreamingAnalysis } from '../../functions/detect-anomaly/offline-stream.js';
 import { splitText } from '../../functions/parse-log/body.js';
 import {
   compileFormat,
@@ -98,62 +92,71 @@ export const analyzeCommand: Command = {
     const progress = io.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? bar(io, size) : undefined;
     const limits = resolveLimits();
     const miner = new TemplateMiner(source, limits);
-    // Per line only the slim event and its feature keys are kept (see slimEvent); raw lines of the
-    // reported anomalies are read again at the end.
-    const events: LogEvent[] = [];
-    const keys: EventKeys[] = [];
-    const intern = new Map<string, string>();
     const now = Date.now();
+    const parseChunk = (bytes: Uint8Array): LogEvent[] => {
+      const b = splitText(bytes);
+      return parseBatch(b.lines, undefined, { source, format, limits, miner, now, preProblems: b.problems });
+    };
+    // Two passes over the file, one chunk in memory at a time: the first builds the counters and the
+    // training sample, the second parses again (the miner has seen every line by then) and scores.
+    const analysis = new StreamingAnalysis(DEFAULT_DETECT, { contamination });
     try {
-      let pending: Buffer = Buffer.alloc(0);
-      let read = 0;
-      const parse = (bytes: Uint8Array) => {
-        const b = splitText(bytes);
-        for (const e of parseBatch(b.lines, undefined, {
-          source,
-          format,
-          limits,
-          miner,
-          now,
-          preProblems: b.problems,
-        })) {
-          const k = keysOf(e, OFFLINE_WINDOW_MS, 0);
-          // Keep a parameter's text only when it is long enough to be reported; a short one would keep
-          // the whole parsed line alive (V8 substrings reference their parent).
-          if (k.paramMax < 100) k.paramLongest = undefined;
-          keys.push(k);
-          events.push(slimEvent(e, intern));
-        }
-      };
-      for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
-        const buf = chunk as Buffer;
-        read += buf.length;
-        pending = pending.length ? Buffer.concat([pending, buf]) : buf;
-        const cut = pending.lastIndexOf(10);
-        if (cut >= 0) {
-          parse(pending.subarray(0, cut + 1));
-          pending = pending.subarray(cut + 1);
-        }
-        progress?.(read, 'parsing');
-      }
-      if (pending.length) parse(pending);
+      await eachChunk(file, (bytes, read) => {
+        analysis.observe(parseChunk(bytes));
+        progress?.(read / 2, 'parsing');
+      });
     } catch (e) {
       progress?.(0, '', true);
       io.stderr.write(`logfaas analyze: cannot read ${file}: ${(e as Error).message}\n`);
       return EXIT.failure;
     }
-    progress?.(size, 'scoring');
+    analysis.fit();
     // `logfaas analyze --json big.log | head`: a closed pipe ends the output quietly.
     io.stdout.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') io.stderr.write(`logfaas analyze: ${e.message}\n`);
     });
-    const result = analyzeOffline(events, DEFAULT_DETECT, { contamination, keys });
+    let line = 0;
+    let out = '';
+    try {
+      await eachChunk(file, (bytes, read) => {
+        for (const l of analysis.score(parseChunk(bytes))) {
+          if (!flags.json) continue;
+          out += `${JSON.stringify({ line: ++line, ...l.verdict, level: l.level, templateId: l.templateId })}\n`;
+          if (out.length > 1 << 16) {
+            io.stdout.write(out);
+            out = '';
+          }
+        }
+        progress?.(size / 2 + read / 2, 'scoring');
+      });
+    } catch (e) {
+      progress?.(0, '', true);
+      io.stderr.write(`logfaas analyze: cannot read ${file}: ${(e as Error).message}\n`);
+      return EXIT.failure;
+    }
     progress?.(0, '', true);
-    if (flags.json) writeJson(io, events, result);
-    else io.stdout.write(await report(file, source, events, result, top));
+    if (flags.json) io.stdout.write(out);
+    else io.stdout.write(await report(file, source, analysis, top));
     return EXIT.ok;
   },
 };
+
+/** Calls `fn` with the file's bytes cut at line ends, about CHUNK_BYTES at a time. */
+async function eachChunk(file: string, fn: (bytes: Uint8Array, read: number) => void): Promise<void> {
+  let pending: Buffer = Buffer.alloc(0);
+  let read = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+    const buf = chunk as Buffer;
+    read += buf.length;
+    pending = pending.length ? Buffer.concat([pending, buf]) : buf;
+    const cut = pending.lastIndexOf(10);
+    if (cut >= 0) {
+      fn(pending.subarray(0, cut + 1), read);
+      pending = pending.subarray(cut + 1);
+    }
+  }
+  if (pending.length) fn(pending, read);
+}
 
 function numFlag(v: string | undefined, name: string, def: number): number {
   if (v === undefined) return def;
@@ -164,37 +167,11 @@ function numFlag(v: string | undefined, name: string, def: number): number {
   return name === 'top' ? Math.floor(n) : n;
 }
 
-function writeJson(io: CliIo, events: LogEvent[], r: OfflineResult): void {
-  let out = '';
-  for (let i = 0; i < events.length; i++) {
-    const v = verdictOf(r, i);
-    const e = events[i];
-    out += `${JSON.stringify({ line: i + 1, ...v, level: e.level, templateId: e.templateId })}\n`;
-    if (out.length > 1 << 16) {
-      io.stdout.write(out);
-      out = '';
-    }
-  }
-  io.stdout.write(out);
-}
-
-async function report(
-  file: string,
-  source: string,
-  events: LogEvent[],
-  r: OfflineResult,
-  top: number,
-): Promise<string> {
+async function report(file: string, source: string, r: StreamingAnalysis, top: number): Promise<string> {
   const fmt = (n: number) => n.toLocaleString('en-US');
-  const levels = new Map<string, number>();
-  const templates = new Map<string, { n: number; text: string }>();
-  for (const e of events) {
-    levels.set(e.level, (levels.get(e.level) ?? 0) + 1);
-    const t = templates.get(e.templateId) ?? { n: 0, text: e.template };
-    t.n++;
-    templates.set(e.templateId, t);
-  }
-  const flagged = [...r.flagged.keys()].map((i) => ({ v: verdictOf(r, i), i }));
+  const { levels, templates } = r;
+  const events = { length: r.lines };
+  const flagged = [...r.flagged].map(([i, v]) => ({ v, i }));
   const byDetector = (d: string) => flagged.filter((x) => x.v.detector === d).length;
   const lines = [
     `${file}: ${fmt(events.length)} lines, source '${source}'${r.timed ? '' : ' (no usable timestamps: rate features neutral)'}`,
@@ -211,7 +188,7 @@ async function report(
           `  ${fmt(t.n).padStart(9)}  ${((100 * t.n) / events.length).toFixed(1).padStart(5)}%  ${clip(t.text, 90)}`,
       ),
     r.model
-      ? `model: Isolation Forest, ${r.model.trees} trees, psi ${r.model.sampleSize}, trained on ${fmt(r.model.trainingSize)} lines; threshold ${r.model.threshold} (contamination ${r.model.contamination})`
+      ? `model: Isolation Forest, ${r.model.forest.roots.length} trees, psi ${r.model.forest.sampleSize}, trained on ${fmt(Math.min(r.lines, TRAINING_SAMPLE))} lines; threshold ${round(r.model.threshold)} (contamination ${r.contamination})`
       : 'model: too few lines to train; rules only',
     `anomalies: ${fmt(flagged.length)} (${((100 * flagged.length) / Math.max(1, events.length)).toFixed(2)}%; model ${fmt(byDetector('model'))}, rules ${fmt(byDetector('rules'))})`,
   ];
@@ -249,6 +226,7 @@ async function readLines(file: string, wanted: Set<number>): Promise<Map<number,
   return out;
 }
 
+const round = (x: number) => Math.round(x * 10000) / 10000;
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** A one-line progress bar on stderr, redrawn at most every 100 ms; `done` clears it. */

@@ -64,20 +64,28 @@ export function featurizeAll(
     const b = keys[i].bucket;
     const c = (soFar.get(b) ?? base.windows.get(b)?.n ?? 0) + 1;
     soFar.set(b, c);
-    const local = localRate(times, keys[i].ts, cfg.windowMs);
-    if (local?.covered) {
-      keys[i].rate = local.rate;
-      keys[i].rateCount = local.count;
-    } else {
-      // At a batch's start: the larger of the partial look-back (a lower bound) and the window so far.
-      const win = rateSoFar(keys[i], c, cfg.windowMs, MIN_ELAPSED_MS);
-      const useLocal = local !== undefined && local.rate > win;
-      keys[i].rate = useLocal ? local.rate : win;
-      keys[i].rateCount = useLocal ? local.count : c;
-    }
+    setRate(keys[i], c, times, cfg.windowMs);
     featurize(keys[i], view, vectors, i * DIMS);
   }
   return vectors;
+}
+
+/**
+ * Sets an event's rate: the batch's own look-back when it covers 500 ms before the event, else (at a
+ * batch's start) the larger of the partial look-back (a lower bound) and the window so far (`countSoFar`
+ * events of the window up to this one). `sortedTs`: the batch's event times, ascending.
+ */
+export function setRate(k: EventKeys, countSoFar: number, sortedTs: Float64Array, windowMs: number): void {
+  const local = localRate(sortedTs, k.ts, windowMs);
+  if (local?.covered) {
+    k.rate = local.rate;
+    k.rateCount = local.count;
+  } else {
+    const win = rateSoFar(k, countSoFar, windowMs, MIN_ELAPSED_MS);
+    const useLocal = local !== undefined && local.rate > win;
+    k.rate = useLocal ? local.rate : win;
+    k.rateCount = useLocal ? local.count : countSoFar;
+  }
 }
 
 export interface Judgement {

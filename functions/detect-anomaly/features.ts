@@ -149,9 +149,15 @@ function storedMean(stats: Map<string, number>, field: string, sumField: string,
 }
 
 /** The mean after adding a batch of nB observations with mean `batchMean` to nOld observations. */
-function blend(old: number | undefined, nOld: number, batchMean: number, nB: number): number {
+function blend(
+  old: number | undefined,
+  nOld: number,
+  batchMean: number,
+  nB: number,
+  horizon: number,
+): number {
   if (old === undefined || nOld <= 0) return batchMean;
-  return old + Math.min(1, nB / Math.min(nOld + nB, NORM_HORIZON)) * (batchMean - old);
+  return old + Math.min(1, nB / Math.min(nOld + nB, horizon)) * (batchMean - old);
 }
 
 /** Means are stored with 6 decimals (log2 units: far below any threshold). */
@@ -161,7 +167,13 @@ const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
  * This batch's changes to a source's counters, honouring the cap on tracked templates/endpoints.
  * Aggregated per distinct key first (field names are built once per key, not per event).
  */
-export function batchDeltas(keys: EventKeys[], base: SourceCounters, maxTracked: number): SourceCounters {
+export function batchDeltas(
+  keys: EventKeys[],
+  base: SourceCounters,
+  maxTracked: number,
+  /** Offline analysis wants exact means over the whole file: Infinity. */
+  horizon = NORM_HORIZON,
+): SourceCounters {
   const windows = new Map<number, WindowCount>();
   const tpls = new Map<string, KeyAgg>();
   const eps = new Map<string, KeyAgg>();
@@ -224,8 +236,14 @@ export function batchDeltas(keys: EventKeys[], base: SourceCounters, maxTracked:
     if (!bs.has(`f:${tpl}`)) firsts.set(`f:${tpl}`, a.first);
     stats.set(`t:${tpl}`, a.n);
     const nOld = bs.get(`t:${tpl}`) ?? 0;
-    sets.set(`mm:${tpl}`, r6(blend(storedMean(bs, `mm:${tpl}`, `ml:${tpl}`, nOld), nOld, a.a / a.n, a.n)));
-    sets.set(`pm:${tpl}`, r6(blend(storedMean(bs, `pm:${tpl}`, `pl:${tpl}`, nOld), nOld, a.b / a.n, a.n)));
+    sets.set(
+      `mm:${tpl}`,
+      r6(blend(storedMean(bs, `mm:${tpl}`, `ml:${tpl}`, nOld), nOld, a.a / a.n, a.n, horizon)),
+    );
+    sets.set(
+      `pm:${tpl}`,
+      r6(blend(storedMean(bs, `pm:${tpl}`, `pl:${tpl}`, nOld), nOld, a.b / a.n, a.n, horizon)),
+    );
   }
   for (const [ep, a] of eps) {
     if (!bs.has(`f:e:${ep}`)) firsts.set(`f:e:${ep}`, a.first);
@@ -234,8 +252,14 @@ export function batchDeltas(keys: EventKeys[], base: SourceCounters, maxTracked:
   for (const [key, a] of lats) {
     const nOld = bs.get(`ln:${key}`) ?? 0;
     sets.set(`ln:${key}`, nOld + a.n);
-    sets.set(`lm:${key}`, r6(blend(storedMean(bs, `lm:${key}`, `ls:${key}`, nOld), nOld, a.a / a.n, a.n)));
-    sets.set(`lv:${key}`, r6(blend(storedMean(bs, `lv:${key}`, `lq:${key}`, nOld), nOld, a.b / a.n, a.n)));
+    sets.set(
+      `lm:${key}`,
+      r6(blend(storedMean(bs, `lm:${key}`, `ls:${key}`, nOld), nOld, a.a / a.n, a.n, horizon)),
+    );
+    sets.set(
+      `lv:${key}`,
+      r6(blend(storedMean(bs, `lv:${key}`, `lq:${key}`, nOld), nOld, a.b / a.n, a.n, horizon)),
+    );
   }
   return { stats, sets, windows, firsts };
 }

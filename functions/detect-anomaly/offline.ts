@@ -34,23 +34,24 @@ export interface OfflineResult {
 }
 
 /** Below this many lines a forest is not trained (psi would be tiny); rules only. */
-const MIN_LINES_FOR_MODEL = 64;
+export const MIN_LINES_FOR_MODEL = 64;
 /** Vectors the forest and its threshold are fitted on: enough for 100 subsamples of 256. */
-const TRAINING_SAMPLE = 8192;
+export const TRAINING_SAMPLE = 8192;
+
+/**
+ * Offline: "new since the stream started" has no meaning (the whole file is known), every
+ * template/endpoint of the file is tracked, and surges need 10x.
+ */
+export function offlineConfig(base: DetectConfig): DetectConfig {
+  return { ...base, noveltyEvents: 0, maxTracked: 1_000_000, surgeFactor: Math.max(base.surgeFactor, 10) };
+}
 
 export function analyzeOffline(
   events: LogEvent[],
   base: DetectConfig,
   opts: { contamination: number; keys?: EventKeys[] },
 ): OfflineResult {
-  // Offline: "new since the stream started" has no meaning (the whole file is known), and every
-  // template/endpoint of the file is tracked.
-  const cfg: DetectConfig = {
-    ...base,
-    noveltyEvents: 0,
-    maxTracked: 1_000_000,
-    surgeFactor: Math.max(base.surgeFactor, 10),
-  };
+  const cfg = offlineConfig(base);
   const now = 0;
   // Callers streaming a large file pass keys computed per chunk (see slimEvent) to keep memory flat.
   const keys = opts.keys ?? events.map((e) => keysOf(e, cfg.windowMs, now));
@@ -63,7 +64,7 @@ export function analyzeOffline(
     }
   });
   const empty = emptyCounters();
-  const counters = batchDeltas(keys, empty, cfg.maxTracked);
+  const counters = batchDeltas(keys, empty, cfg.maxTracked, Number.POSITIVE_INFINITY);
   const view = new CounterView(empty, counters, cfg.windowHistory);
   const vectors = featurizeAll(keys, view, empty, cfg);
 
