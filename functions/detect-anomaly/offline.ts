@@ -1,5 +1,6 @@
-// Offline analysis of a whole log file (pure; used by `logfaas analyze`): counters over the whole file
-// (fit), a forest trained on a sample of its vectors, then every line scored with rules and model.
+// Offline analysis of a whole log file (pure): counters over the whole file (fit), a forest trained on a
+// sample of its vectors, then every line scored with rules and model. This one-pass form holds every
+// line; `logfaas analyze` uses the two-pass StreamingAnalysis (offline-stream.ts), tested against it.
 import type { LogEvent } from '../../core/event.js';
 import { DEFAULT_DETECT, type DetectConfig } from './config.js';
 import { featurizeAll, judge, type LoadedModel } from './detect.js';
@@ -115,28 +116,6 @@ export function verdictOf(r: OfflineResult, i: number): LineVerdict {
 
 /** Windows as analyzeOffline uses them (keys for slim events must be computed with this). */
 export const OFFLINE_WINDOW_MS = DEFAULT_DETECT.windowMs;
-
-/**
- * What analyzeOffline needs of an event once its keys are computed: level, template and ids, with the
- * template text interned. ~100 bytes a line instead of ~1-3 KB, so million-line files fit in memory.
- */
-export function slimEvent(e: LogEvent, intern: Map<string, string>): LogEvent {
-  let template = intern.get(e.templateId);
-  if (template === undefined) intern.set(e.templateId, (template = e.template));
-  return {
-    v: e.v,
-    timestamp: '',
-    ...(e.timestampOriginal !== undefined ? { timestampOriginal: '' } : {}),
-    source: e.source,
-    level: e.level,
-    message: '',
-    format: '',
-    templateId: e.templateId,
-    template,
-    params: [],
-    raw: '',
-  };
-}
 
 function sampleVectors(vectors: Float64Array, max: number, seed: number): Float64Array {
   const n = vectors.length / DIMS;
