@@ -3,21 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { redisUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
 import { silentLogger } from '../log.js';
+import { seededRandom } from '../random.js';
 import { createMemoryKv } from './memory.js';
 import { createRedisKv } from './redis.js';
 import type { KV, WriteOp } from './types.js';
 
 const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** A random batch over hashes h0..h2 (integer fields a..d, float fields f, g), a list and a string key. */
 function randomBatch(r: () => number, n: number): WriteOp[] {

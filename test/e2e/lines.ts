@@ -1,6 +1,8 @@
 // Real-looking mixed-format log lines for end-to-end tests, with the number of error lines known.
 // Deterministic (seeded), so a failing run can be repeated exactly.
 
+import { seededRandom } from '../../core/random.js';
+
 export interface MixedLines {
   lines: string[];
   /** Lines that are errors by any reading: 5xx status or an ERROR/FATAL level. */
@@ -8,16 +10,7 @@ export interface MixedLines {
   malformed: number;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const PATHS = ['/api/users', '/api/orders', '/api/products', '/health', '/api/cart'];
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT'];
