@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../core/event.js';
 import { DEFAULT_DETECT } from './config.js';
-import { detectSource, localRate } from './detect.js';
+import { detectSource, judge, localRate } from './detect.js';
 import { fmt } from './explain.js';
 import {
   batchDeltas,
@@ -12,6 +12,7 @@ import {
   NORM_HORIZON,
   type SourceCounters,
 } from './features.js';
+import { fitModel } from './fit.js';
 import { reservoirPicks } from './state.js';
 
 const T0 = Date.UTC(2026, 1, 7);
@@ -165,5 +166,32 @@ describe('running means', () => {
     const d = batchDeltas(keysFor([req(127, 0)]), base, 100);
     expect(d.sets?.get('lm:GET /api/search')).toBeCloseTo(7, 6);
     expect(d.sets?.get('ln:GET /api/search')).toBe(11);
+  });
+});
+
+describe('judge with a model', () => {
+  it('reports the same anomalies whether it walks every row or only those the model could report', () => {
+    const batches = Array.from({ length: 12 }, (_, b) =>
+      Array.from({ length: 200 }, (_, i) => {
+        const j = b * 200 + i;
+        return req(
+          j % 97 === 3 ? 4000 : lognormal(j, 120),
+          j * 50,
+          j % 89 === 7 ? '/api/rare' : '/api/search',
+        );
+      }),
+    );
+    const results = stream(batches);
+    const rows = new Float64Array(results.slice(0, 8).flatMap((r) => [...r.vectors]));
+    const model = { ...fitModel(rows, DEFAULT_DETECT, { contamination: 0.05, version: 1 }) };
+    const last = results[11];
+    const events = batches[11];
+    const base = emptyCounters();
+    const view = new CounterView(base, last.deltas, 30);
+    const lazy = judge(events, last.keys, view, last.vectors, model, DEFAULT_DETECT);
+    const exact = judge(events, last.keys, view, last.vectors, model, DEFAULT_DETECT, { exactScores: true });
+    expect(lazy.anomalies).toEqual(exact.anomalies);
+    expect(exact.anomalies.some((a) => a.detector === 'model')).toBe(true);
+    expect(lazy.modelFlagged % 1).toBe(0);
   });
 });

@@ -2,7 +2,7 @@
 // loaded, the explicit rules always; returns anomalies with reasons plus the counter increments.
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
 import type { DetectConfig } from './config.js';
-import { modelReasons, ruleReasons } from './explain.js';
+import { maxFeatureZ, modelReasons, ruleReasons } from './explain.js';
 import {
   batchDeltas,
   CounterView,
@@ -92,9 +92,9 @@ export interface Judgement {
   anomalies: AnomalyResult[];
   /** Input index of each anomaly. */
   index: number[];
-  /** Model score of every event (NaN without a model; 0 below the cut unless exactScores). */
+  /** Model score of every event (NaN without a model or when not walked, 0 below the cut; all exact with exactScores). */
   scores: Float64Array;
-  /** Events over the model threshold (the drift signal). */
+  /** Events over the model threshold (the drift signal; estimated from a sample unless exactScores). */
   modelFlagged: number;
 }
 
@@ -113,19 +113,46 @@ export function judge(
   const scores = new Float64Array(events.length).fill(Number.NaN);
   let modelFlagged = 0;
   const cut = model ? Math.max(model.threshold, cfg.scoreFloor) : Infinity;
-  // The whole batch at once: tree-major scoring is faster than one vector at a time. Only scores at or
-  // over the cut matter here (reported or counted); `exactScores` (offline) wants every one.
-  const all = model
-    ? scoreAll(model.forest, vectors, undefined, opts.exactScores ? undefined : cut)
-    : undefined;
-  for (let i = 0; i < events.length; i++) {
+  const n = events.length;
+  // Which rows walk the forest. The model reports only rows it can explain (some feature >= MODEL_MIN_Z
+  // from the training median), so those are scored; of the others only every DRIFT_SAMPLE-th, for the
+  // drift count (each counts DRIFT_SAMPLE times: an unbiased estimate). `exactScores` (offline): all.
+  let rows: Int32Array | undefined;
+  let all: Float64Array | undefined;
+  if (model) {
+    rows = new Int32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (
+        opts.exactScores ||
+        i % DRIFT_SAMPLE === 0 ||
+        maxFeatureZ(vectors, i * DIMS, model) >= cfg.modelMinZ
+      )
+        rows[m++] = i;
+    }
+    rows = rows.subarray(0, m);
+    const picked = m === n ? vectors : new Float64Array(m * DIMS);
+    if (m < n)
+      for (let j = 0; j < m; j++)
+        picked.set(vectors.subarray(rows[j] * DIMS, (rows[j] + 1) * DIMS), j * DIMS);
+    // The picked rows at once: tree-major scoring is faster than one vector at a time. Only scores at or
+    // over the cut matter here (reported or counted); `exactScores` wants every one.
+    const got = scoreAll(model.forest, picked, undefined, opts.exactScores ? undefined : cut);
+    all = new Float64Array(n).fill(Number.NaN);
+    for (let j = 0; j < m; j++) all[rows[j]] = got[j];
+  }
+  for (let i = 0; i < n; i++) {
     const off = i * DIMS;
     const e = events[i];
     const rules = ruleReasons(keys[i], view, e.template, cfg);
-    const score = all ? all[i] : undefined;
+    const score = all && !Number.isNaN(all[i]) ? all[i] : undefined;
     if (score !== undefined) scores[i] = score;
     const overThreshold = score !== undefined && score >= cut;
-    if (overThreshold) modelFlagged++;
+    if (overThreshold) {
+      // A row scored only as a drift sample stands for DRIFT_SAMPLE rows.
+      modelFlagged +=
+        opts.exactScores || maxFeatureZ(vectors, off, model!) >= cfg.modelMinZ ? 1 : DRIFT_SAMPLE;
+    }
     // The model reports only what it can explain: some feature far outside its training spread.
     const explained = overThreshold
       ? modelReasons(vectors, off, model!, keys[i], view, e.template, cfg)
@@ -158,6 +185,9 @@ export function judge(
 }
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
+
+/** One row in 8 of those the model could not report is still scored, for the drift count. */
+const DRIFT_SAMPLE = 8;
 
 /**
  * A latency spike on one endpoint is a shift of its level, not one slow request: when the batch's mean

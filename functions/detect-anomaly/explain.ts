@@ -154,6 +154,40 @@ export function robustStats(data: Float64Array, dims: number): { center: number[
   return { center, scale };
 }
 
+/** How far feature f of a vector is from the training median, in robust z (one-sided where only high is odd). */
+function featureZ(
+  vec: ArrayLike<number>,
+  off: number,
+  stats: { center: number[]; scale: number[] },
+  f: number,
+): number {
+  const z = (vec[off + f] - stats.center[f]) / stats.scale[f];
+  // Low traffic, few errors, common templates and fast answers are not why a line is odd.
+  if (
+    f === F.event_rate ||
+    f === F.error_burst ||
+    f === F.template_rarity ||
+    f === F.endpoint_rarity ||
+    f === F.latency
+  )
+    return Math.max(0, z);
+  return Math.abs(z);
+}
+
+/** The largest featureZ of a vector: the model reports it only at >= MODEL_MIN_Z (same as modelReasons' maxZ). */
+export function maxFeatureZ(
+  vec: ArrayLike<number>,
+  off: number,
+  stats: { center: number[]; scale: number[] },
+): number {
+  let max = 0;
+  for (let f = 0; f < FEATURE_NAMES.length; f++) {
+    const z = featureZ(vec, off, stats, f);
+    if (z > max) max = z;
+  }
+  return max;
+}
+
 /** The model's top features for one vector: largest deviations from the training median, rendered. */
 export function modelReasons(
   vec: ArrayLike<number>,
@@ -166,14 +200,7 @@ export function modelReasons(
   top = 3,
 ): { reasons: string[]; maxZ: number } {
   const zs: [number, number][] = [];
-  for (let f = 0; f < FEATURE_NAMES.length; f++) {
-    let z = (vec[off + f] - stats.center[f]) / stats.scale[f];
-    // Low traffic, few errors, common templates and fast answers are not why a line is odd.
-    if (f === F.event_rate || f === F.error_burst || f === F.template_rarity || f === F.endpoint_rarity)
-      z = Math.max(0, z);
-    if (f === F.latency) z = Math.max(0, z);
-    zs.push([f, Math.abs(z)]);
-  }
+  for (let f = 0; f < FEATURE_NAMES.length; f++) zs.push([f, featureZ(vec, off, stats, f)]);
   zs.sort((a, b) => b[1] - a[1]);
   const reasons: string[] = [];
   for (const [f, z] of zs) {
