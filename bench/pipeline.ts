@@ -35,6 +35,17 @@ const rssMb = (pid: number | undefined): number => {
     return 0;
   }
 };
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+const cpuSeconds = (pid: number | undefined): number => {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+};
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : 0;
@@ -250,7 +261,13 @@ export const pipelineBench: BenchSection = async ({ quick, log }) => {
       for (const c of stack.supervisor.children.values())
         rss[c.name] = Math.max(rss[c.name] ?? 0, rssMb(c.pid()));
     }, 200);
+    const cpu0 = new Map([...stack.supervisor.children.values()].map((c) => [c.name, cpuSeconds(c.pid())]));
     const rate = await sustained(stack.gatewayUrl, lines, 'bench');
+    // CPU per 50k lines is what to judge a change by: wall-clock rates swing with the machine's load.
+    const cpu: Record<string, number> = {};
+    for (const c of stack.supervisor.children.values())
+      cpu[c.name] = +(((cpuSeconds(c.pid()) - (cpu0.get(c.name) ?? 0)) * 50_000) / total).toFixed(2);
+    const cpuTotal = +Object.values(cpu).reduce((a, b) => a + b, 0).toFixed(2);
     log(
       `  processes, real RabbitMQ + Redis: ${Math.round(rate).toLocaleString()} lines/s end to end (${total.toLocaleString()} lines)`,
     );
@@ -260,10 +277,15 @@ export const pipelineBench: BenchSection = async ({ quick, log }) => {
     figures.freshness_p50_ms = Math.round(pct(lat, 50));
     figures.freshness_p99_ms = Math.round(pct(lat, 99));
     figures.rss_mb = rss;
+    figures.cpu_s_per_50k = cpu;
+    figures.cpu_s_per_50k_total = cpuTotal;
     figures.max_rss_mb = Math.max(...Object.values(rss));
     lines_.push(
       `pipeline e2e (processes): ${figures.e2e_lines_per_sec.toLocaleString()} lines/s`,
       `freshness at half rate: p50 ${figures.freshness_p50_ms} ms, p99 ${figures.freshness_p99_ms} ms (${lat.length} batches)`,
+      `CPU s per 50k lines: ${cpuTotal} (${Object.entries(cpu)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
       `RSS MB: ${Object.entries(rss)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,

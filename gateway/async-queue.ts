@@ -55,7 +55,6 @@ export async function startAsyncWorker(opts: {
             body: d.body.slice().buffer as ArrayBuffer,
           },
           opts.timeoutMs,
-          f,
         );
         status = res.status;
         body = await res.arrayBuffer();

@@ -10,6 +10,7 @@ import {
   UnauthorizedError,
 } from '../core/errors.js';
 import { H } from '../core/headers.js';
+import type { HttpClient } from '../core/http/client.js';
 import type { Handler } from '../core/http/serve.js';
 import type { Logger } from '../core/log.js';
 import { type Credentials, checkBasicAuth } from './auth.js';
@@ -35,7 +36,8 @@ export interface GatewayDeps {
   deadLetters?: DeadLetters;
   /** Dashboard assets served under /ui/. */
   dashboard?: Handler;
-  fetch?: typeof fetch;
+  /** The HTTP client to URL upstreams (default: the shared keep-alive client). */
+  http?: HttpClient;
 }
 
 export interface AsyncCall {
@@ -158,17 +160,26 @@ export function createGatewayHandler(deps: GatewayDeps): Handler {
         body,
       },
       deps.timeoutMs,
-      deps.fetch,
+      deps.http,
     );
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.observe(name, res.status, seconds);
-    const headers = new Headers(res.headers);
-    headers.delete('content-length');
-    headers.delete('transfer-encoding');
-    headers.delete('content-encoding');
-    headers.set(H.callId, callId);
-    headers.set('x-duration-seconds', seconds.toFixed(6));
-    headers.set(H.servedBy, `logfaas-gateway/${name}`);
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    const stamp = (h: Headers) => {
+      h.delete('content-length');
+      h.delete('transfer-encoding');
+      h.set(H.callId, callId);
+      h.set('x-duration-seconds', seconds.toFixed(6));
+      h.set(H.servedBy, `logfaas-gateway/${name}`);
+    };
+    // The upstream's Response is normally ours to change: stamping it in place keeps its buffered body
+    // as is, where re-wrapping would pipe a MB-sized body through one more Web stream and copy it.
+    try {
+      stamp(res.headers);
+      return res;
+    } catch {
+      const headers = new Headers(res.headers);
+      stamp(headers);
+      return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    }
   }
 }

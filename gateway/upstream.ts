@@ -1,5 +1,6 @@
 // How the gateway reaches a function: an in-process handler (npm start) or a URL (a process, a container).
 import { TimeoutError, toErrorResponse, UpstreamError } from '../core/errors.js';
+import { createHttpClient, type HttpClient, HttpTimeoutError, neverSent } from '../core/http/client.js';
 import type { Handler } from '../core/http/serve.js';
 
 /** In-process handler (npm start), or the URLs of a function's replicas (round-robin with failover). */
@@ -29,13 +30,23 @@ export function forwardHeaders(h: Headers, extra: Record<string, string>): Heade
   return out;
 }
 
+let sharedClient: (HttpClient & { close(): void }) | undefined;
+/** The gateway's keep-alive client to function replicas, made on first use (not on import). */
+export function upstreamClient(): HttpClient {
+  sharedClient ??= createHttpClient();
+  return sharedClient;
+}
+
+// Statuses whose response must not carry a body (a Response with one throws).
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
 /** Calls the function; network failures become 502, a deadline 504, never a thrown error. */
 export async function callUpstream(
   up: Upstream,
   name: string,
   req: { method: string; pathAndQuery: string; headers: Headers; body?: ArrayBuffer },
   timeoutMs: number,
-  fetchImpl: typeof fetch = fetch,
+  client: HttpClient = upstreamClient(),
 ): Promise<Response> {
   const hasBody = req.body && req.body.byteLength > 0 && req.method !== 'GET' && req.method !== 'HEAD';
   const init: RequestInit = {
@@ -64,30 +75,43 @@ export async function callUpstream(
   const start = cursor.get(up) ?? 0;
   cursor.set(up, (start + 1) % up.urls.length);
   let lastError: unknown;
+  const headers: Record<string, string> = {};
+  req.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
+  const body = hasBody ? new Uint8Array(req.body!) : undefined;
   for (let i = 0; i < up.urls.length; i++) {
     const url = up.urls[(start + i) % up.urls.length];
     try {
-      return await fetchImpl(`${url}${req.pathAndQuery}`, {
-        ...init,
-        signal: AbortSignal.timeout(timeoutMs),
+      const r = await client({
+        method: req.method,
+        url: `${url}${req.pathAndQuery}`,
+        headers,
+        body,
+        timeoutMs,
+      });
+      const out = new Headers();
+      for (const [k, v] of Object.entries(r.headers)) {
+        if (v === undefined || HOP.has(k)) continue;
+        if (Array.isArray(v)) for (const x of v) out.append(k, x);
+        else out.set(k, v);
+      }
+      const status = r.status < 200 || r.status > 599 ? 502 : r.status;
+      return new Response(NULL_BODY.has(status) || req.method === 'HEAD' ? null : (r.body as unknown as BodyInit), {
+        status,
+        statusText: r.statusText,
+        headers: out,
       });
     } catch (e) {
-      if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
-        return toErrorResponse(new TimeoutError(timeoutMs));
-      }
+      if (e instanceof HttpTimeoutError) return toErrorResponse(new TimeoutError(timeoutMs));
       lastError = e;
-      if (!refused(e)) break;
+      if (!neverSent(e)) break;
     }
   }
   return toErrorResponse(new UpstreamError(`cannot reach function ${name}: ${describe(lastError)}`));
 }
 
-function refused(e: unknown): boolean {
-  const code = (e as { cause?: { code?: string } })?.cause?.code;
-  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH';
-}
-
 function describe(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
+  const code = (e as { code?: string })?.code;
+  return code ?? (e instanceof Error ? e.message : String(e));
 }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Delivery } from '../../core/broker/types.js';
 import { H } from '../../core/headers.js';
+import { createHttpClient, HttpTimeoutError, toHeaders } from '../../core/http/client.js';
 import type { Secret } from '../../core/secrets.js';
 import type { Outcome } from './decide.js';
 import type { FunctionSummary } from './topic-map.js';
@@ -13,6 +14,8 @@ export interface GatewayClientOptions {
   timeoutMs: number;
   connectorName: string;
   fetch?: typeof fetch;
+  /** Keep-alive sockets to the gateway; the consumers' prefetch bounds what is in flight anyway. */
+  maxSockets?: number;
 }
 
 export interface InvokeResult {
@@ -26,6 +29,8 @@ const PASSED_HEADERS = [H.batchId, H.source, H.logFormat];
 
 export function createGatewayClient(o: GatewayClientOptions) {
   const f = o.fetch ?? fetch;
+  // Invocations carry MB-sized bodies: node:http with keep-alive costs far less CPU than fetch (core/http/client.ts).
+  const http = createHttpClient({ maxSockets: o.maxSockets });
   const auth = o.password
     ? { authorization: `Basic ${Buffer.from(`${o.user}:${o.password.reveal()}`).toString('base64')}` }
     : undefined;
@@ -55,20 +60,27 @@ export function createGatewayClient(o: GatewayClientOptions) {
       for (const k of PASSED_HEADERS) if (d.headers[k]) headers[k] = d.headers[k];
       if (!headers[H.batchId]) headers[H.batchId] = d.messageId;
       try {
-        const r = await f(`${o.gatewayUrl}/function/${encodeURIComponent(fn)}`, {
+        const r = await http({
           method: 'POST',
+          url: `${o.gatewayUrl}/function/${encodeURIComponent(fn)}`,
           headers,
-          body: d.body as unknown as BodyInit,
-          signal: AbortSignal.timeout(o.timeoutMs),
+          body: d.body,
+          timeoutMs: o.timeoutMs,
         });
-        const body = new Uint8Array(await r.arrayBuffer());
-        return { outcome: { kind: 'response', status: r.status }, body, headers: r.headers };
+        return {
+          outcome: { kind: 'response', status: r.status },
+          body: r.body,
+          headers: toHeaders(r.headers),
+        };
       } catch (e) {
-        if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'))
-          return { outcome: { kind: 'timeout' } };
-        const cause = (e as { cause?: { code?: string } }).cause;
-        return { outcome: { kind: 'unreachable', message: cause?.code ?? String(e) } };
+        if (e instanceof HttpTimeoutError) return { outcome: { kind: 'timeout' } };
+        const code = (e as { code?: string }).code;
+        return { outcome: { kind: 'unreachable', message: code ?? String(e) } };
       }
+    },
+
+    close(): void {
+      http.close();
     },
   };
 }

@@ -10,15 +10,16 @@ import { createGatewayClient } from './gateway-client.js';
 const log = createLogger({ component: 'connector' });
 const cfg = loadConnectorConfig(process.env);
 const broker = await createAmqpBroker(cfg.stores, log);
+const gateway = createGatewayClient({
+  gatewayUrl: cfg.gatewayUrl,
+  user: cfg.gatewayUser,
+  password: cfg.gatewayPassword,
+  timeoutMs: cfg.invokeTimeoutMs,
+  connectorName: cfg.name,
+});
 const connector = startConnector({
   broker,
-  gateway: createGatewayClient({
-    gatewayUrl: cfg.gatewayUrl,
-    user: cfg.gatewayUser,
-    password: cfg.gatewayPassword,
-    timeoutMs: cfg.invokeTimeoutMs,
-    connectorName: cfg.name,
-  }),
+  gateway,
   logger: log,
   prefetch: cfg.prefetch,
   retry: cfg.retry,
@@ -28,4 +29,4 @@ log.info('connector started', { gateway: cfg.gatewayUrl, amqp: redactUrl(cfg.sto
 connector.ready.then(() =>
   log.info('topic map built, consuming', { subscriptions: connector.subscriptions() }),
 );
-onShutdown([() => connector.stop(), () => broker.close()], log);
+onShutdown([() => connector.stop(), () => broker.close(), async () => gateway.close()], log);
