@@ -267,7 +267,9 @@ export const pipelineBench: BenchSection = async ({ quick, log }) => {
     const cpu: Record<string, number> = {};
     for (const c of stack.supervisor.children.values())
       cpu[c.name] = +(((cpuSeconds(c.pid()) - (cpu0.get(c.name) ?? 0)) * 50_000) / total).toFixed(2);
-    const cpuTotal = +Object.values(cpu).reduce((a, b) => a + b, 0).toFixed(2);
+    const cpuTotal = +Object.values(cpu)
+      .reduce((a, b) => a + b, 0)
+      .toFixed(2);
     log(
       `  processes, real RabbitMQ + Redis: ${Math.round(rate).toLocaleString()} lines/s end to end (${total.toLocaleString()} lines)`,
     );

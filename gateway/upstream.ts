@@ -97,11 +97,14 @@ export async function callUpstream(
         else out.set(k, v);
       }
       const status = r.status < 200 || r.status > 599 ? 502 : r.status;
-      return new Response(NULL_BODY.has(status) || req.method === 'HEAD' ? null : (r.body as unknown as BodyInit), {
-        status,
-        statusText: r.statusText,
-        headers: out,
-      });
+      return new Response(
+        NULL_BODY.has(status) || req.method === 'HEAD' ? null : (r.body as unknown as BodyInit),
+        {
+          status,
+          statusText: r.statusText,
+          headers: out,
+        },
+      );
     } catch (e) {
       if (e instanceof HttpTimeoutError) return toErrorResponse(new TimeoutError(timeoutMs));
       lastError = e;
