@@ -101,56 +101,81 @@ export function withLayout(p: ForestParts): Forest {
   return { ...p, node, vals, ...(complete ? { complete } : {}) };
 }
 
-function treeDepth(p: ForestParts, root: number): number {
+/** Deepest leaf of the forest (stack of node, depth pairs in one typed array). */
+function forestDepth(p: ForestParts, stack: Int32Array): number {
   let max = 0;
-  const stack = [root, 0];
-  while (stack.length) {
-    const d = stack.pop()!;
-    const i = stack.pop()!;
-    if (p.feat[i] < 0) max = Math.max(max, d);
-    else stack.push(p.left[i], d + 1, p.left[i] + 1, d + 1);
+  for (const root of p.roots) {
+    let sp = 0;
+    stack[sp++] = root;
+    stack[sp++] = 0;
+    while (sp > 0) {
+      const d = stack[--sp];
+      const i = stack[--sp];
+      if (p.feat[i] < 0) {
+        if (d > max) max = d;
+      } else {
+        stack[sp++] = p.left[i];
+        stack[sp++] = d + 1;
+        stack[sp++] = p.left[i] + 1;
+        stack[sp++] = d + 1;
+      }
+    }
   }
   return max;
 }
 
 function completeLayout(p: ForestParts): CompleteLayout | undefined {
-  let depth = 0;
-  for (const r of p.roots) depth = Math.max(depth, treeDepth(p, r));
+  // A DFS stack never holds more entries than there are nodes (x3 for node, index, depth).
+  const stack = new Int32Array(3 * p.feat.length + 3);
+  const depth = forestDepth(p, stack);
   if (depth > MAX_COMPLETE_DEPTH) return undefined;
   const inner = (1 << depth) - 1;
   const trees = p.roots.length;
   const feat = new Uint8Array(trees * inner);
   const vals = new Float32Array(trees * inner * 4);
   const leaf = new Float32Array(trees * (inner + 1));
+  const { lo, hi } = p;
   let ranged = false;
   for (let t = 0; t < trees; t++) {
-    // (original node or -1 - value index of a padded leaf, complete index, depth)
-    const stack: number[] = [p.roots[t], 0, 0];
-    while (stack.length) {
-      const d = stack.pop()!;
-      const ci = stack.pop()!;
-      const i = stack.pop()!;
-      if (d === depth) {
-        leaf[t * (inner + 1) + ci - inner] = p.value[i];
-        continue;
-      }
-      const n = t * inner + ci;
+    const nb = t * inner;
+    const lb = t * (inner + 1) - inner;
+    // (original node, complete index, depth)
+    let sp = 0;
+    stack[sp++] = p.roots[t];
+    stack[sp++] = 0;
+    stack[sp++] = 0;
+    while (sp > 0) {
+      const d = stack[--sp];
+      const ci = stack[--sp];
+      const i = stack[--sp];
       if (p.feat[i] < 0) {
-        // Pass-through: both children carry this leaf down to the full depth.
-        vals[4 * n] = Number.POSITIVE_INFINITY;
-        vals[4 * n + 1] = Number.NEGATIVE_INFINITY;
-        vals[4 * n + 2] = Number.POSITIVE_INFINITY;
-        stack.push(i, 2 * ci + 1, d + 1, i, 2 * ci + 2, d + 1);
+        // A leaf above the full depth: pass-through nodes below it (split +Inf, no range), one contiguous
+        // run of complete indices per level, and its value on every leaf they reach.
+        for (let l = 0; l < depth - d; l++) {
+          const from = ((ci + 1) << l) - 1;
+          for (let c = from; c < from + (1 << l); c++) {
+            const j = 4 * (nb + c);
+            vals[j] = Number.POSITIVE_INFINITY;
+            vals[j + 1] = Number.NEGATIVE_INFINITY;
+            vals[j + 2] = Number.POSITIVE_INFINITY;
+          }
+        }
+        const from = lb + ((ci + 1) << (depth - d)) - 1;
+        leaf.fill(p.value[i], from, from + (1 << (depth - d)));
         continue;
       }
-      feat[n] = p.feat[i];
-      const lo = p.lo ? p.lo[i] : Number.NEGATIVE_INFINITY;
-      const hi = p.hi ? p.hi[i] : Number.POSITIVE_INFINITY;
-      if (lo !== Number.NEGATIVE_INFINITY || hi !== Number.POSITIVE_INFINITY) ranged = true;
-      vals[4 * n] = p.value[i];
-      vals[4 * n + 1] = lo;
-      vals[4 * n + 2] = hi;
-      stack.push(p.left[i], 2 * ci + 1, d + 1, p.left[i] + 1, 2 * ci + 2, d + 1);
+      const j = 4 * (nb + ci);
+      feat[nb + ci] = p.feat[i];
+      vals[j] = p.value[i];
+      vals[j + 1] = lo ? lo[i] : Number.NEGATIVE_INFINITY;
+      vals[j + 2] = hi ? hi[i] : Number.POSITIVE_INFINITY;
+      if (lo && hi) ranged = true;
+      stack[sp++] = p.left[i];
+      stack[sp++] = 2 * ci + 1;
+      stack[sp++] = d + 1;
+      stack[sp++] = p.left[i] + 1;
+      stack[sp++] = 2 * ci + 2;
+      stack[sp++] = d + 1;
     }
   }
   let minPath = ranged ? 1 : Number.POSITIVE_INFINITY;
