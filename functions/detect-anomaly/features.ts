@@ -78,14 +78,35 @@ export function emptyCounters(): SourceCounters {
 
 const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8,}|[0-9a-f-]{36}|[A-Za-z0-9_-]{20,})$/i;
 
-/** `GET /api/users/123?x=1` -> `GET /api/users/:id`: an endpoint is the route, not the resource. */
+/** Whether a path segment is an id. Below 8 characters only digits can be (the regex's other forms are longer). */
+function isIdSegment(s: string): boolean {
+  if (s.length >= 8) return ID_SEGMENT.test(s);
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * `GET /api/users/123?x=1` -> `GET /api/users/:id`: an endpoint is the route, not the resource. Runs on
+ * every event: a scan instead of split/map/join and a regex per segment (measured 2% of the handler).
+ */
 export function endpointOf(method: string | undefined, path: string | undefined): string | undefined {
   if (!path) return undefined;
-  const p = path
-    .split('?')[0]
-    .split('/')
-    .map((s) => (ID_SEGMENT.test(s) ? ':id' : s));
-  return `${method ?? '-'} ${p.join('/').slice(0, 120)}`;
+  const q = path.indexOf('?');
+  const p = q >= 0 ? path.slice(0, q) : path;
+  let out = '';
+  for (let start = 0; ; ) {
+    const slash = p.indexOf('/', start);
+    const seg = slash < 0 ? p.slice(start) : p.slice(start, slash);
+    out += isIdSegment(seg) ? ':id' : seg;
+    if (slash < 0) break;
+    out += '/';
+    start = slash + 1;
+  }
+  return `${method ?? '-'} ${out.slice(0, 120)}`;
 }
 
 /** `parsedTs`: the event's timestamp already parsed (parseBody does it once), to skip a second Date.parse. */
