@@ -1,5 +1,6 @@
 // Isolation Forest (Liu, Ting and Zhou, "Isolation Forest", ICDM 2008), on flat typed arrays.
 // Pure: no I/O. Deterministic for a given seed. Serialisation is in forest-codec.ts.
+import { seededRandom } from '../../core/random.js';
 
 /** Euler-Mascheroni constant, used by the paper's harmonic-number approximation H(i) ~ ln(i) + gamma. */
 const EULER_GAMMA = 0.5772156649015329;
@@ -183,17 +184,8 @@ function completeLayout(p: ForestParts): CompleteLayout | undefined {
   return { depth, feat, vals, leaf, ranged, minPath: Math.max(0, Math.min(minPath, 1)) };
 }
 
-/** mulberry32: a tiny seeded PRNG, enough for sampling and split choice (not crypto). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (mulberry32), for sampling and split choice. */
+export const rng = seededRandom;
 
 /** Trains on `rows` vectors of `dims` features laid out row-major in `data`. */
 export function trainForest(data: Float64Array, dims: number, opts: ForestOptions = {}): Forest {
