@@ -7,6 +7,7 @@ import type { Logger } from '../../core/log.js';
 import { type Batch, ENVELOPE_TYPE, parseEnvelope, splitText } from './body.js';
 import type { ParseLogConfig } from './config.js';
 import { type CustomFormat, compileFormat, FormatError } from './formats/custom.js';
+import { toNdjson } from './ndjson.js';
 import { parseBatch } from './pipeline.js';
 import { TemplateStore } from './template-store.js';
 
@@ -74,12 +75,11 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
         preProblems: batch.problems,
       });
       await store.flush(miner);
-      let body = '';
-      for (const e of events) body += `${JSON.stringify(e)}\n`;
+      const body = toNdjson(events);
       const headers: Record<string, string> = { 'content-type': NDJSON };
       const batchId = req.headers.get(H.batchId);
       if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'parse-log');
-      return new Response(body, { status: 200, headers });
+      return new Response(body as unknown as BodyInit, { status: 200, headers });
     } catch (e) {
       return toErrorResponse(e);
     }
