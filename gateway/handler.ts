@@ -10,6 +10,7 @@ import {
   UnauthorizedError,
 } from '../core/errors.js';
 import { H } from '../core/headers.js';
+import { knownBytes } from '../core/http/bytes.js';
 import type { HttpClient } from '../core/http/client.js';
 import type { Handler } from '../core/http/serve.js';
 import type { Logger } from '../core/log.js';
@@ -131,7 +132,11 @@ export function createGatewayHandler(deps: GatewayDeps): Handler {
     }
     const callId = req.headers.get(H.callId) ?? randomUUID();
     const started = performance.now();
-    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
+    // The bytes serve() read, when it kept them (MB-sized batches), else a copy from the stream.
+    const body =
+      req.method === 'GET' || req.method === 'HEAD'
+        ? undefined
+        : (knownBytes(req) ?? new Uint8Array(await req.arrayBuffer()));
     if (async) {
       if (!deps.enqueueAsync) return new Response('async invocation needs a broker', { status: 503 });
       const headers: Record<string, string> = {};
@@ -144,7 +149,7 @@ export function createGatewayHandler(deps: GatewayDeps): Handler {
         pathAndQuery,
         method: req.method,
         headers,
-        body: new Uint8Array(body ?? new ArrayBuffer(0)),
+        body: body ?? new Uint8Array(0),
         callbackUrl: req.headers.get('x-callback-url') ?? undefined,
       });
       return new Response(null, { status: 202, headers: { [H.callId]: callId } });

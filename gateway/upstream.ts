@@ -1,5 +1,6 @@
 // How the gateway reaches a function: an in-process handler (npm start) or a URL (a process, a container).
 import { TimeoutError, toErrorResponse, UpstreamError } from '../core/errors.js';
+import { bytesRequest, bytesResponse } from '../core/http/bytes.js';
 import { createHttpClient, type HttpClient, HttpTimeoutError, neverSent } from '../core/http/client.js';
 import type { Handler } from '../core/http/serve.js';
 
@@ -44,16 +45,12 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 export async function callUpstream(
   up: Upstream,
   name: string,
-  req: { method: string; pathAndQuery: string; headers: Headers; body?: ArrayBuffer },
+  req: { method: string; pathAndQuery: string; headers: Headers; body?: Uint8Array | ArrayBuffer },
   timeoutMs: number,
   client: HttpClient = upstreamClient(),
 ): Promise<Response> {
   const hasBody = req.body && req.body.byteLength > 0 && req.method !== 'GET' && req.method !== 'HEAD';
-  const init: RequestInit = {
-    method: req.method,
-    headers: req.headers,
-    body: hasBody ? req.body : undefined,
-  };
+  const body = !hasBody ? undefined : req.body instanceof Uint8Array ? req.body : new Uint8Array(req.body!);
   if (up.kind === 'handler') {
     const ctl = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -64,7 +61,12 @@ export async function callUpstream(
       }, timeoutMs);
     });
     try {
-      const r = new Request(`http://${name}${req.pathAndQuery}`, { ...init, signal: ctl.signal });
+      const r = bytesRequest(`http://${name}${req.pathAndQuery}`, {
+        method: req.method,
+        headers: req.headers,
+        body,
+        signal: ctl.signal,
+      });
       return await Promise.race([up.handler(r).catch((e) => toErrorResponse(e)), deadline]);
     } finally {
       clearTimeout(timer);
@@ -79,7 +81,6 @@ export async function callUpstream(
   req.headers.forEach((v, k) => {
     headers[k] = v;
   });
-  const body = hasBody ? new Uint8Array(req.body!) : undefined;
   for (let i = 0; i < up.urls.length; i++) {
     const url = up.urls[(start + i) % up.urls.length];
     try {
@@ -97,14 +98,11 @@ export async function callUpstream(
         else out.set(k, v);
       }
       const status = r.status < 200 || r.status > 599 ? 502 : r.status;
-      return new Response(
-        NULL_BODY.has(status) || req.method === 'HEAD' ? null : (r.body as unknown as BodyInit),
-        {
-          status,
-          statusText: r.statusText,
-          headers: out,
-        },
-      );
+      return bytesResponse(NULL_BODY.has(status) || req.method === 'HEAD' ? null : r.body, {
+        status,
+        statusText: r.statusText,
+        headers: out,
+      });
     } catch (e) {
       if (e instanceof HttpTimeoutError) return toErrorResponse(new TimeoutError(timeoutMs));
       lastError = e;

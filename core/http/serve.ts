@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { PayloadTooLargeError, TimeoutError, TooBusyError, toErrorResponse } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
+import { bytesRequest, knownBytes } from './bytes.js';
 
 export type Handler = (req: Request) => Promise<Response>;
 
@@ -149,10 +150,10 @@ function toRequest(req: IncomingMessage, body: Buffer | undefined, signal: Abort
     else headers.set(k, v);
   }
   const host = req.headers.host ?? 'localhost';
-  return new Request(`http://${host}${req.url ?? '/'}`, {
+  return bytesRequest(`http://${host}${req.url ?? '/'}`, {
     method: req.method,
     headers,
-    body: body && body.length > 0 ? (body as unknown as BodyInit) : undefined,
+    body: body && body.length > 0 ? body : undefined,
     signal,
   });
 }
@@ -164,7 +165,10 @@ function writeRaw(res: ServerResponse, status: number, text: string): void {
 
 async function writeResponse(res: ServerResponse, r: Response): Promise<void> {
   if (res.headersSent) return;
-  const buf = Buffer.from(await r.arrayBuffer());
+  const bytes = knownBytes(r);
+  const buf = bytes
+    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    : Buffer.from(await r.arrayBuffer());
   const headers: Record<string, string | string[]> = {};
   r.headers.forEach((v, k) => {
     if (k === 'set-cookie') headers[k] = r.headers.getSetCookie();
