@@ -109,7 +109,7 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
       connectorName: 'logfaas-embedded-connector',
     }),
     logger: log.child({ component: 'connector' }),
-    prefetch: 8,
+    prefetch: 4, // the connector's default (connectors/rabbitmq/config.ts says why)
     retry: { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 10_000 },
     rebuildIntervalMs: 5_000,
   });
