@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--quick] [--only=parse,detect,pipeline]`: prints measured figures.
+// `npm run bench [-- --json] [--quick] [--only=parse,detect,stats,pipeline]`: prints measured figures.
 // With --json, one JSON object of all figures on stdout and progress on stderr.
 // Each section runs in a fresh process: a section's JIT state and heap must not slow the next one.
 import { execFileSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { detectBench } from './detect.js';
 import { parseBench } from './parse.js';
 import { pipelineBench } from './pipeline.js';
 import type { BenchSection } from './section.js';
+import { statsBench } from './stats.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -17,6 +18,7 @@ const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7);
 const sections: [string, BenchSection][] = [
   ['parse', parseBench],
   ['detect', detectBench],
+  ['stats', statsBench],
   ['pipeline', pipelineBench],
 ];
 const log = (line: string) => process.stderr.write(`${line}\n`);
