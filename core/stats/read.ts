@@ -4,8 +4,8 @@
 import { type Broker, DEAD_LETTER_QUEUE } from '../broker/types.js';
 import type { AnomalyResult } from '../event.js';
 import type { KV, StorageInfo } from '../kv/types.js';
-import { addHash, emptyTotals, percentilesOf, rate, type Totals, toRecord } from './aggregate.js';
-import type { BucketCache } from './bucket-cache.js';
+import { addHash, emptyTotals, mergeTotals, percentilesOf, rate, type Totals, toRecord } from './aggregate.js';
+import { type BucketCache, type KeyedBucket, readBuckets } from './bucket-cache.js';
 import {
   type LatencyPoint,
   type RecentAnomaly,
@@ -14,7 +14,7 @@ import {
   type TemplateStat,
   type ThroughputPoint,
 } from './doc.js';
-import { addTo, ENDPOINT_PER_OCTAVE, type Histogram } from './histogram.js';
+import { addTo, ENDPOINT_PER_OCTAVE, type Histogram, mergeInto } from './histogram.js';
 import {
   DEAD_LETTERED_FIELD,
   HOUR_MS,
@@ -57,39 +57,41 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const plan = planWindow(opts.windowMs, opts.now);
   const seriesKey = plan.series.unit === 'second' ? secondsKey : minutesKey;
   const seriesMs = plan.series.unit === 'second' ? MINUTE_MS : HOUR_MS;
-  const at = (key: (n: number) => string, ms: number) => (n: number) => ({
-    key: key(n),
-    endMs: (n + 1) * ms,
-  });
-  const buckets = [
-    { key: KEYS.counters, endMs: Infinity },
-    ...plan.minutes.map(at(minuteKey, MINUTE_MS)),
-    ...plan.tens.map(at(tenMinuteKey, 10 * MINUTE_MS)),
-    ...plan.hours.map(at(hourKey, HOUR_MS)),
-    ...plan.latencyHours.map(at(latencyMinutesKey, HOUR_MS)),
-    ...plan.series.containers.map(at(seriesKey, seriesMs)),
-    ...plan.templateHours.map(at(templateHourKey, HOUR_MS)),
+  const at =
+    (key: (n: number) => string, ms: number, parse: KeyedBucket['parse']) =>
+    (n: number): KeyedBucket => ({ key: key(n), endMs: (n + 1) * ms, parse });
+  const buckets: KeyedBucket[] = [
+    { key: KEYS.counters, endMs: Infinity, parse: (h) => h },
+    ...plan.minutes.map(at(minuteKey, MINUTE_MS, parseAggregate)),
+    ...plan.tens.map(at(tenMinuteKey, 10 * MINUTE_MS, parseAggregate)),
+    ...plan.hours.map(at(hourKey, HOUR_MS, parseAggregate)),
+    ...plan.latencyHours.map(at(latencyMinutesKey, HOUR_MS, parseLatencyMinutes)),
+    ...plan.series.containers.map(at(seriesKey, seriesMs, parseSlots)),
+    ...plan.templateHours.map(at(templateHourKey, HOUR_MS, parseTemplates)),
   ];
   const fetch = (keys: string[]) => kv.hgetallMany(keys);
-  const [hashes, recent, storage, pipeline, model] = await Promise.all([
-    opts.cache ? opts.cache.read(buckets, opts.now, fetch) : fetch(buckets.map((b) => b.key)),
+  const [parsed, recent, storage, pipeline, model] = await Promise.all([
+    opts.cache ? opts.cache.read(buckets, opts.now, fetch) : readBuckets(buckets, fetch),
     kv.lrange(KEYS.recentAnomalies, 0, RECENT_ANOMALIES_SHOWN - 1),
     (opts.storageInfo ?? (() => kv.info()))().catch(() => null),
     readPipeline(opts.broker, opts.queues ?? [], opts.brokerTimeoutMs ?? 1000),
     opts.modelStatus ? opts.modelStatus().catch(() => []) : Promise.resolve([]),
   ]);
   let i = 0;
-  const take = (n: number) => hashes.slice(i, (i += n));
-  const [counters] = take(1);
-  const minuteHashes = take(plan.minutes.length);
-  const tenHashes = take(plan.tens.length);
-  const hourHashes = take(plan.hours.length);
-  const latencyHashes = take(plan.latencyHours.length);
-  const seriesHashes = take(plan.series.containers.length);
-  const templateHashes = take(plan.templateHours.length);
+  // Each slice holds what its buckets' parse returned (the types given in `buckets` above).
+  const take = <T>(n: number) => parsed.slice(i, (i += n)) as T[];
+  const [counters] = take<Record<string, string>>(1);
+  const minuteAggs = take<Totals>(plan.minutes.length);
+  const tenAggs = take<Totals>(plan.tens.length);
+  const hourAggs = take<Totals>(plan.hours.length);
+  const latencyMinutes = take<Map<number, Histogram>>(plan.latencyHours.length);
+  const seriesSlots = take<Slots>(plan.series.containers.length);
+  const templateHours = take<Map<string, TemplateAgg>>(plan.templateHours.length);
 
   const totals = emptyTotals();
-  for (const h of [...minuteHashes, ...tenHashes, ...hourHashes]) addHash(totals, h);
+  for (const t of minuteAggs) mergeTotals(totals, t);
+  for (const t of tenAggs) mergeTotals(totals, t);
+  for (const t of hourAggs) mergeTotals(totals, t);
   const total = int(counters[KEYS_TOTAL]);
   const anomalies = int(counters[KEYS_ANOMALIES]);
   // Messages waiting in the dead-letter queue (what `logfaas dlq` shows) when the broker answered;
@@ -100,18 +102,16 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const perSecond = windowS > 0 ? totals.events / windowS : 0;
   const unitMs = UNIT_MS[plan.series.unit];
   const throughput = downsample(
-    plan.series.slots.map((s) => {
-      const h = seriesHashes[Math.floor(s / 60) - plan.series.containers[0]] ?? {};
-      return { t: s * unitMs, events: int(h[`n|${s % 60}`]), anomalies: int(h[`a|${s % 60}`]) };
-    }),
+    plan.series.slots,
+    (s) => seriesSlots[Math.floor(s / 60) - plan.series.containers[0]],
     unitMs,
   );
   const lat =
     plan.latencyUnit === 'minute'
-      ? minuteLatencySeries(plan.latencyHours, latencyHashes, plan.from, plan.to)
+      ? minuteLatencySeries(plan.latencyHours, latencyMinutes, plan.from, plan.to)
       : hourLatencySeries([
-          ...plan.tens.map((x, k) => [Math.floor(x / 6), tenHashes[k]] as const),
-          ...plan.hours.map((x, k) => [x, hourHashes[k]] as const),
+          ...plan.tens.map((x, k) => [Math.floor(x / 6), tenAggs[k].lat] as const),
+          ...plan.hours.map((x, k) => [x, hourAggs[k].lat] as const),
         ]);
 
   return {
@@ -142,7 +142,7 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
       series: lat.points,
       endpoints: endpointsOf(totals),
     },
-    templates: topTemplates(templateHashes),
+    templates: topTemplates(templateHours),
     recent_anomalies: parseAnomalies(recent),
     storage: {
       kind: storage?.kind ?? 'unknown',
@@ -169,22 +169,50 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
+/** Packed throughput of one minute (per second) or one hour (per minute): events and anomalies per slot. */
+interface Slots {
+  n: number[];
+  a: number[];
+}
+
+/** Parses a packed throughput hash (`n|<i>`, `a|<i>`, i in 0..59). */
+function parseSlots(h: Record<string, string>): Slots {
+  const out: Slots = { n: new Array(60).fill(0), a: new Array(60).fill(0) };
+  for (const f in h) {
+    const i = Number(f.slice(2));
+    if (!(i >= 0 && i < 60)) continue;
+    if (f.startsWith('n|')) out.n[i] = int(h[f]);
+    else if (f.startsWith('a|')) out.a[i] = int(h[f]);
+  }
+  return out;
+}
+
+/** The series over `slots`, summed into wider slots first when there are more than MAX_SERIES_POINTS. */
 function downsample(
-  points: ThroughputPoint[],
+  slots: number[],
+  slotsOf: (s: number) => Slots | undefined,
   unitMs: number,
 ): { stepMs: number; points: ThroughputPoint[] } {
-  const k = Math.ceil(points.length / MAX_SERIES_POINTS);
-  if (k <= 1) return { stepMs: unitMs, points };
-  const out: ThroughputPoint[] = [];
-  for (let i = 0; i < points.length; i += k) {
-    const slice = points.slice(i, i + k);
-    out.push({
-      t: slice[0].t,
-      events: slice.reduce((s, p) => s + p.events, 0),
-      anomalies: slice.reduce((s, p) => s + p.anomalies, 0),
-    });
+  const k = Math.max(1, Math.ceil(slots.length / MAX_SERIES_POINTS));
+  const points: ThroughputPoint[] = [];
+  for (let i = 0; i < slots.length; i += k) {
+    let events = 0;
+    let anomalies = 0;
+    for (let j = i; j < Math.min(i + k, slots.length); j++) {
+      const c = slotsOf(slots[j]);
+      if (!c) continue;
+      events += c.n[slots[j] % 60];
+      anomalies += c.a[slots[j] % 60];
+    }
+    points.push({ t: slots[i] * unitMs, events, anomalies });
   }
-  return { stepMs: unitMs * k, points: out };
+  return { stepMs: unitMs * k, points };
+}
+
+function parseAggregate(h: Record<string, string>): Totals {
+  const t = emptyTotals();
+  addHash(t, h);
+  return t;
 }
 
 function point(t: number, h: Histogram): LatencyPoint {
@@ -192,41 +220,45 @@ function point(t: number, h: Histogram): LatencyPoint {
   return { t, count: p.count, p50_ms: p.p50_ms, p95_ms: p.p95_ms, p99_ms: p.p99_ms };
 }
 
-/** Per-minute latency points from the packed per-hour hashes (`<minute>|<bucket>` fields). */
+/** Parses a packed per-minute latency hash (`<minute>|<bucket>` fields) into minute -> histogram. */
+function parseLatencyMinutes(h: Record<string, string>): Map<number, Histogram> {
+  const byMinute = new Map<number, Histogram>();
+  for (const f in h) {
+    const cut = f.indexOf('|');
+    const m = Number(f.slice(0, cut));
+    let hist = byMinute.get(m);
+    if (!hist) byMinute.set(m, (hist = new Map()));
+    addTo(hist, Number(f.slice(cut + 1)), int(h[f]));
+  }
+  return byMinute;
+}
+
+/** Per-minute latency points from the parsed per-hour packed hashes. */
 function minuteLatencySeries(
   hours: number[],
-  hashes: Record<string, string>[],
+  parsed: Map<number, Histogram>[],
   from: number,
   to: number,
 ): { stepMs: number; points: LatencyPoint[] } {
-  const byMinute = new Map<number, Histogram>();
-  hours.forEach((hour, k) => {
-    for (const [f, v] of Object.entries(hashes[k])) {
-      const cut = f.indexOf('|');
-      const m = hour * 60 + Number(f.slice(0, cut));
-      let h = byMinute.get(m);
-      if (!h) byMinute.set(m, (h = new Map()));
-      addTo(h, Number(f.slice(cut + 1)), int(v));
-    }
-  });
   const points: LatencyPoint[] = [];
   for (let m = Math.floor(from / MINUTE_MS); m <= Math.floor(to / MINUTE_MS); m++) {
-    const h = byMinute.get(m);
-    if (h) points.push(point(m * MINUTE_MS, h));
+    const k = hours.indexOf(Math.floor(m / 60));
+    const h = k < 0 ? undefined : parsed[k].get(m % 60);
+    if (h && h.size > 0) points.push(point(m * MINUTE_MS, h));
   }
   return { stepMs: MINUTE_MS, points };
 }
 
-/** Per-hour latency points from the aggregate hashes (ten-minute blocks folded into their hour). */
-function hourLatencySeries(parts: (readonly [number, Record<string, string>])[]): {
+/** Per-hour latency points from the aggregates' overall histograms (ten-minute blocks folded into their hour). */
+function hourLatencySeries(parts: (readonly [number, Histogram])[]): {
   stepMs: number;
   points: LatencyPoint[];
 } {
   const byHour = new Map<number, Histogram>();
-  for (const [hour, rec] of parts) {
+  for (const [hour, lat] of parts) {
     let h = byHour.get(hour);
     if (!h) byHour.set(hour, (h = new Map()));
-    for (const [f, v] of Object.entries(rec)) if (f.startsWith('l|')) addTo(h, Number(f.slice(2)), int(v));
+    mergeInto(h, lat);
   }
   const points = [...byHour]
     .sort((x, y) => x[0] - y[0])
@@ -250,37 +282,62 @@ function endpointsOf(t: Totals): StatsDoc['latency']['endpoints'] {
     .slice(0, TOP_ENDPOINTS);
 }
 
-function topTemplates(hashes: Record<string, string>[]): TemplateStat[] {
-  const all = new Map<
-    string,
-    { count: number; template: string; source: string; first: number; last: number }
-  >();
-  for (const h of hashes) {
-    for (const [f, v] of Object.entries(h)) {
-      const cut = f.lastIndexOf('|');
-      const id = f.slice(0, cut);
-      let t = all.get(id);
-      if (!t) all.set(id, (t = { count: 0, template: '', source: '', first: Infinity, last: 0 }));
-      switch (f.slice(cut + 1)) {
-        case 'n':
-          t.count += int(v);
-          break;
-        case 'f':
-          t.first = Math.min(t.first, int(v));
-          break;
-        case 'l':
-          t.last = Math.max(t.last, int(v));
-          break;
-        case 't':
-          t.template ||= v;
-          break;
-        case 's':
-          t.source ||= v;
-          break;
-      }
+interface TemplateAgg {
+  count: number;
+  template: string;
+  source: string;
+  first: number;
+  last: number;
+}
+
+/** Parses one template hour hash (`<id>|n`, `|f`, `|l`, `|t`, `|s`). */
+function parseTemplates(h: Record<string, string>): Map<string, TemplateAgg> {
+  const all = new Map<string, TemplateAgg>();
+  for (const f in h) {
+    const v = h[f];
+    const cut = f.lastIndexOf('|');
+    const id = f.slice(0, cut);
+    let t = all.get(id);
+    if (!t) all.set(id, (t = { count: 0, template: '', source: '', first: Infinity, last: 0 }));
+    switch (f.charCodeAt(cut + 1)) {
+      case 110: // n
+        t.count += int(v);
+        break;
+      case 102: // f
+        t.first = Math.min(t.first, int(v));
+        break;
+      case 108: // l
+        t.last = Math.max(t.last, int(v));
+        break;
+      case 116: // t
+        t.template ||= v;
+        break;
+      case 115: // s
+        t.source ||= v;
+        break;
     }
   }
-  const sum = [...all.values()].reduce((s, t) => s + t.count, 0);
+  return all;
+}
+
+function topTemplates(hours: Map<string, TemplateAgg>[]): TemplateStat[] {
+  const all = new Map<string, TemplateAgg>();
+  for (const hour of hours) {
+    for (const [id, h] of hour) {
+      const t = all.get(id);
+      if (!t) {
+        all.set(id, { ...h });
+        continue;
+      }
+      t.count += h.count;
+      t.first = Math.min(t.first, h.first);
+      t.last = Math.max(t.last, h.last);
+      t.template ||= h.template;
+      t.source ||= h.source;
+    }
+  }
+  let sum = 0;
+  for (const t of all.values()) sum += t.count;
   return [...all]
     .filter(([, t]) => t.count > 0)
     .sort((a, b) => b[1].count - a[1].count)
