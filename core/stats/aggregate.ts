@@ -5,7 +5,7 @@ import {
   type Histogram,
   mergeInto,
   OVERALL_PER_OCTAVE,
-  percentile,
+  percentiles,
   round3,
 } from './histogram.js';
 
@@ -126,13 +126,8 @@ export function mergeTotals(into: Totals, from: Totals): void {
 
 export function percentilesOf(h: Histogram, count: number, sum: number, perOctave = OVERALL_PER_OCTAVE) {
   const c = count || countOf(h);
-  return {
-    count: c,
-    mean_ms: c ? round3(sum / c) : null,
-    p50_ms: percentile(h, 0.5, perOctave),
-    p95_ms: percentile(h, 0.95, perOctave),
-    p99_ms: percentile(h, 0.99, perOctave),
-  };
+  const [p50, p95, p99] = percentiles(h, [0.5, 0.95, 0.99], perOctave);
+  return { count: c, mean_ms: c ? round3(sum / c) : null, p50_ms: p50, p95_ms: p95, p99_ms: p99 };
 }
 
 /** Sorted object from a count map, largest first. */

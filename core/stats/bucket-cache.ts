@@ -47,6 +47,17 @@ export class BucketCache {
     return out;
   }
 
+  /**
+   * `make()` for `id`, kept until a different id is asked for: the merge of a window's closed buckets,
+   * keyed by their keys, is the same until the window moves past a bucket boundary (every 10 min for 24 h).
+   */
+  memo<T>(id: string, make: () => T): T {
+    if (this.memoed?.id !== id) this.memoed = { id, value: make() };
+    return this.memoed.value as T;
+  }
+
+  private memoed: { id: string; value: unknown } | undefined;
+
   get size(): number {
     return this.map.size;
   }

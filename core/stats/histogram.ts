@@ -46,15 +46,23 @@ export function countOf(h: Histogram): number {
 
 /** Nearest-rank percentile (q in 0..1); null for an empty histogram. */
 export function percentile(h: Histogram, q: number, perOctave = OVERALL_PER_OCTAVE): number | null {
+  return percentiles(h, [q], perOctave)[0];
+}
+
+/** Nearest-rank percentiles for ascending `qs` in one pass over the sorted buckets; nulls when empty. */
+export function percentiles(h: Histogram, qs: number[], perOctave = OVERALL_PER_OCTAVE): (number | null)[] {
   const total = countOf(h);
-  if (total === 0) return null;
-  const rank = Math.max(1, Math.ceil(q * total));
+  if (total === 0) return qs.map(() => null);
+  const sorted = [...h.keys()].sort((x, y) => x - y);
+  const out: (number | null)[] = [];
+  let k = 0;
   let seen = 0;
-  for (const b of [...h.keys()].sort((x, y) => x - y)) {
-    seen += h.get(b) ?? 0;
-    if (seen >= rank) return round3(bucketValue(b, perOctave));
+  for (const q of qs) {
+    const rank = Math.max(1, Math.ceil(q * total));
+    while (k < sorted.length - 1 && seen + (h.get(sorted[k]) ?? 0) < rank) seen += h.get(sorted[k++]) ?? 0;
+    out.push(round3(bucketValue(sorted[k], perOctave)));
   }
-  return round3(bucketValue(Math.max(...h.keys()), perOctave));
+  return out;
 }
 
 export function round3(x: number): number {

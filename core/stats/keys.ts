@@ -56,9 +56,11 @@ export const FIELDS = {
   level: (l: string) => `lv|${l}`,
   status: (c: string) => `st|${c}`,
   source: (s: string) => `src|${s}`,
+  /** Latency count: no longer written (it is the sum of the `l|` buckets); old hashes may hold it, readers ignore it. */
   latCount: 'ln',
   latSum: 'ls',
   latBucket: (b: number) => `l|${b}`,
+  /** Endpoint latency count: no longer written (the sum of its `h|` buckets); readers ignore it. */
   epCount: (ep: string) => `ep|${ep}|n`,
   epSum: (ep: string) => `ep|${ep}|s`,
   epErrors: (ep: string) => `ep|${ep}|x`,

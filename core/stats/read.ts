@@ -4,8 +4,16 @@
 import { type Broker, DEAD_LETTER_QUEUE } from '../broker/types.js';
 import type { AnomalyResult } from '../event.js';
 import type { KV, StorageInfo } from '../kv/types.js';
-import { addHash, emptyTotals, mergeTotals, percentilesOf, rate, type Totals, toRecord } from './aggregate.js';
-import { type BucketCache, type KeyedBucket, readBuckets } from './bucket-cache.js';
+import {
+  addHash,
+  emptyTotals,
+  mergeTotals,
+  percentilesOf,
+  rate,
+  type Totals,
+  toRecord,
+} from './aggregate.js';
+import { type BucketCache, CLOSE_GRACE_MS, type KeyedBucket, readBuckets } from './bucket-cache.js';
 import {
   type LatencyPoint,
   type RecentAnomaly,
@@ -88,10 +96,19 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const seriesSlots = take<Slots>(plan.series.containers.length);
   const templateHours = take<Map<string, TemplateAgg>>(plan.templateHours.length);
 
+  // Closed aggregates are merged once per window position (memoized with the cache); open ones every read.
+  const aggBuckets = buckets.slice(1, 1 + plan.minutes.length + plan.tens.length + plan.hours.length);
+  const aggs = [...minuteAggs, ...tenAggs, ...hourAggs];
+  const isClosed = (k: number) => aggBuckets[k].endMs + CLOSE_GRACE_MS < opts.now;
+  const closedIds = aggBuckets.filter((_, k) => isClosed(k)).map((b) => b.key);
+  const foldClosed = () => {
+    const t = emptyTotals();
+    aggs.forEach((a, k) => isClosed(k) && mergeTotals(t, a));
+    return t;
+  };
   const totals = emptyTotals();
-  for (const t of minuteAggs) mergeTotals(totals, t);
-  for (const t of tenAggs) mergeTotals(totals, t);
-  for (const t of hourAggs) mergeTotals(totals, t);
+  mergeTotals(totals, opts.cache ? opts.cache.memo(closedIds.join(' '), foldClosed) : foldClosed());
+  aggs.forEach((a, k) => isClosed(k) || mergeTotals(totals, a));
   const total = int(counters[KEYS_TOTAL]);
   const anomalies = int(counters[KEYS_ANOMALIES]);
   // Messages waiting in the dead-letter queue (what `logfaas dlq` shows) when the broker answered;

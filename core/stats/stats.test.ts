@@ -146,7 +146,7 @@ describe.each(targets)('statsWrites + readStats: $name', (target) => {
     expect(doc.recent_anomalies).toHaveLength(50);
     expect(doc.recent_anomalies[0].result.event.source).toBe('s299');
     const m = await kv.hgetall(minuteKey(minuteOf(clock)));
-    expect(Object.keys(m).filter((f) => f.startsWith('ep|') && f.endsWith('|n'))).toHaveLength(
+    expect(Object.keys(m).filter((f) => f.startsWith('ep|') && f.endsWith('|s'))).toHaveLength(
       CAPS.endpointsPerBatch + 1,
     );
     if (!target.fakeClock) return; // Redis expires on its own clock; its TTLs are covered by the KV contract.

@@ -19,14 +19,35 @@ const HEADERS = {
   'access-control-allow-origin': '*',
 };
 
+/** The stats Web handler, plus `warm()` to fill its caches before the first request. */
+export type StatsHandler = ((req: Request) => Promise<Response>) & {
+  /**
+   * Reads the largest window once and drops the answer: fetches and parses every closed bucket into the
+   * cache, primes storage info and compiles the read path, so the first real request pays only the open
+   * buckets (main.ts awaits it before listening; a failure only means the first request is cold).
+   */
+  warm(): Promise<void>;
+};
+
 /** Builds the stats Web handler. */
-export function createStatsHandler(deps: StatsDeps): (req: Request) => Promise<Response> {
+export function createStatsHandler(deps: StatsDeps): StatsHandler {
   const now = deps.now ?? Date.now;
   // Closed time buckets never change (they are keyed by processing time), so each process keeps them.
   const cache = new BucketCache();
   // Storage size moves slowly and the embedded store's info() walks every key: refresh it every 10 s.
   const storageInfo = memoize(() => deps.kv.info(), STORAGE_INFO_TTL_MS, now);
-  return async (req) => {
+  const read = (windowMs: number) =>
+    readStats(deps.kv, {
+      windowMs,
+      now: now(),
+      broker: deps.broker,
+      queues: deps.config.queues,
+      brokerTimeoutMs: deps.config.brokerTimeoutMs,
+      modelStatus: () => readModelStatus(deps.kv),
+      cache,
+      storageInfo,
+    });
+  const handler = async (req: Request): Promise<Response> => {
     try {
       if (req.method === 'OPTIONS') {
         return new Response(null, {
@@ -41,17 +62,7 @@ export function createStatsHandler(deps: StatsDeps): (req: Request) => Promise<R
       if (req.method !== 'GET' && req.method !== 'HEAD')
         throw new MethodNotAllowedError('stats answers GET and HEAD only');
       const windowMs = windowOf(new URL(req.url), deps.config);
-      const doc = await readStats(deps.kv, {
-        windowMs,
-        now: now(),
-        broker: deps.broker,
-        queues: deps.config.queues,
-        brokerTimeoutMs: deps.config.brokerTimeoutMs,
-        modelStatus: () => readModelStatus(deps.kv),
-        cache,
-        storageInfo,
-      });
-      const res = jsonResponse(doc, 200, HEADERS);
+      const res = jsonResponse(await read(windowMs), 200, HEADERS);
       return req.method === 'HEAD' ? new Response(null, { status: 200, headers: res.headers }) : res;
     } catch (e) {
       const res = toErrorResponse(e);
@@ -61,6 +72,14 @@ export function createStatsHandler(deps: StatsDeps): (req: Request) => Promise<R
       return res;
     }
   };
+  return Object.assign(handler, {
+    async warm() {
+      // The largest window covers every closed bucket a smaller one needs; the default one adds its
+      // second-level and minute buckets (1 h and 15 min windows read finer hashes than 24 h does).
+      JSON.stringify(await read(deps.config.maxWindowMs));
+      JSON.stringify(await read(deps.config.defaultWindowMs));
+    },
+  });
 }
 
 const STORAGE_INFO_TTL_MS = 10_000;
