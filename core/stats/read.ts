@@ -103,12 +103,12 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const closedIds = aggBuckets.filter((_, k) => isClosed(k)).map((b) => b.key);
   const foldClosed = () => {
     const t = emptyTotals();
-    aggs.forEach((a, k) => isClosed(k) && mergeTotals(t, a));
+    for (let k = 0; k < aggs.length; k++) if (isClosed(k)) mergeTotals(t, aggs[k]);
     return t;
   };
   const totals = emptyTotals();
   mergeTotals(totals, opts.cache ? opts.cache.memo(closedIds.join(' '), foldClosed) : foldClosed());
-  aggs.forEach((a, k) => isClosed(k) || mergeTotals(totals, a));
+  for (let k = 0; k < aggs.length; k++) if (!isClosed(k)) mergeTotals(totals, aggs[k]);
   const total = int(counters[KEYS_TOTAL]);
   const anomalies = int(counters[KEYS_ANOMALIES]);
   // Messages waiting in the dead-letter queue (what `logfaas dlq` shows) when the broker answered;

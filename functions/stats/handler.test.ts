@@ -37,6 +37,30 @@ describe('stats handler', () => {
     expect(doc.pipeline.queues.map((q) => q.name)).toEqual([]);
   });
 
+  it('warm() fills the cache: the first 24 h request then fetches only the open buckets', async () => {
+    const kv = await createMemoryKv({ now: () => NOW });
+    kvs.push(kv);
+    for (let h = 0; h < 24; h++) {
+      await kv.apply(statsWrites({ events: [sampleEvent()], anomalies: [], now: NOW - h * 3_600_000 }));
+    }
+    let fetched = 0;
+    const counting: KV = {
+      ...kv,
+      hgetallMany: (keys) => {
+        fetched += keys.length;
+        return kv.hgetallMany(keys);
+      },
+    };
+    const h = createStatsHandler({ kv: counting, config, now: () => NOW });
+    await h.warm();
+    const warmFetched = fetched;
+    fetched = 0;
+    const doc = (await (await get(h, '?window=24h')).json()) as StatsDoc;
+    expect(doc.in_window.events).toBe(24);
+    expect(fetched).toBeGreaterThan(0);
+    expect(fetched).toBeLessThan(warmFetched / 5);
+  });
+
   it.each(['1m', '15m', '1h', '24h', '90s'])('accepts window=%s', async (w) => {
     const doc = (await (await get(await handler(), `?window=${w}`)).json()) as StatsDoc;
     expect(doc.window.ms).toBeGreaterThanOrEqual(60_000);
