@@ -8,6 +8,9 @@ export const CLOSE_GRACE_MS = 2 * 60_000;
 /** Buckets kept; a 24 h read needs about 80 closed ones, the 1 h and 15 min windows a few dozen. */
 export const DEFAULT_CACHE_ENTRIES = 400;
 
+/** Memoized merges kept (one per window size in use: the dashboard offers six). */
+const MEMO_ENTRIES = 6;
+
 export interface KeyedBucket {
   key: string;
   /** Epoch ms when the bucket's period ends; Infinity for keys that never close (counters). */
@@ -48,15 +51,20 @@ export class BucketCache {
   }
 
   /**
-   * `make()` for `id`, kept until a different id is asked for: the merge of a window's closed buckets,
-   * keyed by their keys, is the same until the window moves past a bucket boundary (every 10 min for 24 h).
+   * `make()` for `id`, kept for the MEMO_ENTRIES most recent ids: the merge of a window's closed buckets,
+   * keyed by their keys, is the same until the window moves past a bucket boundary (every 10 min for 24 h);
+   * a few entries let dashboards on different windows share one replica without recomputing.
    */
   memo<T>(id: string, make: () => T): T {
-    if (this.memoed?.id !== id) this.memoed = { id, value: make() };
-    return this.memoed.value as T;
+    let value = this.memos.get(id);
+    if (value === undefined) value = make();
+    this.memos.delete(id);
+    this.memos.set(id, value);
+    while (this.memos.size > MEMO_ENTRIES) this.memos.delete(this.memos.keys().next().value as string);
+    return value as T;
   }
 
-  private memoed: { id: string; value: unknown } | undefined;
+  private readonly memos = new Map<string, unknown>();
 
   get size(): number {
     return this.map.size;
