@@ -46,7 +46,10 @@ export const hourKey = (hour: number): string => `stats:h:${hour}`;
  * per-minute latency chart of windows up to 1 h (two small hashes instead of 60 full minute hashes).
  */
 export const latencyMinutesKey = (hour: number): string => `stats:lm:${hour}`;
-/** Per-hour template hash: `<id>|n` count, `<id>|f` first seen, `<id>|l` last seen, `<id>|t` text, `<id>|s` source. */
+/**
+ * Per-hour template hash: `<id>|n` count, `<id>|f` first seen, `<id>|l` last seen, `<id>|i` `<source>|<text>`
+ * (hashes written before that field existed hold `<id>|t` text and `<id>|s` source; readers take both).
+ */
 export const templateHourKey = (hour: number): string => `stats:t:${hour}`;
 
 /** Field names inside the minute/hour aggregate hashes. `|` never occurs inside a label (labels.ts strips it). */

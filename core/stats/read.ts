@@ -307,7 +307,7 @@ interface TemplateAgg {
   last: number;
 }
 
-/** Parses one template hour hash (`<id>|n`, `|f`, `|l`, `|t`, `|s`). */
+/** Parses one template hour hash (`<id>|n`, `|f`, `|l`, `|i`, or `|t` and `|s` from older writers). */
 function parseTemplates(h: Record<string, string>): Map<string, TemplateAgg> {
   const all = new Map<string, TemplateAgg>();
   for (const f in h) {
@@ -326,10 +326,17 @@ function parseTemplates(h: Record<string, string>): Map<string, TemplateAgg> {
       case 108: // l
         t.last = Math.max(t.last, int(v));
         break;
-      case 116: // t
+      case 105: {
+        // i: `<source>|<text>`
+        const bar = v.indexOf('|');
+        if (bar >= 0) t.source ||= v.slice(0, bar);
+        t.template ||= v.slice(bar + 1);
+        break;
+      }
+      case 116: // t (older writers)
         t.template ||= v;
         break;
-      case 115: // s
+      case 115: // s (older writers)
         t.source ||= v;
         break;
     }

@@ -218,8 +218,9 @@ function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[
   for (const [id, t] of kept) {
     ops.push({ op: 'hincrby', key, field: `${id}|n`, by: t.n });
     ops.push({ op: 'hsetnx', key, field: `${id}|f`, value: String(now) });
-    ops.push({ op: 'hsetnx', key, field: `${id}|t`, value: t.text });
-    ops.push({ op: 'hsetnx', key, field: `${id}|s`, value: t.source });
+    // Source and text in one field (`<source>|<text>`; a source never contains `|`): one op and one
+    // field fewer per template per batch and per hour read than separate `|s` and `|t` fields.
+    ops.push({ op: 'hsetnx', key, field: `${id}|i`, value: `${t.source}|${t.text}` });
     last[`${id}|l`] = String(now);
   }
   if (ops.length) ops.push({ op: 'hset', key, fields: last }, { op: 'expire', key, ttlMs: TTL.hour });

@@ -7,7 +7,18 @@ import { createRedisKv } from '../kv/redis.js';
 import type { KV } from '../kv/types.js';
 import { silentLogger } from '../log.js';
 import { BucketCache } from './bucket-cache.js';
-import { CAPS, HOUR_MS, KEYS, MINUTE_MS, minuteKey, minuteOf, OTHER_LABEL, TTL } from './keys.js';
+import {
+  CAPS,
+  HOUR_MS,
+  hourOf,
+  KEYS,
+  MINUTE_MS,
+  minuteKey,
+  minuteOf,
+  OTHER_LABEL,
+  TTL,
+  templateHourKey,
+} from './keys.js';
 import { readStats } from './read.js';
 import { statsWrites } from './record.js';
 import { anomalyOf, httpEvent, sampleEvent } from './sample-events.js';
@@ -75,6 +86,43 @@ describe.each(targets)('statsWrites + readStats: $name', (target) => {
     expect(doc.throughput.series.reduce((s, p) => s + p.events, 0)).toBe(4);
     expect(doc.storage.kind).toBe(target.name);
     expect(doc.pipeline.status).toBe('unknown');
+  });
+
+  it('reads template and latency fields left by older writers next to new ones', async () => {
+    const kv = await newKv();
+    const key = templateHourKey(hourOf(clock));
+    // Older layout: `|t` text and `|s` source, `ln` and `ep|<e>|n` counts.
+    await kv.apply([
+      {
+        op: 'hset',
+        key,
+        fields: { 'T9|n': '3', 'T9|f': String(clock - 5000), 'T9|l': String(clock - 5000) },
+      },
+      { op: 'hset', key, fields: { 'T9|t': 'old <*>', 'T9|s': 'legacy' } },
+      { op: 'hincrby', key: minuteKey(minuteOf(clock)), field: 'ln', by: 7 },
+      { op: 'hincrby', key: minuteKey(minuteOf(clock)), field: 'ep|GET /x|n', by: 7 },
+    ]);
+    await kv.apply(
+      statsWrites({
+        events: [httpEvent('GET', '/x', 200, 10, { templateId: 'T9', template: 'new <*>', source: 'web' })],
+        anomalies: [],
+        now: clock,
+      }),
+    );
+    const doc = await readStats(kv, { windowMs: 15 * MINUTE_MS, now: clock + 1000 });
+    expect(doc.templates[0]).toMatchObject({ id: 'T9', count: 4, template: 'old <*>' });
+    expect(doc.latency.count).toBe(1);
+    expect(doc.latency.endpoints[0]).toMatchObject({ endpoint: 'GET /x', count: 1 });
+    const fresh = await newKv();
+    await fresh.apply(
+      statsWrites({
+        events: [httpEvent('GET', '/x', 200, 10, { templateId: 'T9', template: 'a|b <*>', source: 'web' })],
+        anomalies: [],
+        now: clock,
+      }),
+    );
+    const doc2 = await readStats(fresh, { windowMs: 15 * MINUTE_MS, now: clock + 1000 });
+    expect(doc2.templates[0]).toMatchObject({ template: 'a|b <*>', source: 'web' });
   });
 
   it('merges latency histograms written by two replicas into the right percentiles', async () => {
