@@ -1,9 +1,11 @@
-// `npm run bench [-- --json] [--quick] [--only=parse,detect,stats,pipeline]`: prints measured figures.
+// `npm run bench [-- --json] [--quick] [--only=parse,detect,stats,pipeline] [--soak=10m]`: prints measured
+// figures; --soak adds a long run at half rate to the pipeline section and reports RSS over time.
 // With --json, one JSON object of all figures on stdout and progress on stderr.
 // Each section runs in a fresh process: a section's JIT state and heap must not slow the next one.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { parseDuration } from '../core/env.js';
 import { detectBench } from './detect.js';
 import { parseBench } from './parse.js';
 import { pipelineBench } from './pipeline.js';
@@ -15,6 +17,9 @@ const json = args.includes('--json');
 const quick = args.includes('--quick');
 const child = args.includes('--section-child');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7);
+const soakArg = args.find((a) => a.startsWith('--soak='));
+const soakMs = soakArg ? parseDuration(soakArg.slice(7)) : undefined;
+if (soakArg && !soakMs) throw new Error(`bad --soak value ${soakArg}: use e.g. --soak=10m`);
 const sections: [string, BenchSection][] = [
   ['parse', parseBench],
   ['detect', detectBench],
@@ -28,7 +33,7 @@ if (child) {
   // One section, figures as JSON on stdout for the parent.
   const [name, section] = wanted[0];
   log(`# ${name}`);
-  const r = await section({ quick, log });
+  const r = await section({ quick, log, soakMs });
   process.stdout.write(`${JSON.stringify(r)}\n`);
   process.exit(0);
 }
@@ -39,7 +44,13 @@ const figures: Record<string, unknown> = {
 for (const [name] of wanted) {
   const out = execFileSync(
     process.execPath,
-    [fileURLToPath(import.meta.url), '--section-child', `--only=${name}`, ...(quick ? ['--quick'] : [])],
+    [
+      fileURLToPath(import.meta.url),
+      '--section-child',
+      `--only=${name}`,
+      ...(quick ? ['--quick'] : []),
+      ...(soakArg ? [soakArg] : []),
+    ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 },
   );
   const r = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Awaited<ReturnType<BenchSection>>;

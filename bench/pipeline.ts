@@ -12,7 +12,7 @@ import { createRedisKv } from '../core/kv/redis.js';
 import { silentLogger } from '../core/log.js';
 import { Secret } from '../core/secrets.js';
 import { freePort } from '../runner/free-port.js';
-import { startProcessStack } from '../runner/processes.js';
+import { type ProcessStack, startProcessStack } from '../runner/processes.js';
 import { waitForHttp } from '../runner/wait.js';
 import { mixedLines } from '../test/e2e/lines.js';
 import type { BenchSection } from './section.js';
@@ -236,7 +236,52 @@ async function embedded(lines: string[], log: (l: string) => void) {
   }
 }
 
-export const pipelineBench: BenchSection = async ({ quick, log }) => {
+/**
+ * Soak: half the sustained rate for `ms`, RSS of every process sampled every 10 s. Memory is flat when
+ * the last minute's RSS is no higher than the first minute's (after warm-up) by more than a few MB.
+ */
+async function soakRun(stack: ProcessStack, rate: number, ms: number, log: (l: string) => void) {
+  const samples = new Map<string, number[]>();
+  const sample = () => {
+    for (const c of stack.supervisor.children.values()) {
+      const a = samples.get(c.name) ?? [];
+      a.push(rssMb(c.pid()));
+      samples.set(c.name, a);
+    }
+  };
+  const timer = setInterval(sample, 10_000);
+  log(`  soak: ${Math.round(rate).toLocaleString()} lines/s for ${Math.round(ms / 60_000)} min`);
+  const lat = await freshness(stack.gatewayUrl, rate, ms / 1000, 'soak');
+  clearInterval(timer);
+  sample();
+  const start: Record<string, number> = {};
+  const end: Record<string, number> = {};
+  for (const [name, a] of samples) {
+    // First minute after warm-up vs last minute: medians of six samples each.
+    const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
+    start[name] = med(a.slice(6, 12).length ? a.slice(6, 12) : a.slice(0, 6));
+    end[name] = med(a.slice(-6));
+  }
+  const growth = Math.max(...Object.keys(end).map((k) => end[k] - start[k]));
+  return {
+    figures: {
+      soak_minutes: Math.round(ms / 60_000),
+      soak_rss_start_mb: start,
+      soak_rss_end_mb: end,
+      soak_max_rss_growth_mb: growth,
+      soak_freshness_p99_ms: Math.round(pct(lat, 99)),
+    },
+    lines: [
+      `soak ${Math.round(ms / 60_000)} min at ${Math.round(rate).toLocaleString()} lines/s: RSS MB start -> end: ${Object.keys(
+        end,
+      )
+        .map((k) => `${k} ${start[k]}->${end[k]}`)
+        .join(', ')}; largest growth ${growth} MB; freshness p99 ${Math.round(pct(lat, 99))} ms`,
+    ],
+  };
+}
+
+export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
   const total = quick ? 50_000 : 200_000;
   const { lines } = mixedLines(total, 3);
   const ns = `bench-${process.pid}-${Date.now().toString(36)}`;
@@ -282,6 +327,11 @@ export const pipelineBench: BenchSection = async ({ quick, log }) => {
     figures.cpu_s_per_50k = cpu;
     figures.cpu_s_per_50k_total = cpuTotal;
     figures.max_rss_mb = Math.max(...Object.values(rss));
+    if (soakMs) {
+      const soak = await soakRun(stack, rate / 2, soakMs, log);
+      Object.assign(figures, soak.figures);
+      lines_.push(...soak.lines);
+    }
     lines_.push(
       `pipeline e2e (processes): ${figures.e2e_lines_per_sec.toLocaleString()} lines/s`,
       `freshness at half rate: p50 ${figures.freshness_p50_ms} ms, p99 ${figures.freshness_p99_ms} ms (${lat.length} batches)`,

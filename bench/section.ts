@@ -3,4 +3,10 @@ export interface BenchResult {
   figures: Record<string, number | string | Record<string, number>>;
   lines: string[];
 }
-export type BenchSection = (opts: { quick: boolean; log: (line: string) => void }) => Promise<BenchResult>;
+export interface BenchOptions {
+  quick: boolean;
+  log: (line: string) => void;
+  /** Pipeline soak: stream at half the sustained rate this long and watch every process's RSS. */
+  soakMs?: number;
+}
+export type BenchSection = (opts: BenchOptions) => Promise<BenchResult>;
