@@ -3,17 +3,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { StoredMessage } from './types.js';
 
 export const BROKER_SNAPSHOT_FILE = 'broker.json';
 
-export interface SavedMessage {
-  body: Uint8Array;
-  messageId: string;
-  headers: Record<string, string>;
-  contentType?: string;
-  topic: string;
-  redelivered: boolean;
-}
+/** A queued message as saved (the broker's own message shape). */
+export type SavedMessage = StoredMessage;
 export interface SavedQueue {
   name: string;
   patterns: string[];

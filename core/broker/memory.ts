@@ -11,17 +11,11 @@ import {
   type Delivery,
   type PublishOptions,
   type QueueStats,
+  type StoredMessage,
   UnroutableError,
 } from './types.js';
 
-interface Msg {
-  body: Uint8Array;
-  messageId: string;
-  headers: Record<string, string>;
-  contentType?: string;
-  topic: string;
-  redelivered: boolean;
-}
+type Msg = StoredMessage;
 
 /** Settles a delivery by putting its message back (redelivered), as a closing AMQP channel does. */
 type Release = () => void;

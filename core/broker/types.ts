@@ -8,6 +8,9 @@ export interface PublishOptions {
   contentType?: string;
 }
 
+/** A message's content and metadata, without the ack/nack of a live delivery. */
+export type StoredMessage = Omit<Delivery, 'ack' | 'nack'>;
+
 export interface Delivery {
   body: Uint8Array;
   messageId: string;
