@@ -3,7 +3,7 @@
 // prefix tree, then join the most similar cluster of the leaf or start a new one. Pure and in-memory;
 // sharing clusters across replicas is template-store.ts's job (export/merge below).
 import type { ParseLimits } from './limits.js';
-import { hasWildcard, WILDCARD } from './mask.js';
+import { hasWildcard, shapeHash, WILDCARD } from './mask.js';
 import { templateIdFor } from './template-id.js';
 
 export interface Cluster {
@@ -47,15 +47,6 @@ interface SeenShape {
   next: SeenShape | undefined;
 }
 
-function shapeHash(tokens: string[]): number {
-  let h = 0x811c9dc5;
-  for (const t of tokens) {
-    for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 32, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 function sameTokens(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -85,9 +76,10 @@ export class TemplateMiner {
   }
 
   /** Finds or creates the cluster for a masked token list and generalises it to cover the line. */
-  add(tokens: string[], now: number): MatchResult {
+  add(tokens: string[], now: number, hash?: number): MatchResult {
     // Keyed by a numeric hash of the tokens, checked token by token: no joined string per line.
-    const h = shapeHash(tokens);
+    // `hash`, when given, is `shapeHash(tokens)` computed while tokenising.
+    const h = hash ?? shapeHash(tokens);
     for (let e = this.seen.get(h); e; e = e.next) {
       if (sameTokens(e.tokens, tokens)) return { cluster: e.cluster, stored: true };
     }

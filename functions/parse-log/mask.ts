@@ -98,6 +98,65 @@ export function maskToken(tok: string, params?: string[]): string {
   return out;
 }
 
+/** FNV-1a of one token; `shapeHash` folds these, so a caller that scanned the text already can pass it. */
+export function tokenHash(t: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** A masked line's hash for the shape cache (collisions are checked token by token there). */
+export function shapeHash(tokens: readonly string[]): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < tokens.length; i++) h = Math.imul(h ^ tokenHash(tokens[i]), 0x01000193);
+  return h >>> 0;
+}
+
+const WILDCARD_HASH = tokenHash(WILDCARD);
+
+/**
+ * `tokenize` and `maskToken` over each token, plus `shapeHash` of the masked tokens, in one scan of
+ * the message: a token without digits, colons, two dots or a leading `/`/`~` masks to itself, so it
+ * is never scanned again (profiling put the three separate scans at ~20% of parse time).
+ */
+export function tokenizeAndMask(message: string, tokens: string[], masked: string[]): number {
+  let shape = 0x811c9dc5;
+  let start = -1;
+  let h = 0;
+  let flags = 0;
+  let dots = 0;
+  for (let i = 0; i <= message.length; i++) {
+    const c = i < message.length ? message.charCodeAt(i) : 32;
+    if (c > 32 || (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 11 && c !== 12)) {
+      if (start < 0) {
+        start = i;
+        h = 0x811c9dc5;
+        flags = 0;
+        dots = 0;
+      }
+      h = Math.imul(h ^ c, 0x01000193);
+      if (c < 128) {
+        const k = CLASS[c];
+        flags |= k;
+        if (k === DOT) dots++;
+      }
+    } else if (start >= 0) {
+      const tok = message.slice(start, i);
+      const f = message.charCodeAt(start);
+      let m = tok;
+      if ((flags & (DIGIT | COLON)) !== 0 || dots >= 2 || (i - start > 1 && (f === 47 || f === 126))) {
+        m = maskToken(tok);
+        if (m !== tok) h = m === WILDCARD ? WILDCARD_HASH : tokenHash(m);
+      }
+      tokens.push(tok);
+      masked.push(m);
+      shape = Math.imul(shape ^ h, 0x01000193);
+      start = -1;
+    }
+  }
+  return shape >>> 0;
+}
+
 // `github.com:443`, `10.0.0.1:80`: host and port, the endpoint of a connection.
 const HOST_PORT = /^(?:[\w-]+\.)+[\w-]+:\d+$/;
 

@@ -5,7 +5,7 @@ import { TemplateMiner } from './drain.js';
 import { type CustomFormat, compileFormat } from './formats/custom.js';
 import { parseLine } from './formats/detect.js';
 import { type ParseLimits, resolveLimits } from './limits.js';
-import { absorbUnits, maskToken, tokenize, WILDCARD } from './mask.js';
+import { absorbUnits, maskToken, tokenizeAndMask, WILDCARD } from './mask.js';
 import { sanitizeLine } from './sanitize.js';
 import { templateIdFor } from './template-id.js';
 import { type DayCache, formatIso, parseTimestamp } from './timestamp.js';
@@ -107,20 +107,24 @@ function parseOne(
 }
 
 function mine(message: string, ctx: ParseContext, problems: string[]) {
-  let tokens = tokenize(message);
+  let tokens: string[] = [];
+  let masked: string[] = [];
+  let hash: number | undefined = tokenizeAndMask(message, tokens, masked);
   const max = ctx.limits.maxTokens;
-  const folded = tokens.length > max;
-  if (folded) {
+  if (tokens.length > max) {
     tokens = [...tokens.slice(0, max - 1), tokens.slice(max - 1).join(' ')];
+    masked = masked.slice(0, max);
+    masked[max - 1] = WILDCARD;
+    hash = undefined;
     problems.push('too_many_tokens');
   }
-  let masked = new Array<string>(tokens.length);
-  for (let i = 0; i < tokens.length; i++) masked[i] = maskToken(tokens[i]);
-  if (folded) masked[max - 1] = WILDCARD;
   const withUnits = absorbUnits(tokens, masked);
-  if (withUnits) [tokens, masked] = withUnits;
+  if (withUnits) {
+    [tokens, masked] = withUnits;
+    hash = undefined;
+  }
   if (tokens.length === 0) return { id: templateIdFor(ctx.source, []), template: '', params: [] as string[] };
-  const { cluster } = ctx.miner.add(masked, ctx.now);
+  const { cluster } = ctx.miner.add(masked, ctx.now, hash);
   return {
     id: cluster.id,
     template: cluster.text,
