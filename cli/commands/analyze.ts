@@ -7,15 +7,10 @@ import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
 import { TRAINING_SAMPLE } from '../../functions/detect-anomaly/offline.js';
 import { StreamingAnalysis } from '../../functions/detect-anomaly/offline-stream.js';
 import { splitText } from '../../functions/parse-log/body.js';
-import {
-  compileFormat,
-  FormatError,
-  parseBatch,
-  resolveLimits,
-  TemplateMiner,
-} from '../../functions/parse-log/pipeline.js';
+import { parseBatch, resolveLimits, TemplateMiner } from '../../functions/parse-log/pipeline.js';
 import { parseFlags, strFlag } from '../args.js';
 import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
+import { logFormatFlag } from '../log-format-flag.js';
 
 const HELP = `logfaas analyze: find anomalies in a log file, offline (no stack needed)
 
@@ -73,14 +68,7 @@ export const analyzeCommand: Command = {
       DEFAULT_DETECT.contamination,
     );
     const top = numFlag(strFlag(flags.top), 'top', 20);
-    const formatText = strFlag(flags['log-format']);
-    let format: ReturnType<typeof compileFormat> | undefined;
-    try {
-      format = formatText ? compileFormat(formatText) : undefined;
-    } catch (e) {
-      if (e instanceof FormatError) throw new UsageError(`--log-format: ${e.message}`);
-      throw e;
-    }
+    const format = logFormatFlag(strFlag(flags['log-format']));
     const source = strFlag(flags.source) ?? basename(file);
     let size: number;
     try {

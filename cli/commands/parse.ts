@@ -1,15 +1,10 @@
 // `logfaas parse`: the parse-log core offline, on a file or stdin; NDJSON events to stdout.
 import { createReadStream } from 'node:fs';
 import { splitText } from '../../functions/parse-log/body.js';
-import {
-  compileFormat,
-  FormatError,
-  parseBatch,
-  resolveLimits,
-  TemplateMiner,
-} from '../../functions/parse-log/pipeline.js';
+import { parseBatch, resolveLimits, TemplateMiner } from '../../functions/parse-log/pipeline.js';
 import { parseFlags, strFlag } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
+import { logFormatFlag } from '../log-format-flag.js';
 
 const HELP = `logfaas parse: parse log lines and mine their templates, offline (no stack needed)
 
@@ -53,14 +48,7 @@ export const parseCommand: Command = {
     const { flags, files } = parseFlags(argv, SPEC);
     if (files.length > 1) throw new UsageError('give at most one FILE (or none, to read stdin)');
     const source = strFlag(flags.source) ?? 'default';
-    const formatText = strFlag(flags['log-format']);
-    let format: ReturnType<typeof compileFormat> | undefined;
-    try {
-      format = formatText ? compileFormat(formatText) : undefined;
-    } catch (e) {
-      if (e instanceof FormatError) throw new UsageError(`--log-format: ${e.message}`);
-      throw e;
-    }
+    const format = logFormatFlag(strFlag(flags['log-format']));
     const limits = resolveLimits();
     const miner = new TemplateMiner(source, limits);
     const counts = new Map<string, number>();
