@@ -52,6 +52,11 @@ export function maskToken(tok: string, params?: string[]): string {
     flags |= k;
     if (k === DOT) dots++;
   }
+  return maskClassified(tok, flags, dots, params);
+}
+
+/** `maskToken` once the token's character classes (OR-ed) and dot count are known. */
+function maskClassified(tok: string, flags: number, dots: number, params?: string[]): string {
   const digits = (flags & DIGIT) !== 0;
   if (((flags & COLON) !== 0 && tok.includes('://')) || (!digits && tok.length > 1 && isFilePath(tok))) {
     params?.push(tok);
@@ -145,7 +150,7 @@ export function tokenizeAndMask(message: string, tokens: string[], masked: strin
       const f = message.charCodeAt(start);
       let m = tok;
       if ((flags & (DIGIT | COLON)) !== 0 || dots >= 2 || (i - start > 1 && (f === 47 || f === 126))) {
-        m = maskToken(tok);
+        m = maskClassified(tok, flags, dots);
         if (m !== tok) h = m === WILDCARD ? WILDCARD_HASH : tokenHash(m);
       }
       tokens.push(tok);
@@ -197,7 +202,9 @@ export function hasWildcard(tok: string): boolean {
 // preprocessing regexes treat `[KGTM]B` and `<1 sec` (formats.json, Spark and Proxifier).
 const UNIT = /^(?:[KMGTP]i?B|kB|ms|us|ns|sec|secs|seconds|mins?)([)\],;:.]*)$/;
 
-const UNIT_START = new Set(['K', 'M', 'G', 'T', 'P', 'k', 'm', 'u', 'n', 's']);
+// First characters of UNIT, as a table: the check runs on every token of every line.
+const UNIT_START = new Uint8Array(128);
+for (const ch of 'KMGTPkmuns') UNIT_START[ch.charCodeAt(0)] = 1;
 
 /**
  * Folds a unit token into the masked number before it; returns new raw and masked token lists, or
@@ -208,7 +215,7 @@ export function absorbUnits(raw: string[], masked: string[]): [string[], string[
   for (let i = 1; i < masked.length; i++) {
     if (
       masked[i].length <= 10 &&
-      UNIT_START.has(masked[i][0]) &&
+      UNIT_START[masked[i].charCodeAt(0) & 127] === 1 &&
       UNIT.test(masked[i]) &&
       masked[i - 1].endsWith(WILDCARD)
     ) {

@@ -144,6 +144,10 @@ function withoutYear(
   return t;
 }
 
+let monthYear = Number.NaN;
+let monthIndex = -1;
+let monthStart = Number.NaN;
+
 function build(
   year: number,
   mon: number,
@@ -156,7 +160,18 @@ function build(
 ): number | undefined {
   if (mon < 0 || mon > 11 || day < 1 || day > 31 || h > 24 || mi > 59 || sec > 60) return undefined;
   const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
-  let t = Date.UTC(year, mon, day, h, mi, sec, ms);
+  // Date.UTC is linear in the day and time fields, so only the month's start needs it; neighbouring
+  // lines share the month (profiling put Date.UTC at ~3% of parse time).
+  if (year !== monthYear || mon !== monthIndex) {
+    monthStart = Date.UTC(year, mon, 1);
+    monthYear = year;
+    monthIndex = mon;
+  }
+  let t = Number.isFinite(monthStart)
+    ? monthStart + (day - 1) * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms
+    : Date.UTC(year, mon, day, h, mi, sec, ms);
+  // Date.UTC's TimeClip.
+  if (!(Math.abs(t) <= 8.64e15)) return undefined;
   if (zone && !/^(z|utc|gmt)$/i.test(zone)) {
     const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
     if (!z) return undefined;
