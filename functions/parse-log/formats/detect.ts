@@ -14,25 +14,27 @@ const LEADING_ISO = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+
 
 /** Parses one (already sanitised) line; a custom format, when given, is tried first. */
 export function parseLine(line: string, custom?: CustomFormat): ParsedLine {
-  const problems: string[] = [];
+  // No problems array per line unless there is a problem.
+  let problems: string[] | undefined;
   if (custom) {
     const r = custom.parse(line);
     if (r) return r;
-    problems.push('format_mismatch');
+    problems = ['format_mismatch'];
   }
-  const r = detect(line, problems);
-  if (problems.length) r.problems = r.problems ? [...problems, ...r.problems] : problems;
+  const r = detect(line);
+  if (problems) r.problems = r.problems ? [...problems, ...r.problems] : problems;
   if (!r.level) r.level = guessLevel(r.message);
   return r;
 }
 
-function detect(line: string, problems: string[]): ParsedLine {
+function detect(line: string): ParsedLine {
   const c = line.charCodeAt(0);
   if (c === 123 /* { */) {
     const r = parseJsonLine(line);
     if (r) return r;
-    problems.push('bad_json');
-    return plain(line);
+    const p = plain(line);
+    p.problems = ['bad_json'];
+    return p;
   }
   if (c === 60 /* < */) {
     const r = parseSyslog5424(line) ?? parseSyslog3164(line);

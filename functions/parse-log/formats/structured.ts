@@ -15,15 +15,45 @@ const PATH_KEYS = ['path', 'url', 'uri', 'http.url', 'request_uri'];
 /** Fields kept per event; the rest of a very wide record stays in `raw` only. */
 const MAX_FIELDS = 64;
 
-function pick(rec: Record<string, FieldValue>, keys: string[], used: Set<string>): FieldValue | undefined {
-  for (const k of keys) {
+// Key -> (role, rank in that role's list): one pass over a record's keys finds every role's key,
+// instead of one keyed lookup per alias per role (profiling put `pick` at ~2% of parse time).
+const ROLES = [
+  MESSAGE_KEYS,
+  LEVEL_KEYS,
+  TIME_KEYS,
+  SERVICE_KEYS,
+  HOST_KEYS,
+  STATUS_KEYS,
+  LATENCY_KEYS,
+  METHOD_KEYS,
+  PATH_KEYS,
+];
+const ROLE_OF = new Map<string, number>();
+for (let role = 0; role < ROLES.length; role++)
+  for (let rank = 0; rank < ROLES[role].length; rank++) ROLE_OF.set(ROLES[role][rank], role * 64 + rank);
+
+/** Per role, the first alias (in list order) with a non-empty value, as `pick` over each list would. */
+function pickAll(rec: Record<string, FieldValue>, used: Set<string>): (FieldValue | undefined)[] {
+  const best: (string | undefined)[] = new Array(ROLES.length).fill(undefined);
+  const rank = new Array<number>(ROLES.length).fill(64);
+  for (const k in rec) {
+    const r = ROLE_OF.get(k);
+    if (r === undefined) continue;
     const v = rec[k];
-    if (v !== undefined && v !== null && v !== '') {
-      used.add(k);
-      return v;
+    if (v === undefined || v === null || v === '') continue;
+    const role = r >> 6;
+    if ((r & 63) < rank[role]) {
+      rank[role] = r & 63;
+      best[role] = k;
     }
   }
-  return undefined;
+  const out: (FieldValue | undefined)[] = new Array(ROLES.length);
+  for (let i = 0; i < ROLES.length; i++) {
+    const k = best[i];
+    if (k !== undefined) used.add(k);
+    out[i] = k === undefined ? undefined : rec[k];
+  }
+  return out;
 }
 
 /** `45ms`, `0.045s`, `1.2`, `45` -> milliseconds. Bare numbers are ms (ms is the usual log unit). */
@@ -38,15 +68,8 @@ export function toMillis(v: FieldValue): number | undefined {
 
 export function fromRecord(format: string, rec: Record<string, FieldValue>, line: string): ParsedLine {
   const used = new Set<string>();
-  const msg = pick(rec, MESSAGE_KEYS, used);
-  const lv = pick(rec, LEVEL_KEYS, used);
-  const ts = pick(rec, TIME_KEYS, used);
-  const service = pick(rec, SERVICE_KEYS, used);
-  const host = pick(rec, HOST_KEYS, used);
-  const status = Number(pick(rec, STATUS_KEYS, used));
-  const latency = pick(rec, LATENCY_KEYS, used);
-  const method = pick(rec, METHOD_KEYS, used);
-  const path = pick(rec, PATH_KEYS, used);
+  const [msg, lv, ts, service, host, st, latency, method, path] = pickAll(rec, used);
+  const status = Number(st);
   const out: ParsedLine = { format, message: msg !== undefined ? String(msg) : line };
   const level = normalizeLevel(lv);
   if (level) out.level = level;
