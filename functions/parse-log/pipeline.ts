@@ -34,7 +34,7 @@ export function parseBatch(
   const out = new Array<LogEvent>(lines.length);
   const receivedAt = new Date(ctx.now).toISOString();
   // Neighbouring lines often share a timestamp text; remember the last conversion.
-  const clock: TimeCache = { text: '', iso: undefined, day: -1, prefix: '' };
+  const clock: TimeCache = { text: '', iso: undefined, day: -1, prefix: '', minute: -1, minutePrefix: '' };
   for (let i = 0; i < lines.length; i++) {
     const ev = parseOne(lines[i], ctx, receivedAt, clock, ctx.preProblems?.[i]);
     const label = labels?.[i];

@@ -185,6 +185,9 @@ function build(
 export interface DayCache {
   day: number;
   prefix: string;
+  /** The last formatted minute and its text up to the seconds (`2026-02-07T06:34:`). */
+  minute?: number;
+  minutePrefix?: string;
 }
 
 const p2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
@@ -197,6 +200,15 @@ const p3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
  */
 export function formatIso(ms: number, cache: DayCache): string {
   if (!(ms >= 0 && ms < 253402300800000)) return new Date(ms).toISOString();
+  // Whole milliseconds first, so a fractional `ms` cannot round up into the next minute.
+  const minute = Math.floor(Math.floor(ms) / 60_000);
+  if (minute !== cache.minute) setMinute(ms, minute, cache);
+  const rem = ms - minute * 60_000;
+  const s = Math.floor(rem / 1000);
+  return `${cache.minutePrefix}${p2(s)}.${p3(Math.floor(rem - s * 1000))}Z`;
+}
+
+function setMinute(ms: number, minute: number, cache: DayCache): void {
   const day = Math.floor(ms / DAY_MS);
   if (day !== cache.day) {
     const z = day + 719468;
@@ -217,7 +229,6 @@ export function formatIso(ms: number, cache: DayCache): string {
   const h = Math.floor(rem / 3_600_000);
   rem -= h * 3_600_000;
   const mi = Math.floor(rem / 60_000);
-  rem -= mi * 60_000;
-  const s = Math.floor(rem / 1000);
-  return `${cache.prefix}${p2(h)}:${p2(mi)}:${p2(s)}.${p3(Math.floor(rem - s * 1000))}Z`;
+  cache.minute = minute;
+  cache.minutePrefix = `${cache.prefix}${p2(h)}:${p2(mi)}:`;
 }
