@@ -43,3 +43,21 @@ export function redactUrl(url: string): string {
     return '[unparseable url]';
   }
 }
+
+export const ADMIN_PASSWORD_SECRET = 'basic-auth-password';
+
+/**
+ * The gateway admin password (OpenFaaS convention): the `basic-auth-password` secret file, else the
+ * LOGFAAS_ADMIN_PASSWORD env var. `origin` says where it came from, for messages (never the value).
+ */
+export function readAdminPassword(
+  secretsDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+): { password: Secret; origin: string } | undefined {
+  const fromFile = readSecretFile(secretsDir, ADMIN_PASSWORD_SECRET);
+  if (fromFile) return { password: fromFile, origin: join(secretsDir, ADMIN_PASSWORD_SECRET) };
+  if (env.LOGFAAS_ADMIN_PASSWORD) {
+    return { password: new Secret(env.LOGFAAS_ADMIN_PASSWORD), origin: 'LOGFAAS_ADMIN_PASSWORD' };
+  }
+  return undefined;
+}

@@ -1,6 +1,6 @@
 // Gateway configuration from the environment (faasd-style: upstream URL per function).
 import { ConfigError, type Env, EnvReader } from '../core/env.js';
-import { readSecretFile, Secret } from '../core/secrets.js';
+import { ADMIN_PASSWORD_SECRET, readAdminPassword, Secret } from '../core/secrets.js';
 import { readStoreConfig, type StoreConfig } from '../core/stores-config.js';
 
 export interface GatewayConfig {
@@ -34,9 +34,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
         .map((u) => u.trim().replace(/\/+$/, ''))
         .filter(Boolean);
   }
-  const password =
-    readSecretFile(stores.secretsDir, 'basic-auth-password') ??
-    (env.LOGFAAS_ADMIN_PASSWORD ? new Secret(env.LOGFAAS_ADMIN_PASSWORD) : undefined);
+  const password = readAdminPassword(stores.secretsDir, env)?.password;
   const cfg = {
     port: r.int('GATEWAY_PORT', r.int('PORT', 8080, 0, 65535), 0, 65535),
     host: r.str('GATEWAY_HOST', '0.0.0.0'),
@@ -56,7 +54,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   // No default password ships: a gateway without one refuses to start (OpenFaaS does the same).
   if (!password) {
     throw new ConfigError([
-      `no admin password: create the secret file ${stores.secretsDir}/basic-auth-password or set LOGFAAS_ADMIN_PASSWORD`,
+      `no admin password: create the secret file ${stores.secretsDir}/${ADMIN_PASSWORD_SECRET} or set LOGFAAS_ADMIN_PASSWORD`,
     ]);
   }
   return Object.freeze(cfg);

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSecretFile, Secret } from '../core/secrets.js';
+import { readAdminPassword, Secret } from '../core/secrets.js';
 
 export interface AdminPassword {
   password: Secret;
@@ -16,11 +16,8 @@ export function resolveAdminPassword(
   secretsDir: string,
   dataDir: string,
 ): AdminPassword {
-  const fromFile = readSecretFile(secretsDir, 'basic-auth-password');
-  if (fromFile) return { password: fromFile, origin: join(secretsDir, 'basic-auth-password') };
-  if (env.LOGFAAS_ADMIN_PASSWORD) {
-    return { password: new Secret(env.LOGFAAS_ADMIN_PASSWORD), origin: 'LOGFAAS_ADMIN_PASSWORD' };
-  }
+  const given = readAdminPassword(secretsDir, env);
+  if (given) return given;
   const path = join(dataDir, 'admin-password');
   if (!existsSync(path)) {
     mkdirSync(dataDir, { recursive: true });

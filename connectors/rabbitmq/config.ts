@@ -1,6 +1,6 @@
 // Connector configuration: one pure function of the environment (names follow the OpenFaaS connectors).
 import { ConfigError, type Env, EnvReader } from '../../core/env.js';
-import { readSecretFile, type Secret, Secret as SecretValue } from '../../core/secrets.js';
+import { readAdminPassword, type Secret } from '../../core/secrets.js';
 import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
 import type { RetryPolicy } from './decide.js';
 
@@ -22,9 +22,7 @@ export interface ConnectorConfig {
 export function loadConnectorConfig(env: Env): ConnectorConfig {
   const r = new EnvReader(env);
   const stores = readStoreConfig(r, env);
-  const password =
-    readSecretFile(stores.secretsDir, 'basic-auth-password') ??
-    (env.LOGFAAS_ADMIN_PASSWORD ? new SecretValue(env.LOGFAAS_ADMIN_PASSWORD) : undefined);
+  const password = readAdminPassword(stores.secretsDir, env)?.password;
   const cfg: ConnectorConfig = {
     gatewayUrl: r.str('GATEWAY_URL', 'http://127.0.0.1:8080').replace(/\/+$/, ''),
     gatewayUser: r.str('BASIC_AUTH_USER', 'admin'),
