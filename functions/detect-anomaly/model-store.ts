@@ -77,12 +77,22 @@ export function trainingDue(
   if (version === 0) return 'first model';
   if (cached?.error) return 'stored model unusable';
   if (now - (Number(meta.trainedAt) || 0) >= cfg.retrainIntervalMs) return 'schedule';
-  if ((Number(meta.sinceTrain) || 0) >= cfg.retrainAfter) return 'new data';
+  if ((Number(meta.sinceTrain) || 0) >= newDataDue(version, cfg.retrainAfter)) return 'new data';
   const scored = Number(meta.scored) || 0;
   const flagged = Number(meta.flagged) || 0;
   const c = Number(meta.contamination) || cfg.contamination;
   if (scored >= cfg.driftMinScored && flagged / scored > cfg.driftFactor * c) return 'drift';
   return undefined;
+}
+
+/**
+ * Events after which version `version` is retrained for new data: RETRAIN_AFTER, doubling with each
+ * version up to 64x. Early models are trained on a young stream and improve quickly with more of it;
+ * later ones gain little, and at 100k lines/s a fixed 16,000 would mean a retrain every 0.16 s (measured:
+ * a third of detect-anomaly's CPU in a 100,000-line bench run). The hourly schedule and drift still apply.
+ */
+export function newDataDue(version: number, retrainAfter: number): number {
+  return retrainAfter * 2 ** Math.min(Math.max(version - 1, 0), 6);
 }
 
 /** Trains and stores a new version if this replica gets the lock. Returns the new version, if any. */
