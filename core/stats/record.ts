@@ -70,22 +70,31 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
   const endpoints = new Map<string, EndpointAgg>();
   const templates = new Map<string, TemplateAgg>();
 
+  // Labels repeat across a batch (a few sources, templates and routes), and cleaning one is a regex
+  // replace, a path split and per-segment tests: memoised per call, they were ~10% of detect's CPU.
+  const label = memo(cleanLabel);
+  const endpointLabels = new Map<string, string | null>();
+  const endpointLabel = (e: LogEvent) => {
+    const h = e.http;
+    if (!h) return null;
+    const k = `${h.method}\u0000${h.path}`;
+    let ep = endpointLabels.get(k);
+    if (ep === undefined) endpointLabels.set(k, (ep = endpointOf(e)));
+    return ep;
+  };
+
   for (const e of o.events) {
     bump(levels, e.level);
     const sc = statusClassOf(e);
     if (sc) bump(statuses, sc);
-    bump(sources, cleanLabel(e.source));
-    const tid = cleanLabel(e.templateId);
+    const source = label(e.source);
+    bump(sources, source);
+    const tid = label(e.templateId);
     const t = templates.get(tid);
     if (t) t.n++;
-    else
-      templates.set(tid, {
-        n: 1,
-        text: e.template.slice(0, CAPS.templateTextChars),
-        source: cleanLabel(e.source),
-      });
+    else templates.set(tid, { n: 1, text: e.template.slice(0, CAPS.templateTextChars), source });
     const ms = latencyOf(e);
-    const ep = endpointOf(e);
+    const ep = endpointLabel(e);
     if (ms !== null) {
       const b = bucketOf(ms);
       addTo(latency, b, 1);
@@ -232,4 +241,14 @@ function trimAnomaly(a: AnomalyResult): AnomalyResult {
   const e = a.event;
   if (e.message.length <= max && e.raw.length <= max) return a;
   return { ...a, event: { ...e, message: e.message.slice(0, max), raw: e.raw.slice(0, max) } };
+}
+
+/** A per-call cache of a pure string function (the map dies with the batch, so it needs no bound). */
+function memo(f: (s: string) => string): (s: string) => string {
+  const m = new Map<string, string>();
+  return (s) => {
+    let v = m.get(s);
+    if (v === undefined) m.set(s, (v = f(s)));
+    return v;
+  };
 }
