@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { createMemoryKv } from '../../core/kv/memory.js';
+import { silentLogger } from '../../core/log.js';
+import { MODEL_KEYS } from '../../core/model-status.js';
+import { seededRandom } from '../../core/random.js';
 import { DEFAULT_DETECT } from './config.js';
-import { newDataDue, trainingDue } from './model-store.js';
+import { DIMS } from './features.js';
+import { newDataDue, trainingDue, trainSource } from './model-store.js';
+import { encodeRow } from './state.js';
 
 describe('trainingDue', () => {
   const cfg = { ...DEFAULT_DETECT, retrainAfter: 1000, minTraining: 10 };
@@ -30,5 +36,25 @@ describe('trainingDue', () => {
     expect(trainingDue(meta(9, 0), undefined, cfg, cfg.retrainIntervalMs)).toBe('schedule');
     const drifting = { ...meta(9, 0), scored: '10000', flagged: '2000', contamination: '0.01' };
     expect(trainingDue(drifting, undefined, cfg, 1)).toBe('drift');
+  });
+});
+
+describe('trainSource', () => {
+  it('does not train again on a stale decision once another trainer stored the next version', async () => {
+    const kv = await createMemoryKv();
+    const rand = seededRandom(5);
+    const rows = Array.from({ length: 300 }, () => encodeRow(Array.from({ length: DIMS }, rand), 0));
+    await kv.apply([
+      { op: 'lpush', key: MODEL_KEYS.reservoir('s'), values: rows, cap: 4096 },
+      { op: 'hset', key: MODEL_KEYS.meta('s'), fields: { version: '1' } },
+    ]);
+    const cfg = { ...DEFAULT_DETECT, minTraining: 100 };
+    // Two requests both judged "due" on the same meta (version 1); they train one after the other.
+    const stale = { version: '1' };
+    const deps = { logger: silentLogger, now: 1, reason: 'new data' };
+    expect(await trainSource(kv, 's', stale, cfg, deps)).toBe(2);
+    expect(await trainSource(kv, 's', stale, cfg, deps)).toBeUndefined();
+    expect((await kv.hgetall(MODEL_KEYS.meta('s'))).version).toBe('2');
+    await kv.close();
   });
 });

@@ -107,6 +107,11 @@ export async function trainSource(
   const token = `${deps.now}-${Math.random().toString(36).slice(2)}`;
   if (!(await kv.setIfAbsent(lockKey, token, cfg.lockTtlMs))) return undefined;
   try {
+    // The decision was made on the meta read before this batch; another request or replica may have
+    // trained since and released the lock. Training again would store a second model under the same
+    // version number (seen with 4 concurrent requests on one replica), so re-check under the lock.
+    const current = await kv.hgetall(MODEL_KEYS.meta(source));
+    if ((Number(current.version) || 0) !== (Number(meta.version) || 0)) return undefined;
     const rows = decodeRows(await kv.lrange(MODEL_KEYS.reservoir(source), 0, cfg.reservoirCap - 1));
     const n = rows.length / DIMS;
     if (n < Math.min(cfg.minTraining, cfg.reservoirCap) / 2) return undefined;
