@@ -2,6 +2,7 @@
 // normalisation, template mining). No Node imports, no I/O: it runs unchanged in workerd.
 import { EVENT_SCHEMA_VERSION, type LogEvent } from '../../core/event.js';
 import { TemplateMiner } from './drain.js';
+import { keepStringPrototypeFast } from './fast-strings.js';
 import { type CustomFormat, compileFormat } from './formats/custom.js';
 import { parseLine } from './formats/detect.js';
 import { type ParseLimits, resolveLimits } from './limits.js';
@@ -31,6 +32,7 @@ export function parseBatch(
   labels: (string | null)[] | undefined,
   ctx: ParseContext,
 ): LogEvent[] {
+  keepStringPrototypeFast();
   const out = new Array<LogEvent>(lines.length);
   const receivedAt = new Date(ctx.now).toISOString();
   // Neighbouring lines often share a timestamp text; remember the last conversion.
