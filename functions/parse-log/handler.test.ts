@@ -99,6 +99,38 @@ describe('parse-log handler', () => {
     expect(third[0].templateId).toBe(first[0].templateId);
   });
 
+  it('a replica that already loaded the source joins a template another replica created meanwhile', async () => {
+    const kv = await createMemoryKv();
+    const a = make(kv);
+    const b = make(kv);
+    // Both load the source (an unrelated line), so neither reloads it before its next batch.
+    await a(post('service started'));
+    await b(post('service started'));
+    const fromA = await events(await a(post('request PUT /api/users failed with status 503')));
+    // Different first line of the same template: content addressing alone would mint a second id.
+    const fromB = await events(await b(post('request PUT /api/orders failed with status 500')));
+    expect(fromB[0].templateId).toBe(fromA[0].templateId);
+    expect(Object.keys(await kv.hgetall(templateKey('web')))).toHaveLength(2);
+  });
+
+  it('concurrent batches on two replicas that create the same template agree on one id', async () => {
+    const kv = await createMemoryKv();
+    const a = make(kv);
+    const b = make(kv);
+    const lines = (n: number) =>
+      Array.from(
+        { length: 50 },
+        (_, i) =>
+          `request PUT /api/${['users', 'orders', 'carts'][(i + n) % 3]} failed with status ${500 + i}`,
+      );
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b)(post(lines(i).join('\n')))),
+    );
+    const ids = new Set((await Promise.all(results.map(events))).flat().map((e) => e.templateId));
+    expect(ids.size).toBe(1);
+    expect(Object.keys(await kv.hgetall(templateKey('web')))).toEqual([...ids]);
+  });
+
   it('keeps a templateId stable while its template generalises', async () => {
     const kv = await createMemoryKv();
     const h = make(kv);

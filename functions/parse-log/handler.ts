@@ -66,16 +66,17 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
         config.sourceFormats[source] ??
         undefined;
       const format = formatFor(formatText);
-      const miner = await store.minerFor(source);
-      const events = parseBatch(batch.lines, batch.labels, {
-        source,
-        format,
-        limits: config.limits,
-        miner,
-        now: now(),
-        preProblems: batch.problems,
-      });
-      await store.flush(miner);
+      const at = now();
+      const events = await store.parseWith(source, (miner) =>
+        parseBatch(batch.lines, batch.labels, {
+          source,
+          format,
+          limits: config.limits,
+          miner,
+          now: at,
+          preProblems: batch.problems,
+        }),
+      );
       const body = toNdjson(events);
       const headers: Record<string, string> = { 'content-type': NDJSON };
       const batchId = req.headers.get(H.batchId);

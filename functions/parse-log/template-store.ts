@@ -1,13 +1,21 @@
 // Shares template clusters across replicas and restarts through the KV (the only I/O of the miner).
 // Layout: hash `parse:tpl:{source}`, one field per cluster id, value = JSON StoredCluster.
 // Reads: one hgetall when a source is first seen or its copy is older than refreshMs.
-// Writes: one apply per batch; new clusters with hsetnx (first writer wins, ids are content-addressed
-// so a second writer would write the same thing), generalised clusters with hset (merged on load).
+// Writes: one apply per batch; new clusters with hsetnx, generalised clusters with hset (merged on load).
+//
+// Agreement across replicas: ids are content-addressed from a cluster's first line, so two replicas that
+// meet the same template through different first lines (`request PUT /a failed` on one, `request PUT /b
+// failed` on the other) would mint two ids for it. So a batch that creates a template is parsed again
+// under the source's creation lock in the KV, on clusters freshly loaded from it: creation is serialised
+// across replicas, and a template another replica registered first is joined, not duplicated. Batches
+// that create nothing (nearly all, once a source is warm) take no lock.
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { type Cluster, type MinerLimits, type StoredCluster, TemplateMiner, toStored } from './drain.js';
 
 export const templateKey = (source: string) => `parse:tpl:${source}`;
+/** Held while a batch that creates templates is re-parsed and its new clusters written. */
+export const creationLockKey = (source: string) => `parse:tpl-lock:${source}`;
 
 export interface TemplateStoreOptions {
   kv: KV;
@@ -18,6 +26,10 @@ export interface TemplateStoreOptions {
   maxSources: number;
   now: () => number;
   logger: Logger;
+  /** How long a replica waits for another's creation lock before parsing without it (logged). */
+  lockWaitMs?: number;
+  /** Expiry of the creation lock, so a replica killed while holding it does not block the source. */
+  lockTtlMs?: number;
 }
 
 interface Entry {
@@ -28,8 +40,82 @@ interface Entry {
 
 export class TemplateStore {
   private readonly sources = new Map<string, Entry>();
+  /** Per-source chain of batches in this process: a batch's two passes must not interleave with another's. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly o: TemplateStoreOptions) {}
+
+  /**
+   * Runs `parse` on the source's miner and stores what it created or generalised. If the batch created
+   * templates, it is parsed once more under the creation lock on clusters reloaded from the KV, and that
+   * second result is the one returned (no line has seen an id yet, so none changes).
+   */
+  async parseWith<T>(source: string, parse: (miner: TemplateMiner) => T): Promise<T> {
+    const prev = this.queues.get(source) ?? Promise.resolve();
+    const run = prev.then(
+      () => this.parseSerial(source, parse),
+      () => this.parseSerial(source, parse),
+    );
+    this.queues.set(source, run);
+    try {
+      return await run;
+    } finally {
+      if (this.queues.get(source) === run) this.queues.delete(source);
+    }
+  }
+
+  private async parseSerial<T>(source: string, parse: (miner: TemplateMiner) => T): Promise<T> {
+    const miner = await this.minerFor(source);
+    // Changes left from an earlier failed flush: carried over if the miner is replaced below.
+    const pending = miner.takeChanges();
+    miner.requeue(pending.created, pending.changed);
+    const before = miner.size;
+    const first = parse(miner);
+    if (miner.size === before) {
+      await this.flush(miner);
+      return first;
+    }
+    const key = creationLockKey(source);
+    const token = `${this.o.now()}-${Math.random().toString(36).slice(2)}`;
+    if (!(await this.acquire(key, token))) {
+      this.o.logger.warn('template creation lock not acquired; parsing without it', { source });
+      await this.flush(miner);
+      return first;
+    }
+    try {
+      const entry: Entry = { miner: new TemplateMiner(source, this.o.limits), loadedAt: -Infinity };
+      await this.load(entry);
+      if (entry.loadedAt === -Infinity) {
+        // The KV did not answer: keep the first pass (content-addressed ids keep most agreement).
+        await this.flush(miner);
+        return first;
+      }
+      for (const c of pending.created) entry.miner.merge(c.id, toStored(c));
+      const fresh = pending.created.flatMap((c) => entry.miner.get(c.id) ?? []);
+      const changed = pending.changed.flatMap((c) => entry.miner.get(c.id) ?? []);
+      entry.miner.requeue(fresh, changed);
+      const second = parse(entry.miner);
+      await this.flush(entry.miner);
+      if (this.sources.has(source)) this.sources.set(source, entry);
+      return second;
+    } finally {
+      await this.o.kv.delIfEquals(key, token).catch(() => false);
+    }
+  }
+
+  /** Takes the creation lock, waiting with backoff up to lockWaitMs. */
+  private async acquire(key: string, token: string): Promise<boolean> {
+    const until = Date.now() + (this.o.lockWaitMs ?? 3_000);
+    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      try {
+        if (await this.o.kv.setIfAbsent(key, token, this.o.lockTtlMs ?? 5_000)) return true;
+      } catch {
+        return false;
+      }
+      if (Date.now() + wait > until) return false;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 
   /** The miner for a source, loaded from (or refreshed against) the KV first when needed. */
   async minerFor(source: string): Promise<TemplateMiner> {
