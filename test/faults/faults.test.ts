@@ -3,12 +3,16 @@
 // the same anomalies as without faults. Run on their own (vitest.faults.config.ts, one file at a
 // time) because restarting RabbitMQ would disturb other suites.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRedisKv } from '../../core/kv/redis.js';
 import { silentLogger } from '../../core/log.js';
+import { MODEL_KEYS } from '../../core/model-status.js';
 import { Secret } from '../../core/secrets.js';
+import { createLineParser } from '../../functions/parse-log/pipeline.js';
+import { templateKey } from '../../functions/parse-log/template-store.js';
 import { freePort } from '../../runner/free-port.js';
 import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
 import { mixedLines } from '../e2e/lines.js';
@@ -21,6 +25,8 @@ const up =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let stack: ProcessStack | undefined;
+/** Namespace and data dir of the last stack started (KV prefix, process logs). */
+let last = { ns: '', dataDir: '' };
 const extra: ChildProcess[] = [];
 afterEach(async () => {
   await stack?.stop();
@@ -28,8 +34,12 @@ afterEach(async () => {
   for (const p of extra.splice(0)) p.kill('SIGKILL');
 });
 
-async function start(opts: { redis?: string; replicas?: number; connectors?: number } = {}) {
+async function start(
+  opts: { redis?: string; replicas?: number; connectors?: number; detectEnv?: Record<string, string> } = {},
+) {
   const ns = uniqueName('faults');
+  const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-faults-'));
+  last = { ns, dataDir };
   stack = await startProcessStack({
     root: process.cwd(),
     redisUrl: opts.redis ?? redisUrl(),
@@ -37,14 +47,14 @@ async function start(opts: { redis?: string; replicas?: number; connectors?: num
     adminPassword: new Secret('faults-password'),
     gatewayPort: 0,
     dashboardPort: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'logfaas-faults-')),
+    dataDir,
     logger: silentLogger,
     replicas: opts.replicas,
     connectors: opts.connectors,
     env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
     envFor: {
       // Rules only: anomalies are then exactly the error lines, with or without faults.
-      'detect-anomaly': { MIN_TRAINING: '100000000' },
+      'detect-anomaly': opts.detectEnv ?? { MIN_TRAINING: '100000000' },
       connector: { REBUILD_INTERVAL: '1s', RETRY_MAX_DELAY: '2s', MAX_ATTEMPTS: '40' },
     },
   });
@@ -169,8 +179,54 @@ describe.skipIf(!up)('faults: every line exactly once', () => {
       s.supervisor.children.get('parse-log-2')?.kill('SIGKILL');
     });
     expect(await settle(s, N)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+    // Same template ids as one parser that saw every line in order.
+    expect(await storedTemplateIds(last.ns)).toEqual(sequentialTemplateIds());
+  });
+
+  it('two replicas with training on: same template ids as one parser, every model version trained once', async () => {
+    const s = await start({
+      replicas: 2,
+      connectors: 2,
+      detectEnv: { MIN_TRAINING: '1000', RETRAIN_AFTER: '6000' },
+    });
+    await run(s);
+    expect((await settle(s, N)).total).toBe(N);
+    expect(await storedTemplateIds(last.ns)).toEqual(sequentialTemplateIds());
+    // Each version was trained by exactly one replica, and both replicas now score with the last one.
+    const trained = ['detect-anomaly', 'detect-anomaly-2'].flatMap((name) =>
+      readFileSync(join(last.dataDir, 'logs', `${name}.log`), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"model trained"'))
+        .map((l) => (JSON.parse(l) as { version: number }).version),
+    );
+    const kv = await createRedisKv({ url: redisUrl(), prefix: `${last.ns}:`, logger: silentLogger });
+    const version = Number((await kv.hgetall(MODEL_KEYS.meta('faults'))).version);
+    await kv.close();
+    expect(version).toBeGreaterThanOrEqual(2);
+    expect(trained.sort((a, b) => a - b)).toEqual(Array.from({ length: version }, (_, i) => i + 1));
+    const status = (await (await fetch(`${s.gatewayUrl}/function/stats`)).json()) as {
+      model?: { source: string; version: number }[];
+    };
+    expect(status.model?.find((m) => m.source === 'faults')?.version).toBe(version);
   });
 });
+
+/** Template ids the parse-log replicas stored for the stream's source. */
+async function storedTemplateIds(ns: string): Promise<string[]> {
+  const kv = await createRedisKv({ url: redisUrl(), prefix: `${ns}:`, logger: silentLogger });
+  const ids = Object.keys(await kv.hgetall(templateKey('faults')));
+  await kv.close();
+  return ids.sort();
+}
+
+/** Template ids of one parser that sees every line of the stream in order. */
+function sequentialTemplateIds(): string[] {
+  const p = createLineParser({ source: 'faults' });
+  const ids = new Set<string>();
+  for (let i = 0; i < lines.length; i += 500)
+    for (const e of p.parse(lines.slice(i, i + 500))) ids.add(e.templateId);
+  return [...ids].sort();
+}
 
 async function tcpUp(port: number) {
   const until = Date.now() + 10_000;
