@@ -13,8 +13,12 @@ export interface ParseLogConfig {
   sourceFormats: Readonly<Record<string, string>>;
   /** How stale a replica's copy of a source's templates may get before it reloads them. */
   templateRefreshMs: number;
-  /** Sources whose templates are kept in memory at once (LRU). */
+  /** Sources with templates of their own; later ones share the `_other` templates (events keep their source). */
   maxSources: number;
+  /** Sources whose templates are kept in memory at once (LRU). */
+  memorySources: number;
+  /** Templates stored over all sources. */
+  maxTemplatesTotal: number;
 }
 
 export function loadParseLogConfig(env: Env): ParseLogConfig {
@@ -36,8 +40,14 @@ export function loadParseLogConfig(env: Env): ParseLogConfig {
     // 10 s: a new template seen by one replica reaches the others within one refresh; one hgetall
     // per source per 10 s is negligible next to the batches themselves.
     templateRefreshMs: r.duration('TEMPLATE_REFRESH', 10_000),
-    // 1,000 sources: at the template cap each source is a few MB at most; the LRU bounds the total.
+    // 1,000 sources: far more applications than one pipeline serves; a flood of made-up source names
+    // then shares one template set instead of growing the KV.
     maxSources: r.int('MAX_SOURCES', 1000, 1),
+    // 100 sources in memory at once (LRU; the rest reload from the KV when they come back).
+    memorySources: r.int('MEMORY_SOURCES', 100, 1),
+    // 100,000 templates over all sources: ~25 MB in Redis at ~250 B per stored cluster, and 20x a full
+    // source's cap, so it binds only when something floods templates.
+    maxTemplatesTotal: r.int('MAX_TEMPLATES_TOTAL', 100_000, 1),
   };
   r.done();
   return Object.freeze(cfg);

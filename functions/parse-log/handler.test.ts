@@ -6,7 +6,7 @@ import { silentLogger } from '../../core/log.js';
 import { ENVELOPE_TYPE } from './body.js';
 import { loadParseLogConfig } from './config.js';
 import { createParseLogHandler } from './handler.js';
-import { templateKey } from './template-store.js';
+import { SOURCES_KEY, templateKey } from './template-store.js';
 
 const config = loadParseLogConfig({});
 const now = () => Date.UTC(2026, 1, 7, 12);
@@ -151,5 +151,39 @@ describe('parse-log handler', () => {
     expect(evs).toHaveLength(4);
     expect(new Set(evs.map((e) => e.templateId)).size).toBe(4);
     expect(Object.keys(await kv.hgetall(templateKey('web')))).toHaveLength(2);
+  });
+
+  it('a flood of source names: past MAX_SOURCES they share the _other templates, and the KV stays bounded', async () => {
+    const kv = await createMemoryKv();
+    const cfg = { ...config, maxSources: 3, memorySources: 2 };
+    const h = createParseLogHandler({ kv, config: cfg, logger: silentLogger, now });
+    for (let i = 0; i < 200; i++) {
+      const evs = await events(
+        await h(post(`user u${i} logged in from app${i}\nflood line ${i} x${i}`, {}, `?source=s${i}`)),
+      );
+      expect(evs.map((e) => e.source)).toEqual([`s${i}`, `s${i}`]);
+      expect(evs.every((e) => e.templateId)).toBe(true);
+    }
+    const tplKeys = (await kv.keys('parse:tpl:')).sort();
+    expect(tplKeys).toEqual([templateKey('_other'), templateKey('s0'), templateKey('s1'), templateKey('s2')]);
+    expect(Object.keys(await kv.hgetall(SOURCES_KEY)).sort()).toEqual(['_other', 's0', 's1', 's2']);
+    // Lines of the same shape from two over-cap sources share one template.
+    const [a] = await events(await h(post('user x logged in from web', {}, '?source=late-1')));
+    const [b] = await events(await h(post('user y logged in from web', {}, '?source=late-2')));
+    expect(a.templateId).toBe(b.templateId);
+  });
+
+  it('caps templates over all sources (MAX_TEMPLATES_TOTAL)', async () => {
+    const kv = await createMemoryKv();
+    const cfg = { ...config, maxTemplatesTotal: 5 };
+    const h = createParseLogHandler({ kv, config: cfg, logger: silentLogger, now });
+    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel'];
+    for (const [i, src] of ['a', 'b', 'c'].entries()) {
+      const body = words.map((w, k) => `${w} ${'x '.repeat(k + i)}end`).join('\n');
+      expect((await events(await h(post(body, {}, `?source=${src}`)))).every((e) => e.templateId)).toBe(true);
+    }
+    let stored = 0;
+    for (const k of await kv.keys('parse:tpl:')) stored += Object.keys(await kv.hgetall(k)).length;
+    expect(stored).toBe(5);
   });
 });

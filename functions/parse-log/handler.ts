@@ -31,6 +31,8 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
     limits: config.limits,
     refreshMs: config.templateRefreshMs,
     maxSources: config.maxSources,
+    memorySources: config.memorySources,
+    maxTemplatesTotal: config.maxTemplatesTotal,
     now,
     logger: deps.logger,
   });

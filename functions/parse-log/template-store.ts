@@ -16,14 +16,27 @@ import { type Cluster, type MinerLimits, type StoredCluster, TemplateMiner, toSt
 export const templateKey = (source: string) => `parse:tpl:${source}`;
 /** Held while a batch that creates templates is re-parsed and its new clusters written. */
 export const creationLockKey = (source: string) => `parse:tpl-lock:${source}`;
+/**
+ * Hash: source -> templates it stored. Membership is the registry of sources with templates of their
+ * own (capped at maxSources); the sum bounds the templates of all sources (maxTemplatesTotal).
+ */
+export const SOURCES_KEY = 'parse:sources';
+/** Where the templates of sources past maxSources go (their events keep their own source name). */
+export const OTHER_TEMPLATE_SOURCE = '_other';
+/** Over-cap sources remembered, so each does not re-read the registry per batch. */
+const OVERFLOW_CACHE = 10_000;
 
 export interface TemplateStoreOptions {
   kv: KV;
   limits: MinerLimits;
   /** How old a source's local copy may get before the next batch reloads it from the KV. */
   refreshMs: number;
-  /** Sources kept in memory; the least recently used is dropped (its clusters stay in the KV). */
+  /** Sources with templates of their own in the KV; later sources share OTHER_TEMPLATE_SOURCE's. */
   maxSources: number;
+  /** Sources whose templates are kept in memory; the least recently used is dropped (they stay in the KV). */
+  memorySources: number;
+  /** Templates stored over all sources; past it, new templates are given ids but not stored. */
+  maxTemplatesTotal: number;
   now: () => number;
   logger: Logger;
   /** How long a replica waits for another's creation lock before parsing without it (logged). */
@@ -42,6 +55,9 @@ export class TemplateStore {
   private readonly sources = new Map<string, Entry>();
   /** Per-source chain of batches in this process: a batch's two passes must not interleave with another's. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Sources known to be in the registry (a subset of it, so bounded by maxSources). */
+  private readonly registered = new Set<string>();
+  private readonly overflow = new Set<string>();
 
   constructor(private readonly o: TemplateStoreOptions) {}
 
@@ -50,7 +66,8 @@ export class TemplateStore {
    * templates, it is parsed once more under the creation lock on clusters reloaded from the KV, and that
    * second result is the one returned (no line has seen an id yet, so none changes).
    */
-  async parseWith<T>(source: string, parse: (miner: TemplateMiner) => T): Promise<T> {
+  async parseWith<T>(eventSource: string, parse: (miner: TemplateMiner) => T): Promise<T> {
+    const source = await this.templateSourceFor(eventSource);
     const prev = this.queues.get(source) ?? Promise.resolve();
     const run = prev.then(
       () => this.parseSerial(source, parse),
@@ -83,8 +100,11 @@ export class TemplateStore {
       return first;
     }
     try {
-      const entry: Entry = { miner: new TemplateMiner(source, this.o.limits), loadedAt: -Infinity };
-      await this.load(entry);
+      // Its own limits object: the per-source cap is lowered below once the global budget is known.
+      const limits = { ...this.o.limits };
+      const entry: Entry = { miner: new TemplateMiner(source, limits), loadedAt: -Infinity };
+      const [, budget] = await Promise.all([this.load(entry), this.globalBudget()]);
+      limits.maxTemplatesPerSource = Math.min(limits.maxTemplatesPerSource, entry.miner.size + budget);
       if (entry.loadedAt === -Infinity) {
         // The KV did not answer: keep the first pass (content-addressed ids keep most agreement).
         await this.flush(miner);
@@ -100,6 +120,44 @@ export class TemplateStore {
       return second;
     } finally {
       await this.o.kv.delIfEquals(key, token).catch(() => false);
+    }
+  }
+
+  /**
+   * The source whose templates a batch uses: its own while it is registered or the registry has room,
+   * else OTHER_TEMPLATE_SOURCE, so a flood of source names cannot grow the KV or memory without bound.
+   * (Replicas registering at the same moment can pass the cap by a few; the registry only grows.)
+   */
+  private async templateSourceFor(source: string): Promise<string> {
+    if (this.registered.has(source)) return source;
+    if (this.overflow.has(source)) return OTHER_TEMPLATE_SOURCE;
+    try {
+      const registry = await this.o.kv.hgetall(SOURCES_KEY);
+      if (!(source in registry)) {
+        if (Object.keys(registry).length >= this.o.maxSources) {
+          if (this.overflow.size >= OVERFLOW_CACHE) this.overflow.clear();
+          this.overflow.add(source);
+          return OTHER_TEMPLATE_SOURCE;
+        }
+        await this.o.kv.apply([{ op: 'hincrby', key: SOURCES_KEY, field: source, by: 0 }]);
+      }
+      this.registered.add(source);
+    } catch (err) {
+      // KV down: parse with the source's own clusters; it is registered with a later batch.
+      this.o.logger.warn('template source registry unavailable', { source, err: String(err) });
+    }
+    return source;
+  }
+
+  /** Templates that may still be stored over all sources. */
+  private async globalBudget(): Promise<number> {
+    try {
+      const counts = await this.o.kv.hgetall(SOURCES_KEY);
+      let total = 0;
+      for (const v of Object.values(counts)) total += Number(v) || 0;
+      return Math.max(0, this.o.maxTemplatesTotal - total);
+    } catch {
+      return 0;
     }
   }
 
@@ -143,6 +201,9 @@ export class TemplateStore {
     if (created.length === 0 && changed.length === 0) return;
     const key = templateKey(miner.source);
     const ops: WriteOp[] = created.map((c) => ({ op: 'hsetnx', key, field: c.id, value: encode(c) }));
+    // Counted per writer: a cluster two replicas both wrote counts twice, which errs on the safe side.
+    if (created.length)
+      ops.push({ op: 'hincrby', key: SOURCES_KEY, field: miner.source, by: created.length });
     if (changed.length)
       ops.push({ op: 'hset', key, fields: Object.fromEntries(changed.map((c) => [c.id, encode(c)])) });
     try {
@@ -171,7 +232,7 @@ export class TemplateStore {
   }
 
   private evict(): void {
-    while (this.sources.size > this.o.maxSources) {
+    while (this.sources.size > this.o.memorySources) {
       const oldest = this.sources.keys().next().value as string;
       this.sources.delete(oldest);
     }
