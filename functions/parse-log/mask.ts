@@ -126,38 +126,41 @@ const WILDCARD_HASH = tokenHash(WILDCARD);
  */
 export function tokenizeAndMask(message: string, tokens: string[], masked: string[]): number {
   let shape = 0x811c9dc5;
-  let start = -1;
-  let h = 0;
-  let flags = 0;
-  let dots = 0;
-  for (let i = 0; i <= message.length; i++) {
-    const c = i < message.length ? message.charCodeAt(i) : 32;
-    if (c > 32 || (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 11 && c !== 12)) {
-      if (start < 0) {
-        start = i;
-        h = 0x811c9dc5;
-        flags = 0;
-        dots = 0;
-      }
+  const n = message.length;
+  let i = 0;
+  while (i < n) {
+    // Whitespace between tokens (space, \t \n \v \f \r).
+    let c = message.charCodeAt(i);
+    if (c <= 32 && (c === 32 || (c >= 9 && c <= 13))) {
+      i++;
+      continue;
+    }
+    // One token: its FNV hash, OR-ed character classes and dot count, in the same pass.
+    const start = i;
+    let h = 0x811c9dc5;
+    let flags = 0;
+    let dots = 0;
+    do {
       h = Math.imul(h ^ c, 0x01000193);
       if (c < 128) {
         const k = CLASS[c];
         flags |= k;
         if (k === DOT) dots++;
       }
-    } else if (start >= 0) {
-      const tok = message.slice(start, i);
+      if (++i === n) break;
+      c = message.charCodeAt(i);
+    } while (c > 32 || (c !== 32 && (c < 9 || c > 13)));
+    const tok = message.slice(start, i);
+    let m = tok;
+    if ((flags & (DIGIT | COLON)) !== 0 || dots >= 2) m = maskClassified(tok, flags, dots);
+    else if (i - start > 1) {
       const f = message.charCodeAt(start);
-      let m = tok;
-      if ((flags & (DIGIT | COLON)) !== 0 || dots >= 2 || (i - start > 1 && (f === 47 || f === 126))) {
-        m = maskClassified(tok, flags, dots);
-        if (m !== tok) h = m === WILDCARD ? WILDCARD_HASH : tokenHash(m);
-      }
-      tokens.push(tok);
-      masked.push(m);
-      shape = Math.imul(shape ^ h, 0x01000193);
-      start = -1;
+      if (f === 47 || f === 126) m = maskClassified(tok, flags, dots);
     }
+    if (m !== tok) h = m === WILDCARD ? WILDCARD_HASH : tokenHash(m);
+    tokens.push(tok);
+    masked.push(m);
+    shape = Math.imul(shape ^ h, 0x01000193);
   }
   return shape >>> 0;
 }

@@ -8,6 +8,16 @@ export interface CleanLine {
   problems: string[];
 }
 
+/** True when sanitizeLine would neither change nor flag the line: the common case, checked without allocating. */
+export function isCleanLine(line: string, maxLength: number): boolean {
+  return (
+    line.length <= maxLength &&
+    line.charCodeAt(line.length - 1) !== 13 &&
+    line.indexOf('\u0000') < 0 &&
+    !isBlank(line)
+  );
+}
+
 export function sanitizeLine(line: string, maxLength: number): CleanLine {
   const problems: string[] = [];
   let raw = line;
