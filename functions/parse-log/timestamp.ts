@@ -19,6 +19,16 @@ const MONTHS: Record<string, number> = {
 };
 const DAY_MS = 86_400_000;
 
+// `Feb`, `feb`, `FEB` looked up as written: no lower-cased copy per line.
+const MONTH_AS_WRITTEN = new Map<string, number>();
+for (const [k, v] of Object.entries(MONTHS)) {
+  MONTH_AS_WRITTEN.set(k, v);
+  MONTH_AS_WRITTEN.set(k.toUpperCase(), v);
+  MONTH_AS_WRITTEN.set(k[0].toUpperCase() + k.slice(1), v);
+}
+const monthOf = (name: string): number | undefined =>
+  MONTH_AS_WRITTEN.get(name) ?? MONTHS[name.toLowerCase()];
+
 const TIME_ZONE =
   '(?:[T _-]+|-?)(\\d{1,2}):?(\\d{2}):?(\\d{2})(?:[.,:](\\d{1,9}))?\\s*(Z|UTC|GMT|[+-]\\d{2}:?\\d{2})?$';
 const YMD = new RegExp(`^(\\d{4}|\\d{2})([-/.])(\\d{1,2})\\2(\\d{1,2})${TIME_ZONE}`, 'i');
@@ -40,6 +50,13 @@ export function parseTimestamp(text: string, now: number): number | undefined {
   if (c < 48 || c > 57) return worded(s, now);
   const fast = isoFast(s);
   if (fast !== undefined) return fast;
+  // `07/Feb/2026:...` (access logs): a letter after `dd/` fails every pattern tried before CLF,
+  // so CLF goes first for that shape (same result, three regexes fewer).
+  const slash = s.charCodeAt(1) === 47 ? 1 : s.charCodeAt(2) === 47 ? 2 : -1;
+  if (slash > 0 && (s.charCodeAt(slash + 1) | 32) >= 97 && (s.charCodeAt(slash + 1) | 32) <= 122) {
+    const clf = CLF.exec(s);
+    if (clf) return fromClf(clf);
+  }
   if (/^\d{9,10}(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
   if (/^\d{12,13}$/.test(s)) return Number(s);
   let m = YMD.exec(s) ?? YMD_COMPACT.exec(s);
@@ -48,10 +65,7 @@ export function parseTimestamp(text: string, now: number): number | undefined {
     return build(year, +m[3] - 1, +m[4], +m[5], +m[6], +m[7], m[8], m[9]);
   }
   if ((m = DATE_ONLY.exec(s))) return build(+m[1], +m[2] - 1, +m[3], 0, 0, 0);
-  if ((m = CLF.exec(s))) {
-    const mon = MONTHS[m[2].toLowerCase()];
-    return mon === undefined ? undefined : build(+m[3], mon, +m[1], +m[4], +m[5], +m[6], undefined, m[7]);
-  }
+  if ((m = CLF.exec(s))) return fromClf(m);
   if ((m = MDY.exec(s))) return build(+m[3], +m[1] - 1, +m[2], +m[4], +m[5], +m[6], m[7]);
   if ((m = MD_NOYEAR.exec(s))) return withoutYear(now, +m[1] - 1, +m[2], +m[3], +m[4], +m[5], m[6]);
   if ((m = TIME_ONLY.exec(s))) {
@@ -59,6 +73,11 @@ export function parseTimestamp(text: string, now: number): number | undefined {
     return build(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), +m[1], +m[2], +m[3], m[4]);
   }
   return monthName(s, now);
+}
+
+function fromClf(m: RegExpExecArray): number | undefined {
+  const mon = monthOf(m[2]);
+  return mon === undefined ? undefined : build(+m[3], mon, +m[1], +m[4], +m[5], +m[6], undefined, m[7]);
 }
 
 const num = (s: string, at: number, len: number): number => {
@@ -108,7 +127,7 @@ const WORDED =
 
 function worded(s: string, now: number): number | undefined {
   const m = WORDED.exec(s);
-  const mon = m ? MONTHS[m[1].toLowerCase()] : undefined;
+  const mon = m ? monthOf(m[1]) : undefined;
   if (!m || mon === undefined) return monthName(s, now);
   if (m[7]) return build(+m[7], mon, +m[2], +m[3], +m[4], +m[5], m[6]);
   return withoutYear(now, mon, +m[2], +m[3], +m[4], +m[5], m[6]);
@@ -119,7 +138,7 @@ function monthName(s: string, now: number): number | undefined {
   const mm = MONTH_IN.exec(s);
   const tm = TIME_IN.exec(s);
   if (!mm || !tm) return undefined;
-  const mon = MONTHS[mm[1].toLowerCase()];
+  const mon = monthOf(mm[1]);
   const rest = s.replace(tm[0], ' ').replace(ZONE_IN, ' ');
   const year = /\b(\d{4})\b/.exec(rest);
   const day = /\b(\d{1,2})\b/.exec(rest.replace(year ? year[0] : '\u0000', ' '));
@@ -192,6 +211,10 @@ export interface DayCache {
 
 const p2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 const p3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+// `SS.` and `mmmZ` for every second and millisecond (a few KB): two table reads per line instead of
+// formatting two numbers.
+const SECOND_TEXT = Array.from({ length: 60 }, (_, n) => `${p2(n)}.`);
+const MILLI_TEXT = Array.from({ length: 1000 }, (_, n) => `${p3(n)}Z`);
 
 /**
  * Same output as `new Date(ms).toISOString()`, several times faster for years 1970-9999 (the date
@@ -205,7 +228,7 @@ export function formatIso(ms: number, cache: DayCache): string {
   if (minute !== cache.minute) setMinute(ms, minute, cache);
   const rem = ms - minute * 60_000;
   const s = Math.floor(rem / 1000);
-  return `${cache.minutePrefix}${p2(s)}.${p3(Math.floor(rem - s * 1000))}Z`;
+  return cache.minutePrefix + SECOND_TEXT[s] + MILLI_TEXT[Math.floor(rem - s * 1000)];
 }
 
 function setMinute(ms: number, minute: number, cache: DayCache): void {
