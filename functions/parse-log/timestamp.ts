@@ -138,7 +138,8 @@ function monthName(s: string, now: number): number | undefined {
   const mm = MONTH_IN.exec(s);
   const tm = TIME_IN.exec(s);
   if (!mm || !tm) return undefined;
-  const mon = monthOf(mm[1]);
+  // MONTH_IN matched one of the twelve names.
+  const mon = monthOf(mm[1])!;
   const rest = s.replace(tm[0], ' ').replace(ZONE_IN, ' ');
   const year = /\b(\d{4})\b/.exec(rest);
   const day = /\b(\d{1,2})\b/.exec(rest.replace(year ? year[0] : '\u0000', ' '));
