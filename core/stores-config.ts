@@ -21,6 +21,8 @@ export interface StoreConfig {
   brokerNamespace?: string;
   dataDir: string;
   secretsDir: string;
+  /** Embedded broker only: ready bytes per queue before publishes wait (flow control). */
+  embeddedQueueBytes?: number;
 }
 
 export function readStoreConfig(
@@ -37,6 +39,9 @@ export function readStoreConfig(
     brokerNamespace: r.optStr('BROKER_NAMESPACE'),
     dataDir: r.str('DATA_DIR', 'data'),
     secretsDir,
+    // 8 MiB: about 80,000 raw lines or 16,000 parsed events of backlog per queue; enough to keep every
+    // stage busy, small enough that a fast sender cannot grow `npm start` past its memory budget.
+    embeddedQueueBytes: r.int('EMBEDDED_QUEUE_BYTES', 8 * 1024 * 1024, 64 * 1024),
   };
 }
 

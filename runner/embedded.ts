@@ -53,7 +53,11 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
   const kv = await createKv(o.stores, log.child({ component: 'kv' }));
   const broker: Broker = o.stores.amqpUrl
     ? await createAmqpBroker(o.stores, log)
-    : createMemoryBroker({ logger: log, dataDir: o.stores.dataDir });
+    : createMemoryBroker({
+        logger: log,
+        dataDir: o.stores.dataDir,
+        maxQueueBytes: o.stores.embeddedQueueBytes,
+      });
   const fnLog = (name: string) => log.child({ component: name });
   const handlers = {
     producer: createProducerHandler({ broker, config: loadProducerConfig(o.env), logger: fnLog('producer') }),

@@ -57,3 +57,46 @@ describe('embedded broker persistence', () => {
     expect(() => createMemoryBroker({ dataDir: dir })).toThrow(/not a broker snapshot/);
   });
 });
+
+describe('embedded broker flow control', () => {
+  const msg = (i: number) => ({ messageId: `m${i}` });
+
+  it('a publish to a full queue waits until a consumer takes some, and nothing is lost', async () => {
+    const b = createMemoryBroker({ maxQueueBytes: 1000 });
+    await b.declareQueue({ name: 'q', topics: ['t'] });
+    const body = new Uint8Array(400);
+    await b.publish('t', body, msg(1));
+    await b.publish('t', body, msg(2));
+    await b.publish('t', body, msg(3)); // 1,200 bytes ready: the next one waits
+    let done = false;
+    const fourth = b.publish('t', body, msg(4)).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(done).toBe(false);
+    expect((await b.queueStats('q'))?.messages).toBe(3);
+    const got: string[] = [];
+    const c = await b.consume(
+      'q',
+      async (d) => {
+        got.push(d.messageId);
+        await d.ack();
+      },
+      { prefetch: 1 },
+    );
+    await fourth;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(got).toEqual(['m1', 'm2', 'm3', 'm4']);
+    await c.cancel();
+    await b.close();
+  });
+
+  it('fails as unavailable when nothing drains the queue within publishWaitMs', async () => {
+    const b = createMemoryBroker({ maxQueueBytes: 100, publishWaitMs: 50 });
+    await b.declareQueue({ name: 'q', topics: ['t'] });
+    await b.publish('t', new Uint8Array(200), msg(1));
+    await expect(b.publish('t', new Uint8Array(10), msg(2))).rejects.toThrow(/queue q is full/);
+    expect((await b.queueStats('q'))?.messages).toBe(1);
+    await b.close();
+  });
+});

@@ -1,5 +1,8 @@
 // The embedded broker: RabbitMQ's semantics in one process (npm start), for the contract suite to hold
 // it to: topic routing, unroutable rejection, per-consumer prefetch, manual ack, requeue with redelivered.
+// Memory is bounded as RabbitMQ's flow control does it: a publish to a queue holding maxQueueBytes of
+// ready messages waits until consumers take some (the producer's HTTP answer waits with it, and the
+// connector stops taking input while its output waits), and fails as unavailable after publishWaitMs.
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { loadBrokerSnapshot, saveBrokerSnapshot } from './memory-snapshot.js';
@@ -38,17 +41,29 @@ interface Queue {
   gets: Set<Release>;
   /** Round-robin position, as RabbitMQ spreads deliveries over a queue's consumers. */
   next: number;
+  /** Body bytes of the ready messages. */
+  bytes: number;
+  /** Publishers waiting for this queue to drain below the limit. */
+  waiting: (() => void)[];
 }
 
 export interface MemoryBrokerOptions {
   logger?: Logger;
   /** Where queues are saved on close and reloaded from on start (`broker.json`); absent = memory only. */
   dataDir?: string;
+  /** Ready bytes a topic-bound queue holds before publishes to it wait (default 8 MiB). */
+  maxQueueBytes?: number;
+  /** How long a publish waits for room before failing with BrokerUnavailableError (default 30 s). */
+  publishWaitMs?: number;
 }
+
+export const DEFAULT_EMBEDDED_QUEUE_BYTES = 8 * 1024 * 1024;
 
 /** The in-process broker. With a dataDir, it reloads the queues (and their messages) saved by close(). */
 export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   const logger = opts.logger ?? silentLogger;
+  const maxBytes = opts.maxQueueBytes ?? DEFAULT_EMBEDDED_QUEUE_BYTES;
+  const waitMs = opts.publishWaitMs ?? 30_000;
   const queues = new Map<string, Queue>();
   for (const saved of opts.dataDir ? loadBrokerSnapshot(opts.dataDir) : []) {
     queues.set(saved.name, {
@@ -58,6 +73,8 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       subs: [],
       gets: new Set(),
       next: 0,
+      bytes: saved.messages.reduce((n, m) => n + m.body.byteLength, 0),
+      waiting: [],
     });
   }
   const errorListeners: ((err: Error) => void)[] = [];
@@ -69,7 +86,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   const queue = (name: string): Queue => {
     let q = queues.get(name);
     if (!q) {
-      q = { name, patterns: new Set(), ready: [], subs: [], gets: new Set(), next: 0 };
+      q = { name, patterns: new Set(), ready: [], subs: [], gets: new Set(), next: 0, bytes: 0, waiting: [] };
       queues.set(name, q);
     }
     return q;
@@ -90,7 +107,10 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       if (settled) return;
       settled = true;
       unsettled.delete(release);
-      if (requeue) q.ready.unshift({ ...m, redelivered: true });
+      if (requeue) {
+        q.ready.unshift({ ...m, redelivered: true });
+        q.bytes += m.body.byteLength;
+      }
       schedule(q);
     };
     const release: Release = () => void settle(true);
@@ -121,7 +141,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
     while (q.ready.length > 0 && !closed) {
       const sub = pickSub(q);
       if (!sub) return;
-      const d = deliver(q, q.ready.shift()!, sub);
+      const d = deliver(q, take(q), sub);
       const run: Promise<void> = Promise.resolve()
         .then(() => sub.onMessage(d))
         .catch(async (err: Error) => {
@@ -147,7 +167,41 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   };
   const enqueue = (q: Queue, m: Msg) => {
     q.ready.push(m);
+    q.bytes += m.body.byteLength;
     schedule(q);
+  };
+  /** Takes the next ready message, waking publishers once the queue is below its limit. */
+  const take = (q: Queue): Msg => {
+    const m = q.ready.shift()!;
+    q.bytes -= m.body.byteLength;
+    if (q.bytes < maxBytes) for (const wake of q.waiting.splice(0)) wake();
+    return m;
+  };
+  /** Waits until every target queue is below the limit (or fails after publishWaitMs). */
+  const room = async (targets: Queue[]) => {
+    const until = Date.now() + waitMs;
+    for (
+      let full = targets.find((q) => q.bytes >= maxBytes);
+      full;
+      full = targets.find((q) => q.bytes >= maxBytes)
+    ) {
+      const left = until - Date.now();
+      if (left <= 0 || closed)
+        throw new BrokerUnavailableError(`queue ${full.name} is full (${maxBytes} bytes ready)`);
+      const q = full;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          const i = q.waiting.indexOf(wake);
+          if (i >= 0) q.waiting.splice(i, 1);
+          resolve();
+        }, left);
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        q.waiting.push(wake);
+      });
+    }
   };
 
   return {
@@ -155,6 +209,8 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       live();
       const targets = [...queues.values()].filter((q) => [...q.patterns].some((p) => topicMatches(p, topic)));
       if (targets.length === 0 && !o.allowUnrouted) throw new UnroutableError(topic);
+      await room(targets);
+      live();
       for (const q of targets) enqueue(q, copy(topic, body, o));
     },
     async sendToQueue(name, body, o) {
@@ -190,8 +246,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
     async get(name) {
       live();
       const q = queues.get(name);
-      const m = q?.ready.shift();
-      return q && m ? deliver(q, m, undefined) : null;
+      return q && q.ready.length > 0 ? deliver(q, take(q), undefined) : null;
     },
     async queueStats(name): Promise<QueueStats | null> {
       live();
@@ -209,6 +264,8 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       for (const s of subs) s.cancelled = true;
       await Promise.allSettled(subs.flatMap((s) => [...s.inflight]));
       closed = true;
+      // Publishers waiting for room fail now (BrokerUnavailableError) instead of at their deadline.
+      for (const q of queues.values()) for (const wake of q.waiting.splice(0)) wake();
       // Whatever is still unacked goes back to its queue, as when RabbitMQ loses a consumer's channel.
       for (const q of queues.values()) {
         for (const release of [...q.gets, ...q.subs.flatMap((s) => [...s.unacked])].reverse()) release();
