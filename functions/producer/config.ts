@@ -36,7 +36,10 @@ export interface ProducerConfig {
 
 export function loadProducerConfig(env: Env): Readonly<ProducerConfig> {
   const r = new EnvReader(env);
-  const http = readHttpConfig(r);
+  // 8 requests at once: each may hold a 16 MiB body plus its decompressed copy (MAX_DECOMPRESSED_BYTES),
+  // so this bounds the producer's request memory at 8 x 80 MiB even under a flood; more concurrent
+  // senders get 429 and retry (the CLI does), as a full queue would make them wait anyway.
+  const http = readHttpConfig(r, { maxInflight: 8 });
   const stores = readStoreConfig(r, env);
   const schedule = r.str('SIMULATE_SCHEDULE', '30s');
   let simulateScheduleMs = 0;
@@ -62,8 +65,9 @@ export function loadProducerConfig(env: Env): Readonly<ProducerConfig> {
     // 1 MiB: RabbitMQ handles messages far larger, but past ~1 MB throughput per message drops and a
     // few long lines must not make one batch dominate a consumer's prefetch.
     batchBytes: r.int('BATCH_BYTES', 1024 * 1024, 1024),
-    // 256 MiB: a gzip body of 16 MiB (MAX_BODY_BYTES) of logs expands ~10x; more is a zip bomb.
-    maxDecompressedBytes: r.int('MAX_DECOMPRESSED_BYTES', 256 * 1024 * 1024, 1024),
+    // 64 MiB: ~600,000 typical lines per request; a larger upload is several requests (the CLI splits
+    // files), and a gzip bomb stops here. (Logs compress ~10x, so a full 16 MiB gzip body can exceed it.)
+    maxDecompressedBytes: r.int('MAX_DECOMPRESSED_BYTES', 64 * 1024 * 1024, 1024),
     // 16 unconfirmed publishes keep a RabbitMQ channel busy (confirms arrive in ~1 ms batches) while
     // bounding what a failure leaves unconfirmed.
     publishConcurrency: r.int('PUBLISH_CONCURRENCY', 16, 1, 1024),
