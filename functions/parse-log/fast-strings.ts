@@ -11,7 +11,10 @@ function loadThroughWrapper(o: object): unknown {
   return (o as { charCodeAt?: unknown }).charCodeAt;
 }
 
-/** Cheap (a few property loads); called per batch, as a String subclass may be defined at any time. */
+/**
+ * Cheap (a few property loads), so it is called at each batch: no start-up hook is needed wherever
+ * the parser is embedded, and a String subclass defined after start-up is covered too.
+ */
 export function keepStringPrototypeFast(): void {
   // The load only re-optimises the prototype from an inline cache, which V8 allocates after a few
   // calls of the function, hence the loop.
