@@ -203,6 +203,32 @@ async function buildingBlocks(log: (l: string) => void) {
   };
 }
 
+/** The same burst through two replicas of every function and two connectors (competing consumers). */
+async function scaledOut(lines: string[], log: (l: string) => void) {
+  const ns = `bench2-${process.pid}-${Date.now().toString(36)}`;
+  const stack = await startProcessStack({
+    root: process.cwd(),
+    redisUrl: REDIS,
+    amqpUrl: AMQP,
+    adminPassword: new Secret('bench-password'),
+    gatewayPort: 0,
+    dashboardPort: 0,
+    dataDir: mkdtempSync(join(tmpdir(), 'logfaas-bench-')),
+    logger: silentLogger,
+    replicas: 2,
+    connectors: 2,
+    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+  });
+  try {
+    await sleep(1500);
+    const rate = await sustained(stack.gatewayUrl, lines, 'bench');
+    log(`  2 replicas + 2 connectors: ${Math.round(rate).toLocaleString()} lines/s end to end`);
+    return { e2e_lines_per_sec_2_replicas: Math.round(rate) };
+  } finally {
+    await stack.stop();
+  }
+}
+
 async function embedded(lines: string[], log: (l: string) => void) {
   const port = await freePort();
   const dport = await freePort();
@@ -345,6 +371,10 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
   } finally {
     await stack.stop();
   }
+  Object.assign(figures, await scaledOut(lines, log));
+  lines_.push(
+    `pipeline e2e with 2 replicas of each function and 2 connectors: ${figures.e2e_lines_per_sec_2_replicas.toLocaleString()} lines/s (1 of each: ${figures.e2e_lines_per_sec.toLocaleString()}; both on the same 2 cores)`,
+  );
   Object.assign(figures, await embedded(lines.slice(0, quick ? 20_000 : 100_000), log));
   lines_.push(
     `pipeline e2e (embedded, one process): ${figures.embedded_lines_per_sec} lines/s, RSS ${figures.embedded_rss_mb} MB`,
