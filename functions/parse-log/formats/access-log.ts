@@ -11,7 +11,7 @@ export function parseAccessLog(line: string): ParsedLine | undefined {
   const m = ACCESS.exec(line);
   if (!m) return undefined;
   const status = Number(m[6]);
-  const [method, path, protocol] = m[5].split(' ');
+  const [method, path, protocol] = requestParts(m[5]);
   const http: HttpFields = { status, client_ip: m[1] };
   if (method && path) {
     http.method = method;
@@ -33,4 +33,14 @@ export function parseAccessLog(line: string): ParsedLine | undefined {
     http,
     fields,
   };
+}
+
+/** `m[5].split(' ')`'s first three parts, without the array of all of them. */
+function requestParts(req: string): [string, string | undefined, string | undefined] {
+  const a = req.indexOf(' ');
+  if (a < 0) return [req, undefined, undefined];
+  const b = req.indexOf(' ', a + 1);
+  if (b < 0) return [req.slice(0, a), req.slice(a + 1), undefined];
+  const c = req.indexOf(' ', b + 1);
+  return [req.slice(0, a), req.slice(a + 1, b), c < 0 ? req.slice(b + 1) : req.slice(b + 1, c)];
 }

@@ -24,7 +24,8 @@ export function parseLogfmt(line: string): ParsedLine | undefined {
     }
     if (m[3] !== undefined) {
       if (m[4] !== '"') bad = true;
-      rec[m[1]] = m[3].replace(/\\(.)/g, '$1');
+      // Unescape only when there is an escape (rare): no regex pass over every quoted value.
+      rec[m[1]] = m[3].includes('\\') ? m[3].replace(/\\(.)/g, '$1') : m[3];
     } else rec[m[1]] = m[2];
     pairs++;
     pos = PAIR.lastIndex;

@@ -32,28 +32,38 @@ const ROLE_OF = new Map<string, number>();
 for (let role = 0; role < ROLES.length; role++)
   for (let rank = 0; rank < ROLES[role].length; rank++) ROLE_OF.set(ROLES[role][rank], role * 64 + rank);
 
+// Per role, the chosen key and its rank: reused by every record (parsing is synchronous), so a record
+// costs no arrays or Set of used keys.
+const chosen: (string | undefined)[] = new Array(ROLES.length).fill(undefined);
+const chosenRank: number[] = new Array(ROLES.length).fill(64);
+
 /** Per role, the first alias (in list order) with a non-empty value, as `pick` over each list would. */
-function pickAll(rec: Record<string, FieldValue>, used: Set<string>): (FieldValue | undefined)[] {
-  const best: (string | undefined)[] = new Array(ROLES.length).fill(undefined);
-  const rank = new Array<number>(ROLES.length).fill(64);
+function pickAll(rec: Record<string, FieldValue>): void {
+  chosen.fill(undefined);
+  chosenRank.fill(64);
   for (const k in rec) {
     const r = ROLE_OF.get(k);
     if (r === undefined) continue;
     const v = rec[k];
     if (v === undefined || v === null || v === '') continue;
     const role = r >> 6;
-    if ((r & 63) < rank[role]) {
-      rank[role] = r & 63;
-      best[role] = k;
+    if ((r & 63) < chosenRank[role]) {
+      chosenRank[role] = r & 63;
+      chosen[role] = k;
     }
   }
-  const out: (FieldValue | undefined)[] = new Array(ROLES.length);
-  for (let i = 0; i < ROLES.length; i++) {
-    const k = best[i];
-    if (k !== undefined) used.add(k);
-    out[i] = k === undefined ? undefined : rec[k];
-  }
-  return out;
+}
+
+/** The value of the key chosen for `role`. */
+function picked(rec: Record<string, FieldValue>, role: number): FieldValue | undefined {
+  const k = chosen[role];
+  return k === undefined ? undefined : rec[k];
+}
+
+/** Whether `k` is the key chosen for its role (it then becomes an event field, not a `fields` entry). */
+function isChosen(k: string): boolean {
+  const r = ROLE_OF.get(k);
+  return r !== undefined && chosen[r >> 6] === k;
 }
 
 /** `45ms`, `0.045s`, `1.2`, `45` -> milliseconds. Bare numbers are ms (ms is the usual log unit). */
@@ -67,8 +77,16 @@ export function toMillis(v: FieldValue): number | undefined {
 }
 
 export function fromRecord(format: string, rec: Record<string, FieldValue>, line: string): ParsedLine {
-  const used = new Set<string>();
-  const [msg, lv, ts, service, host, st, latency, method, path] = pickAll(rec, used);
+  pickAll(rec);
+  const msg = picked(rec, 0);
+  const lv = picked(rec, 1);
+  const ts = picked(rec, 2);
+  const service = picked(rec, 3);
+  const host = picked(rec, 4);
+  const st = picked(rec, 5);
+  const latency = picked(rec, 6);
+  const method = picked(rec, 7);
+  const path = picked(rec, 8);
   const status = Number(st);
   const out: ParsedLine = { format, message: msg !== undefined ? String(msg) : line };
   const level = normalizeLevel(lv);
@@ -86,11 +104,17 @@ export function fromRecord(format: string, rec: Record<string, FieldValue>, line
   if (ms !== undefined) http.latency_ms = ms;
   if (typeof method === 'string') http.method = method;
   if (typeof path === 'string') http.path = path;
-  if (Object.keys(http).length) out.http = http;
+  if (
+    http.status !== undefined ||
+    http.latency_ms !== undefined ||
+    http.method !== undefined ||
+    http.path !== undefined
+  )
+    out.http = http;
   const fields: Record<string, FieldValue> = {};
   let n = 0;
   for (const k in rec) {
-    if (used.has(k)) continue;
+    if (isChosen(k)) continue;
     if (n++ >= MAX_FIELDS) break;
     fields[k] = rec[k];
   }
