@@ -35,7 +35,13 @@ afterEach(async () => {
 });
 
 async function start(
-  opts: { redis?: string; replicas?: number; connectors?: number; detectEnv?: Record<string, string> } = {},
+  opts: {
+    redis?: string;
+    replicas?: number;
+    connectors?: number;
+    detectEnv?: Record<string, string>;
+    connectorEnv?: Record<string, string>;
+  } = {},
 ) {
   const ns = uniqueName('faults');
   const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-faults-'));
@@ -54,8 +60,8 @@ async function start(
     env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
     envFor: {
       // Rules only: anomalies are then exactly the error lines, with or without faults.
-      'detect-anomaly': opts.detectEnv ?? { MIN_TRAINING: '100000000' },
-      connector: { REBUILD_INTERVAL: '1s', RETRY_MAX_DELAY: '2s', MAX_ATTEMPTS: '40' },
+      'detect-anomaly': { MIN_TRAINING: '100000000', ...opts.detectEnv },
+      connector: { REBUILD_INTERVAL: '1s', RETRY_MAX_DELAY: '2s', MAX_ATTEMPTS: '40', ...opts.connectorEnv },
     },
   });
   await sleep(1500);
@@ -171,6 +177,16 @@ describe.skipIf(!up)('faults: every line exactly once', () => {
     });
     expect(await settle(s, N, 120_000)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
   }, 240_000);
+
+  it('functions answering 429 (MAX_INFLIGHT=1 against 8 messages in flight): the connector backs off, nothing is lost', async () => {
+    const s = await start({ detectEnv: { MAX_INFLIGHT: '1' }, connectorEnv: { PREFETCH: '8' } });
+    await run(s);
+    expect(await settle(s, N)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+    const metrics = await (await fetch(`${s.gatewayUrl}/metrics`)).text();
+    const throttled =
+      /gateway_function_invocation_total\{code="429",function_name="detect-anomaly"\} (\d+)/.exec(metrics);
+    expect(Number(throttled?.[1] ?? 0)).toBeGreaterThan(0);
+  });
 
   it('two replicas of each function and two connectors give the same counts', async () => {
     const s = await start({ replicas: 2, connectors: 2 });
