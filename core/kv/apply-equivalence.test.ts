@@ -12,13 +12,52 @@ const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 637
 
 const rng = seededRandom;
 
-/** A random batch over hashes h0..h2 (integer fields a..d, float fields f, g), a list and a string key. */
+/**
+ * A random batch over hashes h0..h2 (integer fields a..d, float fields f, g), a list and a string key, with
+ * capped writes (integer fields a..e, k, o; float fields f, g, m).
+ */
 function randomBatch(r: () => number, n: number): WriteOp[] {
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
   const hash = () => pick(['h0', 'h1', 'h2']);
   const field = () => pick(['a', 'b', 'c', 'd']);
   const ops: WriteOp[] = [];
   for (let i = 0; i < n; i++) {
+    // Capped writes (small caps, so batches hit them), among every other op on the same keys.
+    if (r() < 0.25) {
+      const y = r();
+      const maxFields = pick([1, 3, 5]);
+      if (y < 0.5)
+        ops.push({
+          op: 'hincrbyCapped',
+          key: hash(),
+          field: pick(['a', 'b', 'c', 'd', 'e', 'k']),
+          by: Math.floor(r() * 7) - 2,
+          maxFields,
+          otherField: pick(['a', 'o']),
+        });
+      else if (y < 0.7)
+        ops.push({
+          op: 'hincrbyCapped',
+          key: hash(),
+          field: pick(['f', 'g', 'm']),
+          by: pick([0.1, 0.2, -1.5, 1e-7, 7 / 3]),
+          float: true,
+          maxFields,
+          otherField: 'g',
+        });
+      else
+        ops.push({
+          op: 'hsetCapped',
+          key: hash(),
+          field: field(),
+          value: pick(['1', '7', 'x']),
+          nx: r() < 0.5,
+          maxFields,
+          otherField: 'c',
+          ...(r() < 0.5 ? { otherValue: '9' } : {}),
+        });
+      continue;
+    }
     const x = r();
     if (x < 0.45) ops.push({ op: 'hincrby', key: hash(), field: field(), by: Math.floor(r() * 7) - 2 });
     else if (x < 0.6) ops.push({ op: 'hsetnx', key: hash(), field: field(), value: pick(['1', '7', 'x']) });
@@ -46,7 +85,8 @@ async function snapshot(kv: KV): Promise<Record<string, unknown>> {
     const h = await kv.hgetall(k);
     // Float fields as numbers: native HINCRBYFLOAT prints 17 digits, the embedded store (and the script's
     // grouped path) 15.
-    for (const f of ['f', 'g']) if (h[f] !== undefined) h[f] = String(Number(Number(h[f]).toPrecision(12)));
+    for (const f of ['f', 'g', 'm'])
+      if (h[f] !== undefined) h[f] = String(Number(Number(h[f]).toPrecision(12)));
     out[k] = h;
   }
   out.l = await kv.lrange('l', 0, -1);

@@ -7,7 +7,7 @@ import { redisUrl, requireService, tcpReachable, uniqueName } from '../../test/s
 import { silentLogger } from '../log.js';
 import { createMemoryKv } from './memory.js';
 import { createRedisKv } from './redis.js';
-import type { KV } from './types.js';
+import type { KV, WriteOp } from './types.js';
 
 const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
 
@@ -116,6 +116,118 @@ describe.each(targets)('KV contract: $name', (target) => {
     expect(h).toMatchObject({ n: '-3', a: 'A', b: 'B', first: 't1' });
     expect(Number(h.x)).toBeCloseTo(0.3, 12);
     expect(await kv.hgetall('missing')).toEqual({});
+  });
+
+  describe('capped hash writes (hincrbyCapped, hsetCapped)', () => {
+    const inc = (field: string, by: number, float = false): WriteOp => ({
+      op: 'hincrbyCapped',
+      key: 'h',
+      field,
+      by,
+      ...(float ? { float } : {}),
+      maxFields: 3,
+      otherField: float ? 'other_f' : 'other',
+    });
+
+    it('below the cap creates fields; at the cap existing fields still count and new ones go to otherField', async () => {
+      await kv.apply([inc('a', 1), inc('b', 2)]);
+      expect(await kv.hgetall('h')).toEqual({ a: '1', b: '2' });
+      // c fills the hash to 3; d and e find it full and land on `other` (which itself may grow past 3).
+      await kv.apply([inc('c', 3), inc('d', 4), inc('a', 10), inc('e', 5)]);
+      expect(await kv.hgetall('h')).toEqual({ a: '11', b: '2', c: '3', other: '9' });
+      await kv.apply([inc('b', 1), inc('z', 1)]);
+      expect(await kv.hgetall('h')).toEqual({ a: '11', b: '3', c: '3', other: '10' });
+    });
+
+    it('counts the fields of other ops, earlier in the batch and before it', async () => {
+      await kv.apply([
+        { op: 'hset', key: 'h', fields: { p: 'x' } },
+        { op: 'hincrby', key: 'h', field: 'q', by: 1 },
+        inc('a', 1), // third field: fits
+        inc('b', 1), // the hash is full
+      ]);
+      expect(await kv.hgetall('h')).toEqual({ p: 'x', q: '1', a: '1', other: '1' });
+      // After a del the hash is empty again, within the same batch.
+      await kv.apply([{ op: 'del', key: 'h' }, inc('b', 2), inc('c', 2)]);
+      expect(await kv.hgetall('h')).toEqual({ b: '2', c: '2' });
+    });
+
+    it('float variant: sums stay in their field or fold into otherField', async () => {
+      await kv.apply([inc('a', 0.5, true), inc('b', 0.25, true), inc('c', 0.1, true)]);
+      await kv.apply([inc('d', 0.2, true), inc('e', 1.5, true), inc('a', 0.25, true)]);
+      const h = await kv.hgetall('h');
+      expect(Object.keys(h).sort()).toEqual(['a', 'b', 'c', 'other_f']);
+      expect(Number(h.a)).toBeCloseTo(0.75, 12);
+      expect(Number(h.other_f)).toBeCloseTo(1.7, 12);
+      await expect(
+        kv.apply([{ op: 'hincrbyCapped', key: 'h', field: 'x', by: 1.5, maxFields: 3, otherField: 'o' }]),
+      ).rejects.toThrow(TypeError);
+    });
+
+    it('hsetCapped: set and set-if-absent, with otherValue past the cap', async () => {
+      const set = (field: string, value: string, nx = false): WriteOp => ({
+        op: 'hsetCapped',
+        key: 'h',
+        field,
+        value,
+        nx,
+        maxFields: 2,
+        otherField: 'o',
+        otherValue: 'overflow',
+      });
+      await kv.apply([set('a', '1', true), set('a', '2', true), set('b', '1'), set('b', '2')]);
+      await kv.apply([set('c', 'x', true), set('d', 'y'), set('a', '3')]);
+      expect(await kv.hgetall('h')).toEqual({ a: '3', b: '2', o: 'overflow' });
+    });
+
+    it('mixes with other ops and keys in one atomic apply; a bad value fails the whole batch', async () => {
+      await kv.apply([
+        { op: 'hincrby', key: 'h', field: 'n', by: 1 },
+        { op: 'hincrbyfloat', key: 'h', field: 'ls', by: 2.5 },
+        inc('a', 1),
+        inc('b', 1, true),
+        { op: 'set', key: 's', value: 'v' },
+        { op: 'lpush', key: 'l', values: ['x'], cap: 3 },
+        { op: 'expire', key: 'h', ttlMs: 60_000 },
+      ]);
+      expect(await kv.hgetall('h')).toEqual({ n: '1', ls: '2.5', a: '1', other_f: '1' });
+      await kv.apply([{ op: 'hset', key: 'h', fields: { other: 'text' } }]);
+      // `z` would land on `other`, which is not an integer: nothing of the batch is written.
+      await expect(
+        kv.apply([{ op: 'hincrby', key: 'h', field: 'n', by: 1 }, inc('a', 1), inc('z', 1)]),
+      ).rejects.toThrow(/not an integer/);
+      expect(await kv.hgetall('h')).toMatchObject({ n: '1', a: '1' });
+      await expect(kv.apply([inc('a', 1), { ...inc('x', 1), key: 's' }])).rejects.toThrow(/WRONGTYPE/);
+      expect((await kv.hgetall('h')).a).toBe('1');
+    });
+
+    it('onceKey: a capped batch applied twice writes once', async () => {
+      const batch = [inc('a', 1), inc('b', 1), inc('c', 1), inc('d', 1)];
+      expect(await kv.apply(batch, { onceKey: 'cap-1' })).toBe(true);
+      expect(await kv.apply(batch, { onceKey: 'cap-1' })).toBe(false);
+      expect(await kv.hgetall('h')).toEqual({ a: '1', b: '1', c: '1', other: '1' });
+    });
+
+    it('a flood of distinct fields from concurrent writers stays at the cap, totals exact', async () => {
+      const other = await open();
+      const big = (field: string): WriteOp => ({
+        op: 'hincrbyCapped',
+        key: 'big',
+        field,
+        by: 1,
+        maxFields: 50,
+        otherField: '(other)',
+      });
+      await Promise.all(
+        Array.from({ length: 20 }, (_, b) =>
+          (b % 2 ? other : kv).apply(Array.from({ length: 10 }, (_, i) => big(`f${b}-${i}`))),
+        ),
+      );
+      const h = await kv.hgetall('big');
+      expect(Object.keys(h).length).toBe(51);
+      expect(Object.values(h).reduce((s, v) => s + Number(v), 0)).toBe(200);
+      expect(h['(other)']).toBe('150');
+    });
   });
 
   it('hgetallMany returns one object per key, in order, {} for missing', async () => {

@@ -106,6 +106,26 @@ export class MemoryStore {
         h.set(op.field, formatFloat(Number(cur) + op.by));
         return;
       }
+      case 'hincrbyCapped': {
+        const h = this.hash(op.key);
+        const f = cappedField(h, op);
+        const cur = h.get(f) ?? '0';
+        if (op.float) {
+          if (!isRedisFloat(cur)) throw new KvCommandError('ERR hash value is not a float');
+          h.set(f, formatFloat(Number(cur) + op.by));
+        } else {
+          if (!isRedisInteger(cur)) throw new KvCommandError('ERR hash value is not an integer');
+          h.set(f, String(Number(cur) + op.by));
+        }
+        return;
+      }
+      case 'hsetCapped': {
+        const h = this.hash(op.key);
+        const f = cappedField(h, op);
+        const v = f === op.field ? op.value : (op.otherValue ?? op.value);
+        if (!op.nx || !h.has(f)) h.set(f, v);
+        return;
+      }
       case 'hset': {
         const entries = Object.entries(op.fields);
         if (entries.length === 0) return;
@@ -193,6 +213,11 @@ export interface SnapshotV1 {
   format: 'logfaas-kv';
   version: 1;
   entries: SnapshotEntry[];
+}
+
+/** The field a capped write lands on: its own if present or there is room, else the overflow field. */
+function cappedField(h: Map<string, string>, op: { field: string; maxFields: number; otherField: string }) {
+  return h.has(op.field) || h.size < op.maxFields ? op.field : op.otherField;
 }
 
 function cloneEntry(e: Entry | undefined): Entry | undefined {

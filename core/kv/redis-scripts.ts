@@ -8,12 +8,21 @@
 // encodeOps in redis.ts decides) come as a group: one HMGET reads and checks every field, one HSET writes
 // the computed integers and floats, first-writer values and plain sets. Every other key's ops run one by
 // one in their original order, as before.
+//
+// Capped writes (hincrbyCapped, hsetCapped) pick their field by the hash's length at that point of the
+// batch. In a group they come after every plain field's first write (encodeOps guarantees it), so the dry
+// run starts from HLEN plus the plain fields that are new, replays the capped writes in order, decides
+// each one's field, checks the values it will meet, and the write phase only writes the results. Ungrouped,
+// the dry run tracks each key's length from the first capped op on (HLEN once, then every write), and
+// records the chosen field on the op for the write phase.
 
 /**
  * KEYS: [onceKey?] then the op keys. ARGV[1] = '1' when KEYS[1] is the once key, ARGV[2] = once TTL (ms),
  * ARGV[3] = JSON array of the ungrouped ops `[name, keyIndex, ...args]`, in order; ARGV[4...] = groups,
- * each `keyIndex, nInt, nFloat, nNx, nSet, ttlMs|0`, then the fields (integer increments, float increments,
- * set-if-absent, plain sets) and then their values in the same order (see encodeOps in redis.ts).
+ * each `keyIndex, nInt, nFloat, nNx, nSet, ttlMs|0, nTarget, nCap`, then the fields (integer increments,
+ * float increments, set-if-absent, plain sets, capped targets) and then their values in the same order (a
+ * capped target's value is its kind: I, F, N or S), then the capped writes in order, 5 each: field's target
+ * index, otherField's target index (1-based), maxFields, value (or increment), otherValue (see encodeOps).
  * Returns 1 if applied, 0 if the once key was already there (nothing written).
  */
 export const APPLY_LUA = `
@@ -27,19 +36,25 @@ local WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of v
 local NOT_INT = 'ERR hash value is not an integer'
 local NOT_FLOAT = 'ERR hash value is not a float'
 local function isInt(v) return v == '0' or (#v <= 20 and string.match(v, '^%-?[1-9]%d*$') ~= nil) end
+local function isDecimal(v) return string.match(v, '^%-?%d*%.?%d+$') ~= nil end
+local EXACT = 2 ^ 53
 
 -- Groups: dry run. One TYPE and one HMGET per key; every integer and float field is checked here.
 local groups = {}
 local i = 4
 while i <= NA do
   local g = { k = KEYS[tonumber(A[i])], ni = tonumber(A[i + 1]), nf = tonumber(A[i + 2]),
-    nn = tonumber(A[i + 3]), ns = tonumber(A[i + 4]), ttl = A[i + 5], f = i + 6 }
-  local n = g.ni + g.nf + g.nn + g.ns
+    nn = tonumber(A[i + 3]), ns = tonumber(A[i + 4]), ttl = A[i + 5], nt = tonumber(A[i + 6]),
+    nc = tonumber(A[i + 7]), f = i + 8 }
+  local base = g.ni + g.nf + g.nn + g.ns
+  local n = base + g.nt
   g.v = g.f + n
-  i = g.v + n
+  g.c = g.v + n
+  i = g.c + 5 * g.nc
   local t = redis.call('TYPE', g.k)['ok']
   if t ~= 'hash' and t ~= 'none' then return redis.error_reply(WRONGTYPE) end
-  local read = g.ni + g.nf + g.nn
+  -- Capped writes need every field's presence (plain sets included) to know the length.
+  local read = g.nc > 0 and n or g.ni + g.nf + g.nn
   local cur = {}
   if t == 'hash' and read > 0 then
     for j = 0, read - 1, 1000 do
@@ -56,6 +71,33 @@ while i <= NA do
     end
   end
   g.cur = cur
+  if g.nc > 0 then
+    -- Replay the capped writes: len is the hash's length before each one.
+    local len = t == 'hash' and redis.call('HLEN', g.k) or 0
+    for m = 1, base do if not cur[m] then len = len + 1 end end
+    local present, checked, writes = {}, {}, {}
+    for j = 1, g.nt do present[j] = cur[base + j] and true or false; writes[j] = {} end
+    for e = 0, g.nc - 1 do
+      local c = g.c + 5 * e
+      local j = tonumber(A[c])
+      local val = A[c + 3]
+      if not present[j] and len >= tonumber(A[c + 2]) then
+        local o = tonumber(A[c + 1])
+        if o ~= j then j, val = o, A[c + 4] end
+      end
+      local kind = A[g.v + base + j - 1]
+      if not checked[j] then
+        checked[j] = true
+        local v = cur[base + j]
+        if v and kind == 'I' and not isInt(v) then return redis.error_reply(NOT_INT) end
+        if v and kind == 'F' and tonumber(v) == nil then return redis.error_reply(NOT_FLOAT) end
+      end
+      local w = writes[j]
+      if kind ~= 'N' or not present[j] then w[#w + 1] = val end
+      if not present[j] then present[j] = true; len = len + 1 end
+    end
+    g.writes = writes
+  end
   groups[#groups + 1] = g
 end
 
@@ -64,7 +106,8 @@ local sim = {}
 local function state(k)
   local s = sim[k]
   if not s then
-    s = { t = redis.call('TYPE', k)['ok'], f = {}, fresh = false }
+    local t = redis.call('TYPE', k)['ok']
+    s = { t = t, t0 = t, f = {}, fresh = false }
     sim[k] = s
   end
   return s
@@ -82,6 +125,23 @@ local function field(k, s, name)
   end
   return v
 end
+-- The hash's length at this point of the batch. Counted when a capped op first needs it (HLEN, plus the
+-- fields this batch already wrote that were not there), then kept up to date by put: plain batches pay nothing.
+local function hlen(k, s)
+  if s.len == nil then
+    local n = 0
+    if not s.fresh and s.t0 == 'hash' then n = redis.call('HLEN', k) end
+    for name in pairs(s.f) do
+      if s.fresh or s.t0 ~= 'hash' or redis.call('HEXISTS', k, name) == 0 then n = n + 1 end
+    end
+    s.len = n
+  end
+  return s.len
+end
+local function put(s, name, value, existed)
+  if s.len and not existed then s.len = s.len + 1 end
+  s.f[name] = value
+end
 
 for _, op in ipairs(ops) do
   local name, k = op[1], KEYS[op[2]]
@@ -91,24 +151,44 @@ for _, op in ipairs(ops) do
     local v = field(k, s, op[3])
     if name == 'hincrby' then
       if v ~= nil and not isInt(v) then return redis.error_reply(NOT_INT) end
-      s.f[op[3]] = '0'
+      put(s, op[3], '0', v ~= nil)
     else
       if v ~= nil and tonumber(v) == nil then return redis.error_reply(NOT_FLOAT) end
-      s.f[op[3]] = '0.0'
+      put(s, op[3], '0.0', v ~= nil)
+    end
+  elseif name == 'hincrbyCapped' or name == 'hsetCapped' then
+    -- [name, key, field, by|value, float|nx ('1'/'0'), maxFields, otherField, otherValue]
+    if not need(s, 'hash') then return redis.error_reply(WRONGTYPE) end
+    local len = hlen(k, s)
+    local f, val = op[3], op[4]
+    local v = field(k, s, f)
+    if v == nil and len >= op[6] and op[7] ~= f then
+      f, val = op[7], op[8]
+      v = field(k, s, f)
+    end
+    op.target, op.value = f, val
+    if name == 'hsetCapped' then
+      if op[5] ~= '1' or v == nil then put(s, f, val, v ~= nil) end
+    elseif op[5] == '1' then
+      if v ~= nil and tonumber(v) == nil then return redis.error_reply(NOT_FLOAT) end
+      put(s, f, '0.0', v ~= nil)
+    else
+      if v ~= nil and not isInt(v) then return redis.error_reply(NOT_INT) end
+      put(s, f, '0', v ~= nil)
     end
   elseif name == 'hset' then
     if not need(s, 'hash') then return redis.error_reply(WRONGTYPE) end
     local fv = op[3]
-    for j = 1, #fv, 2 do s.f[fv[j]] = fv[j + 1] end
+    for j = 1, #fv, 2 do put(s, fv[j], fv[j + 1], s.len ~= nil and field(k, s, fv[j]) ~= nil) end
   elseif name == 'hsetnx' then
     if not need(s, 'hash') then return redis.error_reply(WRONGTYPE) end
-    if field(k, s, op[3]) == nil then s.f[op[3]] = op[4] end
+    if field(k, s, op[3]) == nil then put(s, op[3], op[4], false) end
   elseif name == 'lpush' then
     if not need(s, 'list') then return redis.error_reply(WRONGTYPE) end
   elseif name == 'set' then
-    s.t, s.f, s.fresh = 'string', {}, true
+    s.t, s.f, s.fresh, s.len = 'string', {}, true, nil
   elseif name == 'del' then
-    s.t, s.f, s.fresh = 'none', {}, true
+    s.t, s.f, s.fresh, s.len = 'none', {}, true, 0
   end
 end
 
@@ -117,8 +197,8 @@ if once then redis.call('SET', KEYS[1], '1', 'PX', ARGV[2]) end
 -- Groups: write. Integers are computed here while exact in a Lua number (2^53), else left to HINCRBY.
 -- Floats are added here and written with 15 significant digits, exactly as the embedded store formats
 -- them (formatFloat in write-ops.ts); outside plain decimal notation (|x| >= 1e15, < 1e-4, inf) they are
--- left to HINCRBYFLOAT.
-local EXACT = 2 ^ 53
+-- left to HINCRBYFLOAT. A capped target's increments are folded the same way, step by step; a target
+-- that leaves that range on any step gets all its increments as real HINCRBY/HINCRBYFLOAT calls.
 for _, g in ipairs(groups) do
   local k, f, v, cur = g.k, g.f, g.v, g.cur
   local out, slow = {}, {}
@@ -154,9 +234,50 @@ for _, g in ipairs(groups) do
       slowFloat[#slowFloat + 1] = m
     end
   end
+  local slowCapped = {}
+  local base = g.ni + g.nf + g.nn + g.ns
+  for j = 1, g.nt do
+    local w = g.writes[j]
+    if #w > 0 then
+      local name, kind, c = A[f + base + j - 1], A[v + base + j - 1], cur[base + j]
+      if kind == 'I' then
+        local r, exact = tonumber(c or '0'), true
+        for _, by in ipairs(w) do
+          r = r + tonumber(by)
+          if r >= EXACT or r <= -EXACT then exact = false end
+        end
+        if exact and r < EXACT and r > -EXACT then
+          out[#out + 1] = name
+          out[#out + 1] = string.format('%d', r)
+        else
+          slowCapped[#slowCapped + 1] = { 'HINCRBY', name, w }
+        end
+      elseif kind == 'F' then
+        local txt = c or '0'
+        local fast = isDecimal(txt)
+        for _, by in ipairs(w) do
+          local r = tonumber(txt) + tonumber(by)
+          txt = r == 0 and '0' or string.format('%.15g', r)
+          if not isDecimal(txt) then fast = false end
+        end
+        if fast then
+          out[#out + 1] = name
+          out[#out + 1] = txt
+        else
+          slowCapped[#slowCapped + 1] = { 'HINCRBYFLOAT', name, w }
+        end
+      else
+        out[#out + 1] = name
+        out[#out + 1] = w[#w]
+      end
+    end
+  end
   for j = 1, #out, 1000 do redis.call('HSET', k, unpack(out, j, math.min(j + 999, #out))) end
   for _, m in ipairs(slow) do redis.call('HINCRBY', k, A[f + m], A[v + m]) end
   for _, m in ipairs(slowFloat) do redis.call('HINCRBYFLOAT', k, A[f + m], A[v + m]) end
+  for _, x in ipairs(slowCapped) do
+    for _, by in ipairs(x[3]) do redis.call(x[1], k, x[2], by) end
+  end
   if g.ttl ~= '0' then redis.call('PEXPIRE', k, g.ttl) end
 end
 
@@ -173,6 +294,10 @@ for _, op in ipairs(ops) do
     end
   elseif name == 'hsetnx' then
     redis.call('HSETNX', k, op[3], op[4])
+  elseif name == 'hincrbyCapped' then
+    redis.call(op[5] == '1' and 'HINCRBYFLOAT' or 'HINCRBY', k, op.target, op.value)
+  elseif name == 'hsetCapped' then
+    redis.call(op[5] == '1' and 'HSETNX' or 'HSET', k, op.target, op.value)
   elseif name == 'set' then
     if op[4] > 0 then redis.call('SET', k, op[3], 'PX', op[4]) else redis.call('SET', k, op[3]) end
   elseif name == 'lpush' then

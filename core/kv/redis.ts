@@ -127,8 +127,12 @@ interface Group {
   sets: Map<string, string>;
   /** PEXPIRE after the writes (0: none); only expires that come after every write of the key qualify. */
   ttl: number;
-  /** The one kind of op ('i', 'f', 'n', 's') each field sees. */
+  /** The one kind of op each field sees: 'i', 'f', 'n', 's', or for capped targets 'I', 'F', 'N', 'S'. */
   kinds: Map<string, string>;
+  /** Fields and otherFields of capped writes, in first-use order (their 1-based index is their position). */
+  targets: Map<string, number>;
+  /** Capped writes in order: field's target index, otherField's, maxFields, value, otherValue. */
+  caps: string[][];
 }
 
 /**
@@ -136,7 +140,9 @@ interface Group {
  * one kind of op (and one hincrbyfloat at most), and expires only after its last write: applying such a
  * group as "read every field, write the results" is the same as applying its ops one by one. Duplicate
  * increments are summed (while the sum is a safe integer), a repeated hsetnx keeps the first value, a
- * repeated hset field the last. Every other key stays op by op.
+ * repeated hset field the last. Capped writes join a group too (kept in order; the script replays them),
+ * provided no plain op creates a field after the first capped one: then the hash's length before each
+ * capped write is known from HLEN and the plain fields. Every other key stays op by op.
  */
 function groupHashOps(ops: readonly WriteOp[]): Map<string, Group> {
   const groups = new Map<string, Group>();
@@ -159,19 +165,45 @@ function addToGroup(groups: Map<string, Group>, op: WriteOp): boolean {
     g.ttl = op.ttlMs;
     return true;
   }
-  if (op.op !== 'hincrby' && op.op !== 'hincrbyfloat' && op.op !== 'hsetnx' && op.op !== 'hset') return false;
+  if (op.op === 'set' || op.op === 'lpush' || op.op === 'del') return false;
   if (!g) {
-    g = { ints: new Map(), floats: new Map(), nx: new Map(), sets: new Map(), ttl: 0, kinds: new Map() };
+    g = {
+      ints: new Map(),
+      floats: new Map(),
+      nx: new Map(),
+      sets: new Map(),
+      ttl: 0,
+      kinds: new Map(),
+      targets: new Map(),
+      caps: [],
+    };
     groups.set(op.key, g);
   }
   if (g.ttl) return false; // a write after an expire
   const kinds = g.kinds;
+  const capped = g.caps.length > 0;
   const claim = (field: string, kind: string) => {
     const had = kinds.get(field);
+    // After a capped write, a plain op may not add a field: the script would not know where it fell.
+    if (had === undefined && capped && kind === kind.toLowerCase()) return false;
     kinds.set(field, kind);
     return had === undefined || had === kind;
   };
+  const target = (field: string) => {
+    let i = g.targets.get(field);
+    if (i === undefined) g.targets.set(field, (i = g.targets.size + 1));
+    return String(i);
+  };
   switch (op.op) {
+    case 'hincrbyCapped':
+    case 'hsetCapped': {
+      const kind = op.op === 'hsetCapped' ? (op.nx ? 'N' : 'S') : op.float ? 'F' : 'I';
+      if (!claim(op.field, kind) || !claim(op.otherField, kind)) return false;
+      const value = op.op === 'hsetCapped' ? op.value : String(op.by);
+      const other = op.op === 'hsetCapped' ? (op.otherValue ?? op.value) : value;
+      g.caps.push([target(op.field), target(op.otherField), String(op.maxFields), value, other]);
+      return true;
+    }
     case 'hincrby': {
       const sum = (g.ints.get(op.field) ?? 0) + op.by;
       if (!claim(op.field, 'i') || !Number.isSafeInteger(sum)) return false;
@@ -221,9 +253,13 @@ function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, once: st
       String(g.nx.size),
       String(g.sets.size),
       String(g.ttl),
+      String(g.targets.size),
+      String(g.caps.length),
     );
-    for (const m of [g.ints, g.floats, g.nx, g.sets]) for (const f of m.keys()) grouped.push(f);
+    for (const m of [g.ints, g.floats, g.nx, g.sets, g.targets]) for (const f of m.keys()) grouped.push(f);
     for (const m of [g.ints, g.floats, g.nx, g.sets]) for (const v of m.values()) grouped.push(String(v));
+    for (const f of g.targets.keys()) grouped.push(g.kinds.get(f) as string);
+    for (const c of g.caps) grouped.push(...c);
   }
   const encoded: unknown[][] = [];
   for (const op of ops) {
@@ -238,6 +274,30 @@ function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, once: st
         break;
       case 'hsetnx':
         encoded.push([op.op, ki(op.key), op.field, op.value]);
+        break;
+      case 'hincrbyCapped':
+        encoded.push([
+          op.op,
+          ki(op.key),
+          op.field,
+          String(op.by),
+          op.float ? '1' : '0',
+          op.maxFields,
+          op.otherField,
+          String(op.by),
+        ]);
+        break;
+      case 'hsetCapped':
+        encoded.push([
+          op.op,
+          ki(op.key),
+          op.field,
+          op.value,
+          op.nx ? '1' : '0',
+          op.maxFields,
+          op.otherField,
+          op.otherValue ?? op.value,
+        ]);
         break;
       case 'set':
         encoded.push([op.op, ki(op.key), op.value, op.ttlMs ?? 0]);

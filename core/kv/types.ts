@@ -12,7 +12,36 @@ export type WriteOp =
   /** Push to the head of a list and trim it to `cap` items. */
   | { op: 'lpush'; key: string; values: string[]; cap: number }
   | { op: 'expire'; key: string; ttlMs: number }
-  | { op: 'del'; key: string };
+  | { op: 'del'; key: string }
+  /**
+   * Bounded increment: increments `field` if it exists or the hash has fewer than `maxFields` fields,
+   * else `otherField` (which may grow the hash past `maxFields`: a hash is bounded by `maxFields` plus
+   * its distinct otherFields). `float` makes it HINCRBYFLOAT, else HINCRBY. The choice and the write are
+   * one atomic step, so concurrent writers cannot overshoot the cap.
+   */
+  | {
+      op: 'hincrbyCapped';
+      key: string;
+      field: string;
+      by: number;
+      float?: boolean;
+      maxFields: number;
+      otherField: string;
+    }
+  /**
+   * Bounded hash set: sets `field` (only if absent with `nx`, as hsetnx) if it exists or the hash has fewer
+   * than `maxFields` fields, else sets `otherField` to `otherValue` (default `value`), with the same `nx`.
+   */
+  | {
+      op: 'hsetCapped';
+      key: string;
+      field: string;
+      value: string;
+      nx?: boolean;
+      maxFields: number;
+      otherField: string;
+      otherValue?: string;
+    };
 
 export interface ApplyOptions {
   /**

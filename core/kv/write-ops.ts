@@ -30,6 +30,16 @@ export function validateOps(ops: readonly WriteOp[], opts: ApplyOptions = {}): v
       case 'expire':
         positiveMs(op.ttlMs, 'expire ttlMs');
         break;
+      case 'hincrbyCapped':
+        if (op.float ? !Number.isFinite(op.by) : !Number.isSafeInteger(op.by))
+          throw new TypeError(
+            `kv.apply: hincrbyCapped by must be ${op.float ? 'finite' : 'an integer'} (${op.by})`,
+          );
+        capped(op);
+        break;
+      case 'hsetCapped':
+        capped(op);
+        break;
       case 'hset':
       case 'hsetnx':
       case 'del':
@@ -40,6 +50,13 @@ export function validateOps(ops: readonly WriteOp[], opts: ApplyOptions = {}): v
   }
   if (opts.onceKey !== undefined && opts.onceKey === '') throw new TypeError('kv.apply: onceKey is empty');
   if (opts.onceTtlMs !== undefined) positiveMs(opts.onceTtlMs, 'onceTtlMs');
+}
+
+function capped(op: { maxFields: number; otherField: string; field: string }): void {
+  if (!Number.isSafeInteger(op.maxFields) || op.maxFields < 1)
+    throw new TypeError(`kv.apply: ${op.field} maxFields must be a positive integer (${op.maxFields})`);
+  if (typeof op.otherField !== 'string' || op.otherField === '')
+    throw new TypeError(`kv.apply: ${op.field} needs an otherField`);
 }
 
 function positiveMs(v: number, what: string): void {
