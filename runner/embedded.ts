@@ -2,6 +2,7 @@
 // gateway; the connector still reaches them over HTTP through it. Embedded broker and KV unless
 // AMQP_URL / REDIS_URL point at real servers.
 
+import { DEFAULT_ACCEPT } from '../connectors/rabbitmq/config.js';
 import { type RunningConnector, startConnector } from '../connectors/rabbitmq/connector.js';
 import { createGatewayClient } from '../connectors/rabbitmq/gateway-client.js';
 import { createAmqpBroker } from '../core/broker/create.js';
@@ -111,6 +112,7 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
       password: o.adminPassword,
       timeoutMs: 60_000,
       connectorName: 'logfaas-embedded-connector',
+      accept: DEFAULT_ACCEPT,
     }),
     logger: log.child({ component: 'connector' }),
     prefetch: 4, // the connector's default (connectors/rabbitmq/config.ts says why)

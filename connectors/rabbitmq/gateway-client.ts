@@ -13,6 +13,8 @@ export interface GatewayClientOptions {
   password?: Secret;
   timeoutMs: number;
   connectorName: string;
+  /** Accept header of every invocation (see DEFAULT_ACCEPT in config.ts). */
+  accept?: string;
   fetch?: typeof fetch;
   /** Keep-alive sockets to the gateway; the consumers' prefetch bounds what is in flight anyway. */
   maxSockets?: number;
@@ -57,6 +59,7 @@ export function createGatewayClient(o: GatewayClientOptions) {
         [H.attempts]: String(attempt),
         'content-type': d.contentType ?? 'application/octet-stream',
       };
+      if (o.accept) headers.accept = o.accept;
       for (const k of PASSED_HEADERS) if (d.headers[k]) headers[k] = d.headers[k];
       if (!headers[H.batchId]) headers[H.batchId] = d.messageId;
       try {

@@ -16,6 +16,7 @@ const gateway = createGatewayClient({
   password: cfg.gatewayPassword,
   timeoutMs: cfg.invokeTimeoutMs,
   connectorName: cfg.name,
+  accept: cfg.accept,
 });
 const connector = startConnector({
   broker,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnomalyResult, Level, LogEvent } from '../../core/event.js';
+import { EVENT_BATCH_TYPE, encodeEventBatch } from '../../core/event-batch.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import { type Logger, silentLogger } from '../../core/log.js';
@@ -135,6 +136,40 @@ describe('rules before a model exists', () => {
     const r = await post(handler, ndjson(events));
     expect(r.anomalies.length).toBe(70);
     expect(r.anomalies.at(-1)!.reasons.some((x) => x.startsWith('error burst:'))).toBe(true);
+  });
+});
+
+describe("parse-log's compact event batch", () => {
+  it('scores it exactly as the same events in NDJSON, and answers 400 to a malformed one', async () => {
+    const events = Array.from({ length: 200 }, (_, i) => ev(i));
+    events[150] = ev(150, { status: 500, level: 'error' });
+    events[170] = ev(170, { latency: 40 * 120, route: 2 });
+    const a = await setup({ minTraining: 1_000_000 });
+    const b = await setup({ minTraining: 1_000_000 });
+    const viaNdjson = await post(a.handler, ndjson(events), 'r1');
+    const res = await b.handler(
+      new Request('http://x/', {
+        method: 'POST',
+        body: encodeEventBatch(events),
+        headers: { 'content-type': EVENT_BATCH_TYPE, 'x-batch-id': 'r1' },
+      }),
+    );
+    expect(res.status).toBe(200);
+    const viaBatch = (await res.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AnomalyResult);
+    expect(viaBatch).toEqual(viaNdjson.anomalies);
+    expect(await b.kv.hgetall(MODEL_KEYS.norms('api'))).toEqual(await a.kv.hgetall(MODEL_KEYS.norms('api')));
+    const bad = await b.handler(
+      new Request('http://x/', {
+        method: 'POST',
+        body: '{"v":1}',
+        headers: { 'content-type': EVENT_BATCH_TYPE },
+      }),
+    );
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/application\/vnd.logfaas.events\+json/);
   });
 });
 

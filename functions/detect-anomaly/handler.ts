@@ -1,7 +1,8 @@
-// detect-anomaly: NDJSON LogEvents in, NDJSON AnomalyResults out. Per batch: one state read, scoring,
+// detect-anomaly: LogEvents in (NDJSON, or parse-log's compact batch), NDJSON AnomalyResults out. Per batch: one state read, scoring,
 // one atomic apply (stats + counters + reservoir, exactly once per batch id), then training when due.
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
+import { EVENT_BATCH_TYPE, EventBatchError } from '../../core/event-batch.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
@@ -10,7 +11,7 @@ import { statsWrites } from '../../core/stats/record.js';
 import type { DetectConfig } from './config.js';
 import { detectSource } from './detect.js';
 import { keysOf } from './features.js';
-import { parseBody } from './input.js';
+import { parseBody, parseEventBatch } from './input.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
 import { readBatchState, reservoirPicks, sourceWrites } from './state.js';
 
@@ -24,6 +25,19 @@ export interface DetectDeps {
 /** Sources beyond the cap share one model state, so the store stays bounded. */
 export const OTHER_SOURCE = '_other';
 
+/** NDJSON LogEvents, or parse-log's compact batch (EVENT_BATCH_TYPE) as the pipeline sends it. */
+async function readBody(req: Request, now: number) {
+  const type = (req.headers.get(H.contentType) ?? '').split(';')[0].trim().toLowerCase();
+  const text = await req.text();
+  if (type !== EVENT_BATCH_TYPE) return parseBody(text, now);
+  try {
+    return parseEventBatch(text, now);
+  } catch (e) {
+    if (e instanceof EventBatchError) throw new BadRequestError(`bad ${EVENT_BATCH_TYPE} body: ${e.message}`);
+    throw e;
+  }
+}
+
 export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => Promise<Response> {
   const { kv, config: cfg, logger } = deps;
   const clock = deps.now ?? Date.now;
@@ -34,7 +48,7 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
       if (req.method !== 'POST') throw new MethodNotAllowedError('POST NDJSON LogEvents');
       const now = clock();
       const batchId = req.headers.get(H.batchId) ?? undefined;
-      const body = parseBody(await req.text(), now);
+      const body = await readBody(req, now);
       if (!body.events.length) {
         throw new BadRequestError('no usable LogEvent in the body (expected NDJSON of parse-log events)', {
           rejected: body.rejected,

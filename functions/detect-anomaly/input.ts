@@ -1,6 +1,7 @@
 // Lenient NDJSON input: every JSON object that carries something to score becomes a LogEvent with
 // what is present (missing fields defaulted, bad numbers dropped); everything else is a counted rejection.
 import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent } from '../../core/event.js';
+import { decodeEventBatch } from '../../core/event-batch.js';
 
 export interface ParsedBody {
   events: LogEvent[];
@@ -35,6 +36,22 @@ export function parseBody(text: string, now: number): ParsedBody {
     }
   }
   return { events, times, rejected, reasons };
+}
+
+/**
+ * The compact batch parse-log sends the pipeline (core/event-batch.ts). Its rows are completed by the
+ * same toEvent as NDJSON lines, so both forms are scored alike. Throws EventBatchError if it is not one.
+ */
+export function parseEventBatch(text: string, now: number): ParsedBody {
+  const d = decodeEventBatch(text);
+  const events: LogEvent[] = [];
+  const times: number[] = [];
+  for (const v of d.events) {
+    const e = toEvent(v, now, times);
+    if (e) events.push(e);
+    else d.rejected++;
+  }
+  return { events, times, rejected: d.rejected, reasons: d.reasons };
 }
 
 const isStr = (x: unknown): x is string => typeof x === 'string';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateEvent } from '../../core/event.js';
+import { decodeEventBatch, EVENT_BATCH_TYPE } from '../../core/event-batch.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import type { KV } from '../../core/kv/types.js';
 import { silentLogger } from '../../core/log.js';
@@ -41,6 +42,17 @@ describe('parse-log handler', () => {
     expect(evs[2].template).toBe('worker <*> started in <*>');
     expect(evs[3].params).toEqual(['18', '40ms']);
     expect(evs.every((e) => e.source === 'web')).toBe(true);
+  });
+
+  it('answers the compact event batch when Accept asks for it, with the same events', async () => {
+    const ndjsonEvents = await events(await make(await createMemoryKv())(post(LINES.join('\n'))));
+    const res = await make(await createMemoryKv())(
+      post(LINES.join('\n'), { accept: `${EVENT_BATCH_TYPE}, */*;q=0.5` }),
+    );
+    expect(res.headers.get('content-type')).toBe(EVENT_BATCH_TYPE);
+    const { events: batch, rejected } = decodeEventBatch(await res.text());
+    expect(rejected).toBe(0);
+    expect(batch).toEqual(ndjsonEvents);
   });
 
   it('reads the envelope: labels, source and format', async () => {

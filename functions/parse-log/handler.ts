@@ -1,6 +1,7 @@
 // The parse-log HTTP function: POST lines (text or the batch envelope), get NDJSON events back,
 // one per input line, in input order. Templates are shared with other replicas through the KV.
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
+import { acceptsEventBatch, EVENT_BATCH_TYPE, encodeEventBatch } from '../../core/event-batch.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import { bytesResponse, knownBytes } from '../../core/http/bytes.js';
 import type { KV } from '../../core/kv/types.js';
@@ -20,6 +21,7 @@ export interface ParseLogDeps {
 }
 
 const MAX_SOURCE_LENGTH = 128;
+const UTF8 = new TextEncoder();
 /** Compiled format strings kept; formats come from clients, so the cache is bounded. */
 const MAX_CACHED_FORMATS = 64;
 
@@ -79,8 +81,10 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
           preProblems: batch.problems,
         }),
       );
-      const body = toNdjson(events);
-      const headers: Record<string, string> = { 'content-type': NDJSON };
+      // The pipeline's connector asks for the compact batch (core/event-batch.ts); curl gets NDJSON.
+      const compact = acceptsEventBatch(req.headers.get('accept'));
+      const body = compact ? UTF8.encode(encodeEventBatch(events)) : toNdjson(events);
+      const headers: Record<string, string> = { 'content-type': compact ? EVENT_BATCH_TYPE : NDJSON };
       const batchId = req.headers.get(H.batchId);
       if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'parse-log');
       // Handed to the server adapter as is: no copy into the Response, none out of it (core/http/bytes.ts).
