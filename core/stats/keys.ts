@@ -97,9 +97,37 @@ export const CAPS = {
   templatesPerBatch: 100,
   /** Characters of template text stored. */
   templateTextChars: 300,
+  /**
+   * Per-batch caps do not bound a bucket hash across batches: a scanner hitting random paths adds up to 50
+   * new endpoints (several fields each) per batch to every minute/ten-minute/hour hash. These caps bound the
+   * hash itself (KV hincrbyCapped/hsetCapped: atomic, so concurrent replicas cannot overshoot): a labelled
+   * field that is not there yet is created only while the hash has fewer fields than the cap; otherwise its
+   * increment goes to the same field under OTHER_LABEL, so totals still add up and readers need nothing new.
+   *
+   * Endpoint fields (`ep|<endpoint>|s`, `|x`, `|h|<bucket>`) in an aggregate hash: 2,000 fields is about
+   * 200 endpoints with a typical spread of latency buckets (normal traffic: 50 endpoints, ~600 fields).
+   */
+  aggregateEndpointFields: 2000,
+  /**
+   * Source fields (`src|<source>`) in an aggregate hash. Above the endpoint cap, so an endpoint flood still
+   * leaves 500 fields for new sources (parse-log already bounds its sources, see docs/parse-log.md).
+   * Worst case per aggregate hash: 2,500 + the OTHER_LABEL fields (1 source, 73 endpoint) + the unlabelled
+   * fields (at most 156), so under 2,750 fields.
+   */
+  aggregateSourceFields: 2500,
+  /**
+   * Template hour hash: a template's count field `<id>|n` is created while the hash has fewer than 4,000
+   * fields (about 1,000 templates an hour, 4 fields each); its `|f`, `|i`, `|l` fields get TEMPLATE_SLACK
+   * more, so a template whose count was admitted always gets its first-seen, text and last-seen too.
+   * Worst case: 4,000 + 3 + the 4 `(other)` fields.
+   */
+  templateHourFields: 4000,
 } as const;
 
-/** Label that absorbs whatever a per-batch cap cut off, so totals still add up. */
+/** Extra room for a template's other fields after its count field (see CAPS.templateHourFields). */
+export const TEMPLATE_SLACK = 3;
+
+/** Label that absorbs whatever a per-batch or per-hash cap cut off, so totals still add up. */
 export const OTHER_LABEL = '(other)';
 
 export const secondOf = (ms: number): number => Math.floor(ms / SECOND_MS);

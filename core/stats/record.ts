@@ -16,6 +16,7 @@ import {
   OTHER_LABEL,
   secondOf,
   secondsKey,
+  TEMPLATE_SLACK,
   TTL,
   templateHourKey,
   tenMinuteKey,
@@ -56,6 +57,14 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
   const addFloat = (field: string, by: number) => {
     floats.add(field);
     add(field, by);
+  };
+  // Fields named after a label from log content (sources, endpoints): capped per hash (CAPS), written after
+  // the fixed fields so the KV's grouped path can apply them (redis.ts groupHashOps).
+  const labelled: Labelled = new Map();
+  const addLabelled = (field: string, otherField: string, maxFields: number, by: number, float = false) => {
+    const f = labelled.get(field);
+    if (f) f.by += by;
+    else labelled.set(field, { by, float, maxFields, otherField });
   };
   const counters: WriteOp[] = [];
   const incCounter = (field: string, by: number) =>
@@ -125,17 +134,19 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
     incCounter(FIELDS.status(c), n);
     add(FIELDS.status(c), n);
   }
-  for (const [s, n] of capCounts(sources, CAPS.sourcesPerBatch)) add(FIELDS.source(s), n);
+  for (const [s, n] of capCounts(sources, CAPS.sourcesPerBatch))
+    addLabelled(FIELDS.source(s), FIELDS.source(OTHER_LABEL), CAPS.aggregateSourceFields, n);
   // Latency counts are not written: they equal the sum of the histogram's buckets (readers derive them),
   // which saves one field per endpoint in every bucket hash (150 ops per 200-line batch over 50 endpoints).
   if (latCount) {
     addFloat(FIELDS.latSum, latSum);
     for (const [b, n] of latency) add(FIELDS.latBucket(b), n);
   }
+  const EP = CAPS.aggregateEndpointFields;
   for (const [ep, a] of capEndpoints(endpoints)) {
-    if (a.sum) addFloat(FIELDS.epSum(ep), a.sum);
-    if (a.errors) add(FIELDS.epErrors(ep), a.errors);
-    for (const [b, n] of a.hist) add(FIELDS.epBucket(ep, b), n);
+    if (a.sum) addLabelled(FIELDS.epSum(ep), FIELDS.epSum(OTHER_LABEL), EP, a.sum, true);
+    if (a.errors) addLabelled(FIELDS.epErrors(ep), FIELDS.epErrors(OTHER_LABEL), EP, a.errors);
+    for (const [b, n] of a.hist) addLabelled(FIELDS.epBucket(ep, b), FIELDS.epBucket(OTHER_LABEL, b), EP, n);
   }
 
   // Fields of the packed throughput hashes (keys.ts secondsKey/minutesKey) for one second or minute slot.
@@ -148,9 +159,9 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
     ...counters,
     ...incrementOps(secondsKey(minuteOf(o.now)), slot(secondOf(o.now) % 60), TTL.second),
     ...incrementOps(minutesKey(hourOf(o.now)), slot(minuteOf(o.now) % 60), TTL.hour),
-    ...incrementOps(minuteKey(minuteOf(o.now)), bucket, TTL.minute, floats),
-    ...incrementOps(tenMinuteKey(tenMinuteOf(o.now)), bucket, TTL.tenMinute, floats),
-    ...incrementOps(hourKey(hourOf(o.now)), bucket, TTL.hour, floats),
+    ...incrementOps(minuteKey(minuteOf(o.now)), bucket, TTL.minute, floats, labelled),
+    ...incrementOps(tenMinuteKey(tenMinuteOf(o.now)), bucket, TTL.tenMinute, floats, labelled),
+    ...incrementOps(hourKey(hourOf(o.now)), bucket, TTL.hour, floats, labelled),
     ...incrementOps(
       latencyMinutesKey(hourOf(o.now)),
       new Map([...latency].map(([b, n]) => [`${minuteOf(o.now) % 60}|${b}`, n])),
@@ -174,16 +185,24 @@ function bump(m: Map<string, number>, k: string, by = 1): void {
   m.set(k, (m.get(k) ?? 0) + by);
 }
 
+/** Label-bearing increments of an aggregate hash, each with its hash cap and overflow field. */
+type Labelled = Map<string, { by: number; float: boolean; maxFields: number; otherField: string }>;
+
 function incrementOps(
   key: string,
   fields: Map<string, number>,
   ttlMs: number,
   floats?: Set<string>,
+  labelled?: Labelled,
 ): WriteOp[] {
   const ops: WriteOp[] = [];
   for (const [field, by] of fields) {
     if (!by) continue;
     ops.push(floats?.has(field) ? { op: 'hincrbyfloat', key, field, by } : { op: 'hincrby', key, field, by });
+  }
+  for (const [field, { by, float, maxFields, otherField }] of labelled ?? []) {
+    if (!by) continue;
+    ops.push({ op: 'hincrbyCapped', key, field, by, maxFields, otherField, ...(float ? { float } : {}) });
   }
   if (ops.length) ops.push({ op: 'expire', key, ttlMs });
   return ops;
@@ -219,22 +238,48 @@ function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[
     kept.sort((x, y) => y[1].n - x[1].n);
     const rest = kept.slice(CAPS.templatesPerBatch).reduce((s, [, t]) => s + t.n, 0);
     kept = kept.slice(0, CAPS.templatesPerBatch);
-    kept.push([OTHER_LABEL, { n: rest, text: '(templates beyond the per-batch cap)', source: OTHER_LABEL }]);
+    kept.push([OTHER_LABEL, { n: rest, text: OTHER_TEMPLATE_TEXT, source: OTHER_LABEL }]);
   }
   const key = templateHourKey(hourOf(now));
   const ops: WriteOp[] = [];
-  const last: Record<string, string> = {};
+  // Capped per hash (CAPS.templateHourFields): a template new to a full hour hash is counted under
+  // OTHER_LABEL. The count decides; the other three fields get TEMPLATE_SLACK more room, so an admitted
+  // count always has its first seen, text and last seen.
+  const max = CAPS.templateHourFields;
+  const meta = max + TEMPLATE_SLACK;
+  const other = (s: string) => `${OTHER_LABEL}|${s}`;
   for (const [id, t] of kept) {
-    ops.push({ op: 'hincrby', key, field: `${id}|n`, by: t.n });
-    ops.push({ op: 'hsetnx', key, field: `${id}|f`, value: String(now) });
+    ops.push({ op: 'hincrbyCapped', key, field: `${id}|n`, by: t.n, maxFields: max, otherField: other('n') });
+    const at = String(now);
+    ops.push({
+      op: 'hsetCapped',
+      key,
+      field: `${id}|f`,
+      value: at,
+      nx: true,
+      maxFields: meta,
+      otherField: other('f'),
+    });
     // Source and text in one field (`<source>|<text>`; a source never contains `|`): one op and one
     // field fewer per template per batch and per hour read than separate `|s` and `|t` fields.
-    ops.push({ op: 'hsetnx', key, field: `${id}|i`, value: `${t.source}|${t.text}` });
-    last[`${id}|l`] = String(now);
+    ops.push({
+      op: 'hsetCapped',
+      key,
+      field: `${id}|i`,
+      value: `${t.source}|${t.text}`,
+      nx: true,
+      maxFields: meta,
+      otherField: other('i'),
+      otherValue: `${OTHER_LABEL}|${OTHER_TEMPLATE_TEXT}`,
+    });
+    ops.push({ op: 'hsetCapped', key, field: `${id}|l`, value: at, maxFields: meta, otherField: other('l') });
   }
-  if (ops.length) ops.push({ op: 'hset', key, fields: last }, { op: 'expire', key, ttlMs: TTL.hour });
+  if (ops.length) ops.push({ op: 'expire', key, ttlMs: TTL.hour });
   return ops;
 }
+
+/** Text of the OTHER_LABEL template: the templates a per-batch or per-hour cap folded together. */
+const OTHER_TEMPLATE_TEXT = '(templates beyond the per-batch or per-hour cap)';
 
 function trimAnomaly(a: AnomalyResult): AnomalyResult {
   const max = CAPS.anomalyTextChars;
