@@ -149,6 +149,17 @@ function monthName(s: string, now: number): number | undefined {
   return withoutYear(now, mon, +day[1], +tm[1], +tm[2], +tm[3], tm[4]);
 }
 
+// The receive time is the same for a whole batch: its year is computed once, not with a Date per line.
+let yearNow = Number.NaN;
+let yearOfNow = 0;
+function yearOf(now: number): number {
+  if (now !== yearNow) {
+    yearOfNow = new Date(now).getUTCFullYear();
+    yearNow = now;
+  }
+  return yearOfNow;
+}
+
 function withoutYear(
   now: number,
   mon: number,
@@ -158,7 +169,7 @@ function withoutYear(
   sec: number,
   frac?: string,
 ) {
-  const year = new Date(now).getUTCFullYear();
+  const year = yearOf(now);
   const t = build(year, mon, day, h, mi, sec, frac);
   if (t !== undefined && t > now + DAY_MS) return build(year - 1, mon, day, h, mi, sec, frac);
   return t;
