@@ -75,28 +75,47 @@ while i <= NA do
     -- Replay the capped writes: len is the hash's length before each one.
     local len = t == 'hash' and redis.call('HLEN', g.k) or 0
     for m = 1, base do if not cur[m] then len = len + 1 end end
-    local present, checked, writes = {}, {}, {}
-    for j = 1, g.nt do present[j] = cur[base + j] and true or false; writes[j] = {} end
+    -- Per target (flat arrays, no table per target: ~500 targets a batch): whether it exists, and its
+    -- result so far (I: a number, F: the text HINCRBYFLOAT would leave, N/S: the value); slow marks a
+    -- target whose result leaves the exact range and dest each write's target, to replay those for real.
+    local present, res, slow, dest = {}, {}, {}, {}
+    for j = 1, g.nt do present[j] = cur[base + j] and true or false end
     for e = 0, g.nc - 1 do
       local c = g.c + 5 * e
       local j = tonumber(A[c])
       local val = A[c + 3]
-      if not present[j] and len >= tonumber(A[c + 2]) then
+      local was = present[j]
+      if not was and len >= tonumber(A[c + 2]) then
         local o = tonumber(A[c + 1])
-        if o ~= j then j, val = o, A[c + 4] end
+        if o ~= j then j, val, was = o, A[c + 4], present[o] end
       end
+      dest[e] = j
       local kind = A[g.v + base + j - 1]
-      if not checked[j] then
-        checked[j] = true
-        local v = cur[base + j]
-        if v and kind == 'I' and not isInt(v) then return redis.error_reply(NOT_INT) end
-        if v and kind == 'F' and tonumber(v) == nil then return redis.error_reply(NOT_FLOAT) end
+      local r = res[j]
+      if kind == 'I' then
+        if r == nil then
+          local v = cur[base + j]
+          if v and not isInt(v) then return redis.error_reply(NOT_INT) end
+          r = tonumber(v or '0')
+        end
+        r = r + tonumber(val)
+        if r >= EXACT or r <= -EXACT then slow[j] = true end
+      elseif kind == 'F' then
+        if r == nil then
+          r = cur[base + j] or '0'
+          if tonumber(r) == nil then return redis.error_reply(NOT_FLOAT) end
+          if not isDecimal(r) then slow[j] = true end
+        end
+        local x = tonumber(r) + tonumber(val)
+        r = x == 0 and '0' or string.format('%.15g', x)
+        if not isDecimal(r) then slow[j] = true end
+      elseif kind == 'S' or not was then
+        r = val
       end
-      local w = writes[j]
-      if kind ~= 'N' or not present[j] then w[#w + 1] = val end
-      if not present[j] then present[j] = true; len = len + 1 end
+      res[j] = r
+      if not was then present[j] = true; len = len + 1 end
     end
-    g.writes = writes
+    g.res, g.slow, g.dest = res, slow, dest
   end
   groups[#groups + 1] = g
 end
@@ -234,49 +253,26 @@ for _, g in ipairs(groups) do
       slowFloat[#slowFloat + 1] = m
     end
   end
-  local slowCapped = {}
   local base = g.ni + g.nf + g.nn + g.ns
   for j = 1, g.nt do
-    local w = g.writes[j]
-    if #w > 0 then
-      local name, kind, c = A[f + base + j - 1], A[v + base + j - 1], cur[base + j]
-      if kind == 'I' then
-        local r, exact = tonumber(c or '0'), true
-        for _, by in ipairs(w) do
-          r = r + tonumber(by)
-          if r >= EXACT or r <= -EXACT then exact = false end
-        end
-        if exact and r < EXACT and r > -EXACT then
-          out[#out + 1] = name
-          out[#out + 1] = string.format('%d', r)
-        else
-          slowCapped[#slowCapped + 1] = { 'HINCRBY', name, w }
-        end
-      elseif kind == 'F' then
-        local txt = c or '0'
-        local fast = isDecimal(txt)
-        for _, by in ipairs(w) do
-          local r = tonumber(txt) + tonumber(by)
-          txt = r == 0 and '0' or string.format('%.15g', r)
-          if not isDecimal(txt) then fast = false end
-        end
-        if fast then
-          out[#out + 1] = name
-          out[#out + 1] = txt
-        else
-          slowCapped[#slowCapped + 1] = { 'HINCRBYFLOAT', name, w }
-        end
-      else
-        out[#out + 1] = name
-        out[#out + 1] = w[#w]
-      end
+    local r = g.nc > 0 and g.res[j]
+    if r and not g.slow[j] then
+      out[#out + 1] = A[f + base + j - 1]
+      out[#out + 1] = type(r) == 'number' and string.format('%d', r) or r
     end
   end
   for j = 1, #out, 1000 do redis.call('HSET', k, unpack(out, j, math.min(j + 999, #out))) end
   for _, m in ipairs(slow) do redis.call('HINCRBY', k, A[f + m], A[v + m]) end
   for _, m in ipairs(slowFloat) do redis.call('HINCRBYFLOAT', k, A[f + m], A[v + m]) end
-  for _, x in ipairs(slowCapped) do
-    for _, by in ipairs(x[3]) do redis.call(x[1], k, x[2], by) end
+  -- Capped targets outside the exact range: their increments again, in order, as real commands.
+  for e = 0, g.nc - 1 do
+    local j = g.dest[e]
+    if g.slow[j] then
+      local c = g.c + 5 * e
+      local by = j == tonumber(A[c]) and A[c + 3] or A[c + 4]
+      local cmd = A[v + base + j - 1] == 'I' and 'HINCRBY' or 'HINCRBYFLOAT'
+      redis.call(cmd, k, A[f + base + j - 1], by)
+    end
   end
   if g.ttl ~= '0' then redis.call('PEXPIRE', k, g.ttl) end
 end
