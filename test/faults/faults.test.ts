@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisKv } from '../../core/kv/redis.js';
 import { silentLogger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
+import { seededRandom } from '../../core/random.js';
 import { Secret } from '../../core/secrets.js';
 import { createLineParser } from '../../functions/parse-log/pipeline.js';
 import { templateKey } from '../../functions/parse-log/template-store.js';
@@ -17,6 +18,7 @@ import { freePort } from '../../runner/free-port.js';
 import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
 import { mixedLines } from '../e2e/lines.js';
 import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import { startSlowProxy } from './slow-proxy.js';
 import { stream } from './stream.js';
 
 const up =
@@ -41,6 +43,7 @@ async function start(
     connectors?: number;
     detectEnv?: Record<string, string>;
     connectorEnv?: Record<string, string>;
+    gatewayPort?: number;
   } = {},
 ) {
   const ns = uniqueName('faults');
@@ -51,7 +54,7 @@ async function start(
     redisUrl: opts.redis ?? redisUrl(),
     amqpUrl: amqpUrl(),
     adminPassword: new Secret('faults-password'),
-    gatewayPort: 0,
+    gatewayPort: opts.gatewayPort ?? 0,
     dashboardPort: 0,
     dataDir,
     logger: silentLogger,
@@ -187,6 +190,26 @@ describe.skipIf(!up)('faults: every line exactly once', () => {
       /gateway_function_invocation_total\{code="429",function_name="detect-anomaly"\} (\d+)/.exec(metrics);
     expect(Number(throttled?.[1] ?? 0)).toBeGreaterThan(0);
   });
+
+  it('a slow gateway: calls time out after the function did its work, retries count nothing twice', async () => {
+    const gatewayPort = await freePort();
+    const r = seededRandom(7);
+    // A third of the answers arrive after the connector's 400 ms timeout.
+    const proxy = await startSlowProxy(`http://127.0.0.1:${gatewayPort}`, () =>
+      r() < 0.3 ? 600 + r() * 400 : r() * 100,
+    );
+    try {
+      const s = await start({
+        gatewayPort,
+        connectorEnv: { GATEWAY_URL: proxy.url, INVOKE_TIMEOUT: '400ms', RETRY_BASE_DELAY: '50ms' },
+      });
+      await run(s);
+      expect(await settle(s, N, 150_000)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+      expect(proxy.stats(400).slow).toBeGreaterThan(10);
+    } finally {
+      await proxy.close();
+    }
+  }, 240_000);
 
   it('two replicas of each function and two connectors give the same counts', async () => {
     const s = await start({ replicas: 2, connectors: 2 });
