@@ -203,10 +203,10 @@ async function buildingBlocks(log: (l: string) => void) {
   };
 }
 
-/** The same burst through two replicas of every function and two connectors (competing consumers). */
-async function scaledOut(lines: string[], log: (l: string) => void) {
-  const ns = `bench2-${process.pid}-${Date.now().toString(36)}`;
-  const stack = await startProcessStack({
+/** Every component a process on the real RabbitMQ and Redis, in a namespace of its own. */
+function benchStack(scale: { replicas?: number; connectors?: number } = {}): Promise<ProcessStack> {
+  const ns = `bench-${process.pid}-${Date.now().toString(36)}`;
+  return startProcessStack({
     root: process.cwd(),
     redisUrl: REDIS,
     amqpUrl: AMQP,
@@ -215,10 +215,14 @@ async function scaledOut(lines: string[], log: (l: string) => void) {
     dashboardPort: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'logfaas-bench-')),
     logger: silentLogger,
-    replicas: 2,
-    connectors: 2,
+    ...scale,
     env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
   });
+}
+
+/** The same burst through two replicas of every function and two connectors (competing consumers). */
+async function scaledOut(lines: string[], log: (l: string) => void) {
+  const stack = await benchStack({ replicas: 2, connectors: 2 });
   try {
     await sleep(1500);
     const rate = await sustained(stack.gatewayUrl, lines, 'bench');
@@ -310,19 +314,7 @@ async function soakRun(stack: ProcessStack, rate: number, ms: number, log: (l: s
 export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
   const total = quick ? 50_000 : 200_000;
   const { lines } = mixedLines(total, 3);
-  const ns = `bench-${process.pid}-${Date.now().toString(36)}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-bench-'));
-  const stack = await startProcessStack({
-    root: process.cwd(),
-    redisUrl: REDIS,
-    amqpUrl: AMQP,
-    adminPassword: new Secret('bench-password'),
-    gatewayPort: 0,
-    dashboardPort: 0,
-    dataDir,
-    logger: silentLogger,
-    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
-  });
+  const stack = await benchStack();
   const figures: Record<string, number | Record<string, number>> = {};
   const lines_: string[] = [];
   try {
