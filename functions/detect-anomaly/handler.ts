@@ -3,6 +3,7 @@
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
 import { EVENT_BATCH_TYPE, EventBatchError } from '../../core/event-batch.js';
+import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
@@ -27,6 +28,8 @@ export const OTHER_SOURCE = '_other';
 
 /** NDJSON LogEvents, or parse-log's compact batch (EVENT_BATCH_TYPE) as the pipeline sends it. */
 async function readBody(req: Request, now: number) {
+  // ioredis's String subclass slows every string method down until this runs (core/fast-strings.ts).
+  keepStringPrototypeFast();
   const type = (req.headers.get(H.contentType) ?? '').split(';')[0].trim().toLowerCase();
   const text = await req.text();
   if (type !== EVENT_BATCH_TYPE) return parseBody(text, now);

@@ -10,7 +10,7 @@ it('a String subclass makes String.prototype slow; keepStringPrototypeFast, and 
   const out = await build({
     stdin: {
       contents: `
-        import { keepStringPrototypeFast } from ${here('./fast-strings.ts')};
+        import { keepStringPrototypeFast } from ${here('../../core/fast-strings.ts')};
         import { createLineParser } from ${here('./pipeline.ts')};
         const fast = () => HAS_FAST(String.prototype);
         const before = fast();

@@ -1,8 +1,8 @@
 // The pure parsing core: lines in, LogEvents out (format detection, timestamp and level
 // normalisation, template mining). No Node imports, no I/O: it runs unchanged in workerd.
 import { EVENT_SCHEMA_VERSION, type LogEvent } from '../../core/event.js';
+import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import { TemplateMiner } from './drain.js';
-import { keepStringPrototypeFast } from './fast-strings.js';
 import { type CustomFormat, compileFormat } from './formats/custom.js';
 import { parseLine } from './formats/detect.js';
 import { type ParseLimits, resolveLimits } from './limits.js';

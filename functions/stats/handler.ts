@@ -1,6 +1,7 @@
 // GET /function/stats[?window=15m]: the stats document (core/stats/doc.ts) as JSON, never cached.
 import type { Broker } from '../../core/broker/types.js';
 import { BadRequestError, jsonResponse, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
+import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import type { KV } from '../../core/kv/types.js';
 import { readModelStatus } from '../../core/model-status.js';
 import { BucketCache } from '../../core/stats/bucket-cache.js';
@@ -36,8 +37,10 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
   const cache = new BucketCache();
   // Storage size moves slowly and the embedded store's info() walks every key: refresh it every 10 s.
   const storageInfo = memoize(() => deps.kv.info(), STORAGE_INFO_TTL_MS, now);
-  const read = (windowMs: number) =>
-    readStats(deps.kv, {
+  const read = (windowMs: number) => {
+    // Field names are parsed with string methods; ioredis's String subclass slows them (core/fast-strings.ts).
+    keepStringPrototypeFast();
+    return readStats(deps.kv, {
       windowMs,
       now: now(),
       broker: deps.broker,
@@ -47,6 +50,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       cache,
       storageInfo,
     });
+  };
   const handler = async (req: Request): Promise<Response> => {
     try {
       if (req.method === 'OPTIONS') {

@@ -1,5 +1,5 @@
-// Keeps V8's string methods fast for the parser. Any `class X extends String` in the process (ioredis
-// 5 defines one, resp/verbatim-string.js, so every KV-backed replica and the bench load it) puts
+// Keeps V8's string methods fast for string-heavy code (parse-log, detect-anomaly, stats). Any
+// `class X extends String` in the process (ioredis 5 defines one, resp/verbatim-string.js, so every KV-backed replica and the bench load it) puts
 // String.prototype in dictionary mode, and V8 does not turn it back by itself: string receivers are
 // primitives, and only a property load through an *object* with String.prototype on its chain makes
 // the prototype fast again. Until then each charCodeAt/slice/includes in optimised code is a generic
