@@ -120,6 +120,21 @@ describe.skipIf(!redisUp)('Redis apply script against the embedded store', () =>
       ];
       await redis.apply(big);
       expect((await redis.hgetall('h0')).a).toBe(String(2n * (2n ** 53n - 1n)));
+      // The same through capped writes (the script's grouped path replays them as HINCRBY), both landing
+      // on the overflow field.
+      const capped = (field: string): WriteOp => ({
+        op: 'hincrbyCapped',
+        key: 'h0',
+        field,
+        by: 2 ** 53 - 1,
+        maxFields: 1,
+        otherField: 'o',
+      });
+      await redis.apply([capped('x'), capped('y')]);
+      expect(await redis.hgetall('h0')).toEqual({
+        a: String(2n * (2n ** 53n - 1n)),
+        o: String(2n * (2n ** 53n - 1n)),
+      });
     } finally {
       const keys = await redis.keys('');
       if (keys.length) await redis.apply(keys.map((key) => ({ op: 'del' as const, key })));

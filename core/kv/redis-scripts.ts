@@ -19,10 +19,13 @@
 /**
  * KEYS: [onceKey?] then the op keys. ARGV[1] = '1' when KEYS[1] is the once key, ARGV[2] = once TTL (ms),
  * ARGV[3] = JSON array of the ungrouped ops `[name, keyIndex, ...args]`, in order; ARGV[4...] = groups,
- * each `keyIndex, nInt, nFloat, nNx, nSet, ttlMs|0, nTarget, nCap`, then the fields (integer increments,
- * float increments, set-if-absent, plain sets, capped targets) and then their values in the same order (a
- * capped target's value is its kind: I, F, N or S), then the capped writes in order, 5 each: field's target
- * index, otherField's target index (1-based), maxFields, value (or increment), otherValue (see encodeOps).
+ * each `keyIndex, nInt, nFloat, nNx, nSet, ttlMs|0, nTarget, nCapArgs`, then the fields (integer increments,
+ * float increments, set-if-absent, plain sets, capped targets) and then their values in the same order, then
+ * nCapArgs more. Capped targets: first the capped fields, one per field in the order of their first write
+ * (a field's writes are merged: see groupHashOps in redis.ts), with the value
+ * `<kind><maxFields>:<otherField's target index, 1-based>:<increment>` (kind I, F, N or S; N and S leave the
+ * increment empty and take value and otherValue from the nCapArgs, two each, in order), then the targets only
+ * ever written as an otherField, with the value `<kind>`.
  * Returns 1 if applied, 0 if the once key was already there (nothing written).
  */
 export const APPLY_LUA = `
@@ -45,16 +48,16 @@ local i = 4
 while i <= NA do
   local g = { k = KEYS[tonumber(A[i])], ni = tonumber(A[i + 1]), nf = tonumber(A[i + 2]),
     nn = tonumber(A[i + 3]), ns = tonumber(A[i + 4]), ttl = A[i + 5], nt = tonumber(A[i + 6]),
-    nc = tonumber(A[i + 7]), f = i + 8 }
+    na = tonumber(A[i + 7]), f = i + 8 }
   local base = g.ni + g.nf + g.nn + g.ns
   local n = base + g.nt
   g.v = g.f + n
   g.c = g.v + n
-  i = g.c + 5 * g.nc
+  i = g.c + g.na
   local t = redis.call('TYPE', g.k)['ok']
   if t ~= 'hash' and t ~= 'none' then return redis.error_reply(WRONGTYPE) end
   -- Capped writes need every field's presence (plain sets included) to know the length.
-  local read = g.nc > 0 and n or g.ni + g.nf + g.nn
+  local read = g.nt > 0 and n or g.ni + g.nf + g.nn
   local cur = {}
   if t == 'hash' and read > 0 then
     for j = 0, read - 1, 1000 do
@@ -71,26 +74,35 @@ while i <= NA do
     end
   end
   g.cur = cur
-  if g.nc > 0 then
+  if g.nt > 0 then
     -- Replay the capped writes: len is the hash's length before each one.
     local len = t == 'hash' and redis.call('HLEN', g.k) or 0
     for m = 1, base do if not cur[m] then len = len + 1 end end
-    -- Per target (flat arrays, no table per target: ~500 targets a batch): whether it exists, and its
-    -- result so far (I: a number, F: the text HINCRBYFLOAT would leave, N/S: the value); slow marks a
-    -- target whose result leaves the exact range and dest each write's target, to replay those for real.
+    -- Per target (flat arrays, no table per target: ~500 targets a batch): kind, cap and overflow target,
+    -- whether it exists, and its result so far (I: a number, F: the text HINCRBYFLOAT would leave, N/S: the
+    -- value); slow marks a target whose result leaves the exact range, dest and pos each write's target and
+    -- arguments, to replay those for real.
+    local tkind, tmax, tother, tby = {}, {}, {}, {}
     local present, res, slow, dest = {}, {}, {}, {}
-    for j = 1, g.nt do present[j] = cur[base + j] and true or false end
-    for e = 0, g.nc - 1 do
-      local c = g.c + 5 * e
-      local j = tonumber(A[c])
-      local val = A[c + 3]
-      local was = present[j]
-      if not was and len >= tonumber(A[c + 2]) then
-        local o = tonumber(A[c + 1])
-        if o ~= j then j, val, was = o, A[c + 4], present[o] end
+    for j = 1, g.nt do
+      local kind, max, o, by = string.match(A[g.v + base + j - 1], '^(%a)(%d*):?(%d*):?(.*)$')
+      tkind[j], tmax[j], tother[j], tby[j] = kind, tonumber(max), tonumber(o), by
+      present[j] = cur[base + j] and true or false
+    end
+    local c = g.c
+    for f = 1, g.nt do
+      if not tmax[f] then break end
+      local j, kind, val, other = f, tkind[f], tby[f], tby[f]
+      if kind == 'N' or kind == 'S' then
+        val, other = A[c], A[c + 1]
+        c = c + 2
       end
-      dest[e] = j
-      local kind = A[g.v + base + j - 1]
+      local was = present[j]
+      if not was and len >= tmax[f] and tother[f] ~= f then
+        j, val = tother[f], other
+        was = present[j]
+      end
+      dest[f] = j
       local r = res[j]
       if kind == 'I' then
         if r == nil then
@@ -115,7 +127,7 @@ while i <= NA do
       res[j] = r
       if not was then present[j] = true; len = len + 1 end
     end
-    g.res, g.slow, g.dest = res, slow, dest
+    g.res, g.slow, g.dest, g.by = res, slow, dest, tby
   end
   groups[#groups + 1] = g
 end
@@ -255,7 +267,7 @@ for _, g in ipairs(groups) do
   end
   local base = g.ni + g.nf + g.nn + g.ns
   for j = 1, g.nt do
-    local r = g.nc > 0 and g.res[j]
+    local r = g.nt > 0 and g.res[j]
     if r and not g.slow[j] then
       out[#out + 1] = A[f + base + j - 1]
       out[#out + 1] = type(r) == 'number' and string.format('%d', r) or r
@@ -265,13 +277,12 @@ for _, g in ipairs(groups) do
   for _, m in ipairs(slow) do redis.call('HINCRBY', k, A[f + m], A[v + m]) end
   for _, m in ipairs(slowFloat) do redis.call('HINCRBYFLOAT', k, A[f + m], A[v + m]) end
   -- Capped targets outside the exact range: their increments again, in order, as real commands.
-  for e = 0, g.nc - 1 do
-    local j = g.dest[e]
+  for e = 1, g.nt do
+    local j = g.dest and g.dest[e]
+    if not j then break end
     if g.slow[j] then
-      local c = g.c + 5 * e
-      local by = j == tonumber(A[c]) and A[c + 3] or A[c + 4]
-      local cmd = A[v + base + j - 1] == 'I' and 'HINCRBY' or 'HINCRBYFLOAT'
-      redis.call(cmd, k, A[f + base + j - 1], by)
+      local cmd = string.sub(A[v + base + j - 1], 1, 1) == 'I' and 'HINCRBY' or 'HINCRBYFLOAT'
+      redis.call(cmd, k, A[f + base + j - 1], g.by[e])
     end
   end
   if g.ttl ~= '0' then redis.call('PEXPIRE', k, g.ttl) end

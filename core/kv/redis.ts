@@ -120,6 +120,21 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<KV> {
   };
 }
 
+/**
+ * A field's capped writes, merged: one cap and otherField per field (else the key is not grouped), integer
+ * increments summed, the first value of set-if-absent kept; a field sees one float increment or set at most.
+ * Merging keeps the outcome: a field's first write decides where all of them go, since a hash only grows
+ * within a group (the field stays absent and the hash full, or the field exists).
+ */
+interface CappedField {
+  kind: 'I' | 'F' | 'N' | 'S';
+  max: number;
+  other: string;
+  by: number;
+  value: string;
+  otherValue: string;
+}
+
 interface Group {
   ints: Map<string, number>;
   floats: Map<string, number>;
@@ -129,10 +144,10 @@ interface Group {
   ttl: number;
   /** The one kind of op each field sees: 'i', 'f', 'n', 's', or for capped targets 'I', 'F', 'N', 'S'. */
   kinds: Map<string, string>;
-  /** Fields and otherFields of capped writes, in first-use order (their 1-based index is their position). */
-  targets: Map<string, number>;
-  /** Capped writes in order: field's target index, otherField's, maxFields, value, otherValue. */
-  caps: string[][];
+  /** Capped writes merged per field, in the order of each field's first write. */
+  caps: Map<string, CappedField>;
+  /** Every otherField of a capped write. */
+  others: Set<string>;
 }
 
 /**
@@ -174,14 +189,14 @@ function addToGroup(groups: Map<string, Group>, op: WriteOp): boolean {
       sets: new Map(),
       ttl: 0,
       kinds: new Map(),
-      targets: new Map(),
-      caps: [],
+      caps: new Map(),
+      others: new Set(),
     };
     groups.set(op.key, g);
   }
   if (g.ttl) return false; // a write after an expire
   const kinds = g.kinds;
-  const capped = g.caps.length > 0;
+  const capped = g.caps.size > 0;
   const claim = (field: string, kind: string) => {
     const had = kinds.get(field);
     // After a capped write, a plain op may not add a field: the script would not know where it fell.
@@ -189,20 +204,24 @@ function addToGroup(groups: Map<string, Group>, op: WriteOp): boolean {
     kinds.set(field, kind);
     return had === undefined || had === kind;
   };
-  const target = (field: string) => {
-    let i = g.targets.get(field);
-    if (i === undefined) g.targets.set(field, (i = g.targets.size + 1));
-    return String(i);
-  };
   switch (op.op) {
     case 'hincrbyCapped':
     case 'hsetCapped': {
       const kind = op.op === 'hsetCapped' ? (op.nx ? 'N' : 'S') : op.float ? 'F' : 'I';
       if (!claim(op.field, kind) || !claim(op.otherField, kind)) return false;
-      const value = op.op === 'hsetCapped' ? op.value : String(op.by);
-      const other = op.op === 'hsetCapped' ? (op.otherValue ?? op.value) : value;
-      g.caps.push([target(op.field), target(op.otherField), String(op.maxFields), value, other]);
-      return true;
+      g.others.add(op.otherField);
+      const by = op.op === 'hsetCapped' ? 0 : op.by;
+      const value = op.op === 'hsetCapped' ? op.value : '';
+      const otherValue = op.op === 'hsetCapped' ? (op.otherValue ?? op.value) : '';
+      const had = g.caps.get(op.field);
+      if (!had) {
+        g.caps.set(op.field, { kind, max: op.maxFields, other: op.otherField, by, value, otherValue });
+        return true;
+      }
+      if (had.max !== op.maxFields || had.other !== op.otherField) return false;
+      if (kind === 'F' || kind === 'S') return false; // float sums and last values depend on the order
+      had.by += by;
+      return Number.isSafeInteger(had.by);
     }
     case 'hincrby': {
       const sum = (g.ints.get(op.field) ?? 0) + op.by;
@@ -253,13 +272,24 @@ function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, once: st
       String(g.nx.size),
       String(g.sets.size),
       String(g.ttl),
-      String(g.targets.size),
-      String(g.caps.length),
     );
-    for (const m of [g.ints, g.floats, g.nx, g.sets, g.targets]) for (const f of m.keys()) grouped.push(f);
+    // Capped fields first (in first-write order), then the otherFields that are not capped fields.
+    const targets = [...g.caps.keys()];
+    for (const f of g.others) if (!g.caps.has(f)) targets.push(f);
+    const at = new Map(targets.map((f, i) => [f, i + 1]));
+    const capArgs: string[] = [];
+    const metas = targets.map((f) => {
+      const c = g.caps.get(f);
+      if (!c) return g.kinds.get(f) as string;
+      const set = c.kind === 'N' || c.kind === 'S';
+      if (set) capArgs.push(c.value, c.otherValue);
+      return `${c.kind}${c.max}:${at.get(c.other)}:${set ? '' : c.by}`;
+    });
+    grouped.push(String(targets.length), String(capArgs.length));
+    for (const m of [g.ints, g.floats, g.nx, g.sets]) for (const f of m.keys()) grouped.push(f);
+    grouped.push(...targets);
     for (const m of [g.ints, g.floats, g.nx, g.sets]) for (const v of m.values()) grouped.push(String(v));
-    for (const f of g.targets.keys()) grouped.push(g.kinds.get(f) as string);
-    for (const c of g.caps) grouped.push(...c);
+    grouped.push(...metas, ...capArgs);
   }
   const encoded: unknown[][] = [];
   for (const op of ops) {
