@@ -178,6 +178,11 @@ describe.each(targets)('KV contract: $name', (target) => {
       await kv.apply([set('a', '1', true), set('a', '2', true), set('b', '1'), set('b', '2')]);
       await kv.apply([set('c', 'x', true), set('d', 'y'), set('a', '3')]);
       expect(await kv.hgetall('h')).toEqual({ a: '3', b: '2', o: 'overflow' });
+      // Empty values are values too.
+      await kv.apply([
+        { ...(set('e', '') as Extract<WriteOp, { op: 'hsetCapped' }>), otherField: 'p', otherValue: '' },
+      ]);
+      expect((await kv.hgetall('h')).p).toBe('');
     });
 
     it('mixes with other ops and keys in one atomic apply; a bad value fails the whole batch', async () => {

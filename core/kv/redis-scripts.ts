@@ -10,22 +10,24 @@
 // one in their original order, as before.
 //
 // Capped writes (hincrbyCapped, hsetCapped) pick their field by the hash's length at that point of the
-// batch. In a group they come after every plain field's first write (encodeOps guarantees it), so the dry
-// run starts from HLEN plus the plain fields that are new, replays the capped writes in order, decides
-// each one's field, checks the values it will meet, and the write phase only writes the results. Ungrouped,
-// the dry run tracks each key's length from the first capped op on (HLEN once, then every write), and
-// records the chosen field on the op for the write phase.
+// batch. In a group they travel as plain fields of their kind (merged per field: see groupHashOps), after
+// every plain field's first write (groupHashOps guarantees it), with the smallest cap of the group. The
+// usual case, a hash that stays within that cap even if every field of the group is new (HLEN plus the new
+// fields), is a plain group: no capped write can overflow, and it costs what plain increments cost. Only a
+// hash near its cap takes the slow path: it decodes the caps, replays the capped writes in order from HLEN
+// plus the new plain fields, decides each one's field, checks the values it will meet, and the write phase
+// writes those results instead. Ungrouped, the dry run tracks each key's length from the first capped op on
+// (HLEN once, then every write), and records the chosen field on the op for the write phase.
 
 /**
  * KEYS: [onceKey?] then the op keys. ARGV[1] = '1' when KEYS[1] is the once key, ARGV[2] = once TTL (ms),
  * ARGV[3] = JSON array of the ungrouped ops `[name, keyIndex, ...args]`, in order; ARGV[4...] = groups,
- * each `keyIndex, nInt, nFloat, nNx, nSet, ttlMs|0, nTarget, nCapArgs`, then the fields (integer increments,
- * float increments, set-if-absent, plain sets, capped targets) and then their values in the same order, then
- * nCapArgs more. Capped targets: first the capped fields, one per field in the order of their first write
- * (a field's writes are merged: see groupHashOps in redis.ts), with the value
- * `<kind><maxFields>:<otherField's target index, 1-based>:<increment>` (kind I, F, N or S; N and S leave the
- * increment empty and take value and otherValue from the nCapArgs, two each, in order), then the targets only
- * ever written as an otherField, with the value `<kind>`.
+ * each `keyIndex, nInt, nFloat, nNx, nSet, ttlMs|0, nOther, minCap|0`, then the fields (integer increments,
+ * float increments, set-if-absent, plain sets; capped fields among them), then their values in the same
+ * order, then the nOther otherFields that are not fields of the group, then one JSON array of the capped
+ * fields in the order of their first write, `[position, otherField's position, maxFields, otherValue]`
+ * (positions 1-based over the fields and then the otherFields; maxFields left out when it is the previous
+ * entry's, otherValue for sets only; '' when the group has none): see encodeCaps in redis.ts.
  * Returns 1 if applied, 0 if the once key was already there (nothing written).
  */
 export const APPLY_LUA = `
@@ -42,22 +44,86 @@ local function isInt(v) return v == '0' or (#v <= 20 and string.match(v, '^%-?[1
 local function isDecimal(v) return string.match(v, '^%-?%d*%.?%d+$') ~= nil end
 local EXACT = 2 ^ 53
 
+-- A group near its cap: reads its sets and otherFields too, then replays its capped fields in order from
+-- the hash's length after the plain fields (len: HLEN before the batch). Per target position: whether it
+-- exists, and its result (I: a number, F: the text HINCRBYFLOAT would leave, N/S: the value); slow marks a
+-- target leaving the exact range, dest each capped field's target, to replay those for real.
+local function replayCapped(g, t, len, base)
+  local cur, read = g.cur, g.ni + g.nf + g.nn
+  if t == 'hash' then
+    local names = {}
+    for m = read + 1, base do names[#names + 1] = A[g.f + m - 1] end
+    for m = 1, g.no do names[#names + 1] = A[g.o + m - 1] end
+    for j = 1, #names, 1000 do
+      local got = redis.call('HMGET', g.k, unpack(names, j, math.min(j + 999, #names)))
+      for m = 1, #got do cur[read + j + m - 1] = got[m] end
+    end
+  end
+  local caps = cjson.decode(A[g.o + g.no])
+  local capped, present, res, slow, dest = {}, {}, {}, {}, {}
+  local max = 0
+  for _, c in ipairs(caps) do
+    capped[c[1]] = true
+    max = c[3] or max
+    c[3] = max
+  end
+  for m = 1, base do
+    if cur[m] then present[m] = true elseif not capped[m] then len = len + 1 end
+  end
+  for m = base + 1, base + g.no do present[m] = cur[m] and true or false end
+  local nf, nn = g.ni + g.nf, g.ni + g.nf + g.nn
+  for e, c in ipairs(caps) do
+    local j = c[1]
+    local kind = j <= g.ni and 'I' or j <= nf and 'F' or j <= nn and 'N' or 'S'
+    local val = A[g.v + j - 1]
+    local was = present[j]
+    if not was and len >= c[3] and c[2] ~= j then
+      j = c[2]
+      was = present[j]
+      if kind == 'N' or kind == 'S' then val = c[4] end
+    end
+    dest[e] = j
+    local r = res[j]
+    if kind == 'I' then
+      if r == nil then
+        local v = cur[j]
+        if v and not isInt(v) then return redis.error_reply(NOT_INT) end
+        r = tonumber(v or '0')
+      end
+      r = r + tonumber(val)
+      if r >= EXACT or r <= -EXACT then slow[j] = true end
+    elseif kind == 'F' then
+      if r == nil then
+        r = cur[j] or '0'
+        if tonumber(r) == nil then return redis.error_reply(NOT_FLOAT) end
+        if not isDecimal(r) then slow[j] = true end
+      end
+      local x = tonumber(r) + tonumber(val)
+      r = x == 0 and '0' or string.format('%.15g', x)
+      if not isDecimal(r) then slow[j] = true end
+    elseif kind == 'S' or not was then
+      r = val
+    end
+    res[j] = r
+    if not was then present[j] = true; len = len + 1 end
+  end
+  g.caps, g.capped, g.res, g.slow, g.dest = caps, capped, res, slow, dest
+end
+
 -- Groups: dry run. One TYPE and one HMGET per key; every integer and float field is checked here.
 local groups = {}
 local i = 4
 while i <= NA do
   local g = { k = KEYS[tonumber(A[i])], ni = tonumber(A[i + 1]), nf = tonumber(A[i + 2]),
-    nn = tonumber(A[i + 3]), ns = tonumber(A[i + 4]), ttl = A[i + 5], nt = tonumber(A[i + 6]),
-    na = tonumber(A[i + 7]), f = i + 8 }
+    nn = tonumber(A[i + 3]), ns = tonumber(A[i + 4]), ttl = A[i + 5], no = tonumber(A[i + 6]),
+    cap = tonumber(A[i + 7]), f = i + 8 }
   local base = g.ni + g.nf + g.nn + g.ns
-  local n = base + g.nt
-  g.v = g.f + n
-  g.c = g.v + n
-  i = g.c + g.na
+  g.v = g.f + base
+  g.o = g.v + base
+  i = g.o + g.no + 1
   local t = redis.call('TYPE', g.k)['ok']
   if t ~= 'hash' and t ~= 'none' then return redis.error_reply(WRONGTYPE) end
-  -- Capped writes need every field's presence (plain sets included) to know the length.
-  local read = g.nt > 0 and n or g.ni + g.nf + g.nn
+  local read = g.ni + g.nf + g.nn
   local cur = {}
   if t == 'hash' and read > 0 then
     for j = 0, read - 1, 1000 do
@@ -74,60 +140,14 @@ while i <= NA do
     end
   end
   g.cur = cur
-  if g.nt > 0 then
-    -- Replay the capped writes: len is the hash's length before each one.
+  if g.cap > 0 then
     local len = t == 'hash' and redis.call('HLEN', g.k) or 0
-    for m = 1, base do if not cur[m] then len = len + 1 end end
-    -- Per target (flat arrays, no table per target: ~500 targets a batch): kind, cap and overflow target,
-    -- whether it exists, and its result so far (I: a number, F: the text HINCRBYFLOAT would leave, N/S: the
-    -- value); slow marks a target whose result leaves the exact range, dest and pos each write's target and
-    -- arguments, to replay those for real.
-    local tkind, tmax, tother, tby = {}, {}, {}, {}
-    local present, res, slow, dest = {}, {}, {}, {}
-    for j = 1, g.nt do
-      local kind, max, o, by = string.match(A[g.v + base + j - 1], '^(%a)(%d*):?(%d*):?(.*)$')
-      tkind[j], tmax[j], tother[j], tby[j] = kind, tonumber(max), tonumber(o), by
-      present[j] = cur[base + j] and true or false
+    local new = g.ns -- plain sets are not read: counted as new
+    for m = 1, read do if not cur[m] then new = new + 1 end end
+    if len + new > g.cap then
+      local err = replayCapped(g, t, len, base)
+      if err then return err end
     end
-    local c = g.c
-    for f = 1, g.nt do
-      if not tmax[f] then break end
-      local j, kind, val, other = f, tkind[f], tby[f], tby[f]
-      if kind == 'N' or kind == 'S' then
-        val, other = A[c], A[c + 1]
-        c = c + 2
-      end
-      local was = present[j]
-      if not was and len >= tmax[f] and tother[f] ~= f then
-        j, val = tother[f], other
-        was = present[j]
-      end
-      dest[f] = j
-      local r = res[j]
-      if kind == 'I' then
-        if r == nil then
-          local v = cur[base + j]
-          if v and not isInt(v) then return redis.error_reply(NOT_INT) end
-          r = tonumber(v or '0')
-        end
-        r = r + tonumber(val)
-        if r >= EXACT or r <= -EXACT then slow[j] = true end
-      elseif kind == 'F' then
-        if r == nil then
-          r = cur[base + j] or '0'
-          if tonumber(r) == nil then return redis.error_reply(NOT_FLOAT) end
-          if not isDecimal(r) then slow[j] = true end
-        end
-        local x = tonumber(r) + tonumber(val)
-        r = x == 0 and '0' or string.format('%.15g', x)
-        if not isDecimal(r) then slow[j] = true end
-      elseif kind == 'S' or not was then
-        r = val
-      end
-      res[j] = r
-      if not was then present[j] = true; len = len + 1 end
-    end
-    g.res, g.slow, g.dest, g.by = res, slow, dest, tby
   end
   groups[#groups + 1] = g
 end
@@ -232,44 +252,52 @@ if once then redis.call('SET', KEYS[1], '1', 'PX', ARGV[2]) end
 -- that leaves that range on any step gets all its increments as real HINCRBY/HINCRBYFLOAT calls.
 for _, g in ipairs(groups) do
   local k, f, v, cur = g.k, g.f, g.v, g.cur
+  -- Near its cap, the capped fields' results come from replayCapped instead.
+  local skip = g.capped or {}
   local out, slow = {}, {}
   for m = 0, g.ni - 1 do
-    local n = tonumber(cur[m + 1] or '0')
-    local r = n + tonumber(A[v + m])
-    if n < EXACT and n > -EXACT and r < EXACT and r > -EXACT then
-      out[#out + 1] = A[f + m]
-      out[#out + 1] = string.format('%d', r)
-    else
-      slow[#slow + 1] = m
+    if not skip[m + 1] then
+      local n = tonumber(cur[m + 1] or '0')
+      local r = n + tonumber(A[v + m])
+      if n < EXACT and n > -EXACT and r < EXACT and r > -EXACT then
+        out[#out + 1] = A[f + m]
+        out[#out + 1] = string.format('%d', r)
+      else
+        slow[#slow + 1] = m
+      end
     end
   end
   for m = g.ni + g.nf, g.ni + g.nf + g.nn - 1 do
-    if not cur[m + 1] then
+    if not cur[m + 1] and not skip[m + 1] then
       out[#out + 1] = A[f + m]
       out[#out + 1] = A[v + m]
     end
   end
   for m = g.ni + g.nf + g.nn, g.ni + g.nf + g.nn + g.ns - 1 do
-    out[#out + 1] = A[f + m]
-    out[#out + 1] = A[v + m]
+    if not skip[m + 1] then
+      out[#out + 1] = A[f + m]
+      out[#out + 1] = A[v + m]
+    end
   end
   local slowFloat = {}
   for m = g.ni, g.ni + g.nf - 1 do
-    local c = cur[m + 1] or '0'
-    local r = tonumber(c) + tonumber(A[v + m])
-    local txt = r == 0 and '0' or string.format('%.15g', r)
-    if string.match(c, '^%-?%d*%.?%d+$') and string.match(txt, '^%-?%d*%.?%d+$') then
-      out[#out + 1] = A[f + m]
-      out[#out + 1] = txt
-    else
-      slowFloat[#slowFloat + 1] = m
+    if not skip[m + 1] then
+      local c = cur[m + 1] or '0'
+      local r = tonumber(c) + tonumber(A[v + m])
+      local txt = r == 0 and '0' or string.format('%.15g', r)
+      if string.match(c, '^%-?%d*%.?%d+$') and string.match(txt, '^%-?%d*%.?%d+$') then
+        out[#out + 1] = A[f + m]
+        out[#out + 1] = txt
+      else
+        slowFloat[#slowFloat + 1] = m
+      end
     end
   end
   local base = g.ni + g.nf + g.nn + g.ns
-  for j = 1, g.nt do
-    local r = g.nt > 0 and g.res[j]
-    if r and not g.slow[j] then
-      out[#out + 1] = A[f + base + j - 1]
+  local function name(j) return j <= base and A[f + j - 1] or A[g.o + j - base - 1] end
+  for j, r in pairs(g.res or {}) do
+    if not g.slow[j] then
+      out[#out + 1] = name(j)
       out[#out + 1] = type(r) == 'number' and string.format('%d', r) or r
     end
   end
@@ -277,12 +305,10 @@ for _, g in ipairs(groups) do
   for _, m in ipairs(slow) do redis.call('HINCRBY', k, A[f + m], A[v + m]) end
   for _, m in ipairs(slowFloat) do redis.call('HINCRBYFLOAT', k, A[f + m], A[v + m]) end
   -- Capped targets outside the exact range: their increments again, in order, as real commands.
-  for e = 1, g.nt do
-    local j = g.dest and g.dest[e]
-    if not j then break end
+  for e, c in ipairs(g.caps or {}) do
+    local j = g.dest[e]
     if g.slow[j] then
-      local cmd = string.sub(A[v + base + j - 1], 1, 1) == 'I' and 'HINCRBY' or 'HINCRBYFLOAT'
-      redis.call(cmd, k, A[f + base + j - 1], g.by[e])
+      redis.call(c[1] <= g.ni and 'HINCRBY' or 'HINCRBYFLOAT', k, name(j), A[v + c[1] - 1])
     end
   end
   if g.ttl ~= '0' then redis.call('PEXPIRE', k, g.ttl) end

@@ -121,18 +121,15 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<KV> {
 }
 
 /**
- * A field's capped writes, merged: one cap and otherField per field (else the key is not grouped), integer
- * increments summed, the first value of set-if-absent kept; a field sees one float increment or set at most.
- * Merging keeps the outcome: a field's first write decides where all of them go, since a hash only grows
- * within a group (the field stays absent and the hash full, or the field exists).
+ * What a capped field adds to its group: its cap, its otherField and the value an overflowing set writes
+ * there. The field's increment or value itself goes with the plain fields of its kind (ints, floats, nx,
+ * sets), merged the same way; the script uses the cap only when the hash could reach it.
  */
 interface CappedField {
-  kind: 'I' | 'F' | 'N' | 'S';
   max: number;
   other: string;
-  by: number;
-  value: string;
-  otherValue: string;
+  /** Sets only. */
+  otherValue?: string;
 }
 
 interface Group {
@@ -144,7 +141,7 @@ interface Group {
   ttl: number;
   /** The one kind of op each field sees: 'i', 'f', 'n', 's', or for capped targets 'I', 'F', 'N', 'S'. */
   kinds: Map<string, string>;
-  /** Capped writes merged per field, in the order of each field's first write. */
+  /** Capped fields, in the order of their first write. */
   caps: Map<string, CappedField>;
   /** Every otherField of a capped write. */
   others: Set<string>;
@@ -155,9 +152,11 @@ interface Group {
  * one kind of op (and one hincrbyfloat at most), and expires only after its last write: applying such a
  * group as "read every field, write the results" is the same as applying its ops one by one. Duplicate
  * increments are summed (while the sum is a safe integer), a repeated hsetnx keeps the first value, a
- * repeated hset field the last. Capped writes join a group too (kept in order; the script replays them),
- * provided no plain op creates a field after the first capped one: then the hash's length before each
- * capped write is known from HLEN and the plain fields. Every other key stays op by op.
+ * repeated hset field the last. Capped writes join a group too, provided no plain op creates a field after
+ * the first capped one (then the hash's length before each capped write is known from HLEN and the plain
+ * fields) and each capped field has one cap and otherField, and at most one float increment or set (a
+ * field's first write decides where all its writes go, since a group only grows the hash; the order of
+ * float additions and of sets into a shared otherField would matter). Every other key stays op by op.
  */
 function groupHashOps(ops: readonly WriteOp[]): Map<string, Group> {
   const groups = new Map<string, Group>();
@@ -210,18 +209,28 @@ function addToGroup(groups: Map<string, Group>, op: WriteOp): boolean {
       const kind = op.op === 'hsetCapped' ? (op.nx ? 'N' : 'S') : op.float ? 'F' : 'I';
       if (!claim(op.field, kind) || !claim(op.otherField, kind)) return false;
       g.others.add(op.otherField);
-      const by = op.op === 'hsetCapped' ? 0 : op.by;
-      const value = op.op === 'hsetCapped' ? op.value : '';
-      const otherValue = op.op === 'hsetCapped' ? (op.otherValue ?? op.value) : '';
       const had = g.caps.get(op.field);
+      if (had && (had.max !== op.maxFields || had.other !== op.otherField)) return false;
       if (!had) {
-        g.caps.set(op.field, { kind, max: op.maxFields, other: op.otherField, by, value, otherValue });
-        return true;
+        const cap: CappedField = { max: op.maxFields, other: op.otherField };
+        if (op.op === 'hsetCapped') cap.otherValue = op.otherValue ?? op.value;
+        g.caps.set(op.field, cap);
       }
-      if (had.max !== op.maxFields || had.other !== op.otherField) return false;
-      if (kind === 'F' || kind === 'S') return false; // float sums and last values depend on the order
-      had.by += by;
-      return Number.isSafeInteger(had.by);
+      if (op.op === 'hincrbyCapped') {
+        if (op.float) {
+          if (had) return false;
+          g.floats.set(op.field, op.by);
+          return true;
+        }
+        const sum = (g.ints.get(op.field) ?? 0) + op.by;
+        g.ints.set(op.field, sum);
+        return Number.isSafeInteger(sum);
+      }
+      if (!op.nx) {
+        if (had) return false;
+        g.sets.set(op.field, op.value);
+      } else if (!g.nx.has(op.field)) g.nx.set(op.field, op.value);
+      return true;
     }
     case 'hincrby': {
       const sum = (g.ints.get(op.field) ?? 0) + op.by;
@@ -273,23 +282,27 @@ function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, once: st
       String(g.sets.size),
       String(g.ttl),
     );
-    // Capped fields first (in first-write order), then the otherFields that are not capped fields.
-    const targets = [...g.caps.keys()];
-    for (const f of g.others) if (!g.caps.has(f)) targets.push(f);
-    const at = new Map(targets.map((f, i) => [f, i + 1]));
-    const capArgs: string[] = [];
-    const metas = targets.map((f) => {
-      const c = g.caps.get(f);
-      if (!c) return g.kinds.get(f) as string;
-      const set = c.kind === 'N' || c.kind === 'S';
-      if (set) capArgs.push(c.value, c.otherValue);
-      return `${c.kind}${c.max}:${at.get(c.other)}:${set ? '' : c.by}`;
-    });
-    grouped.push(String(targets.length), String(capArgs.length));
-    for (const m of [g.ints, g.floats, g.nx, g.sets]) for (const f of m.keys()) grouped.push(f);
-    grouped.push(...targets);
+    // An otherField is a capped field of the group or one of these.
+    const others = [...g.others].filter((f) => !g.caps.has(f));
+    let minCap = 0;
+    for (const c of g.caps.values()) minCap = minCap ? Math.min(minCap, c.max) : c.max;
+    grouped.push(String(others.length), String(minCap));
+    // Positions (1-based) of the capped fields and otherFields: the fields, then the other otherFields.
+    const pos = new Map<string, number>();
+    let n = 0;
+    for (const m of [g.ints, g.floats, g.nx, g.sets]) {
+      for (const f of m.keys()) {
+        grouped.push(f);
+        if (g.caps.has(f)) pos.set(f, n + 1);
+        n++;
+      }
+    }
     for (const m of [g.ints, g.floats, g.nx, g.sets]) for (const v of m.values()) grouped.push(String(v));
-    grouped.push(...metas, ...capArgs);
+    for (const f of others) {
+      grouped.push(f);
+      pos.set(f, ++n);
+    }
+    grouped.push(g.caps.size ? encodeCaps(g.caps, pos) : '');
   }
   const encoded: unknown[][] = [];
   for (const op of ops) {
@@ -343,6 +356,25 @@ function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, once: st
     }
   }
   return { keys, args: [JSON.stringify(encoded), ...grouped] };
+}
+
+/**
+ * The capped fields of a group as compact JSON, in first-write order: `[position, otherField's position]`,
+ * then maxFields when it differs from the previous entry's (always in the first), then for sets the
+ * otherValue (with maxFields before it). Sent with every group, read only near the cap, so kept short.
+ */
+function encodeCaps(caps: Map<string, CappedField>, pos: Map<string, number>): string {
+  const parts: string[] = [];
+  let max = 0;
+  for (const [f, c] of caps) {
+    let e = `${pos.get(f)},${pos.get(c.other)}`;
+    const set = c.otherValue !== undefined;
+    if (c.max !== max || set) e += `,${c.max}`;
+    if (set) e += `,${JSON.stringify(c.otherValue)}`;
+    max = c.max;
+    parts.push(`[${e}]`);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 const globEscape = (s: string): string => s.replace(/[*?[\]\\]/g, '\\$&');
