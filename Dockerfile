@@ -14,7 +14,7 @@ ARG ENTRY=functions/${FUNCTION}
 # Memory settings shared with `logfaas up --processes` (RUNTIME_ENV in runner/processes.ts says why).
 ENV NODE_ENV=production \
     PORT=8080 \
-    NODE_OPTIONS=--max-semi-space-size=8 \
+    NODE_OPTIONS=--max-semi-space-size=4 \
     MALLOC_MMAP_THRESHOLD_=131072 \
     LOGFAAS_ENTRY=${ENTRY}
 WORKDIR /app

@@ -11,14 +11,15 @@ import { waitForHttp } from './wait.js';
  * Memory settings of every component's runtime; the Dockerfile sets the same ENV (runner/processes.test.ts).
  * Measured on the pipeline bench (2,000-line batches, ~1.4 MB bodies): the V8 heaps stay at 15-60 MB, the
  * rest of the RSS is request and message buffers outside the heap, freed only when the small JS objects
- * holding them are collected. An 8 MB semi-space (default 16) scavenges those sooner: stats 100 -> 88 MB,
- * detect-anomaly ~145 -> ~140 MB; parse-log's CPU per batch is unchanged (18-20 ms either way; 4 MB
- * would cost ~25% more there, promoting whole batches of events). A fixed malloc mmap threshold
+ * holding them are collected. A smaller semi-space (default 16 MB) scavenges those sooner: at 8 MB stats
+ * went 100 -> 88 MB and detect-anomaly ~145 -> ~140 MB. With the compact event batch and faster parsing,
+ * 4 MB measured (200k lines, 3 runs each) detect-anomaly 140-147 vs 150-159 MB and parse-log 111-115 vs
+ * 131-147 MB, for 0-3% more CPU per line over the whole pipeline. A fixed malloc mmap threshold
  * (glibc's otherwise rises to the largest buffer freed, up to 32 MB) returns every freed MB-sized
  * buffer to the OS at once: gateway 127 -> 110 MB, parse-log 117 -> 105 MB.
  */
 export const RUNTIME_ENV = {
-  NODE_OPTIONS: '--max-semi-space-size=8',
+  NODE_OPTIONS: '--max-semi-space-size=4',
   MALLOC_MMAP_THRESHOLD_: '131072',
 } as const;
 
