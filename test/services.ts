@@ -2,6 +2,7 @@
 // Unreachable service: the suite is skipped locally (with a message saying why) but FAILS under CI=true,
 // so a CI job without its services can never pass by skipping everything.
 import { connect } from 'node:net';
+import type { KV } from '../core/kv/types.js';
 
 export const redisUrl = (): string => process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 export const amqpUrl = (): string => process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
@@ -47,3 +48,12 @@ export function tcpReachable(url: string, defaultPort: number, timeoutMs = 1_000
 /** Unique per test: a random suffix so parallel runs and other engineers' suites never collide. */
 export const uniqueName = (base: string): string =>
   `${base}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** Empties and closes the KV stores a test opened (each in its own namespace), for afterEach. */
+export async function clearAndClose(kvs: KV[]): Promise<void> {
+  for (const kv of kvs.splice(0)) {
+    const keys = await kv.keys('');
+    if (keys.length) await kv.apply(keys.map((key) => ({ op: 'del' as const, key })));
+    await kv.close();
+  }
+}

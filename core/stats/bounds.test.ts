@@ -3,7 +3,7 @@
 // while the totals stay exact. Runs against the embedded KV and real Redis (the capped writes are Lua there).
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { redisUrl, requireService, tcpReachable } from '../../test/services.js';
+import { clearAndClose, redisUrl, requireService, tcpReachable } from '../../test/services.js';
 import { createMemoryKv } from '../kv/memory.js';
 import { createRedisKv } from '../kv/redis.js';
 import type { KV } from '../kv/types.js';
@@ -31,11 +31,7 @@ const targets = [
 
 const kvs: KV[] = [];
 afterEach(async () => {
-  for (const kv of kvs.splice(0)) {
-    const keys = await kv.keys('');
-    if (keys.length) await kv.apply(keys.map((key) => ({ op: 'del' as const, key })));
-    await kv.close();
-  }
+  await clearAndClose(kvs);
 });
 
 /** A path segment endpointOf keeps as it is (letters only: digits and long tokens would be masked). */

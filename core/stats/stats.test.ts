@@ -1,7 +1,7 @@
 // statsWrites -> KV -> readStats, against the embedded KV (with a controllable clock) and real Redis.
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { redisUrl, requireService, tcpReachable } from '../../test/services.js';
+import { clearAndClose, redisUrl, requireService, tcpReachable } from '../../test/services.js';
 import { createMemoryKv } from '../kv/memory.js';
 import { createRedisKv } from '../kv/redis.js';
 import type { KV } from '../kv/types.js';
@@ -27,11 +27,7 @@ const T0 = Date.UTC(2026, 10, 28, 12, 30, 0);
 let clock = T0;
 const kvs: KV[] = [];
 afterEach(async () => {
-  for (const kv of kvs.splice(0)) {
-    const keys = await kv.keys('');
-    if (keys.length) await kv.apply(keys.map((key) => ({ op: 'del' as const, key })));
-    await kv.close();
-  }
+  await clearAndClose(kvs);
   clock = T0;
 });
 
