@@ -1,5 +1,6 @@
 // Model lifecycle across stateless replicas: pick up a new version from the store, detect a corrupt or
 // foreign blob, and train (one replica per source, under a lock in the store) when due.
+import { acquireLock } from '../../core/kv/lock.js';
 import type { KV } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
@@ -103,9 +104,8 @@ export async function trainSource(
   cfg: DetectConfig,
   deps: { logger: Logger; now: number; reason: string; cache?: ModelCache },
 ): Promise<number | undefined> {
-  const lockKey = MODEL_KEYS.lock(source);
-  const token = `${deps.now}-${Math.random().toString(36).slice(2)}`;
-  if (!(await kv.setIfAbsent(lockKey, token, cfg.lockTtlMs))) return undefined;
+  const lock = await acquireLock(kv, MODEL_KEYS.lock(source), { ttlMs: cfg.lockTtlMs });
+  if (!lock) return undefined;
   try {
     // The decision was made on the meta read before this batch; another request or replica may have
     // trained since and released the lock. Training again would store a second model under the same
@@ -164,6 +164,6 @@ export async function trainSource(
     deps.logger.error('training failed', { source, err: (e as Error).message });
     return undefined;
   } finally {
-    await kv.delIfEquals(lockKey, token).catch(() => false);
+    await lock.release();
   }
 }

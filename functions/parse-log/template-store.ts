@@ -9,6 +9,7 @@
 // under the source's creation lock in the KV, on clusters freshly loaded from it: creation is serialised
 // across replicas, and a template another replica registered first is joined, not duplicated. Batches
 // that create nothing (nearly all, once a source is warm) take no lock.
+import { acquireLock } from '../../core/kv/lock.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { type Cluster, type MinerLimits, type StoredCluster, TemplateMiner, toStored } from './drain.js';
@@ -92,9 +93,11 @@ export class TemplateStore {
       await this.flush(miner);
       return first;
     }
-    const key = creationLockKey(source);
-    const token = `${this.o.now()}-${Math.random().toString(36).slice(2)}`;
-    if (!(await this.acquire(key, token))) {
+    const lock = await acquireLock(this.o.kv, creationLockKey(source), {
+      ttlMs: this.o.lockTtlMs ?? 5_000,
+      waitMs: this.o.lockWaitMs ?? 3_000,
+    }).catch(() => undefined);
+    if (!lock) {
       this.o.logger.warn('template creation lock not acquired; parsing without it', { source });
       await this.flush(miner);
       return first;
@@ -119,7 +122,7 @@ export class TemplateStore {
       if (this.sources.has(source)) this.sources.set(source, entry);
       return second;
     } finally {
-      await this.o.kv.delIfEquals(key, token).catch(() => false);
+      await lock.release();
     }
   }
 
@@ -158,20 +161,6 @@ export class TemplateStore {
       return Math.max(0, this.o.maxTemplatesTotal - total);
     } catch {
       return 0;
-    }
-  }
-
-  /** Takes the creation lock, waiting with backoff up to lockWaitMs. */
-  private async acquire(key: string, token: string): Promise<boolean> {
-    const until = Date.now() + (this.o.lockWaitMs ?? 3_000);
-    for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-      try {
-        if (await this.o.kv.setIfAbsent(key, token, this.o.lockTtlMs ?? 5_000)) return true;
-      } catch {
-        return false;
-      }
-      if (Date.now() + wait > until) return false;
-      await new Promise((r) => setTimeout(r, wait));
     }
   }
 
