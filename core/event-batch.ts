@@ -5,7 +5,7 @@
 // method) stored once per batch in a table. Measured on 2,000 mixed lines: 41% fewer bytes, encode
 // 1.8 vs 2.6 us/event, decode 1.0 vs 2.6 us/event (JSON.parse of one object per line, then checks).
 // Pure: no Node imports.
-import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent } from './event.js';
+import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent, usableHttpNumber } from './event.js';
 
 export const EVENT_BATCH_TYPE = 'application/vnd.logfaas.events+json';
 
@@ -164,9 +164,6 @@ export function decodeEventBatch(text: string): DecodedBatch {
 }
 
 const text = (x: unknown): x is string => typeof x === 'string';
-/** As detect-anomaly's NDJSON reader: a negative or non-finite number is dropped, not scored. */
-const numOrUndef = (x: unknown): number | undefined =>
-  typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined;
 
 /** The event, or why the row is not one. */
 function toEvent(r: unknown, str: (i: unknown) => string | undefined): LogEvent | string {
@@ -205,9 +202,9 @@ function toEvent(r: unknown, str: (i: unknown) => string | undefined): LogEvent 
     const http: HttpFields = {
       method: str(h[0]),
       path: text(h[1]) ? h[1] : undefined,
-      status: numOrUndef(h[2]),
-      latency_ms: numOrUndef(h[3]),
-      bytes: numOrUndef(h[4]),
+      status: usableHttpNumber(h[2]),
+      latency_ms: usableHttpNumber(h[3]),
+      bytes: usableHttpNumber(h[4]),
       user_agent: text(h[5]) ? h[5] : undefined,
       client_ip: text(h[6]) ? h[6] : undefined,
     };

@@ -55,6 +55,11 @@ export interface AnomalyResult {
   modelVersion?: number;
 }
 
+/** An HTTP number field (status, latency_ms, bytes) as scored: finite and >= 0, else absent. */
+export function usableHttpNumber(x: unknown): number | undefined {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined;
+}
+
 export function isLevel(x: unknown): x is Level {
   return typeof x === 'string' && (LEVELS as readonly string[]).includes(x);
 }

@@ -1,6 +1,6 @@
 // Lenient NDJSON input: every JSON object that carries something to score becomes a LogEvent with
 // what is present (missing fields defaulted, bad numbers dropped); everything else is a counted rejection.
-import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent } from '../../core/event.js';
+import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent, usableHttpNumber } from '../../core/event.js';
 import { decodeEventBatch } from '../../core/event-batch.js';
 
 export interface ParsedBody {
@@ -56,7 +56,6 @@ export function parseEventBatch(text: string, now: number): ParsedBody {
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
-const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : undefined);
 
 /**
  * A usable event is an object with a message, raw line, template or HTTP fields. The parsed object is
@@ -91,9 +90,9 @@ export function toEvent(v: unknown, now: number, times?: number[]): LogEvent | u
     e.http = {
       method: str(h.method),
       path: str(h.path),
-      status: num(h.status),
-      latency_ms: num(h.latency_ms),
-      bytes: num(h.bytes),
+      status: usableHttpNumber(h.status),
+      latency_ms: usableHttpNumber(h.latency_ms),
+      bytes: usableHttpNumber(h.bytes),
       user_agent: str(h.user_agent),
       client_ip: str(h.client_ip),
     };
