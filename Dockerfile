@@ -11,10 +11,9 @@ RUN node build.mjs
 FROM node:20-bookworm-slim
 ARG FUNCTION=parse-log
 ARG ENTRY=functions/${FUNCTION}
-# Memory settings shared with `logfaas up --processes` (RUNTIME_ENV in runner/processes.ts says why).
+# Memory settings shared with `logfaas up` (NODE_ARGS and RUNTIME_ENV in runner/processes.ts say why).
 ENV NODE_ENV=production \
     PORT=8080 \
-    NODE_OPTIONS=--max-semi-space-size=4 \
     MALLOC_MMAP_THRESHOLD_=131072 \
     LOGFAAS_ENTRY=${ENTRY}
 WORKDIR /app
@@ -27,4 +26,4 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=5s --timeout=3s --retries=10 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/_/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["sh", "-c", "exec node dist/${LOGFAAS_ENTRY}.mjs"]
+CMD ["sh", "-c", "exec node --max-semi-space-size=4 --heap-growing-percent=30 dist/${LOGFAAS_ENTRY}.mjs"]

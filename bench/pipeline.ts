@@ -12,7 +12,7 @@ import { createRedisKv } from '../core/kv/redis.js';
 import { silentLogger } from '../core/log.js';
 import { Secret } from '../core/secrets.js';
 import { freePort } from '../runner/free-port.js';
-import { type ProcessStack, startProcessStack } from '../runner/processes.js';
+import { NODE_ARGS, type ProcessStack, RUNTIME_ENV, startProcessStack } from '../runner/processes.js';
 import { waitForHttp } from '../runner/wait.js';
 import { mixedLines } from '../test/e2e/lines.js';
 import type { BenchSection } from './section.js';
@@ -239,6 +239,7 @@ async function embedded(lines: string[], log: (l: string) => void) {
   const p: ChildProcess = spawn(
     process.execPath,
     [
+      ...NODE_ARGS,
       'dist/cli.mjs',
       'up',
       '--no-simulate',
@@ -249,7 +250,11 @@ async function embedded(lines: string[], log: (l: string) => void) {
       '--data-dir',
       mkdtempSync(join(tmpdir(), 'logfaas-bench-')),
     ],
-    { env: { PATH: process.env.PATH ?? '', LOGFAAS_ADMIN_PASSWORD: 'bench' }, stdio: 'ignore' },
+    // The memory settings `npm start` runs with (runner/processes.test.ts checks they are the same).
+    {
+      env: { PATH: process.env.PATH ?? '', LOGFAAS_ADMIN_PASSWORD: 'bench', ...RUNTIME_ENV },
+      stdio: 'ignore',
+    },
   );
   try {
     const gw = `http://127.0.0.1:${port}`;
