@@ -13,6 +13,7 @@ const entries = {
   'dashboard-server': 'dashboard/main.ts',
   cli: 'cli/main.ts',
   bench: 'bench/main.ts',
+  'bench-null-function': 'bench/null-function-main.ts',
   'eval-parse': 'eval/parse.ts',
   'eval-detect': 'eval/detect.ts',
 };

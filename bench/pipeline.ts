@@ -2,8 +2,8 @@
 // docker-compose) against real RabbitMQ and Redis, then the embedded one-process mode; plus the raw
 // capacity of the building blocks measured in the same run, so the pipeline reads as a fraction of it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAmqpBroker } from '../core/broker/amqp.js';
 import { namespaced } from '../core/broker/namespace.js';
@@ -12,7 +12,13 @@ import { createRedisKv } from '../core/kv/redis.js';
 import { silentLogger } from '../core/log.js';
 import { Secret } from '../core/secrets.js';
 import { freePort } from '../runner/free-port.js';
-import { NODE_ARGS, type ProcessStack, RUNTIME_ENV, startProcessStack } from '../runner/processes.js';
+import {
+  NODE_ARGS,
+  type ProcessStack,
+  type ProcessStackOptions,
+  RUNTIME_ENV,
+  startProcessStack,
+} from '../runner/processes.js';
 import { waitForHttp } from '../runner/wait.js';
 import { mixedLines } from '../test/e2e/lines.js';
 import type { BenchSection } from './section.js';
@@ -46,6 +52,33 @@ const cpuSeconds = (pid: number | undefined): number => {
     return 0;
   }
 };
+/** RabbitMQ's and Redis's processes on this machine, so the bench can count their CPU too. */
+function servicePids(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
+      if (comm === 'beam.smp') out.set('rabbitmq', Number(d));
+      else if (comm === 'redis-server') out.set('redis', Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+/** CPU seconds of every process in `pids` from now until the returned function is called. */
+function cpuMeter(pids: Map<string, number>): () => Record<string, number> {
+  const start = new Map([...pids].map(([k, pid]) => [k, cpuSeconds(pid)]));
+  return () => Object.fromEntries([...pids].map(([k, pid]) => [k, cpuSeconds(pid) - (start.get(k) ?? 0)]));
+}
+const per50k = (cpu: Record<string, number>, lines: number) =>
+  Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, +((v * 50_000) / lines).toFixed(2)]));
+const sum = (r: Record<string, number>) =>
+  +Object.values(r)
+    .reduce((a, b) => a + b, 0)
+    .toFixed(2);
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : 0;
@@ -57,9 +90,16 @@ async function statsTotal(gateway: string): Promise<number> {
   return ((await r.json()) as { total: number }).total;
 }
 
-/** Sends `lines` as fast as the producer confirms them; returns lines/s from first send to stats-visible. */
-async function sustained(gateway: string, lines: string[], source: string, concurrency = 3): Promise<number> {
-  const base = await statsTotal(gateway);
+/** Sends `lines` as fast as the producer confirms them; returns lines/s from first send to stats-visible
+ * (or to whatever `visible` counts). */
+async function sustained(
+  gateway: string,
+  lines: string[],
+  source: string,
+  concurrency = 3,
+  visible: () => Promise<number> = () => statsTotal(gateway),
+): Promise<number> {
+  const base = await visible();
   const chunks: string[] = [];
   for (let i = 0; i < lines.length; i += REQUEST_LINES)
     chunks.push(lines.slice(i, i + REQUEST_LINES).join('\n'));
@@ -74,7 +114,7 @@ async function sustained(gateway: string, lines: string[], source: string, concu
       }
     }),
   );
-  while ((await statsTotal(gateway)) < base + lines.length) {
+  while ((await visible()) < base + lines.length) {
     if (performance.now() - t0 > 300_000) throw new Error('pipeline did not drain within 5 minutes');
     await sleep(DRAIN_POLL_MS);
   }
@@ -204,7 +244,9 @@ async function buildingBlocks(log: (l: string) => void) {
 }
 
 /** Every component a process on the real RabbitMQ and Redis, in a namespace of its own. */
-function benchStack(scale: { replicas?: number; connectors?: number } = {}): Promise<ProcessStack> {
+function benchStack(
+  scale: Pick<ProcessStackOptions, 'replicas' | 'connectors' | 'bundles' | 'envFor'> = {},
+): Promise<ProcessStack> {
   const ns = `bench-${process.pid}-${Date.now().toString(36)}`;
   return startProcessStack({
     root: process.cwd(),
@@ -228,6 +270,44 @@ async function scaledOut(lines: string[], log: (l: string) => void) {
     const rate = await sustained(stack.gatewayUrl, lines, 'bench');
     log(`  2 replicas + 2 connectors: ${Math.round(rate).toLocaleString()} lines/s end to end`);
     return { e2e_lines_per_sec_2_replicas: Math.round(rate) };
+  } finally {
+    await stack.stop();
+  }
+}
+
+/**
+ * The chain without the work: the same producer, RabbitMQ, connector, gateway hops and one atomic
+ * Redis apply per batch, with stand-ins in parse-log's and detect-anomaly's places that pass the batch
+ * on and count it (bench/null-function.ts). What this costs, every pipeline on this design pays.
+ */
+const childPids = (stack: ProcessStack) =>
+  new Map([...stack.supervisor.children.values()].map((c) => [c.name, c.pid() ?? 0]));
+/** Lines/s this machine's cores could carry at `cpuPer50k` CPU seconds per 50k lines, all cores busy. */
+const ceiling = (cpuPer50k: number) => Math.round((availableParallelism() * 50_000) / cpuPer50k);
+
+async function plumbing(lines: string[], log: (l: string) => void) {
+  const stack = await benchStack({
+    bundles: { 'parse-log': 'bench-null-function', 'detect-anomaly': 'bench-null-function' },
+    envFor: { 'parse-log': { NULL_ROLE: 'pass' }, 'detect-anomaly': { NULL_ROLE: 'sink' } },
+  });
+  const counted = async () =>
+    ((await (await fetch(`${stack.gatewayUrl}/function/detect-anomaly`)).json()) as { lines: number }).lines;
+  try {
+    await sleep(1500);
+    const ours = cpuMeter(childPids(stack));
+    const services = cpuMeter(servicePids());
+    const rate = await sustained(stack.gatewayUrl, lines, 'bench', 3, counted);
+    const cpu = sum(per50k(ours(), lines.length));
+    const svc = sum(per50k(services(), lines.length));
+    log(
+      `  plumbing alone (stand-in functions): ${Math.round(rate).toLocaleString()} lines/s, CPU s per 50k lines ${cpu} + ${svc} RabbitMQ and Redis`,
+    );
+    return {
+      plumbing_lines_per_sec: Math.round(rate),
+      plumbing_cpu_s_per_50k: cpu,
+      plumbing_services_cpu_s_per_50k: svc,
+      plumbing_ceiling_lines_per_sec: ceiling(cpu + svc),
+    };
   } finally {
     await stack.stop();
   }
@@ -329,15 +409,13 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
       for (const c of stack.supervisor.children.values())
         rss[c.name] = Math.max(rss[c.name] ?? 0, rssMb(c.pid()));
     }, 200);
-    const cpu0 = new Map([...stack.supervisor.children.values()].map((c) => [c.name, cpuSeconds(c.pid())]));
+    const ours = cpuMeter(childPids(stack));
+    const services = cpuMeter(servicePids());
     const rate = await sustained(stack.gatewayUrl, lines, 'bench');
     // CPU per 50k lines is what to judge a change by: wall-clock rates swing with the machine's load.
-    const cpu: Record<string, number> = {};
-    for (const c of stack.supervisor.children.values())
-      cpu[c.name] = +(((cpuSeconds(c.pid()) - (cpu0.get(c.name) ?? 0)) * 50_000) / total).toFixed(2);
-    const cpuTotal = +Object.values(cpu)
-      .reduce((a, b) => a + b, 0)
-      .toFixed(2);
+    const cpu = per50k(ours(), total);
+    const cpuTotal = sum(cpu);
+    const svcCpu = per50k(services(), total);
     log(
       `  processes, real RabbitMQ + Redis: ${Math.round(rate).toLocaleString()} lines/s end to end (${total.toLocaleString()} lines)`,
     );
@@ -349,6 +427,9 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
     figures.rss_mb = rss;
     figures.cpu_s_per_50k = cpu;
     figures.cpu_s_per_50k_total = cpuTotal;
+    // RabbitMQ's and Redis's own CPU (whole processes: anything else using them counts too).
+    figures.services_cpu_s_per_50k = svcCpu;
+    figures.ceiling_lines_per_sec = ceiling(cpuTotal + sum(svcCpu));
     figures.max_rss_mb = Math.max(...Object.values(rss));
     if (soakMs) {
       const soak = await soakRun(stack, rate / 2, soakMs, log);
@@ -360,7 +441,11 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
       `freshness at half rate: p50 ${figures.freshness_p50_ms} ms, p99 ${figures.freshness_p99_ms} ms (${lat.length} batches)`,
       `CPU s per 50k lines: ${cpuTotal} (${Object.entries(cpu)
         .map(([k, v]) => `${k} ${v}`)
-        .join(', ')})`,
+        .join(', ')}) + ${Object.entries(svcCpu)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(
+          ', ',
+        )}; at that cost ${availableParallelism()} busy cores carry ${figures.ceiling_lines_per_sec.toLocaleString()} lines/s`,
       `RSS MB: ${Object.entries(rss)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
@@ -371,6 +456,10 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
   Object.assign(figures, await scaledOut(lines, log));
   lines_.push(
     `pipeline e2e with 2 replicas of each function and 2 connectors: ${figures.e2e_lines_per_sec_2_replicas.toLocaleString()} lines/s (1 of each: ${figures.e2e_lines_per_sec.toLocaleString()}; both on the same 2 cores)`,
+  );
+  Object.assign(figures, await plumbing(lines, log));
+  lines_.push(
+    `pipeline plumbing alone (producer, RabbitMQ, connector, gateway, one Redis apply per batch; stand-in functions): ${figures.plumbing_lines_per_sec.toLocaleString()} lines/s; CPU s per 50k lines ${figures.plumbing_cpu_s_per_50k} in our processes + ${figures.plumbing_services_cpu_s_per_50k} RabbitMQ and Redis (the pipeline: ${figures.cpu_s_per_50k_total} + ${sum(figures.services_cpu_s_per_50k as Record<string, number>)}); at that cost the cores carry ${figures.plumbing_ceiling_lines_per_sec.toLocaleString()} lines/s`,
   );
   Object.assign(figures, await embedded(lines.slice(0, quick ? 20_000 : 100_000), log));
   lines_.push(

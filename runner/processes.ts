@@ -46,6 +46,8 @@ export interface ProcessStackOptions {
   envFor?: Record<string, Record<string, string>>;
   /** Echo children's logs to stderr (besides data/logs/NAME.log). */
   echo?: boolean;
+  /** A bundle (path under dist/, no extension) to run in a function's place; the bench's stand-ins. */
+  bundles?: Partial<Record<(typeof FUNCTIONS)[number], string>>;
   /** Processes per function (competing replicas behind the gateway), default 1. */
   replicas?: number;
   /** Connector processes (competing consumers on the same queues), default 1. */
@@ -90,7 +92,7 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
     ...instances.map((x) => ({
       name: x.child,
       command: node,
-      args: [...NODE_ARGS, join(dist, 'functions', `${x.fn}.mjs`)],
+      args: [...NODE_ARGS, join(dist, `${o.bundles?.[x.fn] ?? `functions/${x.fn}`}.mjs`)],
       env: { ...base, PORT: String(x.port), ...o.envFor?.[x.fn] },
     })),
     {
