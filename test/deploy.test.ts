@@ -116,6 +116,13 @@ describe('docker-compose.yml', () => {
 });
 
 describe('stack.yml', () => {
+  // Batch size sets most of the pipeline's CPU per line (docs/producer.md): deployments keep the
+  // measured default rather than an override left from an earlier tuning.
+  it('and docker-compose.yml run the producer with its default batch size', () => {
+    expect((stack.functions.producer.environment as Record<string, string>).BATCH_LINES).toBeUndefined();
+    expect(services.producer.environment?.BATCH_LINES).toBeUndefined();
+  });
+
   it('is a valid faas-cli stack: provider, and lang/handler/image per function, string maps', () => {
     expect(stack.provider.name).toBe('openfaas');
     for (const [name, f] of Object.entries(stack.functions)) {
