@@ -95,6 +95,25 @@ describe('stats handler', () => {
     expect(((await hang.json()) as StatsDoc).pipeline.status).toBe('unreachable');
   });
 
+  it('asks the broker for each queue at most once a second, however often it is polled', async () => {
+    const kv = await createMemoryKv({ now: () => NOW });
+    kvs.push(kv);
+    let calls = 0;
+    let t = NOW;
+    const broker = {
+      queueStats: async (name: string) => ({ name, messages: ++calls, consumers: 1 }),
+    };
+    const h = createStatsHandler({ kv, broker, config, now: () => t });
+    await Promise.all([get(h), get(h), get(h)]);
+    t += 900;
+    await get(h);
+    expect(calls).toBe(3); // one per queue
+    t += 200;
+    const doc = (await (await get(h)).json()) as StatsDoc;
+    expect(calls).toBe(6);
+    expect(doc.pipeline.queues.map((q) => q.messages)).toEqual([4, 5, 6]);
+  });
+
   it('serves over a socket through the shared adapter', async () => {
     const s = await serve(await handler(), {
       port: 0,

@@ -37,13 +37,16 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
   const cache = new BucketCache();
   // Storage size moves slowly and the embedded store's info() walks every key: refresh it every 10 s.
   const storageInfo = memoize(() => deps.kv.info(), STORAGE_INFO_TTL_MS, now);
+  // Queue depths: one broker round trip per queue per second serves every request in between, so many
+  // open dashboards (or a client polling at 20/s) do not each cost one AMQP call per queue.
+  const broker = deps.broker && memoizeQueueStats(deps.broker, QUEUE_STATS_TTL_MS, now);
   const read = (windowMs: number) => {
     // Field names are parsed with string methods; ioredis's String subclass slows them (core/fast-strings.ts).
     keepStringPrototypeFast();
     return readStats(deps.kv, {
       windowMs,
       now: now(),
-      broker: deps.broker,
+      broker,
       queues: deps.config.queues,
       brokerTimeoutMs: deps.config.brokerTimeoutMs,
       modelStatus: () => readModelStatus(deps.kv),
@@ -90,6 +93,25 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
 }
 
 const STORAGE_INFO_TTL_MS = 10_000;
+const QUEUE_STATS_TTL_MS = 1_000;
+
+function memoizeQueueStats(
+  broker: Pick<Broker, 'queueStats'>,
+  ttlMs: number,
+  now: () => number,
+): Pick<Broker, 'queueStats'> {
+  const perQueue = new Map<string, () => ReturnType<Broker['queueStats']>>();
+  return {
+    queueStats(queue) {
+      let read = perQueue.get(queue);
+      if (!read) {
+        read = memoize(() => broker.queueStats(queue), ttlMs, now);
+        perQueue.set(queue, read);
+      }
+      return read();
+    },
+  };
+}
 
 /** The last successful result of `fn` for `ttlMs`; failures are not kept. */
 function memoize<T>(fn: () => Promise<T>, ttlMs: number, now: () => number): () => Promise<T> {
