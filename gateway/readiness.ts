@@ -1,10 +1,13 @@
 // Polls each URL upstream's /_/ready so /system/functions reports availableReplicas truthfully.
-import type { Upstream } from './upstream.js';
+// Through the gateway's own keep-alive client to the replicas (the one requests take), not a second
+// client and connection pool of fetch's.
+import type { HttpClient } from '../core/http/client.js';
+import { type Upstream, upstreamClient } from './upstream.js';
 
 export function startReadinessPoller(
   upstreams: Map<string, Upstream>,
   intervalMs: number,
-  fetchImpl: typeof fetch = fetch,
+  client: HttpClient = upstreamClient(),
 ): { available(name: string): number; stop(): void } {
   const state = new Map<string, number>();
   let stopped = false;
@@ -16,11 +19,13 @@ export function startReadinessPoller(
         const ready = await Promise.all(
           up.urls.map(async (url) => {
             try {
-              const r = await fetchImpl(`${url}/_/ready`, {
-                signal: AbortSignal.timeout(Math.min(2000, intervalMs)),
+              const r = await client({
+                method: 'GET',
+                url: `${url}/_/ready`,
+                headers: {},
+                timeoutMs: Math.min(2000, intervalMs),
               });
-              await r.arrayBuffer();
-              return r.ok;
+              return r.status >= 200 && r.status < 300;
             } catch {
               return false;
             }

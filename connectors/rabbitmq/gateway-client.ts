@@ -15,7 +15,6 @@ export interface GatewayClientOptions {
   connectorName: string;
   /** Accept header of every invocation (see DEFAULT_ACCEPT in config.ts). */
   accept?: string;
-  fetch?: typeof fetch;
   /** Keep-alive sockets to the gateway; the consumers' prefetch bounds what is in flight anyway. */
   maxSockets?: number;
 }
@@ -30,8 +29,8 @@ export interface InvokeResult {
 const PASSED_HEADERS = [H.batchId, H.source, H.logFormat];
 
 export function createGatewayClient(o: GatewayClientOptions) {
-  const f = o.fetch ?? fetch;
-  // Invocations carry MB-sized bodies: node:http with keep-alive costs far less CPU than fetch (core/http/client.ts).
+  // Invocations carry MB-sized bodies: node:http with keep-alive costs far less CPU than fetch
+  // (core/http/client.ts). The topic map's calls share it: one client, one pool of sockets.
   const http = createHttpClient({ maxSockets: o.maxSockets });
   const auth = o.password
     ? { authorization: `Basic ${Buffer.from(`${o.user}:${o.password.reveal()}`).toString('base64')}` }
@@ -39,14 +38,16 @@ export function createGatewayClient(o: GatewayClientOptions) {
 
   return {
     async listFunctions(): Promise<FunctionSummary[]> {
-      const r = await f(`${o.gatewayUrl}/system/functions`, {
+      const r = await http({
+        method: 'GET',
+        url: `${o.gatewayUrl}/system/functions`,
         headers: { ...auth },
-        signal: AbortSignal.timeout(o.timeoutMs),
+        timeoutMs: o.timeoutMs,
       });
       if (r.status === 401)
         throw new Error('gateway refused the credentials (401): check basic-auth-password');
-      if (!r.ok) throw new Error(`GET /system/functions answered ${r.status}`);
-      return (await r.json()) as FunctionSummary[];
+      if (r.status < 200 || r.status > 299) throw new Error(`GET /system/functions answered ${r.status}`);
+      return JSON.parse(r.body.toString('utf8')) as FunctionSummary[];
     },
 
     async invoke(fn: string, d: Delivery, attempt: number): Promise<InvokeResult> {
