@@ -1,6 +1,7 @@
 // Per-event feature vectors (pure). Each feature, and why, is in docs/detect-anomaly.md. Counters come
 // from the store (per source) plus this batch's own contributions, so a batch sees itself.
 import type { Level, LogEvent } from '../../core/event.js';
+import { parseEventTime } from './event-time.js';
 
 export const FEATURE_NAMES = [
   'latency',
@@ -123,7 +124,7 @@ export function keysOf(e: LogEvent, windowMs: number, now: number, parsedTs?: nu
     }
   }
   const status = h?.status;
-  const ts = parsedTs ?? Date.parse(e.timestamp);
+  const ts = parsedTs ?? parseEventTime(e.timestamp);
   return {
     tpl,
     endpoint,
