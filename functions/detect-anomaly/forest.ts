@@ -93,37 +93,44 @@ const MAX_COMPLETE_DEPTH = 10;
 export type ForestParts = Omit<Forest, 'node' | 'vals' | 'complete' | 'minPath'>;
 
 export function withLayout(p: ForestParts): Forest {
-  const n = p.feat.length;
+  // Fields read into locals in this and the layout functions below: they run once per trained model, so
+  // mostly unoptimised, where every `p.feat[i]` is a property load (measured: 18 ms of a 100-tree layout
+  // per training in the pipeline, forestDepth alone 35 ms cold vs 2 ms with locals).
+  const { feat, value, left, lo, hi } = p;
+  const n = feat.length;
   const node = new Int32Array(n);
   const vals = new Float64Array(3 * n);
   let minPath = 1;
   for (let i = 0; i < n; i++) {
-    if (p.feat[i] < 0 && p.value[i] < minPath) minPath = p.value[i];
-    node[i] = p.feat[i] < 0 ? -1 : (p.left[i] << 7) | p.feat[i];
-    vals[3 * i] = p.value[i];
-    vals[3 * i + 1] = p.lo ? p.lo[i] : Number.NEGATIVE_INFINITY;
-    vals[3 * i + 2] = p.hi ? p.hi[i] : Number.POSITIVE_INFINITY;
+    if (feat[i] < 0 && value[i] < minPath) minPath = value[i];
+    node[i] = feat[i] < 0 ? -1 : (left[i] << 7) | feat[i];
+    vals[3 * i] = value[i];
+    vals[3 * i + 1] = lo ? lo[i] : -INF;
+    vals[3 * i + 2] = hi ? hi[i] : INF;
   }
   const complete = completeLayout(p);
   return { ...p, node, vals, minPath: Math.max(0, minPath), ...(complete ? { complete } : {}) };
 }
 
+const INF = Number.POSITIVE_INFINITY;
+
 /** Deepest leaf of the forest (stack of node, depth pairs in one typed array). */
 function forestDepth(p: ForestParts, stack: Int32Array): number {
+  const { feat, left, roots } = p;
   let max = 0;
-  for (const root of p.roots) {
+  for (let t = 0; t < roots.length; t++) {
     let sp = 0;
-    stack[sp++] = root;
+    stack[sp++] = roots[t];
     stack[sp++] = 0;
     while (sp > 0) {
       const d = stack[--sp];
       const i = stack[--sp];
-      if (p.feat[i] < 0) {
+      if (feat[i] < 0) {
         if (d > max) max = d;
       } else {
-        stack[sp++] = p.left[i];
+        stack[sp++] = left[i];
         stack[sp++] = d + 1;
-        stack[sp++] = p.left[i] + 1;
+        stack[sp++] = left[i] + 1;
         stack[sp++] = d + 1;
       }
     }
@@ -141,46 +148,49 @@ function completeLayout(p: ForestParts): CompleteLayout | undefined {
   const feat = new Uint8Array(trees * inner);
   const vals = new Float32Array(trees * inner * 4);
   const leaf = new Float32Array(trees * (inner + 1));
-  const { lo, hi } = p;
+  const { lo, hi, roots } = p;
+  const pFeat = p.feat;
+  const pValue = p.value;
+  const pLeft = p.left;
   let ranged = false;
   for (let t = 0; t < trees; t++) {
     const nb = t * inner;
     const lb = t * (inner + 1) - inner;
     // (original node, complete index, depth)
     let sp = 0;
-    stack[sp++] = p.roots[t];
+    stack[sp++] = roots[t];
     stack[sp++] = 0;
     stack[sp++] = 0;
     while (sp > 0) {
       const d = stack[--sp];
       const ci = stack[--sp];
       const i = stack[--sp];
-      if (p.feat[i] < 0) {
+      if (pFeat[i] < 0) {
         // A leaf above the full depth: pass-through nodes below it (split +Inf, no range), one contiguous
         // run of complete indices per level, and its value on every leaf they reach.
         for (let l = 0; l < depth - d; l++) {
           const from = ((ci + 1) << l) - 1;
           for (let c = from; c < from + (1 << l); c++) {
             const j = 4 * (nb + c);
-            vals[j] = Number.POSITIVE_INFINITY;
-            vals[j + 1] = Number.NEGATIVE_INFINITY;
-            vals[j + 2] = Number.POSITIVE_INFINITY;
+            vals[j] = INF;
+            vals[j + 1] = -INF;
+            vals[j + 2] = INF;
           }
         }
         const from = lb + ((ci + 1) << (depth - d)) - 1;
-        leaf.fill(p.value[i], from, from + (1 << (depth - d)));
+        leaf.fill(pValue[i], from, from + (1 << (depth - d)));
         continue;
       }
       const j = 4 * (nb + ci);
-      feat[nb + ci] = p.feat[i];
-      vals[j] = p.value[i];
-      vals[j + 1] = lo ? lo[i] : Number.NEGATIVE_INFINITY;
-      vals[j + 2] = hi ? hi[i] : Number.POSITIVE_INFINITY;
+      feat[nb + ci] = pFeat[i];
+      vals[j] = pValue[i];
+      vals[j + 1] = lo ? lo[i] : -INF;
+      vals[j + 2] = hi ? hi[i] : INF;
       if (lo && hi) ranged = true;
-      stack[sp++] = p.left[i];
+      stack[sp++] = pLeft[i];
       stack[sp++] = 2 * ci + 1;
       stack[sp++] = d + 1;
-      stack[sp++] = p.left[i] + 1;
+      stack[sp++] = pLeft[i] + 1;
       stack[sp++] = 2 * ci + 2;
       stack[sp++] = d + 1;
     }
