@@ -355,3 +355,10 @@ if redis.call('TYPE', KEYS[1])['ok'] == 'string' and redis.call('GET', KEYS[1]) 
 end
 return 0
 `;
+
+/** KEYS = hashes; returns each one's HGETALL reply (flat field, value list), in order. */
+export const HGETALL_MANY_LUA = `
+local out = {}
+for i, k in ipairs(KEYS) do out[i] = redis.call('HGETALL', k) end
+return out
+`;
