@@ -255,6 +255,16 @@ describe.each(targets)('KV contract: $name', (target) => {
     expect(Object.entries(many).sort()).toEqual(Object.entries(one).sort());
     expect(Object.getOwnPropertyDescriptor(many, '__proto__')?.value).toBe('4');
     expect(many.constructor).toBe('1');
+    const odd = ['ü ✓ 😀', '"q" \\ /x/', 'nul\u0000byte', 'ctl\u0001\u001f\t\n', '', '[]', '{}'];
+    await kv.apply([
+      { op: 'hset', key: 'h2', fields: Object.fromEntries(odd.map((x, i) => [x || 'e', `${i}${x}`])) },
+    ]);
+    expect(await kv.hgetallMany(['h2', 'none', 'h2'])).toEqual([
+      await kv.hgetall('h2'),
+      {},
+      await kv.hgetall('h2'),
+    ]);
+    expect((await kv.hgetallMany(['h2']))[0]['ü ✓ 😀']).toBe('0ü ✓ 😀');
   });
 
   it('lpush puts values at the head and trims to cap', async () => {

@@ -364,9 +364,14 @@ end
 return 0
 `;
 
-/** KEYS = hashes; returns each one's HGETALL reply (flat field, value list), in order. */
+/**
+ * KEYS = hashes; returns one JSON text: an array of each one's HGETALL reply (flat field, value list), in
+ * order, an empty one as `{}` (cjson's encoding of an empty table). One bulk string instead of one per
+ * field and value: ioredis's reply decoder costs ~1 us per bulk string (measured: a 94-hash, 560-field
+ * read took ~1.7 ms of client CPU), JSON.parse a fraction of that.
+ */
 export const HGETALL_MANY_LUA = `
 local out = {}
 for i, k in ipairs(KEYS) do out[i] = redis.call('HGETALL', k) end
-return out
+return cjson.encode(out)
 `;
