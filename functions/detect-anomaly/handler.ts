@@ -11,7 +11,7 @@ import { MODEL_KEYS } from '../../core/model-status.js';
 import { statsWrites } from '../../core/stats/record.js';
 import type { DetectConfig } from './config.js';
 import { detectSource } from './detect.js';
-import { keysOf } from './features.js';
+import { endpointMemo, keysOf } from './features.js';
 import { parseBody, parseEventBatch } from './input.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
 import { readBatchState, reservoirPicks, sourceWrites } from './state.js';
@@ -82,7 +82,8 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
 
   async function scoreBatch(events: LogEvent[], times: number[], now: number) {
     // Keys once per event; group by (capped) source, remembering input order.
-    const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i]));
+    const endpoints = endpointMemo();
+    const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i], endpoints));
     const groups = new Map<string, number[]>();
     for (let i = 0; i < events.length; i++) {
       const g = groups.get(events[i].source);
