@@ -135,6 +135,28 @@ describe.skipIf(!redisUp)('Redis apply script against the embedded store', () =>
         a: String(2n * (2n ** 53n - 1n)),
         o: String(2n * (2n ** 53n - 1n)),
       });
+      // Grouped fields and values travel as one JSON argument: odd strings arrive as the same bytes. (The
+      // second batch's escaped backslash before `ud800` sends it flat, see packGroups in redis.ts.)
+      const odd = ['ü ✓ 😀', '"q" \\', 'nul\u0000byte', 'ctl\u0001\u001f\t\n', '\u007f</x>', '[', '1'];
+      for (const strings of [odd, ['\\ud800', ...odd]]) {
+        const grouped: WriteOp[] = strings.flatMap((x, i): WriteOp[] => [
+          { op: 'hincrby', key: 'h1', field: `n${x}`, by: i + 1 },
+          { op: 'hsetnx', key: 'h1', field: `x${x}`, value: x },
+          { op: 'hset', key: 'h1', fields: { [`s${x}`]: x } },
+          { op: 'hsetCapped', key: 'h1', field: `c${x}`, value: x, maxFields: 1000, otherField: 'o' },
+        ]);
+        for (const kv of [redis, memory]) {
+          await kv.apply([{ op: 'del', key: 'h1' }]);
+          await kv.apply(grouped);
+        }
+        expect(await redis.hgetall('h1')).toEqual(await memory.hgetall('h1'));
+      }
+      // A lone surrogate (flat arguments then): written as UTF-8 by Node, so read back as U+FFFD either way.
+      await redis.apply([
+        { op: 'hset', key: 'h2', fields: { lone: 'a\ud800b' } },
+        { op: 'hincrby', key: 'h2', field: 'n\udc00', by: 1 },
+      ]);
+      expect(await redis.hgetall('h2')).toMatchObject({ lone: 'a\ufffdb', 'n\ufffd': '1' });
     } finally {
       const keys = await redis.keys('');
       if (keys.length) await redis.apply(keys.map((key) => ({ op: 'del' as const, key })));

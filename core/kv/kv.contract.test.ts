@@ -244,6 +244,29 @@ describe.each(targets)('KV contract: $name', (target) => {
     expect(await kv.hgetallMany([])).toEqual([]);
   });
 
+  it('hgetallMany returns what hgetall does, fields named like inherited properties included', async () => {
+    const fields = { constructor: '1', toString: '2', a: '3' };
+    await kv.apply([
+      { op: 'hset', key: 'h1', fields },
+      { op: 'hset', key: 'h1', fields: JSON.parse('{"__proto__":"4"}') },
+    ]);
+    const [many] = await kv.hgetallMany(['h1']);
+    const one = await kv.hgetall('h1');
+    expect(Object.entries(many).sort()).toEqual(Object.entries(one).sort());
+    expect(Object.getOwnPropertyDescriptor(many, '__proto__')?.value).toBe('4');
+    expect(many.constructor).toBe('1');
+    const odd = ['ü ✓ 😀', '"q" \\ /x/', 'nul\u0000byte', 'ctl\u0001\u001f\t\n', '', '[]', '{}'];
+    await kv.apply([
+      { op: 'hset', key: 'h2', fields: Object.fromEntries(odd.map((x, i) => [x || 'e', `${i}${x}`])) },
+    ]);
+    expect(await kv.hgetallMany(['h2', 'none', 'h2'])).toEqual([
+      await kv.hgetall('h2'),
+      {},
+      await kv.hgetall('h2'),
+    ]);
+    expect((await kv.hgetallMany(['h2']))[0]['ü ✓ 😀']).toBe('0ü ✓ 😀');
+  });
+
   it('lpush puts values at the head and trims to cap', async () => {
     await kv.apply([{ op: 'lpush', key: 'l', values: ['a', 'b', 'c'], cap: 4 }]);
     expect(await kv.lrange('l', 0, -1)).toEqual(['c', 'b', 'a']);

@@ -21,7 +21,8 @@
 
 /**
  * KEYS: [onceKey?] then the op keys. ARGV[1] = '1' when KEYS[1] is the once key, ARGV[2] = once TTL (ms),
- * ARGV[3] = JSON array of the ungrouped ops `[name, keyIndex, ...args]`, in order; ARGV[4...] = groups,
+ * ARGV[3] = JSON array of the ungrouped ops `[name, keyIndex, ...args]`, in order; ARGV[4...] = groups
+ * (or ARGV[4] = one JSON array of all those strings, see encodeOps in redis.ts),
  * each `keyIndex, nInt, nFloat, nNx, nSet, ttlMs|0, nOther, minCap|0`, then the fields (integer increments,
  * float increments, set-if-absent, plain sets; capped fields among them), then their values in the same
  * order, then the nOther otherFields that are not fields of the group, then one JSON array of the capped
@@ -35,6 +36,13 @@ local once = ARGV[1] == '1'
 if once and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local ops = cjson.decode(ARGV[3])
 local A, NA = ARGV, #ARGV
+-- The groups usually come as one JSON array of those same strings (ARGV[4] starting with '['; a group's
+-- first string is a key index): rebuilt here into the flat layout the rest of the script reads.
+if NA == 4 and string.byte(ARGV[4], 1) == 91 then
+  A = { ARGV[1], ARGV[2], ARGV[3] }
+  for j, x in ipairs(cjson.decode(ARGV[4])) do A[j + 3] = x end
+  NA = #A
+end
 local unpack, tonumber = unpack, tonumber
 
 local WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value'
@@ -354,4 +362,16 @@ if redis.call('TYPE', KEYS[1])['ok'] == 'string' and redis.call('GET', KEYS[1]) 
   return redis.call('DEL', KEYS[1])
 end
 return 0
+`;
+
+/**
+ * KEYS = hashes; returns one JSON text: an array of each one's HGETALL reply (flat field, value list), in
+ * order, an empty one as `{}` (cjson's encoding of an empty table). One bulk string instead of one per
+ * field and value: ioredis's reply decoder costs ~1 us per bulk string (measured: a 94-hash, 560-field
+ * read took ~1.7 ms of client CPU), JSON.parse a fraction of that.
+ */
+export const HGETALL_MANY_LUA = `
+local out = {}
+for i, k in ipairs(KEYS) do out[i] = redis.call('HGETALL', k) end
+return cjson.encode(out)
 `;

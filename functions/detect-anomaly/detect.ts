@@ -59,7 +59,9 @@ export function featurizeAll(
 ): Float64Array {
   const vectors = new Float64Array(keys.length * DIMS);
   const soFar = new Map<number, number>();
-  const times = Float64Array.from(keys, (k) => k.ts).sort();
+  const times = new Float64Array(keys.length);
+  for (let i = 0; i < keys.length; i++) times[i] = keys[i].ts;
+  times.sort();
   for (let i = 0; i < keys.length; i++) {
     const b = keys[i].bucket;
     const c = (soFar.get(b) ?? base.windows.get(b)?.n ?? 0) + 1;
@@ -76,15 +78,18 @@ export function featurizeAll(
  * events of the window up to this one). `sortedTs`: the batch's event times, ascending.
  */
 export function setRate(k: EventKeys, countSoFar: number, sortedTs: Float64Array, windowMs: number): void {
-  const local = localRate(sortedTs, k.ts, windowMs);
-  if (local?.covered) {
-    k.rate = local.rate;
-    k.rateCount = local.count;
+  // localRate inlined: it runs per event, and its result object was garbage to collect.
+  const count = lookBackCount(sortedTs, k.ts);
+  const enough = count >= MIN_RATE_EVENTS;
+  const rate = (count * windowMs) / LOOKBACK_MS;
+  if (enough && sortedTs[0] <= k.ts - LOOKBACK_MS) {
+    k.rate = rate;
+    k.rateCount = count;
   } else {
     const win = rateSoFar(k, countSoFar, windowMs, MIN_ELAPSED_MS);
-    const useLocal = local !== undefined && local.rate > win;
-    k.rate = useLocal ? local.rate : win;
-    k.rateCount = useLocal ? local.count : countSoFar;
+    const useLocal = enough && rate > win;
+    k.rate = useLocal ? rate : win;
+    k.rateCount = useLocal ? count : countSoFar;
   }
 }
 
@@ -231,11 +236,16 @@ export function localRate(
   t: number,
   windowMs: number,
 ): { rate: number; count: number; covered: boolean } | undefined {
-  const count = upperBound(sortedTs, t) - upperBound(sortedTs, t - LOOKBACK_MS);
+  const count = lookBackCount(sortedTs, t);
   // A handful of events says nothing about a rate (sparse or sampled logs); use the window instead.
   if (count < MIN_RATE_EVENTS) return undefined;
   // Covered: the batch reaches a full look-back before t; otherwise the count is a lower bound.
   return { rate: (count * windowMs) / LOOKBACK_MS, count, covered: sortedTs[0] <= t - LOOKBACK_MS };
+}
+
+/** Events of the batch in (t - LOOKBACK_MS, t]. */
+function lookBackCount(sortedTs: Float64Array, t: number): number {
+  return upperBound(sortedTs, t) - upperBound(sortedTs, t - LOOKBACK_MS);
 }
 
 function upperBound(a: Float64Array, x: number): number {

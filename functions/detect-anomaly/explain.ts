@@ -79,13 +79,10 @@ export function ruleReasons(
   template: string,
   cfg: DetectConfig,
 ): readonly string[] {
+  // (No closure for the pushes: this runs per event, and one was allocated on every call.)
   let out: string[] | undefined;
-  const push = (r: string) => {
-    if (out) out.push(r);
-    else out = [r];
-  };
-  if (k.severity >= 3) push(RENDER.level(k, v, template, cfg.windowMs)!);
-  if (k.status !== undefined && k.status >= 500) push(`HTTP ${k.status}`);
+  if (k.severity >= 3) (out ??= []).push(RENDER.level(k, v, template, cfg.windowMs)!);
+  if (k.status !== undefined && k.status >= 500) (out ??= []).push(`HTTP ${k.status}`);
   if (k.latency !== undefined) {
     const s = v.latencyLog(k.latKey);
     const usual = s?.usual;
@@ -94,16 +91,16 @@ export function ruleReasons(
     const known = usual !== undefined && s!.n >= 20 && k.latency - usual >= cfg.latencyMinDeltaMs;
     // 10x the p50, or far out in this endpoint's own spread (z) and at least 3x (a tight endpoint's 2x is not news).
     const slow = known && (r >= cfg.latencyFactor || (r >= 3 && latencyZ(k, v) >= cfg.latencyZ));
-    if (slow || k.latency >= cfg.latencyExtremeMs) push(latencyReason(k, v)!);
+    if (slow || k.latency >= cfg.latencyExtremeMs) (out ??= []).push(latencyReason(k, v)!);
     else if (known && k.latShift && r >= 2) {
       const shift = `${clip(k.latKey)} is ${ratio(k.latShift.ratio)} slower over its last ${k.latShift.n} requests`;
-      push(`${latencyReason(k, v)}; ${shift}`);
+      (out ??= []).push(`${latencyReason(k, v)}; ${shift}`);
     }
   }
   const total = v.total();
   if (total >= cfg.rareMinEvents) {
     if (v.template(k.tpl).n / total < cfg.rareTemplateRatio || isNew(v.firstSeen(k.tpl), total, cfg)) {
-      push(`new or rare ${RENDER.template_rarity(k, v, template, 0)!}`);
+      (out ??= []).push(`new or rare ${RENDER.template_rarity(k, v, template, 0)!}`);
     }
     if (k.endpoint) {
       const n = v.endpoint(k.endpoint);
@@ -111,18 +108,18 @@ export function ruleReasons(
         (n > 0 && n / total < cfg.rareTemplateRatio) ||
         isNew(v.endpointFirstSeen(k.endpoint), total, cfg)
       ) {
-        push(`new or rare ${RENDER.endpoint_rarity(k, v, template, 0)!}`);
+        (out ??= []).push(`new or rare ${RENDER.endpoint_rarity(k, v, template, 0)!}`);
       }
     }
   }
   if (k.isError) {
     const w = v.window(k.bucket);
     if (w.err >= cfg.burstMinErrors && w.err / w.n >= cfg.burstErrorRate)
-      push(burstReason(k, v, cfg.windowMs));
+      (out ??= []).push(burstReason(k, v, cfg.windowMs));
   }
   if (k.rateCount >= 10) {
     const usual = v.usualRate(k.bucket);
-    if (usual && k.rate >= cfg.surgeFactor * usual) push(surgeReason(k, v, cfg.windowMs)!);
+    if (usual && k.rate >= cfg.surgeFactor * usual) (out ??= []).push(surgeReason(k, v, cfg.windowMs)!);
   }
   return out ?? NO_REASONS;
 }

@@ -1,6 +1,7 @@
 // Per-event feature vectors (pure). Each feature, and why, is in docs/detect-anomaly.md. Counters come
 // from the store (per source) plus this batch's own contributions, so a batch sees itself.
 import type { Level, LogEvent } from '../../core/event.js';
+import { parseEventTime } from './event-time.js';
 
 export const FEATURE_NAMES = [
   'latency',
@@ -109,10 +110,35 @@ export function endpointOf(method: string | undefined, path: string | undefined)
   return `${method ?? '-'} ${out.slice(0, 120)}`;
 }
 
-/** `parsedTs`: the event's timestamp already parsed (parseBody does it once), to skip a second Date.parse. */
-export function keysOf(e: LogEvent, windowMs: number, now: number, parsedTs?: number): EventKeys {
+/**
+ * endpointOf memoised per method and path, for one batch (the map dies with it, so it needs no bound): a
+ * batch repeats a few routes, and each event's endpoint was a new string to build, then to flatten and
+ * hash in every Map it keys (measured ~100 ns of keysOf's ~360 per event). Same strings, one object each.
+ */
+export function endpointMemo(): (method: string | undefined, path: string | undefined) => string | undefined {
+  const byMethod = new Map<string | undefined, Map<string | undefined, string | undefined>>();
+  return (method, path) => {
+    let byPath = byMethod.get(method);
+    if (!byPath) byMethod.set(method, (byPath = new Map()));
+    let ep = byPath.get(path);
+    if (ep === undefined && !byPath.has(path)) byPath.set(path, (ep = endpointOf(method, path)));
+    return ep;
+  };
+}
+
+/**
+ * `parsedTs`: the event's timestamp already parsed (parseBody does it once), to skip a second Date.parse.
+ * `endpoints`: an endpointMemo() for the batch.
+ */
+export function keysOf(
+  e: LogEvent,
+  windowMs: number,
+  now: number,
+  parsedTs?: number,
+  endpoints: typeof endpointOf = endpointOf,
+): EventKeys {
   const h = e.http;
-  const endpoint = endpointOf(h?.method, h?.path);
+  const endpoint = h ? endpoints(h.method, h.path) : undefined;
   const tpl = e.templateId || e.template;
   let paramMax = 0;
   let paramLongest: string | undefined;
@@ -123,7 +149,7 @@ export function keysOf(e: LogEvent, windowMs: number, now: number, parsedTs?: nu
     }
   }
   const status = h?.status;
-  const ts = parsedTs ?? Date.parse(e.timestamp);
+  const ts = parsedTs ?? parseEventTime(e.timestamp);
   return {
     tpl,
     endpoint,
@@ -204,9 +230,11 @@ export function batchDeltas(
   let n = base.stats.get('_n') ?? 0;
   let tracked = 0;
   for (const k of base.stats.keys()) if (k.startsWith('t:') || k.startsWith('e:')) tracked++;
-  const track = (map: Map<string, KeyAgg>, field: string, key: string): KeyAgg | undefined => {
+  // The field name is built only for a key not yet in the map (once per distinct key, not per event).
+  const track = (map: Map<string, KeyAgg>, prefix: string, key: string): KeyAgg | undefined => {
     let a = map.get(key);
     if (a) return a;
+    const field = prefix + key;
     if (untracked.has(field)) return undefined;
     if (!base.stats.has(field)) {
       if (tracked >= maxTracked) {
@@ -223,13 +251,13 @@ export function batchDeltas(
   let w: WindowCount = { n: 0, err: 0 };
   for (const k of keys) {
     n++;
-    const t = track(tpls, `t:${k.tpl}`, k.tpl);
+    const t = track(tpls, 't:', k.tpl);
     if (t) {
       t.n++;
       t.a += lg(k.msgLen);
       t.b += lg(k.paramMax);
     }
-    const e = k.endpoint !== undefined ? track(eps, `e:${k.endpoint}`, k.endpoint) : undefined;
+    const e = k.endpoint !== undefined ? track(eps, 'e:', k.endpoint) : undefined;
     if (e) e.n++;
     if (k.latency !== undefined && (k.endpoint !== undefined ? e : t)) {
       let l = lats.get(k.latKey);
@@ -314,9 +342,10 @@ export class CounterView {
   ) {}
   private readonly tplMemo = new Map<string, TemplateStats>();
   private readonly epMemo = new Map<string, number>();
-  private readonly latMemo = new Map<string, LatencyStats | undefined>();
+  // Memos hold null for "none", so a hit is one lookup (has + get was two, on every event).
+  private readonly latMemo = new Map<string, LatencyStats | null>();
   private readonly winMemo = new Map<number, WindowCount>();
-  private readonly firstMemo = new Map<string, number | undefined>();
+  private readonly firstMemo = new Map<string, number | null>();
   private totalMemo = -1;
   get(f: string): number {
     return (this.base.stats.get(f) ?? 0) + (this.delta.stats.get(f) ?? 0);
@@ -361,19 +390,21 @@ export class CounterView {
   }
   /** Source event count when `key` (`tpl` or `e:endpoint`) was first seen; undefined if untracked. */
   firstSeen(key: string): number | undefined {
-    if (this.firstMemo.has(key)) return this.firstMemo.get(key);
+    const got = this.firstMemo.get(key);
+    if (got !== undefined) return got ?? undefined;
     const f = this.base.stats.get(`f:${key}`) ?? this.delta.firsts?.get(`f:${key}`);
-    this.firstMemo.set(key, f);
+    this.firstMemo.set(key, f ?? null);
     return f;
   }
   /** firstSeen of an endpoint (`e:<endpoint>`). */
   endpointFirstSeen(ep: string): number | undefined {
-    if (this.epFirstMemo.has(ep)) return this.epFirstMemo.get(ep);
+    const got = this.epFirstMemo.get(ep);
+    if (got !== undefined) return got ?? undefined;
     const f = this.firstSeen(`e:${ep}`);
-    this.epFirstMemo.set(ep, f);
+    this.epFirstMemo.set(ep, f ?? null);
     return f;
   }
-  private readonly epFirstMemo = new Map<string, number | undefined>();
+  private readonly epFirstMemo = new Map<string, number | null>();
   window(b: number): WindowCount {
     let w = this.winMemo.get(b);
     if (!w) {
@@ -386,13 +417,14 @@ export class CounterView {
   }
   /** Median events per window over the non-empty previous windows; undefined with fewer than 3. */
   usualRate(b: number): number | undefined {
-    if (this.rates.has(b)) return this.rates.get(b);
+    const got = this.rates.get(b);
+    if (got !== undefined) return got ?? undefined;
     const r = this.computeUsualRate(b);
-    this.rates.set(b, r);
+    this.rates.set(b, r ?? null);
     return r;
   }
   /** Per-bucket cache: every event of a window asks for the same baseline. */
-  private readonly rates = new Map<number, number | undefined>();
+  private readonly rates = new Map<number, number | null>();
   private computeUsualRate(b: number): number | undefined {
     const ns: number[] = [];
     for (let i = 1; i <= this.history; i++) {
@@ -405,7 +437,8 @@ export class CounterView {
   }
   /** Mean and standard deviation of log2(latency + 1) for a key, when at least 5 observations exist. */
   latencyLog(key: string): LatencyStats | undefined {
-    if (this.latMemo.has(key)) return this.latMemo.get(key);
+    const got = this.latMemo.get(key);
+    if (got !== undefined) return got ?? undefined;
     const n = this.value(`ln:${key}`) ?? 0;
     let s: LatencyStats | undefined;
     const mean = this.mean(`lm:${key}`, `ls:${key}`, n);
@@ -414,7 +447,7 @@ export class CounterView {
       const sd = Math.sqrt(Math.max(0, sq - mean * mean));
       s = { n, mean, sd, usual: 2 ** mean - 1 };
     }
-    this.latMemo.set(key, s);
+    this.latMemo.set(key, s ?? null);
     return s;
   }
   /** Geometric-mean latency (~p50 of a log-normal) for a key, when at least 5 observations exist. */

@@ -19,9 +19,12 @@ function sizeOf(t: number, n: number, ranged: boolean): number {
 
 /** Layout: header | roots u32[T] | value f32[N] | left-offset u16[N] | feat i8[N] | [lo f32[N] hi f32[N]] | pad | crc32. */
 export function encodeForest(f: Forest): Uint8Array {
-  const t = f.roots.length;
-  const n = f.feat.length;
-  const ranged = f.lo !== undefined && f.hi !== undefined;
+  // The arrays in locals: this runs once per trained model, mostly unoptimised, where each `f.value[i]`
+  // is a property load (see withLayout in forest.ts).
+  const { roots, value, left, feat, lo, hi } = f;
+  const t = roots.length;
+  const n = feat.length;
+  const ranged = lo !== undefined && hi !== undefined;
   const size = sizeOf(t, n, ranged);
   const buf = new ArrayBuffer(size);
   const dv = new DataView(buf);
@@ -33,18 +36,18 @@ export function encodeForest(f: Forest): Uint8Array {
   dv.setUint32(12, n);
   dv.setUint32(16, ranged ? FLAG_RANGE : 0);
   let o = HEADER;
-  for (let i = 0; i < t; i++, o += 4) dv.setUint32(o, f.roots[i], true);
-  for (let i = 0; i < n; i++, o += 4) dv.setFloat32(o, f.value[i], true);
+  for (let i = 0; i < t; i++, o += 4) dv.setUint32(o, roots[i], true);
+  for (let i = 0; i < n; i++, o += 4) dv.setFloat32(o, value[i], true);
   // Children are stored relative to their tree's root so they fit in 16 bits (a tree has < 2 psi nodes).
   let tree = 0;
   for (let i = 0; i < n; i++, o += 2) {
-    while (tree + 1 < t && i >= f.roots[tree + 1]) tree++;
-    dv.setUint16(o, f.feat[i] >= 0 ? f.left[i] - f.roots[tree] : 0, true);
+    while (tree + 1 < t && i >= roots[tree + 1]) tree++;
+    dv.setUint16(o, feat[i] >= 0 ? left[i] - roots[tree] : 0, true);
   }
-  for (let i = 0; i < n; i++, o++) dv.setInt8(o, f.feat[i]);
-  if (ranged) {
-    for (let i = 0; i < n; i++, o += 4) dv.setFloat32(o, f.lo![i], true);
-    for (let i = 0; i < n; i++, o += 4) dv.setFloat32(o, f.hi![i], true);
+  for (let i = 0; i < n; i++, o++) dv.setInt8(o, feat[i]);
+  if (lo && hi) {
+    for (let i = 0; i < n; i++, o += 4) dv.setFloat32(o, lo[i], true);
+    for (let i = 0; i < n; i++, o += 4) dv.setFloat32(o, hi[i], true);
   }
   dv.setUint32(size - 4, crc32(new Uint8Array(buf, 0, size - 4)));
   return new Uint8Array(buf);
@@ -111,8 +114,9 @@ export function crc32(bytes: Uint8Array): number {
       table[i] = c >>> 0;
     }
   }
+  const tab = table;
   let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  for (let i = 0; i < bytes.length; i++) crc = tab[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnomalyResult, Level, LogEvent } from '../../core/event.js';
 import { EVENT_BATCH_TYPE, encodeEventBatch } from '../../core/event-batch.js';
+import { bytesRequest, knownBytes } from '../../core/http/bytes.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import { type Logger, silentLogger } from '../../core/log.js';
@@ -170,6 +171,28 @@ describe("parse-log's compact event batch", () => {
     );
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/application\/vnd.logfaas.events\+json/);
+  });
+
+  it("reads the server adapter's known bytes as req.text() would (BOM and bad UTF-8 included)", async () => {
+    const events = Array.from({ length: 200 }, (_, i) => ev(i, i === 7 ? { status: 503, msg: 'ü ✓' } : {}));
+    const utf8 = new TextEncoder().encode(`\uFEFF${encodeEventBatch(events)}`);
+    // A stray continuation byte inside a JSON string (the message): replaced by U+FFFD either way.
+    const at = Buffer.from(utf8).indexOf(Buffer.from('ü ✓')) + 2;
+    const bad = Uint8Array.from([...utf8.subarray(0, at), 0x80, ...utf8.subarray(at)]);
+    for (const body of [utf8, bad]) {
+      const a = await setup({ minTraining: 1_000_000 });
+      const b = await setup({ minTraining: 1_000_000 });
+      const headers = { 'content-type': EVENT_BATCH_TYPE, 'x-batch-id': 'k1' };
+      const plain = await a.handler(new Request('http://x/', { method: 'POST', body, headers }));
+      const wrapped = bytesRequest('http://x/', { method: 'POST', body, headers });
+      expect(knownBytes(wrapped)).toBe(body);
+      const known = await b.handler(wrapped);
+      expect([known.status, plain.status]).toEqual([200, 200]);
+      expect(await known.text()).toBe(await plain.text());
+      expect(await b.kv.hgetall(MODEL_KEYS.norms('api'))).toEqual(
+        await a.kv.hgetall(MODEL_KEYS.norms('api')),
+      );
+    }
   });
 });
 

@@ -2,6 +2,7 @@
 // what is present (missing fields defaulted, bad numbers dropped); everything else is a counted rejection.
 import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent, usableHttpNumber } from '../../core/event.js';
 import { decodeEventBatch } from '../../core/event-batch.js';
+import { parseEventTime } from './event-time.js';
 
 export interface ParsedBody {
   events: LogEvent[];
@@ -39,19 +40,35 @@ export function parseBody(text: string, now: number): ParsedBody {
 }
 
 /**
- * The compact batch parse-log sends the pipeline (core/event-batch.ts). Its rows are completed by the
- * same toEvent as NDJSON lines, so both forms are scored alike. Throws EventBatchError if it is not one.
+ * The compact batch parse-log sends the pipeline (core/event-batch.ts). Its rows are completed by
+ * completeDecoded, which is toEvent for what decodeEventBatch returns (pinned in input.test.ts), so both
+ * forms are scored alike. Throws EventBatchError if it is not one.
  */
 export function parseEventBatch(text: string, now: number): ParsedBody {
   const d = decodeEventBatch(text);
   const events: LogEvent[] = [];
   const times: number[] = [];
-  for (const v of d.events) {
-    const e = toEvent(v, now, times);
-    if (e) events.push(e);
+  for (const e of d.events) {
+    if (completeDecoded(e, now, times)) events.push(e);
     else d.rejected++;
   }
   return { events, times, rejected: d.rejected, reasons: d.reasons };
+}
+
+/**
+ * toEvent's effect on an event decodeEventBatch made, in place; false where toEvent rejects it. The decoder
+ * already guarantees what toEvent checks (string message, format, template id and text, raw; a valid
+ * level; string params; an http object of usable numbers and strings or none), so only the timestamp and
+ * an empty source can change, and only an event with nothing to score is rejected. Skipping the rest (and
+ * toEvent's second http object) saved ~0.1-0.2 us per event.
+ */
+export function completeDecoded(e: LogEvent, now: number, times: number[]): boolean {
+  if (!e.message && !e.template && !e.templateId && e.http === undefined) return false;
+  const t = parseEventTime(e.timestamp);
+  if (Number.isNaN(t)) e.timestamp = new Date(now).toISOString();
+  times.push(Number.isNaN(t) ? now : t);
+  if (!e.source) e.source = 'unknown';
+  return true;
 }
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
@@ -69,7 +86,7 @@ export function toEvent(v: unknown, now: number, times?: number[]): LogEvent | u
   const hasHttp = typeof o.http === 'object' && o.http !== null && !Array.isArray(o.http);
   if (!message && !str(o.template) && !str(o.templateId) && !hasHttp) return undefined;
   const ts = str(o.timestamp);
-  const t = ts === undefined ? Number.NaN : Date.parse(ts);
+  const t = ts === undefined ? Number.NaN : parseEventTime(ts);
   const template = str(o.template) ?? message;
   const e = o as unknown as LogEvent;
   e.v = EVENT_SCHEMA_VERSION;
@@ -96,6 +113,8 @@ export function toEvent(v: unknown, now: number, times?: number[]): LogEvent | u
       user_agent: str(h.user_agent),
       client_ip: str(h.client_ip),
     };
-  } else delete e.http;
+  } else if (o.http !== undefined) delete e.http;
+  // (An `http: undefined` the compact batch's decoder wrote stays: deleting a property the object already
+  // has turns it into a slow dictionary-mode object, which every later field read pays for.)
   return e;
 }
