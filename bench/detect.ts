@@ -10,9 +10,9 @@ import {
   scoreAll,
   scoreAllWalk,
   thresholdFor,
-  trainForest,
 } from '../functions/detect-anomaly/forest.js';
 import { encodeForest } from '../functions/detect-anomaly/forest-codec.js';
+import { trainForest } from '../functions/detect-anomaly/forest-train.js';
 import { createLineParser } from '../functions/parse-log/pipeline.js';
 import { simulate } from '../functions/producer/simulate/index.js';
 import type { BenchSection } from './section.js';

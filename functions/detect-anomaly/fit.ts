@@ -4,7 +4,8 @@ import type { DetectConfig } from './config.js';
 import type { LoadedModel } from './detect.js';
 import { robustStats } from './explain.js';
 import { DIMS } from './features.js';
-import { scoreAll, thresholdFor, trainForest } from './forest.js';
+import { scoreAll, thresholdFor } from './forest.js';
+import { trainForest } from './forest-train.js';
 
 export function fitModel(
   rows: Float64Array,

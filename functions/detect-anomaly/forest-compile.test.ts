@@ -6,11 +6,11 @@ import {
   rng,
   scoreAll,
   scoreAllWalk,
-  trainForest,
   withLayout,
 } from './forest.js';
 import { decodeForest, encodeForest } from './forest-codec.js';
 import { compileForest, ForestCompileError, forestSource } from './forest-compile.js';
+import { trainForest } from './forest-train.js';
 
 /** `n` rows of `dims` features: clustered values, a few wide ones, some repeated integers. */
 function dataset(n: number, dims: number, seed: number): Float64Array {
