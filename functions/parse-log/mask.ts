@@ -40,11 +40,16 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** Where masked text goes: an array, or anything that collects with `push` (pipeline.ts reuses one). */
+export interface ParamSink {
+  push(text: string): unknown;
+}
+
 /**
  * Masks one token: a segment (between delimiters) that holds a digit becomes `<*>`; URLs and file
  * paths become `<*>` whole. Masked text is pushed to `params` when given.
  */
-export function maskToken(tok: string, params?: string[]): string {
+export function maskToken(tok: string, params?: ParamSink): string {
   let flags = 0;
   let dots = 0;
   for (let i = 0; i < tok.length; i++) {
@@ -56,7 +61,7 @@ export function maskToken(tok: string, params?: string[]): string {
 }
 
 /** `maskToken` once the token's character classes (OR-ed) and dot count are known. */
-function maskClassified(tok: string, flags: number, dots: number, params?: string[]): string {
+function maskClassified(tok: string, flags: number, dots: number, params?: ParamSink): string {
   const digits = (flags & DIGIT) !== 0;
   if (((flags & COLON) !== 0 && tok.includes('://')) || (!digits && tok.length > 1 && isFilePath(tok))) {
     params?.push(tok);

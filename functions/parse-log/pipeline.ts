@@ -11,6 +11,7 @@ import {
   type LineTokens,
   lineTokens,
   maskToken,
+  type ParamSink,
   shapeHash,
   tokenizeAndMask,
   WILDCARD,
@@ -45,7 +46,7 @@ export function parseBatch(
   const receivedAt = new Date(ctx.now).toISOString();
   // Neighbouring lines often share a timestamp text; remember the last conversion.
   const clock: TimeCache = { text: '', iso: undefined, day: -1, prefix: '', minute: -1, minutePrefix: '' };
-  const scratch: Scratch = { line: lineTokens(), params: [] };
+  const scratch: Scratch = { line: lineTokens(), params: new ParamCollector() };
   for (let i = 0; i < lines.length; i++) {
     const ev = parseOne(lines[i], ctx, receivedAt, clock, scratch, ctx.preProblems?.[i]);
     const label = labels?.[i];
@@ -138,7 +139,16 @@ interface Mined {
 /** Per-batch scratch reused by every line (parsing is synchronous): no token arrays per line. */
 interface Scratch {
   line: LineTokens;
-  params: string[];
+  params: ParamCollector;
+}
+
+/** Collects a line's params into a reused array (`maskToken` pushes to it as to an array). */
+class ParamCollector implements ParamSink {
+  readonly into: string[] = [];
+  count = 0;
+  push(text: string): void {
+    this.into[this.count++] = text;
+  }
 }
 
 function mine(message: string, ctx: ParseContext, scratch: Scratch): Mined {
@@ -176,33 +186,23 @@ function mine(message: string, ctx: ParseContext, scratch: Scratch): Mined {
 }
 
 /**
- * The text each `<*>` of the template stands for in this line (the first `n` of `tokens`), gathered
- * in `into` and returned as an array of exactly that size: events keep their params until the batch
- * is encoded, and a pushed-to array would keep room for 16.
+ * The text each `<*>` of the template stands for in this line (the first `n` of `tokens`), returned
+ * as an array of exactly that size: events keep their params until the batch is encoded, and an
+ * array grown by push keeps room for 16.
  */
-function extractParams(template: string[], tokens: string[], n: number, into: string[]): string[] {
-  // Written by index, never emptied with `length = 0`, which would free the array's room each line.
+function extractParams(template: string[], tokens: string[], n: number, params: ParamCollector): string[] {
+  params.count = 0;
   if (template.length !== n) {
     // Joined by signature with a different number of variables: every masked part is a parameter.
-    const params: string[] = [];
     for (let i = 0; i < n; i++) maskToken(tokens[i], params);
-    return params.length === 0 ? params : params.slice();
+  } else {
+    for (let i = 0; i < n; i++) {
+      const t = template[i];
+      if (t === WILDCARD) params.push(tokens[i]);
+      else if (t.includes(WILDCARD)) maskToken(tokens[i], params);
+    }
   }
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    const t = template[i];
-    if (t === WILDCARD) into[k++] = tokens[i];
-    else if (t.includes(WILDCARD)) k = maskedParts(tokens[i], into, k);
-  }
-  return k === 0 ? [] : into.slice(0, k);
-}
-
-/** `maskToken`'s parameters for one token, written into `into` from `k`; returns the next free index. */
-function maskedParts(token: string, into: string[], k: number): number {
-  const parts: string[] = [];
-  maskToken(token, parts);
-  for (const p of parts) into[k++] = p;
-  return k;
+  return params.count === 0 ? [] : params.into.slice(0, params.count);
 }
 
 export interface LineParserOptions {
