@@ -53,6 +53,13 @@ function sameTokens(a: string[], b: string[]): boolean {
   return true;
 }
 
+/** Whether `a` is the first `n` entries of `b`. */
+function samePrefix(a: readonly string[], b: readonly string[], n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export type MinerLimits = Pick<ParseLimits, 'maxTemplatesPerSource' | 'similarity' | 'depth' | 'maxChildren'>;
 
 export class TemplateMiner {
@@ -73,6 +80,17 @@ export class TemplateMiner {
 
   get size(): number {
     return this.byId.size;
+  }
+
+  /**
+   * The cluster a masked shape went to before, if it is in the shape cache: what `add` returns for it,
+   * read from the first `n` entries of a reused array (`hash` is `shapeHash(tokens, n)`).
+   */
+  seenCluster(tokens: readonly string[], n: number, hash: number): Cluster | undefined {
+    for (let e = this.seen.get(hash); e; e = e.next) {
+      if (samePrefix(e.tokens, tokens, n)) return e.cluster;
+    }
+    return undefined;
   }
 
   /** Finds or creates the cluster for a masked token list and generalises it to cover the line. */

@@ -43,6 +43,8 @@ for (const [k, v] of Object.entries(NAMES)) {
   EXACT.set(k[0].toUpperCase() + k.slice(1), v);
 }
 
+const SEVERITY_DIGIT = /^[0-7]$/;
+
 /** Maps a level name (any case, e.g. `WARNING`, `err`, `Notice`) or a syslog severity number. */
 export function normalizeLevel(x: unknown): Level | undefined {
   if (typeof x === 'number') {
@@ -57,7 +59,7 @@ export function normalizeLevel(x: unknown): Level | undefined {
   if (exact) return exact;
   const hit = NAMES[x.trim().toLowerCase()];
   if (hit) return hit;
-  if (/^[0-7]$/.test(x)) return severityLevel(Number(x));
+  if (SEVERITY_DIGIT.test(x)) return severityLevel(Number(x));
   return undefined;
 }
 

@@ -40,11 +40,16 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** Where masked text goes: an array, or anything that collects with `push` (pipeline.ts reuses one). */
+export interface ParamSink {
+  push(text: string): unknown;
+}
+
 /**
  * Masks one token: a segment (between delimiters) that holds a digit becomes `<*>`; URLs and file
  * paths become `<*>` whole. Masked text is pushed to `params` when given.
  */
-export function maskToken(tok: string, params?: string[]): string {
+export function maskToken(tok: string, params?: ParamSink): string {
   let flags = 0;
   let dots = 0;
   for (let i = 0; i < tok.length; i++) {
@@ -56,7 +61,7 @@ export function maskToken(tok: string, params?: string[]): string {
 }
 
 /** `maskToken` once the token's character classes (OR-ed) and dot count are known. */
-function maskClassified(tok: string, flags: number, dots: number, params?: string[]): string {
+function maskClassified(tok: string, flags: number, dots: number, params?: ParamSink): string {
   const digits = (flags & DIGIT) !== 0;
   if (((flags & COLON) !== 0 && tok.includes('://')) || (!digits && tok.length > 1 && isFilePath(tok))) {
     params?.push(tok);
@@ -111,20 +116,40 @@ export function tokenHash(t: string): number {
 }
 
 /** A masked line's hash for the shape cache (collisions are checked token by token there). */
-export function shapeHash(tokens: readonly string[]): number {
+export function shapeHash(tokens: readonly string[], n = tokens.length): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < tokens.length; i++) h = Math.imul(h ^ tokenHash(tokens[i]), 0x01000193);
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ tokenHash(tokens[i]), 0x01000193);
   return h >>> 0;
 }
 
 const WILDCARD_HASH = tokenHash(WILDCARD);
 
 /**
+ * One line's tokens, in arrays reused from line to line: only the first `n` entries are this line's.
+ * A fresh pair of arrays per line (grown push by push) was ~300 bytes of garbage per line (V8's
+ * sampling heap profiler), and in the pipeline's 2,000-line batches allocation is GC time: with its
+ * 4 MB semi-space, GC was ~40% of parse CPU in-process.
+ */
+export interface LineTokens {
+  raw: string[];
+  masked: string[];
+  n: number;
+}
+
+export function lineTokens(): LineTokens {
+  return { raw: [], masked: [], n: 0 };
+}
+
+/**
  * `tokenize` and `maskToken` over each token, plus `shapeHash` of the masked tokens, in one scan of
  * the message: a token without digits, colons, two dots or a leading `/`/`~` masks to itself, so it
- * is never scanned again (profiling put the three separate scans at ~20% of parse time).
+ * is never scanned again (profiling put the three separate scans at ~20% of parse time). Fills `out`
+ * (its first `out.n` entries) and returns the shape hash.
  */
-export function tokenizeAndMask(message: string, tokens: string[], masked: string[]): number {
+export function tokenizeAndMask(message: string, out: LineTokens): number {
+  const raw = out.raw;
+  const masked = out.masked;
+  let count = 0;
   let shape = 0x811c9dc5;
   const n = message.length;
   let i = 0;
@@ -158,10 +183,12 @@ export function tokenizeAndMask(message: string, tokens: string[], masked: strin
       if (f === 47 || f === 126) m = maskClassified(tok, flags, dots);
     }
     if (m !== tok) h = m === WILDCARD ? WILDCARD_HASH : tokenHash(m);
-    tokens.push(tok);
-    masked.push(m);
+    raw[count] = tok;
+    masked[count] = m;
+    count++;
     shape = Math.imul(shape ^ h, 0x01000193);
   }
+  out.n = count;
   return shape >>> 0;
 }
 
@@ -181,20 +208,23 @@ function isVersionedWord(tok: string, from: number, to: number): boolean {
 // `proxy.cse.cuhk.edu.hk`: lower-case dotted names of three or more parts. Java packages
 // (`com.huawei.health`, `org.apache.x.Y`) are code, not values, and stay constant.
 const PACKAGE_ROOT = /^(?:com|org|net|java|javax|android|io|sun|jdk|kotlin|scala)\./;
+// Regexes as module constants: a literal in a function body is a new RegExp object per call.
+const HOST_NAME = /^[a-z0-9-]+(?:\.[a-z0-9-]+){2,}$/;
 function isHostName(tok: string, from: number, to: number): boolean {
   const seg = tok.slice(from, to);
-  return /^[a-z0-9-]+(?:\.[a-z0-9-]+){2,}$/.test(seg) && !PACKAGE_ROOT.test(seg);
+  return HOST_NAME.test(seg) && !PACKAGE_ROOT.test(seg);
 }
 
 // `/var/log/x.log`, `/a/b/c`: a path with a file extension or three or more parts. Short routes such
 // as `/api/users` stay constant, since for HTTP logs the route is the template.
+const FILE_EXTENSION = /\.[A-Za-z]\w*$/;
 function isFilePath(tok: string): boolean {
   const c = tok.charCodeAt(0);
   if (c !== 47 /* / */ && c !== 126 /* ~ */) return false;
   let slashes = 0;
   for (let i = 0; i < tok.length; i++) if (tok.charCodeAt(i) === 47) slashes++;
   if (slashes >= 3) return true;
-  return slashes >= 2 && /\.[A-Za-z]\w*$/.test(tok);
+  return slashes >= 2 && FILE_EXTENSION.test(tok);
 }
 
 export function hasWildcard(tok: string): boolean {
@@ -210,12 +240,12 @@ const UNIT_START = new Uint8Array(128);
 for (const ch of 'KMGTPkmuns') UNIT_START[ch.charCodeAt(0)] = 1;
 
 /**
- * Folds a unit token into the masked number before it; returns new raw and masked token lists, or
- * undefined when the line has no unit to fold (the common case, without allocating).
+ * Folds each unit token into the masked number before it, in place over the first `n` entries of
+ * `raw` and `masked`; returns the new count (`n` when the line has no unit, the common case).
  */
-export function absorbUnits(raw: string[], masked: string[]): [string[], string[]] | undefined {
+export function absorbUnits(raw: string[], masked: string[], n: number): number {
   let hit = false;
-  for (let i = 1; i < masked.length; i++) {
+  for (let i = 1; i < n; i++) {
     if (
       masked[i].length <= 10 &&
       UNIT_START[masked[i].charCodeAt(0) & 127] === 1 &&
@@ -226,18 +256,23 @@ export function absorbUnits(raw: string[], masked: string[]): [string[], string[
       break;
     }
   }
-  if (!hit) return undefined;
-  const r: string[] = [];
-  const m: string[] = [];
-  for (let i = 0; i < masked.length; i++) {
-    const u = i > 0 ? UNIT.exec(masked[i]) : null;
-    if (u && m.length && m[m.length - 1].endsWith(WILDCARD)) {
-      m[m.length - 1] += u[1];
-      r[r.length - 1] += ` ${raw[i]}`;
+  if (!hit) return n;
+  // `w` never passes `i`, so the compaction reads each entry before it can be overwritten.
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    // The cheap conditions first: the regex runs only for a token that may be a unit after a value.
+    const u =
+      i > 0 && w > 0 && UNIT_START[masked[i].charCodeAt(0) & 127] === 1 && masked[w - 1].endsWith(WILDCARD)
+        ? UNIT.exec(masked[i])
+        : null;
+    if (u) {
+      masked[w - 1] += u[1];
+      raw[w - 1] += ` ${raw[i]}`;
     } else {
-      r.push(raw[i]);
-      m.push(masked[i]);
+      raw[w] = raw[i];
+      masked[w] = masked[i];
+      w++;
     }
   }
-  return [r, m];
+  return w;
 }

@@ -6,7 +6,16 @@ import { TemplateMiner } from './drain.js';
 import { type CustomFormat, compileFormat } from './formats/custom.js';
 import { parseLine } from './formats/detect.js';
 import { type ParseLimits, resolveLimits } from './limits.js';
-import { absorbUnits, maskToken, tokenizeAndMask, WILDCARD } from './mask.js';
+import {
+  absorbUnits,
+  type LineTokens,
+  lineTokens,
+  maskToken,
+  type ParamSink,
+  shapeHash,
+  tokenizeAndMask,
+  WILDCARD,
+} from './mask.js';
 import { isCleanLine, sanitizeLine } from './sanitize.js';
 import { templateIdFor } from './template-id.js';
 import { type DayCache, formatIso, parseTimestamp } from './timestamp.js';
@@ -37,8 +46,9 @@ export function parseBatch(
   const receivedAt = new Date(ctx.now).toISOString();
   // Neighbouring lines often share a timestamp text; remember the last conversion.
   const clock: TimeCache = { text: '', iso: undefined, day: -1, prefix: '', minute: -1, minutePrefix: '' };
+  const scratch: Scratch = { line: lineTokens(), params: new ParamCollector() };
   for (let i = 0; i < lines.length; i++) {
-    const ev = parseOne(lines[i], ctx, receivedAt, clock, ctx.preProblems?.[i]);
+    const ev = parseOne(lines[i], ctx, receivedAt, clock, scratch, ctx.preProblems?.[i]);
     const label = labels?.[i];
     if (typeof label === 'string') ev.label = label;
     out[i] = ev;
@@ -74,6 +84,7 @@ function parseOne(
   ctx: ParseContext,
   receivedAt: string,
   clock: TimeCache,
+  scratch: Scratch,
   pre?: string[],
 ): LogEvent {
   // A clean line (nearly all of them) is used as it is, and no problems array exists until a
@@ -95,7 +106,7 @@ function parseOne(
     if (iso !== undefined) timestamp = iso;
     else (problems ??= []).push('bad_timestamp');
   }
-  const mined = mine(p.message, ctx);
+  const mined = mine(p.message, ctx, scratch);
   if (mined.tooManyTokens) (problems ??= []).push('too_many_tokens');
   const ev: LogEvent = {
     v: EVENT_SCHEMA_VERSION,
@@ -125,48 +136,73 @@ interface Mined {
   tooManyTokens: boolean;
 }
 
-function mine(message: string, ctx: ParseContext): Mined {
-  let tokens: string[] = [];
-  let masked: string[] = [];
-  let hash: number | undefined = tokenizeAndMask(message, tokens, masked);
+/** Per-batch scratch reused by every line (parsing is synchronous): no token arrays per line. */
+interface Scratch {
+  line: LineTokens;
+  params: ParamCollector;
+}
+
+/** Collects a line's params into a reused array (`maskToken` pushes to it as to an array). */
+class ParamCollector implements ParamSink {
+  readonly into: string[] = [];
+  count = 0;
+  push(text: string): void {
+    this.into[this.count++] = text;
+  }
+}
+
+function mine(message: string, ctx: ParseContext, scratch: Scratch): Mined {
+  const lt = scratch.line;
+  let hash: number | undefined = tokenizeAndMask(message, lt);
+  let tokens = lt.raw;
+  let masked = lt.masked;
+  let n = lt.n;
   const max = ctx.limits.maxTokens;
-  const tooManyTokens = tokens.length > max;
+  const tooManyTokens = n > max;
   if (tooManyTokens) {
-    tokens = [...tokens.slice(0, max - 1), tokens.slice(max - 1).join(' ')];
+    tokens = [...tokens.slice(0, max - 1), tokens.slice(max - 1, n).join(' ')];
     masked = masked.slice(0, max);
     masked[max - 1] = WILDCARD;
+    n = max;
     hash = undefined;
   }
-  const withUnits = absorbUnits(tokens, masked);
-  if (withUnits) {
-    [tokens, masked] = withUnits;
+  const folded = absorbUnits(tokens, masked, n);
+  if (folded !== n) {
+    n = folded;
     hash = undefined;
   }
-  if (tokens.length === 0)
-    return { id: templateIdFor(ctx.source, []), template: '', params: [], tooManyTokens };
-  const { cluster } = ctx.miner.add(masked, ctx.now, hash);
+  if (n === 0) return { id: templateIdFor(ctx.source, []), template: '', params: [], tooManyTokens };
+  hash ??= shapeHash(masked, n);
+  // A shape seen before (nearly every line once a source is warm) needs no array of its own; a new
+  // one is handed to the miner as an exact copy, since the miner keeps it.
+  const cluster =
+    ctx.miner.seenCluster(masked, n, hash) ?? ctx.miner.add(masked.slice(0, n), ctx.now, hash).cluster;
   return {
     id: cluster.id,
     template: cluster.text,
-    params: extractParams(cluster.tokens, tokens),
+    params: extractParams(cluster.tokens, tokens, n, scratch.params),
     tooManyTokens,
   };
 }
 
-/** The text each `<*>` of the template stands for in this line. */
-function extractParams(template: string[], tokens: string[]): string[] {
-  const params: string[] = [];
-  if (template.length !== tokens.length) {
+/**
+ * The text each `<*>` of the template stands for in this line (the first `n` of `tokens`), returned
+ * as an array of exactly that size: events keep their params until the batch is encoded, and an
+ * array grown by push keeps room for 16.
+ */
+function extractParams(template: string[], tokens: string[], n: number, params: ParamCollector): string[] {
+  params.count = 0;
+  if (template.length !== n) {
     // Joined by signature with a different number of variables: every masked part is a parameter.
-    for (const t of tokens) maskToken(t, params);
-    return params;
+    for (let i = 0; i < n; i++) maskToken(tokens[i], params);
+  } else {
+    for (let i = 0; i < n; i++) {
+      const t = template[i];
+      if (t === WILDCARD) params.push(tokens[i]);
+      else if (t.includes(WILDCARD)) maskToken(tokens[i], params);
+    }
   }
-  for (let i = 0; i < template.length; i++) {
-    const t = template[i];
-    if (t === WILDCARD) params.push(tokens[i]);
-    else if (t.includes(WILDCARD)) maskToken(tokens[i], params);
-  }
-  return params;
+  return params.count === 0 ? [] : params.into.slice(0, params.count);
 }
 
 export interface LineParserOptions {

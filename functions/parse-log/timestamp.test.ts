@@ -20,6 +20,13 @@ describe('parseTimestamp', () => {
     ['10.30 16:49:06', '2025-10-30T16:49:06.000Z'],
     ['1770446041', '2026-02-07T06:34:01.000Z'],
     ['06:34:01', '2026-02-07T06:34:01.000Z'],
+    // Access-log shapes read by hand (clfFast) and the ones left to the regex give the same answers.
+    ['7/feb/2026:06:34:01 -0730', '2026-02-07T14:04:01.000Z'],
+    ['07/Feb/2026:06:34:01 +05:30', '2026-02-07T01:04:01.000Z'],
+    ['07/Feb/2026:06:34:01', '2026-02-07T06:34:01.000Z'],
+    ['07/Feb/2026:06:34:01  +0100', '2026-02-07T05:34:01.000Z'],
+    ['2026-02-07T06:34:01.5Z', '2026-02-07T06:34:01.500Z'],
+    ['2026-02-07 06:34:01,123456', '2026-02-07T06:34:01.123Z'],
   ])('%s', (text, expected) => {
     expect(iso(parseTimestamp(text, now))).toBe(expected);
   });
@@ -27,6 +34,8 @@ describe('parseTimestamp', () => {
   it('returns undefined for text that is not a time', () => {
     expect(parseTimestamp('yesterday-ish', now)).toBeUndefined();
     expect(parseTimestamp('2026-13-45 99:99:99', now)).toBeUndefined();
+    expect(parseTimestamp('07/Xyz/2026:06:34:01 +0000', now)).toBeUndefined();
+    expect(parseTimestamp('07/Feb/2026:25:34:01 +0000', now)).toBeUndefined();
   });
 });
 

@@ -42,6 +42,13 @@ const TIME_ONLY = /^(\d{1,2}):(\d{2}):(\d{2})(?:[.,:](\d{1,9}))?$/;
 const TIME_IN = /(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?/;
 const MONTH_IN = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i;
 const ZONE_IN = /(?:^|\s)(Z|UTC|GMT|[+-]\d{2}:?\d{2})$/i;
+// Module constants, not literals in the functions: a literal is a new RegExp object per call.
+const EPOCH_S = /^\d{9,10}(\.\d+)?$/;
+const EPOCH_MS = /^\d{12,13}$/;
+const YEAR_IN = /\b(\d{4})\b/;
+const DAY_IN = /\b(\d{1,2})\b/;
+const UTC_NAME = /^(z|utc|gmt)$/i;
+const OFFSET = /^([+-])(\d{2}):?(\d{2})$/;
 
 export function parseTimestamp(text: string, now: number): number | undefined {
   const s = text.trim();
@@ -54,11 +61,13 @@ export function parseTimestamp(text: string, now: number): number | undefined {
   // so CLF goes first for that shape (same result, three regexes fewer).
   const slash = s.charCodeAt(1) === 47 ? 1 : s.charCodeAt(2) === 47 ? 2 : -1;
   if (slash > 0 && (s.charCodeAt(slash + 1) | 32) >= 97 && (s.charCodeAt(slash + 1) | 32) <= 122) {
+    const quick = clfFast(s, slash);
+    if (quick !== null) return quick;
     const clf = CLF.exec(s);
     if (clf) return fromClf(clf);
   }
-  if (/^\d{9,10}(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-  if (/^\d{12,13}$/.test(s)) return Number(s);
+  if (EPOCH_S.test(s)) return Math.round(Number(s) * 1000);
+  if (EPOCH_MS.test(s)) return Number(s);
   let m = YMD.exec(s) ?? YMD_COMPACT.exec(s);
   if (m) {
     const year = m[1].length === 2 ? 2000 + Number(m[1]) : Number(m[1]);
@@ -78,6 +87,46 @@ export function parseTimestamp(text: string, now: number): number | undefined {
 function fromClf(m: RegExpExecArray): number | undefined {
   const mon = monthOf(m[2]);
   return mon === undefined ? undefined : build(+m[3], mon, +m[1], +m[4], +m[5], +m[6], undefined, m[7]);
+}
+
+/**
+ * The access-log shape `dd/Mon/yyyy:HH:MM:SS[ +zzzz]` read without the CLF regex and its match
+ * array (one per combined-format line): the same result as `fromClf(CLF.exec(s))`. null when `s` is
+ * not exactly that shape (a one-digit day is fine, other spacing or zone forms are not): the regex
+ * decides those.
+ */
+function clfFast(s: string, slash: number): number | undefined | null {
+  const n = s.length;
+  const at = slash + 1;
+  if (n < at + 17 || s.charCodeAt(at + 3) !== 47 || s.charCodeAt(at + 8) !== 58) return null;
+  if (s.charCodeAt(at + 11) !== 58 || s.charCodeAt(at + 14) !== 58) return null;
+  const day = num(s, 0, slash);
+  const year = num(s, at + 4, 4);
+  const h = num(s, at + 9, 2);
+  const mi = num(s, at + 12, 2);
+  const sec = num(s, at + 15, 2);
+  if (day < 0 || year < 0 || h < 0 || mi < 0 || sec < 0) return null;
+  let offset = 0;
+  const z = at + 17;
+  if (z < n) {
+    // Only ` +hhmm` and ` +hh:mm` here.
+    if (s.charCodeAt(z) !== 32) return null;
+    const sign = s.charCodeAt(z + 1);
+    if (sign !== 43 && sign !== 45) return null;
+    const colon = n === z + 7 && s.charCodeAt(z + 4) === 58 ? 1 : 0;
+    if (n !== z + 6 + colon) return null;
+    const oh = num(s, z + 2, 2);
+    const om = num(s, z + 4 + colon, 2);
+    if (oh < 0 || om < 0) return null;
+    offset = (oh * 60 + om) * 60_000;
+    if (sign === 45) offset = -offset;
+  }
+  for (let i = at; i < at + 3; i++) {
+    const c = s.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return null;
+  }
+  const mon = monthOf(s.slice(at, at + 3));
+  return mon === undefined ? undefined : atTime(year, mon, day, h, mi, sec, 0, offset);
 }
 
 const num = (s: string, at: number, len: number): number => {
@@ -107,17 +156,17 @@ function isoFast(s: string): number | undefined {
   const sec = num(s, 17, 2);
   if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined;
   let i = 19;
-  let frac: string | undefined;
+  let ms = 0;
   const dot = s.charCodeAt(i);
   if (dot === 46 || dot === 44) {
     let j = i + 1;
     while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
     if (j === i + 1 || j - i - 1 > 9) return undefined;
-    frac = s.slice(i + 1, j);
+    ms = fractionMs(s, i + 1, j);
     i = j;
   }
   if (i < s.length && !(i === s.length - 1 && s.charCodeAt(i) === 90)) return undefined;
-  return build(y, mo - 1, d, h, mi, sec, frac);
+  return atTime(y, mo - 1, d, h, mi, sec, ms, 0);
 }
 
 // Syslog and C `asctime` shapes (`Dec 10 06:55:46`, `Sun Dec 04 04:47:44 2005`) in one regex;
@@ -141,8 +190,8 @@ function monthName(s: string, now: number): number | undefined {
   // MONTH_IN matched one of the twelve names.
   const mon = monthOf(mm[1])!;
   const rest = s.replace(tm[0], ' ').replace(ZONE_IN, ' ');
-  const year = /\b(\d{4})\b/.exec(rest);
-  const day = /\b(\d{1,2})\b/.exec(rest.replace(year ? year[0] : '\u0000', ' '));
+  const year = YEAR_IN.exec(rest);
+  const day = DAY_IN.exec(rest.replace(year ? year[0] : '\u0000', ' '));
   if (!day) return undefined;
   const zone = ZONE_IN.exec(s)?.[1];
   if (year) return build(+year[1], mon, +day[1], +tm[1], +tm[2], +tm[3], tm[4], zone);
@@ -189,8 +238,41 @@ function build(
   frac?: string,
   zone?: string,
 ): number | undefined {
+  let offset = 0;
+  if (zone && !UTC_NAME.test(zone)) {
+    const z = OFFSET.exec(zone);
+    if (!z) return undefined;
+    offset = (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+    if (z[1] !== '+') offset = -offset;
+  }
+  return atTime(year, mon, day, h, mi, sec, frac ? fractionToMs(frac) : 0, offset);
+}
+
+const fractionToMs = (frac: string): number => Math.floor(Number(`0.${frac}`) * 1000);
+// `fractionToMs` of every fraction of one to three digits, indexed by 10^digits + value (`.5` is
+// 15, `.05` 105, `.123` 1123): no string per line for the usual millisecond fractions.
+const FRACTION_MS: number[] = [];
+for (let len = 1; len <= 3; len++)
+  for (let v = 0; v < 10 ** len; v++) FRACTION_MS[10 ** len + v] = fractionToMs(String(v).padStart(len, '0'));
+
+/** `fractionToMs` of the digits `s[from..to)`. */
+function fractionMs(s: string, from: number, to: number): number {
+  if (to - from > 3) return fractionToMs(s.slice(from, to));
+  return FRACTION_MS[10 ** (to - from) + num(s, from, to - from)];
+}
+
+/** Epoch ms of a UTC wall time, minus `offset` (the zone's offset from UTC, ms); undefined if out of range. */
+function atTime(
+  year: number,
+  mon: number,
+  day: number,
+  h: number,
+  mi: number,
+  sec: number,
+  ms: number,
+  offset: number,
+): number | undefined {
   if (mon < 0 || mon > 11 || day < 1 || day > 31 || h > 24 || mi > 59 || sec > 60) return undefined;
-  const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
   // Date.UTC is linear in the day and time fields, so only the month's start needs it; neighbouring
   // lines share the month (profiling put Date.UTC at ~3% of parse time).
   if (year !== monthYear || mon !== monthIndex) {
@@ -203,12 +285,7 @@ function build(
     : Date.UTC(year, mon, day, h, mi, sec, ms);
   // Date.UTC's TimeClip.
   if (!(Math.abs(t) <= 8.64e15)) return undefined;
-  if (zone && !/^(z|utc|gmt)$/i.test(zone)) {
-    const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
-    if (!z) return undefined;
-    const off = (Number(z[2]) * 60 + Number(z[3])) * 60_000;
-    t -= z[1] === '+' ? off : -off;
-  }
+  t -= offset;
   return Number.isFinite(t) ? t : undefined;
 }
 
@@ -219,6 +296,12 @@ export interface DayCache {
   /** The last formatted minute and its text up to the seconds (`2026-02-07T06:34:`). */
   minute?: number;
   minutePrefix?: string;
+  /** The minute before it: mixed sources interleave two clocks (an access log's local time, ISO UTC). */
+  otherMinute?: number;
+  otherMinutePrefix?: string;
+  /** The last second (minute * 60 + seconds) and its text up to the milliseconds (`...06:34:01.`). */
+  second?: number;
+  secondPrefix?: string;
 }
 
 const p2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
@@ -231,16 +314,31 @@ const MILLI_TEXT = Array.from({ length: 1000 }, (_, n) => `${p3(n)}Z`);
 /**
  * Same output as `new Date(ms).toISOString()`, several times faster for years 1970-9999 (the date
  * part is computed once per day with Hinnant's days-to-civil algorithm; profiling put toISOString
- * at 15% of parse time).
+ * at 15% of parse time). The text up to the milliseconds is kept per second, so a line adds one
+ * string to it, not two: each event's timestamp lives until its batch is encoded.
  */
 export function formatIso(ms: number, cache: DayCache): string {
   if (!(ms >= 0 && ms < 253402300800000)) return new Date(ms).toISOString();
   // Whole milliseconds first, so a fractional `ms` cannot round up into the next minute.
   const minute = Math.floor(Math.floor(ms) / 60_000);
-  if (minute !== cache.minute) setMinute(ms, minute, cache);
   const rem = ms - minute * 60_000;
   const s = Math.floor(rem / 1000);
-  return cache.minutePrefix + SECOND_TEXT[s] + MILLI_TEXT[Math.floor(rem - s * 1000)];
+  const milli = MILLI_TEXT[Math.floor(rem - s * 1000)];
+  const second = minute * 60 + s;
+  if (second === cache.second) return cache.secondPrefix + milli;
+  if (minute !== cache.minute) {
+    const last = cache.minute;
+    const lastPrefix = cache.minutePrefix;
+    if (minute === cache.otherMinute) {
+      cache.minute = minute;
+      cache.minutePrefix = cache.otherMinutePrefix;
+    } else setMinute(ms, minute, cache);
+    cache.otherMinute = last;
+    cache.otherMinutePrefix = lastPrefix;
+  }
+  cache.second = second;
+  cache.secondPrefix = cache.minutePrefix + SECOND_TEXT[s];
+  return cache.secondPrefix + milli;
 }
 
 function setMinute(ms: number, minute: number, cache: DayCache): void {

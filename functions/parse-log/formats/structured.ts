@@ -70,10 +70,32 @@ function isChosen(k: string): boolean {
 export function toMillis(v: FieldValue): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m)?\s*$/.exec(v);
+  const ms = plainMillis(v);
+  if (ms >= 0) return ms;
+  const m = DURATION.exec(v);
   if (!m) return undefined;
-  const mult = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000 }[m[2] ?? 'ms'] ?? 1;
+  const mult = UNIT_MS[m[2] ?? 'ms'] ?? 1;
   return Number(m[1]) * mult;
+}
+
+const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m)?\s*$/;
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000 };
+
+/**
+ * `45` or `45ms` (the usual shapes) read without the regex: the same value, as a whole number of at
+ * most 15 digits is exact either way. -1 for anything else, which takes the regex.
+ */
+function plainMillis(v: string): number {
+  let end = v.length;
+  if (end > 2 && v.charCodeAt(end - 2) === 109 /* m */ && v.charCodeAt(end - 1) === 115 /* s */) end -= 2;
+  if (end === 0 || end > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < end; i++) {
+    const d = v.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
 }
 
 export function fromRecord(format: string, rec: Record<string, FieldValue>, line: string): ParsedLine {

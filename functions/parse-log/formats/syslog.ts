@@ -24,7 +24,7 @@ export function parseSyslog5424(line: string): ParsedLine | undefined {
     host: nil(m[4]),
     service: nil(m[5]),
     level: severityLevel(pri & 7),
-    message: (m[9] ?? '').replace(/^\uFEFF/, ''),
+    message: withoutBom(m[9] ?? ''),
     fields,
   };
 }
@@ -44,4 +44,9 @@ export function parseSyslog3164(line: string): ParsedLine | undefined {
     message: m[6],
     fields,
   };
+}
+
+/** The message without the UTF-8 BOM RFC 5424 allows before it; no regex run for the usual message without one. */
+function withoutBom(msg: string): string {
+  return msg.charCodeAt(0) === 0xfeff ? msg.slice(1) : msg;
 }
