@@ -11,6 +11,7 @@ import { serve } from '../core/http/serve.js';
 import { createRedisKv } from '../core/kv/redis.js';
 import { silentLogger } from '../core/log.js';
 import { Secret } from '../core/secrets.js';
+import { dropNamespace } from '../runner/drop-namespace.js';
 import { freePort } from '../runner/free-port.js';
 import {
   NODE_ARGS,
@@ -192,6 +193,7 @@ async function buildingBlocks(log: (l: string) => void) {
   await done;
   const amqpLines = (n * 500) / ((performance.now() - t0) / 1000);
   await broker.close();
+  await dropNamespace({ amqpUrl: AMQP, ns, queues: ['bench.q'] });
   log(`  rabbitmq publish+consume, 500-line messages: ${Math.round(amqpLines).toLocaleString()} lines/s`);
 
   // Redis: one atomic apply per batch, as detect-anomaly does (idempotency key + ~30 writes).
@@ -244,11 +246,11 @@ async function buildingBlocks(log: (l: string) => void) {
 }
 
 /** Every component a process on the real RabbitMQ and Redis, in a namespace of its own. */
-function benchStack(
+async function benchStack(
   scale: Pick<ProcessStackOptions, 'replicas' | 'connectors' | 'bundles' | 'envFor'> = {},
 ): Promise<ProcessStack> {
   const ns = `bench-${process.pid}-${Date.now().toString(36)}`;
-  return startProcessStack({
+  const stack = await startProcessStack({
     root: process.cwd(),
     redisUrl: REDIS,
     amqpUrl: AMQP,
@@ -260,6 +262,13 @@ function benchStack(
     ...scale,
     env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
   });
+  return {
+    ...stack,
+    async stop() {
+      await stack.stop();
+      await dropNamespace({ redisUrl: REDIS, amqpUrl: AMQP, ns });
+    },
+  };
 }
 
 /** The same burst through two replicas of every function and two connectors (competing consumers). */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { dropNamespace } from '../runner/drop-namespace.js';
 import { freePort } from '../runner/free-port.js';
 import { waitForHttp } from '../runner/wait.js';
 import { amqpUrl, redisUrl } from './services.js';
@@ -161,8 +162,12 @@ describe('stack.yml', () => {
 
 describe('each container command, run here as a process', () => {
   const procs: ChildProcess[] = [];
-  afterAll(() => {
+  afterAll(async () => {
     for (const p of procs) p.kill('SIGKILL');
+    // Best effort: without the services the container tests fail on their own.
+    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns: `deploytest-${process.pid}` }).catch(
+      () => {},
+    );
   });
 
   const secrets = mkdtempSync(join(tmpdir(), 'logfaas-secrets-'));

@@ -10,6 +10,7 @@ import { type Broker, DEAD_LETTER_QUEUE } from '../../core/broker/types.js';
 import { silentLogger } from '../../core/log.js';
 import { Secret } from '../../core/secrets.js';
 import { basicAuthHeader } from '../../gateway/auth.js';
+import { dropNamespace } from '../../runner/drop-namespace.js';
 import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
 import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
 import { mixedLines } from './lines.js';
@@ -62,6 +63,7 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
   afterAll(async () => {
     await broker?.close();
     await stack?.stop();
+    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
   });
 
   const cli = (args: string[]) =>

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { dropNamespace } from '../../runner/drop-namespace.js';
 import { freePort } from '../../runner/free-port.js';
 import { waitForHttp } from '../../runner/wait.js';
 import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
@@ -113,5 +114,7 @@ describe('logfaas up', () => {
     });
     expect(((await r.json()) as { accepted: number }).accepted).toBe(3_000);
     expect((await totals(a.gateway, 3_000)).total).toBe(3_000);
+    await Promise.all(running.splice(0).map(stop));
+    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
   });
 });

@@ -14,6 +14,7 @@ import { seededRandom } from '../../core/random.js';
 import { Secret } from '../../core/secrets.js';
 import { createLineParser } from '../../functions/parse-log/pipeline.js';
 import { templateKey } from '../../functions/parse-log/template-store.js';
+import { dropNamespace } from '../../runner/drop-namespace.js';
 import { freePort } from '../../runner/free-port.js';
 import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
 import { mixedLines } from '../e2e/lines.js';
@@ -33,6 +34,7 @@ const extra: ChildProcess[] = [];
 afterEach(async () => {
   await stack?.stop();
   stack = undefined;
+  if (last.ns) await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns: last.ns });
   for (const p of extra.splice(0)) p.kill('SIGKILL');
 });
 
