@@ -14,7 +14,7 @@ import { Secret } from '../core/secrets.js';
 import { dropNamespace } from '../runner/drop-namespace.js';
 import { freePort } from '../runner/free-port.js';
 import {
-  NODE_ARGS,
+  EMBEDDED_NODE_ARGS,
   type ProcessStack,
   type ProcessStackOptions,
   RUNTIME_ENV,
@@ -328,7 +328,7 @@ async function embedded(lines: string[], log: (l: string) => void) {
   const p: ChildProcess = spawn(
     process.execPath,
     [
-      ...NODE_ARGS,
+      ...EMBEDDED_NODE_ARGS,
       'dist/cli.mjs',
       'up',
       '--no-simulate',

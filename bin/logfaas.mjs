@@ -1,6 +1,6 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 --heap-growing-percent=30
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=8 --heap-growing-percent=30
 // The package's `logfaas` bin: runs the built CLI bundle, building it first on a fresh checkout.
-// The shebang gives it the memory settings every container has (NODE_ARGS and RUNTIME_ENV in
+// The shebang gives it the one-process memory settings (EMBEDDED_NODE_ARGS and RUNTIME_ENV in
 // runner/processes.ts):
 // `logfaas up` is the whole stack in this one process, and neither setting can be changed once a
 // process runs (V8 sizes its young generation at start-up; glibc reads the variable once).

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NODE_ARGS, RUNTIME_ENV } from './processes.js';
+import { EMBEDDED_NODE_ARGS, NODE_ARGS, RUNTIME_ENV } from './processes.js';
 
 describe('NODE_ARGS and RUNTIME_ENV', () => {
   it('are what the Dockerfile runs every image with', () => {
@@ -16,22 +16,23 @@ describe('NODE_ARGS and RUNTIME_ENV', () => {
   it('is what npm start and the logfaas bin run with', () => {
     const start = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string;
     const shebang = readFileSync('bin/logfaas.mjs', 'utf8').split('\n')[0];
-    const expected = `MALLOC_MMAP_THRESHOLD_=${RUNTIME_ENV.MALLOC_MMAP_THRESHOLD_} node ${NODE_ARGS.join(' ')}`;
+    const expected = `MALLOC_MMAP_THRESHOLD_=${RUNTIME_ENV.MALLOC_MMAP_THRESHOLD_} node ${EMBEDDED_NODE_ARGS.join(' ')}`;
     expect(start).toContain(`${expected} dist/cli.mjs up`);
     expect(shebang).toBe(`#!/usr/bin/env -S ${expected}`);
   });
 
   it('holds only flags this Node accepts', () => {
     const v8 = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
-    for (const flag of NODE_ARGS) {
+    for (const flag of [...NODE_ARGS, ...EMBEDDED_NODE_ARGS]) {
       const name = flag.split('=')[0];
       expect(process.allowedNodeEnvironmentFlags.has(name) || v8.includes(`  ${name} `)).toBe(true);
     }
     // Node refuses to start on an unknown flag: prove these start it.
-    expect(
-      execFileSync(process.execPath, [...NODE_ARGS, '-e', 'process.stdout.write("ok")'], {
+    for (const args of [NODE_ARGS, EMBEDDED_NODE_ARGS]) {
+      const out = execFileSync(process.execPath, [...args, '-e', 'process.stdout.write("ok")'], {
         encoding: 'utf8',
-      }),
-    ).toBe('ok');
+      });
+      expect(out).toBe('ok');
+    }
   });
 });

@@ -8,21 +8,25 @@ import { type Supervisor, supervise } from './supervisor.js';
 import { waitForHttp } from './wait.js';
 
 /**
- * Memory settings of every component's runtime: the Dockerfile's CMD and ENV, `npm start` and the
- * `logfaas` bin use the same (runner/processes.test.ts). Measured on the pipeline bench (2,000-line
- * batches, ~1.4 MB bodies): live V8 heaps are 15-60 MB, the rest of the RSS is garbage not yet
- * collected and request and message buffers outside the heap, freed only when the small JS objects
- * holding them are collected.
- * - A smaller semi-space (default 16 MB) scavenges those sooner: 4 MB measured (200k lines, 3 runs
- *   each) detect-anomaly 140-147 vs 150-159 MB and parse-log 111-115 vs 131-147 MB, for 0-3% more CPU.
+ * Memory settings of every component's runtime: the Dockerfile's CMD and ENV and `logfaas up
+ * --processes` use NODE_ARGS, `npm start` and the `logfaas` bin (the whole stack in one process)
+ * EMBEDDED_NODE_ARGS (runner/processes.test.ts keeps them in step). Live V8 heaps are 10-40 MB; the
+ * rest of the RSS is garbage not yet collected and MB-sized request and message buffers.
  * - V8 lets the old generation grow up to 4x before the next full GC; `--heap-growing-percent=30`
- *   caps that at 1.3x. In the one-process `npm start` the live heap is ~15 MB of a 50 MB heap; this
- *   took its peak RSS from 145-155 to 108-120 MB (100k lines, 2 runs each) at no measurable CPU cost.
- *   V8 refuses it in NODE_OPTIONS, so these are command-line flags, not env.
+ *   caps that at 1.3x. With it, detect-anomaly's peak RSS went from ~140 to ~100 MB at a 4 MB
+ *   semi-space, which is what pays for the larger semi-space below. V8 refuses it in NODE_OPTIONS,
+ *   so these are command-line flags.
+ * - Semi-space (young generation) 16 MB, V8's own default: a 2,000-line batch allocates ~4.5 MB while
+ *   parsing and encoding, so a 4 MB semi-space scavenged at least once per batch and promoted the
+ *   batch's live events. Against 4 MB: pipeline CPU per line ~13% lower (7 interleaved runs each),
+ *   peak RSS ~125 vs ~105 MB (detect-anomaly, the largest).
+ * - One process: 8 MB, since all stages share its heap: peak RSS 123-133 MB (16 MB: 137-148, 4 MB:
+ *   107-116) for ~10% less CPU than 4 MB.
  * - A fixed malloc mmap threshold (glibc's otherwise rises to the largest buffer freed, up to 32 MB)
  *   returns every freed MB-sized buffer to the OS at once: gateway 127 -> 110 MB, parse-log 117 -> 105 MB.
  */
-export const NODE_ARGS = ['--max-semi-space-size=4', '--heap-growing-percent=30'] as const;
+export const NODE_ARGS = ['--max-semi-space-size=16', '--heap-growing-percent=30'] as const;
+export const EMBEDDED_NODE_ARGS = ['--max-semi-space-size=8', '--heap-growing-percent=30'] as const;
 export const RUNTIME_ENV = {
   MALLOC_MMAP_THRESHOLD_: '131072',
 } as const;
