@@ -75,8 +75,11 @@ describe('serve', () => {
   it('drains in-flight requests on close and turns unready', async () => {
     const url = await start(() => new Promise((r) => setTimeout(() => r(new Response('done')), 300)));
     const pending = fetch(url, { method: 'POST', body: 'x' });
-    await new Promise((r) => setTimeout(r, 50));
     const s = server!;
+    // Close only once the request is in the handler (a fixed 50 ms wait raced the connection on a
+    // loaded machine, and then the test hung until its timeout).
+    for (let i = 0; i < 500 && s.inflight() === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.inflight()).toBe(1);
     server = undefined;
     const closing = s.close();
     const res = await pending;

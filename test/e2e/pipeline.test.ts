@@ -148,9 +148,13 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
     );
     expect(list.messages[0].reason).toMatch(/HTTP 400/);
     expect(list.messages[0].function).toBe('detect-anomaly');
-    const withDlq = (await (await fetch(`${stack.gatewayUrl}/function/stats`)).json()) as {
-      dead_lettered: number;
-    };
+    // stats asks the broker for queue depths at most once a second (docs/stats.md).
+    const withDlq = await poll(
+      async () =>
+        (await (await fetch(`${stack.gatewayUrl}/function/stats`)).json()) as { dead_lettered: number },
+      (v) => v.dead_lettered > 0,
+      5_000,
+    );
     expect(withDlq.dead_lettered).toBe(1);
     // Replay sends it back to logs.parsed; still poison, so it comes back to the dead-letter queue.
     expect(cli(['dlq', 'replay'])).toMatch(/replayed 1 message/);
