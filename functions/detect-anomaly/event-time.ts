@@ -3,6 +3,7 @@
 // digit: Date.parse took ~260-350 ns of the ~18 us an event costs detect-anomaly, this ~100 ns (measured
 // on the pipeline bench's 200,000 timestamps). Anything else, or a field out of the plainly valid range,
 // goes to Date.parse, so the result is always Date.parse's (fuzz-tested in event-time.test.ts).
+import { digitsAt } from '../../core/digits.js';
 
 /** Date.parse(ts), NaN when it is not a date. */
 export function parseEventTime(ts: string): number {
@@ -49,11 +50,7 @@ export function parseEventTime(ts: string): number {
 }
 
 /** The two decimal digits at i..i+1, or -1. */
-function twoDigits(s: string, i: number): number {
-  const a = s.charCodeAt(i) - 48;
-  const b = s.charCodeAt(i + 1) - 48;
-  return a >>> 0 > 9 || b >>> 0 > 9 ? -1 : a * 10 + b;
-}
+const twoDigits = (s: string, i: number): number => digitsAt(s, i, 2);
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"). */
 function daysFromCivil(y: number, m: number, d: number): number {

@@ -2,6 +2,7 @@
 // means the receive year, or the year before if that would put the line more than a day in the
 // future (a December line read in January); a bare time means the receive day. Numeric dates are
 // read year first (ISO order) unless the year is last (`02/07/2026` is month/day/year).
+import { digitsAt } from '../../core/digits.js';
 
 const MONTHS: Record<string, number> = {
   jan: 0,
@@ -129,15 +130,7 @@ function clfFast(s: string, slash: number): number | undefined | null {
   return mon === undefined ? undefined : atTime(year, mon, day, h, mi, sec, 0, offset);
 }
 
-const num = (s: string, at: number, len: number): number => {
-  let n = 0;
-  for (let i = at; i < at + len; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
-};
+const num = digitsAt;
 
 /**
  * `YYYY-MM-DD[T ]HH:MM:SS[.,fraction][Z]`, the most common shape, without a regex (profiling put

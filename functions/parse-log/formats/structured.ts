@@ -1,4 +1,5 @@
 // Maps key/value records (JSON lines, logfmt) onto event fields using the usual key aliases.
+import { digitsAt } from '../../../core/digits.js';
 import type { HttpFields } from '../../../core/event.js';
 import { normalizeLevel, statusLevel } from '../level.js';
 import type { FieldValue, ParsedLine } from './types.js';
@@ -89,13 +90,7 @@ function plainMillis(v: string): number {
   let end = v.length;
   if (end > 2 && v.charCodeAt(end - 2) === 109 /* m */ && v.charCodeAt(end - 1) === 115 /* s */) end -= 2;
   if (end === 0 || end > 15) return -1;
-  let n = 0;
-  for (let i = 0; i < end; i++) {
-    const d = v.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
+  return digitsAt(v, 0, end);
 }
 
 export function fromRecord(format: string, rec: Record<string, FieldValue>, line: string): ParsedLine {
