@@ -14,6 +14,8 @@ export const MODEL_KEYS = {
   lock: (source: string) => `detect:lock:${source}`,
   /** List of recent feature vectors (comma-separated numbers), capped. */
   reservoir: (source: string) => `detect:res:${source}`,
+  /** Hash: source -> templates+endpoints tracked in its norms, for the cap over all sources. */
+  tracked: 'detect:tracked',
   /** Hash of per-source counters: template/endpoint counts, latency/length sums. Capped fields. */
   norms: (source: string) => `detect:norm:${source}`,
   /** Hash {n, err} per source per time window, with a TTL. */

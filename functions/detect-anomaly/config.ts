@@ -26,6 +26,8 @@ export interface DetectConfig {
   windowMs: number;
   windowHistory: number;
   maxTracked: number;
+  /** Templates+endpoints tracked over all sources together (MAX_TRACKED caps each one). */
+  maxTrackedTotal: number;
   maxSources: number;
   lockTtlMs: number;
   /** Rule settings (used before a model exists, and for hard signals after). */
@@ -80,6 +82,9 @@ export const DEFAULT_DETECT: DetectConfig = {
   windowHistory: 30,
   // 5,000 templates/endpoints tracked per source (~5 fields each): Drain-style parsers rarely exceed this.
   maxTracked: 5000,
+  // Over all sources: without it the worst case was MAX_SOURCES x MAX_TRACKED (5 M keys, ~25 M fields,
+  // GBs of Redis) from 1,000 sources each flooding 5,000 templates. 200,000 keeps it near 100 MB.
+  maxTrackedTotal: 200_000,
   // 1,000 sources; later ones share the `_other` model state.
   maxSources: 1000,
   // Training takes < 100 ms; 30 s covers a slow store and a replica that dies while holding it.
@@ -152,6 +157,7 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     windowMs: r.duration('WINDOW', d.windowMs),
     windowHistory: r.int('WINDOW_HISTORY', d.windowHistory, 1, 1000),
     maxTracked: r.int('MAX_TRACKED', d.maxTracked, 10),
+    maxTrackedTotal: r.int('MAX_TRACKED_TOTAL', d.maxTrackedTotal, 10),
     maxSources: r.int('MAX_SOURCES', d.maxSources, 1),
     lockTtlMs: r.duration('TRAIN_LOCK_TTL', d.lockTtlMs),
     latencyFactor: r.num('LATENCY_FACTOR', d.latencyFactor, 1),

@@ -211,6 +211,17 @@ function blend(
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /**
+ * Templates and endpoints a source's counters track (the fields MAX_TRACKED counts); with `also`, only
+ * those that are in `also` too.
+ */
+export function countTracked(stats: ReadonlyMap<string, number>, also?: ReadonlyMap<string, number>): number {
+  let tracked = 0;
+  for (const k of stats.keys())
+    if ((k.startsWith('t:') || k.startsWith('e:')) && (!also || also.has(k))) tracked++;
+  return tracked;
+}
+
+/**
  * This batch's changes to a source's counters, honouring the cap on tracked templates/endpoints.
  * Aggregated per distinct key first (field names are built once per key, not per event).
  */
@@ -228,8 +239,7 @@ export function batchDeltas(
   /** Keys over the cap, remembered so they are judged once. */
   const untracked = new Set<string>();
   let n = base.stats.get('_n') ?? 0;
-  let tracked = 0;
-  for (const k of base.stats.keys()) if (k.startsWith('t:') || k.startsWith('e:')) tracked++;
+  let tracked = countTracked(base.stats);
   // The field name is built only for a key not yet in the map (once per distinct key, not per event).
   const track = (map: Map<string, KeyAgg>, prefix: string, key: string): KeyAgg | undefined => {
     let a = map.get(key);

@@ -329,6 +329,27 @@ describe('training lock and source cap', () => {
     expect((await readModelStatus(kv))[0]).toMatchObject({ version: 1, detector: 'model' });
   });
 
+  it('tracks at most MAX_TRACKED_TOTAL templates and endpoints over all sources', async () => {
+    const { handler, kv } = await setup({ maxTracked: 20, maxTrackedTotal: 30 });
+    // 3 sources x 25 distinct templates (each event also names one of a few endpoints).
+    for (const source of ['a', 'b', 'c'])
+      await post(
+        handler,
+        ndjson(
+          Array.from({ length: 25 }, (_, i) => ev(i, { source, msg: `${String(i).padStart(8, '0')} x` })),
+        ),
+        `flood-${source}`,
+      );
+    const tracked = async (source: string) =>
+      Object.keys(await kv.hgetall(MODEL_KEYS.norms(source))).filter((f) => /^[te]:/.test(f)).length;
+    const counts = await Promise.all(['a', 'b', 'c'].map(tracked));
+    // a stops at MAX_TRACKED, b at what MAX_TRACKED_TOTAL leaves, c gets nothing new.
+    expect(counts).toEqual([20, 10, 0]);
+    expect(await kv.hgetall(MODEL_KEYS.tracked)).toEqual({ a: '20', b: '10' });
+    // Every event is still counted and scored; only new keys stop being tracked.
+    expect((await kv.hgetall(MODEL_KEYS.norms('c')))._n).toBe('25');
+  });
+
   it('sources beyond MAX_SOURCES share the _other state', async () => {
     const { handler, kv } = await setup({ maxSources: 2 });
     await post(handler, ndjson([ev(1, { source: 'a' }), ev(2, { source: 'b' })]), 's0');

@@ -12,7 +12,7 @@ import { MODEL_KEYS } from '../../core/model-status.js';
 import { statsWrites } from '../../core/stats/record.js';
 import type { DetectConfig } from './config.js';
 import { detectSource } from './detect.js';
-import { endpointMemo, keysOf } from './features.js';
+import { countTracked, endpointMemo, keysOf } from './features.js';
 import { parseBody, parseEventBatch } from './input.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
 import { readBatchState, reservoirPicks, sourceWrites } from './state.js';
@@ -123,17 +123,30 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
     const perEvent: (AnomalyResult | undefined)[] = new Array(events.length);
     const writes: WriteOp[] = [];
     const due: { source: string; meta: Record<string, string>; reason: string }[] = [];
+    // Room left under MAX_TRACKED_TOTAL, shared by this batch's sources in turn. Replicas read it
+    // concurrently, so the total can pass the cap by what their batches add at once.
+    let room = Math.max(0, cfg.maxTrackedTotal - state.trackedTotal);
     for (const [source, idx] of groups) {
       const st = state.states.get(source)!;
       const cached = cache.get(source);
+      const trackedBefore = countTracked(st.counters.stats);
+      const maxTracked = Math.min(cfg.maxTracked, trackedBefore + room);
       const r = detectSource(
         idx.map((i) => events[i]),
         st.counters,
         cached?.model,
-        cfg,
+        maxTracked === cfg.maxTracked ? cfg : { ...cfg, maxTracked },
         now,
         idx.map((i) => keys[i]),
       );
+      const added = countTracked(r.deltas.stats) - countTracked(r.deltas.stats, st.counters.stats);
+      room = Math.max(0, room - added);
+      if (added > 0 || (trackedBefore > 0 && state.tracked[source] !== String(trackedBefore)))
+        writes.push({
+          op: 'hset',
+          key: MODEL_KEYS.tracked,
+          fields: { [source]: String(trackedBefore + added) },
+        });
       const byEvent = new Map(r.anomalies.map((a) => [a.event, a]));
       idx.forEach((i) => {
         perEvent[i] = byEvent.get(events[i]);

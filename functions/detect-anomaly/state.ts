@@ -15,6 +15,10 @@ export interface SourceState {
 export interface BatchState {
   /** source -> first-seen ms, for the cap on sources. */
   registry: Record<string, string>;
+  /** Templates+endpoints tracked over all sources (the sum of MODEL_KEYS.tracked), for its cap. */
+  trackedTotal: number;
+  /** MODEL_KEYS.tracked as read: source -> its count. */
+  tracked: Record<string, string>;
   states: Map<string, SourceState>;
 }
 
@@ -31,7 +35,7 @@ export async function readBatchState(
   buckets: Map<string, number[]>,
   cfg: DetectConfig,
 ): Promise<BatchState> {
-  const keys: string[] = [MODEL_KEYS.sources];
+  const keys: string[] = [MODEL_KEYS.sources, MODEL_KEYS.tracked];
   const layout: { source: string; from: number; to: number; at: number }[] = [];
   for (const [source, bs] of buckets) {
     const [from, to] = windowRange(bs, cfg.windowHistory);
@@ -54,7 +58,9 @@ export async function readBatchState(
     }
     states.set(source, { counters: { stats, windows }, meta: hashes[at] ?? {} });
   }
-  return { registry: hashes[0] ?? {}, states };
+  let trackedTotal = 0;
+  for (const v of Object.values(hashes[1] ?? {})) trackedTotal += Number(v) || 0;
+  return { registry: hashes[0] ?? {}, trackedTotal, tracked: hashes[1] ?? {}, states };
 }
 
 /** Counter, window, reservoir and meta writes of one source's batch. */
