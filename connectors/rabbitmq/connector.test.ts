@@ -4,13 +4,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectAmqpBroker } from '../../core/broker/amqp.js';
 import { createMemoryBroker } from '../../core/broker/memory.js';
 import { namespaced } from '../../core/broker/namespace.js';
-import { type Broker, DEAD_LETTER_QUEUE, type Delivery } from '../../core/broker/types.js';
+import { type Broker, DEAD_LETTER_QUEUE, type Delivery, queueFor } from '../../core/broker/types.js';
 import type { Handler } from '../../core/http/serve.js';
 import { silentLogger } from '../../core/log.js';
 import { Secret } from '../../core/secrets.js';
 import type { FunctionSpec } from '../../gateway/stack.js';
 import { type RunningGateway, startGateway } from '../../gateway/start.js';
 import type { Upstream } from '../../gateway/upstream.js';
+import { dropNamespace } from '../../runner/drop-namespace.js';
 import { amqpUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
 import { type RunningConnector, startConnector } from './connector.js';
 import { createGatewayClient } from './gateway-client.js';
@@ -31,17 +32,28 @@ async function waitFor<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 
 }
 
 const targets = [
-  { name: 'embedded', up: true, open: async (): Promise<Broker> => createMemoryBroker() },
+  { name: 'embedded', up: true, open: async (): Promise<Opened> => ({ broker: createMemoryBroker() }) },
   {
     name: 'rabbitmq',
     up: rabbitUp,
-    open: async (): Promise<Broker> =>
-      namespaced(await connectAmqpBroker({ url: amqpUrl(), logger: silentLogger }), uniqueName('conn')),
+    open: async (): Promise<Opened> => {
+      const ns = uniqueName('conn');
+      return {
+        broker: namespaced(await connectAmqpBroker({ url: amqpUrl(), logger: silentLogger }), ns),
+        ns,
+      };
+    },
   },
 ];
+/** A broker for one test; `ns` when its queues live in the machine's RabbitMQ and must be removed. */
+type Opened = { broker: Broker; ns?: string };
+
+/** The test's functions; the connector declares one queue for each. */
+const FUNCTION_NAMES = ['upper', 'sink', 'reject', 'flaky', 'busy', 'broken'] as const;
 
 describe.each(targets)('connector over $name broker', (target) => {
   let broker: Broker;
+  let ns: string | undefined;
   let gw: RunningGateway;
   let connector: RunningConnector;
   const calls: Record<string, number> = {};
@@ -58,7 +70,7 @@ describe.each(targets)('connector over $name broker', (target) => {
 
   beforeEach(async () => {
     if (!target.up) return;
-    broker = await target.open();
+    ({ broker, ns } = await target.open());
     const specs = (
       [
         { name: 'upper', annotations: { topic: 'in.upper', 'output-topic': 'out.upper' } },
@@ -67,7 +79,7 @@ describe.each(targets)('connector over $name broker', (target) => {
         { name: 'flaky', annotations: { topic: 'in.flaky' } },
         { name: 'busy', annotations: { topic: 'in.busy' } },
         { name: 'broken', annotations: { topic: 'in.broken' } },
-      ] as { name: string; annotations: Record<string, string> }[]
+      ] as { name: (typeof FUNCTION_NAMES)[number]; annotations: Record<string, string> }[]
     ).map(
       (s): FunctionSpec => ({
         ...s,
@@ -128,6 +140,7 @@ describe.each(targets)('connector over $name broker', (target) => {
     await connector.stop();
     await gw.close();
     await broker.close();
+    if (ns) await dropNamespace({ amqpUrl: amqpUrl(), ns, queues: FUNCTION_NAMES.map(queueFor) });
     for (const k of Object.keys(calls)) delete calls[k];
     seen.length = 0;
   });
