@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { connectAmqpBroker } from '../core/broker/amqp.js';
 import { namespaced } from '../core/broker/namespace.js';
 import { serve } from '../core/http/serve.js';
+import { clearKv } from '../core/kv/clear.js';
 import { createRedisKv } from '../core/kv/redis.js';
 import { silentLogger } from '../core/log.js';
 import { Secret } from '../core/secrets.js';
@@ -213,7 +214,7 @@ async function buildingBlocks(log: (l: string) => void) {
   }
   await Promise.all(applies);
   const redisApplies = m / ((performance.now() - t1) / 1000);
-  for (const k of await kv.keys('')) await kv.apply([{ op: 'del', key: k }]);
+  await clearKv(kv);
   await kv.close();
   log(
     `  redis atomic batch apply (30 writes + idempotency key): ${Math.round(redisApplies).toLocaleString()} batches/s`,

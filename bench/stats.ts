@@ -3,6 +3,7 @@
 // adapter as the function runs. Prints the first answer of a process without warm-up, the first answer
 // after the start-up warm-up main.ts does (the first a client sees), and p50/p99 of the next 50.
 import { serve } from '../core/http/serve.js';
+import { clearKv } from '../core/kv/clear.js';
 import { createRedisKv } from '../core/kv/redis.js';
 import { silentLogger } from '../core/log.js';
 import { statsWrites } from '../core/stats/record.js';
@@ -62,7 +63,7 @@ export const statsBench: BenchSection = async ({ quick, log }) => {
   runs.sort((a, b) => a - b);
   const p = (q: number) => runs[Math.min(runs.length - 1, Math.floor(q * runs.length))];
   await server.close();
-  for (const k of await kv.keys('')) await kv.apply([{ op: 'del', key: k }]);
+  await clearKv(kv);
   await kv.close();
   const figures = {
     stats_24h_unwarmed_ms: Math.round(unwarmed * 10) / 10,

@@ -4,6 +4,7 @@
 // thousands of keys behind for good.
 import { connect } from 'amqplib';
 import { DEAD_LETTER_QUEUE, queueFor } from '../core/broker/types.js';
+import { clearKv } from '../core/kv/clear.js';
 import { createRedisKv } from '../core/kv/redis.js';
 import { silentLogger } from '../core/log.js';
 import { ASYNC_QUEUE } from '../gateway/async-queue.js';
@@ -22,9 +23,7 @@ export async function dropNamespace(o: {
   if (o.redisUrl) {
     const kv = await createRedisKv({ url: o.redisUrl, prefix: `${o.ns}:`, logger: silentLogger });
     try {
-      const keys = await kv.keys('');
-      for (let i = 0; i < keys.length; i += 1000)
-        await kv.apply(keys.slice(i, i + 1000).map((key) => ({ op: 'del' as const, key })));
+      await clearKv(kv);
     } finally {
       await kv.close();
     }

@@ -2,6 +2,7 @@
 // Unreachable service: the suite is skipped locally (with a message saying why) but FAILS under CI=true,
 // so a CI job without its services can never pass by skipping everything.
 import { connect } from 'node:net';
+import { clearKv } from '../core/kv/clear.js';
 import type { KV } from '../core/kv/types.js';
 
 export const redisUrl = (): string => process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -52,8 +53,7 @@ export const uniqueName = (base: string): string =>
 /** Empties and closes the KV stores a test opened (each in its own namespace), for afterEach. */
 export async function clearAndClose(kvs: KV[]): Promise<void> {
   for (const kv of kvs.splice(0)) {
-    const keys = await kv.keys('');
-    if (keys.length) await kv.apply(keys.map((key) => ({ op: 'del' as const, key })));
+    await clearKv(kv);
     await kv.close();
   }
 }

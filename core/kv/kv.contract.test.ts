@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
 import { silentLogger } from '../log.js';
+import { clearKv } from './clear.js';
 import { createMemoryKv } from './memory.js';
 import { createRedisKv } from './redis.js';
 import type { KV, WriteOp } from './types.js';
@@ -54,8 +55,7 @@ describe.each(targets)('KV contract: $name', (target) => {
   });
   afterEach(async () => {
     if (!target.up) return;
-    const keys = await kv.keys('');
-    if (keys.length) await kv.apply(keys.map((key) => ({ op: 'del' as const, key })));
+    await clearKv(kv);
     expect(await kv.keys('')).toEqual([]);
     for (const c of opened.splice(0)) await c.close();
     await target.cleanup?.(ns);
