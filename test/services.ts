@@ -50,6 +50,21 @@ export function tcpReachable(url: string, defaultPort: number, timeoutMs = 1_000
 export const uniqueName = (base: string): string =>
   `${base}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
+/** `kv` whose hgetallMany counts the keys it reads into `fetched` (what a read cache should save). */
+export function countHashReads(kv: KV): { kv: KV; fetched: number } {
+  const counter = {
+    fetched: 0,
+    kv: {
+      ...kv,
+      hgetallMany: (keys: string[]) => {
+        counter.fetched += keys.length;
+        return kv.hgetallMany(keys);
+      },
+    } as KV,
+  };
+  return counter;
+}
+
 /** Empties and closes the KV stores a test opened (each in its own namespace), for afterEach. */
 export async function clearAndClose(kvs: KV[]): Promise<void> {
   for (const kv of kvs.splice(0)) {

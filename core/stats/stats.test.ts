@@ -1,7 +1,13 @@
 // statsWrites -> KV -> readStats, against the embedded KV (with a controllable clock) and real Redis.
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearAndClose, redisUrl, requireService, tcpReachable } from '../../test/services.js';
+import {
+  clearAndClose,
+  countHashReads,
+  redisUrl,
+  requireService,
+  tcpReachable,
+} from '../../test/services.js';
 import { createMemoryKv } from '../kv/memory.js';
 import { createRedisKv } from '../kv/redis.js';
 import type { KV } from '../kv/types.js';
@@ -205,21 +211,14 @@ describe.each(targets)('statsWrites + readStats: $name', (target) => {
       await kv.apply(statsWrites({ events: [sampleEvent()], anomalies: [], now: T0 - k * HOUR_MS }));
     }
     const cache = new BucketCache();
-    let fetched = 0;
-    const counting: KV = {
-      ...kv,
-      hgetallMany: (keys) => {
-        fetched += keys.length;
-        return kv.hgetallMany(keys);
-      },
-    };
-    const read = () => readStats(counting, { windowMs: 24 * HOUR_MS, now: T0, cache });
+    const counting = countHashReads(kv);
+    const read = () => readStats(counting.kv, { windowMs: 24 * HOUR_MS, now: T0, cache });
     const cold = await read();
-    const coldFetched = fetched;
-    fetched = 0;
+    const coldFetched = counting.fetched;
+    counting.fetched = 0;
     await kv.apply(statsWrites({ events: [sampleEvent(), sampleEvent()], anomalies: [], now: T0 }));
     const warm = await read();
-    expect(fetched).toBeLessThan(coldFetched / 4);
+    expect(counting.fetched).toBeLessThan(coldFetched / 4);
     expect(warm.in_window.events).toBe(cold.in_window.events + 2);
     expect(warm.total).toBe(8);
     const uncached = await readStats(kv, { windowMs: 24 * HOUR_MS, now: T0 });

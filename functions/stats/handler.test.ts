@@ -5,6 +5,7 @@ import type { KV } from '../../core/kv/types.js';
 import type { StatsDoc } from '../../core/stats/doc.js';
 import { statsWrites } from '../../core/stats/record.js';
 import { anomalyOf, sampleEvent } from '../../core/stats/sample-events.js';
+import { countHashReads } from '../../test/services.js';
 import { loadStatsConfig } from './config.js';
 import { createStatsHandler } from './handler.js';
 
@@ -43,22 +44,15 @@ describe('stats handler', () => {
     for (let h = 0; h < 24; h++) {
       await kv.apply(statsWrites({ events: [sampleEvent()], anomalies: [], now: NOW - h * 3_600_000 }));
     }
-    let fetched = 0;
-    const counting: KV = {
-      ...kv,
-      hgetallMany: (keys) => {
-        fetched += keys.length;
-        return kv.hgetallMany(keys);
-      },
-    };
-    const h = createStatsHandler({ kv: counting, config, now: () => NOW });
+    const counting = countHashReads(kv);
+    const h = createStatsHandler({ kv: counting.kv, config, now: () => NOW });
     await h.warm();
-    const warmFetched = fetched;
-    fetched = 0;
+    const warmFetched = counting.fetched;
+    counting.fetched = 0;
     const doc = (await (await get(h, '?window=24h')).json()) as StatsDoc;
     expect(doc.in_window.events).toBe(24);
-    expect(fetched).toBeGreaterThan(0);
-    expect(fetched).toBeLessThan(warmFetched / 5);
+    expect(counting.fetched).toBeGreaterThan(0);
+    expect(counting.fetched).toBeLessThan(warmFetched / 5);
   });
 
   it.each(['1m', '15m', '1h', '24h', '90s'])('accepts window=%s', async (w) => {
