@@ -211,13 +211,15 @@ function blend(
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /**
- * Templates and endpoints a source's counters track (the fields MAX_TRACKED counts); with `also`, only
- * those that are in `also` too.
+ * Templates and endpoints a source's counters track (the fields MAX_TRACKED counts); with `except`,
+ * only those not in it (what a batch's deltas add to the stored counters).
  */
-export function countTracked(stats: ReadonlyMap<string, number>, also?: ReadonlyMap<string, number>): number {
+export function countTracked(
+  stats: ReadonlyMap<string, number>,
+  except?: ReadonlyMap<string, number>,
+): number {
   let tracked = 0;
-  for (const k of stats.keys())
-    if ((k.startsWith('t:') || k.startsWith('e:')) && (!also || also.has(k))) tracked++;
+  for (const k of stats.keys()) if ((k.startsWith('t:') || k.startsWith('e:')) && !except?.has(k)) tracked++;
   return tracked;
 }
 

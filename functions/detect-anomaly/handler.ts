@@ -139,7 +139,7 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
         now,
         idx.map((i) => keys[i]),
       );
-      const added = countTracked(r.deltas.stats) - countTracked(r.deltas.stats, st.counters.stats);
+      const added = countTracked(r.deltas.stats, st.counters.stats);
       room = Math.max(0, room - added);
       if (added > 0 || (trackedBefore > 0 && state.tracked[source] !== String(trackedBefore)))
         writes.push({
