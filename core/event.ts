@@ -1,5 +1,6 @@
 // The one event schema (version 1) that parse-log emits and detect-anomaly/stats consume.
 // Documented in docs/event-schema.md; validateEvent is the runtime check used at function boundaries.
+import { parseEventTime } from './event-time.js';
 
 export const EVENT_SCHEMA_VERSION = 1 as const;
 
@@ -73,7 +74,7 @@ export function validateEvent(x: unknown): string[] {
   for (const k of ['timestamp', 'source', 'message', 'format', 'templateId', 'template', 'raw'] as const) {
     if (typeof e[k] !== 'string') errs.push(`${k} must be a string`);
   }
-  if (typeof e.timestamp === 'string' && Number.isNaN(Date.parse(e.timestamp)))
+  if (typeof e.timestamp === 'string' && Number.isNaN(parseEventTime(e.timestamp)))
     errs.push('timestamp is not ISO 8601');
   if (!isLevel(e.level)) errs.push(`level must be one of ${LEVELS.join(', ')}`);
   if (!Array.isArray(e.params) || !e.params.every((p) => typeof p === 'string'))

@@ -1,7 +1,10 @@
 // Per-event feature vectors (pure). Each feature, and why, is in docs/detect-anomaly.md. Counters come
 // from the store (per source) plus this batch's own contributions, so a batch sees itself.
+import { endpointOf } from '../../core/endpoint.js';
 import type { Level, LogEvent } from '../../core/event.js';
-import { parseEventTime } from './event-time.js';
+import { parseEventTime } from '../../core/event-time.js';
+
+export { endpointOf };
 
 export const FEATURE_NAMES = [
   'latency',
@@ -75,39 +78,6 @@ export interface SourceCounters {
 
 export function emptyCounters(): SourceCounters {
   return { stats: new Map(), windows: new Map() };
-}
-
-const ID_SEGMENT = /^(?:\d+|[0-9a-f]{8,}|[0-9a-f-]{36}|[A-Za-z0-9_-]{20,})$/i;
-
-/** Whether a path segment is an id. Below 8 characters only digits can be (the regex's other forms are longer). */
-function isIdSegment(s: string): boolean {
-  if (s.length >= 8) return ID_SEGMENT.test(s);
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
-/**
- * `GET /api/users/123?x=1` -> `GET /api/users/:id`: an endpoint is the route, not the resource. Runs on
- * every event: a scan instead of split/map/join and a regex per segment (measured 2% of the handler).
- */
-export function endpointOf(method: string | undefined, path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  const q = path.indexOf('?');
-  const p = q >= 0 ? path.slice(0, q) : path;
-  let out = '';
-  for (let start = 0; ; ) {
-    const slash = p.indexOf('/', start);
-    const seg = slash < 0 ? p.slice(start) : p.slice(start, slash);
-    out += isIdSegment(seg) ? ':id' : seg;
-    if (slash < 0) break;
-    out += '/';
-    start = slash + 1;
-  }
-  return `${method ?? '-'} ${out.slice(0, 120)}`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // what is present (missing fields defaulted, bad numbers dropped); everything else is a counted rejection.
 import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent, usableHttpNumber } from '../../core/event.js';
 import { decodeEventBatch } from '../../core/event-batch.js';
-import { parseEventTime } from './event-time.js';
+import { parseEventTime } from '../../core/event-time.js';
 
 export interface ParsedBody {
   events: LogEvent[];

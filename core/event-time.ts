@@ -3,7 +3,7 @@
 // digit: Date.parse took ~260-350 ns of the ~18 us an event costs detect-anomaly, this ~100 ns (measured
 // on the pipeline bench's 200,000 timestamps). Anything else, or a field out of the plainly valid range,
 // goes to Date.parse, so the result is always Date.parse's (fuzz-tested in event-time.test.ts).
-import { digitsAt } from '../../core/digits.js';
+import { digitsAt } from './digits.js';
 
 /** Date.parse(ts), NaN when it is not a date. */
 export function parseEventTime(ts: string): number {

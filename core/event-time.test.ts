@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../core/random.js';
 import { parseEventTime } from './event-time.js';
+import { seededRandom } from './random.js';
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
