@@ -42,6 +42,19 @@ export interface DetectConfig {
   burstMinErrors: number;
   burstErrorRate: number;
   surgeFactor: number;
+  /** Count baselines (baseline.ts): buckets followed, non-empty buckets before judging, z, lines in a spike. */
+  countHorizon: number;
+  countMinBuckets: number;
+  countZ: number;
+  countMinLines: number;
+  /** Share of non-empty buckets above which a source is continuous and judged for drops. */
+  dropActive: number;
+  /** Event time without a new finding after which an incident closes. */
+  incidentQuietMs: number;
+  /** Errors a template (or 5xx an endpoint) has shown before, from which on its errors are routine. */
+  levelRoutine: number;
+  /** ...and an error is unusual only where errors were rarer than this: (errors + 1) / (lines + 1) below it. */
+  levelRate: number;
 }
 
 export const DEFAULT_DETECT: DetectConfig = {
@@ -93,8 +106,8 @@ export const DEFAULT_DETECT: DetectConfig = {
   latencyFactor: 10,
   // ...or 3x and 3.5 standard deviations of the endpoint's own log-latency (~2 in 10,000 of a log-normal).
   latencyZ: 3.5,
-  // ...and always >= 20 ms slower than usual: 2 -> 14 ms on a static file is a 7x no user notices.
-  latencyMinDeltaMs: 20,
+  // ...and always >= 100 ms slower than usual: 3 -> 150 ms on a static file is a 50x no user notices.
+  latencyMinDeltaMs: 100,
   // The model reports an event only when some feature is >= 4 robust z-scores out of its training
   // spread, so every model anomaly has a concrete reason and the 1% tail of normal traffic is not noise.
   modelMinZ: 4,
@@ -110,6 +123,24 @@ export const DEFAULT_DETECT: DetectConfig = {
   burstErrorRate: 0.2,
   // Traffic surge: a window with 4x the mean of the previous windows.
   surgeFactor: 4,
+  // 60 buckets (10 min of 10 s windows): long enough for a stable level, short enough to follow a
+  // deploy; 10 non-empty buckets before anything is judged.
+  countHorizon: 60,
+  countMinBuckets: 10,
+  // 4 standard deviations of the key's own log-count (and SURGE_FACTOR): a Poisson count of 400 moves
+  // ~7%, its spread floor is 19%; and at least 10 lines, so a template seen twice instead of once is not news.
+  countZ: 4,
+  countMinLines: 10,
+  // Drops only for continuous sources: 90% of buckets hold lines (an apt log is silent for days).
+  dropActive: 0.9,
+  // 5 min of the source's event time without a finding closes an incident (a burst with pauses stays one).
+  incidentQuietMs: 300_000,
+  // The 3rd error of a template (5xx of an endpoint) makes its errors routine; a change in their rate is
+  // an error_rate incident, not a line anomaly.
+  levelRoutine: 3,
+  // 0.2%: 500 clean requests before a first 5xx is news (fewer say little about a rare error), 1,000
+  // before a second one; an endpoint that fails 1 request in 100 is failing as usual.
+  levelRate: 0.002,
 };
 
 export interface DetectAppConfig {
@@ -171,6 +202,14 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     burstMinErrors: r.int('BURST_MIN_ERRORS', d.burstMinErrors, 1),
     burstErrorRate: r.num('BURST_ERROR_RATE', d.burstErrorRate, 0, 1),
     surgeFactor: r.num('SURGE_FACTOR', d.surgeFactor, 1),
+    countHorizon: r.int('COUNT_HORIZON', d.countHorizon, 2, 100_000),
+    countMinBuckets: r.int('COUNT_MIN_BUCKETS', d.countMinBuckets, 1),
+    countZ: r.num('COUNT_Z', d.countZ, 0),
+    countMinLines: r.int('COUNT_MIN_LINES', d.countMinLines, 1),
+    dropActive: r.num('DROP_ACTIVE', d.dropActive, 0, 1),
+    incidentQuietMs: r.duration('INCIDENT_QUIET', d.incidentQuietMs),
+    levelRoutine: r.int('LEVEL_ROUTINE', d.levelRoutine, 1),
+    levelRate: r.num('LEVEL_RATE', d.levelRate, 0, 1),
   });
   const http = readHttpConfig(r);
   const store = readStoreConfig(r, env);

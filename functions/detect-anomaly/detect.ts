@@ -1,8 +1,9 @@
 // Scores one source's events (pure): features against the source's counters, the forest when one is
 // loaded, the explicit rules always; returns anomalies with reasons plus the counter increments.
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
+import { baselineOptions, type CountFinding, judgeCounts } from './baseline.js';
 import type { DetectConfig } from './config.js';
-import { maxFeatureZ, modelReasons, ruleReasons } from './explain.js';
+import { isNew, markLatencyTails, maxFeatureZ, modelReasons, ruleReasons } from './explain.js';
 import {
   batchDeltas,
   CounterView,
@@ -31,6 +32,11 @@ export interface SourceResult {
   deltas: SourceCounters;
   /** Events the model flagged (for the drift signal). */
   modelFlagged: number;
+  /** Count, spike, drop and error-rate findings of the batch's buckets (baseline.ts). */
+  counts: CountFinding[];
+  /** Input indexes of the anomalies, and of the lines of templates new since the source's warm-up. */
+  anomalyIndex: number[];
+  newTemplateIndex: number[];
 }
 
 /** `keys`: the events' keys when the caller already computed them (the handler does, to group by window). */
@@ -44,10 +50,58 @@ export function detectSource(
 ): SourceResult {
   const deltas = batchDeltas(keys, base, cfg.maxTracked);
   const view = new CounterView(base, deltas, cfg.windowHistory);
-  markLatencyShifts(keys, new CounterView(base, { stats: new Map(), windows: new Map() }, cfg.windowHistory));
+  const stored = new CounterView(base, { stats: new Map(), windows: new Map() }, cfg.windowHistory);
+  markLatencyShifts(keys, stored);
+  // Tails are judged against the baseline with this batch in it (a batch sees itself, as for every feature).
+  for (const [f, n] of markLatencyTails(keys, view, base.stats, cfg)) deltas.stats.set(f, n);
+  markPriorErrors(keys, base.stats);
   const vectors = featurizeAll(keys, view, base, cfg);
-  const { anomalies, modelFlagged } = judge(events, keys, view, vectors, model, cfg);
-  return { anomalies, vectors, keys, deltas, modelFlagged };
+  const { anomalies, modelFlagged, index } = judge(events, keys, view, vectors, model, cfg);
+  const tracked = (tpl: string) => base.stats.has(`t:${tpl}`) || deltas.stats.has(`t:${tpl}`);
+  const { findings, sets } = judgeCounts(keys, base.stats, tracked, baselineOptions(cfg));
+  for (const [f, v] of sets) (deltas.sets ??= new Map()).set(f, v);
+  return {
+    anomalies,
+    vectors,
+    keys,
+    deltas,
+    modelFlagged,
+    counts: findings,
+    anomalyIndex: index,
+    newTemplateIndex: newTemplateLines(keys, view, cfg),
+  };
+}
+
+/**
+ * Lines of templates first seen after the source's warm-up (RARE_MIN_EVENTS) and less than NOVELTY_EVENTS
+ * ago: during the warm-up every template is new, so none counts as news.
+ */
+export function newTemplateLines(keys: EventKeys[], view: CounterView, cfg: DetectConfig): number[] {
+  const out: number[] = [];
+  const total = view.total();
+  for (let i = 0; i < keys.length; i++) if (isNew(view.firstSeen(keys[i].tpl), total, cfg)) out.push(i);
+  return out;
+}
+
+/** Sets each key's lines and errors of its template (requests and 5xx of its endpoint) before it: the store's, then the batch's. */
+export function markPriorErrors(keys: EventKeys[], stored: ReadonlyMap<string, number>): void {
+  const seen = new Map<string, number>();
+  const bump = (f: string) => {
+    const n = seen.get(f) ?? stored.get(f) ?? 0;
+    seen.set(f, n + 1);
+    return n;
+  };
+  const peek = (f: string) => seen.get(f) ?? stored.get(f) ?? 0;
+  for (const k of keys) {
+    const tf = `x:${k.tpl}`;
+    k.priorErrors = k.isError ? bump(tf) : peek(tf);
+    k.priorLines = bump(`t:${k.tpl}`);
+    if (k.endpoint !== undefined) {
+      const ef = `x:e:${k.endpoint}`;
+      k.priorEndpointErrors = k.status !== undefined && k.status >= 500 ? bump(ef) : peek(ef);
+      k.priorEndpointLines = bump(`e:${k.endpoint}`);
+    }
+  }
 }
 
 /** Feature vectors of events in input order (sets each key's rate as a side effect). */

@@ -81,51 +81,91 @@ export function ruleReasons(
 ): readonly string[] {
   // (No closure for the pushes: this runs per event, and one was allocated on every call.)
   let out: string[] | undefined;
-  if (k.severity >= 3) (out ??= []).push(RENDER.level(k, v, template, cfg.windowMs)!);
-  if (k.status !== undefined && k.status >= 500) (out ??= []).push(`HTTP ${k.status}`);
+  // An error is news when its template (a 5xx: its endpoint) has hardly shown errors before: a FATAL
+  // that recurs as part of the routine is not, and a change in how often errors come is an error_rate
+  // incident (baseline.ts), not a flag on each line.
+  if (k.status !== undefined && k.status >= 500) {
+    const ep = k.endpoint !== undefined;
+    const x = (ep ? k.priorEndpointErrors : k.priorErrors) ?? 0;
+    const n = (ep ? k.priorEndpointLines : k.priorLines) ?? 0;
+    if (unusualError(x, n, cfg)) {
+      const where = ep ? clip(k.endpoint!) : 'its template';
+      (out ??= []).push(
+        `HTTP ${k.status}, unusual for ${where} (${fmt(x)} 5xx in ${fmt(n)} requests before)`,
+      );
+    }
+  } else if (k.severity >= 3 && unusualError(k.priorErrors ?? 0, k.priorLines ?? 0, cfg)) {
+    const lvl = ['debug', 'info', 'warn', 'error', 'fatal'][k.severity];
+    (out ??= []).push(
+      `level ${lvl}, unusual for its template (${fmt(k.priorErrors ?? 0)} errors in ${fmt(k.priorLines ?? 0)} lines before)`,
+    );
+  }
   if (k.latency !== undefined) {
     const s = v.latencyLog(k.latKey);
     const usual = s?.usual;
     const r = usual === undefined ? 0 : k.latency / Math.max(usual, 1);
     // A baseline of >= 20 requests, and >= LATENCY_MIN_DELTA_MS slower than it: 2 -> 14 ms on a static file is not news.
     const known = usual !== undefined && s!.n >= 20 && k.latency - usual >= cfg.latencyMinDeltaMs;
-    // 10x the p50, or far out in this endpoint's own spread (z) and at least 3x (a tight endpoint's 2x is not news).
-    const slow = known && (r >= cfg.latencyFactor || (r >= 3 && latencyZ(k, v) >= cfg.latencyZ));
+    // A slow request in the tail (markLatencyTails) where such requests were rare and few, as errors are
+    // judged: latencies are heavy-tailed, and an endpoint whose 1 request in 1,000 takes 10x does so as usual.
+    const slow = k.latTail === true && unusualError(k.priorTails ?? 0, s?.n ?? 0, cfg);
     if (slow || k.latency >= cfg.latencyExtremeMs) (out ??= []).push(latencyReason(k, v)!);
     else if (known && k.latShift && r >= 2) {
       const shift = `${clip(k.latKey)} is ${ratio(k.latShift.ratio)} slower over its last ${k.latShift.n} requests`;
       (out ??= []).push(`${latencyReason(k, v)}; ${shift}`);
     }
   }
+  // Templates new since the warm-up, bursts, surges and error rates are judged per bucket and reported
+  // as incidents (baseline.ts, incidents.ts), not on each line; a new or rare endpoint is the line's own.
   const total = v.total();
-  if (total >= cfg.rareMinEvents) {
-    if (v.template(k.tpl).n / total < cfg.rareTemplateRatio || isNew(v.firstSeen(k.tpl), total, cfg)) {
-      (out ??= []).push(`new or rare ${RENDER.template_rarity(k, v, template, 0)!}`);
+  if (total >= cfg.rareMinEvents && k.endpoint) {
+    const n = v.endpoint(k.endpoint);
+    if ((n > 0 && n / total < cfg.rareTemplateRatio) || isNew(v.endpointFirstSeen(k.endpoint), total, cfg)) {
+      (out ??= []).push(`new or rare ${RENDER.endpoint_rarity(k, v, template, 0)!}`);
     }
-    if (k.endpoint) {
-      const n = v.endpoint(k.endpoint);
-      if (
-        (n > 0 && n / total < cfg.rareTemplateRatio) ||
-        isNew(v.endpointFirstSeen(k.endpoint), total, cfg)
-      ) {
-        (out ??= []).push(`new or rare ${RENDER.endpoint_rarity(k, v, template, 0)!}`);
-      }
-    }
-  }
-  if (k.isError) {
-    const w = v.window(k.bucket);
-    if (w.err >= cfg.burstMinErrors && w.err / w.n >= cfg.burstErrorRate)
-      (out ??= []).push(burstReason(k, v, cfg.windowMs));
-  }
-  if (k.rateCount >= 10) {
-    const usual = v.usualRate(k.bucket);
-    if (usual && k.rate >= cfg.surgeFactor * usual) (out ??= []).push(surgeReason(k, v, cfg.windowMs)!);
   }
   return out ?? NO_REASONS;
 }
 
+/**
+ * An error is news where errors were rare and few: fewer than LEVEL_ROUTINE before, and a history long
+ * enough to say the rate was below LEVEL_RATE ((errors + 1) / (lines + 1)). A template always at FATAL,
+ * or an endpoint failing 1 request in 100, fails as usual.
+ */
+export function unusualError(errors: number, lines: number, cfg: DetectConfig): boolean {
+  return errors < cfg.levelRoutine && (errors + 1) / (lines + 1) < cfg.levelRate;
+}
+
+/**
+ * Marks requests in their endpoint's tail (against its baseline: >= 20 requests, >= LATENCY_MIN_DELTA_MS
+ * slower than its p50, and 10x it or 3x and LATENCY_Z of its own spread), with the tail requests the endpoint
+ * had before each (`xl:` in the norms, then the batch's); returns the batch's count per key for the norms.
+ */
+export function markLatencyTails(
+  keys: EventKeys[],
+  base: CounterView,
+  stored: ReadonlyMap<string, number>,
+  cfg: DetectConfig,
+): Map<string, number> {
+  const added = new Map<string, number>();
+  for (const k of keys) {
+    if (k.latency === undefined) continue;
+    const s = base.latencyLog(k.latKey);
+    if (!s || s.n < 20 || k.latency - s.usual < cfg.latencyMinDeltaMs) continue;
+    const r = k.latency / Math.max(s.usual, 1);
+    const z = (Math.log2(k.latency + 1) - s.mean) / Math.max(s.sd, 0.25);
+    if (!(r >= cfg.latencyFactor || (r >= 3 && z >= cfg.latencyZ))) continue;
+    const f = `xl:${k.latKey}`;
+    const before = added.get(f) ?? 0;
+    k.latTail = true;
+    k.priorTails = (stored.get(f) ?? 0) + before;
+    added.set(f, before + 1);
+  }
+  return added;
+}
+
 /** First seen after the warm-up, and less than noveltyEvents ago. */
-function isNew(first: number | undefined, total: number, cfg: DetectConfig): boolean {
+export function isNew(first: number | undefined, total: number, cfg: DetectConfig): boolean {
   return first !== undefined && first >= cfg.rareMinEvents && total - first < cfg.noveltyEvents;
 }
 
@@ -151,6 +191,12 @@ export function robustStats(data: Float64Array, dims: number): { center: number[
   return { center, scale };
 }
 
+// Latency too is the rules' (against the endpoint's own tail, markLatencyTails), so the model reports
+// what no single rule sees: odd parameters, messages and endpoints.
+const REPORTABLE = FEATURE_NAMES.map(
+  (n) => n === 'endpoint_rarity' || n === 'param_length' || n === 'message_length',
+);
+
 /** How far feature f of a vector is from the training median, in robust z (one-sided where only high is odd). */
 function featureZ(
   vec: ArrayLike<number>,
@@ -158,6 +204,9 @@ function featureZ(
   stats: { center: number[]; scale: number[] },
   f: number,
 ): number {
+  // What the model may report: a line's own values. Its level and status are the rules' (against the
+  // template's and endpoint's history), rarity, bursts and rates the count baselines' (incidents).
+  if (!REPORTABLE[f]) return 0;
   const z = (vec[off + f] - stats.center[f]) / stats.scale[f];
   // Low traffic, few errors, common templates and fast answers are not why a line is odd.
   if (

@@ -47,6 +47,15 @@ export interface EventKeys {
   rate: number;
   /** How many events that rate was measured on. */
   rateCount: number;
+  /** Errors its template (5xx its endpoint) showed before this event; set by the caller (markPriorErrors). */
+  priorErrors?: number;
+  priorEndpointErrors?: number;
+  /** In its endpoint's latency tail, and the tail requests the endpoint had before (markLatencyTails). */
+  latTail?: boolean;
+  priorTails?: number;
+  /** Lines of its template (requests of its endpoint) before this event. */
+  priorLines?: number;
+  priorEndpointLines?: number;
   /** Set when this batch's latencies for latKey sit significantly above its baseline (a sustained shift). */
   latShift?: { ratio: number; n: number };
   msgLen: number;
@@ -147,6 +156,8 @@ interface KeyAgg {
   b: number;
   /** Source event count when first seen in this batch. */
   first: number;
+  /** Errors (templates: error/fatal level or 5xx; endpoints: 5xx). */
+  x: number;
 }
 
 /**
@@ -225,7 +236,7 @@ export function batchDeltas(
       }
       tracked++;
     }
-    a = { n: 0, a: 0, b: 0, first: n };
+    a = { n: 0, a: 0, b: 0, first: n, x: 0 };
     map.set(key, a);
     return a;
   };
@@ -238,12 +249,16 @@ export function batchDeltas(
       t.n++;
       t.a += lg(k.msgLen);
       t.b += lg(k.paramMax);
+      if (k.isError) t.x++;
     }
     const e = k.endpoint !== undefined ? track(eps, 'e:', k.endpoint) : undefined;
-    if (e) e.n++;
+    if (e) {
+      e.n++;
+      if (k.status !== undefined && k.status >= 500) e.x++;
+    }
     if (k.latency !== undefined && (k.endpoint !== undefined ? e : t)) {
       let l = lats.get(k.latKey);
-      if (!l) lats.set(k.latKey, (l = { n: 0, a: 0, b: 0, first: 0 }));
+      if (!l) lats.set(k.latKey, (l = { n: 0, a: 0, b: 0, first: 0, x: 0 }));
       const x = lg(k.latency);
       l.n++;
       l.a += x;
@@ -266,6 +281,7 @@ export function batchDeltas(
   for (const [tpl, a] of tpls) {
     if (!bs.has(`f:${tpl}`)) firsts.set(`f:${tpl}`, a.first);
     stats.set(`t:${tpl}`, a.n);
+    if (a.x) stats.set(`x:${tpl}`, a.x);
     const nOld = bs.get(`t:${tpl}`) ?? 0;
     sets.set(
       `mm:${tpl}`,
@@ -279,6 +295,7 @@ export function batchDeltas(
   for (const [ep, a] of eps) {
     if (!bs.has(`f:e:${ep}`)) firsts.set(`f:e:${ep}`, a.first);
     stats.set(`e:${ep}`, a.n);
+    if (a.x) stats.set(`x:e:${ep}`, a.x);
   }
   for (const [key, a] of lats) {
     const nOld = bs.get(`ln:${key}`) ?? 0;

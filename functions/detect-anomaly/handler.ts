@@ -1,21 +1,15 @@
-// detect-anomaly: LogEvents in (NDJSON, or parse-log's compact batch), NDJSON AnomalyResults out. Per batch: one state read, scoring,
-// one atomic apply (stats + counters + reservoir, exactly once per batch id), then training when due.
+// detect-anomaly: LogEvents in (NDJSON, or parse-log's compact batch), NDJSON AnomalyResults out; the
+// batch's scoring, incidents, writes and training are the detector's (detector.ts).
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
-import type { AnomalyResult, LogEvent } from '../../core/event.js';
 import { EVENT_BATCH_TYPE, EventBatchError } from '../../core/event-batch.js';
 import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import { knownBytes } from '../../core/http/bytes.js';
-import type { KV, WriteOp } from '../../core/kv/types.js';
+import type { KV } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
-import { MODEL_KEYS } from '../../core/model-status.js';
-import { statsWrites } from '../../core/stats/record.js';
 import type { DetectConfig } from './config.js';
-import { detectSource } from './detect.js';
-import { countTracked, endpointMemo, keysOf } from './features.js';
+import { createDetector } from './detector.js';
 import { parseBody, parseEventBatch } from './input.js';
-import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
-import { readBatchState, reservoirPicks, sourceWrites } from './state.js';
 
 export interface DetectDeps {
   kv: KV;
@@ -24,8 +18,7 @@ export interface DetectDeps {
   now?: () => number;
 }
 
-/** Sources beyond the cap share one model state, so the store stays bounded. */
-export const OTHER_SOURCE = '_other';
+export { OTHER_SOURCE } from './detector.js';
 
 const UTF8 = new TextDecoder();
 
@@ -49,9 +42,9 @@ async function readBody(req: Request, now: number) {
 }
 
 export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => Promise<Response> {
-  const { kv, config: cfg, logger } = deps;
+  const { logger } = deps;
   const clock = deps.now ?? Date.now;
-  const cache: ModelCache = new Map();
+  const detector = createDetector(deps);
 
   return async (req) => {
     try {
@@ -65,12 +58,7 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
           reasons: body.reasons,
         });
       }
-      const { anomalies, writes, due } = await scoreBatch(body.events, body.times, now);
-      const applied = await kv.apply(
-        [...statsWrites({ events: body.events, anomalies, now }), ...writes],
-        batchId ? { onceKey: `detect:${batchId}` } : {},
-      );
-      if (applied) await trainDue(due, now);
+      const { anomalies } = await detector.process(body.events, body.times, now, batchId);
       const headers: Record<string, string> = {
         'content-type': NDJSON,
         'x-events-processed': String(body.events.length),
@@ -86,103 +74,4 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
       return toErrorResponse(e);
     }
   };
-
-  async function scoreBatch(events: LogEvent[], times: number[], now: number) {
-    // Keys once per event; group by (capped) source, remembering input order.
-    const endpoints = endpointMemo();
-    const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i], endpoints));
-    const groups = new Map<string, number[]>();
-    for (let i = 0; i < events.length; i++) {
-      const g = groups.get(events[i].source);
-      if (g) g.push(i);
-      else groups.set(events[i].source, [i]);
-    }
-    const bucketsOf = (idx: number[]) => [...new Set(idx.map((i) => keys[i].bucket))];
-    const buckets = new Map<string, number[]>();
-    for (const [source, idx] of groups) buckets.set(source, bucketsOf(idx));
-    // The registry is read with the rest; map over-cap sources to OTHER_SOURCE after the read.
-    let state = await readBatchState(kv, buckets, cfg);
-    const registrySnapshot = new Set(Object.keys(state.registry));
-    const stateSource = (s: string) =>
-      registrySnapshot.has(s) || registrySnapshot.size < cfg.maxSources ? s : OTHER_SOURCE;
-    if ([...groups.keys()].some((s) => stateSource(s) !== s)) {
-      const merged = new Map<string, number[]>();
-      for (const [s, idx] of groups)
-        merged.set(stateSource(s), [...(merged.get(stateSource(s)) ?? []), ...idx]);
-      groups.clear();
-      buckets.clear();
-      for (const [s, idx] of merged) {
-        groups.set(s, idx);
-        buckets.set(s, bucketsOf(idx));
-      }
-      state = await readBatchState(kv, buckets, cfg);
-    }
-    const metas = new Map([...state.states].map(([s, st]) => [s, st.meta]));
-    await refreshModels(kv, cache, metas, logger);
-
-    const perEvent: (AnomalyResult | undefined)[] = new Array(events.length);
-    const writes: WriteOp[] = [];
-    const due: { source: string; meta: Record<string, string>; reason: string }[] = [];
-    // Room left under MAX_TRACKED_TOTAL, shared by this batch's sources in turn. Replicas read it
-    // concurrently, so the total can pass the cap by what their batches add at once.
-    let room = Math.max(0, cfg.maxTrackedTotal - state.trackedTotal);
-    for (const [source, idx] of groups) {
-      const st = state.states.get(source)!;
-      const cached = cache.get(source);
-      const trackedBefore = countTracked(st.counters.stats);
-      const maxTracked = Math.min(cfg.maxTracked, trackedBefore + room);
-      const r = detectSource(
-        idx.map((i) => events[i]),
-        st.counters,
-        cached?.model,
-        maxTracked === cfg.maxTracked ? cfg : { ...cfg, maxTracked },
-        now,
-        idx.map((i) => keys[i]),
-      );
-      const added = countTracked(r.deltas.stats, st.counters.stats);
-      room = Math.max(0, room - added);
-      if (added > 0 || (trackedBefore > 0 && state.tracked[source] !== String(trackedBefore)))
-        writes.push({
-          op: 'hset',
-          key: MODEL_KEYS.tracked,
-          fields: { [source]: String(trackedBefore + added) },
-        });
-      const byEvent = new Map(r.anomalies.map((a) => [a.event, a]));
-      idx.forEach((i) => {
-        perEvent[i] = byEvent.get(events[i]);
-      });
-      const collected = Number(st.meta.collected) || 0;
-      const seed = cfg.seed ^ Math.imul(idx.length, 0x9e3779b1) ^ Math.imul(collected + 1, 0x85ebca6b);
-      const picks = reservoirPicks(idx.length, collected, cfg, seed ^ (keys[idx[0]].ts % 0x7fffffff));
-      writes.push(
-        ...sourceWrites(source, r, cfg, {
-          now,
-          scored: !!cached?.model,
-          newSource: !registrySnapshot.has(source),
-          picks,
-          existingWindows: st.counters.windows,
-        }),
-      );
-      if (cached?.error && st.meta.lastError !== cached.error) {
-        writes.push({ op: 'hset', key: MODEL_KEYS.meta(source), fields: { lastError: cached.error } });
-      }
-      // Judge "due" on the counters as they will be after this batch.
-      const after = {
-        ...st.meta,
-        collected: String(collected + picks.length),
-        sinceTrain: String((Number(st.meta.sinceTrain) || 0) + idx.length),
-      };
-      const reason = trainingDue(after, cached, cfg, now);
-      if (reason) due.push({ source, meta: st.meta, reason });
-    }
-    return { anomalies: perEvent.filter((a): a is AnomalyResult => a !== undefined), writes, due };
-  }
-
-  async function trainDue(
-    due: { source: string; meta: Record<string, string>; reason: string }[],
-    now: number,
-  ) {
-    for (const d of due)
-      await trainSource(kv, d.source, d.meta, cfg, { logger, now, reason: d.reason, cache });
-  }
 }

@@ -1,5 +1,12 @@
 // KV I/O of the per-source counters: one read per batch (hgetallMany over registry, meta, norms and
 // windows of every source in it) and the writes that go into the batch's single atomic apply.
+import {
+  DROPPED_FIELD,
+  INCIDENT_CAPS,
+  INCIDENT_KEYS,
+  type Incident,
+  parseIncident,
+} from '../../core/incident.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
 import type { DetectConfig } from './config.js';
@@ -10,6 +17,9 @@ import { rng } from './forest.js';
 export interface SourceState {
   counters: SourceCounters;
   meta: Record<string, string>;
+  /** Open incidents by group key (INCIDENT_KEYS.open), and how many the cap dropped so far. */
+  incidents: Map<string, Incident>;
+  droppedIncidents: number;
 }
 
 export interface BatchState {
@@ -40,7 +50,7 @@ export async function readBatchState(
   for (const [source, bs] of buckets) {
     const [from, to] = windowRange(bs, cfg.windowHistory);
     layout.push({ source, from, to, at: keys.length });
-    keys.push(MODEL_KEYS.meta(source), MODEL_KEYS.norms(source));
+    keys.push(MODEL_KEYS.meta(source), MODEL_KEYS.norms(source), INCIDENT_KEYS.open(source));
     for (let b = from; b <= to; b++) keys.push(MODEL_KEYS.window(source, b));
   }
   const hashes = await kv.hgetallMany(keys);
@@ -53,10 +63,21 @@ export async function readBatchState(
     }
     const windows = new Map<number, WindowCount>();
     for (let b = from; b <= to; b++) {
-      const h = hashes[at + 2 + (b - from)] ?? {};
+      const h = hashes[at + 3 + (b - from)] ?? {};
       if (h.n) windows.set(b, { n: Number(h.n) || 0, err: Number(h.err) || 0 });
     }
-    states.set(source, { counters: { stats, windows }, meta: hashes[at] ?? {} });
+    const incidents = new Map<string, Incident>();
+    const open = hashes[at + 2] ?? {};
+    for (const [g, v] of Object.entries(open)) {
+      const inc = g === DROPPED_FIELD ? null : parseIncident(v);
+      if (inc) incidents.set(g, inc);
+    }
+    states.set(source, {
+      counters: { stats, windows },
+      meta: hashes[at] ?? {},
+      incidents,
+      droppedIncidents: Number(open[DROPPED_FIELD]) || 0,
+    });
   }
   let trackedTotal = 0;
   for (const v of Object.values(hashes[1] ?? {})) trackedTotal += Number(v) || 0;
@@ -111,6 +132,32 @@ export function sourceWrites(
   }
   if (opts.newSource)
     ops.push({ op: 'hsetnx', key: MODEL_KEYS.sources, field: source, value: String(opts.now) });
+  return ops;
+}
+
+/**
+ * The writes of a source's incident update: the open hash rewritten whole (one atomic apply with the
+ * batch, so a reader never sees half of it) and closed incidents pushed to the capped closed list.
+ */
+export function incidentWrites(
+  source: string,
+  open: ReadonlyMap<string, Incident>,
+  closed: Incident[],
+  dropped: number,
+): WriteOp[] {
+  const key = INCIDENT_KEYS.open(source);
+  const ops: WriteOp[] = [{ op: 'del', key }];
+  const fields: Record<string, string> = {};
+  for (const [g, inc] of open) fields[g] = JSON.stringify(inc);
+  if (dropped) fields[DROPPED_FIELD] = String(dropped);
+  if (Object.keys(fields).length) ops.push({ op: 'hset', key, fields });
+  for (const inc of closed)
+    ops.push({
+      op: 'lpush',
+      key: INCIDENT_KEYS.closed,
+      values: [JSON.stringify(inc)],
+      cap: INCIDENT_CAPS.closed,
+    });
   return ops;
 }
 

@@ -1,0 +1,212 @@
+// The detection core of one batch, without HTTP: one state read, scoring, count baselines, incidents,
+// one atomic apply (stats + counters + incidents + reservoir, exactly once per batch id), then training
+// when due. The handler serves it; `logfaas analyze` runs it over a file with an embedded KV.
+import type { AnomalyResult, LogEvent } from '../../core/event.js';
+import type { KV, WriteOp } from '../../core/kv/types.js';
+import type { Logger } from '../../core/log.js';
+import { MODEL_KEYS } from '../../core/model-status.js';
+import { statsWrites } from '../../core/stats/record.js';
+import { SOURCE_KEY } from './baseline.js';
+import type { DetectConfig } from './config.js';
+import { detectSource, type SourceResult } from './detect.js';
+import { countTracked, endpointMemo, keysOf } from './features.js';
+import { type LineFinding, updateIncidents } from './incidents.js';
+import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
+import { incidentWrites, readBatchState, reservoirPicks, type SourceState, sourceWrites } from './state.js';
+
+export interface DetectorDeps {
+  kv: KV;
+  config: DetectConfig;
+  logger: Logger;
+}
+
+/** Sources beyond the cap share one model state, so the store stays bounded. */
+export const OTHER_SOURCE = '_other';
+
+export interface Detector {
+  /**
+   * Scores a batch and applies its effects. `times`: each event's time (epoch ms, parsed once by the
+   * reader); `batchId` makes a redelivered batch write nothing. Anomalies in input order.
+   */
+  process(
+    events: LogEvent[],
+    times: number[],
+    now: number,
+    batchId?: string,
+  ): Promise<{ anomalies: AnomalyResult[]; applied: boolean }>;
+}
+
+export function createDetector(deps: DetectorDeps): Detector {
+  const { kv, config: cfg, logger } = deps;
+  const cache: ModelCache = new Map();
+  return {
+    async process(events, times, now, batchId) {
+      const { anomalies, writes, due } = await scoreBatch(events, times, now);
+      const applied = await kv.apply(
+        [...statsWrites({ events, anomalies, now }), ...writes],
+        batchId ? { onceKey: `detect:${batchId}` } : {},
+      );
+      if (applied) await trainDue(due, now);
+      return { anomalies, applied };
+    },
+  };
+
+  async function scoreBatch(events: LogEvent[], times: number[], now: number) {
+    // Keys once per event; group by (capped) source, remembering input order.
+    const endpoints = endpointMemo();
+    const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i], endpoints));
+    const groups = new Map<string, number[]>();
+    for (let i = 0; i < events.length; i++) {
+      const g = groups.get(events[i].source);
+      if (g) g.push(i);
+      else groups.set(events[i].source, [i]);
+    }
+    const bucketsOf = (idx: number[]) => [...new Set(idx.map((i) => keys[i].bucket))];
+    const buckets = new Map<string, number[]>();
+    for (const [source, idx] of groups) buckets.set(source, bucketsOf(idx));
+    // The registry is read with the rest; map over-cap sources to OTHER_SOURCE after the read.
+    let state = await readBatchState(kv, buckets, cfg);
+    const registrySnapshot = new Set(Object.keys(state.registry));
+    const stateSource = (s: string) =>
+      registrySnapshot.has(s) || registrySnapshot.size < cfg.maxSources ? s : OTHER_SOURCE;
+    if ([...groups.keys()].some((s) => stateSource(s) !== s)) {
+      const merged = new Map<string, number[]>();
+      for (const [s, idx] of groups)
+        merged.set(stateSource(s), [...(merged.get(stateSource(s)) ?? []), ...idx]);
+      groups.clear();
+      buckets.clear();
+      for (const [s, idx] of merged) {
+        groups.set(s, idx);
+        buckets.set(s, bucketsOf(idx));
+      }
+      state = await readBatchState(kv, buckets, cfg);
+    }
+    const metas = new Map([...state.states].map(([s, st]) => [s, st.meta]));
+    await refreshModels(kv, cache, metas, logger);
+
+    const perEvent: (AnomalyResult | undefined)[] = new Array(events.length);
+    const writes: WriteOp[] = [];
+    const due: { source: string; meta: Record<string, string>; reason: string }[] = [];
+    // Room left under MAX_TRACKED_TOTAL, shared by this batch's sources in turn. Replicas read it
+    // concurrently, so the total can pass the cap by what their batches add at once.
+    let room = Math.max(0, cfg.maxTrackedTotal - state.trackedTotal);
+    for (const [source, idx] of groups) {
+      const st = state.states.get(source)!;
+      const cached = cache.get(source);
+      const trackedBefore = countTracked(st.counters.stats);
+      const maxTracked = Math.min(cfg.maxTracked, trackedBefore + room);
+      const r = detectSource(
+        idx.map((i) => events[i]),
+        st.counters,
+        cached?.model,
+        maxTracked === cfg.maxTracked ? cfg : { ...cfg, maxTracked },
+        now,
+        idx.map((i) => keys[i]),
+      );
+      const added = countTracked(r.deltas.stats, st.counters.stats);
+      room = Math.max(0, room - added);
+      if (added > 0 || (trackedBefore > 0 && state.tracked[source] !== String(trackedBefore)))
+        writes.push({
+          op: 'hset',
+          key: MODEL_KEYS.tracked,
+          fields: { [source]: String(trackedBefore + added) },
+        });
+      const byEvent = new Map(r.anomalies.map((a) => [a.event, a]));
+      idx.forEach((i) => {
+        perEvent[i] = byEvent.get(events[i]);
+      });
+      const collected = Number(st.meta.collected) || 0;
+      const seed = cfg.seed ^ Math.imul(idx.length, 0x9e3779b1) ^ Math.imul(collected + 1, 0x85ebca6b);
+      const picks = reservoirPicks(idx.length, collected, cfg, seed ^ (keys[idx[0]].ts % 0x7fffffff));
+      writes.push(
+        ...sourceWrites(source, r, cfg, {
+          now,
+          scored: !!cached?.model,
+          newSource: !registrySnapshot.has(source),
+          picks,
+          existingWindows: st.counters.windows,
+        }),
+        ...incidentOps(
+          source,
+          idx.map((i) => events[i]),
+          r,
+          st,
+          cfg,
+          now,
+        ),
+      );
+      if (cached?.error && st.meta.lastError !== cached.error) {
+        writes.push({ op: 'hset', key: MODEL_KEYS.meta(source), fields: { lastError: cached.error } });
+      }
+      // Judge "due" on the counters as they will be after this batch.
+      const after = {
+        ...st.meta,
+        collected: String(collected + picks.length),
+        sinceTrain: String((Number(st.meta.sinceTrain) || 0) + idx.length),
+      };
+      const reason = trainingDue(after, cached, cfg, now);
+      if (reason) due.push({ source, meta: st.meta, reason });
+    }
+    return { anomalies: perEvent.filter((a): a is AnomalyResult => a !== undefined), writes, due };
+  }
+
+  async function trainDue(
+    due: { source: string; meta: Record<string, string>; reason: string }[],
+    now: number,
+  ) {
+    for (const d of due)
+      await trainSource(kv, d.source, d.meta, cfg, { logger, now, reason: d.reason, cache });
+  }
+}
+
+/** The incident update of one source's batch (incidents.ts), as writes. */
+function incidentOps(
+  source: string,
+  events: LogEvent[],
+  r: SourceResult,
+  state: Pick<SourceState, 'incidents' | 'droppedIncidents'>,
+  cfg: DetectConfig,
+  now: number,
+): WriteOp[] {
+  const lines: LineFinding[] = [];
+  const line = (kind: LineFinding['kind'], i: number, reasons: readonly string[]) => {
+    lines.push({
+      kind,
+      templateId: r.keys[i].tpl,
+      template: events[i].template,
+      ts: r.keys[i].ts,
+      raw: events[i].raw || events[i].message,
+      reasons,
+    });
+  };
+  for (const i of r.newTemplateIndex) line('new_template', i, []);
+  r.anomalyIndex.forEach((i, j) => {
+    line('event_anomaly', i, r.anomalies[j].reasons);
+  });
+  if (!lines.length && !r.counts.length && !state.incidents.size) return [];
+  let sourceTime = Number.NEGATIVE_INFINITY;
+  for (const k of r.keys) if (k.ts > sourceTime) sourceTime = k.ts;
+  const texts = new Map<string, string>();
+  for (let i = 0; i < events.length; i++)
+    if (!texts.has(r.keys[i].tpl)) texts.set(r.keys[i].tpl, events[i].template);
+  const u = updateIncidents(state.incidents, r.counts, lines, {
+    source,
+    now,
+    windowMs: cfg.windowMs,
+    quietMs: cfg.incidentQuietMs,
+    sourceTime,
+    templateText: (tpl) => texts.get(tpl) ?? tpl,
+    examplesOf: (key, bucket, errorsOnly) => {
+      const out: string[] = [];
+      for (let i = 0; i < events.length && out.length < 5; i++) {
+        const k = r.keys[i];
+        if (k.bucket !== bucket || (key !== SOURCE_KEY && k.tpl !== key) || (errorsOnly && !k.isError))
+          continue;
+        out.push(events[i].raw || events[i].message);
+      }
+      return out;
+    },
+  });
+  if (!u.changed && !u.dropped) return [];
+  return incidentWrites(source, u.open, u.closed, state.droppedIncidents + u.dropped);
+}
