@@ -3,9 +3,9 @@
 // in batches of 500 as the connector delivers them, so the measurement covers the real lifecycle
 // (rules before the first model, training, the model after). Prints precision/recall/F1 per scenario.
 import type { LogEvent } from '../core/event.js';
+import { type CoveredLine, covers, readIncidents } from '../core/incident.js';
 import { createMemoryKv } from '../core/kv/memory.js';
 import { createLogger, type Logger, silentLogger } from '../core/log.js';
-import { type CoveredLine, covers, readIncidents } from '../core/incident.js';
 import { readModelStatus } from '../core/model-status.js';
 import { DEFAULT_DETECT } from '../functions/detect-anomaly/config.js';
 import { createDetectAnomalyHandler } from '../functions/detect-anomaly/handler.js';
@@ -127,7 +127,9 @@ async function run(scenarios: ScenarioName[], seed: number): Promise<Counts> {
         ts: Date.parse(e.timestamp),
         isError,
         label: e.label ?? null,
-        flagged: a ? `${a.detector} ${a.score.toFixed(2)}: ${a.reasons.map((r: string) => r.slice(0, 90)).join(' | ')}` : undefined,
+        flagged: a
+          ? `${a.detector} ${a.score.toFixed(2)}: ${a.reasons.map((r: string) => r.slice(0, 90)).join(' | ')}`
+          : undefined,
         raw: debug ? e.raw : '',
       });
     }
@@ -153,13 +155,22 @@ async function run(scenarios: ScenarioName[], seed: number): Promise<Counts> {
   if (process.env.DUMP_INCIDENTS)
     for (const inc of incidents)
       if (inc.kind !== 'event_anomaly')
-        console.log(inc.kind, inc.source, inc.templateId ?? '', inc.firstTs, inc.lastTs, inc.count, inc.reasons[0]);
+        console.log(
+          inc.kind,
+          inc.source,
+          inc.templateId ?? '',
+          inc.firstTs,
+          inc.lastTs,
+          inc.count,
+          inc.reasons[0],
+        );
   for (const inc of incidents) c.byKind[inc.kind] = (c.byKind[inc.kind] ?? 0) + 1;
   for (const l of lines) {
     c.lines++;
     if (l.label === 'silence') continue;
     if (l.label) c.labelled++;
-    const covered = l.flagged === undefined && incidents.some((inc) => covers(inc, l, DEFAULT_DETECT.windowMs));
+    const covered =
+      l.flagged === undefined && incidents.some((inc) => covers(inc, l, DEFAULT_DETECT.windowMs));
     if (l.flagged === undefined && !covered) {
       if (debug && l.label) bump(fnLines, `${l.label}: ${l.raw.replace(/\d+/g, 'N').slice(0, 100)}`);
       continue;
@@ -172,7 +183,12 @@ async function run(scenarios: ScenarioName[], seed: number): Promise<Counts> {
       c.fp++;
       if (l.isError) c.fpErrors++;
       if (covered) c.fpByIncident++;
-      if (debug) bump(fpReasons, l.flagged ?? `incident: ${incidents.find((inc) => covers(inc, l, DEFAULT_DETECT.windowMs))?.reasons[0]?.replace(/\d[\d,.]*/g, 'N')}`);
+      if (debug)
+        bump(
+          fpReasons,
+          l.flagged ??
+            `incident: ${incidents.find((inc) => covers(inc, l, DEFAULT_DETECT.windowMs))?.reasons[0]?.replace(/\d[\d,.]*/g, 'N')}`,
+        );
     }
   }
   c.fn = c.labelled - c.tp;
@@ -195,7 +211,17 @@ const SCORED: ScenarioName[] = [
   'traffic-surge',
 ];
 const results: Record<string, Counts & ReturnType<typeof prf>> = {};
-const SUMMED = ['tp', 'fp', 'fn', 'lines', 'labelled', 'fpErrors', 'incidents', 'byIncident', 'fpByIncident'] as const;
+const SUMMED = [
+  'tp',
+  'fp',
+  'fn',
+  'lines',
+  'labelled',
+  'fpErrors',
+  'incidents',
+  'byIncident',
+  'fpByIncident',
+] as const;
 const total = emptyCounts();
 const started = performance.now();
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
