@@ -34,7 +34,7 @@ export interface Incident {
   /** Up to INCIDENT_CAPS.examples raw lines. */
   examples: string[];
   status: 'open' | 'closed';
-  /** new_template: every new template the incident groups (bounded), the first one in templateId. */
+  /** Every template the incident groups (new templates, templates spiking together; bounded), the first in templateId. */
   templateIds?: string[];
   /** Processing time (epoch ms) of the last update, so a source that went silent still closes its incidents. */
   updatedAt: number;
@@ -99,7 +99,7 @@ export function covers(inc: Incident, line: CoveredLine, bucketMs: number): bool
   const to = Date.parse(inc.lastTs) + (inc.kind === 'new_template' ? 0 : bucketMs - 1);
   if (line.ts < from || line.ts > to) return false;
   if (inc.kind === 'error_rate') return line.isError;
-  if (inc.kind === 'new_template') return (inc.templateIds ?? [inc.templateId]).includes(line.templateId);
+  if (inc.templateIds?.length) return inc.templateIds.includes(line.templateId);
   return inc.templateId === undefined || inc.templateId === line.templateId;
 }
 

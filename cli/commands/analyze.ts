@@ -1,32 +1,33 @@
-// `logfaas analyze`: offline anomaly analysis of one log file: parse (parse-log core), fit the
-// detect-anomaly features and forest on the whole file, score every line, print a report or NDJSON.
+// `logfaas analyze`: anomaly analysis of one log file without a stack: the file runs through the same
+// detector as the pipeline (analyze-file.ts), and a report, one verdict per line or the incidents are printed.
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { LogEvent } from '../../core/event.js';
 import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
-import { TRAINING_SAMPLE } from '../../functions/detect-anomaly/offline.js';
-import { StreamingAnalysis } from '../../functions/detect-anomaly/offline-stream.js';
-import { splitText } from '../../functions/parse-log/body.js';
-import { parseBatch, resolveLimits, TemplateMiner } from '../../functions/parse-log/pipeline.js';
 import { parseFlags, strFlag } from '../args.js';
 import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
 import { logFormatFlag } from '../log-format-flag.js';
+import { type AnalyzedLine, type AnalyzeResult, analyzeFile, CHUNK_BYTES } from './analyze-file.js';
 
 const HELP = `logfaas analyze: find anomalies in a log file, offline (no stack needed)
 
 Usage: logfaas analyze [options] FILE
 
-Parses FILE (formats detected per line, or --log-format), computes the detect-anomaly features over
-the whole file (latency against its endpoint, status, level, template and endpoint rarity, parameter
-and message length, error bursts, event rate), trains an Isolation Forest on a sample of the lines,
-and scores every line with the forest and the explicit rules (error/fatal levels, 5xx, extreme
-latency, rare templates, bursts). Prints a report: counts, top templates, anomalies with reasons.
+Parses FILE (formats detected per line, or --log-format) and runs it through the same detector as
+the running stack, in batches in file order, judged on the lines' own times: per template and source,
+counts far above or below their baseline, templates never seen once the source is past its warm-up
+and error-rate shifts are reported as incidents; lines are flagged on their own only when unusual by
+themselves (an error where its template or endpoint hardly has any, a request far in its endpoint's
+latency tail, an odd parameter or message for the Isolation Forest). Prints a report: counts, top
+templates, incidents, and the lines anomalous on their own, with reasons.
 
 Options:
   -f, --log-format FMT     Loghub-style format, e.g. '<Date> <Time> <Level> <Component>: <Content>'
   -s, --source NAME        source name (default: the file name)
       --json               one JSON object per input line, in order:
-                           {"line","anomaly","score","modelScore","detector","reasons","level","templateId"}
+                           {"line","anomaly","score","detector","reasons","level","templateId"}
+      --incidents          with --json: one JSON object per incident instead (newest first):
+                           {"id","source","kind","templateId","firstTs","lastTs","count","actual",
+                            "typical","reasons","examples","status",...}
   -c, --contamination X    expected share of anomalies, sets the model threshold (default ${DEFAULT_DETECT.contamination})
   -n, --top N              anomalies listed in the report (default 20)
   -h, --help               this help
@@ -38,6 +39,7 @@ Examples:
   logfaas analyze access.log
   logfaas analyze --log-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' HDFS_2k.log
   logfaas analyze --json app.log | jq -c 'select(.anomaly) | [.line, .score, .reasons]'
+  logfaas analyze --incidents --json /var/log/dpkg.log | jq -c '[.kind, .count, .reasons[0]]'
   logfaas analyze --contamination 0.05 --top 50 syslog
 `;
 
@@ -45,18 +47,18 @@ const SPEC = {
   'log-format': { type: 'string', short: 'f' },
   source: { type: 'string', short: 's' },
   json: { type: 'boolean' },
+  incidents: { type: 'boolean' },
   contamination: { type: 'string', short: 'c' },
   top: { type: 'string', short: 'n' },
 } as const;
 
-/** Lines parsed per step: large enough to be fast, small enough for a smooth progress bar. */
-const CHUNK_BYTES = 1 << 20;
 /** Files above this get a progress bar (when stderr is a TTY). */
 const PROGRESS_MIN_BYTES = 8 << 20;
 
 export const analyzeCommand: Command = {
   name: 'analyze',
-  summary: 'find anomalies in a log file offline, with reasons (report or --json per line)',
+  summary:
+    'find anomalies and incidents in a log file offline, as the stack would (report, --json per line or --incidents)',
   help: HELP,
   async run(argv, io) {
     const { flags, files } = parseFlags(argv, SPEC);
@@ -78,72 +80,41 @@ export const analyzeCommand: Command = {
       return EXIT.failure;
     }
     const progress = io.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? bar(io, size) : undefined;
-    const limits = resolveLimits();
-    const miner = new TemplateMiner(source, limits);
-    const now = Date.now();
-    const parseChunk = (bytes: Uint8Array): LogEvent[] => {
-      const b = splitText(bytes);
-      return parseBatch(b.lines, undefined, { source, format, limits, miner, now, preProblems: b.problems });
-    };
-    // Two passes over the file, one chunk in memory at a time: the first builds the counters and the
-    // training sample, the second parses again (the miner has seen every line by then) and scores.
-    const analysis = new StreamingAnalysis(DEFAULT_DETECT, { contamination });
-    try {
-      await eachChunk(file, (bytes, read) => {
-        analysis.observe(parseChunk(bytes));
-        progress?.(read / 2, 'parsing');
-      });
-    } catch (e) {
-      progress?.(0, '', true);
-      io.stderr.write(`logfaas analyze: cannot read ${file}: ${(e as Error).message}\n`);
-      return EXIT.failure;
-    }
-    analysis.fit();
     // `logfaas analyze --json big.log | head`: a closed pipe ends the output quietly.
     io.stdout.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') io.stderr.write(`logfaas analyze: ${e.message}\n`);
     });
-    let line = 0;
-    let out = '';
-    try {
-      await eachChunk(file, (bytes, read) => {
-        for (const l of analysis.score(parseChunk(bytes))) {
-          if (!flags.json) continue;
-          out += `${JSON.stringify({ line: ++line, ...l.verdict, level: l.level, templateId: l.templateId })}\n`;
-          if (out.length > 1 << 16) {
-            io.stdout.write(out);
-            out = '';
-          }
-        }
-        progress?.(size / 2 + read / 2, 'scoring');
-      });
-    } catch (e) {
-      progress?.(0, '', true);
-      io.stderr.write(`logfaas analyze: cannot read ${file}: ${(e as Error).message}\n`);
+    const run = await analyzeFile(file, {
+      source,
+      format,
+      config: { ...DEFAULT_DETECT, contamination },
+      onLine: flags.json && !flags.incidents ? lineWriter(io) : undefined,
+      onProgress: progress && ((read) => progress(read, 'analyzing')),
+    }).catch((e: Error) => e);
+    progress?.(0, '', true);
+    if (run instanceof Error) {
+      io.stderr.write(`logfaas analyze: cannot read ${file}: ${run.message}\n`);
       return EXIT.failure;
     }
-    progress?.(0, '', true);
-    if (flags.json) io.stdout.write(out);
-    else io.stdout.write(await report(file, source, analysis, top));
+    if (flags.incidents && flags.json) {
+      io.stdout.write(run.incidents.map((x) => `${JSON.stringify(x)}\n`).join(''));
+    } else if (!flags.json) io.stdout.write(await report(file, source, run, top));
     return EXIT.ok;
   },
 };
 
-/** Calls `fn` with the file's bytes cut at line ends, about CHUNK_BYTES at a time. */
-async function eachChunk(file: string, fn: (bytes: Uint8Array, read: number) => void): Promise<void> {
-  let pending: Buffer = Buffer.alloc(0);
-  let read = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
-    const buf = chunk as Buffer;
-    read += buf.length;
-    pending = pending.length ? Buffer.concat([pending, buf]) : buf;
-    const cut = pending.lastIndexOf(10);
-    if (cut >= 0) {
-      fn(pending.subarray(0, cut + 1), read);
-      pending = pending.subarray(cut + 1);
+/** Writes one JSON object per line, buffered. */
+function lineWriter(io: CliIo): (l: AnalyzedLine) => void {
+  let out = '';
+  let line = 0;
+  const write = (l: AnalyzedLine) => {
+    out += `${JSON.stringify({ line: ++line, ...l.verdict, level: l.level, templateId: l.templateId })}\n`;
+    if (out.length > 1 << 16 || l.last) {
+      io.stdout.write(out);
+      out = '';
     }
-  }
-  if (pending.length) fn(pending, read);
+  };
+  return write;
 }
 
 function numFlag(v: string | undefined, name: string, def: number): number {
@@ -155,35 +126,39 @@ function numFlag(v: string | undefined, name: string, def: number): number {
   return name === 'top' ? Math.floor(n) : n;
 }
 
-async function report(file: string, source: string, r: StreamingAnalysis, top: number): Promise<string> {
+async function report(file: string, source: string, r: AnalyzeResult, top: number): Promise<string> {
   const fmt = (n: number) => n.toLocaleString('en-US');
-  const { levels, templates } = r;
-  const events = { length: r.lines };
   const flagged = [...r.flagged].map(([i, v]) => ({ v, i }));
-  const byDetector = (d: string) => flagged.filter((x) => x.v.detector === d).length;
   const lines = [
-    `${file}: ${fmt(events.length)} lines, source '${source}'${r.timed ? '' : ' (no usable timestamps: rate features neutral)'}`,
-    `levels: ${[...levels]
+    `${file}: ${fmt(r.lines)} lines, source '${source}'${r.timed ? '' : ' (no usable timestamps: lines are timed as they are read)'}`,
+    `levels: ${[...r.levels]
       .sort((a, b) => b[1] - a[1])
       .map(([l, n]) => `${l} ${fmt(n)}`)
       .join(', ')}`,
-    `templates: ${fmt(templates.size)}; top 10:`,
-    ...[...templates.values()]
+    `templates: ${fmt(r.templates.size)}; top 10:`,
+    ...[...r.templates.values()]
       .sort((a, b) => b.n - a.n)
       .slice(0, 10)
       .map(
         (t) =>
-          `  ${fmt(t.n).padStart(9)}  ${((100 * t.n) / events.length).toFixed(1).padStart(5)}%  ${clip(t.text, 90)}`,
+          `  ${fmt(t.n).padStart(9)}  ${((100 * t.n) / Math.max(1, r.lines)).toFixed(1).padStart(5)}%  ${clip(t.text, 90)}`,
       ),
     r.model
-      ? `model: Isolation Forest, ${r.model.forest.roots.length} trees, psi ${r.model.forest.sampleSize}, trained on ${fmt(Math.min(r.lines, TRAINING_SAMPLE))} lines; threshold ${round(r.model.threshold)} (contamination ${r.contamination})`
-      : 'model: too few lines to train; rules only',
-    `anomalies: ${fmt(flagged.length)} (${((100 * flagged.length) / Math.max(1, events.length)).toFixed(2)}%; model ${fmt(byDetector('model'))}, rules ${fmt(byDetector('rules'))})`,
+      ? `model: Isolation Forest version ${r.model.version}, trained on ${fmt(r.model.trainingSize)} vectors; threshold ${r.model.threshold} (contamination ${r.model.contamination})`
+      : `model: not trained (the stack trains once ${fmt(DEFAULT_DETECT.minTraining)} feature vectors are collected); rules only`,
+    `incidents: ${fmt(r.incidents.length)}`,
+    ...r.incidents
+      .slice(0, top)
+      .map(
+        (x) =>
+          `  ${x.kind.padEnd(13)} ${String(x.count).padStart(7)} lines  ${x.firstTs} .. ${x.lastTs}  ${clip(x.reasons[0] ?? '', 100)}`,
+      ),
+    ...(r.incidents.length > top
+      ? [`  ... ${fmt(r.incidents.length - top)} more (--incidents --json for all)`]
+      : []),
+    `lines anomalous on their own: ${fmt(flagged.length)} (${((100 * flagged.length) / Math.max(1, r.lines)).toFixed(2)}%)`,
   ];
-  const ranked = flagged.sort(
-    (a, b) => b.v.score - a.v.score || (b.v.modelScore ?? 0) - (a.v.modelScore ?? 0) || a.i - b.i,
-  );
-  const shown = ranked.slice(0, top);
+  const shown = flagged.sort((a, b) => b.v.score - a.v.score || a.i - b.i).slice(0, top);
   const raw = await readLines(file, new Set(shown.map((x) => x.i)));
   for (const { v, i } of shown) {
     lines.push(`  line ${i + 1}  score ${v.score.toFixed(2)}  [${v.detector}]  ${v.reasons.join('; ')}`);

@@ -92,7 +92,12 @@ export function markPriorErrors(keys: EventKeys[], stored: ReadonlyMap<string, n
     return n;
   };
   const peek = (f: string) => seen.get(f) ?? stored.get(f) ?? 0;
+  let sourceErrors = stored.get('_x') ?? 0;
+  let sourceLines = stored.get('_n') ?? 0;
   for (const k of keys) {
+    k.priorSourceErrors = sourceErrors;
+    k.priorSourceLines = sourceLines++;
+    if (k.isError) sourceErrors++;
     const tf = `x:${k.tpl}`;
     k.priorErrors = k.isError ? bump(tf) : peek(tf);
     k.priorLines = bump(`t:${k.tpl}`);

@@ -84,21 +84,27 @@ export function ruleReasons(
   // An error is news when its template (a 5xx: its endpoint) has hardly shown errors before: a FATAL
   // that recurs as part of the routine is not, and a change in how often errors come is an error_rate
   // incident (baseline.ts), not a flag on each line.
-  if (k.status !== undefined && k.status >= 500) {
-    const ep = k.endpoint !== undefined;
-    const x = (ep ? k.priorEndpointErrors : k.priorErrors) ?? 0;
-    const n = (ep ? k.priorEndpointLines : k.priorLines) ?? 0;
-    if (unusualError(x, n, cfg)) {
-      const where = ep ? clip(k.endpoint!) : 'its template';
-      (out ??= []).push(
-        `HTTP ${k.status}, unusual for ${where} (${fmt(x)} 5xx in ${fmt(n)} requests before)`,
-      );
+  if (k.isError) {
+    // Judged against the endpoint (5xx) or the template when its history can tell a rate below
+    // LEVEL_RATE, else against the whole source: a first ERROR after 1,000 clean lines is news even
+    // in a template never seen before.
+    const http = k.status !== undefined && k.status >= 500;
+    const ep = http && k.endpoint !== undefined;
+    let x = (ep ? k.priorEndpointErrors : k.priorErrors) ?? 0;
+    let n = (ep ? k.priorEndpointLines : k.priorLines) ?? 0;
+    let where = ep ? clip(k.endpoint!) : 'its template';
+    if ((n + 1) * cfg.levelRate < 1) {
+      x = k.priorSourceErrors ?? 0;
+      n = k.priorSourceLines ?? 0;
+      where = 'its source';
     }
-  } else if (k.severity >= 3 && unusualError(k.priorErrors ?? 0, k.priorLines ?? 0, cfg)) {
-    const lvl = ['debug', 'info', 'warn', 'error', 'fatal'][k.severity];
-    (out ??= []).push(
-      `level ${lvl}, unusual for its template (${fmt(k.priorErrors ?? 0)} errors in ${fmt(k.priorLines ?? 0)} lines before)`,
-    );
+    if (unusualError(x, n, cfg)) {
+      const what = http
+        ? `HTTP ${k.status}`
+        : `level ${['debug', 'info', 'warn', 'error', 'fatal'][k.severity]}`;
+      const counts = ep && where !== 'its source' ? `5xx in ${fmt(n)} requests` : `errors in ${fmt(n)} lines`;
+      (out ??= []).push(`${what}, unusual for ${where} (${fmt(x)} ${counts} before)`);
+    }
   }
   if (k.latency !== undefined) {
     const s = v.latencyLog(k.latKey);

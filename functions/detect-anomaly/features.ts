@@ -53,9 +53,11 @@ export interface EventKeys {
   /** In its endpoint's latency tail, and the tail requests the endpoint had before (markLatencyTails). */
   latTail?: boolean;
   priorTails?: number;
-  /** Lines of its template (requests of its endpoint) before this event. */
+  /** Lines of its template (requests of its endpoint, lines of its source) before this event. */
   priorLines?: number;
   priorEndpointLines?: number;
+  priorSourceErrors?: number;
+  priorSourceLines?: number;
   /** Set when this batch's latencies for latKey sit significantly above its baseline (a sustained shift). */
   latShift?: { ratio: number; n: number };
   msgLen: number;
@@ -278,6 +280,9 @@ export function batchDeltas(
   const firsts = new Map<string, number>();
   const bs = base.stats;
   if (keys.length) stats.set('_n', keys.length);
+  let errors = 0;
+  for (const k of keys) if (k.isError) errors++;
+  if (errors) stats.set('_x', errors);
   for (const [tpl, a] of tpls) {
     if (!bs.has(`f:${tpl}`)) firsts.set(`f:${tpl}`, a.first);
     stats.set(`t:${tpl}`, a.n);

@@ -39,6 +39,9 @@ export interface IncidentContext {
   examplesOf: (key: string, bucket: number, errorsOnly: boolean) => string[];
 }
 
+/** Group of the templates that spike while their source does not. */
+const TEMPLATES_KEY = 'templates';
+
 /** Open incidents kept free for count, rate and new-template incidents (see touch). */
 const HEADROOM = 10;
 
@@ -61,15 +64,26 @@ export function updateIncidents(
   const closed: Incident[] = [];
   let changed = false;
   let dropped = 0;
-  for (const [g, inc] of before) {
-    // Quiet for quietMs of the source's own clock: closed (so a replayed history closes on event time).
-    if (Date.parse(inc.lastTs) + ctx.quietMs < ctx.sourceTime) {
+  for (const [g, inc] of before)
+    open.set(g, {
+      ...inc,
+      reasons: [...inc.reasons],
+      examples: [...inc.examples],
+      ...(inc.templateIds ? { templateIds: [...inc.templateIds] } : {}),
+    });
+  // Quiet for quietMs of the source's own clock: closed, so a replayed history (one batch may span
+  // months) closes on event time as live data does.
+  const closeIfQuiet = (g: string, at: number) => {
+    const inc = open.get(g);
+    if (inc && Date.parse(inc.lastTs) + ctx.quietMs < at) {
       closed.push({ ...inc, status: 'closed' });
+      open.delete(g);
       changed = true;
-    } else open.set(g, { ...inc, reasons: [...inc.reasons], examples: [...inc.examples] });
-  }
+    }
+  };
   const touch = (kind: IncidentKind, key: string, ts: number, tpl?: string): Incident | undefined => {
     let g = groupOf(kind, key);
+    closeIfQuiet(g, ts);
     let inc = open.get(g);
     // Past the cap, lines anomalous on their own share one incident for the source (a scan hits many
     // templates); the other kinds keep HEADROOM more, so a burst is still reported during a scan.
@@ -118,19 +132,25 @@ export function updateIncidents(
   const sourceSpike = new Set(
     counts.filter((f) => f.kind === 'count_spike' && f.key === SOURCE_KEY).map((f) => f.bucket),
   );
-  for (const f of counts) {
+  const countAction = (f: CountFinding) => {
     const folded = f.kind === 'count_spike' && f.key !== SOURCE_KEY && sourceSpike.has(f.bucket);
-    const key = folded ? SOURCE_KEY : f.key;
-    const inc = touch(f.kind, key, f.fromBucket * ctx.windowMs, key === SOURCE_KEY ? undefined : key);
-    if (!inc) continue;
+    // Templates spiking while the source does not (a burst of a few kinds of line) share one incident.
+    const tplSpike = f.kind === 'count_spike' && f.key !== SOURCE_KEY && !folded;
+    const key = folded ? SOURCE_KEY : tplSpike ? TEMPLATES_KEY : f.key;
+    const inc = touch(f.kind, key, f.fromBucket * ctx.windowMs, key === SOURCE_KEY ? undefined : f.key);
+    if (!inc) return;
     if (ctx.windowMs * f.bucket > Date.parse(inc.lastTs)) inc.lastTs = iso(f.bucket * ctx.windowMs);
-    if (folded) {
+    if (folded || tplSpike) {
+      if (tplSpike) {
+        const ids = (inc.templateIds ??= [f.key]);
+        if (!ids.includes(f.key) && ids.length < INCIDENT_CAPS.templateIds) ids.push(f.key);
+      }
       addReason(
         inc,
         `template "${clip(ctx.templateText(f.key), 60)}": ${fmt(f.actual)} lines, typical ~${fmt(f.typical)}`,
       );
-      continue;
     }
+    if (folded) return;
     // The same bucket judged again (a later batch of it) adds only its new lines.
     inc.count += inc.lastBucket === f.bucket ? f.added : f.lines;
     inc.lastBucket = f.bucket;
@@ -143,12 +163,12 @@ export function updateIncidents(
       inc.reasons[0] = headline;
     }
     for (const raw of ctx.examplesOf(f.key, f.bucket, f.kind === 'error_rate')) example(inc, raw);
-  }
+  };
 
-  for (const l of lines) {
+  const lineAction = (l: LineFinding) => {
     const key = l.kind === 'new_template' ? 'new_template' : l.templateId;
     const inc = touch(l.kind, key, l.ts, l.templateId);
-    if (!inc) continue;
+    if (!inc) return;
     inc.count++;
     if (l.kind === 'new_template') {
       const ids = (inc.templateIds ??= [inc.templateId ?? l.templateId]);
@@ -166,7 +186,15 @@ export function updateIncidents(
       inc.reasons[0] = `${fmt(inc.count)} line${inc.count === 1 ? '' : 's'} anomalous on their own`;
       for (const r of l.reasons) addReason(inc, r);
     }
-  }
+  };
+  // In event-time order, so quiet gaps inside one batch close incidents as they would between batches.
+  const actions: { ts: number; run: () => void }[] = [
+    ...counts.map((f) => ({ ts: f.fromBucket * ctx.windowMs, run: () => countAction(f) })),
+    ...lines.map((l) => ({ ts: l.ts, run: () => lineAction(l) })),
+  ];
+  actions.sort((a, b) => a.ts - b.ts);
+  for (const a of actions) a.run();
+  for (const g of [...open.keys()]) closeIfQuiet(g, ctx.sourceTime);
   return { open, closed, changed, dropped };
 }
 
