@@ -56,6 +56,9 @@ export const INCIDENT_CAPS = {
   closed: 500,
 } as const;
 
+/** Event time without a new finding after which an incident closes (detect-anomaly's INCIDENT_QUIET default). */
+export const DEFAULT_INCIDENT_QUIET_MS = 300_000;
+
 export const INCIDENT_KEYS = {
   /** Hash per source: group key -> Incident JSON of its open incidents (at most openPerSource). */
   open: (source: string) => `detect:inc:${source}`,

@@ -189,7 +189,6 @@ async function readLines(file: string, wanted: Set<number>): Promise<Map<number,
   return out;
 }
 
-const round = (x: number) => Math.round(x * 10000) / 10000;
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 /** A one-line progress bar on stderr, redrawn at most every 100 ms; `done` clears it. */

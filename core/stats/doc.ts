@@ -1,6 +1,7 @@
 // The stats document (schema 1) that GET /function/stats returns. Documented in docs/stats.md.
 // Times: `t` in series and *_ms fields are epoch ms; *_at / *_seen fields are ISO 8601 UTC.
 import type { AnomalyResult } from '../event.js';
+import type { Incident } from '../incident.js';
 
 export const STATS_SCHEMA = 1 as const;
 
@@ -100,6 +101,11 @@ export interface StatsDoc {
   templates: TemplateStat[];
   /** Newest first; at most 50. */
   recent_anomalies: RecentAnomaly[];
+  /**
+   * Incidents (core/incident.ts) of every source, open and recently closed, newest (last event time)
+   * first; at most 50, each with up to 5 example lines (`?incident=ID` returns one).
+   */
+  incidents: Incident[];
   storage: {
     kind: string;
     used_bytes: number | null;

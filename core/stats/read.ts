@@ -3,6 +3,7 @@
 
 import { type Broker, DEAD_LETTER_QUEUE } from '../broker/types.js';
 import type { AnomalyResult } from '../event.js';
+import { DEFAULT_INCIDENT_QUIET_MS, readIncidents } from '../incident.js';
 import type { KV, StorageInfo } from '../kv/types.js';
 import {
   addHash,
@@ -57,6 +58,7 @@ export interface ReadStatsOptions {
 /** Points in a series at most; longer series are summed into wider slots. */
 export const MAX_SERIES_POINTS = 360;
 export const RECENT_ANOMALIES_SHOWN = 50;
+export const INCIDENTS_SHOWN = 50;
 export const TOP_TEMPLATES = 10;
 export const TOP_ENDPOINTS = 20;
 
@@ -78,12 +80,13 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
     ...plan.templateHours.map(at(templateHourKey, HOUR_MS, parseTemplates)),
   ];
   const fetch = (keys: string[]) => kv.hgetallMany(keys);
-  const [parsed, recent, storage, pipeline, model] = await Promise.all([
+  const [parsed, recent, storage, pipeline, model, incidents] = await Promise.all([
     opts.cache ? opts.cache.read(buckets, opts.now, fetch) : readBuckets(buckets, fetch),
     kv.lrange(KEYS.recentAnomalies, 0, RECENT_ANOMALIES_SHOWN - 1),
     (opts.storageInfo ?? (() => kv.info()))().catch(() => null),
     readPipeline(opts.broker, opts.queues ?? [], opts.brokerTimeoutMs ?? 1000),
     opts.modelStatus ? opts.modelStatus().catch(() => []) : Promise.resolve([]),
+    readIncidents(kv, { now: opts.now, quietMs: DEFAULT_INCIDENT_QUIET_MS }),
   ]);
   let i = 0;
   // Each slice holds what its buckets' parse returned (the types given in `buckets` above).
@@ -161,6 +164,7 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
     },
     templates: topTemplates(templateHours),
     recent_anomalies: parseAnomalies(recent),
+    incidents: incidents.slice(0, INCIDENTS_SHOWN),
     storage: {
       kind: storage?.kind ?? 'unknown',
       used_bytes: storage?.usedBytes ?? null,

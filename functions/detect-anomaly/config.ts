@@ -1,6 +1,7 @@
 // detect-anomaly settings: one pure function of the environment, validated once (docs/detect-anomaly.md).
 import { type Env, EnvReader } from '../../core/env.js';
 import { type HttpConfig, readHttpConfig } from '../../core/http/config.js';
+import { DEFAULT_INCIDENT_QUIET_MS } from '../../core/incident.js';
 import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
 
 export interface DetectConfig {
@@ -134,7 +135,7 @@ export const DEFAULT_DETECT: DetectConfig = {
   // Drops only for continuous sources: 90% of buckets hold lines (an apt log is silent for days).
   dropActive: 0.9,
   // 5 min of the source's event time without a finding closes an incident (a burst with pauses stays one).
-  incidentQuietMs: 300_000,
+  incidentQuietMs: DEFAULT_INCIDENT_QUIET_MS,
   // The 3rd error of a template (5xx of an endpoint) makes its errors routine; a change in their rate is
   // an error_rate incident, not a line anomaly.
   levelRoutine: 3,

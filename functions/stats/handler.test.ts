@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { serve } from '../../core/http/serve.js';
+import { INCIDENT_KEYS, type Incident } from '../../core/incident.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import type { KV } from '../../core/kv/types.js';
+import { MODEL_KEYS } from '../../core/model-status.js';
 import type { StatsDoc } from '../../core/stats/doc.js';
 import { statsWrites } from '../../core/stats/record.js';
 import { anomalyOf, sampleEvent } from '../../core/stats/sample-events.js';
@@ -24,6 +26,75 @@ async function handler(broker?: Parameters<typeof createStatsHandler>[0]['broker
 }
 const get = (h: (r: Request) => Promise<Response>, q = '', method = 'GET') =>
   h(new Request(`http://x/function/stats${q}`, { method }));
+
+function incident(over: Partial<Incident>): Incident {
+  return {
+    id: 'aaaa',
+    source: 'web',
+    kind: 'count_spike',
+    firstTs: new Date(NOW - 60_000).toISOString(),
+    lastTs: new Date(NOW - 50_000).toISOString(),
+    count: 4800,
+    actual: 4800,
+    typical: 480,
+    reasons: ['count spike: 4,800 lines per 10 s, typical ~480 (10x)'],
+    examples: ['GET / 200'],
+    status: 'open',
+    updatedAt: NOW - 1000,
+    ...over,
+  };
+}
+
+describe('stats incidents', () => {
+  it('lists open and closed incidents newest first, and answers one by id with its lines', async () => {
+    const kv = await createMemoryKv({ now: () => NOW });
+    kvs.push(kv);
+    const older = incident({
+      id: 'bbbb',
+      kind: 'new_template',
+      lastTs: new Date(NOW - 3_600_000).toISOString(),
+      status: 'closed',
+    });
+    // Not updated for longer than the quiet period: its source went silent, so it shows closed.
+    const stale = incident({
+      id: 'cccc',
+      source: 'db',
+      lastTs: new Date(NOW - 30_000).toISOString(),
+      updatedAt: NOW - 3_600_000,
+    });
+    await kv.apply([
+      { op: 'hset', key: MODEL_KEYS.sources, fields: { web: String(NOW), db: String(NOW) } },
+      {
+        op: 'hset',
+        key: INCIDENT_KEYS.open('web'),
+        fields: { 'count_spike|*': JSON.stringify(incident({})) },
+      },
+      {
+        op: 'hset',
+        key: INCIDENT_KEYS.open('db'),
+        fields: { 'count_spike|*': JSON.stringify(stale), _dropped: '2' },
+      },
+      { op: 'lpush', key: INCIDENT_KEYS.closed, values: [JSON.stringify(older), 'not json'], cap: 10 },
+    ]);
+    const h = createStatsHandler({ kv, config, now: () => NOW });
+    const doc = (await (await get(h)).json()) as StatsDoc;
+    expect(doc.incidents.map((x) => [x.id, x.status])).toEqual([
+      ['cccc', 'closed'],
+      ['aaaa', 'open'],
+      ['bbbb', 'closed'],
+    ]);
+    const one = await get(h, '?incident=aaaa');
+    expect(one.status).toBe(200);
+    expect(((await one.json()) as { incident: Incident }).incident).toMatchObject({
+      id: 'aaaa',
+      examples: ['GET / 200'],
+    });
+    expect((await get(h, '?incident=ffff')).status).toBe(404);
+    const bad = await get(h, '?incident=%3Cscript%3E');
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/json/);
+  });
+});
 
 describe('stats handler', () => {
   it('answers the stats document, uncached, with CORS', async () => {

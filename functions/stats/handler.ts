@@ -1,7 +1,15 @@
-// GET /function/stats[?window=15m]: the stats document (core/stats/doc.ts) as JSON, never cached.
+// GET /function/stats[?window=15m]: the stats document (core/stats/doc.ts) as JSON, never cached;
+// GET /function/stats?incident=ID: one incident with its example lines.
 import type { Broker } from '../../core/broker/types.js';
-import { BadRequestError, jsonResponse, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
+import {
+  BadRequestError,
+  jsonResponse,
+  MethodNotAllowedError,
+  NotFoundError,
+  toErrorResponse,
+} from '../../core/errors.js';
 import { keepStringPrototypeFast } from '../../core/fast-strings.js';
+import { DEFAULT_INCIDENT_QUIET_MS, type Incident, readIncidents } from '../../core/incident.js';
 import type { KV } from '../../core/kv/types.js';
 import { readModelStatus } from '../../core/model-status.js';
 import { BucketCache } from '../../core/stats/bucket-cache.js';
@@ -54,6 +62,16 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       storageInfo,
     });
   };
+  /** One incident with its example lines: GET /function/stats?incident=ID. */
+  const incidentById = async (id: string): Promise<Incident> => {
+    if (!/^[0-9a-f]{1,32}$/.test(id))
+      throw new BadRequestError('incident must be an incident id (hex)', { incident: id });
+    keepStringPrototypeFast();
+    const all = await readIncidents(deps.kv, { now: now(), quietMs: DEFAULT_INCIDENT_QUIET_MS });
+    const found = all.find((x) => x.id === id);
+    if (!found) throw new NotFoundError(`no incident ${id} (it may have aged out of the closed list)`);
+    return found;
+  };
   const handler = async (req: Request): Promise<Response> => {
     try {
       if (req.method === 'OPTIONS') {
@@ -68,8 +86,12 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       }
       if (req.method !== 'GET' && req.method !== 'HEAD')
         throw new MethodNotAllowedError('stats answers GET and HEAD only');
-      const windowMs = windowOf(new URL(req.url), deps.config);
-      const res = jsonResponse(await read(windowMs), 200, HEADERS);
+      const url = new URL(req.url);
+      const id = url.searchParams.get('incident');
+      const res =
+        id !== null
+          ? jsonResponse({ incident: await incidentById(id) }, 200, HEADERS)
+          : jsonResponse(await read(windowOf(url, deps.config)), 200, HEADERS);
       return req.method === 'HEAD' ? new Response(null, { status: 200, headers: res.headers }) : res;
     } catch (e) {
       const res = toErrorResponse(e);
