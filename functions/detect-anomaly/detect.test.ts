@@ -205,5 +205,16 @@ describe('judge with a model', () => {
     expect(lazy.anomalies).toEqual(exact.anomalies);
     expect(exact.anomalies.some((a) => a.detector === 'model')).toBe(true);
     expect(lazy.modelFlagged % 1).toBe(0);
+    // Every row over the cut: the estimate from the sampled rows is exactly the batch, never more
+    // (each sampled row stands for the unwalked rows of its stride only).
+    const all = judge(
+      events,
+      last.keys,
+      view,
+      last.vectors,
+      { ...model, threshold: 0 },
+      { ...DEFAULT_DETECT, scoreFloor: 0 },
+    );
+    expect(all.modelFlagged).toBe(events.length);
   });
 });
