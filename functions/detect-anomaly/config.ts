@@ -54,7 +54,10 @@ export interface DetectConfig {
   incidentQuietMs: number;
   /** Errors a template (or 5xx an endpoint) has shown before, from which on its errors are routine. */
   levelRoutine: number;
-  /** ...and an error is unusual only where errors were rarer than this: (errors + 1) / (lines + 1) below it. */
+  /**
+   * ...and an error is unusual only where errors were this rare: (errors + 1) / (lines + 1) at most this.
+   * LEVEL_RATE=1 with a huge LEVEL_ROUTINE flags every error line (the fault tests count them so).
+   */
   levelRate: number;
 }
 

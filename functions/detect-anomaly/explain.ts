@@ -135,11 +135,11 @@ export function ruleReasons(
 
 /**
  * An error is news where errors were rare and few: fewer than LEVEL_ROUTINE before, and a history long
- * enough to say the rate was below LEVEL_RATE ((errors + 1) / (lines + 1)). A template always at FATAL,
+ * enough to say the rate was at most LEVEL_RATE ((errors + 1) / (lines + 1)). A template always at FATAL,
  * or an endpoint failing 1 request in 100, fails as usual.
  */
 export function unusualError(errors: number, lines: number, cfg: DetectConfig): boolean {
-  return errors < cfg.levelRoutine && (errors + 1) / (lines + 1) < cfg.levelRate;
+  return errors < cfg.levelRoutine && (errors + 1) / (lines + 1) <= cfg.levelRate;
 }
 
 /**

@@ -37,7 +37,16 @@ beforeAll(async () => {
       '--data-dir',
       mkdtempSync(join(tmpdir(), 'logfaas-ui-')),
     ],
-    { env: { PATH: process.env.PATH ?? '', LOGFAAS_ADMIN_PASSWORD: 'ui-test' }, stdio: 'ignore' },
+    {
+      // Every error line is news on its own (42 lines are too few to know what is usual for the source).
+      env: {
+        PATH: process.env.PATH ?? '',
+        LOGFAAS_ADMIN_PASSWORD: 'ui-test',
+        LEVEL_RATE: '1',
+        LEVEL_ROUTINE: '1000000000',
+      },
+      stdio: 'ignore',
+    },
   );
   gateway = `http://127.0.0.1:${gp}`;
   dashboard = `http://127.0.0.1:${dp}`;

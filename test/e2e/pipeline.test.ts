@@ -95,7 +95,7 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
     expect(fns.find((f) => f.name === 'parse-log')?.annotations.topic).toBe('logs.raw');
   });
 
-  it('counts 10,000 posted lines exactly once and flags exactly the error lines', async () => {
+  it('counts 10,000 posted lines exactly once; errors at a steady 2% are routine, not line anomalies', async () => {
     // Wait for the connector to bind the queues (it consumes only after its first topic map).
     await poll(
       () => broker.queueStats('logfaas.parse-log'),
@@ -117,7 +117,10 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
       `e2e: 10,000 lines accepted and visible in stats in ${ms} ms; ${s.anomalies} anomalies (${errors} error lines)`,
     );
     expect(s.total).toBe(10_000);
-    expect(s.anomalies).toBe(errors);
+    // Errors from the first line on, at a steady 2%: never rarer than LEVEL_RATE, so none is news on
+    // its own (a change in their rate would be an error_rate incident).
+    expect(errors).toBeGreaterThan(100);
+    expect(s.anomalies).toBe(0);
   });
 
   it('dead-letters a message the function rejects (4xx) with its reason while the rest flows', async () => {

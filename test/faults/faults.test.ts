@@ -64,8 +64,9 @@ async function start(
     connectors: opts.connectors,
     env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
     envFor: {
-      // Rules only: anomalies are then exactly the error lines, with or without faults.
-      'detect-anomaly': { MIN_TRAINING: '100000000', ...opts.detectEnv },
+      // Rules only, and every error line news on its own (LEVEL_RATE=1): anomalies are then exactly the
+      // error lines, with or without faults, whatever order the batches are scored in.
+      'detect-anomaly': { MIN_TRAINING: '100000000', ...EVERY_ERROR, ...opts.detectEnv },
       connector: { REBUILD_INTERVAL: '1s', RETRY_MAX_DELAY: '2s', MAX_ATTEMPTS: '40', ...opts.connectorEnv },
     },
   });
@@ -130,6 +131,8 @@ async function openInOrder(s: ProcessStack): Promise<number> {
   }
   return opening * BATCH;
 }
+
+const EVERY_ERROR = { LEVEL_RATE: '1', LEVEL_ROUTINE: '1000000000' };
 
 describe.skipIf(!up)('faults: every line exactly once', () => {
   it('baseline without faults', async () => {
