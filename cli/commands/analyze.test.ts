@@ -87,3 +87,31 @@ describe('logfaas analyze', () => {
     expect(m.err()).toMatch(/cannot read/);
   });
 });
+
+describe('logfaas analyze on real dpkg and apt logs (test/fixtures/dpkg)', () => {
+  it.each([
+    ['dpkg.log', 2500],
+    ['term.log', 1500],
+  ])('%s: at most 2%% of lines flagged, the apt runs as a few incidents', async (name, lines) => {
+    const t = io();
+    const file = join('test/fixtures/dpkg', name);
+    expect(await analyzeCommand.run(['--json', file], t.io)).toBe(0);
+    const rows = t
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(lines);
+    expect(rows.filter((r) => r.anomaly).length).toBeLessThanOrEqual(lines * 0.02);
+    const inc = io();
+    expect(await analyzeCommand.run(['--incidents', '--json', file], inc.io)).toBe(0);
+    const incidents = inc
+      .out()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    // dpkg: 9 runs, the first ones the source's warm-up; term.log's 1,500 lines are its warm-up.
+    expect(incidents.length).toBeLessThanOrEqual(5);
+    for (const x of incidents) expect(x.count).toBeGreaterThan(0);
+  });
+});
