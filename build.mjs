@@ -16,6 +16,7 @@ const entries = {
   'bench-null-function': 'bench/null-function-main.ts',
   'eval-parse': 'eval/parse.ts',
   'eval-detect': 'eval/detect.ts',
+  'eval-incidents': 'eval/incidents.ts',
 };
 
 const present = Object.fromEntries(Object.entries(entries).filter(([, src]) => existsSync(src)));

@@ -148,5 +148,8 @@ export async function readIncidents(kv: KV, opts: { now: number; quietMs: number
     seen.add(inc.id);
     out.push(inc);
   }
-  return out.sort((a, b) => b.lastTs.localeCompare(a.lastTs) || b.firstTs.localeCompare(a.firstTs));
+  return out.sort(
+    (a, b) =>
+      b.lastTs.localeCompare(a.lastTs) || b.firstTs.localeCompare(a.firstTs) || a.id.localeCompare(b.id),
+  );
 }

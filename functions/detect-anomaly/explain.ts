@@ -124,9 +124,12 @@ export function ruleReasons(
   // Templates new since the warm-up, bursts, surges and error rates are judged per bucket and reported
   // as incidents (baseline.ts, incidents.ts), not on each line; a new or rare endpoint is the line's own.
   const total = v.total();
+  // New since the warm-up (a scan's probes), or rare and asked for fewer than LEVEL_ROUTINE times before:
+  // an old endpoint that keeps being asked for, however rarely, is part of the routine.
   if (total >= cfg.rareMinEvents && k.endpoint) {
     const n = v.endpoint(k.endpoint);
-    if ((n > 0 && n / total < cfg.rareTemplateRatio) || isNew(v.endpointFirstSeen(k.endpoint), total, cfg)) {
+    const rare = n > 0 && n / total < cfg.rareTemplateRatio && (k.priorEndpointLines ?? 0) < cfg.levelRoutine;
+    if (rare || isNew(v.endpointFirstSeen(k.endpoint), total, cfg)) {
       (out ??= []).push(`new or rare ${RENDER.endpoint_rarity(k, v, template, 0)!}`);
     }
   }
