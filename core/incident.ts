@@ -123,10 +123,22 @@ export function parseIncident(s: string): Incident | null {
  * incident not updated for `quietMs` of processing time is shown closed (its source went silent; detect
  * closes it for good on the source's next batch). Two round trips plus the closed list.
  */
-export async function readIncidents(kv: KV, opts: { now: number; quietMs: number }): Promise<Incident[]> {
+export async function readIncidents(
+  kv: KV,
+  opts: {
+    now: number;
+    quietMs: number;
+    /** Closed incidents read (newest first); default all that are kept. The stats document needs 50. */
+    closedLimit?: number;
+  },
+): Promise<Incident[]> {
   const [sources, closed] = await Promise.all([
     kv.hgetall(MODEL_KEYS.sources),
-    kv.lrange(INCIDENT_KEYS.closed, 0, INCIDENT_CAPS.closed - 1),
+    kv.lrange(
+      INCIDENT_KEYS.closed,
+      0,
+      Math.min(opts.closedLimit ?? INCIDENT_CAPS.closed, INCIDENT_CAPS.closed) - 1,
+    ),
   ]);
   const names = Object.keys(sources);
   const open = names.length ? await kv.hgetallMany(names.map(INCIDENT_KEYS.open)) : [];

@@ -86,7 +86,8 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
     (opts.storageInfo ?? (() => kv.info()))().catch(() => null),
     readPipeline(opts.broker, opts.queues ?? [], opts.brokerTimeoutMs ?? 1000),
     opts.modelStatus ? opts.modelStatus().catch(() => []) : Promise.resolve([]),
-    readIncidents(kv, { now: opts.now, quietMs: DEFAULT_INCIDENT_QUIET_MS }),
+    // The newest closed ones only: the document shows 50, and parsing all 500 kept cost every poll.
+    readIncidents(kv, { now: opts.now, quietMs: DEFAULT_INCIDENT_QUIET_MS, closedLimit: INCIDENTS_SHOWN }),
   ]);
   let i = 0;
   // Each slice holds what its buckets' parse returned (the types given in `buckets` above).
