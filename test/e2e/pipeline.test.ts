@@ -170,6 +170,53 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
     expect(after.total).toBe(before.total + 1);
   });
 
+  it("shows a template's current form in stats, not the first line's text", async () => {
+    type Doc = { total: number; templates: { source: string; template: string; count: number }[] };
+    const doc = async () => (await (await fetch(`${stack.gatewayUrl}/function/stats`)).json()) as Doc;
+    const post = async (body: string) => {
+      const res = await fetch(`${stack.gatewayUrl}/function/producer?source=apt-e2e`, {
+        method: 'POST',
+        body,
+      });
+      expect(res.status).toBeLessThan(300);
+    };
+    await poll(
+      () => broker.queueStats('logfaas.parse-log'),
+      (q) => (q?.consumers ?? 0) > 0,
+      20_000,
+    );
+    // The first line alone, counted before the rest: stats records the text it carries (`libfoo`, `alice`).
+    const before = (await stats()).total;
+    await post('Setting up package libfoo version (1.0) for user alice now\n');
+    await poll(stats, (v) => v.total >= before + 1, 15_000);
+    const pkgs = [
+      'libbar',
+      'zlib',
+      'curl',
+      'openssl',
+      'tzdata',
+      'bash',
+      'perl',
+      'dash',
+      'grep',
+      'sed',
+      'gzip',
+    ];
+    const users = ['bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+    const rest = Array.from(
+      { length: 999 },
+      (_, i) =>
+        `Setting up package ${pkgs[i % pkgs.length]} version (2.${i % 5}) for user ${users[i % users.length]} now`,
+    );
+    await post(`${rest.join('\n')}\n`);
+    const apt = (d: Doc) => d.templates.find((t) => t.source === 'apt-e2e');
+    const d = await poll(doc, (v) => (apt(v)?.count ?? 0) >= 1000, 30_000);
+    expect(apt(d)).toMatchObject({
+      count: 1000,
+      template: 'Setting up package <*> version (<*>) for user <*> now',
+    });
+  });
+
   it('never writes a credential to any component log', () => {
     const logs = join(dataDir, 'logs');
     for (const f of readdirSync(logs)) {
