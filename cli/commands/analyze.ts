@@ -124,7 +124,7 @@ export const analyzeCommand: Command = {
     }
     progress?.(0, '', true);
     if (flags.json) io.stdout.write(out);
-    else io.stdout.write(await report(file, source, analysis, top));
+    else io.stdout.write(await report(file, source, analysis, top, (id) => miner.get(id)?.text));
     return EXIT.ok;
   },
 };
@@ -155,7 +155,14 @@ function numFlag(v: string | undefined, name: string, def: number): number {
   return name === 'top' ? Math.floor(n) : n;
 }
 
-async function report(file: string, source: string, r: StreamingAnalysis, top: number): Promise<string> {
+/** `current(id)`: the template's text at the end of the run (it generalises as lines arrive). */
+async function report(
+  file: string,
+  source: string,
+  r: StreamingAnalysis,
+  top: number,
+  current: (id: string) => string | undefined,
+): Promise<string> {
   const fmt = (n: number) => n.toLocaleString('en-US');
   const { levels, templates } = r;
   const events = { length: r.lines };
@@ -168,12 +175,12 @@ async function report(file: string, source: string, r: StreamingAnalysis, top: n
       .map(([l, n]) => `${l} ${fmt(n)}`)
       .join(', ')}`,
     `templates: ${fmt(templates.size)}; top 10:`,
-    ...[...templates.values()]
-      .sort((a, b) => b.n - a.n)
+    ...[...templates]
+      .sort((a, b) => b[1].n - a[1].n)
       .slice(0, 10)
       .map(
-        (t) =>
-          `  ${fmt(t.n).padStart(9)}  ${((100 * t.n) / events.length).toFixed(1).padStart(5)}%  ${clip(t.text, 90)}`,
+        ([id, t]) =>
+          `  ${fmt(t.n).padStart(9)}  ${((100 * t.n) / events.length).toFixed(1).padStart(5)}%  ${clip(current(id) ?? t.text, 90)}`,
       ),
     r.model
       ? `model: Isolation Forest, ${r.model.forest.roots.length} trees, psi ${r.model.forest.sampleSize}, trained on ${fmt(Math.min(r.lines, TRAINING_SAMPLE))} lines; threshold ${round(r.model.threshold)} (contamination ${r.contamination})`
