@@ -43,6 +43,7 @@ import {
   readCurrentTemplates,
   sumHours,
   type TemplateAgg,
+  type TemplateViewCache,
   topTemplates,
 } from './templates.js';
 import { planWindow, UNIT_MS } from './window.js';
@@ -57,6 +58,8 @@ export interface ReadStatsOptions {
   brokerTimeoutMs?: number;
   /** Closed buckets kept between reads (one per stats process); without it every read fetches all. */
   cache?: BucketCache;
+  /** Recent template-store answers kept between reads (one per stats process); without it every read asks. */
+  templateCache?: TemplateViewCache;
   /** Storage figures; default kv.info(). The handler memoizes it: the embedded store's walks every key. */
   storageInfo?: () => Promise<StorageInfo>;
 }
@@ -103,7 +106,7 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const templateHours = take<Map<string, TemplateAgg>>(plan.templateHours.length);
   // The template store answers for the ids found above: a second round trip, of one hmget per source.
   const templateSums = sumHours(templateHours);
-  const currentTemplates = await readCurrentTemplates(kv, templateSums);
+  const currentTemplates = await readCurrentTemplates(kv, templateSums, opts.templateCache);
 
   // Closed aggregates are merged once per window position (memoized with the cache); open ones every read.
   const aggBuckets = buckets.slice(1, 1 + plan.minutes.length + plan.tens.length + plan.hours.length);

@@ -12,7 +12,7 @@ import { MINUTE_MS } from './keys.js';
 import { readStats } from './read.js';
 import { statsWrites } from './record.js';
 import { sampleEvent } from './sample-events.js';
-import { type TemplateAgg, topTemplates } from './templates.js';
+import { type TemplateAgg, TemplateViewCache, topTemplates } from './templates.js';
 
 const agg = (count: number, template: string, source = 's', first = 1000, last = 2000): TemplateAgg => ({
   count,
@@ -21,6 +21,11 @@ const agg = (count: number, template: string, source = 's', first = 1000, last =
   first,
   last,
 });
+
+const stored = (text: string, m?: string) => {
+  const tk = text.split(' ');
+  return encodeTemplate({ tk, p: [String(tk.length)], c: 1, ...(m ? { m } : {}) });
+};
 
 describe('topTemplates', () => {
   it('shows the current text, and falls back to the recorded one', () => {
@@ -61,6 +66,41 @@ describe('topTemplates', () => {
   });
 });
 
+describe('TemplateViewCache', () => {
+  it('reuses an answer (or the lack of one) for ttlMs, then asks the store again', async () => {
+    const kv = await createMemoryKv();
+    kvs.push(kv);
+    const asked: string[][] = [];
+    const counting = {
+      hmget: (key: string, fields: string[]) => {
+        asked.push(fields);
+        return kv.hmget(key, fields);
+      },
+    };
+    let clock = 0;
+    const cache = new TemplateViewCache(1000, () => clock);
+    await kv.apply([{ op: 'hset', key: templateKey('s'), fields: { a: stored('A <*>') } }]);
+    const refs = [
+      { source: 's', id: 'a' },
+      { source: 's', id: 'b' },
+    ];
+    const first = await cache.read(counting, refs);
+    expect([...first.values()]).toEqual([{ id: 'a', text: 'A <*>' }]);
+    // 'b' is in neither its own source's hash nor the overflow source's: two lookups.
+    expect(asked).toEqual([['a', 'b'], ['b']]);
+    await kv.apply([{ op: 'hset', key: templateKey('s'), fields: { a: stored('<*> <*>'), b: stored('B') } }]);
+    clock = 999;
+    expect([...(await cache.read(counting, refs)).values()]).toEqual([{ id: 'a', text: 'A <*>' }]);
+    expect(asked).toHaveLength(2);
+    clock = 1000;
+    expect([...(await cache.read(counting, refs)).values()]).toEqual([
+      { id: 'a', text: '<*> <*>' },
+      { id: 'b', text: 'B' },
+    ]);
+    expect(asked).toHaveLength(3);
+  });
+});
+
 const kvs: KV[] = [];
 afterEach(() => clearAndClose(kvs));
 const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
@@ -77,11 +117,6 @@ const targets = [
       }),
   },
 ];
-
-const stored = (text: string, m?: string) => {
-  const tk = text.split(' ');
-  return encodeTemplate({ tk, p: [String(tk.length)], c: 1, ...(m ? { m } : {}) });
-};
 
 describe.each(targets)('readStats templates: $name', (target) => {
   if (!target.up) return void it.skip('service not reachable', () => {});

@@ -123,10 +123,16 @@ export function topTemplates(
     }));
 }
 
-/** The store's view of the busiest templates of `all`; empty if the store cannot be read. */
+type HmgetKv = Parameters<typeof currentTemplates>[0];
+
+/**
+ * The store's view of the busiest templates of `all`; empty if the store cannot be read. With a cache,
+ * ids it answered for recently are not read again.
+ */
 export async function readCurrentTemplates(
-  kv: Parameters<typeof currentTemplates>[0],
+  kv: HmgetKv,
   all: Map<string, TemplateAgg>,
+  cache?: TemplateViewCache,
 ): Promise<Map<string, CurrentTemplate>> {
   const refs: TemplateRef[] = [...all]
     .filter(([id, t]) => id !== OTHER_LABEL && t.count > 0 && t.source)
@@ -135,10 +141,46 @@ export async function readCurrentTemplates(
     .map(([id, t]) => ({ source: t.source, id }));
   if (refs.length === 0) return new Map();
   try {
-    return await currentTemplates(kv, refs);
+    return await (cache ? cache.read(kv, refs) : currentTemplates(kv, refs));
   } catch {
     // Stats still answers, with the recorded texts.
     return new Map();
+  }
+}
+
+/**
+ * One stats process's recent answers of the template store, so that many dashboards polling at once do
+ * not each re-read up to TEMPLATES_RESOLVED templates: an answer (or the store's lack of one) is reused
+ * for `ttlMs`, which is how long a template's new form may take to show. Bounded by `maxEntries`.
+ */
+export class TemplateViewCache {
+  private readonly seen = new Map<string, { at: number; view: CurrentTemplate | undefined }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+    private readonly maxEntries = 4 * TEMPLATES_RESOLVED,
+  ) {}
+
+  async read(kv: HmgetKv, refs: readonly TemplateRef[]): Promise<Map<string, CurrentTemplate>> {
+    const t = this.now();
+    const out = new Map<string, CurrentTemplate>();
+    const missing: TemplateRef[] = [];
+    for (const r of refs) {
+      const e = this.seen.get(refKey(r));
+      if (e && t - e.at < this.ttlMs) {
+        if (e.view) out.set(refKey(r), e.view);
+      } else missing.push(r);
+    }
+    if (missing.length === 0) return out;
+    const got = await currentTemplates(kv, missing);
+    if (this.seen.size + missing.length > this.maxEntries) this.seen.clear();
+    for (const r of missing) {
+      const view = got.get(refKey(r));
+      this.seen.set(refKey(r), { at: t, view });
+      if (view) out.set(refKey(r), view);
+    }
+    return out;
   }
 }
 

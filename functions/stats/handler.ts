@@ -6,6 +6,7 @@ import type { KV } from '../../core/kv/types.js';
 import { readModelStatus } from '../../core/model-status.js';
 import { BucketCache } from '../../core/stats/bucket-cache.js';
 import { readStats } from '../../core/stats/read.js';
+import { TemplateViewCache } from '../../core/stats/templates.js';
 import { parseWindow, type StatsConfig } from './config.js';
 
 export interface StatsDeps {
@@ -40,6 +41,8 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
   // Queue depths: one broker round trip per queue per second serves every request in between, so many
   // open dashboards (or a client polling at 20/s) do not each cost one AMQP call per queue.
   const broker = deps.broker && memoizeQueueStats(deps.broker, QUEUE_STATS_TTL_MS, now);
+  // Template texts from the template store: a read of up to 1,000 templates, shared for a second.
+  const templateCache = new TemplateViewCache(TEMPLATE_VIEW_TTL_MS, now);
   const read = (windowMs: number) => {
     // Field names are parsed with string methods; ioredis's String subclass slows them (core/fast-strings.ts).
     keepStringPrototypeFast();
@@ -52,6 +55,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       modelStatus: () => readModelStatus(deps.kv),
       cache,
       storageInfo,
+      templateCache,
     });
   };
   const handler = async (req: Request): Promise<Response> => {
@@ -94,6 +98,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
 
 const STORAGE_INFO_TTL_MS = 10_000;
 const QUEUE_STATS_TTL_MS = 1_000;
+const TEMPLATE_VIEW_TTL_MS = 1_000;
 
 function memoizeQueueStats(
   broker: Pick<Broker, 'queueStats'>,
