@@ -1,7 +1,9 @@
 // `npm run eval:parse`: Loghub-2.0's metrics (GA, PA, FGA, FTA) per Loghub-2k dataset and per
 // hand-labelled corpus sample (when test/fixtures/corpus exists), means per table, Drain's published
-// GA beside ours, and the leave-one-dataset-out table of every tuned parameter.
+// GA beside ours, and the leave-one-dataset-out table of every tuned parameter. `-- --misses` also lists,
+// per dataset, the true templates whose lines got another text (normalised), busiest first.
 import { existsSync } from 'node:fs';
+import { normaliseTemplate } from '../functions/parse-log/accuracy.js';
 import type { LabelledDataset } from '../functions/parse-log/loghub.js';
 import * as loghub from '../functions/parse-log/loghub.js';
 import { DEFAULT_LIMITS, type ParseLimits } from '../functions/parse-log/pipeline.js';
@@ -26,7 +28,12 @@ const PARAMS: Candidate<number>[] = [
 
 const CORPUS_DIR = 'test/fixtures/corpus';
 
+const MISSES = process.argv.includes('--misses');
+/** Mismatched true templates listed per dataset with --misses. */
+const MISSES_SHOWN = 8;
+
 const started = performance.now();
+const missLines: string[] = [];
 const out: string[] = [];
 const shared = loghub.loadLoghub();
 
@@ -41,6 +48,7 @@ for (const ds of shared) {
   const drain = DRAIN_GA[ds.name];
   if (drain !== undefined && s.ga < drain) below++;
   add(sums, s);
+  if (MISSES) missLines.push(...misses(ds));
   out.push(
     row(ds.name, s, `${drain?.toFixed(3) ?? '  -  '}${drain !== undefined && s.ga < drain ? ' LOW' : ''}`),
   );
@@ -58,6 +66,7 @@ if (corpus) {
   for (const ds of corpus) {
     const s = loghub.scoreLabelled(ds);
     add(c, s);
+    if (MISSES) missLines.push(...misses(ds));
     out.push(row(ds.name, s, ''));
   }
   out.push(meanRow(c, corpus.length, 'GA target >= 0.950'));
@@ -72,8 +81,29 @@ for (const p of PARAMS) {
   });
   out.push('', `Leave one dataset out: ${p.name} (GA on Loghub-2.0 truth)`, formatLeaveOneOut(p, rows));
 }
+if (MISSES)
+  out.push('', 'Texts that differ from the truth (normalised; lines, truth, predicted)', ...missLines);
 out.push('', `took ${((performance.now() - started) / 1000).toFixed(1)} s`);
 process.stdout.write(`${out.join('\n')}\n`);
+
+function misses(ds: LabelledDataset): string[] {
+  const { texts } = loghub.scoreLabelled(ds);
+  const pairs = new Map<string, { n: number; truth: string; got: string }>();
+  ds.templates.forEach((t, i) => {
+    const truth = normaliseTemplate(t);
+    const got = normaliseTemplate(texts[i]);
+    if (truth === got) return;
+    const k = `${truth}\u0000${got}`;
+    const p = pairs.get(k);
+    if (p) p.n++;
+    else pairs.set(k, { n: 1, truth, got });
+  });
+  const top = [...pairs.values()].sort((a, b) => b.n - a.n).slice(0, MISSES_SHOWN);
+  return [
+    `${ds.name}: ${pairs.size} pairs`,
+    ...top.map((p) => `  ${String(p.n).padStart(5)}  truth ${p.truth}\n         got   ${p.got}`),
+  ];
+}
 
 type Sums = { ga: number; pa: number; fga: number; fta: number };
 

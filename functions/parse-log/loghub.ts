@@ -75,7 +75,7 @@ export function scoreLabelled(
   ds: LabelledDataset,
   limits?: Partial<ParseLimits>,
   view: (miner: TemplateMiner) => TemplateView = minerView,
-): DatasetScore & { ids: string[] } {
+): DatasetScore & { ids: string[]; texts: string[] } {
   const parser = createLineParser({
     source: ds.name,
     format: ds.format,
@@ -86,7 +86,7 @@ export function scoreLabelled(
   const v = view(parser.miner);
   const ids = events.map((e) => v.canonical(e.templateId));
   const texts = events.map((e, i) => v.finalTemplate(ids[i]) ?? e.template);
-  return { ...scoreParse(ids, texts, ds.templates), templates: parser.miner.size, ids };
+  return { ...scoreParse(ids, texts, ds.templates), templates: parser.miner.size, ids, texts };
 }
 
 /** GA of one Loghub dataset on Zhu et al.'s EventIds (the pinned figure), with the Loghub-2.0 scores. */
@@ -95,6 +95,6 @@ export function scoreDataset(
   limits?: Partial<ParseLimits>,
   view?: (miner: TemplateMiner) => TemplateView,
 ): DatasetScore & { ga: number; ga2: number } {
-  const { ids, ...s } = scoreLabelled(ds, limits, view);
+  const { ids, texts: _, ...s } = scoreLabelled(ds, limits, view);
   return { ...s, ga2: s.ga, ga: groupingAccuracy(ids, ds.eventIds) };
 }
