@@ -45,6 +45,8 @@ export interface MatchResult {
 const HAS_LETTER = /[A-Za-z]/;
 /** Clusters compared per leaf, newest first. */
 const LEAF_SCAN = 256;
+/** Same-length clusters a merge compares itself with, at most. */
+const ABSORB_SCAN = 2_000;
 /** Masked shapes remembered per source (a few MB at most). */
 const SEEN_CACHE = 20_000;
 
@@ -57,6 +59,16 @@ interface SeenShape {
 function sameTokens(a: string[], b: string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether template `t` covers `u`: equal, `<*>`, or both without letters (masking differs) at each position. */
+function covers(t: readonly string[], u: readonly string[]): boolean {
+  if (t.length !== u.length) return false;
+  for (let i = 0; i < t.length; i++) {
+    const a = t[i];
+    if (a !== u[i] && a !== WILDCARD && (HAS_LETTER.test(a) || HAS_LETTER.test(u[i]))) return false;
+  }
   return true;
 }
 
@@ -87,6 +99,8 @@ export class TemplateMiner {
   private readonly bySignature = new Map<string, Cluster>();
   /** Clusters identical but for one word position, and the word counts that decide them (holes.ts). */
   private readonly holes: HoleIndex<Cluster>;
+  /** Canonical clusters by token count, for the clusters a merge covers. */
+  private readonly byLength = new Map<number, Set<Cluster>>();
   /** Aliases loaded before their canonical cluster: canonical id -> clusters waiting for it. */
   private readonly waitingFor = new Map<string, Cluster[]>();
   /** Ids created or generalised since the last takeChanges(). */
@@ -254,6 +268,10 @@ export class TemplateMiner {
   private insert(cluster: Cluster): void {
     this.descend(cluster.path, true)!.clusters.push(cluster);
     this.byId.set(cluster.id, cluster);
+    const n = cluster.tokens.length;
+    let same = this.byLength.get(n);
+    if (!same) this.byLength.set(n, (same = new Set()));
+    same.add(cluster);
     this.indexSignature(cluster);
     const waiting = this.waitingFor.get(cluster.id);
     if (waiting) {
@@ -286,12 +304,32 @@ export class TemplateMiner {
     }
     for (const m of [...g.members]) if (m !== target) this.aliasTo(m, target, true);
     if (!this.holes.groupsOf(target)) this.joinHoles(target);
+    this.absorbCovered(canonical(target));
+  }
+
+  /**
+   * After a merge, clusters the new template covers (`<*>` where they differ, or only the masking of a
+   * variable differs: `<*>` vs `(<*>:<*>)`) were filed before it existed: they join it.
+   */
+  private absorbCovered(target: Cluster): void {
+    const same = this.byLength.get(target.tokens.length);
+    if (!same) return;
+    let scanned = 0;
+    for (const c of same) {
+      if (c === target || c.alias) continue;
+      if (++scanned > ABSORB_SCAN) break;
+      if (covers(target.tokens, c.tokens)) {
+        this.generalise(target, c.tokens);
+        this.aliasTo(c, target, true);
+      }
+    }
   }
 
   /** Points `c` (and its lines' future) at `target`, which takes over its evidence. */
   private aliasTo(c: Cluster, target: Cluster, record: boolean): void {
     c.alias = target;
     target.count += c.count;
+    this.byLength.get(c.tokens.length)?.delete(c);
     this.holes.leave(c);
     const leaf = this.descend(c.path, false);
     if (leaf) {
@@ -352,6 +390,7 @@ export class TemplateMiner {
     let best: Cluster | undefined;
     let bestSim = -1;
     let bestParams = -1;
+    let bestWords = -1;
     // A leaf that collects thousands of clusters (the `<*>` branch of a source whose lines start
     // with variables) would make every new line cost thousands of comparisons; only the most
     // recent LEAF_SCAN are compared. Loghub-2k leaves hold at most a few dozen.
@@ -362,27 +401,36 @@ export class TemplateMiner {
       let same = 0;
       let params = 0;
       let words = 0;
+      let sameWords = 0;
       for (let i = 0; i < t.length; i++) {
         // Drain's seqDist: matching constants over all positions. A masked token with no letters
         // (`<*>:<*>`) is a variable even when equal, so lines do not look alike for sharing variables.
         const tt = t[i];
         if (tt === WILDCARD) params++;
         else if (tt === tokens[i]) {
-          if (!tt.includes(WILDCARD) || HAS_LETTER.test(tt)) same++;
+          if (HAS_LETTER.test(tt)) {
+            same++;
+            sameWords++;
+          } else if (!tt.includes(WILDCARD)) same++;
         } else if (HAS_LETTER.test(tt) || HAS_LETTER.test(tokens[i])) words++;
       }
       // A differing word is either the event's own word or a variable that looks like one; only the
       // values seen at that position can tell (hole groups), so similarity alone never merges it.
       if (words > this.limits.maxWordConflicts) continue;
-      const sim = t.length === 0 ? 1 : same / t.length;
+      // Every word in place and only the masking of variables differs (`<*>` vs `(<*>:<*>)`): one event.
+      let sim = t.length === 0 ? 1 : same / t.length;
+      if (words === 0 && sameWords > 0) sim = 1;
+      // Ties go to the cluster that keeps more of the line's words, then to the more general one.
       if (
         sim > bestSim ||
-        (sim === bestSim && params > bestParams) ||
-        (sim === bestSim && params === bestParams && best && c.id < best.id)
+        (sim === bestSim && sameWords > bestWords) ||
+        (sim === bestSim && sameWords === bestWords && params > bestParams) ||
+        (sim === bestSim && sameWords === bestWords && params === bestParams && best && c.id < best.id)
       ) {
         best = c;
         bestSim = sim;
         bestParams = params;
+        bestWords = sameWords;
       }
     }
     return best && bestSim >= this.limits.similarity ? best : undefined;
