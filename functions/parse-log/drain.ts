@@ -99,6 +99,7 @@ export class TemplateMiner {
   private readonly bySignature = new Map<string, Cluster>();
   /** Clusters identical but for one word position, and the word counts that decide them (holes.ts). */
   private readonly holes: HoleIndex<Cluster>;
+  private absorbing = false;
   /** Canonical clusters by token count, for the clusters a merge covers. */
   private readonly byLength = new Map<number, Set<Cluster>>();
   /** Aliases loaded before their canonical cluster: canonical id -> clusters waiting for it. */
@@ -313,7 +314,16 @@ export class TemplateMiner {
    */
   private absorbCovered(target: Cluster): void {
     const same = this.byLength.get(target.tokens.length);
-    if (!same) return;
+    if (!same || this.absorbing) return;
+    this.absorbing = true;
+    try {
+      this.absorbInto(target, same);
+    } finally {
+      this.absorbing = false;
+    }
+  }
+
+  private absorbInto(target: Cluster, same: Set<Cluster>): void {
     let scanned = 0;
     for (const c of same) {
       if (c === target || c.alias) continue;
@@ -451,6 +461,7 @@ export class TemplateMiner {
       this.indexSignature(c);
       if (record) this.changed.add(c.id);
       this.joinHoles(c, record);
+      if (!c.alias) this.absorbCovered(c);
     }
     return changed;
   }

@@ -46,8 +46,9 @@ export function scoreDataset(
   });
   const events = parser.parse(ds.lines);
   return {
+    // Lines keep the id they were given; merges since then are followed, as stats does.
     ga: groupingAccuracy(
-      events.map((e) => e.templateId),
+      events.map((e) => parser.miner.canonicalId(e.templateId)),
       ds.eventIds,
     ),
     templates: parser.miner.size,
