@@ -16,8 +16,10 @@ export interface Cluster {
   /** Tree path the cluster was filed under (token count, then prefix keys); kept for replay on load. */
   path: string[];
   readonly createdAt: number;
-  /** Lines this process gave the cluster: the evidence its merges are decided on (not shared). */
+  /** Lines given the cluster, by this process and (as last stored) others: the evidence for merges. */
   count: number;
+  /** Lines of `count` already in the hole index's word counts. */
+  inFreq: number;
   /** Set once merged into a more general cluster: lines already given this id keep it, new ones go there. */
   alias?: Cluster;
 }
@@ -27,6 +29,8 @@ export interface StoredCluster {
   tk: string[];
   p: string[];
   c: number;
+  /** Lines counted when it was last written (evidence shared with other replicas). */
+  n?: number;
   /** The canonical cluster's id, once this one was merged into it. */
   m?: string;
 }
@@ -81,7 +85,16 @@ function samePrefix(a: readonly string[], b: readonly string[], n: number): bool
 
 export type MinerLimits = Pick<
   ParseLimits,
-  'maxTemplatesPerSource' | 'similarity' | 'depth' | 'maxChildren' | 'maxWordConflicts' | 'holeMinValues' | 'holeMinLines' | 'holeRareRatio' | 'holeRareShare' | 'holeGroupShare'
+  | 'maxTemplatesPerSource'
+  | 'similarity'
+  | 'depth'
+  | 'maxChildren'
+  | 'maxWordConflicts'
+  | 'holeMinValues'
+  | 'holeMinLines'
+  | 'holeRareRatio'
+  | 'holeRareShare'
+  | 'holeGroupShare'
 >;
 
 /** Follows merges to the cluster that now stands for `c`. */
@@ -100,6 +113,8 @@ export class TemplateMiner {
   /** Clusters identical but for one word position, and the word counts that decide them (holes.ts). */
   private readonly holes: HoleIndex<Cluster>;
   private absorbing = false;
+  /** Lines mined by this miner. */
+  private lines = 0;
   /** Canonical clusters by token count, for the clusters a merge covers. */
   private readonly byLength = new Map<number, Set<Cluster>>();
   /** Aliases loaded before their canonical cluster: canonical id -> clusters waiting for it. */
@@ -170,7 +185,16 @@ export class TemplateMiner {
     c = canonical(c);
     const n = ++c.count;
     this.holes.counted(c);
+    // Whenever the source's lines double, every undecided group is asked again: the words around a
+    // hole keep gaining lines after its last member arrived, and rarity is judged against them.
+    const total = ++this.lines;
+    if (total >= 64 && (total & (total - 1)) === 0) {
+      for (const g of this.holes.open()) if (g.members.size > 1) this.decide(g);
+      c = canonical(c);
+    }
     if ((n & (n - 1)) === 0) {
+      // Stored again at each doubling, so other replicas see the evidence (log2(n) writes per cluster).
+      if (n > 1) this.changed.add(c.id);
       const groups = this.holes.groupsOf(c);
       if (groups) for (const g of groups.slice()) if (!c.alias) this.decide(g);
       c = canonical(c);
@@ -207,6 +231,7 @@ export class TemplateMiner {
       path,
       createdAt: now,
       count: 0,
+      inFreq: 0,
     };
     if (this.byId.size >= this.limits.maxTemplatesPerSource) return { cluster, stored: false };
     this.insert(cluster);
@@ -242,6 +267,10 @@ export class TemplateMiner {
     let local = this.byId.get(id);
     if (local) {
       if (!local.alias && local.tokens.length === stored.tk.length) this.generalise(local, stored.tk, false);
+      if (stored.n !== undefined && stored.n > local.count && !local.alias) {
+        local.count = stored.n;
+        this.holes.counted(local);
+      }
     } else {
       if (this.byId.size >= this.limits.maxTemplatesPerSource) return;
       local = {
@@ -250,7 +279,8 @@ export class TemplateMiner {
         text: stored.tk.join(' '),
         path: stored.p,
         createdAt: stored.c,
-        count: 0,
+        count: stored.m ? 0 : (stored.n ?? 0),
+        inFreq: 0,
       };
       this.insert(local);
       if (!stored.m) this.joinHoles(local, false);
@@ -299,7 +329,15 @@ export class TemplateMiner {
     let target = this.byId.get(id);
     if (target) target = canonical(target);
     else {
-      target = { id, tokens, text: tokens.join(' '), path: this.pathFor(tokens), createdAt: first.createdAt, count: 0 };
+      target = {
+        id,
+        tokens,
+        text: tokens.join(' '),
+        path: this.pathFor(tokens),
+        createdAt: first.createdAt,
+        count: 0,
+        inFreq: 0,
+      };
       this.insert(target);
       this.created.add(id);
     }
@@ -339,6 +377,7 @@ export class TemplateMiner {
   private aliasTo(c: Cluster, target: Cluster, record: boolean): void {
     c.alias = target;
     target.count += c.count;
+    target.inFreq += c.inFreq;
     this.byLength.get(c.tokens.length)?.delete(c);
     this.holes.leave(c);
     const leaf = this.descend(c.path, false);
@@ -487,5 +526,5 @@ export function signature(tokens: readonly string[]): string | undefined {
 export function toStored(c: Cluster): StoredCluster {
   return c.alias
     ? { tk: c.tokens, p: c.path, c: c.createdAt, m: canonical(c).id }
-    : { tk: c.tokens, p: c.path, c: c.createdAt };
+    : { tk: c.tokens, p: c.path, c: c.createdAt, n: c.count };
 }

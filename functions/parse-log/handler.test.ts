@@ -132,8 +132,7 @@ describe('parse-log handler', () => {
     const lines = (n: number) =>
       Array.from(
         { length: 50 },
-        (_, i) =>
-          `request PUT /api/users failed with status ${['', '(', '['][(i + n) % 3]}${500 + i}`,
+        (_, i) => `request PUT /api/users failed with status ${['', '(', '['][(i + n) % 3]}${500 + i}`,
       );
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b)(post(lines(i).join('\n')))),

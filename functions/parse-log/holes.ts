@@ -10,8 +10,10 @@ import { WILDCARD } from './mask.js';
 /** The part of a cluster the index reads and keeps its bookkeeping on. */
 export interface HoleMember {
   tokens: string[];
-  /** Lines given to the member. */
+  /** Lines given to the member (here or, as loaded, by other replicas). */
   count: number;
+  /** Of those, lines already added to the index's word counts. */
+  inFreq: number;
 }
 
 export interface HoleRule {
@@ -41,11 +43,11 @@ export interface HoleGroup<M extends HoleMember> {
 }
 
 interface Entry<M extends HoleMember> {
+  member: M;
   groups: HoleGroup<M>[];
   /** Word-at-position keys of the member's words, for the frequency counts. */
   words: string[];
-  /** Lines not yet added to the frequency counts. */
-  pending: number;
+  dirty: boolean;
 }
 
 const HAS_LETTER = /[A-Za-z]/;
@@ -79,7 +81,7 @@ export class HoleIndex<M extends HoleMember> {
   /** Files a member under each of its word positions; returns the groups it is in. */
   join(m: M): HoleGroup<M>[] {
     this.leave(m);
-    const entry: Entry<M> = { groups: [], words: [], pending: 0 };
+    const entry: Entry<M> = { member: m, groups: [], words: [], dirty: false };
     const t = m.tokens;
     for (let i = 0; i < t.length; i++) {
       if (!isWord(t[i])) continue;
@@ -94,6 +96,7 @@ export class HoleIndex<M extends HoleMember> {
       entry.groups.push(g);
     }
     this.entries.set(m, entry);
+    this.counted(m);
     return entry.groups;
   }
 
@@ -108,14 +111,24 @@ export class HoleIndex<M extends HoleMember> {
     }
   }
 
+  /** Groups that could merge (two members or more), as a snapshot. */
+  open(): HoleGroup<M>[] {
+    const out: HoleGroup<M>[] = [];
+    for (const g of this.groups.values()) if (g.members.size >= Math.max(2, this.rule.minValues)) out.push(g);
+    return out;
+  }
+
   groupsOf(m: M): readonly HoleGroup<M>[] | undefined {
     return this.entries.get(m)?.groups;
   }
 
-  /** Records one line of `m` (its `count` is the caller's). */
+  /** Notes that `m.count` grew (the count is the caller's); the word counts follow at the next decision. */
   counted(m: M): void {
     const e = this.entries.get(m);
-    if (e && e.pending++ === 0) this.dirty.push(e);
+    if (e && !e.dirty && m.count > m.inFreq) {
+      e.dirty = true;
+      this.dirty.push(e);
+    }
   }
 
   /** Whether the values seen at the group's position say "variable". */
@@ -138,7 +151,8 @@ export class HoleIndex<M extends HoleMember> {
     this.flush();
     let least = Number.POSITIVE_INFINITY;
     for (let i = 0; i < t.length; i++) {
-      if (i !== g.pos && isWord(t[i])) least = Math.min(least, this.freq.get(wordKey(t.length, i, t[i])) ?? 0);
+      if (i !== g.pos && isWord(t[i]))
+        least = Math.min(least, this.freq.get(wordKey(t.length, i, t[i])) ?? 0);
     }
     // Rare twice over: next to the template's other words over all lines of this length (a word that
     // recurs with other variables is an event word), and within the group itself.
@@ -154,8 +168,11 @@ export class HoleIndex<M extends HoleMember> {
     if (this.dirty.length === 0) return;
     if (this.freq.size >= MAX_FREQ_KEYS) this.freq.clear();
     for (const e of this.dirty) {
-      for (const k of e.words) this.freq.set(k, (this.freq.get(k) ?? 0) + e.pending);
-      e.pending = 0;
+      const m = e.member;
+      const add = m.count - m.inFreq;
+      if (add > 0) for (const k of e.words) this.freq.set(k, (this.freq.get(k) ?? 0) + add);
+      m.inFreq = m.count;
+      e.dirty = false;
     }
     this.dirty = [];
   }

@@ -207,9 +207,12 @@ export function tokenizeAndMask(message: string, out: LineTokens): number {
 // `github.com:443`, `10.0.0.1:80`: host and port, the endpoint of a connection.
 const HOST_PORT = /^(?:[\w-]+\.)+[\w-]+:\d+$/;
 
+const PROTOCOL = /^[A-Z]{2,6}\/\d(?:\.\d)?$/;
 // `ssh2`, `SOCKS5`, `IPv4`, `md5`: a word with one trailing digit names a protocol or algorithm.
 function isVersionedWord(tok: string, from: number, to: number): boolean {
   if (to - from < 3 || !isDigit(tok.charCodeAt(to - 1))) return false;
+  // `HTTP/1.1`, `SPDY/3`: a protocol and its version name the protocol.
+  if (to - from <= 10 && PROTOCOL.test(tok.slice(from, to))) return true;
   for (let i = from; i < to - 1; i++) {
     const c = tok.charCodeAt(i) | 32;
     if (c < 97 || c > 122) return false;

@@ -241,7 +241,9 @@ function decode(v: string): StoredCluster | undefined {
       Array.isArray(x.p) &&
       x.p.every((t) => typeof t === 'string') &&
       x.p[0] === String(x.tk.length) &&
-      typeof x.c === 'number';
+      typeof x.c === 'number' &&
+      (x.n === undefined || (Number.isSafeInteger(x.n) && x.n >= 0)) &&
+      (x.m === undefined || typeof x.m === 'string');
     return ok ? x : undefined;
   } catch {
     return undefined;
