@@ -15,6 +15,8 @@ export interface StoredTemplate {
   p: string[];
   /** Created, epoch ms. */
   c: number;
+  /** Lines counted when last written: the merge evidence replicas share (functions/parse-log/holes.ts). */
+  n?: number;
   /** Merged into this template id: its events count under that id, which shows that id's text. */
   m?: string;
 }
@@ -37,6 +39,7 @@ export function decodeTemplate(v: string): StoredTemplate | undefined {
       x.p.every((t) => typeof t === 'string') &&
       x.p[0] === String(x.tk.length) &&
       typeof x.c === 'number' &&
+      (x.n === undefined || (Number.isSafeInteger(x.n) && x.n >= 0)) &&
       (x.m === undefined || typeof x.m === 'string');
     return ok ? x : undefined;
   } catch {

@@ -60,9 +60,10 @@ export interface TemplateView {
   finalTemplate(id: string): string | undefined;
 }
 
+// Lines keep the id they were given; merges since then are followed, as stats does.
 export const minerView = (miner: TemplateMiner): TemplateView => ({
-  canonical: (id) => id,
-  finalTemplate: (id) => miner.get(id)?.text,
+  canonical: (id) => miner.canonicalId(id),
+  finalTemplate: (id) => miner.get(miner.canonicalId(id))?.text,
 });
 
 export interface DatasetScore extends ParseScores {
@@ -86,7 +87,7 @@ export function scoreLabelled(
   const v = view(parser.miner);
   const ids = events.map((e) => v.canonical(e.templateId));
   const texts = events.map((e, i) => v.finalTemplate(ids[i]) ?? e.template);
-  return { ...scoreParse(ids, texts, ds.templates), templates: parser.miner.size, ids, texts };
+  return { ...scoreParse(ids, texts, ds.templates), templates: new Set(ids).size, ids, texts };
 }
 
 /** GA of one Loghub dataset on Zhu et al.'s EventIds (the pinned figure), with the Loghub-2.0 scores. */

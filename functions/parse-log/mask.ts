@@ -33,6 +33,8 @@ for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
 for (const ch of '=:,;()[]{}<>"\'|') CLASS[ch.charCodeAt(0)] = DELIM;
 CLASS[58] = DELIM | COLON;
 CLASS[46] = DOT;
+const QUERY = 16;
+CLASS[63] = QUERY;
 
 const classOf = (c: number) => (c < 128 ? CLASS[c] : 0);
 
@@ -66,6 +68,16 @@ function maskClassified(tok: string, flags: number, dots: number, params?: Param
   if (((flags & COLON) !== 0 && tok.includes('://')) || (!digits && tok.length > 1 && isFilePath(tok))) {
     params?.push(tok);
     return WILDCARD;
+  }
+  if ((flags & QUERY) !== 0) {
+    // A URL's query string (`/servers/detail?all_tenants=True&changes-since=...`) is one value: its
+    // keys and their order vary by caller, the route before it is the event.
+    const q = tok.indexOf('?');
+    if (q > 0 && tok.indexOf('=', q) > q) {
+      const route = maskToken(tok.slice(0, q), params);
+      params?.push(tok.slice(q + 1));
+      return `${route}?${WILDCARD}`;
+    }
   }
   if (!digits && dots < 2) return tok;
   if ((flags & COLON) !== 0 && dots > 0 && HOST_PORT.test(tok)) {
@@ -177,7 +189,7 @@ export function tokenizeAndMask(message: string, out: LineTokens): number {
     } while (c > 32 || (c !== 32 && (c < 9 || c > 13)));
     const tok = message.slice(start, i);
     let m = tok;
-    if ((flags & (DIGIT | COLON)) !== 0 || dots >= 2) m = maskClassified(tok, flags, dots);
+    if ((flags & (DIGIT | COLON | QUERY)) !== 0 || dots >= 2) m = maskClassified(tok, flags, dots);
     else if (i - start > 1) {
       const f = message.charCodeAt(start);
       if (f === 47 || f === 126) m = maskClassified(tok, flags, dots);
@@ -195,9 +207,12 @@ export function tokenizeAndMask(message: string, out: LineTokens): number {
 // `github.com:443`, `10.0.0.1:80`: host and port, the endpoint of a connection.
 const HOST_PORT = /^(?:[\w-]+\.)+[\w-]+:\d+$/;
 
+const PROTOCOL = /^[A-Z]{2,6}\/\d(?:\.\d)?$/;
 // `ssh2`, `SOCKS5`, `IPv4`, `md5`: a word with one trailing digit names a protocol or algorithm.
 function isVersionedWord(tok: string, from: number, to: number): boolean {
   if (to - from < 3 || !isDigit(tok.charCodeAt(to - 1))) return false;
+  // `HTTP/1.1`, `SPDY/3`: a protocol and its version name the protocol.
+  if (to - from <= 10 && PROTOCOL.test(tok.slice(from, to))) return true;
   for (let i = from; i < to - 1; i++) {
     const c = tok.charCodeAt(i) | 32;
     if (c < 97 || c > 122) return false;
@@ -233,11 +248,11 @@ export function hasWildcard(tok: string): boolean {
 
 // Units written after a number belong to the value: `1.02 KB)` is one variable, as LogPAI's own
 // preprocessing regexes treat `[KGTM]B` and `<1 sec` (formats.json, Spark and Proxifier).
-const UNIT = /^(?:[KMGTP]i?B|kB|ms|us|ns|sec|secs|seconds|mins?)([)\],;:.]*)$/;
+const UNIT = /^(?:[KMGTP]i?B|kB|B|ms|us|ns|sec|secs|seconds|mins?)([)\],;:.]*)$/;
 
 // First characters of UNIT, as a table: the check runs on every token of every line.
 const UNIT_START = new Uint8Array(128);
-for (const ch of 'KMGTPkmuns') UNIT_START[ch.charCodeAt(0)] = 1;
+for (const ch of 'KMGTPBkmuns') UNIT_START[ch.charCodeAt(0)] = 1;
 
 /**
  * Folds each unit token into the masked number before it, in place over the first `n` entries of
@@ -275,4 +290,45 @@ export function absorbUnits(raw: string[], masked: string[], n: number): number 
     }
   }
   return w;
+}
+
+// Month and weekday names written next to a number are part of a date inside the message
+// (`... at Sun Jul 3 10:05:25 2005`): masked with it, or every weekday and month would make its own
+// template. Capitalised or upper-case only, so `may` the verb stays a word.
+const MONTHS = new Set(
+  'Jan Feb Mar Apr May Jun Jul Aug Sep Sept Oct Nov Dec January February March April June July August September October November December'
+    .split(' ')
+    .flatMap((m) => [m, m.toUpperCase()]),
+);
+const WEEKDAYS = new Set(
+  'Mon Tue Wed Thu Fri Sat Sun Monday Tuesday Wednesday Thursday Friday Saturday Sunday'
+    .split(' ')
+    .flatMap((d) => [d, d.toUpperCase()]),
+);
+
+/** The month name of a masked token, ignoring one trailing `,` or `.`. */
+function monthWord(t: string): boolean {
+  const c = t.charCodeAt(0);
+  if (c < 65 || c > 90 || t.length < 3 || t.length > 10) return false;
+  const e = t.charCodeAt(t.length - 1);
+  return MONTHS.has(e === 44 || e === 46 ? t.slice(0, -1) : t);
+}
+
+/**
+ * Masks month names next to a masked number (`Jul 3`, `3 Jul`) and a weekday name before such a month,
+ * in place over the first `n` entries of `masked`; true when anything changed (the shape hash is then stale).
+ */
+export function maskDateWords(masked: string[], n: number): boolean {
+  let hit = false;
+  for (let i = 0; i < n; i++) {
+    const t = masked[i];
+    if (!monthWord(t)) continue;
+    const next = i + 1 < n && masked[i + 1].startsWith(WILDCARD);
+    const prev = i > 0 && masked[i - 1].endsWith(WILDCARD);
+    if (!next && !prev) continue;
+    masked[i] = WILDCARD;
+    hit = true;
+    if (i > 0 && WEEKDAYS.has(masked[i - 1].replace(/,$/, ''))) masked[i - 1] = WILDCARD;
+  }
+  return hit;
 }

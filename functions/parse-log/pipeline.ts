@@ -10,6 +10,7 @@ import {
   absorbUnits,
   type LineTokens,
   lineTokens,
+  maskDateWords,
   maskToken,
   type ParamSink,
   shapeHash,
@@ -171,6 +172,7 @@ function mine(message: string, ctx: ParseContext, scratch: Scratch): Mined {
     n = folded;
     hash = undefined;
   }
+  if (maskDateWords(masked, n)) hash = undefined;
   if (n === 0) return { id: templateIdFor(ctx.source, []), template: '', params: [], tooManyTokens };
   hash ??= shapeHash(masked, n);
   // A shape seen before (nearly every line once a source is warm) needs no array of its own; a new

@@ -1,0 +1,179 @@
+// Evidence for merging templates that differ in one word. Clusters identical but for one word
+// position form a "hole group"; whether that position is part of the event (`VM Started` / `VM
+// Paused`) or a variable that looks like a word (package, user and job names) is decided from how
+// often each value occurs at that position over all lines of that length: a variable's values are
+// many and each rare next to the words around them, an event word recurs as often as they do. This
+// is the frequency idea of Brain (Yu et al., "Brain: Log Parsing with Bidirectional Parallel Tree",
+// IEEE TSC 2023), decided online from counts instead of over a whole file.
+import { WILDCARD } from './mask.js';
+
+/** The part of a cluster the index reads and keeps its bookkeeping on. */
+export interface HoleMember {
+  tokens: string[];
+  /** Lines given to the member (here or, as loaded, by other replicas). */
+  count: number;
+  /** Of those, lines already added to the index's word counts. */
+  inFreq: number;
+}
+
+export interface HoleRule {
+  /** Distinct values a position needs before it can be called a variable. */
+  minValues: number;
+  /** Lines the group needs before deciding: until values had a chance to recur, all look rare. */
+  minLines: number;
+  /**
+   * A value is rare when it occurs at most this share as often (at its position, over lines of its
+   * length) as the least frequent of the other words of the template.
+   */
+  rareRatio: number;
+  /** A value is rare within its group when it holds at most this share of the group's lines... */
+  groupShare: number;
+  /** ...or at most this many lines. */
+  rareCount: number;
+  /** Share of the distinct values that must be rare: a variable has a tail of rare values. */
+  rareShare: number;
+  /** Words the merged template must keep: `<*> <*>` says nothing about the event. */
+  minWordsLeft: number;
+}
+
+export interface HoleGroup<M extends HoleMember> {
+  readonly key: string;
+  readonly pos: number;
+  readonly members: Set<M>;
+}
+
+interface Entry<M extends HoleMember> {
+  member: M;
+  groups: HoleGroup<M>[];
+  /** Word-at-position keys of the member's words, for the frequency counts. */
+  words: string[];
+  dirty: boolean;
+}
+
+const HAS_LETTER = /[A-Za-z]/;
+/** Word-at-position counts kept before they are cleared (a few MB at most). */
+const MAX_FREQ_KEYS = 200_000;
+
+/** A token that can be a hole: one with letters (`unpacked`, `libc-bin:<*>`, `user=root`). */
+export function isWord(tok: string): boolean {
+  return tok !== WILDCARD && HAS_LETTER.test(tok);
+}
+
+const wordKey = (len: number, pos: number, word: string) => `${len}\u0002${pos}\u0001${word}`;
+
+/** The key of the group that holds `tokens` with position `pos` left open. */
+export function holeKey(tokens: readonly string[], pos: number): string {
+  let k = `${tokens.length}\u0002${pos}`;
+  for (let i = 0; i < tokens.length; i++) k += i === pos ? '\u0001' : `\u0001${tokens[i]}`;
+  return k;
+}
+
+export class HoleIndex<M extends HoleMember> {
+  private readonly groups = new Map<string, HoleGroup<M>>();
+  private readonly entries = new Map<M, Entry<M>>();
+  /** Lines seen per word at a position, for lines of one length (key: wordKey). */
+  private readonly freq = new Map<string, number>();
+  /** Members with lines not yet in `freq`: counting a line costs two increments, not one per word. */
+  private dirty: Entry<M>[] = [];
+
+  constructor(private readonly rule: HoleRule) {}
+
+  /** Files a member under each of its word positions; returns the groups it is in. */
+  join(m: M): HoleGroup<M>[] {
+    this.leave(m);
+    const entry: Entry<M> = { member: m, groups: [], words: [], dirty: false };
+    const t = m.tokens;
+    for (let i = 0; i < t.length; i++) {
+      if (!isWord(t[i])) continue;
+      entry.words.push(wordKey(t.length, i, t[i]));
+      const key = holeKey(t, i);
+      let g = this.groups.get(key);
+      if (!g) {
+        g = { key, pos: i, members: new Set() };
+        this.groups.set(key, g);
+      }
+      g.members.add(m);
+      entry.groups.push(g);
+    }
+    this.entries.set(m, entry);
+    this.counted(m);
+    return entry.groups;
+  }
+
+  leave(m: M): void {
+    const e = this.entries.get(m);
+    if (!e) return;
+    this.flush();
+    this.entries.delete(m);
+    for (const g of e.groups) {
+      g.members.delete(m);
+      if (g.members.size === 0) this.groups.delete(g.key);
+    }
+  }
+
+  /** Groups that could merge (two members or more), as a snapshot. */
+  open(): HoleGroup<M>[] {
+    const out: HoleGroup<M>[] = [];
+    for (const g of this.groups.values()) if (g.members.size >= Math.max(2, this.rule.minValues)) out.push(g);
+    return out;
+  }
+
+  groupsOf(m: M): readonly HoleGroup<M>[] | undefined {
+    return this.entries.get(m)?.groups;
+  }
+
+  /** Notes that `m.count` grew (the count is the caller's); the word counts follow at the next decision. */
+  counted(m: M): void {
+    const e = this.entries.get(m);
+    if (e && !e.dirty && m.count > m.inFreq) {
+      e.dirty = true;
+      this.dirty.push(e);
+    }
+  }
+
+  /** Whether the values seen at the group's position say "variable". */
+  isVariable(g: HoleGroup<M>): boolean {
+    const rule = this.rule;
+    if (g.members.size < rule.minValues) return false;
+    const some = g.members.values().next().value as M;
+    const t = some.tokens;
+    let words = 0;
+    for (let i = 0; i < t.length; i++) if (i !== g.pos && isWord(t[i])) words++;
+    if (words < rule.minWordsLeft) return false;
+    let lines = 0;
+    const counts = new Map<string, number>();
+    for (const m of g.members) {
+      const v = m.tokens[g.pos];
+      counts.set(v, (counts.get(v) ?? 0) + m.count);
+      lines += m.count;
+    }
+    if (counts.size < rule.minValues || lines < rule.minLines) return false;
+    this.flush();
+    let least = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < t.length; i++) {
+      if (i !== g.pos && isWord(t[i]))
+        least = Math.min(least, this.freq.get(wordKey(t.length, i, t[i])) ?? 0);
+    }
+    // Rare twice over: next to the template's other words over all lines of this length (a word that
+    // recurs with other variables is an event word), and within the group itself.
+    const inGroup = Math.max(rule.rareCount, rule.groupShare * lines);
+    let rare = 0;
+    for (const [v, n] of counts) {
+      if (n <= inGroup && (this.freq.get(wordKey(t.length, g.pos, v)) ?? 0) <= rule.rareRatio * least) rare++;
+    }
+    return rare >= rule.rareShare * counts.size;
+  }
+
+  private flush(): void {
+    if (this.dirty.length === 0) return;
+    if (this.freq.size >= MAX_FREQ_KEYS) this.freq.clear();
+    for (const e of this.dirty) {
+      const m = e.member;
+      const add = m.count - m.inFreq;
+      if (add > 0) for (const k of e.words) this.freq.set(k, (this.freq.get(k) ?? 0) + add);
+      m.inFreq = m.count;
+      e.dirty = false;
+    }
+    this.dirty = [];
+  }
+}
