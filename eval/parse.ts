@@ -22,8 +22,16 @@ const DRAIN_GA: Record<string, number> = {
 };
 
 /** The parameters chosen on data, with the values the leave-one-out protocol tries. */
+// Every accuracy knob of the miner (functions/parse-log/limits.ts); a value counts only if the datasets
+// it was not chosen on agree with it.
 const PARAMS: Candidate<number>[] = [
   { name: 'similarity', values: [0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8], default: DEFAULT_LIMITS.similarity },
+  { name: 'maxWordConflicts', values: [0, 1, 2], default: DEFAULT_LIMITS.maxWordConflicts },
+  { name: 'holeMinValues', values: [2, 3, 4, 5], default: DEFAULT_LIMITS.holeMinValues },
+  { name: 'holeMinLines', values: [4, 8, 16, 32], default: DEFAULT_LIMITS.holeMinLines },
+  { name: 'holeRareRatio', values: [0.05, 0.1, 0.2, 0.3, 0.5], default: DEFAULT_LIMITS.holeRareRatio },
+  { name: 'holeRareShare', values: [0.3, 0.5, 0.7], default: DEFAULT_LIMITS.holeRareShare },
+  { name: 'holeGroupShare', values: [0.01, 0.02, 0.05, 0.1], default: DEFAULT_LIMITS.holeGroupShare },
 ];
 
 const CORPUS_DIR = 'test/fixtures/corpus';
