@@ -248,7 +248,7 @@ export function hasWildcard(tok: string): boolean {
 
 // Units written after a number belong to the value: `1.02 KB)` is one variable, as LogPAI's own
 // preprocessing regexes treat `[KGTM]B` and `<1 sec` (formats.json, Spark and Proxifier).
-const UNIT = /^(?:[KMGTP]i?B|kB|B|ms|us|ns|sec|secs|seconds|mins?)([)\],;:.]*)$/;
+const UNIT = /^(?:[KMGTP]i?B|kB|B|sec|secs|mins?)([)\],;:.]*)$/;
 
 // First characters of UNIT, as a table: the check runs on every token of every line.
 const UNIT_START = new Uint8Array(128);
