@@ -3,7 +3,7 @@
 // prefix tree, then join the most similar cluster of the leaf or start a new one. Pure and in-memory;
 // sharing clusters across replicas is template-store.ts's job (export/merge below).
 import type { StoredTemplate } from '../../core/templates.js';
-import { type HoleGroup, HoleIndex } from './holes.js';
+import { fits, type HoleGroup, HoleIndex, holeToken } from './holes.js';
 import type { ParseLimits } from './limits.js';
 import { hasWildcard, shapeHash, WILDCARD } from './mask.js';
 import { templateIdFor } from './template-id.js';
@@ -64,7 +64,8 @@ function covers(t: readonly string[], u: readonly string[]): boolean {
   if (t.length !== u.length) return false;
   for (let i = 0; i < t.length; i++) {
     const a = t[i];
-    if (a !== u[i] && a !== WILDCARD && (HAS_LETTER.test(a) || HAS_LETTER.test(u[i]))) return false;
+    if (a !== u[i] && a !== WILDCARD && (HAS_LETTER.test(a) || HAS_LETTER.test(u[i])) && !fits(a, u[i]))
+      return false;
   }
   return true;
 }
@@ -316,7 +317,7 @@ export class TemplateMiner {
     if (g.members.size < 2 || !this.holes.isVariable(g)) return;
     const first = g.members.values().next().value as Cluster;
     const tokens = first.tokens.slice();
-    tokens[g.pos] = WILDCARD;
+    tokens[g.pos] = holeToken([...g.members].map((m) => m.tokens[g.pos]));
     // Content-addressed like every cluster: replicas that merge the same group agree on the id.
     const id = templateIdFor(this.source, tokens);
     let target = this.byId.get(id);
@@ -454,7 +455,8 @@ export class TemplateMiner {
             same++;
             sameWords++;
           } else if (!tt.includes(WILDCARD)) same++;
-        } else if (HAS_LETTER.test(tt) || HAS_LETTER.test(tokens[i])) words++;
+        } else if (fits(tt, tokens[i])) params++;
+        else if (HAS_LETTER.test(tt) || HAS_LETTER.test(tokens[i])) words++;
       }
       // A differing word is either the event's own word or a variable that looks like one; only the
       // values seen at that position can tell (hole groups), so similarity alone never merges it.
@@ -482,7 +484,7 @@ export class TemplateMiner {
   private generalise(c: Cluster, tokens: string[], record = true): boolean {
     let changed = false;
     for (let i = 0; i < c.tokens.length; i++) {
-      if (c.tokens[i] !== tokens[i] && c.tokens[i] !== WILDCARD) {
+      if (c.tokens[i] !== tokens[i] && c.tokens[i] !== WILDCARD && !fits(c.tokens[i], tokens[i])) {
         if (!changed) this.holes.leave(c);
         c.tokens[i] = WILDCARD;
         changed = true;

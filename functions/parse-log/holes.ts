@@ -177,3 +177,43 @@ export class HoleIndex<M extends HoleMember> {
     this.dirty = [];
   }
 }
+
+const KEY_END = new Set(['=', ':']);
+const CLOSING = /^[)\]},;.:]*$/;
+
+/**
+ * The token a hole becomes: `<*>`, keeping what all values share around it when that is a key
+ * (`user=root`, `user=admin` → `user=<*>`) or closing punctuation (`alice,` `bob,` → `<*>,`).
+ */
+export function holeToken(values: readonly string[]): string {
+  let pre = values[0];
+  let suf = values[0];
+  for (const v of values) {
+    let i = 0;
+    while (i < pre.length && i < v.length && pre[i] === v[i]) i++;
+    pre = pre.slice(0, i);
+    let j = 0;
+    while (j < suf.length && j < v.length && suf[suf.length - 1 - j] === v[v.length - 1 - j]) j++;
+    suf = suf.slice(suf.length - j);
+  }
+  let k = pre.length;
+  while (k > 0 && !KEY_END.has(pre[k - 1])) k--;
+  pre = HAS_LETTER.test(pre.slice(0, k)) ? pre.slice(0, k) : '';
+  let m = 0;
+  while (m < suf.length && !CLOSING.test(suf.slice(m))) m++;
+  suf = suf.slice(m);
+  if (pre.length + suf.length >= Math.min(...values.map((v) => v.length))) return WILDCARD;
+  return `${pre}${WILDCARD}${suf}`;
+}
+
+/** Whether a template token with one `<*>` (`user=<*>`) stands for a line's token (`user=root`). */
+export function fits(pattern: string, tok: string): boolean {
+  const at = pattern.indexOf(WILDCARD);
+  if (at < 0 || pattern.indexOf(WILDCARD, at + 3) >= 0) return false;
+  const sufLen = pattern.length - at - 3;
+  return (
+    tok.length > at + sufLen &&
+    tok.startsWith(pattern.slice(0, at)) &&
+    (sufLen === 0 || tok.endsWith(pattern.slice(at + 3)))
+  );
+}
