@@ -1,0 +1,397 @@
+// Lines that start with a timestamp and are not one of the stricter formats (syslog, access log,
+// Python, log4j with a full date): dpkg, Go's log, nginx and Apache error logs, logback, PostgreSQL,
+// Redis, RabbitMQ, klog/glog, Windows CBS, epoch-prefixed lines and apt's `Start-Date: ...` headers.
+// The timestamp (and a level, thread, pid or logger the layout puts before the message) is cut from
+// the message, so it cannot split the template. Character scans, no regex (see leading-time.ts).
+import type { Level } from '../../../core/event.js';
+import { normalizeLevel } from '../level.js';
+import { parseJsonLine } from './json-line.js';
+import { clockEnd, dayMonthEnd, epochEnd, isoEnd, wordedEnd } from './leading-time.js';
+import { parseLogfmt } from './logfmt.js';
+import type { FieldValue, ParsedLine } from './types.js';
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isUpper = (c: number) => c >= 65 && c <= 90;
+
+export function parseStamped(line: string): ParsedLine | undefined {
+  const c = line.charCodeAt(0);
+  if (isDigit(c)) return digitFirst(line);
+  if (c === 91 /* [ */) return bracketed(line);
+  if (isUpper(c)) return klog(line) ?? wordedFirst(line) ?? header(line);
+  if (c >= 97 && c <= 122) return header(line);
+  return undefined;
+}
+
+function digitFirst(line: string): ParsedLine | undefined {
+  let end = isoEnd(line, 0);
+  if (end > 0) {
+    const c = line.charCodeAt(end);
+    if (c === 44 && line.charCodeAt(end + 1) === 32) return cbs(line, end) ?? tail(line, end + 2, end, 0);
+    // rsyslog's file format: `2024-05-01T12:00:00.123+00:00 host prog[1]: msg` (T and a zone).
+    if (line.charCodeAt(10) === 84 && hasZone(line, end)) {
+      const s = isoSyslog(line, end);
+      if (s) return s;
+    }
+    return tail(line, end, end, 0);
+  }
+  if ((end = clockEnd(line, 0)) > 0 || (end = epochEnd(line, 0)) > 0 || (end = dayMonthEnd(line, 0)) > 0)
+    return tail(line, end, end, 0);
+  return redis(line);
+}
+
+function wordedFirst(line: string): ParsedLine | undefined {
+  const end = wordedEnd(line, 0);
+  return end > 0 ? tail(line, end, end, 0) : undefined;
+}
+
+/** `[2024-05-01T12:00:00Z] ...`, `[Wed May 01 12:00:00.123456 2024] [core:error] ...` (Apache). */
+function bracketed(line: string): ParsedLine | undefined {
+  let end = isoEnd(line, 1);
+  const worded = end < 0;
+  if (worded) end = wordedEnd(line, 1);
+  if (end < 0) end = clockEnd(line, 1);
+  if (end < 0 || line.charCodeAt(end) !== 93 /* ] */) return undefined;
+  const out = tail(line, end + 1, end, 1);
+  // Apache 2.2 has no `module:` before the level: `[Wed May 01 12:00:00 2024] [error] [client ..] msg`.
+  if (worded && out.level && out.format === 'timestamped') out.format = 'apache_error';
+  return out;
+}
+
+/** `Log started: 2024-05-01  12:00:00`, `Start-Date: 2024-05-01  12:00:00` (apt): a label, then only a time. */
+function header(line: string): ParsedLine | undefined {
+  const n = Math.min(line.length, 40);
+  let i = 1;
+  for (; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 58 /* : */) break;
+    if (!(c === 32 || c === 45 || c === 95 || isDigit(c) || ((c | 32) >= 97 && (c | 32) <= 122)))
+      return undefined;
+  }
+  if (i >= n || line.charCodeAt(i + 1) !== 32) return undefined;
+  let j = i + 1;
+  while (line.charCodeAt(j) === 32) j++;
+  if (!isDigit(line.charCodeAt(j))) return undefined;
+  const end = isoEnd(line, j);
+  if (end < 0 || line.slice(end).trim() !== '') return undefined;
+  return { format: 'timestamped', tsText: line.slice(j, end), message: line.slice(0, i + 1) };
+}
+
+/** klog/glog: `I0501 12:00:00.123456    1 file.go:12] msg` (level letter, month and day, time, thread, caller). */
+function klog(line: string): ParsedLine | undefined {
+  const l = line.charCodeAt(0);
+  const level: Level | undefined =
+    l === 73 ? 'info' : l === 87 ? 'warn' : l === 69 ? 'error' : l === 70 ? 'fatal' : undefined;
+  if (!level || !isDigit(line.charCodeAt(1)) || !isDigit(line.charCodeAt(4)) || line.charCodeAt(5) !== 32)
+    return undefined;
+  if (!isDigit(line.charCodeAt(2)) || !isDigit(line.charCodeAt(3))) return undefined;
+  const end = clockEnd(line, 6);
+  if (end < 0 || line.charCodeAt(end) !== 32) return undefined;
+  let i = skipSpaces(line, end);
+  const t = digitsEnd(line, i);
+  if (t === i || line.charCodeAt(t) !== 32) return undefined;
+  const close = line.indexOf('] ', t);
+  if (close < 0 || close - t > 200) return undefined;
+  const fields: Record<string, FieldValue> = {
+    tid: Number(line.slice(i, t)),
+    caller: line.slice(t + 1, close),
+  };
+  i = close + 2;
+  return { format: 'klog', tsText: line.slice(1, end), level, message: line.slice(i), fields };
+}
+
+/** Redis: `123:M 01 May 2024 12:00:00.123 * msg` (pid, role, time, level mark `.`, `-`, `*`, `#`). */
+function redis(line: string): ParsedLine | undefined {
+  const p = digitsEnd(line, 0);
+  if (line.charCodeAt(p) !== 58 || line.charCodeAt(p + 2) !== 32) return undefined;
+  const role = line[p + 1];
+  if (role !== 'M' && role !== 'S' && role !== 'C' && role !== 'X') return undefined;
+  const end = dayMonthEnd(line, p + 3);
+  if (end < 0 || line.charCodeAt(end) !== 32 || line.charCodeAt(end + 2) !== 32) return undefined;
+  const mark = line[end + 1];
+  const level: Level | undefined =
+    mark === '#' ? 'warn' : mark === '*' ? 'info' : mark === '.' || mark === '-' ? 'debug' : undefined;
+  if (!level) return undefined;
+  return {
+    format: 'redis',
+    tsText: line.slice(p + 3, end),
+    level,
+    message: line.slice(end + 3),
+    fields: { pid: Number(line.slice(0, p)), role },
+  };
+}
+
+/** Windows CBS: `2016-09-28 04:30:30, Info                  CBS    msg`. */
+function cbs(line: string, end: number): ParsedLine | undefined {
+  const w = wordEnd(line, end + 2);
+  const level = levelWord(line.slice(end + 2, w), false);
+  if (!level || line.charCodeAt(w) !== 32) return undefined;
+  const c = skipSpaces(line, w);
+  const ce = wordEnd(line, c);
+  if (ce === c) return undefined;
+  return {
+    format: 'cbs',
+    tsText: line.slice(0, end),
+    level,
+    message: line.slice(skipSpaces(line, ce)),
+    fields: { component: line.slice(c, ce) },
+  };
+}
+
+/** `2024-05-01T12:00:00.123456+00:00 host prog[123]: msg`. */
+function isoSyslog(line: string, end: number): ParsedLine | undefined {
+  if (line.charCodeAt(end) !== 32) return undefined;
+  const h = end + 1;
+  const he = wordEnd(line, h);
+  if (he === h || line.charCodeAt(he) !== 32) return undefined;
+  for (let i = h; i < he; i++) if (line.charCodeAt(i) === 58 || line.charCodeAt(i) === 91) return undefined;
+  const t = he + 1;
+  let te = t;
+  for (let c = line.charCodeAt(te); te < line.length && c !== 58 && c !== 91 && c !== 32; )
+    c = line.charCodeAt(++te);
+  if (te === t) return undefined;
+  let pid: number | undefined;
+  let i = te;
+  if (line.charCodeAt(i) === 91) {
+    const pe = digitsEnd(line, i + 1);
+    if (pe === i + 1 || line.charCodeAt(pe) !== 93) return undefined;
+    pid = Number(line.slice(i + 1, pe));
+    i = pe + 1;
+  }
+  if (line.charCodeAt(i) !== 58 || (i + 1 < line.length && line.charCodeAt(i + 1) !== 32)) return undefined;
+  const out: ParsedLine = {
+    format: 'syslog',
+    tsText: line.slice(0, end),
+    host: line.slice(h, he),
+    service: line.slice(t, te),
+    message: line.slice(Math.min(i + 2, line.length)),
+  };
+  if (pid !== undefined) out.fields = { pid };
+  return out;
+}
+
+/**
+ * What may sit between the timestamp (`line[from..to)`) and the message, read from `i`: a level
+ * (`INFO`, `[error]`, `ERROR:`), a thread (`[main]`), a pid (`[123]`, `123#0:`, `<0.123.0>`), an
+ * Apache `[module:level]`, `[pid ..]`, `[client ..]`, a logger before ` - ` or ` : `.
+ */
+function tail(line: string, i: number, to: number, from: number): ParsedLine {
+  const out: ParsedLine = { format: 'timestamped', tsText: line.slice(from, to), message: '' };
+  let fields: Record<string, FieldValue> | undefined;
+  i = skipSpaces(line, i);
+  // PostgreSQL writes its zone name (`CEST`) before `[pid]`: cut, not read (no zone is UTC).
+  if (isUpper(line.charCodeAt(i))) {
+    const z = wordEnd(line, i);
+    if (z - i >= 2 && z - i <= 5 && line.charCodeAt(z + 1) === 91 && isDigit(line.charCodeAt(z + 2)))
+      i = z + 1;
+  }
+  // A bracket that is neither a level nor a pid is a thread if a level follows it; else it stays.
+  let thread: string | undefined;
+  const beforeThread = i;
+  let close = bracketEnd(line, i);
+  if (close > 0) {
+    const inner = line.slice(i + 1, close).trim();
+    const colon = inner.lastIndexOf(':');
+    const moduleLevel = colon > 0 ? levelWord(inner.slice(colon + 1), false) : undefined;
+    out.level = levelWord(inner, false);
+    if (!out.level && moduleLevel) {
+      out.level = moduleLevel;
+      (fields ??= {}).component = inner.slice(0, colon);
+      out.format = 'apache_error';
+    } else if (!out.level && isAllDigits(inner))
+      return postgres(line, skipSpaces(line, close + 1), Number(inner), out);
+    else if (!out.level) thread = inner;
+    i = skipSpaces(line, close + 1);
+  }
+  if (out.level) {
+    // Apache: `[pid 1:tid 2] [client 10.0.0.1:5678]`.
+    while ((close = bracketEnd(line, i)) > 0) {
+      const inner = line.slice(i + 1, close);
+      if (inner.startsWith('pid ')) {
+        const [pid, tid] = inner.slice(4).split(':tid ');
+        (fields ??= {}).pid = Number(pid);
+        if (tid !== undefined) fields.tid = Number(tid);
+      } else if (inner.startsWith('client ')) (fields ??= {}).client = inner.slice(7);
+      else break;
+      i = skipSpaces(line, close + 1);
+    }
+    // nginx: `123#0: *1 msg`.
+    const p = digitsEnd(line, i);
+    if (p > i && line.charCodeAt(p) === 35 /* # */) {
+      const t = digitsEnd(line, p + 1);
+      if (t > p + 1 && line.charCodeAt(t) === 58) {
+        fields = { pid: Number(line.slice(i, p)), tid: Number(line.slice(p + 1, t)) };
+        out.format = 'nginx_error';
+        i = skipSpaces(line, t + 1);
+        if (line.charCodeAt(i) === 42 /* * */) {
+          const ce = digitsEnd(line, i + 1);
+          if (ce > i + 1 && line.charCodeAt(ce) === 32) {
+            fields.connection = Number(line.slice(i + 1, ce));
+            i = ce + 1;
+          }
+        }
+      }
+    } else if (line.charCodeAt(i) === 60 /* < */) {
+      // RabbitMQ: an Erlang pid, `<0.123.0>`.
+      const e = line.indexOf('>', i);
+      if (e > i && e - i < 32 && line.charCodeAt(e + 1) === 32 && isDigit(line.charCodeAt(i + 1))) {
+        (fields ??= {}).pid = line.slice(i, e + 1);
+        out.format = 'rabbitmq';
+        i = e + 2;
+      }
+    }
+    if (out.format === 'timestamped') i = javaTail(line, i, undefined, out);
+  } else {
+    const w = wordEnd(line, i);
+    let lv = levelWord(line.slice(i, w), true);
+    // `ERROR: msg`
+    if (!lv && line.charCodeAt(w - 1) === 58) lv = levelWord(line.slice(i, w - 1), true);
+    if (lv) {
+      out.level = lv;
+      i = skipSpaces(line, w);
+      i = javaTail(line, i, thread, out);
+    } else if (thread !== undefined) i = beforeThread;
+  }
+  if (fields) out.fields = out.fields ? { ...fields, ...out.fields } : fields;
+  out.message = line.slice(i);
+  return out.format === 'timestamped' && !out.level ? record(out) : out;
+}
+
+/** After the level of a log4j/logback/Spring line: `1234 --- [thread] logger : msg`, `[thread] a.b.C - msg`. */
+function javaTail(line: string, i: number, thread: string | undefined, out: ParsedLine): number {
+  const fields: Record<string, FieldValue> = {};
+  // Spring Boot: `1234 --- [main] o.s.b.App : msg`.
+  const p = digitsEnd(line, i);
+  if (p > i && line.startsWith(' --- ', p)) {
+    fields.pid = Number(line.slice(i, p));
+    i = skipSpaces(line, p + 5);
+  }
+  for (let close = bracketEnd(line, i); close > 0; close = bracketEnd(line, i)) {
+    thread = line.slice(i + 1, close).trim();
+    i = skipSpaces(line, close + 1);
+  }
+  if (thread !== undefined) fields.thread = thread;
+  const le = wordEnd(line, i);
+  if (le > i && (line.startsWith(' - ', le) || line.startsWith(' : ', le)) && isLoggerName(line, i, le)) {
+    fields.logger = line.slice(i, le);
+    out.format = 'log4j';
+    i = le + 3;
+  }
+  for (const _ in fields) {
+    out.fields = fields;
+    break;
+  }
+  return i;
+}
+
+/** PostgreSQL after `[pid]`: an optional `user@db`, then `LOG:  msg`, `ERROR:  msg`, `DETAIL:  ...`. */
+function postgres(line: string, i: number, pid: number, out: ParsedLine): ParsedLine {
+  const fields: Record<string, FieldValue> = { pid };
+  let w = wordEnd(line, i);
+  let at = i;
+  while (at < w && line.charCodeAt(at) !== 64 /* @ */) at++;
+  if (at < w && line.charCodeAt(w) === 32) {
+    if (at > i) fields.user = line.slice(i, at);
+    if (w > at + 1) fields.database = line.slice(at + 1, w);
+    i = skipSpaces(line, w);
+    w = wordEnd(line, i);
+  }
+  if (line.charCodeAt(w - 1) === 58) {
+    const word = line.slice(i, w - 1);
+    const lv = PG_LEVELS.get(word) ?? levelWord(word, true);
+    if (lv) {
+      out.level = lv;
+      out.format = 'postgres';
+      i = skipSpaces(line, w);
+    }
+  }
+  out.fields = fields;
+  out.message = line.slice(i);
+  return out;
+}
+
+// PostgreSQL's own severities beyond the usual names; DETAIL, HINT, ... annotate the line before.
+const PG_LEVELS = new Map<string, Level>([
+  ['LOG', 'info'],
+  ['DETAIL', 'info'],
+  ['HINT', 'info'],
+  ['CONTEXT', 'info'],
+  ['STATEMENT', 'info'],
+  ['QUERY', 'info'],
+  ['LOCATION', 'info'],
+  ['DEBUG1', 'debug'],
+  ['DEBUG2', 'debug'],
+  ['DEBUG3', 'debug'],
+  ['DEBUG4', 'debug'],
+  ['DEBUG5', 'debug'],
+]);
+
+/** A message after the timestamp that is itself a JSON object or logfmt pairs is read as one. */
+function record(out: ParsedLine): ParsedLine {
+  const msg = out.message;
+  const r = msg.charCodeAt(0) === 123 ? parseJsonLine(msg) : msg.includes('=') ? parseLogfmt(msg) : undefined;
+  if (!r) return out;
+  if (r.tsText === undefined && r.tsMs === undefined) r.tsText = out.tsText;
+  return r;
+}
+
+/**
+ * A level name: in brackets any case (`[error]`, `[INFO ]`), bare only in capitals (`WARN`), so a
+ * message that starts with `error connecting` keeps its word. Single letters are not levels here.
+ */
+function levelWord(w: string, bare: boolean): Level | undefined {
+  if (w.length < 3 || w.length > 9) return undefined;
+  if (bare) for (let i = 0; i < w.length; i++) if (!isUpper(w.charCodeAt(i))) return undefined;
+  return normalizeLevel(w);
+}
+
+/** `[...]` at `i` with no bracket inside, at most 100 characters: the index of `]`, else -1. */
+function bracketEnd(line: string, i: number): number {
+  if (line.charCodeAt(i) !== 91) return -1;
+  const n = Math.min(line.length, i + 100);
+  for (let j = i + 1; j < n; j++) {
+    const c = line.charCodeAt(j);
+    if (c === 93) return j;
+    if (c === 91) return -1;
+  }
+  return -1;
+}
+
+/** `[\w.$/-]+` */
+function isLoggerName(line: string, i: number, e: number): boolean {
+  for (let j = i; j < e; j++) {
+    const c = line.charCodeAt(j);
+    const letter = (c | 32) >= 97 && (c | 32) <= 122;
+    if (!letter && !isDigit(c) && c !== 46 && c !== 36 && c !== 47 && c !== 45 && c !== 95) return false;
+  }
+  return true;
+}
+
+/** Whether the ISO time `line[0..end)` ends with `Z` or an offset. */
+function hasZone(line: string, end: number): boolean {
+  for (let i = 19; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 90 || c === 43 || c === 45) return true;
+  }
+  return false;
+}
+
+function isAllDigits(s: string): boolean {
+  if (s.length === 0 || s.length > 10) return false;
+  for (let i = 0; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
+}
+
+function skipSpaces(line: string, i: number): number {
+  while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
+  return i;
+}
+
+function wordEnd(line: string, i: number): number {
+  while (i < line.length && line.charCodeAt(i) !== 32 && line.charCodeAt(i) !== 9) i++;
+  return i;
+}
+
+function digitsEnd(line: string, i: number): number {
+  while (isDigit(line.charCodeAt(i))) i++;
+  return i;
+}
