@@ -137,7 +137,12 @@ describe('a leading timestamp is cut from the message and sets the timestamp', (
       { level: 'error', fields: { logger: 'app.db' } },
     ],
     // Go's log, klog/glog
-    ['2024/05/01 12:00:00 listening on :8080', 'timestamped', 'listening on :8080', '2024-05-01T12:00:00.000Z'],
+    [
+      '2024/05/01 12:00:00 listening on :8080',
+      'timestamped',
+      'listening on :8080',
+      '2024-05-01T12:00:00.000Z',
+    ],
     [
       '2024/05/01 12:00:00.123456 main.go:12: listening on :8080',
       'timestamped',
@@ -254,6 +259,6 @@ describe('the timestamp no longer splits templates', () => {
     ]);
     expect(new Set(evs.map((e) => e.templateId)).size).toBe(1);
     expect(evs[0].template.startsWith('status unpacked')).toBe(true);
-    expect(evs.map((e) => e.params).flat()).not.toContain('12:00:00');
+    expect(evs.flatMap((e) => e.params)).not.toContain('12:00:00');
   });
 });
