@@ -30,17 +30,21 @@ export function clockEnd(s: string, i: number): number {
 }
 
 /**
- * `YYYY-MM-DD` or `YYYY/MM/DD`, then `T`, `_` or spaces, a clock, and a zone: `Z`, `+hh:mm`, `+hhmm`,
- * `+hh`, or ` UTC`/` GMT`.
+ * A date, then `T`, `_` or spaces, a clock, and a zone: `Z`, `+hh:mm`, `+hhmm`, `+hh`, or ` UTC`/` GMT`.
+ * Dates: `YYYY-MM-DD`, `YYYY/MM/DD`, `YY/MM/DD` or `YY-MM-DD` (log4j's `yy/MM/dd`), `MM/DD/YYYY`, the
+ * shapes timestamp.ts reads.
  */
 export function isoEnd(s: string, i: number): number {
-  let j = digits(s, i, 4, 4);
+  let j = digits(s, i, 1, 4);
   const sep = s.charCodeAt(j);
   if (j < 0 || (sep !== 45 && sep !== 47)) return -1;
+  const first = j - i;
   j = digits(s, j + 1, 1, 2);
   if (j < 0 || s.charCodeAt(j) !== sep) return -1;
-  j = digits(s, j + 1, 1, 2);
+  const third = j + 1;
+  j = digits(s, third, 1, 4);
   if (j < 0) return -1;
+  if (!knownDate(first, j - third, sep)) return -1;
   const t = s.charCodeAt(j);
   if (t === 84 || t === 95) j++;
   else if (t === 32) while (s.charCodeAt(j) === 32) j++;
@@ -48,6 +52,13 @@ export function isoEnd(s: string, i: number): number {
   j = clockEnd(s, j);
   if (j < 0) return -1;
   return zoneEnd(s, j);
+}
+
+/** The digit counts of those dates: 4-(1|2)-(1|2), 2-2-2, (1|2)/(1|2)/4. */
+function knownDate(first: number, last: number, sep: number): boolean {
+  if (first === 4) return last <= 2;
+  if (last === 4) return sep === 47;
+  return first === 2 && last === 2;
 }
 
 function zoneEnd(s: string, j: number): number {

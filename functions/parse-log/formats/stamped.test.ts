@@ -128,6 +128,21 @@ describe('a leading timestamp is cut from the message and sets the timestamp', (
       '2024-05-01T12:00:00.123Z',
       { level: 'info', fields: { pid: 4242, thread: 'main', logger: 'o.s.b.Application' } },
     ],
+    [
+      '17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers',
+      'log4j',
+      'Registered signal handlers',
+      '2017-06-09T20:10:40.000Z',
+      { level: 'info', fields: { logger: 'executor.CoarseGrainedExecutorBackend' } },
+    ],
+    [
+      '2024-05-01 12:00:00,747 - WARN  [main:QuorumPeer@1] - Interrupted while waiting',
+      'log4j',
+      'Interrupted while waiting',
+      '2024-05-01T12:00:00.747Z',
+      { level: 'warn', fields: { thread: 'main:QuorumPeer@1' } },
+    ],
+    ['05/01/2024 12:00:00 Backup done', 'timestamped', 'Backup done', '2024-05-01T12:00:00.000Z'],
     // Python logging
     [
       '2024-05-01 12:00:00,123 - app.db - ERROR - slow query',

@@ -178,6 +178,7 @@ function tail(line: string, i: number, to: number, from: number): ParsedLine {
   const out: ParsedLine = { format: 'timestamped', tsText: line.slice(from, to), message: '' };
   let fields: Record<string, FieldValue> | undefined;
   i = skipSpaces(line, i);
+  if (line.charCodeAt(i) === 45 && line.charCodeAt(i + 1) === 32) i = skipSpaces(line, i + 2);
   // PostgreSQL writes its zone name (`CEST`) before `[pid]`: cut, not read (no zone is UTC).
   if (isUpper(line.charCodeAt(i))) {
     const z = wordEnd(line, i);
@@ -269,12 +270,27 @@ function javaTail(line: string, i: number, thread: string | undefined, out: Pars
     thread = line.slice(i + 1, close).trim();
     i = skipSpaces(line, close + 1);
   }
-  if (thread !== undefined) fields.thread = thread;
+  if (thread !== undefined) {
+    fields.thread = thread;
+    out.format = 'log4j';
+    // ZooKeeper's `- LEVEL [thread] - msg`.
+    if (line.charCodeAt(i) === 45 && line.charCodeAt(i + 1) === 32) i = skipSpaces(line, i + 2);
+  }
   const le = wordEnd(line, i);
   if (le > i && (line.startsWith(' - ', le) || line.startsWith(' : ', le)) && isLoggerName(line, i, le)) {
     fields.logger = line.slice(i, le);
     out.format = 'log4j';
     i = le + 3;
+  } else if (
+    le > i + 1 &&
+    line.charCodeAt(le - 1) === 58 &&
+    isLoggerName(line, i, le - 1) &&
+    isDotted(line, i, le)
+  ) {
+    // `INFO org.a.B: msg` (log4j's `%c: %m`): dotted, so `Error: msg` is not taken for a logger.
+    fields.logger = line.slice(i, le - 1);
+    out.format = 'log4j';
+    i = skipSpaces(line, le);
   }
   for (const _ in fields) {
     out.fields = fields;
@@ -344,14 +360,15 @@ function levelWord(w: string, bare: boolean): Level | undefined {
   return normalizeLevel(w);
 }
 
-/** `[...]` at `i` with no bracket inside, at most 100 characters: the index of `]`, else -1. */
+/** `[...]` at `i` (brackets inside balanced), at most 100 characters: the index of its `]`, else -1. */
 function bracketEnd(line: string, i: number): number {
   if (line.charCodeAt(i) !== 91) return -1;
   const n = Math.min(line.length, i + 100);
+  let depth = 0;
   for (let j = i + 1; j < n; j++) {
     const c = line.charCodeAt(j);
-    if (c === 93) return j;
-    if (c === 91) return -1;
+    if (c === 91) depth++;
+    else if (c === 93 && depth-- === 0) return j;
   }
   return -1;
 }
@@ -372,6 +389,11 @@ function hasZone(line: string, end: number): boolean {
     const c = line.charCodeAt(i);
     if (c === 90 || c === 43 || c === 45) return true;
   }
+  return false;
+}
+
+function isDotted(line: string, i: number, e: number): boolean {
+  for (let j = i + 1; j < e - 1; j++) if (line.charCodeAt(j) === 46 || line.charCodeAt(j) === 36) return true;
   return false;
 }
 
