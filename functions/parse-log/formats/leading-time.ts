@@ -131,7 +131,7 @@ export function dayMonthEnd(s: string, i: number): number {
 }
 
 // Epoch times from 2001-09-09 (1e9 s) to 2100: ten digits starting 1-4; thirteen for milliseconds.
-/** Epoch seconds (`1714564800`, `1714564800.123`) or milliseconds (`1714564800123`) followed by a space. */
+/** Epoch seconds (`1714564800`, `1714564800.123`) or milliseconds (`1714564800123`), then a space or `: `. */
 export function epochEnd(s: string, i: number): number {
   const first = s.charCodeAt(i);
   if (first < 49 || first > 52) return -1;
@@ -142,5 +142,6 @@ export function epochEnd(s: string, i: number): number {
     if (k < 0) return -1;
     j = k;
   } else if (j - i !== 10 && j - i !== 13) return -1;
-  return s.charCodeAt(j) === 32 ? j : -1;
+  const c = s.charCodeAt(j);
+  return c === 32 || (c === 58 && s.charCodeAt(j + 1) === 32) ? j : -1;
 }

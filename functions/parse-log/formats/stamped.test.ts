@@ -214,6 +214,34 @@ describe('a leading timestamp is cut from the message and sets the timestamp', (
       '2024-05-01T12:00:00.123Z',
       { level: 'info', fields: { pid: '<0.123.0>' } },
     ],
+    // Lines as written on a Debian machine by MariaDB, NATS, Mosquitto and update-alternatives
+    [
+      '2026-12-07  5:46:14 0 [Note] InnoDB: Number of transaction pools: 1',
+      'timestamped',
+      'InnoDB: Number of transaction pools: 1',
+      '2026-12-07T05:46:14.000Z',
+      { level: 'info', fields: { tid: 0 } },
+    ],
+    [
+      '[2994] 2026/12/07 05:46:02.073279 [WRN] Plaintext passwords detected',
+      'timestamped',
+      'Plaintext passwords detected',
+      '2026-12-07T05:46:02.073Z',
+      { level: 'warn', fields: { pid: 2994 } },
+    ],
+    [
+      '1714564800: Opening ipv4 listen socket on port 1883.',
+      'timestamped',
+      'Opening ipv4 listen socket on port 1883.',
+      '2024-05-01T12:00:00.000Z',
+    ],
+    [
+      'update-alternatives 2024-05-01 12:00:00: link group pager updated to point to /usr/bin/less',
+      'timestamped',
+      'link group pager updated to point to /usr/bin/less',
+      '2024-05-01T12:00:00.000Z',
+      { service: 'update-alternatives' },
+    ],
     // Windows CBS
     [
       '2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505',

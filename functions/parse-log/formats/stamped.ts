@@ -34,8 +34,10 @@ function digitFirst(line: string): ParsedLine | undefined {
     }
     return tail(line, end, end, 0);
   }
-  if ((end = clockEnd(line, 0)) > 0 || (end = epochEnd(line, 0)) > 0 || (end = dayMonthEnd(line, 0)) > 0)
-    return tail(line, end, end, 0);
+  if ((end = epochEnd(line, 0)) > 0)
+    // Mosquitto: `1714564800: msg`.
+    return tail(line, line.charCodeAt(end) === 58 ? end + 1 : end, end, 0);
+  if ((end = clockEnd(line, 0)) > 0 || (end = dayMonthEnd(line, 0)) > 0) return tail(line, end, end, 0);
   return redis(line);
 }
 
@@ -50,15 +52,37 @@ function bracketed(line: string): ParsedLine | undefined {
   const worded = end < 0;
   if (worded) end = wordedEnd(line, 1);
   if (end < 0) end = clockEnd(line, 1);
-  if (end < 0 || line.charCodeAt(end) !== 93 /* ] */) return undefined;
+  if (end < 0) return pidFirst(line);
+  if (line.charCodeAt(end) !== 93 /* ] */) return undefined;
   const out = tail(line, end + 1, end, 1);
   // Apache 2.2 has no `module:` before the level: `[Wed May 01 12:00:00 2024] [error] [client ..] msg`.
   if (worded && out.level && out.format === 'timestamped') out.format = 'apache_error';
   return out;
 }
 
+/** NATS: `[2994] 2024/05/01 12:00:00.073279 [INF] msg`, a pid before the timestamp. */
+function pidFirst(line: string): ParsedLine | undefined {
+  const close = digitsEnd(line, 1);
+  if (close === 1 || close > 11 || line.charCodeAt(close) !== 93 || line.charCodeAt(close + 1) !== 32)
+    return undefined;
+  const end = isoEnd(line, close + 2);
+  if (end < 0) return undefined;
+  const out = tail(line, end, end, close + 2);
+  out.fields = { pid: Number(line.slice(1, close)), ...out.fields };
+  return out;
+}
+
 /** `Log started: 2024-05-01  12:00:00`, `Start-Date: 2024-05-01  12:00:00` (apt): a label, then only a time. */
 function header(line: string): ParsedLine | undefined {
+  // update-alternatives: `update-alternatives 2024-05-01 12:00:00: msg`, a program before the time.
+  const w = wordEnd(line, 0);
+  if (w < 40 && line.charCodeAt(w) === 32 && isDigit(line.charCodeAt(w + 1))) {
+    const e = isoEnd(line, w + 1);
+    if (e > 0 && line.charCodeAt(e) === 58 && line.charCodeAt(e + 1) === 32) {
+      const message = line.slice(skipSpaces(line, e + 1));
+      return { format: 'timestamped', tsText: line.slice(w + 1, e), service: line.slice(0, w), message };
+    }
+  }
   const n = Math.min(line.length, 40);
   let i = 1;
   for (; i < n; i++) {
@@ -179,6 +203,15 @@ function tail(line: string, i: number, to: number, from: number): ParsedLine {
   let fields: Record<string, FieldValue> | undefined;
   i = skipSpaces(line, i);
   if (line.charCodeAt(i) === 45 && line.charCodeAt(i + 1) === 32) i = skipSpaces(line, i + 2);
+  // MariaDB: a thread id before the level, `0 [Note] msg`.
+  const d = digitsEnd(line, i);
+  if (d > i && d - i <= 10 && line.charCodeAt(d) === 32 && line.charCodeAt(d + 1) === 91) {
+    const ce = bracketEnd(line, d + 1);
+    if (ce > 0 && levelWord(line.slice(d + 2, ce).trim(), false)) {
+      fields = { tid: Number(line.slice(i, d)) };
+      i = d + 1;
+    }
+  }
   // PostgreSQL writes its zone name (`CEST`) before `[pid]`: cut, not read (no zone is UTC).
   if (isUpper(line.charCodeAt(i))) {
     const z = wordEnd(line, i);
