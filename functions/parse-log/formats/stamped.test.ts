@@ -242,6 +242,14 @@ describe('a leading timestamp is cut from the message and sets the timestamp', (
       '2024-05-01T12:00:00.000Z',
       { service: 'update-alternatives' },
     ],
+    [
+      '[12:00:00 INF] Now listening on: http://[::]:80',
+      'timestamped',
+      'Now listening on: http://[::]:80',
+      '2024-05-01T12:00:00.000Z',
+      { level: 'info' },
+    ],
+    ['[12:00:00] server ready', 'timestamped', 'server ready', '2024-05-01T12:00:00.000Z'],
     // Windows CBS
     [
       '2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505',

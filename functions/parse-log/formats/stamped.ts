@@ -49,12 +49,22 @@ function wordedFirst(line: string): ParsedLine | undefined {
 /** `[2024-05-01T12:00:00Z] ...`, `[Wed May 01 12:00:00.123456 2024] [core:error] ...` (Apache). */
 function bracketed(line: string): ParsedLine | undefined {
   let end = isoEnd(line, 1);
-  const worded = end < 0;
-  if (worded) end = wordedEnd(line, 1);
+  let worded = false;
+  if (end < 0) {
+    end = wordedEnd(line, 1);
+    worded = end > 0;
+  }
   if (end < 0) end = clockEnd(line, 1);
   if (end < 0) return pidFirst(line);
-  if (line.charCodeAt(end) !== 93 /* ] */) return undefined;
-  const out = tail(line, end + 1, end, 1);
+  let level: Level | undefined;
+  // Serilog's console default: `[12:00:00 INF] msg`.
+  const close = line.indexOf(']', end);
+  if (line.charCodeAt(end) === 32 && close > end && close - end <= 12) {
+    level = levelWord(line.slice(end + 1, close), true);
+    if (!level) return undefined;
+  } else if (line.charCodeAt(end) !== 93 /* ] */) return undefined;
+  const out = tail(line, (level ? close : end) + 1, end, 1);
+  if (level && !out.level) out.level = level;
   // Apache 2.2 has no `module:` before the level: `[Wed May 01 12:00:00 2024] [error] [client ..] msg`.
   if (worded && out.level && out.format === 'timestamped') out.format = 'apache_error';
   return out;
