@@ -270,6 +270,30 @@ describe('a leading timestamp is cut from the message and sets the timestamp', (
       { level: 'warn', service: 'db' },
     ],
   ];
+  it('cut or changed lines never throw, and the message and time text are parts of the line', () => {
+    // Every prefix of each line above (a line cut short) and seeded one-to-three-character changes.
+    let seed = 7;
+    const rnd = (k: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % k;
+    };
+    const chars = ' []:.,-/+0123456789TZ<>#*@AIEWFMay\t';
+    for (const [line] of table) {
+      const variants: string[] = [];
+      for (let i = 0; i <= line.length; i++) variants.push(line.slice(0, i));
+      for (let k = 0; k < 100; k++) {
+        const a = line.split('');
+        for (let m = 0; m <= rnd(3); m++) a[rnd(a.length)] = chars[rnd(chars.length)];
+        variants.push(a.join(''));
+      }
+      for (const v of variants) {
+        const r = parseLine(v);
+        if (r.format !== 'json' && r.format !== 'logfmt') expect(v.includes(r.message)).toBe(true);
+        if (r.tsText !== undefined) expect(v.includes(r.tsText)).toBe(true);
+      }
+    }
+  });
+
   it.each(table)('%s', (line, format, message, timestamp, rest) => {
     const e = event(line);
     expect(e.format).toBe(format);
