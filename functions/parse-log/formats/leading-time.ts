@@ -2,8 +2,8 @@
 // allocation): the shapes log lines start with. Reading the time is timestamp.ts's job; this only
 // says how much of the line is the timestamp, so it can be cut from the message.
 import { monthOf } from '../timestamp.js';
+import { isDigit } from './scan.js';
 
-const isDigit = (c: number) => c >= 48 && c <= 57;
 const isLetter = (c: number) => (c | 32) >= 97 && (c | 32) <= 122;
 
 /** Index after a run of `min`..`max` digits at `i`, or -1. */

@@ -4,14 +4,21 @@
 // The timestamp (and a level, thread, pid or logger the layout puts before the message) is cut from
 // the message, so it cannot split the template. Character scans, no regex (see leading-time.ts).
 import type { Level } from '../../../core/event.js';
-import { normalizeLevel } from '../level.js';
 import { parseJsonLine } from './json-line.js';
 import { clockEnd, dayMonthEnd, epochEnd, isoEnd, wordedEnd } from './leading-time.js';
 import { parseLogfmt } from './logfmt.js';
+import { cbs, isoSyslog, klog, postgres, redis } from './program-layouts.js';
+import {
+  bracketEnd,
+  digitsEnd,
+  isAllDigits,
+  isDigit,
+  isUpper,
+  levelWord,
+  skipSpaces,
+  wordEnd,
+} from './scan.js';
 import type { FieldValue, ParsedLine } from './types.js';
-
-const isDigit = (c: number) => c >= 48 && c <= 57;
-const isUpper = (c: number) => c >= 65 && c <= 90;
 
 export function parseStamped(line: string): ParsedLine | undefined {
   const c = line.charCodeAt(0);
@@ -108,99 +115,6 @@ function header(line: string): ParsedLine | undefined {
   const end = isoEnd(line, j);
   if (end < 0 || line.slice(end).trim() !== '') return undefined;
   return { format: 'timestamped', tsText: line.slice(j, end), message: line.slice(0, i + 1) };
-}
-
-/** klog/glog: `I0501 12:00:00.123456    1 file.go:12] msg` (level letter, month and day, time, thread, caller). */
-function klog(line: string): ParsedLine | undefined {
-  const l = line.charCodeAt(0);
-  const level: Level | undefined =
-    l === 73 ? 'info' : l === 87 ? 'warn' : l === 69 ? 'error' : l === 70 ? 'fatal' : undefined;
-  if (!level || !isDigit(line.charCodeAt(1)) || !isDigit(line.charCodeAt(4)) || line.charCodeAt(5) !== 32)
-    return undefined;
-  if (!isDigit(line.charCodeAt(2)) || !isDigit(line.charCodeAt(3))) return undefined;
-  const end = clockEnd(line, 6);
-  if (end < 0 || line.charCodeAt(end) !== 32) return undefined;
-  let i = skipSpaces(line, end);
-  const t = digitsEnd(line, i);
-  if (t === i || line.charCodeAt(t) !== 32) return undefined;
-  const close = line.indexOf('] ', t);
-  if (close < 0 || close - t > 200) return undefined;
-  const fields: Record<string, FieldValue> = {
-    tid: Number(line.slice(i, t)),
-    caller: line.slice(t + 1, close),
-  };
-  i = close + 2;
-  return { format: 'klog', tsText: line.slice(1, end), level, message: line.slice(i), fields };
-}
-
-/** Redis: `123:M 01 May 2024 12:00:00.123 * msg` (pid, role, time, level mark `.`, `-`, `*`, `#`). */
-function redis(line: string): ParsedLine | undefined {
-  const p = digitsEnd(line, 0);
-  if (line.charCodeAt(p) !== 58 || line.charCodeAt(p + 2) !== 32) return undefined;
-  const role = line[p + 1];
-  if (role !== 'M' && role !== 'S' && role !== 'C' && role !== 'X') return undefined;
-  const end = dayMonthEnd(line, p + 3);
-  if (end < 0 || line.charCodeAt(end) !== 32 || line.charCodeAt(end + 2) !== 32) return undefined;
-  const mark = line[end + 1];
-  const level: Level | undefined =
-    mark === '#' ? 'warn' : mark === '*' ? 'info' : mark === '.' || mark === '-' ? 'debug' : undefined;
-  if (!level) return undefined;
-  return {
-    format: 'redis',
-    tsText: line.slice(p + 3, end),
-    level,
-    message: line.slice(end + 3),
-    fields: { pid: Number(line.slice(0, p)), role },
-  };
-}
-
-/** Windows CBS: `2016-09-28 04:30:30, Info                  CBS    msg`. */
-function cbs(line: string, end: number): ParsedLine | undefined {
-  const w = wordEnd(line, end + 2);
-  const level = levelWord(line.slice(end + 2, w), false);
-  if (!level || line.charCodeAt(w) !== 32) return undefined;
-  const c = skipSpaces(line, w);
-  const ce = wordEnd(line, c);
-  if (ce === c) return undefined;
-  return {
-    format: 'cbs',
-    tsText: line.slice(0, end),
-    level,
-    message: line.slice(skipSpaces(line, ce)),
-    fields: { component: line.slice(c, ce) },
-  };
-}
-
-/** `2024-05-01T12:00:00.123456+00:00 host prog[123]: msg`. */
-function isoSyslog(line: string, end: number): ParsedLine | undefined {
-  if (line.charCodeAt(end) !== 32) return undefined;
-  const h = end + 1;
-  const he = wordEnd(line, h);
-  if (he === h || line.charCodeAt(he) !== 32) return undefined;
-  for (let i = h; i < he; i++) if (line.charCodeAt(i) === 58 || line.charCodeAt(i) === 91) return undefined;
-  const t = he + 1;
-  let te = t;
-  for (let c = line.charCodeAt(te); te < line.length && c !== 58 && c !== 91 && c !== 32; )
-    c = line.charCodeAt(++te);
-  if (te === t) return undefined;
-  let pid: number | undefined;
-  let i = te;
-  if (line.charCodeAt(i) === 91) {
-    const pe = digitsEnd(line, i + 1);
-    if (pe === i + 1 || line.charCodeAt(pe) !== 93) return undefined;
-    pid = Number(line.slice(i + 1, pe));
-    i = pe + 1;
-  }
-  if (line.charCodeAt(i) !== 58 || (i + 1 < line.length && line.charCodeAt(i + 1) !== 32)) return undefined;
-  const out: ParsedLine = {
-    format: 'syslog',
-    tsText: line.slice(0, end),
-    host: line.slice(h, he),
-    service: line.slice(t, te),
-    message: line.slice(Math.min(i + 2, line.length)),
-  };
-  if (pid !== undefined) out.fields = { pid };
-  return out;
 }
 
 /**
@@ -342,48 +256,6 @@ function javaTail(line: string, i: number, thread: string | undefined, out: Pars
   return i;
 }
 
-/** PostgreSQL after `[pid]`: an optional `user@db`, then `LOG:  msg`, `ERROR:  msg`, `DETAIL:  ...`. */
-function postgres(line: string, i: number, pid: number, out: ParsedLine): ParsedLine {
-  const fields: Record<string, FieldValue> = { pid };
-  let w = wordEnd(line, i);
-  let at = i;
-  while (at < w && line.charCodeAt(at) !== 64 /* @ */) at++;
-  if (at < w && line.charCodeAt(w) === 32) {
-    if (at > i) fields.user = line.slice(i, at);
-    if (w > at + 1) fields.database = line.slice(at + 1, w);
-    i = skipSpaces(line, w);
-    w = wordEnd(line, i);
-  }
-  if (line.charCodeAt(w - 1) === 58) {
-    const word = line.slice(i, w - 1);
-    const lv = PG_LEVELS.get(word) ?? levelWord(word, true);
-    if (lv) {
-      out.level = lv;
-      out.format = 'postgres';
-      i = skipSpaces(line, w);
-    }
-  }
-  out.fields = fields;
-  out.message = line.slice(i);
-  return out;
-}
-
-// PostgreSQL's own severities beyond the usual names; DETAIL, HINT, ... annotate the line before.
-const PG_LEVELS = new Map<string, Level>([
-  ['LOG', 'info'],
-  ['DETAIL', 'info'],
-  ['HINT', 'info'],
-  ['CONTEXT', 'info'],
-  ['STATEMENT', 'info'],
-  ['QUERY', 'info'],
-  ['LOCATION', 'info'],
-  ['DEBUG1', 'debug'],
-  ['DEBUG2', 'debug'],
-  ['DEBUG3', 'debug'],
-  ['DEBUG4', 'debug'],
-  ['DEBUG5', 'debug'],
-]);
-
 /** A message after the timestamp that is itself a JSON object or logfmt pairs is read as one. */
 function record(out: ParsedLine): ParsedLine {
   const msg = out.message;
@@ -391,29 +263,6 @@ function record(out: ParsedLine): ParsedLine {
   if (!r) return out;
   if (r.tsText === undefined && r.tsMs === undefined) r.tsText = out.tsText;
   return r;
-}
-
-/**
- * A level name: in brackets any case (`[error]`, `[INFO ]`), bare only in capitals (`WARN`), so a
- * message that starts with `error connecting` keeps its word. Single letters are not levels here.
- */
-function levelWord(w: string, bare: boolean): Level | undefined {
-  if (w.length < 3 || w.length > 9) return undefined;
-  if (bare) for (let i = 0; i < w.length; i++) if (!isUpper(w.charCodeAt(i))) return undefined;
-  return normalizeLevel(w);
-}
-
-/** `[...]` at `i` (brackets inside balanced), at most 100 characters: the index of its `]`, else -1. */
-function bracketEnd(line: string, i: number): number {
-  if (line.charCodeAt(i) !== 91) return -1;
-  const n = Math.min(line.length, i + 100);
-  let depth = 0;
-  for (let j = i + 1; j < n; j++) {
-    const c = line.charCodeAt(j);
-    if (c === 91) depth++;
-    else if (c === 93 && depth-- === 0) return j;
-  }
-  return -1;
 }
 
 /** `[\w.$/-]+` */
@@ -438,25 +287,4 @@ function hasZone(line: string, end: number): boolean {
 function isDotted(line: string, i: number, e: number): boolean {
   for (let j = i + 1; j < e - 1; j++) if (line.charCodeAt(j) === 46 || line.charCodeAt(j) === 36) return true;
   return false;
-}
-
-function isAllDigits(s: string): boolean {
-  if (s.length === 0 || s.length > 10) return false;
-  for (let i = 0; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
-  return true;
-}
-
-function skipSpaces(line: string, i: number): number {
-  while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
-  return i;
-}
-
-function wordEnd(line: string, i: number): number {
-  while (i < line.length && line.charCodeAt(i) !== 32 && line.charCodeAt(i) !== 9) i++;
-  return i;
-}
-
-function digitsEnd(line: string, i: number): number {
-  while (isDigit(line.charCodeAt(i))) i++;
-  return i;
 }
