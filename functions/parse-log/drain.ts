@@ -328,7 +328,8 @@ export class TemplateMiner {
         tokens,
         text: tokens.join(' '),
         path: this.pathFor(tokens),
-        createdAt: first.createdAt,
+        // The event is as old as its oldest member: a merge is not a new event.
+        createdAt: Math.min(...[...g.members].map((m) => m.createdAt)),
         count: 0,
         inFreq: 0,
       };
