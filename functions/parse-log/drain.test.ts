@@ -72,6 +72,19 @@ describe('template mining: variables decided from the values seen', () => {
     expect(text(3)).toBe('"GET /servers/detail?<*> HTTP/1.1" status: <*>');
   });
 
+  it('booleans and `#`-joined numbers are values', () => {
+    const { final, text } = parse([
+      'isScreenOn true',
+      'isScreenOn false',
+      'steps = 12##30##7',
+      'steps = 1##2##3',
+    ]);
+    expect(final[0]).toBe(final[1]);
+    expect(text(0)).toBe('isScreenOn <*>');
+    expect(final[2]).toBe(final[3]);
+    expect(text(2)).toBe('steps = <*>##<*>##<*>');
+  });
+
   it('only the masking of a variable differs: one event (`(1.0)` vs `(1:2.0)`)', () => {
     const { final } = parse(['Unpacking foo (1.0) ...', 'Unpacking foo (1:2.0) ...', 'Unpacking foo 3 ...']);
     expect(new Set(final).size).toBe(1);

@@ -30,7 +30,7 @@ const COLON = 8;
 const CLASS = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
 // Characters that separate the parts of one token: `uid=0`, `host:port`, `a,b`, `(x)`, `[ip]`.
-for (const ch of '=:,;()[]{}<>"\'|') CLASS[ch.charCodeAt(0)] = DELIM;
+for (const ch of '=:,;()[]{}<>"\'|#') CLASS[ch.charCodeAt(0)] = DELIM;
 CLASS[58] = DELIM | COLON;
 CLASS[46] = DOT;
 const QUERY = 16;
@@ -306,6 +306,8 @@ const WEEKDAYS = new Set(
     .flatMap((d) => [d, d.toUpperCase()]),
 );
 
+const BOOLEANS = new Set(['true', 'false', 'True', 'False', 'TRUE', 'FALSE']);
+
 /** The month name of a masked token, ignoring one trailing `,` or `.`. */
 function monthWord(t: string): boolean {
   const c = t.charCodeAt(0);
@@ -315,13 +317,19 @@ function monthWord(t: string): boolean {
 }
 
 /**
- * Masks month names next to a masked number (`Jul 3`, `3 Jul`) and a weekday name before such a month,
- * in place over the first `n` entries of `masked`; true when anything changed (the shape hash is then stale).
+ * Masks booleans, and month names next to a masked number (`Jul 3`, `3 Jul`) with a weekday name before
+ * such a month, in place over the first `n` entries of `masked`; true when anything changed (the shape hash is then stale).
  */
 export function maskDateWords(masked: string[], n: number): boolean {
   let hit = false;
   for (let i = 0; i < n; i++) {
     const t = masked[i];
+    if (BOOLEANS.has(t)) {
+      // `isScreenOn true`: a boolean is a value like a number, whatever its case.
+      masked[i] = WILDCARD;
+      hit = true;
+      continue;
+    }
     if (!monthWord(t)) continue;
     const next = i + 1 < n && masked[i + 1].startsWith(WILDCARD);
     const prev = i > 0 && masked[i - 1].endsWith(WILDCARD);
