@@ -89,6 +89,7 @@ export type MinerLimits = Pick<
   | 'holeRareRatio'
   | 'holeRareShare'
   | 'holeGroupShare'
+  | 'holeManyValues'
 >;
 
 /** Follows merges to the cluster that now stands for `c`. */
@@ -128,6 +129,7 @@ export class TemplateMiner {
       rareShare: limits.holeRareShare,
       groupShare: limits.holeGroupShare,
       rareCount: 2,
+      manyValues: limits.holeManyValues,
       minWordsLeft: 1,
     });
   }
