@@ -108,6 +108,7 @@ export class TemplateMiner {
   /** Clusters identical but for one word position, and the word counts that decide them (holes.ts). */
   private readonly holes: HoleIndex<Cluster>;
   private absorbing = false;
+  private readonly toAbsorb: Cluster[] = [];
   /** Lines mined by this miner. */
   private lines = 0;
   /** Canonical clusters by token count, for the clusters a merge covers. */
@@ -232,7 +233,9 @@ export class TemplateMiner {
     if (this.byId.size >= this.limits.maxTemplatesPerSource) return { cluster, stored: false };
     this.insert(cluster);
     this.created.add(id);
-    return { cluster: this.joinHoles(cluster), stored: true };
+    // A new cluster can cover clusters filed before it (`Unpacking <*> ...` after `Unpacking ucf ...`).
+    if (cluster.tokens.includes(WILDCARD)) this.absorbCovered(cluster);
+    return { cluster: this.joinHoles(canonical(cluster)), stored: true };
   }
 
   get(id: string): Cluster | undefined {
@@ -348,11 +351,17 @@ export class TemplateMiner {
    * variable differs: `<*>` vs `(<*>:<*>)`) were filed before it existed: they join it.
    */
   private absorbCovered(target: Cluster): void {
-    const same = this.byLength.get(target.tokens.length);
-    if (!same || this.absorbing) return;
+    // Merges made while absorbing (a cluster generalised by the absorption completes a hole group)
+    // wait their turn instead of scanning inside the scan.
+    this.toAbsorb.push(target);
+    if (this.absorbing) return;
     this.absorbing = true;
     try {
-      this.absorbInto(target, same);
+      for (let next = this.toAbsorb.pop(); next; next = this.toAbsorb.pop()) {
+        const c = canonical(next);
+        const same = this.byLength.get(c.tokens.length);
+        if (same) this.absorbInto(c, same);
+      }
     } finally {
       this.absorbing = false;
     }

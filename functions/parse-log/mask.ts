@@ -35,6 +35,12 @@ CLASS[58] = DELIM | COLON;
 CLASS[46] = DOT;
 const QUERY = 16;
 CLASS[63] = QUERY;
+const EQ = 32;
+CLASS[61] = DELIM | EQ;
+const QUOTE = 64;
+CLASS[34] = DELIM | QUOTE;
+CLASS[39] = DELIM | QUOTE;
+CLASS[96] = QUOTE;
 
 const classOf = (c: number) => (c < 128 ? CLASS[c] : 0);
 
@@ -79,7 +85,11 @@ function maskClassified(tok: string, flags: number, dots: number, params?: Param
       return `${route}?${WILDCARD}`;
     }
   }
-  if (!digits && dots < 2) return tok;
+  if ((flags & QUOTE) !== 0) {
+    const quoted = maskQuoted(tok, params);
+    if (quoted !== undefined) return quoted;
+  }
+  if (!digits && dots < 2 && (flags & EQ) === 0) return tok;
   if ((flags & COLON) !== 0 && dots > 0 && HOST_PORT.test(tok)) {
     params?.push(tok);
     return WILDCARD;
@@ -101,10 +111,11 @@ function maskClassified(tok: string, flags: number, dots: number, params?: Param
     if ((k & DELIM) !== 0) {
       if (i > segStart) {
         // Digits make a value; so do dotted names of three or more parts (hosts, FQDNs), which
-        // LogPAI's benchmark regexes mask as `([\w-]+\.){2,}[\w-]+`.
+        // LogPAI's benchmark regexes mask as `([\w-]+\.){2,}[\w-]+`, and what follows `key=`.
         if (
           (segDigit && !isVersionedWord(tok, segStart, i)) ||
-          (segDots >= 2 && isHostName(tok, segStart, i))
+          (segDots >= 2 && isHostName(tok, segStart, i)) ||
+          (segStart > 1 && tok.charCodeAt(segStart - 1) === 61 && isKey(tok, segStart - 1))
         ) {
           out += WILDCARD;
           params?.push(tok.slice(segStart, i));
@@ -189,7 +200,8 @@ export function tokenizeAndMask(message: string, out: LineTokens): number {
     } while (c > 32 || (c !== 32 && (c < 9 || c > 13)));
     const tok = message.slice(start, i);
     let m = tok;
-    if ((flags & (DIGIT | COLON | QUERY)) !== 0 || dots >= 2) m = maskClassified(tok, flags, dots);
+    if ((flags & (DIGIT | COLON | QUERY | EQ | QUOTE)) !== 0 || dots >= 2)
+      m = maskClassified(tok, flags, dots);
     else if (i - start > 1) {
       const f = message.charCodeAt(start);
       if (f === 47 || f === 126) m = maskClassified(tok, flags, dots);
@@ -339,4 +351,45 @@ export function maskDateWords(masked: string[], n: number): boolean {
     if (i > 0 && WEEKDAYS.has(masked[i - 1].replace(/,$/, ''))) masked[i - 1] = WILDCARD;
   }
   return hit;
+}
+
+// `user=root`, `flags=N`: the value after a key is a variable even when it has no digit, as LogPAI's
+// labels (`user=<*>`) and a person reading the line have it; a quoted word (`"admin"`, `` `nats' ``) too.
+
+/** Whether the `=` at `eq` follows a key: a run of word characters starting the token or after a delimiter. */
+function isKey(tok: string, eq: number): boolean {
+  let i = eq - 1;
+  while (i >= 0) {
+    const c = tok.charCodeAt(i);
+    const word =
+      (c >= 97 && c <= 122) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 48 && c <= 57) ||
+      c === 95 ||
+      c === 45 ||
+      c === 46;
+    if (!word) break;
+    i--;
+  }
+  return (
+    i < eq - 1 &&
+    (i < 0 || (classOf(tok.charCodeAt(i)) & DELIM) !== 0) &&
+    HAS_LETTER_RE.test(tok.slice(i + 1, eq))
+  );
+}
+const HAS_LETTER_RE = /[A-Za-z]/;
+
+const CLOSE_QUOTE: Record<string, string> = { '"': '"', "'": "'", '`': "'`" };
+
+/** `"admin"`, `'x',` `` `nats' ``: a quoted word with no space or quote inside, masked inside its quotes. */
+function maskQuoted(tok: string, params?: ParamSink): string | undefined {
+  const open = tok[0];
+  const closers = CLOSE_QUOTE[open];
+  if (!closers) return undefined;
+  let end = tok.length;
+  while (end > 2 && ',.;:)'.includes(tok[end - 1])) end--;
+  if (end < 3 || !closers.includes(tok[end - 1])) return undefined;
+  for (let i = 1; i < end - 1; i++) if (CLOSE_QUOTE[tok[i]] !== undefined || tok[i] === "'") return undefined;
+  params?.push(tok.slice(1, end - 1));
+  return `${open}${WILDCARD}${tok.slice(end - 1)}`;
 }
