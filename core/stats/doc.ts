@@ -61,7 +61,8 @@ export interface RecentAnomaly {
 
 /**
  * An anomaly at the level an operator acts on: a template's new appearance, a count far from its
- * baseline or a run of anomalous events, grouped while it continues. Times are epoch ms.
+ * baseline or a run of anomalous events, grouped while it continues. The fields the dashboard reads of
+ * detect-anomaly's incidents (issue #13; its own type, with the KV layout, replaces this on merge).
  */
 export interface Incident {
   id: string;
@@ -69,8 +70,9 @@ export interface Incident {
   kind: 'new_template' | 'count_spike' | 'count_drop' | 'error_rate' | 'event_anomaly';
   templateId?: string;
   template?: string;
-  firstTs: number;
-  lastTs: number;
+  /** Event time (ISO 8601) of the first and last anomalous event or bucket. */
+  firstTs: string;
+  lastTs: string;
   count: number;
   actual?: number;
   typical?: number;

@@ -69,9 +69,10 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
           reasons: body.reasons,
         });
       }
+      const muted = await mutes.current(now);
       const scored = await scoreBatch(body.events, body.times, now);
       const { writes, due } = scored;
-      const anomalies = unmuted(scored.anomalies, await mutes.current(now));
+      const anomalies = unmuted(scored.anomalies, muted);
       const applied = await kv.apply(
         [...statsWrites({ events: body.events, anomalies, now }), ...writes],
         batchId ? { onceKey: `detect:${batchId}` } : {},
