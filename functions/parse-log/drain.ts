@@ -322,7 +322,7 @@ export class TemplateMiner {
     if (g.members.size < 2 || !this.holes.isVariable(g)) return;
     const first = g.members.values().next().value as Cluster;
     const tokens = first.tokens.slice();
-    tokens[g.pos] = holeToken([...g.members].map((m) => m.tokens[g.pos]));
+    for (const pos of g.positions) tokens[pos] = holeToken([...g.members].map((m) => m.tokens[pos]));
     // Content-addressed like every cluster: replicas that merge the same group agree on the id.
     const id = templateIdFor(this.source, tokens);
     let target = this.byId.get(id);

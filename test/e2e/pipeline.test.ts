@@ -189,24 +189,13 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
     const before = (await stats()).total;
     await post('Setting up package libfoo version (1.0) for user alice now\n');
     await poll(stats, (v) => v.total >= before + 1, 15_000);
-    const pkgs = [
-      'libbar',
-      'zlib',
-      'curl',
-      'openssl',
-      'tzdata',
-      'bash',
-      'perl',
-      'dash',
-      'grep',
-      'sed',
-      'gzip',
-    ];
-    const users = ['bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+    // Variables as they come in real logs: many values, each rare (a package and a user per line).
+    const word = (i: number, tag: string) =>
+      `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + (Math.floor(i / 26) % 26))}${tag}`;
     const rest = Array.from(
       { length: 999 },
       (_, i) =>
-        `Setting up package ${pkgs[i % pkgs.length]} version (2.${i % 5}) for user ${users[i % users.length]} now`,
+        `Setting up package ${word(i, 'lib')} version (2.${i % 5}) for user ${word(i + 11, 'usr')} now`,
     );
     await post(`${rest.join('\n')}\n`);
     const apt = (d: Doc) => d.templates.find((t) => t.source === 'apt-e2e');
