@@ -7,7 +7,7 @@ describe('loadCorpus', () => {
   it('labels every line of every corpus log with an event and its template', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(8);
     for (const ds of corpus) {
-      expect(ds.lines.length, ds.name).toBeGreaterThan(200);
+      expect(ds.lines.length, ds.name).toBeGreaterThan(100);
       expect(ds.eventIds.length, ds.name).toBe(ds.lines.length);
       expect(ds.templates.length, ds.name).toBe(ds.lines.length);
       expect(
