@@ -57,9 +57,13 @@ const HAS_LETTER = /[A-Za-z]/;
 /** Word-at-position counts kept before they are cleared (a few MB at most). */
 const MAX_FREQ_KEYS = 200_000;
 
+// An HTTP status kept with its protocol (mask.ts keepHttpStatus) names the outcome: never a hole, however
+// many statuses a fault run shows.
+const HTTP_OUTCOME = /HTTP\/\d(?:\.\d)?"? [1-5]\d\d$/;
+
 /** A token that can be a hole: one with letters (`unpacked`, `libc-bin:<*>`, `user=root`). */
 export function isWord(tok: string): boolean {
-  return tok !== WILDCARD && HAS_LETTER.test(tok);
+  return tok !== WILDCARD && HAS_LETTER.test(tok) && !HTTP_OUTCOME.test(tok);
 }
 
 const wordKey = (len: number, pos: number, word: string) => `${len}\u0002${pos}\u0001${word}`;

@@ -115,7 +115,11 @@ function maskClassified(tok: string, flags: number, dots: number, params?: Param
         if (
           (segDigit && !isVersionedWord(tok, segStart, i)) ||
           (segDots >= 2 && isHostName(tok, segStart, i)) ||
-          (segStart > 1 && tok.charCodeAt(segStart - 1) === 61 && isKey(tok, segStart - 1))
+          (segStart > 1 && tok.charCodeAt(segStart - 1) === 61 && isKey(tok, segStart - 1)) ||
+          (segStart > 2 &&
+            (tok.charCodeAt(segStart - 1) === 34 || tok.charCodeAt(segStart - 1) === 39) &&
+            tok.charCodeAt(segStart - 2) === 61 &&
+            isKey(tok, segStart - 2))
         ) {
           out += WILDCARD;
           params?.push(tok.slice(segStart, i));
@@ -318,7 +322,10 @@ const WEEKDAYS = new Set(
     .flatMap((d) => [d, d.toUpperCase()]),
 );
 
-const BOOLEANS = new Set(['true', 'false', 'True', 'False', 'TRUE', 'FALSE']);
+// Booleans and the words programs print for "no value" are values like a number, whatever their case.
+const BOOLEANS = new Set(
+  'true false True False TRUE FALSE null NULL Null None nil undefined (null) <none> <null>'.split(' '),
+);
 
 /** The month name of a masked token, ignoring one trailing `,` or `.`. */
 function monthWord(t: string): boolean {
@@ -337,7 +344,6 @@ export function maskDateWords(masked: string[], n: number): boolean {
   for (let i = 0; i < n; i++) {
     const t = masked[i];
     if (BOOLEANS.has(t)) {
-      // `isScreenOn true`: a boolean is a value like a number, whatever its case.
       masked[i] = WILDCARD;
       hit = true;
       continue;
@@ -392,4 +398,92 @@ function maskQuoted(tok: string, params?: ParamSink): string | undefined {
   for (let i = 1; i < end - 1; i++) if (CLOSE_QUOTE[tok[i]] !== undefined || tok[i] === "'") return undefined;
   params?.push(tok.slice(1, end - 1));
   return `${open}${WILDCARD}${tok.slice(end - 1)}`;
+}
+
+/** Tokens a quoted value may span before it is taken for unbalanced text instead. */
+const MAX_QUOTED_TOKENS = 64;
+
+/**
+ * A quoted value of several tokens after a key (`request: "GET /a HTTP/1.1",`, `msg="disk is full"`) is
+ * one variable: its words are the value's, not the event's. Collapses each such run into one token in
+ * place over the first `n` entries of `raw` and `masked`; returns the new count (`n` when none).
+ */
+export function collapseQuotedValues(raw: string[], masked: string[], n: number): number {
+  let w = 0;
+  let changed = false;
+  for (let i = 0; i < n; i++) {
+    const t = raw[i];
+    const q = t.charCodeAt(0) === 34 ? 0 : keyQuote(t);
+    let end = -1;
+    if (q >= 0 && (q > 0 || (i > 0 && raw[i - 1].endsWith(':'))) && !closesQuote(t, q + 1)) {
+      for (let j = i + 1; j < n && j - i <= MAX_QUOTED_TOKENS; j++) {
+        if (raw[j].includes('"')) {
+          if (closesQuote(raw[j], 0)) end = j;
+          break;
+        }
+      }
+    }
+    if (end < 0) {
+      raw[w] = raw[i];
+      masked[w] = masked[i];
+      w++;
+      continue;
+    }
+    const last = raw[end];
+    const close = last.lastIndexOf('"');
+    raw[w] = raw.slice(i, end + 1).join(' ');
+    masked[w] = `${t.slice(0, q + 1)}${WILDCARD}${last.slice(close)}`;
+    w++;
+    i = end;
+    changed = true;
+  }
+  return changed ? w : n;
+}
+
+/** Where `key="` opens a quote in a token (the quote's index), or -1. */
+function keyQuote(t: string): number {
+  const eq = t.indexOf('="');
+  return eq > 0 && isKey(t, eq) ? eq + 1 : -1;
+}
+
+/** Whether the token closes a double quote at or after `from`: `..."` with only `,;.)` after it. */
+function closesQuote(t: string, from: number): boolean {
+  const at = t.lastIndexOf('"');
+  if (at < from) return false;
+  for (let k = at + 1; k < t.length; k++) if (!',;.)]'.includes(t[k])) return false;
+  return true;
+}
+
+const HTTP_PROTOCOL = /^"?HTTP\/\d(?:\.\d)?"?$/;
+function isHttpProtocol(t: string): boolean {
+  return (t.charCodeAt(0) === 72 || t.charCodeAt(0) === 34) && HTTP_PROTOCOL.test(t);
+}
+function isStatus(t: string): boolean {
+  if (t.length !== 3) return false;
+  const a = t.charCodeAt(0);
+  return a >= 49 && a <= 53 && isDigit(t.charCodeAt(1)) && isDigit(t.charCodeAt(2));
+}
+
+/**
+ * An HTTP status right after the protocol (`"GET /a HTTP/1.1" 404`) names the outcome, so it is part of
+ * the event (a burst of 500s is then a spike of its own template): joined to the protocol token as one
+ * constant, in place over the first `n` entries; returns the new count.
+ */
+export function keepHttpStatus(raw: string[], masked: string[], n: number): number {
+  let k = -1;
+  for (let i = 0; i + 1 < n; i++) {
+    const t = masked[i];
+    if (t.length >= 6 && t.length <= 10 && isHttpProtocol(t) && isStatus(raw[i + 1])) {
+      k = i;
+      break;
+    }
+  }
+  if (k < 0) return n;
+  raw[k] = `${raw[k]} ${raw[k + 1]}`;
+  masked[k] = `${masked[k]} ${raw[k + 1]}`;
+  for (let i = k + 1; i + 1 < n; i++) {
+    raw[i] = raw[i + 1];
+    masked[i] = masked[i + 1];
+  }
+  return n - 1;
 }

@@ -9,6 +9,8 @@ import { fits } from './holes.js';
 import { type ParseLimits, resolveLimits } from './limits.js';
 import {
   absorbUnits,
+  collapseQuotedValues,
+  keepHttpStatus,
   type LineTokens,
   lineTokens,
   maskDateWords,
@@ -174,6 +176,16 @@ function mine(message: string, ctx: ParseContext, scratch: Scratch): Mined {
     hash = undefined;
   }
   if (maskDateWords(masked, n)) hash = undefined;
+  const kept = keepHttpStatus(tokens, masked, n);
+  if (kept !== n) {
+    n = kept;
+    hash = undefined;
+  }
+  const collapsed = collapseQuotedValues(tokens, masked, n);
+  if (collapsed !== n) {
+    n = collapsed;
+    hash = undefined;
+  }
   if (n === 0) return { id: templateIdFor(ctx.source, []), template: '', params: [], tooManyTokens };
   hash ??= shapeHash(masked, n);
   // A shape seen before (nearly every line once a source is warm) needs no array of its own; a new
