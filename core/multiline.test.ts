@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { groupLines, type LineRecord, MultilineGrouper, splitRecord } from './multiline.js';
+import { groupLines, type LineRecord, MultilineGrouper, mayGroup, splitRecord } from './multiline.js';
 
 const fixture = (name: string): string[] =>
   readFileSync(new URL(`../test/fixtures/multiline/${name}`, import.meta.url), 'utf8')
@@ -98,6 +98,14 @@ describe('streaming', () => {
       expect(got).toEqual(whole);
     }
   });
+  it('mayGroup: true as soon as one line could open a trace or continue a record', () => {
+    expect(mayGroup(['a', 'b', ''])).toBe(false);
+    expect(mayGroup(['  indented first line is alone', 'b'])).toBe(false);
+    expect(mayGroup(['a', '  b'])).toBe(true);
+    expect(mayGroup(['panic: x'])).toBe(true);
+    expect(mayGroup(['a', 'Caused by: x'])).toBe(true);
+    for (const f of ['java.log', 'python.log', 'go.log']) expect(mayGroup(fixture(f))).toBe(true);
+  });
   it('mayContinue: only a record with continuation lines or a trace header', () => {
     const may = (lines: string[]) => {
       const g = new MultilineGrouper();
@@ -122,6 +130,8 @@ describe('Loghub-2k', () => {
       if (lines.at(-1) === '') lines.pop();
       const rs = groupLines(lines);
       expect({ f, records: rs.length }).toEqual({ f, records: lines.length });
+      // and the quick scan sees it, so parse-log skips grouping for them altogether
+      expect({ f, mayGroup: mayGroup(lines) }).toEqual({ f, mayGroup: false });
     }
   });
 });

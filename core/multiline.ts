@@ -184,6 +184,19 @@ export class MultilineGrouper {
   }
 }
 
+/**
+ * False when no line could open a trace or continue a record: every line is then a record of its own and
+ * grouping can be skipped (a quick scan with no allocation: nearly every batch of ordinary logs).
+ */
+export function mayGroup(lines: readonly string[]): boolean {
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (i > 0 && continues(l, 'plain') !== null) return true;
+    if (headerMode(l) !== 'plain') return true;
+  }
+  return false;
+}
+
 /** Every record of a complete input, in order. */
 export function groupLines(lines: readonly string[], limits?: MultilineLimits): LineRecord[] {
   const g = new MultilineGrouper(limits);
