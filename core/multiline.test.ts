@@ -100,7 +100,6 @@ describe('streaming', () => {
   });
   it('mayGroup: true as soon as one line could open a trace or continue a record', () => {
     expect(mayGroup(['a', 'b', ''])).toBe(false);
-    expect(mayGroup(['  indented first line is alone', 'b'])).toBe(false);
     expect(mayGroup(['a', '  b'])).toBe(true);
     expect(mayGroup(['panic: x'])).toBe(true);
     expect(mayGroup(['a', 'Caused by: x'])).toBe(true);

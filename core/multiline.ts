@@ -189,13 +189,13 @@ export class MultilineGrouper {
  * grouping can be skipped (a quick scan with no allocation: nearly every batch of ordinary logs).
  */
 export function mayGroup(lines: readonly string[]): boolean {
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (i > 0 && continues(l, 'plain') !== null) return true;
-    if (headerMode(l) !== 'plain') return true;
-  }
+  for (let i = 0; i < lines.length; i++) if (MAY_GROUP.test(lines[i])) return true;
   return false;
 }
+
+/** Any line that opens a trace (headerMode) or continues a plain record (continues), in one regex. */
+const MAY_GROUP =
+  /^(?:[ \t]|Traceback \(most recent call last\):|Caused by: |Suppressed: |Exception in thread "|panic: |fatal error: |(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error|Throwable)(?::|$))/;
 
 /** Every record of a complete input, in order. */
 export function groupLines(lines: readonly string[], limits?: MultilineLimits): LineRecord[] {

@@ -1,10 +1,10 @@
 // Where a request's records start (core/multiline.ts), so batches are cut between records, and how many
 // lines at its end form an open record to hold back until the source's next request. Pure.
-import { MultilineGrouper, type MultilineLimits } from '../../core/multiline.js';
+import { MultilineGrouper, type MultilineLimits, mayGroup } from '../../core/multiline.js';
 
 export interface RecordPlan {
-  /** 1 where a record starts, per line. */
-  starts: Uint8Array;
+  /** 1 where a record starts, per line; undefined when every line is a record of its own. */
+  starts?: Uint8Array;
   /** Lines at the end that form an open record which may go on in the next request (0: none). */
   held: number;
 }
