@@ -14,6 +14,7 @@ export function planRecords(
   limits: MultilineLimits,
   holdBack: boolean,
 ): RecordPlan {
+  if (!mayGroup(lines)) return { held: 0 };
   const starts = new Uint8Array(lines.length);
   const g = new MultilineGrouper(limits);
   for (const l of lines) for (const r of g.push(l)) starts[r.first] = 1;
