@@ -28,8 +28,9 @@ const MINUTE = 60_000;
 const KEEP_MS = 60 * MINUTE;
 /** Minutes of index a sweep reads behind the current one. */
 const LOOKBACK_MINUTES = 60;
-// 30 s: far longer than one request's publishes take, so a lock only expires when its holder died.
-const LOCK_TTL_MS = 30_000;
+// 2 min: longer than a request may run (the producer's exec_timeout is 60 s in stack.yml), so the lock
+// only expires when its holder died; a held tail then waits that long at most.
+const LOCK_TTL_MS = 120_000;
 
 export class TailStore {
   constructor(private readonly kv: KV) {}
