@@ -200,9 +200,10 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
     expect(
       await post('ERROR c.e.App - failed\njava.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)\n'),
     ).toMatchObject({ accepted: 3, held: 3 });
-    expect(
-      await post('\tat a.B.d(B.java:2)\nINFO c.e.App - recovered\npanic: boom\n'),
-    ).toMatchObject({ accepted: 3, held: 1 });
+    expect(await post('\tat a.B.d(B.java:2)\nINFO c.e.App - recovered\npanic: boom\n')).toMatchObject({
+      accepted: 3,
+      held: 1,
+    });
     expect(
       await poll(
         () => bySource('ml-split'),
