@@ -52,6 +52,8 @@ const PY_CHAIN =
 /** `ValueError: msg`, `mod.CustomError`, `KeyboardInterrupt`: the last line of a traceback. */
 const PY_END = /^[A-Za-z_][\w.]*(?::|$)/;
 const GO_HEADER = /^(?:panic: |fatal error: )/;
+/** A goroutine dump's header continues any record: net/http logs `http: panic serving ...` before one. */
+const GO_GOROUTINE = /^goroutine \d+ \[[^\]]*\]:$/;
 const GO_LINE =
   /^(?:goroutine \d+ \[|created by |exit status \d+$|\[signal |runtime stack:|\[recovered\]|[A-Za-z_][\w./*()[\]{}-]*\(.*\)$)/;
 const TAB = 9;
@@ -78,7 +80,7 @@ function continues(line: string, mode: TraceMode): TraceMode | null {
   if (PY_TRACEBACK.test(line)) return 'python';
   if (mode === 'python-end' && PY_CHAIN.test(line)) return 'python-end';
   if (JAVA_CAUSE.test(line) || JAVA_EXCEPTION.test(line) || JAVA_THREAD.test(line)) return 'java';
-  if (mode === 'go' && GO_LINE.test(line)) return 'go';
+  if ((mode === 'go' && GO_LINE.test(line)) || GO_GOROUTINE.test(line)) return 'go';
   return null;
 }
 
@@ -195,7 +197,7 @@ export function mayGroup(lines: readonly string[]): boolean {
 
 /** Any line that opens a trace (headerMode) or continues a plain record (continues), in one regex. */
 const MAY_GROUP =
-  /^(?:[ \t]|Traceback \(most recent call last\):|Caused by: |Suppressed: |Exception in thread "|panic: |fatal error: |(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error|Throwable)(?::|$))/;
+  /^(?:[ \t]|Traceback \(most recent call last\):|Caused by: |Suppressed: |Exception in thread "|panic: |goroutine \d+ \[|fatal error: |(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error|Throwable)(?::|$))/;
 
 /** Every record of a complete input, in order. */
 export function groupLines(lines: readonly string[], limits?: MultilineLimits): LineRecord[] {
