@@ -1,6 +1,7 @@
 // parse-log configuration: one pure function of the environment (documented in docs/parse-log.md).
 import { type Env, EnvReader } from '../../core/env.js';
 import { type HttpConfig, readHttpConfig } from '../../core/http/config.js';
+import { type MultilineConfig, readMultilineConfig } from '../../core/multiline-config.js';
 import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
 import { compileFormat, FormatError } from './formats/custom.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
@@ -19,6 +20,8 @@ export interface ParseLogConfig {
   memorySources: number;
   /** Templates stored over all sources. */
   maxTemplatesTotal: number;
+  /** Multi-line events: on by default, per source (SOURCE_MULTILINE), bounded per event. */
+  multiline: MultilineConfig;
 }
 
 export function loadParseLogConfig(env: Env): ParseLogConfig {
@@ -55,6 +58,7 @@ export function loadParseLogConfig(env: Env): ParseLogConfig {
     // 100,000 templates over all sources: ~25 MB in Redis at ~250 B per stored cluster, and 20x a full
     // source's cap, so it binds only when something floods templates.
     maxTemplatesTotal: r.int('MAX_TEMPLATES_TOTAL', 100_000, 1),
+    multiline: readMultilineConfig(r),
   };
   r.done();
   return Object.freeze(cfg);
