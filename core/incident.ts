@@ -37,7 +37,7 @@ export interface Incident {
   /** Every template the incident groups (new templates, templates spiking together; bounded), the first in templateId. */
   templateIds?: string[];
   /** Processing time (epoch ms) of the last update, so a source that went silent still closes its incidents. */
-  updatedAt: number;
+  updatedAt?: number;
   /** Time bucket (event time / window) of the last anomalous bucket, for count kinds. */
   lastBucket?: number;
 }
@@ -150,7 +150,7 @@ export async function readIncidents(
       const inc = parseIncident(v);
       if (!inc || seen.has(inc.id)) continue;
       seen.add(inc.id);
-      if (opts.now - inc.updatedAt > opts.quietMs) inc.status = 'closed';
+      if (inc.updatedAt !== undefined && opts.now - inc.updatedAt > opts.quietMs) inc.status = 'closed';
       out.push(inc);
     }
   }

@@ -8,10 +8,12 @@ import { type Incident, readIncidents } from '../../core/incident.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import { silentLogger } from '../../core/log.js';
 import { readModelStatus } from '../../core/model-status.js';
+import type { MultilineLimits } from '../../core/multiline.js';
 import type { DetectConfig } from '../../functions/detect-anomaly/config.js';
 import { createDetector } from '../../functions/detect-anomaly/detector.js';
-import { splitText } from '../../functions/parse-log/body.js';
+import { type Batch, splitText } from '../../functions/parse-log/body.js';
 import { parseBatch, resolveLimits, TemplateMiner } from '../../functions/parse-log/pipeline.js';
+import { RecordBatcher } from '../../functions/parse-log/records.js';
 import type { CompiledFormat } from '../log-format-flag.js';
 
 /** Bytes read per step: large enough to be fast, small enough for a smooth progress bar. */
@@ -28,6 +30,8 @@ export interface LineVerdict {
 }
 
 export interface AnalyzedLine {
+  /** 0-based number of the event's first line in the file (a multi-line record is one event). */
+  line: number;
   verdict: LineVerdict;
   level: Level;
   templateId: string;
@@ -36,13 +40,16 @@ export interface AnalyzedLine {
 }
 
 export interface AnalyzeResult {
+  /** Events (a multi-line record is one). */
   lines: number;
   /** Whether most lines had their own timestamp. */
   timed: boolean;
   levels: Map<Level, number>;
   templates: Map<string, { n: number; text: string }>;
-  /** Lines flagged on their own, by 0-based index. */
+  /** Events flagged on their own, by the 0-based number of their first line. */
   flagged: Map<number, LineVerdict>;
+  /** A template's text at the end of the run (it generalises as lines arrive). */
+  templateText: (id: string) => string | undefined;
   /** Every incident, newest first. */
   incidents: Incident[];
   model?: { version: number; trainingSize: number; threshold?: number; contamination?: number };
@@ -54,6 +61,8 @@ export async function analyzeFile(
     source: string;
     format?: CompiledFormat;
     config: DetectConfig;
+    /** Group stack traces and continuation lines into the event before them (as the stack does); off: one event per line. */
+    multiline?: MultilineLimits;
     onLine?: (l: AnalyzedLine) => void;
     onProgress?: (bytesRead: number) => void;
   },
@@ -70,13 +79,20 @@ export async function analyzeFile(
       templates: new Map(),
       flagged: new Map(),
       incidents: [],
+      templateText: (id) => miner.get(miner.canonicalId(id))?.text,
     };
+    const records = opts.multiline ? new RecordBatcher(opts.multiline) : undefined;
+    /** First line of each pending event. */
+    let pendingLines: number[] = [];
+    let lineNo = 0;
     let withTime = 0;
     let pending: LogEvent[] = [];
     let pendingLast = false;
     const flush = async () => {
       const events = pending;
+      const firstLines = pendingLines;
       pending = [];
+      pendingLines = [];
       if (!events.length) return;
       const now = Date.now();
       const times = events.map((e) => parseEventTime(e.timestamp));
@@ -90,13 +106,14 @@ export async function analyzeFile(
           ...(a ? { detector: a.detector } : {}),
           reasons: a ? a.reasons : [],
         };
-        if (a) r.flagged.set(r.lines, verdict);
+        if (a) r.flagged.set(firstLines[j], verdict);
         r.lines++;
         r.levels.set(e.level, (r.levels.get(e.level) ?? 0) + 1);
         const t = r.templates.get(e.templateId);
         if (t) t.n++;
         else r.templates.set(e.templateId, { n: 1, text: e.template });
         opts.onLine?.({
+          line: firstLines[j],
           verdict,
           level: e.level,
           templateId: e.templateId,
@@ -104,24 +121,38 @@ export async function analyzeFile(
         });
       });
     };
-    await eachChunk(file, async (bytes, read) => {
-      const b = splitText(bytes);
-      const now = Date.now();
+    const take = async (bytes: Uint8Array | null) => {
+      const text = bytes ? splitText(bytes) : { lines: [] };
+      let b: Batch = text;
+      let firstLines: number[] | undefined;
+      if (records) {
+        const grouped = bytes ? records.push(text) : records.end();
+        firstLines = grouped.firstLines;
+        b = grouped;
+      }
       const events = parseBatch(b.lines, undefined, {
         source: opts.source,
         format: opts.format,
         limits,
         miner,
-        now,
+        now: Date.now(),
         preProblems: b.problems,
+        multiline: opts.multiline,
       });
-      for (const e of events) {
+      for (let k = 0; k < events.length; k++) {
+        const e = events[k];
         if (e.timestampOriginal !== undefined) withTime++;
         pending.push(e);
+        pendingLines.push(firstLines ? firstLines[k] : lineNo + k);
         if (pending.length >= ANALYZE_BATCH_LINES) await flush();
       }
+      lineNo += b.lines.length;
+    };
+    await eachChunk(file, async (bytes, read) => {
+      await take(bytes);
       opts.onProgress?.(read);
     });
+    if (records) await take(null);
     pendingLast = true;
     await flush();
     r.timed = withTime >= r.lines / 2;

@@ -2,6 +2,7 @@
 // detector as the pipeline (analyze-file.ts), and a report, one verdict per line or the incidents are printed.
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { DEFAULT_MULTILINE_LIMITS } from '../../core/multiline.js';
 import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
 import { parseFlags, strFlag } from '../args.js';
 import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
@@ -30,6 +31,8 @@ Options:
                             "typical","reasons","examples","status",...}
   -c, --contamination X    expected share of anomalies, sets the model threshold (default ${DEFAULT_DETECT.contamination})
   -n, --top N              anomalies listed in the report (default 20)
+      --no-multiline       one event per line: do not group stack traces (Java, Python, Go) and
+                           indented continuation lines into the event of the line before them
   -h, --help               this help
 
 A progress bar is drawn on stderr for large files when stderr is a terminal.
@@ -50,6 +53,7 @@ const SPEC = {
   incidents: { type: 'boolean' },
   contamination: { type: 'string', short: 'c' },
   top: { type: 'string', short: 'n' },
+  'no-multiline': { type: 'boolean' },
 } as const;
 
 /** Files above this get a progress bar (when stderr is a TTY). */
@@ -88,6 +92,7 @@ export const analyzeCommand: Command = {
       source,
       format,
       config: { ...DEFAULT_DETECT, contamination },
+      multiline: flags['no-multiline'] === true ? undefined : DEFAULT_MULTILINE_LIMITS,
       onLine: flags.json && !flags.incidents ? lineWriter(io) : undefined,
       onProgress: progress && ((read) => progress(read, 'analyzing')),
     }).catch((e: Error) => e);
@@ -106,9 +111,8 @@ export const analyzeCommand: Command = {
 /** Writes one JSON object per line, buffered. */
 function lineWriter(io: CliIo): (l: AnalyzedLine) => void {
   let out = '';
-  let line = 0;
   const write = (l: AnalyzedLine) => {
-    out += `${JSON.stringify({ line: ++line, ...l.verdict, level: l.level, templateId: l.templateId })}\n`;
+    out += `${JSON.stringify({ line: l.line + 1, ...l.verdict, level: l.level, templateId: l.templateId })}\n`;
     if (out.length > 1 << 16 || l.last) {
       io.stdout.write(out);
       out = '';
@@ -136,12 +140,12 @@ async function report(file: string, source: string, r: AnalyzeResult, top: numbe
       .map(([l, n]) => `${l} ${fmt(n)}`)
       .join(', ')}`,
     `templates: ${fmt(r.templates.size)}; top 10:`,
-    ...[...r.templates.values()]
-      .sort((a, b) => b.n - a.n)
+    ...[...r.templates]
+      .sort((a, b) => b[1].n - a[1].n)
       .slice(0, 10)
       .map(
-        (t) =>
-          `  ${fmt(t.n).padStart(9)}  ${((100 * t.n) / Math.max(1, r.lines)).toFixed(1).padStart(5)}%  ${clip(t.text, 90)}`,
+        ([id, t]) =>
+          `  ${fmt(t.n).padStart(9)}  ${((100 * t.n) / Math.max(1, r.lines)).toFixed(1).padStart(5)}%  ${clip(r.templateText(id) ?? t.text, 90)}`,
       ),
     r.model
       ? `model: Isolation Forest version ${r.model.version}, trained on ${fmt(r.model.trainingSize)} vectors; threshold ${r.model.threshold} (contamination ${r.model.contamination})`

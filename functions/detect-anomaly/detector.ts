@@ -5,6 +5,7 @@ import type { AnomalyResult, LogEvent } from '../../core/event.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
+import type { MuteSet } from '../../core/mutes/mute.js';
 import { statsWrites } from '../../core/stats/record.js';
 import { SOURCE_KEY } from './baseline.js';
 import type { DetectConfig } from './config.js';
@@ -12,12 +13,15 @@ import { detectSource, type SourceResult } from './detect.js';
 import { countTracked, endpointMemo, keysOf } from './features.js';
 import { type LineFinding, updateIncidents } from './incidents.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
+import { createMuteCache, unmuted } from './mutes.js';
 import { incidentWrites, readBatchState, reservoirPicks, type SourceState, sourceWrites } from './state.js';
 
 export interface DetectorDeps {
   kv: KV;
   config: DetectConfig;
   logger: Logger;
+  /** How often the mute list is re-checked (default MUTE_REFRESH_MS). */
+  muteRefreshMs?: number;
 }
 
 /** Sources beyond the cap share one model state, so the store stays bounded. */
@@ -39,9 +43,15 @@ export interface Detector {
 export function createDetector(deps: DetectorDeps): Detector {
   const { kv, config: cfg, logger } = deps;
   const cache: ModelCache = new Map();
+  const mutes = createMuteCache(kv, { logger, refreshMs: deps.muteRefreshMs });
   return {
     async process(events, times, now, batchId) {
-      const { anomalies, writes, due } = await scoreBatch(events, times, now);
+      // Events of a muted template are scored and counted (total, baselines) but never reported:
+      // not as anomalies, not in incidents.
+      const muted = await mutes.current(now);
+      const scored = await scoreBatch(events, times, now, muted);
+      const { writes, due } = scored;
+      const anomalies = unmuted(scored.anomalies, muted);
       const applied = await kv.apply(
         [...statsWrites({ events, anomalies, now }), ...writes],
         batchId ? { onceKey: `detect:${batchId}` } : {},
@@ -51,7 +61,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     },
   };
 
-  async function scoreBatch(events: LogEvent[], times: number[], now: number) {
+  async function scoreBatch(events: LogEvent[], times: number[], now: number, muted: MuteSet) {
     // Keys once per event; group by (capped) source, remembering input order.
     const endpoints = endpointMemo();
     const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i], endpoints));
@@ -131,8 +141,7 @@ export function createDetector(deps: DetectorDeps): Detector {
           idx.map((i) => events[i]),
           r,
           st,
-          cfg,
-          now,
+          { cfg, now, muted },
         ),
       );
       if (cached?.error && st.meta.lastError !== cached.error) {
@@ -165,11 +174,12 @@ function incidentOps(
   events: LogEvent[],
   r: SourceResult,
   state: Pick<SourceState, 'incidents' | 'droppedIncidents'>,
-  cfg: DetectConfig,
-  now: number,
+  o: { cfg: DetectConfig; now: number; muted: MuteSet },
 ): WriteOp[] {
+  const { cfg, now, muted } = o;
   const lines: LineFinding[] = [];
   const line = (kind: LineFinding['kind'], i: number, reasons: readonly string[]) => {
+    if (muted.size && muted.has(events[i].source, events[i].templateId)) return;
     lines.push({
       kind,
       templateId: r.keys[i].tpl,
@@ -184,12 +194,17 @@ function incidentOps(
     line('event_anomaly', i, r.anomalies[j].reasons);
   });
   if (!lines.length && !r.counts.length && !state.incidents.size) return [];
+
   let sourceTime = Number.NEGATIVE_INFINITY;
   for (const k of r.keys) if (k.ts > sourceTime) sourceTime = k.ts;
   const texts = new Map<string, string>();
   for (let i = 0; i < events.length; i++)
     if (!texts.has(r.keys[i].tpl)) texts.set(r.keys[i].tpl, events[i].template);
-  const u = updateIncidents(state.incidents, r.counts, lines, {
+  // A muted template's own spikes are not reported (its lines still count in its source's).
+  const mutedTpl = (tpl: string) =>
+    muted.size > 0 && events.some((e, i) => r.keys[i].tpl === tpl && muted.has(e.source, e.templateId));
+  const counts = muted.size ? r.counts.filter((f) => f.key === SOURCE_KEY || !mutedTpl(f.key)) : r.counts;
+  const u = updateIncidents(state.incidents, counts, lines, {
     source,
     now,
     windowMs: cfg.windowMs,

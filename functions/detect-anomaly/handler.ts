@@ -16,6 +16,8 @@ export interface DetectDeps {
   config: DetectConfig;
   logger: Logger;
   now?: () => number;
+  /** How often the mute list is re-checked (default MUTE_REFRESH_MS, mutes.ts). */
+  muteRefreshMs?: number;
 }
 
 export { OTHER_SOURCE } from './detector.js';

@@ -2,14 +2,19 @@
 // normalisation, template mining). No Node imports, no I/O: it runs unchanged in workerd.
 import { EVENT_SCHEMA_VERSION, type LogEvent } from '../../core/event.js';
 import { keepStringPrototypeFast } from '../../core/fast-strings.js';
+import { MULTILINE_TRUNCATED, type MultilineLimits, splitRecord } from '../../core/multiline.js';
 import { TemplateMiner } from './drain.js';
 import { type CustomFormat, compileFormat } from './formats/custom.js';
 import { parseLine } from './formats/detect.js';
+import { fits } from './holes.js';
 import { type ParseLimits, resolveLimits } from './limits.js';
 import {
   absorbUnits,
+  collapseQuotedValues,
+  keepHttpStatus,
   type LineTokens,
   lineTokens,
+  maskDateWords,
   maskToken,
   type ParamSink,
   shapeHash,
@@ -33,9 +38,14 @@ export interface ParseContext {
   now: number;
   /** Per-line problems found before the text existed as a string (e.g. `invalid_utf8`). */
   preProblems?: (string[] | undefined)[];
+  /**
+   * Multi-line events on: an entry holding `\n` is a record (its first line is parsed, the rest is the
+   * event's `stack`, held to these limits). Off: `\n` is just a character of the line.
+   */
+  multiline?: MultilineLimits;
 }
 
-/** Parses a batch in input order; always exactly one event per line. */
+/** Parses a batch in input order; always exactly one event per entry (a line, or a record of lines). */
 export function parseBatch(
   lines: string[],
   labels: (string | null)[] | undefined,
@@ -80,7 +90,7 @@ function resolveTime(
 }
 
 function parseOne(
-  line: string,
+  entry: string,
   ctx: ParseContext,
   receivedAt: string,
   clock: TimeCache,
@@ -89,9 +99,17 @@ function parseOne(
 ): LogEvent {
   // A clean line (nearly all of them) is used as it is, and no problems array exists until a
   // problem does: two fewer allocations per line.
+  let problems: string[] | undefined = pre?.length ? pre.slice() : undefined;
+  let stack: string | undefined;
+  let line = entry;
+  if (ctx.multiline !== undefined && entry.indexOf('\n') !== -1) {
+    const r = splitRecord(entry, ctx.multiline);
+    line = r.first;
+    stack = r.stack;
+    if (r.cut && !problems?.includes(MULTILINE_TRUNCATED)) (problems ??= []).push(MULTILINE_TRUNCATED);
+  }
   let text = line;
   let raw = line;
-  let problems: string[] | undefined = pre?.length ? pre.slice() : undefined;
   if (!isCleanLine(line, ctx.limits.maxLineBytes)) {
     const clean = sanitizeLine(line, ctx.limits.maxLineBytes);
     text = clean.text;
@@ -125,6 +143,7 @@ function parseOne(
   if (p.host !== undefined) ev.host = p.host;
   if (p.http) ev.http = p.http;
   if (p.fields) ev.fields = p.fields;
+  if (stack !== undefined) ev.stack = stack;
   if (problems) ev.problems = problems;
   return ev;
 }
@@ -171,6 +190,17 @@ function mine(message: string, ctx: ParseContext, scratch: Scratch): Mined {
     n = folded;
     hash = undefined;
   }
+  if (maskDateWords(masked, n)) hash = undefined;
+  const kept = keepHttpStatus(tokens, masked, n);
+  if (kept !== n) {
+    n = kept;
+    hash = undefined;
+  }
+  const collapsed = collapseQuotedValues(tokens, masked, n);
+  if (collapsed !== n) {
+    n = collapsed;
+    hash = undefined;
+  }
   if (n === 0) return { id: templateIdFor(ctx.source, []), template: '', params: [], tooManyTokens };
   hash ??= shapeHash(masked, n);
   // A shape seen before (nearly every line once a source is warm) needs no array of its own; a new
@@ -199,7 +229,14 @@ function extractParams(template: string[], tokens: string[], n: number, params: 
     for (let i = 0; i < n; i++) {
       const t = template[i];
       if (t === WILDCARD) params.push(tokens[i]);
-      else if (t.includes(WILDCARD)) maskToken(tokens[i], params);
+      else if (t.includes(WILDCARD)) {
+        // A hole kept its key or punctuation (`user=<*>`): the value is what stands between them.
+        const at = t.indexOf(WILDCARD);
+        const m = maskToken(tokens[i]);
+        if (m !== t && fits(t, tokens[i]))
+          params.push(tokens[i].slice(at, tokens[i].length - (t.length - at - 3)));
+        else maskToken(tokens[i], params);
+      }
     }
   }
   return params.count === 0 ? [] : params.into.slice(0, params.count);
@@ -210,6 +247,8 @@ export interface LineParserOptions {
   format?: string;
   now?: () => number;
   limits?: Partial<ParseLimits>;
+  /** Entries holding `\n` are multi-line records (the caller groups lines, e.g. with MultilineGrouper). */
+  multiline?: MultilineLimits;
 }
 
 /** Offline, in-memory parsing and mining (no KV): for the CLI, evaluation and analysis tools. */
@@ -224,6 +263,13 @@ export function createLineParser(opts: LineParserOptions): {
   return {
     miner,
     parse: (lines, labels) =>
-      parseBatch(lines, labels, { source: opts.source, format, limits, miner, now: now() }),
+      parseBatch(lines, labels, {
+        source: opts.source,
+        format,
+        limits,
+        miner,
+        now: now(),
+        multiline: opts.multiline,
+      }),
   };
 }
