@@ -162,7 +162,7 @@ async function run(scenarios: ScenarioName[], seed: number): Promise<Counts> {
           inc.firstTs,
           inc.lastTs,
           inc.count,
-          inc.reasons[0],
+          inc.reasons.join(' / '),
         );
   for (const inc of incidents) c.byKind[inc.kind] = (c.byKind[inc.kind] ?? 0) + 1;
   for (const l of lines) {

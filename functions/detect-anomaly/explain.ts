@@ -217,13 +217,16 @@ function featureZ(
   // template's and endpoint's history), rarity, bursts and rates the count baselines' (incidents).
   if (!REPORTABLE[f]) return 0;
   const z = (vec[off + f] - stats.center[f]) / stats.scale[f];
-  // Low traffic, few errors, common templates and fast answers are not why a line is odd.
+  // Low traffic, few errors, common templates, fast answers and short values are not why a line is odd
+  // (a request for `/` has a 1-character parameter where its template's usual one is 17).
   if (
     f === F.event_rate ||
     f === F.error_burst ||
     f === F.template_rarity ||
     f === F.endpoint_rarity ||
-    f === F.latency
+    f === F.latency ||
+    f === F.param_length ||
+    f === F.message_length
   )
     return Math.max(0, z);
   return Math.abs(z);
