@@ -3,11 +3,12 @@
 // error share far above the usual ("error_rate"). After Elastic's ML categorisation jobs ("count" /
 // "non_zero_count by mlcategory"): one judgement per bucket and key, not one per line.
 //
-// State lives in the source's norms hash, per key K (a template id, or SOURCE_KEY for the whole source):
-// `cb:K` the bucket being filled, `cn:K`/`ce:K` its lines/errors so far, `cx:K` whether it was judged
-// anomalous, `cm:K`/`cv:K` running mean of log2(count + 1) over non-empty buckets and of its square,
-// `ck:K` non-empty buckets seen; for the source also `ca` (share of buckets that are non-empty), `cr`
-// (error share) and a daily profile `ch:<hour>`/`cq:<hour>`/`cj:<hour>` with `c0` (first bucket).
+// State lives in the source's norms hash, one field per key K (a template id, or SOURCE_KEY for the whole
+// source): `c:K` = `bucket,lines,errors,flag,mean,meanSq,buckets,active,errShare` (the bucket being
+// filled, its lines and errors so far, whether it was judged anomalous, the running mean of log2(count + 1)
+// over non-empty buckets and of its square, how many, and for the source the share of buckets that are
+// non-empty and the error share): one field, not nine, since the norms hash is read whole every batch.
+// The source also has a daily profile `ch:<hour>`/`cq:<hour>`/`cj:<hour>` and `c0:*` (its first bucket).
 // Written as values in the batch's HSET (last writer wins between concurrent replicas, as the running
 // means of features.ts: a baseline of many buckets does not notice a lost batch).
 import type { DetectConfig } from './config.js';
@@ -56,34 +57,31 @@ const HOUR_MS = 3_600_000;
 
 const lg = (x: number) => Math.log2(x + 1);
 
-function readState(stats: ReadonlyMap<string, number>, key: string): State {
-  const g = (p: string, d: number) => stats.get(`${p}:${key}`) ?? d;
+/** The field of key K's count state. */
+export const countField = (key: string): string => `c:${key}`;
+
+function readState(packed: ReadonlyMap<string, string>, key: string): State {
+  const v = packed.get(countField(key))?.split(',').map(Number);
+  const g = (i: number, d: number) => (v && Number.isFinite(v[i]) ? v[i] : d);
   return {
-    last: g('cb', Number.NaN),
-    cur: g('cn', 0),
-    curErr: g('ce', 0),
-    flag: g('cx', 0),
-    mean: g('cm', 0),
-    sq: g('cv', 0),
-    k: g('ck', 0),
-    active: g('ca', 0),
-    errShare: g('cr', 0),
+    last: g(0, Number.NaN),
+    cur: g(1, 0),
+    curErr: g(2, 0),
+    flag: g(3, 0),
+    mean: g(4, 0),
+    sq: g(5, 0),
+    k: g(6, 0),
+    active: g(7, 0),
+    errShare: g(8, 0),
   };
 }
 
-function writeState(out: Map<string, number>, key: string, s: State, source: boolean): void {
+function writeState(out: Map<string, string>, key: string, s: State): void {
   const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
-  out.set(`cb:${key}`, s.last);
-  out.set(`cn:${key}`, s.cur);
-  out.set(`cx:${key}`, s.flag);
-  out.set(`cm:${key}`, r6(s.mean));
-  out.set(`cv:${key}`, r6(s.sq));
-  out.set(`ck:${key}`, s.k);
-  if (source) {
-    out.set(`ce:${key}`, s.curErr);
-    out.set(`ca:${key}`, r6(s.active));
-    out.set(`cr:${key}`, r6(s.errShare));
-  }
+  out.set(
+    countField(key),
+    [s.last, s.cur, s.curErr, s.flag, r6(s.mean), r6(s.sq), s.k, r6(s.active), r6(s.errShare)].join(','),
+  );
 }
 
 export interface BaselineOptions {
@@ -142,23 +140,27 @@ const MIN_ELAPSED = 0.1;
 
 /**
  * Judges a source's batch against its count baselines and returns the findings and the new state
- * (fields to HSET into the norms hash). `stats`: the norms hash as read; `tracked`: templates the source
- * tracks (MAX_TRACKED), the only ones with a baseline.
+ * (fields to HSET into the norms hash: numbers in `sets`, the packed per-key states in `packedSets`).
+ * `stats`/`packed`: the norms hash as read (its number fields, its `c:` fields); `tracked`: templates the
+ * source tracks (MAX_TRACKED), the only ones with a baseline.
  */
 export function judgeCounts(
   keys: EventKeys[],
-  stats: ReadonlyMap<string, number>,
+  stored: { stats: ReadonlyMap<string, number>; packed?: ReadonlyMap<string, string> },
   tracked: (tpl: string) => boolean,
   o: BaselineOptions,
-): { findings: CountFinding[]; sets: Map<string, number> } {
+): { findings: CountFinding[]; sets: Map<string, number>; packedSets: Map<string, string> } {
+  const { stats } = stored;
+  const packed = stored.packed ?? new Map<string, string>();
   const findings: CountFinding[] = [];
   const sets = new Map<string, number>();
+  const packedSets = new Map<string, string>();
   const first = stats.get(`c0:${SOURCE_KEY}`);
   let firstBucket = first ?? Number.NaN;
   const { by, latest } = countsByKey(keys, tracked);
   for (const [key, buckets] of by) {
     const isSource = key === SOURCE_KEY;
-    const s = readState(stats, key);
+    const s = readState(packed, key);
     const sourceSpikes = new Set<number>();
     for (const b of [...buckets.keys()].sort((x, y) => x - y)) {
       const c = buckets.get(b)!;
@@ -219,10 +221,10 @@ export function judgeCounts(
         }
       }
     }
-    writeState(sets, key, s, isSource);
+    writeState(packedSets, key, s);
   }
   if (!Number.isNaN(firstBucket) && first === undefined) sets.set(`c0:${SOURCE_KEY}`, firstBucket);
-  return { findings, sets };
+  return { findings, sets, packedSets };
 
   /** The typical log-count for bucket b: the hour of day's once the source has days of history. */
   function expected(s: State, b: number, isSource: boolean) {

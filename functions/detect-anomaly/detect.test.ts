@@ -40,6 +40,7 @@ function stream(batches: LogEvent[][]) {
     const r = detectSource(b, base, undefined, DEFAULT_DETECT, T0);
     for (const [k, v] of r.deltas.stats) base.stats.set(k, (base.stats.get(k) ?? 0) + v);
     for (const [k, v] of r.deltas.sets ?? []) base.stats.set(k, v);
+    for (const [k, v] of r.deltas.packed ?? []) (base.packed ??= new Map()).set(k, v);
     for (const [k, v] of r.deltas.firsts ?? []) if (!base.stats.has(k)) base.stats.set(k, v);
     for (const [bk, w] of r.deltas.windows) {
       const x = base.windows.get(bk) ?? { n: 0, err: 0 };

@@ -58,8 +58,9 @@ export function detectSource(
   const vectors = featurizeAll(keys, view, base, cfg);
   const { anomalies, modelFlagged, index } = judge(events, keys, view, vectors, model, cfg);
   const tracked = (tpl: string) => base.stats.has(`t:${tpl}`) || deltas.stats.has(`t:${tpl}`);
-  const { findings, sets } = judgeCounts(keys, base.stats, tracked, baselineOptions(cfg));
+  const { findings, sets, packedSets } = judgeCounts(keys, base, tracked, baselineOptions(cfg));
   for (const [f, v] of sets) (deltas.sets ??= new Map()).set(f, v);
+  deltas.packed = packedSets;
   return {
     anomalies,
     vectors,

@@ -85,6 +85,8 @@ export interface SourceCounters {
   windows: Map<number, WindowCount>;
   /** `f:<tpl>` / `f:e:<endpoint>`: the source's event count when first seen (written once, hsetnx). */
   firsts?: Map<string, number>;
+  /** Text fields: the count baselines' packed state per key (`c:<key>`, baseline.ts), as read or set. */
+  packed?: Map<string, string>;
 }
 
 export function emptyCounters(): SourceCounters {

@@ -25,11 +25,12 @@ function key(ts: number, tpl = 't1', isError = false): EventKeys {
 
 /** Runs batches of keys through judgeCounts, folding each batch's state into the stored map. */
 function run(batches: EventKeys[][]) {
-  const stored = new Map<string, number>();
+  const stored = { stats: new Map<string, number>(), packed: new Map<string, string>() };
   const findings: CountFinding[][] = [];
   for (const b of batches) {
     const r = judgeCounts(b, stored, () => true, baselineOptions(DEFAULT_DETECT));
-    for (const [f, v] of r.sets) stored.set(f, v);
+    for (const [f, v] of r.sets) stored.stats.set(f, v);
+    for (const [f, v] of r.packedSets) stored.packed.set(f, v);
     findings.push(r.findings);
   }
   return { stored, findings };

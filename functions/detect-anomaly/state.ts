@@ -57,7 +57,13 @@ export async function readBatchState(
   const states = new Map<string, SourceState>();
   for (const { source, from, to, at } of layout) {
     const stats = new Map<string, number>();
+    const packed = new Map<string, string>();
     for (const [f, v] of Object.entries(hashes[at + 1] ?? {})) {
+      // The count baselines' packed state (baseline.ts) is text; every other field is a number.
+      if (f.charCodeAt(0) === 99 && f.charCodeAt(1) === 58) {
+        packed.set(f, v);
+        continue;
+      }
       const n = Number(v);
       if (Number.isFinite(n)) stats.set(f, n);
     }
@@ -73,7 +79,7 @@ export async function readBatchState(
       if (inc) incidents.set(g, inc);
     }
     states.set(source, {
-      counters: { stats, windows },
+      counters: { stats, windows, packed },
       meta: hashes[at] ?? {},
       incidents,
       droppedIncidents: Number(open[DROPPED_FIELD]) || 0,
@@ -103,9 +109,10 @@ export function sourceWrites(
   const norms = MODEL_KEYS.norms(source);
   // Counts are exact increments; means go in one HSET (see SourceCounters).
   for (const [field, by] of r.deltas.stats) ops.push({ op: 'hincrby', key: norms, field, by });
-  if (r.deltas.sets?.size) {
+  if (r.deltas.sets?.size || r.deltas.packed?.size) {
     const fields: Record<string, string> = {};
-    for (const [field, v] of r.deltas.sets) fields[field] = String(v);
+    for (const [field, v] of r.deltas.sets ?? []) fields[field] = String(v);
+    for (const [field, v] of r.deltas.packed ?? []) fields[field] = v;
     ops.push({ op: 'hset', key: norms, fields });
   }
   for (const [field, at] of r.deltas.firsts ?? [])
