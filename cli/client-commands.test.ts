@@ -72,6 +72,15 @@ describe('logfaas status', () => {
         recent_anomalies: [
           { timestamp: '2026-02-07T06:34:01Z', source: 'api', score: 0.91, message: 'evil \x1b[31mred\x07' },
         ],
+        incidents: [
+          {
+            status: 'open',
+            kind: 'count_spike',
+            source: 'web',
+            count: 4975,
+            reasons: ['count spike: 4,975 lines per 10 s, typical ~503 (9.9x) \x1b[2J'],
+          },
+        ],
         pipeline: { status: 'ok', queues: [{ name: 'logfaas.parse-log', messages: 0, consumers: 1 }] },
       },
       'http://gw',
@@ -79,6 +88,7 @@ describe('logfaas status', () => {
     expect(text).toContain('p50 12 ms  p95 180 ms  p99 900 ms');
     expect(text).toContain('GET /api/v1/search  p95 420 ms  p99 1,200 ms');
     expect(text).toContain('logfaas.parse-log 0 queued/1 consumers');
+    expect(text).toMatch(/incidents +open +count_spike +web +4,975 lines +count spike: 4,975 lines per 10 s/);
     expect(text).not.toMatch(/[\x00-\x08\x1b]/);
   });
 });

@@ -70,6 +70,16 @@ export function formatStatus(doc: Doc, gatewayUrl: string): string {
       i ? '' : 'templates',
       `${fmtInt(num(t.count) ?? 0).padStart(9)}  ${clean(t.source, 12)}  ${clean(t.template, 70)}`,
     );
+  // Incidents first: the level an operator reads (a burst is one, not a page of lines).
+  const incidents = arr(doc.incidents);
+  const open = incidents.filter((x) => x.status === 'open').length;
+  for (const [i, x] of incidents.slice(0, 5).entries())
+    row(
+      i ? '' : `incidents`,
+      `${clean(x.status, 6).padEnd(6)}  ${clean(x.kind, 13).padEnd(13)}  ${clean(x.source, 12)}  ${fmtInt(num(x.count) ?? 0)} lines  ${clean(Array.isArray(x.reasons) ? x.reasons[0] : '', 70)}`,
+    );
+  if (incidents.length > 5)
+    row('', `... ${fmtInt(incidents.length - 5)} more (${fmtInt(open)} open in all shown)`);
   const recent = arr(doc.recent_anomalies).slice(0, 5);
   for (const [i, a] of recent.entries()) {
     const score = num(a.score);
