@@ -79,7 +79,7 @@ export function formatStatus(doc: Doc, gatewayUrl: string): string {
       `${clean(x.status, 6).padEnd(6)}  ${clean(x.kind, 13).padEnd(13)}  ${clean(x.source, 12)}  ${fmtInt(num(x.count) ?? 0)} lines  ${clean(Array.isArray(x.reasons) ? x.reasons[0] : '', 70)}`,
     );
   if (incidents.length > 5)
-    row('', `... ${fmtInt(incidents.length - 5)} more (${fmtInt(open)} open in all shown)`);
+    row('', `... ${fmtInt(incidents.length - 5)} more; ${fmtInt(open)} of ${fmtInt(incidents.length)} open`);
   const recent = arr(doc.recent_anomalies).slice(0, 5);
   for (const [i, a] of recent.entries()) {
     const score = num(a.score);
