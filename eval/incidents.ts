@@ -30,6 +30,8 @@ interface Row {
   windows?: number;
   found?: number;
   right?: number;
+  /** Kinds of the windows no incident overlaps. */
+  missed?: string[];
 }
 
 if (!existsSync(join(corpus, 'formats.json'))) {
@@ -68,13 +70,17 @@ for (const name of Object.keys(formats).sort()) {
   const r = await analyze(name);
   const row: Row = { dataset: name, lines: r.lines, flagged: r.flagged.size, incidents: r.incidents.length };
   if (!clean) {
-    const windows = (JSON.parse(readFileSync(faults, 'utf8')).windows as Window[]).map(
+    const listed = JSON.parse(readFileSync(faults, 'utf8')).windows as Window[];
+    const windows = listed.map(
       (w) => [Date.parse(w.start) - SLACK_MS, Date.parse(w.end) + SLACK_MS] as const,
     );
     const overlaps = (a: [number, number], w: readonly [number, number]) => a[0] <= w[1] && a[1] >= w[0];
     row.windows = windows.length;
     row.found = windows.filter((w) => r.incidents.some((x) => overlaps(span(x), w))).length;
     row.right = r.incidents.filter((x) => windows.some((w) => overlaps(span(x), w))).length;
+    row.missed = listed
+      .filter((_, k) => !r.incidents.some((x) => overlaps(span(x), windows[k])))
+      .map((w) => w.kind);
   }
   rows.push(row);
 }
@@ -102,6 +108,7 @@ if (json) {
     ),
     '',
     `incidents: precision ${pct(precision)} (${sum('right', faulty)}/${sum('incidents', faulty)}), recall ${pct(recall)} (${sum('found', faulty)}/${sum('windows', faulty)} windows), F1 ${pct(f1)}`,
+    ...faulty.filter((r) => r.missed?.length).map((r) => `missed in ${r.dataset}: ${r.missed!.join(', ')}`),
     `fault-free runs: ${pct(cleanShare)} of lines flagged (${sum('flagged', cleanRows)}/${sum('lines', cleanRows)}), ${sum('incidents', cleanRows)} incidents`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
