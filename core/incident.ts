@@ -1,6 +1,7 @@
 // Incidents: what detect-anomaly reports at the level an operator reads (one per burst, new template or
 // shift, not one per line), their KV layout and a pure reader, shared by detect-anomaly (the writer),
 // stats, the CLI and the dashboard. Documented in docs/detect-anomaly.md (Incidents).
+import { parseEventTime } from './event-time.js';
 import type { KV } from './kv/types.js';
 import { MODEL_KEYS } from './model-status.js';
 
@@ -97,9 +98,9 @@ export interface CoveredLine {
  */
 export function covers(inc: Incident, line: CoveredLine, bucketMs: number): boolean {
   if (inc.kind === 'event_anomaly' || inc.source !== line.source) return false;
-  const from = Date.parse(inc.firstTs);
+  const from = parseEventTime(inc.firstTs);
   // Count kinds are judged per bucket: the span is the buckets'.
-  const to = Date.parse(inc.lastTs) + (inc.kind === 'new_template' ? 0 : bucketMs - 1);
+  const to = parseEventTime(inc.lastTs) + (inc.kind === 'new_template' ? 0 : bucketMs - 1);
   if (line.ts < from || line.ts > to) return false;
   if (inc.kind === 'error_rate') return line.isError;
   if (inc.templateIds?.length) return inc.templateIds.includes(line.templateId);

@@ -3,10 +3,12 @@
 // runs), each file through `logfaas analyze`'s path (the stack's detector, default settings).
 // An incident is right when its span overlaps a fault window (windows widened by the note's slack);
 // a window is found when an incident overlaps it. On fault-free runs: share of lines flagged, incidents.
+
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeFile } from '../cli/commands/analyze-file.js';
 import { logFormatFlag } from '../cli/log-format-flag.js';
+import { parseEventTime } from '../core/event-time.js';
 import type { Incident } from '../core/incident.js';
 import { DEFAULT_DETECT } from '../functions/detect-anomaly/config.js';
 
@@ -57,8 +59,8 @@ async function analyze(name: string) {
 }
 
 const span = (x: Incident): [number, number] => [
-  Date.parse(x.firstTs),
-  Date.parse(x.lastTs) +
+  parseEventTime(x.firstTs),
+  parseEventTime(x.lastTs) +
     (x.kind === 'new_template' || x.kind === 'event_anomaly' ? 0 : DEFAULT_DETECT.windowMs),
 ];
 

@@ -2,6 +2,7 @@
 // templates new since the warm-up, and lines anomalous one by one. An incident stays open while its
 // group keeps firing and closes after a quiet period of the source's event time. State: the source's
 // open incidents (core/incident.ts INCIDENT_KEYS.open), read with the batch and rewritten when changed.
+import { parseEventTime } from '../../core/event-time.js';
 import { INCIDENT_CAPS, type Incident, type IncidentKind, incidentId } from '../../core/incident.js';
 import { type CountFinding, SOURCE_KEY } from './baseline.js';
 import { fmt } from './explain.js';
@@ -75,7 +76,7 @@ export function updateIncidents(
   // months) closes on event time as live data does.
   const closeIfQuiet = (g: string, at: number) => {
     const inc = open.get(g);
-    if (inc && Date.parse(inc.lastTs) + ctx.quietMs < at) {
+    if (inc && parseEventTime(inc.lastTs) + ctx.quietMs < at) {
       closed.push({ ...inc, status: 'closed' });
       open.delete(g);
       changed = true;
@@ -112,8 +113,8 @@ export function updateIncidents(
       };
       open.set(g, inc);
     }
-    if (ts > Date.parse(inc.lastTs)) inc.lastTs = iso(ts);
-    if (ts < Date.parse(inc.firstTs)) inc.firstTs = iso(ts);
+    if (ts > parseEventTime(inc.lastTs)) inc.lastTs = iso(ts);
+    if (ts < parseEventTime(inc.firstTs)) inc.firstTs = iso(ts);
     inc.updatedAt = ctx.now;
     changed = true;
     return inc;
@@ -139,7 +140,7 @@ export function updateIncidents(
     const key = folded ? SOURCE_KEY : tplSpike ? TEMPLATES_KEY : f.key;
     const inc = touch(f.kind, key, f.fromBucket * ctx.windowMs, key === SOURCE_KEY ? undefined : f.key);
     if (!inc) return;
-    if (ctx.windowMs * f.bucket > Date.parse(inc.lastTs)) inc.lastTs = iso(f.bucket * ctx.windowMs);
+    if (ctx.windowMs * f.bucket > parseEventTime(inc.lastTs)) inc.lastTs = iso(f.bucket * ctx.windowMs);
     if (folded || tplSpike) {
       if (tplSpike) {
         const ids = (inc.templateIds ??= [f.key]);
