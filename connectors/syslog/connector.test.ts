@@ -145,7 +145,7 @@ describe('syslog connector', () => {
       '<14>1 - h postgres - - - ok',
     ]);
     expect(bySource.get('app_worker')).toEqual(['<13>Dec  7 06:04:18 web-1 app/worker[3]: over tls']);
-    expect(metrics.receivedTotal()).toBe(5);
+    expect(metrics.receivedTotal()).toBe(6); // the bad frame counts as received, and dropped
     expect(metrics.droppedTotal('tcp', 'bad_pri')).toBe(1);
     expect(metrics.droppedTotal('tcp', 'bad_frame')).toBe(1);
     expect(metrics.render()).toMatch(/syslog_messages_dropped_total\{transport="tcp",reason="bad_pri"\} 1/);

@@ -159,7 +159,10 @@ export async function startSyslog(deps: SyslogDeps): Promise<RunningSyslog> {
     if (m.paused) s.pause();
     const d = new Deframer(cfg.maxMessageBytes, {
       frame: (buf, start, end) => ingest(buf.toString('utf8', start, end), t),
-      problem: (p) => m.drop(t, p),
+      problem: (p) => {
+        m.receive(t);
+        m.drop(t, p);
+      },
     });
     s.on('data', (chunk: Buffer) => {
       d.push(chunk);
@@ -242,7 +245,7 @@ export async function startSyslog(deps: SyslogDeps): Promise<RunningSyslog> {
       const srv = createTlsServer({ cert: cfg.tls.cert.reveal(), key: cfg.tls.key.reveal() }, (s) =>
         onConnection(s, 'tls'),
       );
-      srv.on('tlsClientError', () => m.drop('tls', 'handshake'));
+      srv.on('tlsClientError', () => m.tlsHandshakeFailures++);
       out.tlsPort = await listen(srv, cfg.tls.port);
     }
   } catch (e) {

@@ -10,6 +10,7 @@ export class SyslogMetrics {
   retries = 0;
   connections = 0;
   connectionsRefused = 0;
+  tlsHandshakeFailures = 0;
   pendingBytes = 0;
   paused = false;
 
@@ -42,6 +43,7 @@ export class SyslogMetrics {
     const out: string[] = [];
     const head = (name: string, type: string, help: string) =>
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    // received = accepted + dropped + pending: a bad frame is received and dropped.
     head('syslog_messages_received_total', 'counter', 'Syslog messages (frames or datagrams) received');
     for (const [t, v] of this.received) out.push(`syslog_messages_received_total{transport="${t}"} ${v}`);
     head('syslog_messages_dropped_total', 'counter', 'Messages dropped, by transport and reason');
@@ -63,6 +65,8 @@ export class SyslogMetrics {
     out.push(`syslog_connections ${this.connections}`);
     head('syslog_connections_refused_total', 'counter', 'Connections refused at SYSLOG_MAX_CONNECTIONS');
     out.push(`syslog_connections_refused_total ${this.connectionsRefused}`);
+    head('syslog_tls_handshake_failures_total', 'counter', 'TLS connections that failed their handshake');
+    out.push(`syslog_tls_handshake_failures_total ${this.tlsHandshakeFailures}`);
     head('syslog_pending_bytes', 'gauge', 'Bytes received and not yet accepted by the producer');
     out.push(`syslog_pending_bytes ${this.pendingBytes}`);
     head('syslog_readers_paused', 'gauge', '1 while TCP readers are paused by back-pressure');
