@@ -68,15 +68,18 @@ export function loadSyslogConfig(env: Env): SyslogConfig {
     // Each connection holds at most one unfinished message; 512 bounds that memory to 32 MiB.
     maxConnections: r.int('SYSLOG_MAX_CONNECTIONS', 512, 1),
     batch: {
-      // The producer's own batch size: one call becomes one message to parse-log.
-      maxLines: r.int('SYSLOG_BATCH_LINES', 2000, 1, 100_000),
-      maxBytes: r.int('SYSLOG_BATCH_BYTES', 1024 * 1024, 1024),
+      // Five of the producer's 2,000-line batches per call: it publishes them concurrently, so a call
+      // costs about what one batch does and the HTTP hops per line drop fivefold.
+      maxLines: r.int('SYSLOG_BATCH_LINES', 10_000, 1, 100_000),
+      // Under the producer's 16 MiB body limit with room to spare.
+      maxBytes: r.int('SYSLOG_BATCH_BYTES', 4 * 1024 * 1024, 1024, 15 * 1024 * 1024),
       // A quiet sender's line reaches the pipeline within this, a busy one fills batches long before.
       maxWaitMs: r.duration('SYSLOG_BATCH_WAIT', 200),
       // Distinct APP-NAMEs with an open batch; more close the oldest early (bounds memory).
       maxSources: r.int('SYSLOG_MAX_SOURCES', 256, 1),
     },
-    // 32 MiB: about 16 full batches waiting; past it TCP senders are paused (their own queues hold).
+    // 32 MiB: the calls in flight and about as many waiting; past it TCP senders are paused (their own
+    // queues hold) and UDP datagrams are dropped and counted.
     maxPendingBytes: r.int('SYSLOG_MAX_PENDING_BYTES', 32 * 1024 * 1024, 64 * 1024),
     // Enough to keep the producer's publishing busy while one call waits for its confirms.
     sendConcurrency: r.int('SYSLOG_SEND_CONCURRENCY', 4, 1, 256),
