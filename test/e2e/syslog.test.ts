@@ -170,20 +170,31 @@ describe.skipIf(!up)('syslog from real clients through the running stack', () =>
     expect(metrics).not.toMatch(/syslog_messages_dropped_total\{/);
   }, 60_000);
 
-  it("takes Debian's rsyslogd forwarding a file (imfile + omfwd over TCP)", async () => {
+  it("takes Debian's rsyslogd forwarding files (imfile + omfwd over TCP, both framings)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logfaas-rsyslog-'));
     mkdirSync(join(dir, 'work'));
-    const file = join(dir, 'app.log');
+    const plain = join(dir, 'app.log');
+    const rfc5424 = join(dir, 'audit.log');
     const first = Array.from({ length: 150 }, (_, i) => `worker ${i % 3} finished job ${i} in ${i * 7} ms`);
-    writeFileSync(file, `${first.join('\n')}\n`);
+    const audit = Array.from({ length: 60 }, (_, i) => `user u${i % 4} changed setting ${i} to on`);
+    writeFileSync(plain, `${first.join('\n')}\n`);
+    writeFileSync(rfc5424, `${audit.join('\n')}\n`);
     // Our own instance: its own config, pid file and work directory; the system's rsyslog is not touched.
+    // The forwarding lines are the README's: the traditional format newline-framed, and RFC 5424
+    // octet-counted.
     writeFileSync(
       join(dir, 'rsyslog.conf'),
       [
         `global(workDirectory="${join(dir, 'work')}" localHostName="rsyslog-e2e")`,
         'module(load="imfile")',
-        `input(type="imfile" File="${file}" Tag="rsys-app:" Severity="warning" Facility="local3")`,
-        `action(type="omfwd" target="127.0.0.1" port="${port}" protocol="tcp" action.resumeInterval="1" action.resumeRetryCount="-1")`,
+        'ruleset(name="plain") {',
+        `  action(type="omfwd" target="127.0.0.1" port="${port}" protocol="tcp" action.resumeInterval="1" action.resumeRetryCount="-1")`,
+        '}',
+        'ruleset(name="rfc5424") {',
+        `  action(type="omfwd" target="127.0.0.1" port="${port}" protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format" action.resumeInterval="1" action.resumeRetryCount="-1")`,
+        '}',
+        `input(type="imfile" File="${plain}" Tag="rsys-app:" Severity="warning" Facility="local3" ruleset="plain")`,
+        `input(type="imfile" File="${rfc5424}" Tag="rsys-audit" Severity="notice" Facility="authpriv" ruleset="rfc5424")`,
         '',
       ].join('\n'),
     );
@@ -198,25 +209,38 @@ describe.skipIf(!up)('syslog from real clients through the running stack', () =>
       await poll(stats, (v) => (v.by_source['rsys-app'] ?? 0) >= 150, 30_000);
       // Lines appended while it runs are followed too.
       const more = Array.from({ length: 50 }, (_, i) => `worker 9 failed job ${i}: timeout after 30 s`);
-      appendFileSync(file, `${more.join('\n')}\n`);
-      const s = await poll(stats, (v) => (v.by_source['rsys-app'] ?? 0) >= 200, 30_000);
+      appendFileSync(plain, `${more.join('\n')}\n`);
+      const done = (v: Awaited<ReturnType<typeof stats>>) =>
+        (v.by_source['rsys-app'] ?? 0) >= 200 && (v.by_source['rsys-audit'] ?? 0) >= 60;
+      const s = await poll(stats, done, 30_000);
       const t1 = Date.now() + 1000;
       expect(s.by_source['rsys-app']).toBe(200);
-      expect(s.total).toBe(before + 200);
+      expect(s.by_source['rsys-audit']).toBe(60);
+      expect(s.total).toBe(before + 260);
       await poll(
-        async () => ofSource('rsys-app').length,
-        (n) => n >= 200,
+        async () => ofSource('rsys-app').length + ofSource('rsys-audit').length,
+        (n) => n >= 260,
         10_000,
       );
       const got = ofSource('rsys-app');
       expect(got.map((e) => e.message).sort()).toEqual([...first, ...more].sort());
-      for (const e of got) {
+      for (const e of got)
         expect(e).toMatchObject({
           host: 'rsyslog-e2e',
           service: 'rsys-app',
           level: 'warn',
           format: 'syslog3164',
         });
+      const got5424 = ofSource('rsys-audit');
+      expect(got5424.map((e) => e.message).sort()).toEqual([...audit].sort());
+      for (const e of got5424)
+        expect(e).toMatchObject({
+          host: 'rsyslog-e2e',
+          service: 'rsys-audit',
+          level: 'info',
+          format: 'syslog5424',
+        });
+      for (const e of [...got, ...got5424]) {
         expect(Date.parse(e.timestamp)).toBeGreaterThanOrEqual(Math.floor(t0 / 1000) * 1000);
         expect(Date.parse(e.timestamp)).toBeLessThanOrEqual(t1);
       }
