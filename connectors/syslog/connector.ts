@@ -48,6 +48,8 @@ export async function startSyslog(deps: SyslogDeps): Promise<RunningSyslog> {
   let inflightLines = 0;
   let seq = 0;
   let stopping = false;
+  /** Set once stop()'s drain time is up: retry loops end instead of keeping the process alive. */
+  let givenUp = false;
   const sockets = new Set<Socket>();
   const http = createHttpClient({ maxSockets: cfg.sendConcurrency });
   const idle: (() => void)[] = [];
@@ -119,6 +121,7 @@ export async function startSyslog(deps: SyslogDeps): Promise<RunningSyslog> {
         m.drop('any', 'rejected', b.lines.length);
         return;
       }
+      if (givenUp) return;
       m.retries++;
       if (tries === 1 || tries % 10 === 0)
         log.warn('producer call failed, retrying', { source: b.source, reason: d.reason, tries });
@@ -205,6 +208,7 @@ export async function startSyslog(deps: SyslogDeps): Promise<RunningSyslog> {
           new Promise((r) => setTimeout(r, drainMs).unref()),
         ]);
       }
+      givenUp = true;
       for (const s of sockets) s.destroy();
       if (out.pendingLines() > 0) log.warn('stopped with lines unsent', { lines: out.pendingLines() });
       http.close();

@@ -55,8 +55,15 @@ describe('readMessage', () => {
     ['<13>1 2026-01-01T00:00:00Z host app 1 ID x', 'bad_header'],
     ['<13>1 2026-01-01T00:00:00Z  app 1 ID -', 'bad_header'],
     [`<13>1 - h ${'a'.repeat(49)} - - -`, 'bad_header'],
+    ['<13>\ufffd\ufffd\0\ufffdab', 'binary'],
   ])('%j is %s', (text, problem) => {
     expect(readMessage(text)).toBe(problem);
+  });
+
+  it('keeps a message with a few undecodable bytes (parse-log flags it)', () => {
+    expect(readMessage(`<13>Dec  7 06:04:18 h app: caf\ufffd ${'x'.repeat(20)}`)).toMatchObject({
+      app: 'app',
+    });
   });
 
   it('drops trailing line ends and escapes line breaks inside the message', () => {

@@ -2,7 +2,7 @@
 // APP-NAME/TAG (the logfaas source) and HOSTNAME read. Pure. parse-log reads the full message again from
 // the forwarded line (host, service, level, time), so this reads only what routing and counting need.
 
-export type MessageProblem = 'empty' | 'bad_pri' | 'bad_header';
+export type MessageProblem = 'empty' | 'bad_pri' | 'bad_header' | 'binary';
 
 export interface SyslogMessage {
   rfc: 5424 | 3164;
@@ -32,6 +32,7 @@ export function readMessage(text: string): SyslogMessage | MessageProblem {
   }
   // RFC 5424 6.2.1: no leading zeros, at most 191 (facility 23, severity 7).
   if (pri > 191 || (close > 2 && s.charCodeAt(1) === 48)) return 'bad_pri';
+  if (isBinary(s)) return 'binary';
   const line = toLine(s);
   const rest = close + 1;
   if (s.startsWith('1 ', rest)) return read5424(s, rest + 2, pri, line);
@@ -83,6 +84,21 @@ function tagOf(w: string): string | undefined {
   }
   const end = w.charCodeAt(i);
   return i > 0 && (end === 0x3a || (end === 0x5b && w.endsWith(']:'))) ? w.slice(0, i) : undefined;
+}
+
+/**
+ * More than 10% NUL or undecodable bytes (U+FFFD after UTF-8 decoding): the producer refuses a body past
+ * that share as binary (functions/producer/split.ts, BINARY_SHARE), so one such message could cost its
+ * whole batch; it is dropped alone instead. A few bad bytes stay (parse-log flags the line).
+ */
+function isBinary(s: string): boolean {
+  if (s.indexOf('\ufffd') === -1 && s.indexOf('\0') === -1) return false;
+  let bad = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0xfffd || c === 0) bad++;
+  }
+  return bad * 10 > s.length;
 }
 
 function printable(v: string): boolean {
