@@ -83,12 +83,15 @@ export const syslogBench: BenchSection = async ({ quick, log }) => {
     await freePort(),
   ];
   const dist = resolve('dist');
+  const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-bench-syslog-'));
   const base = {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
     ...RUNTIME_ENV,
     AMQP_URL: AMQP,
     BROKER_NAMESPACE: ns,
+    // The producer's KV (held multi-line tails; syslog sends none) embedded in a scratch directory.
+    DATA_DIR: dataDir,
   };
   const sup = supervise(
     [
@@ -123,7 +126,7 @@ export const syslogBench: BenchSection = async ({ quick, log }) => {
         },
       },
     ],
-    { logDir: mkdtempSync(join(tmpdir(), 'logfaas-bench-syslog-')), logger: silentLogger },
+    { logDir: join(dataDir, 'logs'), logger: silentLogger },
   );
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   try {

@@ -18,6 +18,7 @@ import { SyslogMetrics } from './metrics.js';
 interface Call {
   source: string;
   key: string;
+  multiline: string;
   lines: string[];
 }
 
@@ -33,6 +34,7 @@ async function producer(answer: (n: number) => Promise<number> | number = () => 
     calls.push({
       source: url.searchParams.get('source') ?? '',
       key: String(req.headers['x-idempotency-key']),
+      multiline: String(req.headers['x-multiline']),
       lines: Buffer.concat(chunks).toString('utf8').split('\n'),
     });
     res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
@@ -159,6 +161,7 @@ describe('syslog connector', () => {
     await until(() => metrics.accepted === 2);
     expect(p.calls).toHaveLength(2);
     expect(p.calls[0].key).toBe(p.calls[1].key);
+    expect(p.calls[0].multiline).toBe('off'); // syslog framing already ends each message
     expect(p.calls[1].lines).toHaveLength(2);
     expect(metrics.retries).toBe(1);
   });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { H } from '../../core/headers.js';
 import { createHttpClient, HttpTimeoutError } from '../../core/http/client.js';
 import type { Logger } from '../../core/log.js';
 import type { Outcome } from '../rabbitmq/decide.js';
@@ -135,8 +136,14 @@ export async function startSyslog(deps: SyslogDeps): Promise<RunningSyslog> {
       const r = await http({
         method: 'POST',
         url: `${cfg.gatewayUrl}/function/producer?source=${encodeURIComponent(source)}`,
-        // The same key on every retry: the producer derives its batch ids from it, so nothing counts twice.
-        headers: { 'content-type': 'text/plain; charset=utf-8', 'x-idempotency-key': key },
+        headers: {
+          'content-type': 'text/plain; charset=utf-8',
+          // The same key on every retry: the producer derives its batch ids from it, so nothing counts twice.
+          'x-idempotency-key': key,
+          // Syslog's framing already says where each message ends (line breaks inside one are escaped):
+          // no grouping of lines into multi-line records, and nothing held back for a continuation.
+          [H.multiline]: 'off',
+        },
         body,
         timeoutMs: cfg.sendTimeoutMs,
       });

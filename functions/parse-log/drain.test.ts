@@ -72,6 +72,31 @@ describe('template mining: variables decided from the values seen', () => {
     expect(text(3)).toBe('"GET /servers/detail?<*> HTTP/1.1" status: <*>');
   });
 
+  it('two word variables that change together (user and host names) merge at both positions', () => {
+    const name = (i: number) =>
+      `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + (Math.floor(i / 26) % 26))}x`;
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) => `session opened for ${name(i)}user on ${name(i + 7)}host by admin`,
+    );
+    const { final, text } = parse(lines);
+    expect(new Set(final).size).toBe(1);
+    expect(text(0)).toBe('session opened for <*> on <*> by admin');
+  });
+
+  it('booleans and `#`-joined numbers are values', () => {
+    const { final, text } = parse([
+      'isScreenOn true',
+      'isScreenOn false',
+      'steps = 12##30##7',
+      'steps = 1##2##3',
+    ]);
+    expect(final[0]).toBe(final[1]);
+    expect(text(0)).toBe('isScreenOn <*>');
+    expect(final[2]).toBe(final[3]);
+    expect(text(2)).toBe('steps = <*>##<*>##<*>');
+  });
+
   it('only the masking of a variable differs: one event (`(1.0)` vs `(1:2.0)`)', () => {
     const { final } = parse(['Unpacking foo (1.0) ...', 'Unpacking foo (1:2.0) ...', 'Unpacking foo 3 ...']);
     expect(new Set(final).size).toBe(1);
@@ -87,17 +112,34 @@ describe('merges shared through the store', () => {
       `pkg${String.fromCharCode(97 + (i % 26))}q${i}`,
       '...',
     ]);
-    const ids = lines.map((t) => a.add(t, 0).cluster.id);
-    const canonical = a.canonicalId(ids[0]);
-    expect(canonical).not.toBe(ids[0]);
+    const ids = lines.map((t, i) => a.add(t, i).cluster.id);
+    // The oldest member becomes the template and keeps its id: a merge is never a new event.
+    const canonical = a.canonicalId(ids[1]);
+    expect(canonical).toBe(ids[0]);
+    expect(a.get(canonical)!.text).toBe('Setting up <*> ...');
     expect(a.canonicalId(ids[39])).toBe(canonical);
     const stored: [string, StoredCluster][] = [...a.clusters()].map((c) => [c.id, toStored(c)]);
-    expect(stored.find(([id]) => id === ids[0])![1].m).toBe(canonical);
+    expect(stored.find(([id]) => id === ids[1])![1].m).toBe(canonical);
+    expect(stored.find(([id]) => id === canonical)![1].tk).toEqual(['Setting', 'up', '<*>', '...']);
     // Another replica loads them (oldest first, as the store does) and agrees on every id.
     const b = new TemplateMiner('s', DEFAULT_LIMITS);
     for (const [id, sc] of stored.sort((x, y) => x[1].c - y[1].c)) b.merge(id, sc);
-    expect(b.canonicalId(ids[0])).toBe(canonical);
+    expect(b.canonicalId(ids[1])).toBe(canonical);
     expect(b.add(['Setting', 'up', 'brand-new', '...'], 0).cluster.id).toBe(canonical);
+  });
+
+  it('a replica that knows the oldest member takes the merged form another replica stored for it', () => {
+    const a = new TemplateMiner('s', DEFAULT_LIMITS);
+    const words = Array.from(
+      { length: 30 },
+      (_, i) => `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(98 + (i % 17))}pkg`,
+    );
+    const ids = words.map((w, i) => a.add(['Setting', 'up', w, '...'], i).cluster.id);
+    const b = new TemplateMiner('s', DEFAULT_LIMITS);
+    expect(b.add(['Setting', 'up', words[0], '...'], 0).cluster.id).toBe(ids[0]);
+    for (const c of a.clusters()) b.merge(c.id, toStored(c));
+    expect(b.get(ids[0])!.text).toBe('Setting up <*> ...');
+    expect(b.add(['Setting', 'up', 'zzpkg', '...'], 0).cluster.id).toBe(ids[0]);
   });
 
   it('a merged id is followed even when its alias is loaded before the canonical cluster', () => {

@@ -170,6 +170,36 @@ describe.skipIf(!up)('syslog from real clients through the running stack', () =>
     expect(metrics).not.toMatch(/syslog_messages_dropped_total\{/);
   }, 60_000);
 
+  it('keeps each syslog message one event, even the lines of a stack trace sent one per message', async () => {
+    const trace = [
+      'ERROR request failed',
+      'java.lang.IllegalStateException: boom',
+      '\tat com.example.Handler.handle(Handler.java:42)',
+      '\tat com.example.Server.run(Server.java:7)',
+      'Caused by: java.io.IOException: closed',
+      '\t... 2 more',
+    ];
+    const file = join(dataDir, 'trace.txt');
+    writeFileSync(file, `${trace.join('\n')}\n`);
+    const before = (await stats()).total;
+    execFileSync('logger', [
+      '--server',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--tcp',
+      '--rfc5424',
+      '-t',
+      'tcp-trace',
+      '-f',
+      file,
+    ]);
+    sent += trace.length;
+    const s = await poll(stats, (v) => (v.by_source['tcp-trace'] ?? 0) >= trace.length, 30_000);
+    expect(s.by_source['tcp-trace']).toBe(trace.length);
+    expect(s.total).toBe(before + trace.length);
+  }, 60_000);
+
   it("takes Debian's rsyslogd forwarding files (imfile + omfwd over TCP, both framings)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logfaas-rsyslog-'));
     mkdirSync(join(dir, 'work'));
