@@ -28,11 +28,14 @@ Options:
   --data-dir DIR       embedded store, logs and generated password (env DATA_DIR, default data/)
   --verbose            echo component logs
 
-Environment: REDIS_URL, AMQP_URL (real servers instead of the embedded ones), SIMULATE_SCHEDULE.
+Environment: REDIS_URL, AMQP_URL (real servers instead of the embedded ones), SIMULATE_SCHEDULE,
+SYSLOG_PORT (receive syslog on this UDP and TCP port, e.g. 5140; off when unset; SYSLOG_* settings
+in docs/syslog.md).
 
 Examples:
   logfaas up
   logfaas up --no-simulate --gateway-port 9080
+  SYSLOG_PORT=5140 logfaas up
   REDIS_URL=redis://127.0.0.1:6379 AMQP_URL=amqp://guest:guest@127.0.0.1:5672 logfaas up --processes
 `;
 
@@ -48,6 +51,7 @@ export const upCommand: Command = {
     const stores = readStoreConfig(r, env);
     const gatewayPort = Number(flags['gateway-port'] ?? r.int('GATEWAY_PORT', 8080, 0, 65535));
     const dashboardPort = Number(flags['dashboard-port'] ?? r.int('DASHBOARD_PORT', 5000, 0, 65535));
+    const syslogPort = env.SYSLOG_PORT ? r.int('SYSLOG_PORT', 0, 0, 65535) : undefined;
     r.done();
     const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
     const log = createLogger({ component: 'up' }, flags.verbose ? undefined : () => {});
@@ -73,10 +77,19 @@ export const upCommand: Command = {
         dataDir: stores.dataDir,
         logger: createLogger({ component: 'up' }),
         echo: Boolean(flags.verbose),
-        env: pick(env, ['REDIS_PREFIX', 'BROKER_NAMESPACE', 'REDIS_PASSWORD', 'RABBITMQ_PASSWORD']),
+        env: {
+          ...pick(env, ['REDIS_PREFIX', 'BROKER_NAMESPACE', 'REDIS_PASSWORD', 'RABBITMQ_PASSWORD']),
+          ...pick(
+            env,
+            Object.keys(env).filter((k) => k.startsWith('SYSLOG_') && k !== 'SYSLOG_PORT'),
+          ),
+        },
+        syslogPort,
       });
       ({ gatewayUrl, dashboardUrl } = stack);
       stop = stack.stop;
+      if (syslogPort !== undefined)
+        say(`syslog:    udp+tcp port ${syslogPort}, metrics ${stack.syslogMetricsUrl}`);
       say(
         `processes: ${[...stack.supervisor.children.values()].map((c) => `${c.name} (pid ${c.pid()})`).join(', ')}`,
       );
@@ -98,6 +111,14 @@ export const upCommand: Command = {
       });
       ({ gatewayUrl, dashboardUrl } = stack);
       stop = stack.stop;
+      if (stack.syslog) {
+        const ports = [
+          stack.syslog.udpPort !== undefined ? `udp ${stack.syslog.udpPort}` : '',
+          stack.syslog.tcpPort !== undefined ? `tcp ${stack.syslog.tcpPort}` : '',
+          stack.syslog.tlsPort !== undefined ? `tls ${stack.syslog.tlsPort}` : '',
+        ].filter(Boolean);
+        say(`syslog:    ${ports.join(', ')}, metrics ${stack.syslog.metricsUrl}`);
+      }
     }
     say(`broker: ${stores.amqpUrl ? `RabbitMQ ${redactUrl(stores.amqpUrl)}` : 'embedded (in-process)'}`);
     say(
