@@ -1,8 +1,8 @@
 // Syslog connector configuration: one pure function of the environment. Every name starts with SYSLOG_
 // because `logfaas up` runs the connector in the same environment as the producer (BATCH_LINES is its).
 import { ConfigError, type Env, EnvReader } from '../../core/env.js';
+import type { RetryPolicy } from '../../core/retry-decision.js';
 import { DEFAULT_SECRETS_DIR, readSecretFile, type Secret } from '../../core/secrets.js';
-import type { RetryPolicy } from '../rabbitmq/decide.js';
 import type { BatchLimits } from './batch.js';
 
 export interface SyslogConfig {

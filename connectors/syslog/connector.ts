@@ -8,7 +8,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { H } from '../../core/headers.js';
 import { createHttpClient, HttpTimeoutError } from '../../core/http/client.js';
 import type { Logger } from '../../core/log.js';
-import type { Outcome } from '../rabbitmq/decide.js';
+import type { Outcome } from '../../core/retry-decision.js';
 import { type Batch, Batcher, shouldPause } from './batch.js';
 import type { SyslogConfig } from './config.js';
 import { Deframer } from './framing.js';

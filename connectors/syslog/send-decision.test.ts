@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Outcome } from '../rabbitmq/decide.js';
+import type { Outcome } from '../../core/retry-decision.js';
 import { decideSend } from './send-decision.js';
 
 const p = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 };

@@ -1,7 +1,7 @@
-// What to do with a producer call's outcome: the RabbitMQ connector's retry rule (decide.ts), except that
+// What to do with a producer call's outcome: the connectors' retry rule (core/retry-decision.ts), except that
 // a busy (429) or unavailable (503) producer is waited for without limit. Syslog has no dead-letter
 // queue, so giving up there would drop lines; waiting pauses the TCP readers instead. Pure.
-import { backoff, decide, type Outcome, type RetryPolicy } from '../rabbitmq/decide.js';
+import { backoff, decide, type Outcome, type RetryPolicy } from '../../core/retry-decision.js';
 
 export type SendDecision =
   | { action: 'done' }
