@@ -107,6 +107,27 @@ export function renderTemplates(doc: StatsDoc): void {
       'No templates in this window yet.',
       'templates',
     ),
+    capNote(doc),
+  );
+}
+
+/** The cap buckets are counts, not templates: said apart from the list, with the cap that was hit. */
+function capNote(doc: StatsDoc): HTMLElement | null {
+  const cap = doc.templates_beyond_cap ?? { batch: 0, hour: 0 };
+  const parts: string[] = [];
+  if (cap.batch > 0)
+    parts.push(
+      `${fmtInt(cap.batch)} events past the per-batch cap (stats keeps a batch's 100 busiest templates)`,
+    );
+  if (cap.hour > 0)
+    parts.push(
+      `${fmtInt(cap.hour)} events past the per-hour cap (templates new to an hour that already had about 1,000)`,
+    );
+  if (parts.length === 0) return null;
+  return el(
+    'p',
+    { class: 'cap-note', id: 'templates-capped' },
+    `Not listed by template: ${parts.join('; ')}.`,
   );
 }
 

@@ -96,8 +96,13 @@ export interface StatsDoc {
     /** Slowest first (by p95, then p99); at most 20. */
     endpoints: EndpointLatency[];
   };
-  /** Busiest first; at most 10. */
+  /** Busiest first; at most 10. The cap buckets are not templates: they are counted below. */
   templates: TemplateStat[];
+  /**
+   * Events of the window counted under a cap bucket instead of their own template: `batch` when a batch
+   * held more than 100 templates (the rest folded), `hour` when the hour's template hash was full.
+   */
+  templates_beyond_cap: { batch: number; hour: number };
   /** Newest first; at most 50. */
   recent_anomalies: RecentAnomaly[];
   storage: {

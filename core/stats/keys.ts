@@ -130,6 +130,13 @@ export const TEMPLATE_SLACK = 3;
 /** Label that absorbs whatever a per-batch or per-hash cap cut off, so totals still add up. */
 export const OTHER_LABEL = '(other)';
 
+/**
+ * Template ids that are not templates: the counts a cap folded together, kept apart by cap so the
+ * dashboard can say which one was hit (OTHER_LABEL: the hour hash was full; hashes written before the
+ * batch id existed hold both under it).
+ */
+export const CAP_TEMPLATE_IDS = { batch: '(other:batch)', hour: OTHER_LABEL } as const;
+
 export const secondOf = (ms: number): number => Math.floor(ms / SECOND_MS);
 export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS);
 export const hourOf = (ms: number): number => Math.floor(ms / HOUR_MS);

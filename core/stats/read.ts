@@ -44,6 +44,7 @@ import {
   sumHours,
   type TemplateAgg,
   type TemplateViewCache,
+  templatesBeyondCaps,
   topTemplates,
 } from './templates.js';
 import { planWindow, UNIT_MS } from './window.js';
@@ -172,6 +173,7 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
       endpoints: endpointsOf(totals),
     },
     templates: topTemplates(templateSums, currentTemplates),
+    templates_beyond_cap: templatesBeyondCaps(templateSums),
     recent_anomalies: parseAnomalies(recent),
     storage: {
       kind: storage?.kind ?? 'unknown',

@@ -4,6 +4,7 @@ import type { AnomalyResult, LogEvent } from '../event.js';
 import type { WriteOp } from '../kv/types.js';
 import { addTo, bucketOf, ENDPOINT_PER_OCTAVE, type Histogram } from './histogram.js';
 import {
+  CAP_TEMPLATE_IDS,
   CAPS,
   FIELDS,
   hourKey,
@@ -242,7 +243,7 @@ function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[
     kept.sort((x, y) => y[1].n - x[1].n);
     const rest = kept.slice(CAPS.templatesPerBatch).reduce((s, [, t]) => s + t.n, 0);
     kept = kept.slice(0, CAPS.templatesPerBatch);
-    kept.push([OTHER_LABEL, { n: rest, text: OTHER_TEMPLATE_TEXT, source: OTHER_LABEL }]);
+    kept.push([CAP_TEMPLATE_IDS.batch, { n: rest, text: BATCH_CAP_TEXT, source: OTHER_LABEL }]);
   }
   const key = templateHourKey(hourOf(now));
   const ops: WriteOp[] = [];
@@ -274,7 +275,7 @@ function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[
       nx: true,
       maxFields: meta,
       otherField: other('i'),
-      otherValue: `${OTHER_LABEL}|${OTHER_TEMPLATE_TEXT}`,
+      otherValue: `${OTHER_LABEL}|${HOUR_CAP_TEXT}`,
     });
     ops.push({ op: 'hsetCapped', key, field: `${id}|l`, value: at, maxFields: meta, otherField: other('l') });
   }
@@ -282,8 +283,9 @@ function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[
   return ops;
 }
 
-/** Text of the OTHER_LABEL template: the templates a per-batch or per-hour cap folded together. */
-const OTHER_TEMPLATE_TEXT = '(templates beyond the per-batch or per-hour cap)';
+/** Texts of the cap buckets (CAP_TEMPLATE_IDS): what a per-batch or the per-hour cap folded together. */
+const BATCH_CAP_TEXT = `(templates beyond the ${CAPS.templatesPerBatch} busiest of a batch)`;
+const HOUR_CAP_TEXT = '(templates new to a full hour of template stats)';
 
 function trimAnomaly(a: AnomalyResult): AnomalyResult {
   const max = CAPS.anomalyTextChars;
