@@ -103,8 +103,15 @@ export interface StatsDoc {
    * held more than 100 templates (the rest folded), `hour` when the hour's template hash was full.
    */
   templates_beyond_cap: { batch: number; hour: number };
-  /** Newest first; at most 50. */
+  /** Newest event time first, from the 50 detected last (200 in a filtered view); at most 50. */
   recent_anomalies: RecentAnomaly[];
+  /**
+   * The view asked for (`?source=` / `?only=`): all null for every source. A filtered view filters every
+   * in-window figure, series, template and anomaly; the all-time counts stay those of every source.
+   */
+  filter: { source: string | null; only: 'real' | 'simulated' | null };
+  /** Every source with events in the window, whatever the filter, busiest first; `simulated` by name (sim-*). */
+  sources: { name: string; events: number; simulated: boolean }[];
   storage: {
     kind: string;
     used_bytes: number | null;

@@ -1,5 +1,6 @@
 // Raw lines in: decode, split into bounded batches, publish with confirms, answer with what was confirmed.
 
+import { isSimulatedSource, SIMULATED_PREFIX } from '../../core/simulated.js';
 import { BadRequestError, jsonResponse } from '../../core/errors.js';
 import { H } from '../../core/headers.js';
 import { decodeTextBody } from './body.js';
@@ -23,6 +24,11 @@ export async function ingestText(
   const format = url.searchParams.get('format') ?? req.headers.get(H.logFormat);
   if (!SOURCE.test(source))
     throw new BadRequestError(`source ${JSON.stringify(source)} must match ${SOURCE.source}`);
+  // Simulated sources are told apart by name on every view, so real logs may not pass for them.
+  if (isSimulatedSource(source))
+    throw new BadRequestError(
+      `source ${JSON.stringify(source)}: names starting with ${SIMULATED_PREFIX} are kept for the simulation`,
+    );
   if (format !== null && !FORMAT.test(format))
     throw new BadRequestError(`format ${JSON.stringify(format)} must match ${FORMAT.source}`);
   const cfg = ctx.config;
