@@ -3,9 +3,9 @@
 // the template store for the current text of the window's busiest templates (templates.ts).
 
 import { type Broker, DEAD_LETTER_QUEUE } from '../broker/types.js';
-import { isSimulatedSource } from '../simulated.js';
 import type { AnomalyResult } from '../event.js';
 import type { KV, StorageInfo } from '../kv/types.js';
+import { isSimulatedSource } from '../simulated.js';
 import {
   addHash,
   emptyTotals,

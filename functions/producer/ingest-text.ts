@@ -1,8 +1,8 @@
 // Raw lines in: decode, split into bounded batches, publish with confirms, answer with what was confirmed.
 
-import { isSimulatedSource, SIMULATED_PREFIX } from '../../core/simulated.js';
 import { BadRequestError, jsonResponse } from '../../core/errors.js';
 import { H } from '../../core/headers.js';
+import { isSimulatedSource, SIMULATED_PREFIX } from '../../core/simulated.js';
 import { decodeTextBody } from './body.js';
 import type { ProducerContext } from './handler.js';
 import { type OutBatch, publishAll } from './publish.js';
