@@ -13,7 +13,17 @@ import {
   renderPipeline,
   renderTemplates,
 } from './render.js';
-import { readState, refreshMs, retryDelayMs, type ViewState, writeState } from './url-state.js';
+import { renderSimNote, renderSourceOptions } from './source-view.js';
+import {
+  filterOfValue,
+  filterValue,
+  readState,
+  refreshMs,
+  retryDelayMs,
+  statsQuery,
+  type ViewState,
+  writeState,
+} from './url-state.js';
 
 let state: ViewState = readState(location.search);
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -23,12 +33,16 @@ const throughput = new ThroughputChart(byId<HTMLCanvasElement>('chart-throughput
 const latency = new LatencyChart(byId<HTMLCanvasElement>('chart-latency'));
 const windowSel = byId<HTMLSelectElement>('window');
 const refreshSel = byId<HTMLSelectElement>('refresh');
+const sourceSel = byId<HTMLSelectElement>('source');
 const dialog = byId<HTMLDialogElement>('event-dialog');
 
 windowSel.value = state.window;
 refreshSel.value = state.refresh;
+sourceSel.value = filterValue(state);
 windowSel.addEventListener('change', () => setState({ ...state, window: windowSel.value }));
 refreshSel.addEventListener('change', () => setState({ ...state, refresh: refreshSel.value }));
+sourceSel.addEventListener('change', () => setState({ ...state, ...filterOfValue(sourceSel.value) }));
+byId('sim-note-real').addEventListener('click', () => setState({ ...state, source: '', only: 'real' }));
 byId('event-close').addEventListener('click', () => dialog.close());
 document.addEventListener('visibilitychange', () => {
   if (document.hidden) stop();
@@ -59,7 +73,7 @@ async function poll(): Promise<void> {
   inflight = ctl;
   const interval = refreshMs(state.refresh);
   try {
-    const res = await fetch(`function/stats?window=${encodeURIComponent(state.window)}`, {
+    const res = await fetch(`function/stats?${statsQuery(state)}`, {
       cache: 'no-store',
       headers: { accept: 'application/json' },
       signal: ctl.signal,
@@ -88,6 +102,8 @@ async function poll(): Promise<void> {
 
 function render(doc: StatsDoc): void {
   document.body.classList.remove('stale');
+  renderSourceOptions(doc, state);
+  renderSimNote(doc, state);
   renderHeadline(doc);
   const tp = throughput.update(doc);
   const lt = latency.update(doc);
