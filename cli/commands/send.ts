@@ -1,7 +1,7 @@
 // `logfaas send`: log files (or stdin) to a running logfaas, in bounded chunks, resumable, with a
 // progress bar on a terminal and one parseable summary line otherwise.
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { GATEWAY_FLAGS, GATEWAY_HELP, intFlag, parseFlags, strFlag } from '../args.js';
 import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
 import { type ChunkLimits, fileChunks, looksBinary, streamChunks } from '../file-chunks.js';
@@ -19,6 +19,7 @@ import {
   saveState,
   stateFilePath,
 } from '../send-state.js';
+import { sourceFromPath } from '../source-name.js';
 
 const HELP = `logfaas send: send log files (or stdin) to a running logfaas
 
@@ -29,7 +30,8 @@ flight); a chunk counts as sent only once the producer confirmed every line of i
 resume where they stopped (state in ~/.logfaas/send-state/), without sending a line twice.
 
 Options:
-  -s, --source NAME    source name for the lines (default: the file name without extension; stdin: stdin)
+  -s, --source NAME    source name for the lines (default: the file name without extension, after its
+                       folder for generic names: /var/log/nginx/error.log is nginx-error; stdin: stdin)
   -f, --format FMT     log format hint for parse-log (e.g. combined, json, logfmt); default: detect
   -F, --follow         keep sending lines appended to FILE, across rotation and truncation, until Ctrl-C
       --resume         continue from saved progress (the default)
@@ -301,16 +303,8 @@ function openState(
   return { state: state ?? freshState(o.abs, st, !resume), file };
 }
 
-/** `app.log` -> `app`, `nginx-access.log.1` -> `nginx-access`; stdin -> `stdin`. */
-export function sourceFromName(file: string): string {
-  if (file === '-') return 'stdin';
-  const base = basename(file).replace(/(\.(log|txt|json|ndjson|out|err|\d+))+$/i, '');
-  const clean = base
-    .replace(/[^A-Za-z0-9._:-]+/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '')
-    .slice(0, 64);
-  return clean || 'default';
-}
+/** The default source of a file: the same in every command (cli/source-name.ts). */
+export const sourceFromName = (file: string): string => sourceFromPath(file);
 
 function summary(t: Totals, json: boolean, tty: boolean): string {
   const sec = Math.max((Date.now() - t.started) / 1000, 0.001);
