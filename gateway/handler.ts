@@ -14,7 +14,7 @@ import { knownBytes } from '../core/http/bytes.js';
 import type { HttpClient } from '../core/http/client.js';
 import type { Handler } from '../core/http/serve.js';
 import type { Logger } from '../core/log.js';
-import { type Credentials, checkBasicAuth } from './auth.js';
+import { AUTH_MESSAGES, basicAuthProblem, type Credentials } from './auth.js';
 import type { DeadLetters } from './dead-letters.js';
 import { toFunctionStatus } from './function-status.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -55,7 +55,8 @@ export function createGatewayHandler(deps: GatewayDeps): Handler {
   const byName = new Map(deps.functions.map((f) => [f.name, f]));
 
   const requireAuth = (req: Request) => {
-    if (!checkBasicAuth(req.headers.get('authorization'), deps.credentials)) throw new UnauthorizedError();
+    const problem = basicAuthProblem(req.headers.get('authorization'), deps.credentials);
+    if (problem) throw new UnauthorizedError(AUTH_MESSAGES[problem], { reason: problem });
   };
 
   return async (req: Request): Promise<Response> => {
