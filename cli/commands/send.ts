@@ -9,6 +9,7 @@ import { CliError, type Gateway, preflight, resolveGateway } from '../gateway-cl
 import { createProgressBar, fmtInt, fmtMB } from '../progress.js';
 import { type PostOptions, postChunk, sendAll } from '../send-pipeline.js';
 import {
+  claimLegacyState,
   confirmedLines,
   confirmRange,
   defaultStateDir,
@@ -18,6 +19,7 @@ import {
   type SendState,
   saveState,
   stateFilePath,
+  targetLabel,
 } from '../send-state.js';
 import { sourceFromPath } from '../source-name.js';
 
@@ -27,7 +29,8 @@ Usage: logfaas send [options] [FILE... | -]
 
 Lines go to the producer function in chunks (default 5,000 lines / 4 MB per request, 3 requests in
 flight); a chunk counts as sent only once the producer confirmed every line of it. Interrupted sends
-resume where they stopped (state in ~/.logfaas/send-state/), without sending a line twice.
+resume where they stopped (state in ~/.logfaas/send-state/, per file and target: gateway URL and
+source), without sending a line twice; the summary says how many lines were skipped and where they went.
 
 Options:
   -s, --source NAME    source name for the lines (default: the file name without extension, after its
@@ -83,6 +86,8 @@ interface Totals {
   bytes: number;
   totalBytes?: number;
   resumedLines: number;
+  /** Where the skipped lines were sent before (targetLabel). */
+  resumedTo: Set<string>;
   started: number;
 }
 
@@ -120,7 +125,7 @@ export async function runSend(argv: string[], io: CliIo, signal?: AbortSignal): 
     retries: intFlag(flags.retries, 'retries', 2, 0),
   };
   const bar = createProgressBar(io.stderr);
-  const totals: Totals = { lines: 0, bytes: 0, resumedLines: 0, started: Date.now() };
+  const totals: Totals = { lines: 0, bytes: 0, resumedLines: 0, resumedTo: new Set(), started: Date.now() };
 
   // Ctrl-C ends --follow cleanly: in-flight chunks finish, progress is saved, the summary printed.
   const stop = new AbortController();
@@ -241,8 +246,11 @@ async function sendFile(
     let { state, file } = openState(o, st, o.resume);
     const skipped = confirmedLines(state);
     if (skipped > 0) {
+      const to = targetLabel({ gateway: o.gw.url, source: o.source });
       totals.resumedLines += skipped;
-      if (io.stderr.isTTY) io.stderr.write(`resuming ${o.abs}: ${fmtInt(skipped)} lines already sent\n`);
+      totals.resumedTo.add(to);
+      if (io.stderr.isTTY)
+        io.stderr.write(`resuming ${o.abs}: ${fmtInt(skipped)} lines already sent to ${to}\n`);
     }
     if (totals.totalBytes !== undefined)
       totals.totalBytes += st.size - state.offset - state.ahead.reduce((n, r) => n + r.end - r.start, 0);
@@ -270,8 +278,8 @@ async function sendFile(
         // Truncated in place (copytruncate): start over with new keys, or the new lines would look
         // like the old ones to the downstream duplicate check.
         state = {
-          ...freshState(o.abs, now),
-          keyBase: `${fileIdentity(o.abs, now)}-t${Date.now().toString(36)}`,
+          ...freshState(o.abs, now, false, state.target),
+          keyBase: `${fileIdentity(o.abs, now, state.target)}-t${Date.now().toString(36)}`,
         };
         saveState(file, state);
       }
@@ -296,11 +304,14 @@ function openState(
   st: { dev: number; ino: number; size: number },
   resume: boolean,
 ): { state: SendState; file: string } {
-  const file = o.stateFile ?? stateFilePath(o.stateDir, o.abs, st);
-  let state = resume ? loadState(file) : null;
-  // Another file behind the same name, or one now shorter than what was sent: not resumable.
+  // Progress is per file and target: the same file sent to another gateway or source starts afresh.
+  const target = { gateway: o.gw.url, source: o.source };
+  const file = o.stateFile ?? stateFilePath(o.stateDir, o.abs, st, target);
+  let state = resume ? (loadState(file) ?? claimLegacyState(o.stateDir, o.abs, st, target)) : null;
+  // Another file behind the same name, one now shorter than what was sent, or another target: not resumable.
   if (state && (state.ino !== st.ino || state.dev !== st.dev || state.offset > st.size)) state = null;
-  return { state: state ?? freshState(o.abs, st, !resume), file };
+  if (state?.target && targetLabel(state.target) !== targetLabel(target)) state = null;
+  return { state: state ?? freshState(o.abs, st, !resume, target), file };
 }
 
 /** The default source of a file: the same in every command (cli/source-name.ts). */
@@ -315,14 +326,18 @@ function summary(t: Totals, json: boolean, tty: boolean): string {
     lines_per_sec: Math.round(t.lines / sec),
     mb_per_sec: Number((t.bytes / 1e6 / sec).toFixed(2)),
     resumed_lines: t.resumedLines,
+    // Said only when lines were skipped: where they had gone (source at gateway).
+    ...(t.resumedLines ? { resumed_to: [...t.resumedTo].join(', ') } : {}),
   };
   if (json) return `${JSON.stringify(fig)}\n`;
   if (tty) {
-    const resumed = t.resumedLines ? ` (${fmtInt(t.resumedLines)} sent earlier)` : '';
+    const resumed = t.resumedLines
+      ? ` (${fmtInt(t.resumedLines)} skipped: sent before to ${fig.resumed_to}; --no-resume sends them again)`
+      : '';
     return `sent ${fmtInt(t.lines)} lines (${fmtMB(t.bytes)} MB) in ${sec.toFixed(1)}s: ${fmtInt(fig.lines_per_sec)} lines/s, ${fig.mb_per_sec} MB/s${resumed}\n`;
   }
   return `sent ${Object.entries(fig)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${k}=${k === 'resumed_to' ? JSON.stringify(v) : v}`)
     .join(' ')}\n`;
 }
 
