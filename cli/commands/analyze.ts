@@ -1,7 +1,6 @@
 // `logfaas analyze`: offline anomaly analysis of one log file: parse (parse-log core), fit the
 // detect-anomaly features and forest on the whole file, score every line, print a report or NDJSON.
 import { createReadStream, statSync } from 'node:fs';
-import { basename } from 'node:path';
 import type { LogEvent } from '../../core/event.js';
 import { DEFAULT_MULTILINE_LIMITS } from '../../core/multiline.js';
 import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
@@ -13,6 +12,7 @@ import { RecordBatcher } from '../../functions/parse-log/records.js';
 import { parseFlags, strFlag } from '../args.js';
 import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
 import { logFormatFlag } from '../log-format-flag.js';
+import { sourceFromPath } from '../source-name.js';
 
 const HELP = `logfaas analyze: find anomalies in a log file, offline (no stack needed)
 
@@ -26,7 +26,7 @@ latency, rare templates, bursts). Prints a report: counts, top templates, anomal
 
 Options:
   -f, --log-format FMT     Loghub-style format, e.g. '<Date> <Time> <Level> <Component>: <Content>'
-  -s, --source NAME        source name (default: the file name)
+  -s, --source NAME        source name (default: as logfaas send names the file)
       --json               one JSON object per input line, in order:
                            {"line","anomaly","score","modelScore","detector","reasons","level","templateId"}
   -c, --contamination X    expected share of anomalies, sets the model threshold (default ${DEFAULT_DETECT.contamination})
@@ -74,7 +74,7 @@ export const analyzeCommand: Command = {
     );
     const top = numFlag(strFlag(flags.top), 'top', 20);
     const format = logFormatFlag(strFlag(flags['log-format']));
-    const source = strFlag(flags.source) ?? basename(file);
+    const source = strFlag(flags.source) ?? sourceFromPath(file);
     let size: number;
     try {
       size = statSync(file).size;

@@ -12,6 +12,7 @@ import { resolveAdminPassword } from '../../runner/admin-password.js';
 import { startEmbeddedStack } from '../../runner/embedded.js';
 import { startProcessStack } from '../../runner/processes.js';
 import { startSimulationTimer } from '../../runner/simulate-timer.js';
+import { closestFlag } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 
 const HELP = `logfaas up: run the whole logfaas stack on this machine (same as npm start)
@@ -168,7 +169,13 @@ function parseFlags(argv: string[]): Record<string, string | undefined> {
       const v = m[2] ?? argv[++i];
       if (v === undefined) throw new UsageError(`--${m[1]} needs a value`);
       out[m[1]] = v;
-    } else throw new UsageError(`unknown option --${m[1]}`);
+    } else {
+      const near = closestFlag(
+        `--${m[1]}`,
+        [...known, ...withValue].map((k) => `--${k}`),
+      );
+      throw new UsageError(`unknown option --${m[1]}${near ? ` (did you mean ${near}?)` : ''}`);
+    }
   }
   return out;
 }

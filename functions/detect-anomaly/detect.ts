@@ -2,7 +2,7 @@
 // loaded, the explicit rules always; returns anomalies with reasons plus the counter increments.
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
 import type { DetectConfig } from './config.js';
-import { maxFeatureZ, modelReasons, ruleReasons } from './explain.js';
+import { maxFeatureZ, mergeReasons, modelReasons, ruleReasons } from './explain.js';
 import {
   batchDeltas,
   CounterView,
@@ -166,8 +166,7 @@ export function judge(
     if (!byModel && rules.length === 0) continue;
     index.push(i);
     if (byModel) {
-      const reasons = explained.reasons;
-      for (const r of rules) if (!reasons.includes(r)) reasons.push(r);
+      const reasons = mergeReasons(explained.reasons, rules);
       anomalies.push({
         event: e,
         score: round(score!),

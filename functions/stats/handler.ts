@@ -5,7 +5,9 @@ import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import type { KV } from '../../core/kv/types.js';
 import { readModelStatus } from '../../core/model-status.js';
 import { BucketCache } from '../../core/stats/bucket-cache.js';
+import { cleanLabel } from '../../core/stats/labels.js';
 import { readStats } from '../../core/stats/read.js';
+import type { SourceFilter } from '../../core/stats/source-filter.js';
 import { TemplateViewCache } from '../../core/stats/templates.js';
 import { parseWindow, type StatsConfig } from './config.js';
 import { createMutesRoute, isMutesPath } from './mutes.js';
@@ -44,7 +46,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
   const broker = deps.broker && memoizeQueueStats(deps.broker, QUEUE_STATS_TTL_MS, now);
   // Template texts from the template store: a read of up to 1,000 templates, shared for a second.
   const templateCache = new TemplateViewCache(TEMPLATE_VIEW_TTL_MS, now);
-  const read = (windowMs: number) => {
+  const read = (windowMs: number, filter: SourceFilter | undefined) => {
     // Field names are parsed with string methods; ioredis's String subclass slows them (core/fast-strings.ts).
     keepStringPrototypeFast();
     return readStats(deps.kv, {
@@ -57,6 +59,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       cache,
       storageInfo,
       templateCache,
+      filter,
     });
   };
   const mutes = createMutesRoute({ kv: deps.kv, admin: deps.config.admin, now });
@@ -76,8 +79,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       }
       if (req.method !== 'GET' && req.method !== 'HEAD')
         throw new MethodNotAllowedError('stats answers GET and HEAD only');
-      const windowMs = windowOf(url, deps.config);
-      const res = jsonResponse(await read(windowMs), 200, HEADERS);
+      const res = jsonResponse(await read(windowOf(url, deps.config), filterOf(url)), 200, HEADERS);
       return req.method === 'HEAD' ? new Response(null, { status: 200, headers: res.headers }) : res;
     } catch (e) {
       const res = toErrorResponse(e);
@@ -139,6 +141,16 @@ function memoize<T>(fn: () => Promise<T>, ttlMs: number, now: () => number): () 
     });
     return value;
   };
+}
+
+/** `?source=NAME` (one source) or `?only=real|simulated`; neither is every source. */
+function filterOf(url: URL): SourceFilter | undefined {
+  const source = url.searchParams.get('source') ?? '';
+  const only = url.searchParams.get('only') ?? '';
+  if (source && only) throw new BadRequestError('give ?source= or ?only=, not both', { source, only });
+  if (only === 'real' || only === 'simulated') return { kind: only };
+  if (only) throw new BadRequestError('only must be real or simulated', { only });
+  return source ? { kind: 'source', source: cleanLabel(source) } : undefined;
 }
 
 function windowOf(url: URL, cfg: StatsConfig): number {
