@@ -1,6 +1,6 @@
 # One image recipe for every logfaas component. faas-cli (stack.yml) and docker-compose pick the
 # component with a build arg: FUNCTION=parse-log -> dist/functions/parse-log.mjs, or ENTRY=gateway,
-# ENTRY=connector, ENTRY=dashboard-server. Builds offline from the lock file; no template pull needed.
+# ENTRY=connector, ENTRY=syslog-connector, ENTRY=dashboard-server. Builds offline from the lock file; no template pull needed.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

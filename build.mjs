@@ -9,6 +9,7 @@ const entries = {
   'functions/stats': 'functions/stats/main.ts',
   'functions/producer': 'functions/producer/main.ts',
   connector: 'connectors/rabbitmq/main.ts',
+  'syslog-connector': 'connectors/syslog/main.ts',
   gateway: 'gateway/main.ts',
   'dashboard-server': 'dashboard/main.ts',
   cli: 'cli/main.ts',

@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--quick] [--only=parse,detect,stats,pipeline] [--soak=10m]`: prints measured
+// `npm run bench [-- --json] [--quick] [--only=parse,detect,stats,pipeline,syslog] [--soak=10m]`: prints measured
 // figures; --soak adds a long run at half rate to the pipeline section and reports RSS over time.
 // With --json, one JSON object of all figures on stdout and progress on stderr.
 // Each section runs in a fresh process: a section's JIT state and heap must not slow the next one.
@@ -11,6 +11,7 @@ import { parseBench } from './parse.js';
 import { pipelineBench } from './pipeline.js';
 import type { BenchSection } from './section.js';
 import { statsBench } from './stats.js';
+import { syslogBench } from './syslog.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -25,6 +26,7 @@ const sections: [string, BenchSection][] = [
   ['detect', detectBench],
   ['stats', statsBench],
   ['pipeline', pipelineBench],
+  ['syslog', syslogBench],
 ];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const wanted = sections.filter(([name]) => !onlyArg || onlyArg.split(',').includes(name));

@@ -31,8 +31,50 @@ export function parseFlags<S extends FlagSpec>(
     });
     return { flags: values as Partial<Record<keyof S, string | boolean>>, files: positionals };
   } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
+    throw new UsageError(flagError(e as Error & { code?: string }, spec));
   }
+}
+
+/** parseArgs's error in our words: which option, what was wrong, and the nearest valid one. */
+function flagError(e: Error & { code?: string }, spec: FlagSpec): string {
+  const opt = /'(-[^' ,]*)/.exec(e.message)?.[1] ?? '';
+  const long = /--[\w-]+/.exec(e.message)?.[0] ?? opt;
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const valid = Object.keys(spec).map((k) => `--${k}`);
+    const near = closestFlag(opt.replace(/=.*/, ''), valid);
+    return `unknown option ${opt}${near ? ` (did you mean ${near}?)` : ''}`;
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+    return /argument missing/.test(e.message) ? `${long} needs a value` : `${long} takes no value`;
+  return e.message.split('\n')[0];
+}
+
+/**
+ * The valid flag nearest to `given` by edit distance, when near enough to be a typo (at most a third of
+ * its length, at least 2) or when `given` is a prefix of exactly one; else undefined.
+ */
+export function closestFlag(given: string, valid: readonly string[]): string | undefined {
+  const g = given.startsWith('--') ? given : `--${given.replace(/^-+/, '')}`;
+  const prefixed = valid.filter((v) => v.startsWith(g));
+  if (prefixed.length === 1) return prefixed[0];
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const v of valid) {
+    const d = editDistance(g, v);
+    if (d < bestD) [best, bestD] = [v, d];
+  }
+  return bestD <= Math.max(2, Math.floor((g.length - 2) / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 /** A positive integer flag, or the default; anything else is a usage error. */

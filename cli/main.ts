@@ -56,7 +56,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await cmd.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`logfaas ${name}: ${e.message}\n`);
+      // The command's usage line under the error, so the right shape is one glance away.
+      const line = /^Usage: .*$/m.exec(cmd.help)?.[0];
+      const hint = `${line ? `${line}\n` : ''}Run 'logfaas ${name} --help' for every option.\n`;
+      io.stderr.write(`logfaas ${name}: ${e.message}\n${hint}`);
       return EXIT.usage;
     }
     io.stderr.write(`logfaas ${name}: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,5 +1,13 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +15,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from './command.js';
 import { runSend, sourceFromName } from './commands/send.js';
+import { freshState, saveState, stateFilePath } from './send-state.js';
 import { type StubGateway, type StubOptions, startStubGateway } from './stub-gateway.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -109,15 +118,21 @@ describe('logfaas send', () => {
       ),
     );
     const sentBefore = [...stub!.received];
+    const port = Number(new URL(stub!.url).port);
     await stub!.close();
 
-    const second = await gateway();
+    // The gateway comes back at the same address: the same target, so the send resumes.
+    const second = await gateway({ port });
     const t2 = io(second);
     expect(await runSend([file, '--batch-lines', '1000', '--parallel', '2', '--json'], t2.cli)).toBe(0);
     const all = [...sentBefore, ...stub!.received];
     expect(all).toHaveLength(10_000);
     expect(all.sort()).toEqual([...content].sort());
-    expect(JSON.parse(t2.out())).toMatchObject({ lines: 10_000 - confirmed, resumed_lines: confirmed });
+    expect(JSON.parse(t2.out())).toMatchObject({
+      lines: 10_000 - confirmed,
+      resumed_lines: confirmed,
+      resumed_to: `resume at ${second.OPENFAAS_URL}`,
+    });
 
     // A third run finds nothing new; appended lines are sent on the next run.
     const t3 = io(second);
@@ -126,6 +141,64 @@ describe('logfaas send', () => {
     appendFileSync(file, 'one more\n');
     expect(await runSend([file, '--json'], io(second).cli)).toBe(0);
     expect(stub!.received.at(-1)).toBe('one more');
+  });
+
+  it('keeps progress per file and target: another gateway or source gets the whole file (#17.10)', async () => {
+    const content = lines(3000, 'target');
+    const file = writeLog('target.log', content);
+    const staging = await gateway();
+    expect(await runSend([file, '--json'], io(staging).cli)).toBe(0);
+    expect(stub!.received).toHaveLength(3000);
+    const stagingKeys = [...stub!.byKey.keys()];
+    const stagingStub = stub!;
+
+    // Production: another gateway, same file: every line goes there too.
+    stub = await startStubGateway({ password: 'pw' });
+    const production = { OPENFAAS_URL: stub.url, OPENFAAS_PASSWORD: 'pw' };
+    const p = io(production);
+    expect(await runSend([file, '--json'], p.cli)).toBe(0);
+    expect(stub.received).toHaveLength(3000);
+    expect(JSON.parse(p.out())).toMatchObject({ lines: 3000, resumed_lines: 0 });
+
+    // Again to production: nothing new, and the summary says where the skipped lines went.
+    const again = io(production);
+    expect(await runSend([file], again.cli)).toBe(0);
+    expect(again.out()).toMatch(
+      new RegExp(
+        `^sent lines=0 .* resumed_lines=3000 resumed_to="target at ${stub.url.replace(/\./g, '\\.')}"\n$`,
+      ),
+    );
+
+    // Staging under another source: sent again, under keys of its own (not dropped as duplicates).
+    await stub.close();
+    stub = stagingStub;
+    const other = io(staging);
+    expect(await runSend([file, '--source', 'other', '--json'], other.cli)).toBe(0);
+    expect(stub.received).toHaveLength(6000);
+    const otherKeys = [...stub.byKey.keys()].filter((k) => !stagingKeys.includes(k));
+    expect(otherKeys.length).toBe(stagingKeys.length);
+  });
+
+  it('takes over progress saved before it was kept per target, once', async () => {
+    const content = lines(500, 'legacy');
+    const file = writeLog('legacy.log', content);
+    const st = statSync(file);
+    const stateDir = join(dir, 'state');
+    // What an earlier logfaas saved: no target, file named by path, device and inode only.
+    const legacy = { ...freshState(file, st), offset: st.size, lines: 500 };
+    saveState(stateFilePath(stateDir, file, st), legacy);
+    const env = await gateway();
+    const t = io(env);
+    expect(await runSend([file, '--json'], t.cli)).toBe(0);
+    expect(stub!.received).toHaveLength(0);
+    expect(JSON.parse(t.out())).toMatchObject({ lines: 0, resumed_lines: 500 });
+    expect(existsSync(stateFilePath(stateDir, file, st))).toBe(false);
+    expect(
+      existsSync(stateFilePath(stateDir, file, st, { gateway: env.OPENFAAS_URL, source: 'legacy' })),
+    ).toBe(true);
+    // A second target does not take it again.
+    expect(await runSend([file, '--json', '--source', 'elsewhere'], io(env).cli)).toBe(0);
+    expect(stub!.received).toHaveLength(500);
   });
 
   it('reads stdin, gzip-compressed, with a last line lacking its newline', async () => {

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
 export interface StubOptions {
+  /** Listen on this port (a gateway coming back at the same address); default any free port. */
+  port?: number;
   password?: string;
   /** Requests to /function/producer beyond this many get a 500. */
   failAfter?: number;
@@ -74,7 +76,7 @@ export async function startStubGateway(options: StubOptions = {}): Promise<StubG
     if (!stub.byKey.has(key)) stub.byKey.set(key, lines);
     send(200, { accepted: lines.length, batches: 1, source: url.searchParams.get('source') });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
     ...stub,

@@ -27,9 +27,12 @@ export class BadRequestError extends HttpError {
     super(400, 'bad_request', message, details);
   }
 }
+/** The challenge a 401 carries, as OpenFaaS's gateway sends it, so browsers and curl can ask for a password. */
+export const BASIC_CHALLENGE = 'Basic realm="Restricted", charset="UTF-8"';
+
 export class UnauthorizedError extends HttpError {
-  constructor(message = 'authentication required') {
-    super(401, 'unauthorized', message);
+  constructor(message = 'authentication required', details?: unknown) {
+    super(401, 'unauthorized', message, details);
   }
 }
 export class NotFoundError extends HttpError {
@@ -80,10 +83,9 @@ export function isHttpError(e: unknown): e is HttpError {
 /** JSON error response; unknown errors become a 500 whose body hides internals. */
 export function toErrorResponse(e: unknown): Response {
   const err = isHttpError(e) ? e : new HttpError(500, 'internal', 'internal error');
-  return new Response(JSON.stringify(err.toJSON()), {
-    status: err.status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  });
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  if (err instanceof UnauthorizedError) headers['www-authenticate'] = BASIC_CHALLENGE;
+  return new Response(JSON.stringify(err.toJSON()), { status: err.status, headers });
 }
 
 export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {

@@ -16,7 +16,17 @@ import {
   renderPipeline,
   renderTemplates,
 } from './render.js';
-import { readState, refreshMs, retryDelayMs, type ViewState, writeState } from './url-state.js';
+import { renderSimNote, renderSourceOptions } from './source-view.js';
+import {
+  filterOfValue,
+  filterValue,
+  readState,
+  refreshMs,
+  retryDelayMs,
+  statsQuery,
+  type ViewState,
+  writeState,
+} from './url-state.js';
 
 let state: ViewState = readState(location.search);
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -26,6 +36,7 @@ const throughput = new ThroughputChart(byId<HTMLCanvasElement>('chart-throughput
 const latency = new LatencyChart(byId<HTMLCanvasElement>('chart-latency'));
 const windowSel = byId<HTMLSelectElement>('window');
 const refreshSel = byId<HTMLSelectElement>('refresh');
+const sourceSel = byId<HTMLSelectElement>('source');
 const dialog = byId<HTMLDialogElement>('event-dialog');
 const incidentDialog = byId<HTMLDialogElement>('incident-dialog');
 /** Active mutes of the last document, so a dialog knows whether its template is muted. */
@@ -33,8 +44,11 @@ let mutes: Mute[] = [];
 
 windowSel.value = state.window;
 refreshSel.value = state.refresh;
+sourceSel.value = filterValue(state);
 windowSel.addEventListener('change', () => setState({ ...state, window: windowSel.value }));
 refreshSel.addEventListener('change', () => setState({ ...state, refresh: refreshSel.value }));
+sourceSel.addEventListener('change', () => setState({ ...state, ...filterOfValue(sourceSel.value) }));
+byId('sim-note-real').addEventListener('click', () => setState({ ...state, source: '', only: 'real' }));
 byId('event-close').addEventListener('click', () => dialog.close());
 byId('incident-close').addEventListener('click', () => incidentDialog.close());
 setupMuteForm(() => void poll());
@@ -67,7 +81,7 @@ async function poll(): Promise<void> {
   inflight = ctl;
   const interval = refreshMs(state.refresh);
   try {
-    const res = await fetch(`function/stats?window=${encodeURIComponent(state.window)}`, {
+    const res = await fetch(`function/stats?${statsQuery(state)}`, {
       cache: 'no-store',
       headers: { accept: 'application/json' },
       signal: ctl.signal,
@@ -96,6 +110,8 @@ async function poll(): Promise<void> {
 
 function render(doc: StatsDoc): void {
   document.body.classList.remove('stale');
+  renderSourceOptions(doc, state);
+  renderSimNote(doc, state);
   renderHeadline(doc);
   mutes = Array.isArray(doc.mutes) ? doc.mutes : [];
   renderIncidents(doc, openIncident, openMute);

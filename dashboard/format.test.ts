@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DASH, fmtBytes, fmtInt, fmtMs, fmtPct, fmtRate, fmtScore, fmtTime } from './format.js';
-import { readState, refreshMs, retryDelayMs, writeState } from './url-state.js';
+import {
+  filterOfValue,
+  filterValue,
+  readState,
+  refreshMs,
+  retryDelayMs,
+  statsQuery,
+  writeState,
+} from './url-state.js';
 
 describe('format', () => {
   it.each([Number.NaN, undefined, null, Infinity, 'x'])('turns %s into a dash, never NaN', (x) => {
@@ -22,13 +30,33 @@ describe('format', () => {
 
 describe('url state', () => {
   it('reads window and refresh with defaults for missing or unknown values', () => {
-    expect(readState('')).toEqual({ window: '15m', refresh: '5s' });
-    expect(readState('?window=1h&refresh=off')).toEqual({ window: '1h', refresh: 'off' });
-    expect(readState('?window=99y&refresh=1ms')).toEqual({ window: '15m', refresh: '5s' });
+    const none = { source: '', only: '' };
+    expect(readState('')).toEqual({ window: '15m', refresh: '5s', ...none });
+    expect(readState('?window=1h&refresh=off')).toEqual({ window: '1h', refresh: 'off', ...none });
+    expect(readState('?window=99y&refresh=1ms')).toEqual({ window: '15m', refresh: '5s', ...none });
   });
 
   it('writes a shareable query that keeps other parameters', () => {
-    expect(writeState('?theme=x', { window: '24h', refresh: '10s' })).toBe('?theme=x&window=24h&refresh=10s');
+    const none = { source: '', only: '' };
+    expect(writeState('?theme=x', { window: '24h', refresh: '10s', ...none })).toBe(
+      '?theme=x&window=24h&refresh=10s',
+    );
+  });
+
+  it('keeps the source filter in the URL and the stats query: one source or real/simulated only', () => {
+    expect(readState('?source=nginx')).toMatchObject({ source: 'nginx', only: '' });
+    expect(readState('?only=real&source=nginx')).toMatchObject({ source: '', only: 'real' });
+    expect(readState('?only=bogus')).toMatchObject({ source: '', only: '' });
+    const s = { window: '1h', refresh: '5s', source: 'nginx', only: '' };
+    expect(writeState('?only=real', s)).toBe('?window=1h&refresh=5s&source=nginx');
+    expect(statsQuery(s)).toBe('window=1h&source=nginx');
+    expect(statsQuery({ ...s, source: '', only: 'real' })).toBe('window=1h&only=real');
+    for (const f of [
+      { source: '', only: '' },
+      { source: 'a b', only: '' },
+      { source: '', only: 'simulated' },
+    ])
+      expect(filterOfValue(filterValue(f))).toEqual(f);
   });
 
   it('backs off after failures, capped at 30 s', () => {

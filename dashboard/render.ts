@@ -2,6 +2,7 @@
 import type { RecentAnomaly, StatsDoc } from '../core/stats/doc.js';
 import { byId, el, fill, setText, table } from './dom.js';
 import { clip, DASH, fmtBytes, fmtInt, fmtMs, fmtPct, fmtRate, fmtScore, fmtTime } from './format.js';
+import { sourceLabel } from './source-view.js';
 
 export function renderHeadline(doc: StatsDoc): void {
   setText('v-total', fmtInt(doc.total), doc.total);
@@ -14,8 +15,11 @@ export function renderHeadline(doc: StatsDoc): void {
     'v-storage-sub',
     `${s.kind === 'redis' ? 'Redis memory' : s.kind === 'embedded' ? 'embedded store' : 'store'}${disk}`,
   );
-  setText('v-total-sub', `${fmtInt(doc.in_window.events)} in window`);
-  setText('v-anomalies-sub', `${fmtInt(doc.in_window.anomalies)} in window`);
+  // A filtered view filters what is in the window; the all-time counts are kept for every source only.
+  const f = doc.filter;
+  const scope = f && (f.source || f.only) ? ' (this view) · total of all sources' : '';
+  setText('v-total-sub', `${fmtInt(doc.in_window.events)} in window${scope}`);
+  setText('v-anomalies-sub', `${fmtInt(doc.in_window.anomalies)} in window${scope}`);
   setText('v-rate-sub', `${fmtPct(doc.in_window.anomaly_rate)} in window`);
   setText(
     'throughput-sub',
@@ -53,36 +57,61 @@ export function renderEndpoints(doc: StatsDoc): void {
   );
 }
 
-function bars(title: string, counts: Record<string, number>, empty: string, cls = ''): HTMLElement {
-  const entries = Object.entries(counts).slice(0, 12);
+/** Bars shown before the rest are folded behind a "+N more" toggle. */
+const BARS_SHOWN = 12;
+
+function bars(
+  title: string,
+  counts: Record<string, number>,
+  empty: string,
+  opts: { cls?: string; box?: string; label?: (k: string) => HTMLElement | string; more?: string } = {},
+): HTMLElement {
+  const cls = opts.cls ?? '';
+  const entries = Object.entries(counts);
   const max = Math.max(1, ...entries.map(([, n]) => n));
+  // Shares of every entry, shown or folded.
   const sum = entries.reduce((s, [, n]) => s + n, 0) || 1;
+  const item = ([k, n]: [string, number]) => {
+    const bar = el('span', { class: `bar ${cls} ${cls ? `${cls}-${k}` : ''}` });
+    bar.style.width = `${Math.max(2, (n / max) * 100)}%`;
+    return el(
+      'li',
+      {},
+      el('span', { class: 'bar-label', title: k }, opts.label ? opts.label(k) : k),
+      el('span', { class: 'bar-track' }, bar),
+      el('span', { class: 'bar-value' }, `${fmtInt(n)} · ${fmtPct(n / sum)}`),
+    );
+  };
+  const shown = entries.slice(0, BARS_SHOWN);
+  const rest = entries.slice(BARS_SHOWN);
   const list = entries.length
-    ? el(
-        'ul',
-        { class: 'bars' },
-        ...entries.map(([k, n]) => {
-          const bar = el('span', { class: `bar ${cls} ${cls ? `${cls}-${k}` : ''}` });
-          bar.style.width = `${Math.max(2, (n / max) * 100)}%`;
-          return el(
-            'li',
-            {},
-            el('span', { class: 'bar-label', title: k }, k),
-            el('span', { class: 'bar-track' }, bar),
-            el('span', { class: 'bar-value' }, `${fmtInt(n)} · ${fmtPct(n / sum)}`),
-          );
-        }),
-      )
+    ? el('ul', { class: 'bars' }, ...shown.map(item))
     : el('p', { class: 'empty' }, empty);
-  return el('div', { class: 'breakdown' }, el('h3', {}, title), list);
+  const more = rest.length
+    ? el(
+        'details',
+        { class: 'bars-more' },
+        el(
+          'summary',
+          {},
+          `+${rest.length} more ${opts.more ?? 'entries'} (${fmtInt(rest.reduce((s, [, n]) => s + n, 0))} events)`,
+        ),
+        el('ul', { class: 'bars' }, ...rest.map(item)),
+      )
+    : null;
+  return el('div', { class: `breakdown ${opts.box ?? ''}` }, el('h3', {}, title), list, more);
 }
 
 export function renderBreakdown(doc: StatsDoc): void {
   fill(
     byId('breakdown'),
-    bars('Level', doc.by_level, 'No events in this window.', 'lv'),
-    bars('Source', doc.by_source, 'No events in this window.'),
-    bars('Status class', doc.by_status_class, 'No HTTP statuses in this window.', 'st'),
+    bars('Level', doc.by_level, 'No events in this window.', { cls: 'lv' }),
+    bars('Source', doc.by_source, 'No events in this window.', {
+      box: 'src',
+      label: (k) => sourceLabel(k, true),
+      more: 'sources',
+    }),
+    bars('Status class', doc.by_status_class, 'No HTTP statuses in this window.', { cls: 'st' }),
   );
 }
 
@@ -92,7 +121,7 @@ export function renderTemplates(doc: StatsDoc): void {
       'tr',
       {},
       el('td', { class: 'mono wrap', title: t.template }, clip(t.template, 200)),
-      el('td', {}, t.source),
+      el('td', {}, sourceLabel(t.source)),
       el('td', { class: 'num' }, fmtInt(t.count)),
       el('td', { class: 'num' }, fmtPct(t.share)),
       el('td', { class: 'num nowrap' }, fmtTime(t.first_seen)),
@@ -107,6 +136,27 @@ export function renderTemplates(doc: StatsDoc): void {
       'No templates in this window yet.',
       'templates',
     ),
+    capNote(doc),
+  );
+}
+
+/** The cap buckets are counts, not templates: said apart from the list, with the cap that was hit. */
+function capNote(doc: StatsDoc): HTMLElement | null {
+  const cap = doc.templates_beyond_cap ?? { batch: 0, hour: 0 };
+  const parts: string[] = [];
+  if (cap.batch > 0)
+    parts.push(
+      `${fmtInt(cap.batch)} events past the per-batch cap (stats keeps a batch's 100 busiest templates)`,
+    );
+  if (cap.hour > 0)
+    parts.push(
+      `${fmtInt(cap.hour)} events past the per-hour cap (templates new to an hour that already had about 1,000)`,
+    );
+  if (parts.length === 0) return null;
+  return el(
+    'p',
+    { class: 'cap-note', id: 'templates-capped' },
+    `Not listed by template: ${parts.join('; ')}.`,
   );
 }
 
@@ -116,7 +166,7 @@ export function renderAnomalies(doc: StatsDoc, open: (a: RecentAnomaly) => void)
       'tr',
       { class: 'clickable', tabindex: '0', title: 'Show the full event' },
       el('td', { class: 'nowrap' }, fmtTime(a.timestamp)),
-      el('td', {}, a.source),
+      el('td', {}, sourceLabel(a.source)),
       el('td', { class: 'mono wrap message' }, clip(a.message)),
       el('td', { class: 'num strong' }, fmtScore(a.score)),
       el('td', {}, ...a.reasons.map((r) => el('span', { class: 'chip' }, r))),
@@ -132,7 +182,12 @@ export function renderAnomalies(doc: StatsDoc, open: (a: RecentAnomaly) => void)
   });
   fill(
     byId('anomalies'),
-    table(['Time', 'Source', 'Message', 'Score', 'Reasons'], rows, 'No anomalies detected yet.', 'anomalies'),
+    table(
+      ['Event time', 'Source', 'Message', 'Score', 'Reasons'],
+      rows,
+      'No anomalies detected yet.',
+      'anomalies',
+    ),
   );
 }
 
@@ -151,7 +206,7 @@ export function renderModel(doc: StatsDoc): void {
     el(
       'tr',
       {},
-      el('td', {}, String(m.source ?? DASH)),
+      el('td', {}, sourceLabel(String(m.source ?? DASH))),
       el(
         'td',
         { class: 'num' },

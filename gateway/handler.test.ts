@@ -85,6 +85,21 @@ describe('gateway', () => {
     expect(await wrong.json()).toMatchObject({ code: 'unauthorized' });
   });
 
+  it.each([
+    ['missing', undefined, /no credentials given/],
+    ['wrong', basicAuthHeader('admin', 'nope'), /^wrong user or password$/],
+    ['wrong', basicAuthHeader('root', 'x'), /^wrong user or password$/],
+    ['malformed', 'Bearer abc', /not HTTP Basic/],
+    ['malformed', `Basic ${Buffer.from('no-colon').toString('base64')}`, /not HTTP Basic/],
+  ])('tells a %s password apart (%s) and sends the Basic challenge', async (reason, authorization, text) => {
+    const r = await req('/system/functions', authorization ? { headers: { authorization } } : undefined);
+    expect(r.status).toBe(401);
+    expect(r.headers.get('www-authenticate')).toMatch(/^Basic realm="[^"]+"/);
+    const body = (await r.json()) as { error: string; details: { reason: string } };
+    expect(body.error).toMatch(text);
+    expect(body.details.reason).toBe(reason);
+  });
+
   it('lists functions as FunctionStatus with annotations and redacted URLs', async () => {
     const r = await req('/system/functions', { headers: auth });
     expect(r.status).toBe(200);

@@ -10,7 +10,7 @@ import {
   UnauthorizedError,
 } from '../core/errors.js';
 import { H } from '../core/headers.js';
-import { type Credentials, checkBasicAuth } from '../core/http/basic-auth.js';
+import { AUTH_MESSAGES, basicAuthProblem, type Credentials } from '../core/http/basic-auth.js';
 import { knownBytes } from '../core/http/bytes.js';
 import type { HttpClient } from '../core/http/client.js';
 import type { Handler } from '../core/http/serve.js';
@@ -55,7 +55,8 @@ export function createGatewayHandler(deps: GatewayDeps): Handler {
   const byName = new Map(deps.functions.map((f) => [f.name, f]));
 
   const requireAuth = (req: Request) => {
-    if (!checkBasicAuth(req.headers.get('authorization'), deps.credentials)) throw new UnauthorizedError();
+    const problem = basicAuthProblem(req.headers.get('authorization'), deps.credentials);
+    if (problem) throw new UnauthorizedError(AUTH_MESSAGES[problem], { reason: problem });
   };
 
   return async (req: Request): Promise<Response> => {

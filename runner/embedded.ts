@@ -5,6 +5,9 @@
 import { DEFAULT_ACCEPT } from '../connectors/rabbitmq/config.js';
 import { type RunningConnector, startConnector } from '../connectors/rabbitmq/connector.js';
 import { createGatewayClient } from '../connectors/rabbitmq/gateway-client.js';
+import { loadSyslogConfig } from '../connectors/syslog/config.js';
+import { type RunningSyslog, startSyslog } from '../connectors/syslog/connector.js';
+import { createMetricsHandler, SyslogMetrics } from '../connectors/syslog/metrics.js';
 import { createAmqpBroker } from '../core/broker/create.js';
 import { createMemoryBroker } from '../core/broker/memory.js';
 import type { Broker } from '../core/broker/types.js';
@@ -47,6 +50,8 @@ export interface EmbeddedStack {
   broker: Broker;
   brokerKind: 'embedded' | 'rabbitmq';
   connector: RunningConnector;
+  /** The syslog connector, when SYSLOG_PORT is set. */
+  syslog?: { udpPort?: number; tcpPort?: number; tlsPort?: number; metricsUrl: string };
   stop(): Promise<void>;
 }
 
@@ -133,6 +138,7 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
     rebuildIntervalMs: 5_000,
   });
   await connector.ready;
+  const syslog = await startEmbeddedSyslog(o, gatewayUrl);
   return {
     gatewayUrl,
     dashboardUrl: `http://127.0.0.1:${dashboard.port}`,
@@ -140,13 +146,46 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
     broker,
     brokerKind: o.stores.amqpUrl ? 'rabbitmq' : 'embedded',
     connector,
+    syslog: syslog?.info,
     async stop() {
+      await syslog?.stop();
       stopSweep();
       await connector.stop();
       await dashboard.close();
       await gateway.close();
       await broker.close();
       await kv.close();
+    },
+  };
+}
+
+/** The syslog connector in-process, sending through the gateway like its container; /metrics on a free port. */
+async function startEmbeddedSyslog(o: EmbeddedOptions, gatewayUrl: string) {
+  const cfg = loadSyslogConfig(o.env);
+  if (cfg.port === undefined) return undefined;
+  const metrics = new SyslogMetrics();
+  const running: RunningSyslog = await startSyslog({
+    config: { ...cfg, port: cfg.port, gatewayUrl },
+    metrics,
+    logger: o.logger.child({ component: 'syslog-connector' }),
+  });
+  const http = await serve(createMetricsHandler(metrics), {
+    port: 0,
+    host: o.host,
+    maxBodyBytes: 1024,
+    maxInflight: 16,
+    timeoutMs: 10_000,
+  });
+  return {
+    info: {
+      udpPort: running.udpPort,
+      tcpPort: running.tcpPort,
+      tlsPort: running.tlsPort,
+      metricsUrl: `${http.url}/metrics`,
+    },
+    async stop() {
+      await running.stop();
+      await http.close();
     },
   };
 }

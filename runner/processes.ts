@@ -56,12 +56,16 @@ export interface ProcessStackOptions {
   replicas?: number;
   /** Connector processes (competing consumers on the same queues), default 1. */
   connectors?: number;
+  /** Runs the syslog connector on this UDP/TCP port (SYSLOG_PORT); absent = no syslog connector. */
+  syslogPort?: number;
 }
 
 export interface ProcessStack {
   gatewayUrl: string;
   dashboardUrl: string;
   functionUrls: Record<string, string>;
+  /** The syslog connector's /metrics, when it runs. */
+  syslogMetricsUrl?: string;
   supervisor: Supervisor;
   stop(): Promise<void>;
 }
@@ -90,6 +94,7 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
   const gatewayPort = o.gatewayPort || (await freePort());
   const dashboardPort = o.dashboardPort || (await freePort());
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const syslogHttpPort = o.syslogPort === undefined ? 0 : await freePort();
   const password = o.adminPassword.reveal();
   const node = process.execPath;
   const specs = [
@@ -125,6 +130,22 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
       args: [...NODE_ARGS, join(dist, 'connector.mjs')],
       env: { ...base, GATEWAY_URL: gatewayUrl, LOGFAAS_ADMIN_PASSWORD: password, ...o.envFor?.connector },
     })),
+    ...(o.syslogPort === undefined
+      ? []
+      : [
+          {
+            name: 'syslog-connector',
+            command: node,
+            args: [...NODE_ARGS, join(dist, 'syslog-connector.mjs')],
+            env: {
+              ...base,
+              SYSLOG_PORT: String(o.syslogPort),
+              PORT: String(syslogHttpPort),
+              GATEWAY_URL: gatewayUrl,
+              ...o.envFor?.['syslog-connector'],
+            },
+          },
+        ]),
     {
       name: 'dashboard',
       command: node,
@@ -143,6 +164,9 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
       ...instances.map((x) => waitForHttp(`http://127.0.0.1:${x.port}/_/ready`, 20_000)),
       waitForHttp(`${gatewayUrl}/healthz`, 20_000),
       waitForHttp(`http://127.0.0.1:${dashboardPort}/`, 20_000),
+      ...(o.syslogPort === undefined
+        ? []
+        : [waitForHttp(`http://127.0.0.1:${syslogHttpPort}/_/ready`, 20_000)]),
     ]);
   } catch (e) {
     await supervisor.stop();
@@ -152,6 +176,7 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
     gatewayUrl,
     dashboardUrl: `http://127.0.0.1:${dashboardPort}`,
     functionUrls,
+    syslogMetricsUrl: o.syslogPort === undefined ? undefined : `http://127.0.0.1:${syslogHttpPort}/metrics`,
     supervisor,
     stop: () => supervisor.stop(),
   };

@@ -17,7 +17,7 @@ type Service = {
   build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   image?: string;
   environment?: Record<string, string>;
-  ports?: (string | { target: number; published: number })[];
+  ports?: (string | { target: number; published: number; protocol?: string })[];
   depends_on?: Record<string, { condition: string }>;
 };
 
@@ -66,7 +66,7 @@ describe('docker-compose.yml', () => {
       expect(s.build?.args?.FUNCTION).toBe(name);
       expect(existsSync(join(s.build?.context ?? '.', s.build?.dockerfile ?? 'Dockerfile'))).toBe(true);
     }
-    for (const extra of ['gateway', 'connector', 'dashboard', 'rabbitmq', 'redis'])
+    for (const extra of ['gateway', 'connector', 'syslog-connector', 'dashboard', 'rabbitmq', 'redis'])
       expect(services[extra]).toBeDefined();
   });
 
@@ -93,10 +93,15 @@ describe('docker-compose.yml', () => {
 
   it('publishes the gateway on 8080, the dashboard on 5000, RabbitMQ management on 15672', () => {
     const published = (s: Service) =>
-      (s.ports ?? []).map((p) => (typeof p === 'string' ? p : `${p.published}:${p.target}`));
+      (s.ports ?? []).map((p) =>
+        typeof p === 'string'
+          ? p.replace(/\/tcp$/, '')
+          : `${p.published}:${p.target}${p.protocol && p.protocol !== 'tcp' ? `/${p.protocol}` : ''}`,
+      );
     expect(published(services.gateway)).toContain('8080:8080');
     expect(published(services.dashboard)).toContain('5000:5000');
     expect(published(services.rabbitmq)).toContain('15672:15672');
+    expect(published(services['syslog-connector'])).toEqual(['5140:5140/udp', '5140:5140']);
   });
 
   it('keeps credentials out of images and env: passwords come from secret files', () => {
@@ -113,6 +118,7 @@ describe('docker-compose.yml', () => {
     expect(services['parse-log'].depends_on?.redis?.condition).toBe('service_healthy');
     expect(services['parse-log'].depends_on?.rabbitmq?.condition).toBe('service_healthy');
     expect(services.connector.depends_on?.gateway?.condition).toBe('service_healthy');
+    expect(services['syslog-connector'].depends_on?.gateway?.condition).toBe('service_healthy');
   });
 });
 
@@ -194,13 +200,15 @@ describe('each container command, run here as a process', () => {
       LOGFAAS_ENTRY: entryOf(s) ?? '',
       PORT: String(port),
       GATEWAY_PORT: env.GATEWAY_PORT ? String(port) : '',
+      // Any free port: 5140 may be taken on a shared machine.
+      ...(env.SYSLOG_PORT ? { SYSLOG_PORT: '0', SYSLOG_HOST: '127.0.0.1' } : {}),
       SECRETS_DIR: secrets,
       REDIS_PREFIX: `deploytest-${process.pid}:`,
       BROKER_NAMESPACE: `deploytest-${process.pid}`,
     };
   }
 
-  it.each(['producer', 'parse-log', 'detect-anomaly', 'stats', 'gateway', 'dashboard'])(
+  it.each(['producer', 'parse-log', 'detect-anomaly', 'stats', 'gateway', 'dashboard', 'syslog-connector'])(
     '%s starts from its bundle with its compose env, answers /_/health, and stops on SIGTERM',
     async (name) => {
       const port = await freePort();

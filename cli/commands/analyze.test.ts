@@ -69,7 +69,7 @@ describe('logfaas analyze', () => {
       ['new_template', 1, 'closed'],
     ]);
     const lockup = incidents[0];
-    expect(lockup).toMatchObject({ source: 'svc.log', kind: 'new_template' });
+    expect(lockup).toMatchObject({ source: 'svc', kind: 'new_template' });
     expect(lockup.reasons[0]).toBe('1 template never seen before, 1 line');
     expect(lockup.examples[0]).toMatch(/watchdog detected hard LOCKUP/);
     expect(lockup.firstTs).toBe(new Date(Date.UTC(2026, 0, 5, 10) + 2500_000).toISOString());

@@ -1,12 +1,12 @@
 // `logfaas analyze`: anomaly analysis of one log file without a stack: the file runs through the same
 // detector as the pipeline (analyze-file.ts), and a report, one verdict per line or the incidents are printed.
 import { createReadStream, statSync } from 'node:fs';
-import { basename } from 'node:path';
 import { DEFAULT_MULTILINE_LIMITS } from '../../core/multiline.js';
 import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
 import { parseFlags, strFlag } from '../args.js';
 import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
 import { logFormatFlag } from '../log-format-flag.js';
+import { sourceFromPath } from '../source-name.js';
 import { type AnalyzedLine, type AnalyzeResult, analyzeFile, CHUNK_BYTES } from './analyze-file.js';
 
 const HELP = `logfaas analyze: find anomalies in a log file, offline (no stack needed)
@@ -23,7 +23,7 @@ templates, incidents, and the lines anomalous on their own, with reasons.
 
 Options:
   -f, --log-format FMT     Loghub-style format, e.g. '<Date> <Time> <Level> <Component>: <Content>'
-  -s, --source NAME        source name (default: the file name)
+  -s, --source NAME        source name (default: as logfaas send names the file)
       --json               one JSON object per input line, in order:
                            {"line","anomaly","score","detector","reasons","level","templateId"}
       --incidents          with --json: one JSON object per incident instead (newest first):
@@ -75,7 +75,7 @@ export const analyzeCommand: Command = {
     );
     const top = numFlag(strFlag(flags.top), 'top', 20);
     const format = logFormatFlag(strFlag(flags['log-format']));
-    const source = strFlag(flags.source) ?? basename(file);
+    const source = strFlag(flags.source) ?? sourceFromPath(file);
     let size: number;
     try {
       size = statSync(file).size;

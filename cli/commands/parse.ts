@@ -7,6 +7,7 @@ import { RecordBatcher } from '../../functions/parse-log/records.js';
 import { parseFlags, strFlag } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { logFormatFlag } from '../log-format-flag.js';
+import { sourceFromPath } from '../source-name.js';
 
 const HELP = `logfaas parse: parse log lines and mine their templates, offline (no stack needed)
 
@@ -23,7 +24,7 @@ parse-log function.
 Options:
   -f, --log-format FMT   Loghub-style format, e.g. '<Date> <Time> <Level> <Component>: <Content>'
                          (literal brackets escaped: '\\[<Time>\\] <Content>')
-  -s, --source NAME      source name; templates are kept per source (default: default)
+  -s, --source NAME      source name; templates are kept per source (default: as logfaas send names it)
       --templates        print the templates found (count, id, template) instead of events
       --no-multiline     one event per line: do not group stack traces into one event
   -h, --help             this help
@@ -53,7 +54,7 @@ export const parseCommand: Command = {
   async run(argv, io) {
     const { flags, files } = parseFlags(argv, SPEC);
     if (files.length > 1) throw new UsageError('give at most one FILE (or none, to read stdin)');
-    const source = strFlag(flags.source) ?? 'default';
+    const source = strFlag(flags.source) ?? sourceFromPath(files[0] ?? '-');
     const format = logFormatFlag(strFlag(flags['log-format']));
     const limits = resolveLimits();
     const miner = new TemplateMiner(source, limits);

@@ -1,7 +1,7 @@
 // `logfaas send`: log files (or stdin) to a running logfaas, in bounded chunks, resumable, with a
 // progress bar on a terminal and one parseable summary line otherwise.
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DEFAULT_MULTILINE_LIMITS } from '../../core/multiline.js';
 import { GATEWAY_FLAGS, GATEWAY_HELP, intFlag, parseFlags, strFlag } from '../args.js';
 import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
@@ -10,6 +10,7 @@ import { CliError, type Gateway, preflight, resolveGateway } from '../gateway-cl
 import { createProgressBar, fmtInt, fmtMB } from '../progress.js';
 import { type PostOptions, postChunk, sendAll } from '../send-pipeline.js';
 import {
+  claimLegacyState,
   confirmedLines,
   confirmRange,
   defaultStateDir,
@@ -19,7 +20,9 @@ import {
   type SendState,
   saveState,
   stateFilePath,
+  targetLabel,
 } from '../send-state.js';
+import { sourceFromPath } from '../source-name.js';
 
 const HELP = `logfaas send: send log files (or stdin) to a running logfaas
 
@@ -27,12 +30,14 @@ Usage: logfaas send [options] [FILE... | -]
 
 Lines go to the producer function in chunks (default 5,000 lines / 4 MB per request, 3 requests in
 flight); a chunk counts as sent only once the producer confirmed every line of it. Interrupted sends
-resume where they stopped (state in ~/.logfaas/send-state/), without sending a line twice. A request
-never ends inside a stack trace (Java, Python, Go) or indented continuation lines, so each one stays one
-event.
+resume where they stopped (state in ~/.logfaas/send-state/, per file and target: gateway URL and
+source), without sending a line twice; the summary says how many lines were skipped and where they went.
+A request never ends inside a stack trace (Java, Python, Go) or indented continuation lines, so each one
+stays one event.
 
 Options:
-  -s, --source NAME    source name for the lines (default: the file name without extension; stdin: stdin)
+  -s, --source NAME    source name for the lines (default: the file name without extension, after its
+                       folder for generic names: /var/log/nginx/error.log is nginx-error; stdin: stdin)
   -f, --format FMT     log format hint for parse-log (e.g. combined, json, logfmt); default: detect
   -F, --follow         keep sending lines appended to FILE, across rotation and truncation, until Ctrl-C
       --resume         continue from saved progress (the default)
@@ -86,6 +91,8 @@ interface Totals {
   bytes: number;
   totalBytes?: number;
   resumedLines: number;
+  /** Where the skipped lines were sent before (targetLabel). */
+  resumedTo: Set<string>;
   started: number;
 }
 
@@ -126,7 +133,7 @@ export async function runSend(argv: string[], io: CliIo, signal?: AbortSignal): 
     retries: intFlag(flags.retries, 'retries', 2, 0),
   };
   const bar = createProgressBar(io.stderr);
-  const totals: Totals = { lines: 0, bytes: 0, resumedLines: 0, started: Date.now() };
+  const totals: Totals = { lines: 0, bytes: 0, resumedLines: 0, resumedTo: new Set(), started: Date.now() };
 
   // Ctrl-C ends --follow cleanly: in-flight chunks finish, progress is saved, the summary printed.
   const stop = new AbortController();
@@ -247,8 +254,11 @@ async function sendFile(
     let { state, file } = openState(o, st, o.resume);
     const skipped = confirmedLines(state);
     if (skipped > 0) {
+      const to = targetLabel({ gateway: o.gw.url, source: o.source });
       totals.resumedLines += skipped;
-      if (io.stderr.isTTY) io.stderr.write(`resuming ${o.abs}: ${fmtInt(skipped)} lines already sent\n`);
+      totals.resumedTo.add(to);
+      if (io.stderr.isTTY)
+        io.stderr.write(`resuming ${o.abs}: ${fmtInt(skipped)} lines already sent to ${to}\n`);
     }
     if (totals.totalBytes !== undefined)
       totals.totalBytes += st.size - state.offset - state.ahead.reduce((n, r) => n + r.end - r.start, 0);
@@ -276,8 +286,8 @@ async function sendFile(
         // Truncated in place (copytruncate): start over with new keys, or the new lines would look
         // like the old ones to the downstream duplicate check.
         state = {
-          ...freshState(o.abs, now),
-          keyBase: `${fileIdentity(o.abs, now)}-t${Date.now().toString(36)}`,
+          ...freshState(o.abs, now, false, state.target),
+          keyBase: `${fileIdentity(o.abs, now, state.target)}-t${Date.now().toString(36)}`,
         };
         saveState(file, state);
       }
@@ -302,23 +312,18 @@ function openState(
   st: { dev: number; ino: number; size: number },
   resume: boolean,
 ): { state: SendState; file: string } {
-  const file = o.stateFile ?? stateFilePath(o.stateDir, o.abs, st);
-  let state = resume ? loadState(file) : null;
-  // Another file behind the same name, or one now shorter than what was sent: not resumable.
+  // Progress is per file and target: the same file sent to another gateway or source starts afresh.
+  const target = { gateway: o.gw.url, source: o.source };
+  const file = o.stateFile ?? stateFilePath(o.stateDir, o.abs, st, target);
+  let state = resume ? (loadState(file) ?? claimLegacyState(o.stateDir, o.abs, st, target)) : null;
+  // Another file behind the same name, one now shorter than what was sent, or another target: not resumable.
   if (state && (state.ino !== st.ino || state.dev !== st.dev || state.offset > st.size)) state = null;
-  return { state: state ?? freshState(o.abs, st, !resume), file };
+  if (state?.target && targetLabel(state.target) !== targetLabel(target)) state = null;
+  return { state: state ?? freshState(o.abs, st, !resume, target), file };
 }
 
-/** `app.log` -> `app`, `nginx-access.log.1` -> `nginx-access`; stdin -> `stdin`. */
-export function sourceFromName(file: string): string {
-  if (file === '-') return 'stdin';
-  const base = basename(file).replace(/(\.(log|txt|json|ndjson|out|err|\d+))+$/i, '');
-  const clean = base
-    .replace(/[^A-Za-z0-9._:-]+/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '')
-    .slice(0, 64);
-  return clean || 'default';
-}
+/** The default source of a file: the same in every command (cli/source-name.ts). */
+export const sourceFromName = (file: string): string => sourceFromPath(file);
 
 function summary(t: Totals, json: boolean, tty: boolean): string {
   const sec = Math.max((Date.now() - t.started) / 1000, 0.001);
@@ -329,14 +334,18 @@ function summary(t: Totals, json: boolean, tty: boolean): string {
     lines_per_sec: Math.round(t.lines / sec),
     mb_per_sec: Number((t.bytes / 1e6 / sec).toFixed(2)),
     resumed_lines: t.resumedLines,
+    // Said only when lines were skipped: where they had gone (source at gateway).
+    ...(t.resumedLines ? { resumed_to: [...t.resumedTo].join(', ') } : {}),
   };
   if (json) return `${JSON.stringify(fig)}\n`;
   if (tty) {
-    const resumed = t.resumedLines ? ` (${fmtInt(t.resumedLines)} sent earlier)` : '';
+    const resumed = t.resumedLines
+      ? ` (${fmtInt(t.resumedLines)} skipped: sent before to ${fig.resumed_to}; --no-resume sends them again)`
+      : '';
     return `sent ${fmtInt(t.lines)} lines (${fmtMB(t.bytes)} MB) in ${sec.toFixed(1)}s: ${fmtInt(fig.lines_per_sec)} lines/s, ${fig.mb_per_sec} MB/s${resumed}\n`;
   }
   return `sent ${Object.entries(fig)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${k}=${k === 'resumed_to' ? JSON.stringify(v) : v}`)
     .join(' ')}\n`;
 }
 

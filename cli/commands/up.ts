@@ -12,6 +12,7 @@ import { resolveAdminPassword } from '../../runner/admin-password.js';
 import { startEmbeddedStack } from '../../runner/embedded.js';
 import { startProcessStack } from '../../runner/processes.js';
 import { startSimulationTimer } from '../../runner/simulate-timer.js';
+import { closestFlag } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 
 const HELP = `logfaas up: run the whole logfaas stack on this machine (same as npm start)
@@ -28,11 +29,14 @@ Options:
   --data-dir DIR       embedded store, logs and generated password (env DATA_DIR, default data/)
   --verbose            echo component logs
 
-Environment: REDIS_URL, AMQP_URL (real servers instead of the embedded ones), SIMULATE_SCHEDULE.
+Environment: REDIS_URL, AMQP_URL (real servers instead of the embedded ones), SIMULATE_SCHEDULE,
+SYSLOG_PORT (receive syslog on this UDP and TCP port, e.g. 5140; off when unset; SYSLOG_* settings
+in docs/syslog.md).
 
 Examples:
   logfaas up
   logfaas up --no-simulate --gateway-port 9080
+  SYSLOG_PORT=5140 logfaas up
   REDIS_URL=redis://127.0.0.1:6379 AMQP_URL=amqp://guest:guest@127.0.0.1:5672 logfaas up --processes
 `;
 
@@ -48,6 +52,7 @@ export const upCommand: Command = {
     const stores = readStoreConfig(r, env);
     const gatewayPort = Number(flags['gateway-port'] ?? r.int('GATEWAY_PORT', 8080, 0, 65535));
     const dashboardPort = Number(flags['dashboard-port'] ?? r.int('DASHBOARD_PORT', 5000, 0, 65535));
+    const syslogPort = env.SYSLOG_PORT ? r.int('SYSLOG_PORT', 0, 0, 65535) : undefined;
     r.done();
     const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
     const log = createLogger({ component: 'up' }, flags.verbose ? undefined : () => {});
@@ -73,10 +78,19 @@ export const upCommand: Command = {
         dataDir: stores.dataDir,
         logger: createLogger({ component: 'up' }),
         echo: Boolean(flags.verbose),
-        env: pick(env, ['REDIS_PREFIX', 'BROKER_NAMESPACE', 'REDIS_PASSWORD', 'RABBITMQ_PASSWORD']),
+        env: {
+          ...pick(env, ['REDIS_PREFIX', 'BROKER_NAMESPACE', 'REDIS_PASSWORD', 'RABBITMQ_PASSWORD']),
+          ...pick(
+            env,
+            Object.keys(env).filter((k) => k.startsWith('SYSLOG_') && k !== 'SYSLOG_PORT'),
+          ),
+        },
+        syslogPort,
       });
       ({ gatewayUrl, dashboardUrl } = stack);
       stop = stack.stop;
+      if (syslogPort !== undefined)
+        say(`syslog:    udp+tcp port ${syslogPort}, metrics ${stack.syslogMetricsUrl}`);
       say(
         `processes: ${[...stack.supervisor.children.values()].map((c) => `${c.name} (pid ${c.pid()})`).join(', ')}`,
       );
@@ -98,6 +112,14 @@ export const upCommand: Command = {
       });
       ({ gatewayUrl, dashboardUrl } = stack);
       stop = stack.stop;
+      if (stack.syslog) {
+        const ports = [
+          stack.syslog.udpPort !== undefined ? `udp ${stack.syslog.udpPort}` : '',
+          stack.syslog.tcpPort !== undefined ? `tcp ${stack.syslog.tcpPort}` : '',
+          stack.syslog.tlsPort !== undefined ? `tls ${stack.syslog.tlsPort}` : '',
+        ].filter(Boolean);
+        say(`syslog:    ${ports.join(', ')}, metrics ${stack.syslog.metricsUrl}`);
+      }
     }
     say(`broker: ${stores.amqpUrl ? `RabbitMQ ${redactUrl(stores.amqpUrl)}` : 'embedded (in-process)'}`);
     say(
@@ -147,7 +169,13 @@ function parseFlags(argv: string[]): Record<string, string | undefined> {
       const v = m[2] ?? argv[++i];
       if (v === undefined) throw new UsageError(`--${m[1]} needs a value`);
       out[m[1]] = v;
-    } else throw new UsageError(`unknown option --${m[1]}`);
+    } else {
+      const near = closestFlag(
+        `--${m[1]}`,
+        [...known, ...withValue].map((k) => `--${k}`),
+      );
+      throw new UsageError(`unknown option --${m[1]}${near ? ` (did you mean ${near}?)` : ''}`);
+    }
   }
   return out;
 }

@@ -1,9 +1,9 @@
 // Connector configuration: one pure function of the environment (names follow the OpenFaaS connectors).
 import { ConfigError, type Env, EnvReader } from '../../core/env.js';
 import { EVENT_BATCH_TYPE } from '../../core/event-batch.js';
+import type { RetryPolicy } from '../../core/retry-decision.js';
 import { readAdminPassword, type Secret } from '../../core/secrets.js';
 import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
-import type { RetryPolicy } from './decide.js';
 
 export interface ConnectorConfig {
   gatewayUrl: string;

@@ -2,7 +2,7 @@
 // per function bound to its topics, and consume only once the first map exists.
 import { type Broker, type Consumer, DEAD_LETTER_QUEUE, queueFor } from '../../core/broker/types.js';
 import type { Logger } from '../../core/log.js';
-import type { RetryPolicy } from './decide.js';
+import type { RetryPolicy } from '../../core/retry-decision.js';
 import { deliver } from './deliver.js';
 import type { GatewayClient } from './gateway-client.js';
 import { buildSubscriptions, type Subscription, subscribedTopics } from './topic-map.js';

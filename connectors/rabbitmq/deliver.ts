@@ -3,7 +3,7 @@
 import { type Broker, DEAD_LETTER_QUEUE, type Delivery } from '../../core/broker/types.js';
 import { deriveBatchId, H } from '../../core/headers.js';
 import type { Logger } from '../../core/log.js';
-import { backoff, decide, type RetryPolicy } from './decide.js';
+import { backoff, decide, type RetryPolicy } from '../../core/retry-decision.js';
 import type { GatewayClient } from './gateway-client.js';
 import type { Subscription } from './topic-map.js';
 

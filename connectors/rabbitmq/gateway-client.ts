@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Delivery } from '../../core/broker/types.js';
 import { H } from '../../core/headers.js';
 import { createHttpClient, HttpTimeoutError, toHeaders } from '../../core/http/client.js';
+import type { Outcome } from '../../core/retry-decision.js';
 import type { Secret } from '../../core/secrets.js';
-import type { Outcome } from './decide.js';
 import type { FunctionSummary } from './topic-map.js';
 
 export interface GatewayClientOptions {

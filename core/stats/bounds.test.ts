@@ -9,7 +9,7 @@ import { createRedisKv } from '../kv/redis.js';
 import type { KV } from '../kv/types.js';
 import { silentLogger } from '../log.js';
 import { ENDPOINT_PER_OCTAVE, OVERALL_PER_OCTAVE } from './histogram.js';
-import { CAPS, MINUTE_MS, OTHER_LABEL, TEMPLATE_SLACK } from './keys.js';
+import { CAP_TEMPLATE_IDS, CAPS, MINUTE_MS, OTHER_LABEL, TEMPLATE_SLACK } from './keys.js';
 import { readStats } from './read.js';
 import { statsWrites } from './record.js';
 import { httpEvent } from './sample-events.js';
@@ -121,7 +121,8 @@ describe.each(targets)('stats KV growth is bounded: $name', (target) => {
       expect(t[`${id}|i`], id).toBeDefined();
       expect(t[`${id}|l`], id).toBeDefined();
     }
-    expect(t[`${OTHER_LABEL}|i`]).toMatch(/^\(other\)\|\(templates beyond/);
+    expect(t[`${CAP_TEMPLATE_IDS.hour}|i`]).toMatch(/^\(other\)\|\(templates new to a full hour/);
+    expect(t[`${CAP_TEMPLATE_IDS.batch}|i`]).toMatch(/^\(other\)\|\(templates beyond the 100 busiest/);
 
     // The reader's totals still add up.
     const doc = await readStats(kv, { windowMs: 15 * MINUTE_MS, now: now0 + BATCHES * 100 });
@@ -130,5 +131,10 @@ describe.each(targets)('stats KV growth is bounded: $name', (target) => {
     expect(doc.by_source[OTHER_LABEL]).toBeGreaterThan(0);
     expect(doc.latency.count).toBe(events);
     expect(doc.templates[0].count).toBeGreaterThan(0);
+    // The cap buckets are reported apart, by cap, not listed as templates.
+    expect(doc.templates.map((x) => x.id)).not.toContain(CAP_TEMPLATE_IDS.batch);
+    expect(doc.templates.map((x) => x.id)).not.toContain(CAP_TEMPLATE_IDS.hour);
+    expect(doc.templates_beyond_cap.batch).toBe(BATCHES * (PER_BATCH - CAPS.templatesPerBatch));
+    expect(doc.templates_beyond_cap.hour).toBeGreaterThan(0);
   });
 });

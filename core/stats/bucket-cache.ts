@@ -13,6 +13,8 @@ const MEMO_ENTRIES = 6;
 
 export interface KeyedBucket {
   key: string;
+  /** Cache identity when one key is parsed more than one way (a by-source hash per source filter); default key. */
+  id?: string;
   /** Epoch ms when the bucket's period ends; Infinity for keys that never close (counters). */
   endMs: number;
   /** Turns the stored hash into what the reader folds; the cache keeps this, not the strings. */
@@ -38,13 +40,13 @@ export class BucketCache {
     now: number,
     fetch: (keys: string[]) => Promise<Record<string, string>[]>,
   ): Promise<unknown[]> {
-    const out: unknown[] = buckets.map((b) => this.map.get(b.key));
+    const out: unknown[] = buckets.map((b) => this.map.get(b.id ?? b.key));
     const missing = buckets.map((_, i) => (out[i] === undefined ? i : -1)).filter((i) => i >= 0);
     if (missing.length) {
       const got = await fetch(missing.map((i) => buckets[i].key));
       missing.forEach((i, k) => {
         out[i] = buckets[i].parse(got[k] ?? {});
-        if (buckets[i].endMs + CLOSE_GRACE_MS < now) this.put(buckets[i].key, out[i]);
+        if (buckets[i].endMs + CLOSE_GRACE_MS < now) this.put(buckets[i].id ?? buckets[i].key, out[i]);
       });
     }
     return out;

@@ -100,9 +100,14 @@ export interface StatsDoc {
     /** Slowest first (by p95, then p99); at most 20. */
     endpoints: EndpointLatency[];
   };
-  /** Busiest first; at most 10. */
+  /** Busiest first; at most 10. The cap buckets are not templates: they are counted below. */
   templates: TemplateStat[];
-  /** Newest first; at most 50. */
+  /**
+   * Events of the window counted under a cap bucket instead of their own template: `batch` when a batch
+   * held more than 100 templates (the rest folded), `hour` when the hour's template hash was full.
+   */
+  templates_beyond_cap: { batch: number; hour: number };
+  /** Newest event time first, from the 50 detected last (200 in a filtered view); at most 50. */
   recent_anomalies: RecentAnomaly[];
   /**
    * Incidents (core/incident.ts) of every source, open and recently closed, newest (last event time)
@@ -112,6 +117,13 @@ export interface StatsDoc {
   incidents: Incident[];
   /** Active operator mutes (core/mutes), newest first: their templates are counted, never reported. */
   mutes: Mute[];
+  /**
+   * The view asked for (`?source=` / `?only=`): all null for every source. A filtered view filters every
+   * in-window figure, series, template and anomaly; the all-time counts stay those of every source.
+   */
+  filter: { source: string | null; only: 'real' | 'simulated' | null };
+  /** Every source with events in the window, whatever the filter, busiest first; `simulated` by name (sim-*). */
+  sources: { name: string; events: number; simulated: boolean }[];
   storage: {
     kind: string;
     used_bytes: number | null;

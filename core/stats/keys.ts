@@ -52,6 +52,13 @@ export const latencyMinutesKey = (hour: number): string => `stats:lm:${hour}`;
  */
 export const templateHourKey = (hour: number): string => `stats:t:${hour}`;
 
+/**
+ * The by-source twin of a throughput, aggregate or latency-minute key (same TTL): the same fields per
+ * source, as `<source>|<field>` (a label never holds `|`), for views of one source or of real logs only.
+ * Each hash is capped at CAPS.bySourceFields fields.
+ */
+export const bySourceKey = (key: string): string => `stats:src:${key.slice('stats:'.length)}`;
+
 /** Field names inside the minute/hour aggregate hashes. `|` never occurs inside a label (labels.ts strips it). */
 export const FIELDS = {
   events: 'n',
@@ -122,6 +129,13 @@ export const CAPS = {
    * Worst case: 4,000 + 3 + the 4 `(other)` fields.
    */
   templateHourFields: 4000,
+  /**
+   * Fields of a by-source hash (bySourceKey): a source's share of an aggregate hash is what the hash holds
+   * for a batch of its own (a busy web source with 50 endpoints ~600 fields an hour; a packed per-minute
+   * latency hash up to ~1,800), so 6,000 keeps several busy sources whole; past it a new field lands under
+   * `(other)|<field>`, shown in no single source's view. Worst case about 2.2x an aggregate hash's bound.
+   */
+  bySourceFields: 6000,
 } as const;
 
 /** Extra room for a template's other fields after its count field (see CAPS.templateHourFields). */
@@ -129,6 +143,13 @@ export const TEMPLATE_SLACK = 3;
 
 /** Label that absorbs whatever a per-batch or per-hash cap cut off, so totals still add up. */
 export const OTHER_LABEL = '(other)';
+
+/**
+ * Template ids that are not templates: the counts a cap folded together, kept apart by cap so the
+ * dashboard can say which one was hit (OTHER_LABEL: the hour hash was full; hashes written before the
+ * batch id existed hold both under it).
+ */
+export const CAP_TEMPLATE_IDS = { batch: '(other:batch)', hour: OTHER_LABEL } as const;
 
 export const secondOf = (ms: number): number => Math.floor(ms / SECOND_MS);
 export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS);

@@ -7,6 +7,7 @@ import type { AnomalyResult } from '../event.js';
 import { DEFAULT_INCIDENT_QUIET_MS, readIncidents } from '../incident.js';
 import type { KV, StorageInfo } from '../kv/types.js';
 import { listMutes } from '../mutes/store.js';
+import { isSimulatedSource } from '../simulated.js';
 import {
   addHash,
   emptyTotals,
@@ -26,6 +27,8 @@ import {
 } from './doc.js';
 import { addTo, ENDPOINT_PER_OCTAVE, type Histogram, mergeInto } from './histogram.js';
 import {
+  bySourceKey,
+  CAPS,
   DEAD_LETTERED_FIELD,
   HOUR_MS,
   hourKey,
@@ -34,18 +37,21 @@ import {
   MINUTE_MS,
   minuteKey,
   minutesKey,
+  OTHER_LABEL,
   SECOND_MS,
   secondsKey,
   templateHourKey,
   tenMinuteKey,
 } from './keys.js';
 import { readPipeline } from './pipeline-health.js';
+import { accepts, acceptsEventSource, filterId, type SourceFilter, sourceShare } from './source-filter.js';
 import {
   parseTemplates,
   readCurrentTemplates,
   sumHours,
   type TemplateAgg,
   type TemplateViewCache,
+  templatesBeyondCaps,
   topTemplates,
 } from './templates.js';
 import { planWindow, UNIT_MS } from './window.js';
@@ -64,6 +70,8 @@ export interface ReadStatsOptions {
   templateCache?: TemplateViewCache;
   /** Storage figures; default kv.info(). The handler memoizes it: the embedded store's walks every key. */
   storageInfo?: () => Promise<StorageInfo>;
+  /** One source, real logs only or simulated only; default every source. */
+  filter?: SourceFilter;
 }
 
 /** Points in a series at most; longer series are summed into wider slots. */
@@ -80,19 +88,40 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const at =
     (key: (n: number) => string, ms: number, parse: KeyedBucket['parse']) =>
     (n: number): KeyedBucket => ({ key: key(n), endMs: (n + 1) * ms, parse });
+  // A filtered view reads the by-source twins of the time-bucketed hashes, folded for its sources.
+  const f = opts.filter;
+  const byFilter =
+    <T>(key: (n: number) => string, ms: number, parse: (h: Record<string, string>) => T, all = false) =>
+    (n: number): KeyedBucket => {
+      if (!f) return at(key, ms, parse)(n);
+      const k = bySourceKey(key(n));
+      return {
+        key: k,
+        id: `${k}#${filterId(f)}`,
+        endMs: (n + 1) * ms,
+        parse: (h) => {
+          const share = sourceShare(h, f);
+          const out = parse(share.fields);
+          // Aggregates keep every source's count, so the document can list the sources a view leaves out.
+          if (all) (out as Totals).sources = share.events;
+          return out;
+        },
+      };
+    };
   const buckets: KeyedBucket[] = [
     { key: KEYS.counters, endMs: Infinity, parse: (h) => h },
-    ...plan.minutes.map(at(minuteKey, MINUTE_MS, parseAggregate)),
-    ...plan.tens.map(at(tenMinuteKey, 10 * MINUTE_MS, parseAggregate)),
-    ...plan.hours.map(at(hourKey, HOUR_MS, parseAggregate)),
-    ...plan.latencyHours.map(at(latencyMinutesKey, HOUR_MS, parseLatencyMinutes)),
-    ...plan.series.containers.map(at(seriesKey, seriesMs, parseSlots)),
+    ...plan.minutes.map(byFilter(minuteKey, MINUTE_MS, parseAggregate, true)),
+    ...plan.tens.map(byFilter(tenMinuteKey, 10 * MINUTE_MS, parseAggregate, true)),
+    ...plan.hours.map(byFilter(hourKey, HOUR_MS, parseAggregate, true)),
+    ...plan.latencyHours.map(byFilter(latencyMinutesKey, HOUR_MS, parseLatencyMinutes)),
+    ...plan.series.containers.map(byFilter(seriesKey, seriesMs, parseSlots)),
     ...plan.templateHours.map(at(templateHourKey, HOUR_MS, parseTemplates)),
   ];
   const fetch = (keys: string[]) => kv.hgetallMany(keys);
   const [parsed, recent, storage, pipeline, model, mutes, incidents] = await Promise.all([
     opts.cache ? opts.cache.read(buckets, opts.now, fetch) : readBuckets(buckets, fetch),
-    kv.lrange(KEYS.recentAnomalies, 0, RECENT_ANOMALIES_SHOWN - 1),
+    // A filtered view picks its anomalies from every one kept.
+    kv.lrange(KEYS.recentAnomalies, 0, (f ? CAPS.recentAnomalies : RECENT_ANOMALIES_SHOWN) - 1),
     (opts.storageInfo ?? (() => kv.info()))().catch(() => null),
     readPipeline(opts.broker, opts.queues ?? [], opts.brokerTimeoutMs ?? 1000),
     opts.modelStatus ? opts.modelStatus().catch(() => []) : Promise.resolve([]),
@@ -112,13 +141,14 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const templateHours = take<Map<string, TemplateAgg>>(plan.templateHours.length);
   // The template store answers for the ids found above: a second round trip, of one hmget per source.
   const templateSums = sumHours(templateHours);
+  if (f) for (const [id, t] of templateSums) if (!accepts(f, t.source)) templateSums.delete(id);
   const currentTemplates = await readCurrentTemplates(kv, templateSums, opts.templateCache);
 
   // Closed aggregates are merged once per window position (memoized with the cache); open ones every read.
   const aggBuckets = buckets.slice(1, 1 + plan.minutes.length + plan.tens.length + plan.hours.length);
   const aggs = [...minuteAggs, ...tenAggs, ...hourAggs];
   const isClosed = (k: number) => aggBuckets[k].endMs + CLOSE_GRACE_MS < opts.now;
-  const closedIds = aggBuckets.filter((_, k) => isClosed(k)).map((b) => b.key);
+  const closedIds = aggBuckets.filter((_, k) => isClosed(k)).map((b) => b.id ?? b.key);
   const foldClosed = () => {
     const t = emptyTotals();
     for (let k = 0; k < aggs.length; k++) if (isClosed(k)) mergeTotals(t, aggs[k]);
@@ -163,7 +193,9 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
       anomaly_rate: rate(totals.anomalies, totals.events),
     },
     by_level: toRecord(totals.levels),
-    by_source: toRecord(totals.sources),
+    by_source: f
+      ? toRecord(new Map([...totals.sources].filter(([s]) => accepts(f, s))))
+      : toRecord(totals.sources),
     by_status_class: toRecord(totals.statuses),
     throughput: {
       per_second: round(perSecond, 3),
@@ -178,9 +210,21 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
       endpoints: endpointsOf(totals),
     },
     templates: topTemplates(templateSums, currentTemplates),
-    recent_anomalies: parseAnomalies(recent),
-    incidents: incidents.slice(0, INCIDENTS_SHOWN),
+    // The cap buckets hold no source: a filtered view cannot tell which of it is its own.
+    templates_beyond_cap: f ? { batch: 0, hour: 0 } : templatesBeyondCaps(templateSums),
+    recent_anomalies: newestEventsFirst(
+      parseAnomalies(recent).filter((a) => !f || acceptsEventSource(f, a.source)),
+    ).slice(0, RECENT_ANOMALIES_SHOWN),
+    incidents: incidents.filter((x) => !f || acceptsEventSource(f, x.source)).slice(0, INCIDENTS_SHOWN),
     mutes,
+    filter: {
+      source: f?.kind === 'source' ? f.source : null,
+      only: f && f.kind !== 'source' ? f.kind : null,
+    },
+    sources: [...totals.sources]
+      .filter(([name, n]) => n > 0 && name !== OTHER_LABEL)
+      .sort((x, y) => y[1] - x[1])
+      .map(([name, events]) => ({ name, events, simulated: isSimulatedSource(name) })),
     storage: {
       kind: storage?.kind ?? 'unknown',
       used_bytes: storage?.usedBytes ?? null,
@@ -317,6 +361,21 @@ function endpointsOf(t: Totals): StatsDoc['latency']['endpoints'] {
         (b.p95_ms ?? -1) - (a.p95_ms ?? -1) || (b.p99_ms ?? -1) - (a.p99_ms ?? -1) || b.count - a.count,
     )
     .slice(0, TOP_ENDPOINTS);
+}
+
+/**
+ * By event time, newest first (the list is kept in detection order, and the dashboard shows event time);
+ * a timestamp that does not parse goes last; ties keep detection order.
+ */
+function newestEventsFirst(list: RecentAnomaly[]): RecentAnomaly[] {
+  const t = (a: RecentAnomaly) => {
+    const ms = Date.parse(a.timestamp);
+    return Number.isFinite(ms) ? ms : -Infinity;
+  };
+  return list
+    .map((a, i) => ({ a, i, t: t(a) }))
+    .sort((x, y) => y.t - x.t || x.i - y.i)
+    .map((x) => x.a);
 }
 
 function parseAnomalies(items: string[]): RecentAnomaly[] {

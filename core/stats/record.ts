@@ -4,6 +4,8 @@ import type { AnomalyResult, LogEvent } from '../event.js';
 import type { WriteOp } from '../kv/types.js';
 import { addTo, bucketOf, ENDPOINT_PER_OCTAVE, type Histogram } from './histogram.js';
 import {
+  bySourceKey,
+  CAP_TEMPLATE_IDS,
   CAPS,
   FIELDS,
   hourKey,
@@ -46,9 +48,75 @@ interface TemplateAgg {
   source: string;
 }
 
+/** One batch's (or one source's share of it) aggregate fields, as written to the aggregate hashes. */
+interface Folded {
+  bucket: Map<string, number>;
+  /** Fields of `bucket` written with HINCRBYFLOAT. */
+  floats: Set<string>;
+  /** Label-bearing fields (sources, endpoints), each with its hash cap. */
+  labelled: Labelled;
+  latency: Histogram;
+  levels: Map<string, number>;
+  statuses: Map<string, number>;
+}
+
+interface FoldContext {
+  label: (s: string) => string;
+  endpointLabel: (e: LogEvent) => string | null;
+  /** Filled with the batch's templates when given. */
+  templates?: Map<string, TemplateAgg>;
+}
+
 /** The KV writes that record one processed batch. Pure: same input, same ops. */
 export function statsWrites(o: BatchOutcome): WriteOp[] {
   if (o.events.length === 0 && o.anomalies.length === 0) return [];
+  // Labels repeat across a batch (a few sources, templates and routes), and cleaning one is a regex
+  // replace, a path split and per-segment tests: memoised per call, they were ~10% of detect's CPU.
+  const label = memo(cleanLabel);
+  // Keyed by method, then path: a joined `method + path` key was a new string to build and hash per event
+  // (measured ~14% of this function). (The joined key also mixed up a missing method with the text
+  // "undefined", which this does not.)
+  const endpointLabels = new Map<string | undefined, Map<string | undefined, string | null>>();
+  const endpointLabel = (e: LogEvent) => {
+    const h = e.http;
+    if (!h) return null;
+    let byPath = endpointLabels.get(h.method);
+    if (!byPath) endpointLabels.set(h.method, (byPath = new Map()));
+    let ep = byPath.get(h.path);
+    if (ep === undefined) byPath.set(h.path, (ep = endpointOf(e)));
+    return ep;
+  };
+  const templates = new Map<string, TemplateAgg>();
+  const all = fold(o.events, o.anomalies.length, { label, endpointLabel, templates });
+
+  const counters: WriteOp[] = [];
+  const incCounter = (field: string, by: number) =>
+    by && counters.push({ op: 'hincrby', key: KEYS.counters, field, by });
+  incCounter('total', o.events.length);
+  incCounter('anomalies', o.anomalies.length);
+  for (const [l, n] of all.levels) incCounter(FIELDS.level(l), n);
+  for (const [c, n] of all.statuses) incCounter(FIELDS.status(c), n);
+
+  const ops: WriteOp[] = [
+    ...counters,
+    ...aggregateOps(all, o.events.length, o.anomalies.length, o.now),
+    ...templateOps(templates, o.now),
+  ];
+  ops.push(...sourceScopeOps(o, { label, endpointLabel }));
+  // One value per LPUSH so the newest anomaly ends up at the head whatever a store's multi-value order is.
+  for (const a of o.anomalies.slice(-CAPS.recentAnomalies)) {
+    ops.push({
+      op: 'lpush',
+      key: KEYS.recentAnomalies,
+      values: [JSON.stringify(trimAnomaly(a))],
+      cap: CAPS.recentAnomalies,
+    });
+  }
+  return ops;
+}
+
+/** Folds events into aggregate fields (the layout of keys.ts FIELDS). */
+function fold(events: LogEvent[], anomalies: number, ctx: FoldContext): Folded {
   const bucket = new Map<string, number>();
   const add = (field: string, by: number) => bucket.set(field, (bucket.get(field) ?? 0) + by);
   // Sums of milliseconds always go through HINCRBYFLOAT, whole or not: one HINCRBY on a field that once
@@ -66,9 +134,6 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
     if (f) f.by += by;
     else labelled.set(field, { by, float, maxFields, otherField });
   };
-  const counters: WriteOp[] = [];
-  const incCounter = (field: string, by: number) =>
-    by && counters.push({ op: 'hincrby', key: KEYS.counters, field, by });
 
   const levels = new Map<string, number>();
   const statuses = new Map<string, number>();
@@ -77,35 +142,20 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
   let latCount = 0;
   let latSum = 0;
   const endpoints = new Map<string, EndpointAgg>();
-  const templates = new Map<string, TemplateAgg>();
+  const { label, endpointLabel, templates } = ctx;
 
-  // Labels repeat across a batch (a few sources, templates and routes), and cleaning one is a regex
-  // replace, a path split and per-segment tests: memoised per call, they were ~10% of detect's CPU.
-  const label = memo(cleanLabel);
-  // Keyed by method, then path: a joined `method + path` key was a new string to build and hash per event
-  // (measured ~14% of this function). (The joined key also mixed up a missing method with the text
-  // "undefined", which this does not.)
-  const endpointLabels = new Map<string | undefined, Map<string | undefined, string | null>>();
-  const endpointLabel = (e: LogEvent) => {
-    const h = e.http;
-    if (!h) return null;
-    let byPath = endpointLabels.get(h.method);
-    if (!byPath) endpointLabels.set(h.method, (byPath = new Map()));
-    let ep = byPath.get(h.path);
-    if (ep === undefined) byPath.set(h.path, (ep = endpointOf(e)));
-    return ep;
-  };
-
-  for (const e of o.events) {
+  for (const e of events) {
     bump(levels, e.level);
     const sc = statusClassOf(e);
     if (sc) bump(statuses, sc);
     const source = label(e.source);
     bump(sources, source);
-    const tid = label(e.templateId);
-    const t = templates.get(tid);
-    if (t) t.n++;
-    else templates.set(tid, { n: 1, text: e.template.slice(0, CAPS.templateTextChars), source });
+    if (templates) {
+      const tid = label(e.templateId);
+      const t = templates.get(tid);
+      if (t) t.n++;
+      else templates.set(tid, { n: 1, text: e.template.slice(0, CAPS.templateTextChars), source });
+    }
     const ms = latencyOf(e);
     const ep = endpointLabel(e);
     if (ms !== null) {
@@ -126,18 +176,10 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
     }
   }
 
-  incCounter('total', o.events.length);
-  incCounter('anomalies', o.anomalies.length);
-  add(FIELDS.events, o.events.length);
-  add(FIELDS.anomalies, o.anomalies.length);
-  for (const [l, n] of levels) {
-    incCounter(FIELDS.level(l), n);
-    add(FIELDS.level(l), n);
-  }
-  for (const [c, n] of statuses) {
-    incCounter(FIELDS.status(c), n);
-    add(FIELDS.status(c), n);
-  }
+  add(FIELDS.events, events.length);
+  add(FIELDS.anomalies, anomalies);
+  for (const [l, n] of levels) add(FIELDS.level(l), n);
+  for (const [c, n] of statuses) add(FIELDS.status(c), n);
   for (const [s, n] of capCounts(sources, CAPS.sourcesPerBatch))
     addLabelled(FIELDS.source(s), FIELDS.source(OTHER_LABEL), CAPS.aggregateSourceFields, n);
   // Latency counts are not written: they equal the sum of the histogram's buckets (readers derive them),
@@ -152,37 +194,87 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
     if (a.errors) addLabelled(FIELDS.epErrors(ep), FIELDS.epErrors(OTHER_LABEL), EP, a.errors);
     for (const [b, n] of a.hist) addLabelled(FIELDS.epBucket(ep, b), FIELDS.epBucket(OTHER_LABEL, b), EP, n);
   }
+  return { bucket, floats, labelled, latency, levels, statuses };
+}
 
+/** The throughput, aggregate and latency-minute hashes of one batch (or one source's share of it). */
+function aggregateOps(f: Folded, events: number, anomalies: number, now: number): WriteOp[] {
   // Fields of the packed throughput hashes (keys.ts secondsKey/minutesKey) for one second or minute slot.
   const slot = (i: number) =>
     new Map([
-      [`${FIELDS.events}|${i}`, o.events.length],
-      [`${FIELDS.anomalies}|${i}`, o.anomalies.length],
+      [`${FIELDS.events}|${i}`, events],
+      [`${FIELDS.anomalies}|${i}`, anomalies],
     ]);
-  const ops: WriteOp[] = [
-    ...counters,
-    ...incrementOps(secondsKey(minuteOf(o.now)), slot(secondOf(o.now) % 60), TTL.second),
-    ...incrementOps(minutesKey(hourOf(o.now)), slot(minuteOf(o.now) % 60), TTL.hour),
-    ...incrementOps(minuteKey(minuteOf(o.now)), bucket, TTL.minute, floats, labelled),
-    ...incrementOps(tenMinuteKey(tenMinuteOf(o.now)), bucket, TTL.tenMinute, floats, labelled),
-    ...incrementOps(hourKey(hourOf(o.now)), bucket, TTL.hour, floats, labelled),
+  return [
+    ...incrementOps(secondsKey(minuteOf(now)), slot(secondOf(now) % 60), TTL.second),
+    ...incrementOps(minutesKey(hourOf(now)), slot(minuteOf(now) % 60), TTL.hour),
+    ...incrementOps(minuteKey(minuteOf(now)), f.bucket, TTL.minute, f.floats, f.labelled),
+    ...incrementOps(tenMinuteKey(tenMinuteOf(now)), f.bucket, TTL.tenMinute, f.floats, f.labelled),
+    ...incrementOps(hourKey(hourOf(now)), f.bucket, TTL.hour, f.floats, f.labelled),
     ...incrementOps(
-      latencyMinutesKey(hourOf(o.now)),
-      new Map([...latency].map(([b, n]) => [`${minuteOf(o.now) % 60}|${b}`, n])),
+      latencyMinutesKey(hourOf(now)),
+      new Map([...f.latency].map(([b, n]) => [`${minuteOf(now) % 60}|${b}`, n])),
       TTL.latencyMinutes,
     ),
-    ...templateOps(templates, o.now),
   ];
-  // One value per LPUSH so the newest anomaly ends up at the head whatever a store's multi-value order is.
-  for (const a of o.anomalies.slice(-CAPS.recentAnomalies)) {
-    ops.push({
-      op: 'lpush',
-      key: KEYS.recentAnomalies,
-      values: [JSON.stringify(trimAnomaly(a))],
-      cap: CAPS.recentAnomalies,
-    });
+}
+
+/**
+ * The same hashes per source, for views of one source or of real logs only: each source's share of the
+ * batch (its busiest CAPS.sourcesPerBatch sources) written as `<source>|<field>` into the by-source twin of
+ * each key (keys.ts bySourceKey). Every field there is capped per hash (CAPS.bySourceFields; past it, under
+ * `(other)|<field>`), so a flood of source names cannot grow them past a bound.
+ */
+function sourceScopeOps(o: BatchOutcome, ctx: FoldContext): WriteOp[] {
+  const events = new Map<string, LogEvent[]>();
+  for (const e of o.events) {
+    const s = ctx.label(e.source);
+    const list = events.get(s);
+    if (list) list.push(e);
+    else events.set(s, [e]);
   }
+  const anomalies = new Map<string, number>();
+  for (const a of o.anomalies) bump(anomalies, ctx.label(a.event.source));
+  const counts = new Map([...events].map(([s, l]) => [s, l.length]));
+  // Grouped per key, one expire after each key's writes: the Redis KV applies a key's ops in one step
+  // only when no write follows its expire (redis.ts groupHashOps).
+  const byKey = new Map<string, WriteOp[]>();
+  const ttls = new Map<string, number>();
+  for (const source of capCounts(counts, CAPS.sourcesPerBatch).keys()) {
+    if (source === OTHER_LABEL) continue;
+    const list = events.get(source) ?? [];
+    const a = anomalies.get(source) ?? 0;
+    for (const op of aggregateOps(fold(list, a, ctx), list.length, a, o.now)) {
+      const key = bySourceKey(op.key);
+      if (op.op === 'expire') ttls.set(key, op.ttlMs);
+      // A share's source is its prefix (`<source>|n` counts it): no `src|` field, which would name it twice.
+      else if ('field' in op && op.field.startsWith('src|')) continue;
+      else {
+        const ops = byKey.get(key);
+        if (ops) ops.push(scoped(op, source));
+        else byKey.set(key, [scoped(op, source)]);
+      }
+    }
+  }
+  const ops: WriteOp[] = [];
+  for (const [key, list] of byKey) ops.push(...list, { op: 'expire', key, ttlMs: ttls.get(key) ?? TTL.hour });
   return ops;
+}
+
+/** One aggregate op moved to the by-source twin of its key, its field prefixed with the source. */
+function scoped(op: WriteOp, source: string): WriteOp {
+  if (op.op !== 'hincrby' && op.op !== 'hincrbyfloat' && op.op !== 'hincrbyCapped')
+    throw new Error(`unexpected ${op.op} in an aggregate`);
+  return {
+    op: 'hincrbyCapped',
+    key: bySourceKey(op.key),
+    field: `${source}|${op.field}`,
+    by: op.by,
+    maxFields: CAPS.bySourceFields,
+    // Past the cap, without its endpoint label either, so the overflow fields are a fixed set.
+    otherField: `${OTHER_LABEL}|${op.field.startsWith('ep|') ? `ep|${OTHER_LABEL}${op.field.slice(op.field.indexOf('|', 3))}` : op.field}`,
+    ...(op.op === 'hincrbyfloat' || (op.op === 'hincrbyCapped' && op.float) ? { float: true } : {}),
+  };
 }
 
 function bump(m: Map<string, number>, k: string, by = 1): void {
@@ -242,7 +334,7 @@ function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[
     kept.sort((x, y) => y[1].n - x[1].n);
     const rest = kept.slice(CAPS.templatesPerBatch).reduce((s, [, t]) => s + t.n, 0);
     kept = kept.slice(0, CAPS.templatesPerBatch);
-    kept.push([OTHER_LABEL, { n: rest, text: OTHER_TEMPLATE_TEXT, source: OTHER_LABEL }]);
+    kept.push([CAP_TEMPLATE_IDS.batch, { n: rest, text: BATCH_CAP_TEXT, source: OTHER_LABEL }]);
   }
   const key = templateHourKey(hourOf(now));
   const ops: WriteOp[] = [];
@@ -274,7 +366,7 @@ function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[
       nx: true,
       maxFields: meta,
       otherField: other('i'),
-      otherValue: `${OTHER_LABEL}|${OTHER_TEMPLATE_TEXT}`,
+      otherValue: `${OTHER_LABEL}|${HOUR_CAP_TEXT}`,
     });
     ops.push({ op: 'hsetCapped', key, field: `${id}|l`, value: at, maxFields: meta, otherField: other('l') });
   }
@@ -282,8 +374,9 @@ function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[
   return ops;
 }
 
-/** Text of the OTHER_LABEL template: the templates a per-batch or per-hour cap folded together. */
-const OTHER_TEMPLATE_TEXT = '(templates beyond the per-batch or per-hour cap)';
+/** Texts of the cap buckets (CAP_TEMPLATE_IDS): what a per-batch or the per-hour cap folded together. */
+const BATCH_CAP_TEXT = `(templates beyond the ${CAPS.templatesPerBatch} busiest of a batch)`;
+const HOUR_CAP_TEXT = '(templates new to a full hour of template stats)';
 
 function trimAnomaly(a: AnomalyResult): AnomalyResult {
   const max = CAPS.anomalyTextChars;

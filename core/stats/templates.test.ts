@@ -8,11 +8,11 @@ import { createRedisKv } from '../kv/redis.js';
 import type { KV } from '../kv/types.js';
 import { silentLogger } from '../log.js';
 import { encodeTemplate, refKey, templateKey } from '../templates.js';
-import { MINUTE_MS } from './keys.js';
+import { CAP_TEMPLATE_IDS, MINUTE_MS, OTHER_LABEL } from './keys.js';
 import { readStats } from './read.js';
 import { statsWrites } from './record.js';
 import { sampleEvent } from './sample-events.js';
-import { type TemplateAgg, TemplateViewCache, topTemplates } from './templates.js';
+import { type TemplateAgg, TemplateViewCache, templatesBeyondCaps, topTemplates } from './templates.js';
 
 const agg = (count: number, template: string, source = 's', first = 1000, last = 2000): TemplateAgg => ({
   count,
@@ -63,6 +63,21 @@ describe('topTemplates', () => {
     expect(top[0].share).toBeCloseTo(7 / 13, 5);
     expect(top[0].first_seen).toBe(new Date(100).toISOString());
     expect(top[0].last_seen).toBe(new Date(3000).toISOString());
+  });
+});
+
+describe('cap buckets', () => {
+  it('are not templates: left out of the list, counted apart by the cap that was hit', () => {
+    const all = new Map<string, TemplateAgg>([
+      ['t1', agg(5, 'Setting up <*> (<*>) ...', 's')],
+      [CAP_TEMPLATE_IDS.batch, agg(40, '(templates beyond the 100 busiest of a batch)', OTHER_LABEL)],
+      [CAP_TEMPLATE_IDS.hour, agg(7, '(templates new to a full hour of template stats)', OTHER_LABEL)],
+    ]);
+    const top = topTemplates(all);
+    expect(top.map((t) => t.id)).toEqual(['t1']);
+    expect(top[0].share).toBeCloseTo(5 / 52, 5);
+    expect(templatesBeyondCaps(all)).toEqual({ batch: 40, hour: 7 });
+    expect(templatesBeyondCaps(new Map())).toEqual({ batch: 0, hour: 0 });
   });
 });
 

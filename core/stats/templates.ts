@@ -6,7 +6,7 @@
 import { type CurrentTemplate, currentTemplates, refKey, type TemplateRef } from '../templates.js';
 import { rate } from './aggregate.js';
 import type { TemplateStat } from './doc.js';
-import { OTHER_LABEL } from './keys.js';
+import { CAP_TEMPLATE_IDS, OTHER_LABEL } from './keys.js';
 
 export interface TemplateAgg {
   count: number;
@@ -97,6 +97,7 @@ export function topTemplates(
   let sum = 0;
   for (const [id, t] of all) {
     sum += t.count;
+    if (isCapBucket(id)) continue;
     const cur = current.get(refKey({ source: t.source, id }));
     const canonical = cur?.id ?? id;
     const agg = { ...t, template: cur?.text ?? t.template };
@@ -123,6 +124,19 @@ export function topTemplates(
     }));
 }
 
+const isCapBucket = (id: string) => id === CAP_TEMPLATE_IDS.batch || id === CAP_TEMPLATE_IDS.hour;
+
+/**
+ * Events counted under a cap bucket instead of their template, by cap: `batch` (a batch had more than
+ * CAPS.templatesPerBatch templates; the rest were folded), `hour` (the hour's template hash was full).
+ */
+export function templatesBeyondCaps(all: Map<string, TemplateAgg>): { batch: number; hour: number } {
+  return {
+    batch: all.get(CAP_TEMPLATE_IDS.batch)?.count ?? 0,
+    hour: all.get(CAP_TEMPLATE_IDS.hour)?.count ?? 0,
+  };
+}
+
 type HmgetKv = Parameters<typeof currentTemplates>[0];
 
 /**
@@ -135,7 +149,7 @@ export async function readCurrentTemplates(
   cache?: TemplateViewCache,
 ): Promise<Map<string, CurrentTemplate>> {
   const refs: TemplateRef[] = [...all]
-    .filter(([id, t]) => id !== OTHER_LABEL && t.count > 0 && t.source)
+    .filter(([id, t]) => !isCapBucket(id) && t.source !== OTHER_LABEL && t.count > 0 && t.source)
     .sort((a, b) => b[1].count - a[1].count)
     .slice(0, TEMPLATES_RESOLVED)
     .map(([id, t]) => ({ source: t.source, id }));

@@ -3,7 +3,7 @@
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
 import { baselineOptions, type CountFinding, judgeCounts } from './baseline.js';
 import type { DetectConfig } from './config.js';
-import { isNew, markLatencyTails, maxFeatureZ, modelReasons, ruleReasons } from './explain.js';
+import { isNew, markLatencyTails, maxFeatureZ, mergeReasons, modelReasons, ruleReasons } from './explain.js';
 import {
   batchDeltas,
   CounterView,
@@ -230,8 +230,7 @@ export function judge(
     if (!byModel && rules.length === 0) continue;
     index.push(i);
     if (byModel) {
-      const reasons = explained.reasons;
-      for (const r of rules) if (!reasons.includes(r)) reasons.push(r);
+      const reasons = mergeReasons(explained.reasons, rules);
       anomalies.push({
         event: e,
         score: round(score!),

@@ -173,6 +173,19 @@ export function markLatencyTails(
   return added;
 }
 
+/**
+ * The model's reasons plus the rules', each fact said once: a rule's text that restates a model reason
+ * (the same, `new or rare ` + it, or it + `; ` more) replaces that reason in place; other rules follow.
+ */
+export function mergeReasons(model: string[], rules: readonly string[]): string[] {
+  for (const r of rules) {
+    const i = model.findIndex((m) => r === m || r === `new or rare ${m}` || r.startsWith(`${m}; `));
+    if (i >= 0) model[i] = r;
+    else model.push(r);
+  }
+  return model;
+}
+
 /** First seen after the warm-up, and less than noveltyEvents ago. */
 export function isNew(first: number | undefined, total: number, cfg: DetectConfig): boolean {
   return first !== undefined && first >= cfg.rareMinEvents && total - first < cfg.noveltyEvents;

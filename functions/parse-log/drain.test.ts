@@ -112,17 +112,34 @@ describe('merges shared through the store', () => {
       `pkg${String.fromCharCode(97 + (i % 26))}q${i}`,
       '...',
     ]);
-    const ids = lines.map((t) => a.add(t, 0).cluster.id);
-    const canonical = a.canonicalId(ids[0]);
-    expect(canonical).not.toBe(ids[0]);
+    const ids = lines.map((t, i) => a.add(t, i).cluster.id);
+    // The oldest member becomes the template and keeps its id: a merge is never a new event.
+    const canonical = a.canonicalId(ids[1]);
+    expect(canonical).toBe(ids[0]);
+    expect(a.get(canonical)!.text).toBe('Setting up <*> ...');
     expect(a.canonicalId(ids[39])).toBe(canonical);
     const stored: [string, StoredCluster][] = [...a.clusters()].map((c) => [c.id, toStored(c)]);
-    expect(stored.find(([id]) => id === ids[0])![1].m).toBe(canonical);
+    expect(stored.find(([id]) => id === ids[1])![1].m).toBe(canonical);
+    expect(stored.find(([id]) => id === canonical)![1].tk).toEqual(['Setting', 'up', '<*>', '...']);
     // Another replica loads them (oldest first, as the store does) and agrees on every id.
     const b = new TemplateMiner('s', DEFAULT_LIMITS);
     for (const [id, sc] of stored.sort((x, y) => x[1].c - y[1].c)) b.merge(id, sc);
-    expect(b.canonicalId(ids[0])).toBe(canonical);
+    expect(b.canonicalId(ids[1])).toBe(canonical);
     expect(b.add(['Setting', 'up', 'brand-new', '...'], 0).cluster.id).toBe(canonical);
+  });
+
+  it('a replica that knows the oldest member takes the merged form another replica stored for it', () => {
+    const a = new TemplateMiner('s', DEFAULT_LIMITS);
+    const words = Array.from(
+      { length: 30 },
+      (_, i) => `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(98 + (i % 17))}pkg`,
+    );
+    const ids = words.map((w, i) => a.add(['Setting', 'up', w, '...'], i).cluster.id);
+    const b = new TemplateMiner('s', DEFAULT_LIMITS);
+    expect(b.add(['Setting', 'up', words[0], '...'], 0).cluster.id).toBe(ids[0]);
+    for (const c of a.clusters()) b.merge(c.id, toStored(c));
+    expect(b.get(ids[0])!.text).toBe('Setting up <*> ...');
+    expect(b.add(['Setting', 'up', 'zzpkg', '...'], 0).cluster.id).toBe(ids[0]);
   });
 
   it('a merged id is followed even when its alias is loaded before the canonical cluster', () => {

@@ -59,6 +59,10 @@ function sameTokens(a: string[], b: string[]): boolean {
   return true;
 }
 
+function older(a: Cluster, b: Cluster): boolean {
+  return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
+}
+
 /** Whether template `t` covers `u`: equal, `<*>`, or both without letters (masking differs) at each position. */
 function covers(t: readonly string[], u: readonly string[]): boolean {
   if (t.length !== u.length) return false;
@@ -265,7 +269,14 @@ export class TemplateMiner {
   merge(id: string, stored: StoredCluster): void {
     let local = this.byId.get(id);
     if (local) {
-      if (!local.alias && local.tokens.length === stored.tk.length) this.generalise(local, stored.tk, false);
+      if (!local.alias && local.tokens.length === stored.tk.length) {
+        // Another replica's merge gave it a more general form (`user=<*>`): take that form as it is.
+        if (!sameTokens(local.tokens, stored.tk) && covers(stored.tk, local.tokens)) {
+          this.retoken(local, stored.tk.slice());
+          this.changed.delete(local.id);
+          this.joinHoles(local, false);
+        } else this.generalise(local, stored.tk, false);
+      }
       if (stored.n !== undefined && stored.n > local.count && !local.alias) {
         local.count = stored.n;
         this.holes.counted(local);
@@ -320,30 +331,33 @@ export class TemplateMiner {
   /** Merges a hole group into one cluster with `<*>` at its position, when its values say variable. */
   private decide(g: HoleGroup<Cluster>): void {
     if (g.members.size < 2 || !this.holes.isVariable(g)) return;
-    const first = g.members.values().next().value as Cluster;
-    const tokens = first.tokens.slice();
-    for (const pos of g.positions) tokens[pos] = holeToken([...g.members].map((m) => m.tokens[pos]));
-    // Content-addressed like every cluster: replicas that merge the same group agree on the id.
-    const id = templateIdFor(this.source, tokens);
-    let target = this.byId.get(id);
-    if (target) target = canonical(target);
-    else {
-      target = {
-        id,
-        tokens,
-        text: tokens.join(' '),
-        path: this.pathFor(tokens),
-        // The event is as old as its oldest member: a merge is not a new event.
-        createdAt: Math.min(...[...g.members].map((m) => m.createdAt)),
-        count: 0,
-        inFreq: 0,
-      };
-      this.insert(target);
-      this.created.add(id);
-    }
-    for (const m of [...g.members]) if (m !== target) this.aliasTo(m, target, true);
+    const members = [...g.members];
+    const tokens = members[0].tokens.slice();
+    for (const pos of g.positions) tokens[pos] = holeToken(members.map((m) => m.tokens[pos]));
+    const same = this.byId.get(templateIdFor(this.source, tokens));
+    // The oldest member becomes the template and keeps its id, so the event keeps its history (counts,
+    // first seen) and a merge never looks like a new event; replicas pick the same one (oldest, then id).
+    const target = same ? canonical(same) : members.reduce((a, b) => (older(b, a) ? b : a));
+    if (!same) this.retoken(target, tokens);
+    for (const m of members) if (m !== target) this.aliasTo(m, target, true);
     if (!this.holes.groupsOf(target)) this.joinHoles(target);
     this.absorbCovered(canonical(target));
+  }
+
+  /** Gives a cluster a more general form: refiled under its new tree path, stored again. */
+  private retoken(c: Cluster, tokens: string[]): void {
+    const leaf = this.descend(c.path, false);
+    if (leaf) {
+      const k = leaf.clusters.indexOf(c);
+      if (k >= 0) leaf.clusters.splice(k, 1);
+    }
+    this.holes.leave(c);
+    c.tokens = tokens;
+    c.text = tokens.join(' ');
+    c.path = this.pathFor(tokens);
+    this.descend(c.path, true)!.clusters.push(c);
+    this.indexSignature(c);
+    this.changed.add(c.id);
   }
 
   /**

@@ -46,7 +46,7 @@ export const DEFAULT_LIMITS: Readonly<ParseLimits> = Object.freeze({
   holeMinValues: 3,
   holeMinLines: 8,
   holeRareRatio: 0.1,
-  holeRareShare: 0.5,
+  holeRareShare: 0.3,
   holeGroupShare: 0.02,
   holeManyValues: 1000000,
 });

@@ -90,6 +90,10 @@ function maskClassified(tok: string, flags: number, dots: number, params?: Param
     if (quoted !== undefined) return quoted;
   }
   if (!digits && dots < 2 && (flags & EQ) === 0) return tok;
+  if ((flags & (DELIM | DOT)) === 0 && tok.charCodeAt(0) === 47) {
+    const route = maskRouteIds(tok, params);
+    if (route !== undefined) return route;
+  }
   if ((flags & COLON) !== 0 && dots > 0 && HOST_PORT.test(tok)) {
     params?.push(tok);
     return WILDCARD;
@@ -218,6 +222,34 @@ export function tokenizeAndMask(message: string, out: LineTokens): number {
   }
   out.n = count;
   return shape >>> 0;
+}
+
+// A URL path's id segments: numbers, UUIDs, hex ids (the same ids core/stats/labels.ts masks in endpoints).
+const ROUTE_ID =
+  /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[a-f]*\d)[0-9a-f]{8,})$/i;
+// A word with a short number in it names a route (`/err500`, `/v2`, `/page2`), as a word would.
+const ROUTE_WORD = /^[A-Za-z]+\d{1,4}[A-Za-z]*$/;
+
+/**
+ * A path such as `/users/123` or `/err500`, with only its id segments masked (`/users/<*>`, `/err500`):
+ * the route is the event and its ids are the values. Undefined when a segment with digits is neither an
+ * id nor such a word (`/_task_2008_0001_m_0/part-00590`): the caller masks the token whole, as before.
+ */
+function maskRouteIds(tok: string, params?: ParamSink): string | undefined {
+  const segs = tok.split('/');
+  let out = '';
+  let ids: string[] | undefined;
+  for (let i = 1; i < segs.length; i++) {
+    const seg = segs[i];
+    if (/\d/.test(seg) && ROUTE_ID.test(seg)) {
+      (ids ??= []).push(seg);
+      out += `/${WILDCARD}`;
+    } else if (!/\d/.test(seg) || ROUTE_WORD.test(seg)) out += `/${seg}`;
+    else return undefined;
+  }
+  if (!ids) return tok;
+  for (const id of ids) params?.push(id);
+  return out;
 }
 
 // `github.com:443`, `10.0.0.1:80`: host and port, the endpoint of a connection.

@@ -185,20 +185,13 @@ function mine(message: string, ctx: ParseContext, scratch: Scratch): Mined {
     n = max;
     hash = undefined;
   }
-  const folded = absorbUnits(tokens, masked, n);
-  if (folded !== n) {
-    n = folded;
-    hash = undefined;
-  }
-  if (maskDateWords(masked, n)) hash = undefined;
-  const kept = keepHttpStatus(tokens, masked, n);
-  if (kept !== n) {
-    n = kept;
-    hash = undefined;
-  }
-  const collapsed = collapseQuotedValues(tokens, masked, n);
-  if (collapsed !== n) {
-    n = collapsed;
+  // Passes over whole tokens (mask.ts); each only joins tokens, so a changed line has fewer of them,
+  // except dates and booleans, which are masked in place.
+  let m = absorbUnits(tokens, masked, n);
+  m = keepHttpStatus(tokens, masked, m);
+  m = collapseQuotedValues(tokens, masked, m);
+  if (maskDateWords(masked, m) || m !== n) {
+    n = m;
     hash = undefined;
   }
   if (n === 0) return { id: templateIdFor(ctx.source, []), template: '', params: [], tooManyTokens };

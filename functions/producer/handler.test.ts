@@ -131,6 +131,7 @@ describe('producer handler: raw lines', () => {
     ['unknown encoding', 'a', { 'content-encoding': 'br' }, 415, 'Content-Encoding'],
     ['invalid JSON', '{"lines": ', { 'content-type': 'application/json' }, 400, 'invalid JSON'],
     ['bad source', 'a', { 'x-source': 'no spaces allowed' }, 400, 'source'],
+    ['a simulated source name for real logs', 'a', { 'x-source': 'sim-web' }, 400, 'kept for the simulation'],
   ] as const)('refuses %s', async (_name, body, headers, status, msg) => {
     const { post, broker } = await (await setup())();
     const r = await post(body as BodyInit, headers as Record<string, string>);
@@ -165,7 +166,7 @@ describe('producer handler: simulations', () => {
     expect(r.status).toBe(200);
     const body = await r.json();
     expect(body.accepted).toBe(3000);
-    expect(body.bySource.api + body.bySource.db).toBe(3000);
+    expect(body.bySource['sim-api'] + body.bySource['sim-db']).toBe(3000);
     expect(body.labelled['latency-spike']).toBeGreaterThan(0);
     expect(body.labelled['error-burst']).toBeGreaterThan(0);
     expect(body.scenarios).toHaveLength(2);
@@ -224,7 +225,7 @@ describe('producer handler: simulations', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(5);
-    expect(lines[0]).toMatchObject({ system: 'web', source: 'web', label: null });
+    expect(lines[0]).toMatchObject({ system: 'web', source: 'sim-web', label: null });
     expect(await drain(broker)).toHaveLength(0);
   });
 

@@ -6,6 +6,7 @@ import { BadRequestError, jsonResponse } from '../../core/errors.js';
 import { H } from '../../core/headers.js';
 import type { HeldLock } from '../../core/kv/lock.js';
 import { multilineOn, requestedMultiline } from '../../core/multiline-config.js';
+import { isSimulatedSource, SIMULATED_PREFIX } from '../../core/simulated.js';
 import { decodeTextBody } from './body.js';
 import type { ProducerContext } from './handler.js';
 import { type OutBatch, publishAll, textBatchHeaders } from './publish.js';
@@ -32,6 +33,11 @@ export async function ingestText(
   const format = url.searchParams.get('format') ?? req.headers.get(H.logFormat);
   if (!SOURCE.test(source))
     throw new BadRequestError(`source ${JSON.stringify(source)} must match ${SOURCE.source}`);
+  // Simulated sources are told apart by name on every view, so real logs may not pass for them.
+  if (isSimulatedSource(source))
+    throw new BadRequestError(
+      `source ${JSON.stringify(source)}: names starting with ${SIMULATED_PREFIX} are kept for the simulation`,
+    );
   if (format !== null && !FORMAT.test(format))
     throw new BadRequestError(`format ${JSON.stringify(format)} must match ${FORMAT.source}`);
   const requested =

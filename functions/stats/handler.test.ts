@@ -126,6 +126,28 @@ describe('stats handler', () => {
     expect(counting.fetched).toBeLessThan(warmFetched / 5);
   });
 
+  it.each([
+    ['?source=web', { source: 'web', only: null }, 2],
+    ['?source=nginx', { source: 'nginx', only: null }, 0],
+    ['?only=real', { source: null, only: 'real' }, 2],
+    ['?only=simulated', { source: null, only: 'simulated' }, 0],
+    ['?source=', { source: null, only: null }, 2],
+  ])('filters by source: %s', async (q, filter, events) => {
+    const doc = (await (await get(await handler(), q)).json()) as StatsDoc;
+    expect(doc.filter).toEqual(filter);
+    expect(doc.in_window.events).toBe(events);
+    expect(doc.sources.map((s) => s.name)).toEqual(['web']);
+  });
+
+  it.each([
+    ['?only=fake', 'only must be real or simulated'],
+    ['?source=web&only=real', 'not both'],
+  ])('rejects %s with a JSON 400', async (q, msg) => {
+    const res = await get(await handler(), q);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toContain(msg);
+  });
+
   it.each(['1m', '15m', '1h', '24h', '90s'])('accepts window=%s', async (w) => {
     const doc = (await (await get(await handler(), `?window=${w}`)).json()) as StatsDoc;
     expect(doc.window.ms).toBeGreaterThanOrEqual(60_000);

@@ -13,7 +13,9 @@ import { DEFAULT_INCIDENT_QUIET_MS, type Incident, readIncidents } from '../../c
 import type { KV } from '../../core/kv/types.js';
 import { readModelStatus } from '../../core/model-status.js';
 import { BucketCache } from '../../core/stats/bucket-cache.js';
+import { cleanLabel } from '../../core/stats/labels.js';
 import { readStats } from '../../core/stats/read.js';
+import type { SourceFilter } from '../../core/stats/source-filter.js';
 import { TemplateViewCache } from '../../core/stats/templates.js';
 import { parseWindow, type StatsConfig } from './config.js';
 import { createMutesRoute, isMutesPath } from './mutes.js';
@@ -52,7 +54,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
   const broker = deps.broker && memoizeQueueStats(deps.broker, QUEUE_STATS_TTL_MS, now);
   // Template texts from the template store: a read of up to 1,000 templates, shared for a second.
   const templateCache = new TemplateViewCache(TEMPLATE_VIEW_TTL_MS, now);
-  const read = (windowMs: number) => {
+  const read = (windowMs: number, filter: SourceFilter | undefined) => {
     // Field names are parsed with string methods; ioredis's String subclass slows them (core/fast-strings.ts).
     keepStringPrototypeFast();
     return readStats(deps.kv, {
@@ -65,6 +67,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       cache,
       storageInfo,
       templateCache,
+      filter,
     });
   };
   /** One incident with its example lines: GET /function/stats?incident=ID. */
@@ -98,7 +101,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       const res =
         id !== null
           ? jsonResponse({ incident: await incidentById(id) }, 200, HEADERS)
-          : jsonResponse(await read(windowOf(url, deps.config)), 200, HEADERS);
+          : jsonResponse(await read(windowOf(url, deps.config), filterOf(url)), 200, HEADERS);
       return req.method === 'HEAD' ? new Response(null, { status: 200, headers: res.headers }) : res;
     } catch (e) {
       const res = toErrorResponse(e);
@@ -160,6 +163,16 @@ function memoize<T>(fn: () => Promise<T>, ttlMs: number, now: () => number): () 
     });
     return value;
   };
+}
+
+/** `?source=NAME` (one source) or `?only=real|simulated`; neither is every source. */
+function filterOf(url: URL): SourceFilter | undefined {
+  const source = url.searchParams.get('source') ?? '';
+  const only = url.searchParams.get('only') ?? '';
+  if (source && only) throw new BadRequestError('give ?source= or ?only=, not both', { source, only });
+  if (only === 'real' || only === 'simulated') return { kind: only };
+  if (only) throw new BadRequestError('only must be real or simulated', { only });
+  return source ? { kind: 'source', source: cleanLabel(source) } : undefined;
 }
 
 function windowOf(url: URL, cfg: StatsConfig): number {

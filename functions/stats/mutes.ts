@@ -8,7 +8,7 @@ import {
   MethodNotAllowedError,
   UnauthorizedError,
 } from '../../core/errors.js';
-import { type Credentials, checkBasicAuth } from '../../core/http/basic-auth.js';
+import { AUTH_MESSAGES, basicAuthProblem, type Credentials } from '../../core/http/basic-auth.js';
 import type { KV } from '../../core/kv/types.js';
 import { MuteInputError, parseMuteRequest } from '../../core/mutes/mute.js';
 import { addMute, listMutes, MutesBusyError, MutesFullError, removeMute } from '../../core/mutes/store.js';
@@ -71,7 +71,13 @@ function authenticate(req: Request, admin: Credentials | undefined): string {
       'mutes_disabled',
       'changing mutes needs the admin password here: secret basic-auth-password or LOGFAAS_ADMIN_PASSWORD',
     );
-  if (!checkBasicAuth(req.headers.get('authorization'), admin))
-    throw new UnauthorizedError('changing mutes needs the gateway admin credentials (basic auth)');
+  const problem = basicAuthProblem(req.headers.get('authorization'), admin);
+  if (problem)
+    throw new UnauthorizedError(
+      `changing mutes needs the gateway admin credentials: ${AUTH_MESSAGES[problem]}`,
+      {
+        reason: problem,
+      },
+    );
   return admin.user;
 }

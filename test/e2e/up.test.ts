@@ -1,8 +1,8 @@
 // `logfaas up` (npm start) as a user runs it: one process, embedded broker and KV (nothing installed),
 // then the same with real RabbitMQ and Redis. Lines in through the gateway, counted in stats, and the
 // embedded store's counts survive a restart.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -117,4 +117,30 @@ describe('logfaas up', () => {
     await Promise.all(running.splice(0).map(stop));
     await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
   });
+
+  it.skipIf(!existsSync('/usr/bin/logger') && process.env.CI !== 'true')(
+    'receives syslog with SYSLOG_PORT set, and says where',
+    async () => {
+      const port = await freePort();
+      const a = await up(mkdtempSync(join(tmpdir(), 'logfaas-up-')), {
+        SYSLOG_PORT: String(port),
+        SYSLOG_HOST: '127.0.0.1',
+      });
+      expect(a.output()).toMatch(
+        new RegExp(`syslog: +udp ${port}, tcp ${port}, metrics http://\\S+/metrics`),
+      );
+      for (const proto of ['--udp', '--tcp'])
+        execFileSync('logger', [
+          '--server',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          proto,
+          '-t',
+          'up-syslog',
+          'hello from logger',
+        ]);
+      expect((await totals(a.gateway, 2)).total).toBe(2);
+    },
+  );
 });

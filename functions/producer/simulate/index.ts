@@ -1,5 +1,6 @@
 // Deterministic log simulator: three systems (web, api, db) with realistic traffic, plus labelled
 // anomaly scenarios as ground truth for scoring detectors. Pure: no I/O, no clock, no Node imports.
+import { simulatedSource } from '../../../core/simulated.js';
 import { createApiModel } from './api.js';
 import { dailyRhythm } from './clock.js';
 import { createDbModel } from './db.js';
@@ -173,6 +174,6 @@ export function* simulate(req: SimulationRequest): Generator<SimLine> {
       else if (afterSilence[i]) label = 'silence';
     }
     afterSilence[i] = false;
-    yield { system: systems[i], source: systems[i], line, label, ts };
+    yield { system: systems[i], source: simulatedSource(systems[i]), line, label, ts };
   }
 }

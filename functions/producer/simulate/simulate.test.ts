@@ -21,7 +21,7 @@ describe('simulate', () => {
     const lines = take({ lines: 1500, seed: 1 });
     expect(new Set(lines.map((l) => l.system))).toEqual(new Set(['web', 'api', 'db']));
     for (const l of lines) {
-      expect(l.source).toBe(l.system);
+      expect(l.source).toBe(`sim-${l.system}`);
       expect(l.label).toBeNull();
       if (l.system === 'web') {
         const m = COMBINED.exec(l.line);

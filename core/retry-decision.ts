@@ -1,5 +1,5 @@
 // The connector's ack / retry / dead-letter choice: a pure function of one invocation's outcome and the
-// attempt number, tested as a table (decide.test.ts). Nothing here does I/O.
+// attempt number, tested as a table (retry-decision.test.ts). Nothing here does I/O.
 
 export type Outcome =
   | { kind: 'response'; status: number }

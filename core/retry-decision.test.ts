@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Decision, decide, type Outcome } from './decide.js';
+import { type Decision, decide, type Outcome } from './retry-decision.js';
 
 const p = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 };
 const res = (status: number): Outcome => ({ kind: 'response', status });

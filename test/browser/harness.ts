@@ -1,0 +1,51 @@
+// Shared pieces of the dashboard browser tests: Debian's Chromium through playwright-core (no browser
+// download), the page built the way build.mjs builds it, and in-process server options.
+import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { type Browser, chromium } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const ARTIFACTS = 'test-results';
+export const serveOpts = {
+  port: 0,
+  host: '127.0.0.1',
+  maxBodyBytes: 65_536,
+  maxInflight: 16,
+  timeoutMs: 10_000,
+  drainMs: 100,
+};
+
+/** Whether Chromium is installed; under CI=true a missing one throws instead of skipping. */
+export function haveChromium(suite: string): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  console.warn(`skipping ${suite}: ${CHROMIUM} not found (apt-get install -y chromium)`);
+  return false;
+}
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/** Builds the page the way build.mjs does (one browser bundle + the static files) into a temp dir. */
+export async function buildAssets(): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), 'logfaas-dashboard-'));
+  await build({
+    entryPoints: { app: 'dashboard/app.ts' },
+    outdir: out,
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'esm',
+    minify: true,
+    logLevel: 'warning',
+  });
+  for (const f of readdirSync('dashboard'))
+    if (/\.(html|css)$/.test(f)) copyFileSync(join('dashboard', f), join(out, f));
+  return out;
+}
