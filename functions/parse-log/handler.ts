@@ -79,6 +79,7 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
           miner,
           now: at,
           preProblems: batch.problems,
+          meta: batch.meta,
         }),
       );
       // The pipeline's connector asks for the compact batch (core/event-batch.ts); curl gets NDJSON.
