@@ -1,9 +1,9 @@
 import { gzipSync } from 'node:zlib';
-import protobuf from 'protobufjs';
 import { compress } from 'snappyjs';
 import { describe, expect, it } from 'vitest';
 import type { LineMeta } from '../../core/line-meta.js';
 import { silentLogger } from '../../core/log.js';
+import { lokiProto } from '../../test/loki-push.js';
 import { loadProducerConfig } from './config.js';
 import { createProducerHandler } from './handler.js';
 import { parseLabels } from './loki-decode.js';
@@ -25,24 +25,6 @@ async function setup(env: Record<string, string> = {}) {
   const envelopes = async (): Promise<Envelope[]> =>
     (await drain(broker)).map((d) => ({ id: d.messageId, ...JSON.parse(new TextDecoder().decode(d.body)) }));
   return { handler, post, envelopes };
-}
-
-// Loki's published push.proto (test/fixtures/loki-push.proto), as Promtail, Alloy and Vector encode it.
-const PushRequest = protobuf.loadSync('test/fixtures/loki-push.proto').lookupType('logproto.PushRequest');
-export function lokiProto(
-  streams: { labels: string; entries: { ns: bigint; line: string; meta?: Record<string, string> }[] }[],
-): Uint8Array<ArrayBuffer> {
-  const msg = PushRequest.fromObject({
-    streams: streams.map((s) => ({
-      labels: s.labels,
-      entries: s.entries.map((e) => ({
-        timestamp: { seconds: Number(e.ns / 1_000_000_000n), nanos: Number(e.ns % 1_000_000_000n) },
-        line: e.line,
-        structuredMetadata: Object.entries(e.meta ?? {}).map(([name, value]) => ({ name, value })),
-      })),
-    })),
-  });
-  return compress(PushRequest.encode(msg).finish());
 }
 
 const NS = 1796623200123456789n; // 2026-12-07T06:00:00.123456789Z
