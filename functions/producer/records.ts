@@ -77,7 +77,9 @@ export function recordBatches(records: readonly InRecord[], maxLines: number, ma
   const out: OpenBatch[] = [];
   const open = new Map<string, OpenBatch>();
   for (const r of records) {
-    const line = JSON.stringify(r.line);
+    // A line past a whole batch is cut there: parse-log keeps at most MAX_LINE_BYTES (64 KiB) of it
+    // and flags it `truncated` either way, and a message past parse-log's body limit would be refused.
+    const line = JSON.stringify(r.line.length > maxBytes ? r.line.slice(0, maxBytes) : r.line);
     const meta = JSON.stringify(r.meta);
     const size = line.length + meta.length + 2;
     let b = open.get(r.source);
