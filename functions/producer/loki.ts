@@ -19,7 +19,7 @@ import type { ProducerContext } from './handler.js';
 import { decodeLokiJson, decodeLokiProto, type LokiStream } from './loki-decode.js';
 import type { MappedRecords } from './otlp.js';
 import { ProtoError } from './protobuf.js';
-import { attributeProblem, contentKey, publishRecords, sourceName } from './records.js';
+import { attributeProblem, contentKey, publishRecords, sourceName } from './protocol-records.js';
 
 export const LOKI_PUSH_PATH = '/loki/api/v1/push';
 const SOURCE_LABELS = ['service_name', 'app', 'job'];
