@@ -1,6 +1,9 @@
 // Reads whole lines in bounded chunks, from a file at a byte offset (skipping ranges already sent)
-// or from a stream. Chunks end on a newline; a last line without one is sent only at a real end.
+// or from a stream. Chunks end on a newline; a last line without one is sent only at a real end. With
+// multi-line grouping on, a chunk cut by its limits ends before its last record (core/multiline.ts), so
+// no request splits a stack trace.
 import type { FileHandle } from 'node:fs/promises';
+import { MultilineGrouper, type MultilineLimits } from '../core/multiline.js';
 import { EXIT } from './command.js';
 import { CliError } from './gateway-client.js';
 import type { Range } from './send-state.js';
@@ -10,11 +13,15 @@ export interface Chunk {
   end: number;
   lines: number;
   body: Uint8Array;
+  /** The chunk ends between two records (or at the end of input): the producer holds nothing back. */
+  whole?: boolean;
 }
 
 export interface ChunkLimits {
   maxLines: number;
   maxBytes: number;
+  /** Group lines into records: chunks cut by their limits end on a record start. */
+  multiline?: MultilineLimits;
 }
 
 const LF = 10;
@@ -40,7 +47,7 @@ export async function readChunk(
 /** Cuts complete lines off the front of `data` (which starts at byte `pos`). */
 export function cut(whole: Uint8Array, pos: number, o: ChunkLimits, atEnd: boolean): Chunk | null {
   const data = whole.length > o.maxBytes ? whole.subarray(0, o.maxBytes) : whole;
-  if (data !== whole) atEnd = false;
+  const final = atEnd && data === whole;
   let lines = 0;
   let end = 0;
   let i = -1;
@@ -48,7 +55,7 @@ export function cut(whole: Uint8Array, pos: number, o: ChunkLimits, atEnd: boole
     lines++;
     end = i + 1;
   }
-  if (atEnd && lines < o.maxLines && end < data.length) {
+  if (final && lines < o.maxLines && end < data.length) {
     lines++;
     end = data.length;
   }
@@ -60,7 +67,50 @@ export function cut(whole: Uint8Array, pos: number, o: ChunkLimits, atEnd: boole
       );
     return null;
   }
-  return { start: pos, end: pos + end, lines, body: data.subarray(0, end) };
+  // More input follows: unless its next line starts a record, end before the last record (it is sent
+  // with the next chunk).
+  if (o.multiline && end < whole.length) {
+    const nl = whole.indexOf(LF, end);
+    const next = nl === -1 ? undefined : lenient.decode(whole.subarray(end, nl)).replace(/\r$/, '');
+    const keep = recordLines(data.subarray(0, end), next, o.multiline);
+    if (keep > 0 && keep < lines) {
+      end = lineStart(data, keep);
+      lines = keep;
+    }
+    return { start: pos, end: pos + end, lines, body: data.subarray(0, end), whole: keep > 0 };
+  }
+  return {
+    start: pos,
+    end: pos + end,
+    lines,
+    body: data.subarray(0, end),
+    whole: final && end === whole.length,
+  };
+}
+
+const lenient = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * How many of `body`'s lines end on a record boundary: all of them when `next` (the following line,
+ * undefined when not known whole) starts a new record, else those before the last record; 0 when that
+ * record is the whole body.
+ */
+function recordLines(body: Uint8Array, next: string | undefined, limits: MultilineLimits): number {
+  const lines = lenient.decode(body).split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const g = new MultilineGrouper(limits);
+  for (const l of lines) g.push(l.endsWith('\r') ? l.slice(0, -1) : l);
+  const open = g.pending()?.first;
+  if (open === undefined) return lines.length;
+  if (next !== undefined && g.push(next).some((r) => r.first === open)) return lines.length;
+  return open;
+}
+
+/** Byte offset where line `index` of `body` starts. */
+function lineStart(body: Uint8Array, index: number): number {
+  let pos = 0;
+  for (let k = 0; k < index; k++) pos = body.indexOf(LF, pos) + 1;
+  return pos;
 }
 
 /** Chunks of a file from `from` to `size`, jumping over ranges already confirmed. */
@@ -101,8 +151,10 @@ export async function* streamChunks(
   let lastEmit = Date.now();
   for await (const part of stream) {
     pending = pending.length ? Buffer.concat([pending, Buffer.from(part)]) : Buffer.from(part);
-    for (let c = cut(pending, pos, o, false); c; c = cut(pending, pos, o, false)) {
-      if (c.lines < o.maxLines && pending.length < o.maxBytes && Date.now() - lastEmit < flushMs) break;
+    const plain = { maxLines: o.maxLines, maxBytes: o.maxBytes };
+    for (let p = cut(pending, pos, plain, false); p; p = cut(pending, pos, plain, false)) {
+      if (p.lines < o.maxLines && pending.length < o.maxBytes && Date.now() - lastEmit < flushMs) break;
+      const c = o.multiline ? cut(pending, pos, o, false)! : p;
       yield c;
       lastEmit = Date.now();
       pending = pending.subarray(c.end - pos);

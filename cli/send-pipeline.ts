@@ -12,6 +12,8 @@ export interface PostOptions {
   source: string;
   format?: string;
   gzip: boolean;
+  /** Multi-line grouping: false sends `X-Multiline: off`; true marks chunks that end between records. */
+  multiline?: boolean;
   /** Retries of 429/502/503/504 (safe: the key makes a resent chunk a no-op downstream). */
   retries: number;
   retryDelayMs?: number;
@@ -24,6 +26,8 @@ export async function postChunk(gw: Gateway, chunk: Chunk, key: string, o: PostO
     'x-idempotency-key': key,
   };
   if (o.format) headers['x-log-format'] = o.format;
+  if (o.multiline === false) headers['x-multiline'] = 'off';
+  else if (chunk.whole) headers['x-multiline-end'] = 'complete';
   let body: Uint8Array = chunk.body;
   if (o.gzip) {
     body = new Uint8Array(await gzipAsync(chunk.body));

@@ -59,6 +59,7 @@ function randomEvents(n: number, seed: number): LogEvent[] {
     if (r() < 0.2) e.fields = { user: 'u1', n: 3, ok: true, none: null };
     if (r() < 0.2) e.problems = ['bad_json'];
     if (r() < 0.1) e.label = 'error-burst';
+    if (r() < 0.15) e.stack = `java.lang.IllegalStateException: ${pick(odd)}\n\tat a.B.c(B.java:${i})`;
     return e;
   });
 }

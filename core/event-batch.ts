@@ -54,6 +54,7 @@ interface Extra {
   fields?: LogEvent['fields'];
   problems?: string[];
   label?: string;
+  stack?: string;
 }
 
 interface Wire {
@@ -81,8 +82,8 @@ export function encodeEventBatch(events: readonly LogEvent[]): string {
     const e = events[k];
     const h = e.http;
     const extra: Extra | 0 =
-      e.fields !== undefined || e.problems !== undefined || e.label !== undefined
-        ? { fields: e.fields, problems: e.problems, label: e.label }
+      e.fields !== undefined || e.problems !== undefined || e.label !== undefined || e.stack !== undefined
+        ? { fields: e.fields, problems: e.problems, label: e.label, stack: e.stack }
         : 0;
     rows[k] = [
       e.timestamp,
@@ -220,6 +221,10 @@ function toEvent(r: unknown, str: (i: unknown) => string | undefined): LogEvent 
     e.fields = extra.fields;
     e.problems = extra.problems;
     e.label = text(extra.label) ? extra.label : undefined;
+    if (extra.stack !== undefined) {
+      if (!text(extra.stack)) return 'bad stack';
+      e.stack = extra.stack;
+    }
   } else if (x !== 0) return 'bad extra';
   return e;
 }

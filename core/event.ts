@@ -38,8 +38,13 @@ export interface LogEvent {
   params: string[];
   /** Other structured fields found in the line (JSON keys, logfmt pairs, custom-format headers). */
   fields?: Record<string, string | number | boolean | null>;
-  /** The input line (possibly truncated; see problems). */
+  /** The input line (possibly truncated; see problems). For a multi-line event, its first line. */
   raw: string;
+  /**
+   * A multi-line event's other lines (stack trace, traceback, goroutine dump, indented continuation),
+   * joined by `\n`; absent for a one-line event. Templates are mined from the first line only.
+   */
+  stack?: string;
   /** What was wrong with the line, if anything: `invalid_utf8`, `nul_bytes`, `truncated`, `empty`, `bad_json`, ... */
   problems?: string[];
   /** Ground-truth label carried by simulated lines; detectors never read it. */
@@ -89,5 +94,6 @@ export function validateEvent(x: unknown): string[] {
     }
   }
   if (e.problems !== undefined && !Array.isArray(e.problems)) errs.push('problems must be an array');
+  if (e.stack !== undefined && typeof e.stack !== 'string') errs.push('stack must be a string');
   return errs;
 }

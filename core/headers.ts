@@ -5,6 +5,10 @@ export const H = {
   batchId: 'x-batch-id',
   source: 'x-source',
   logFormat: 'x-log-format',
+  /** `on`/`off`: group lines into multi-line events (core/multiline.ts) or not, for this request. */
+  multiline: 'x-multiline',
+  /** `complete`: the body ends on a record boundary, so the producer holds nothing back (the CLI's chunks). */
+  multilineEnd: 'x-multiline-end',
   topic: 'x-topic',
   connector: 'x-connector',
   callId: 'x-call-id',

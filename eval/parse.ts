@@ -30,7 +30,7 @@ const PARAMS: Candidate<number>[] = [
   { name: 'holeMinValues', values: [2, 3, 4, 5], default: DEFAULT_LIMITS.holeMinValues },
   { name: 'holeMinLines', values: [4, 8, 16, 32], default: DEFAULT_LIMITS.holeMinLines },
   { name: 'holeRareRatio', values: [0.05, 0.1, 0.2, 0.3, 0.5], default: DEFAULT_LIMITS.holeRareRatio },
-  { name: 'holeRareShare', values: [0.3, 0.5, 0.7], default: DEFAULT_LIMITS.holeRareShare },
+  { name: 'holeRareShare', values: [0.1, 0.2, 0.3, 0.4, 0.5, 0.7], default: DEFAULT_LIMITS.holeRareShare },
   { name: 'holeGroupShare', values: [0.01, 0.02, 0.05, 0.1], default: DEFAULT_LIMITS.holeGroupShare },
 ];
 

@@ -19,7 +19,8 @@ import { loadDetectConfig } from '../functions/detect-anomaly/config.js';
 import { createDetectAnomalyHandler } from '../functions/detect-anomaly/handler.js';
 import { loadParseLogConfig } from '../functions/parse-log/config.js';
 import { createParseLogHandler } from '../functions/parse-log/handler.js';
-import { loadProducerConfig } from '../functions/producer/config.js';
+import { loadProducerConfig, tailSweepMs } from '../functions/producer/config.js';
+import { createTailSweeper } from '../functions/producer/flush-tails.js';
 import { createProducerHandler } from '../functions/producer/handler.js';
 import { loadStatsConfig } from '../functions/stats/config.js';
 import { createStatsHandler } from '../functions/stats/handler.js';
@@ -60,15 +61,27 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
         maxQueueBytes: o.stores.embeddedQueueBytes,
       });
   const fnLog = (name: string) => log.child({ component: name });
+  const producerConfig = loadProducerConfig(o.env);
+  const stopSweep = createTailSweeper({
+    kv,
+    broker,
+    config: producerConfig,
+    logger: fnLog('producer'),
+  }).start(tailSweepMs(producerConfig));
   const handlers = {
-    producer: createProducerHandler({ broker, config: loadProducerConfig(o.env), logger: fnLog('producer') }),
+    producer: createProducerHandler({ broker, kv, config: producerConfig, logger: fnLog('producer') }),
     'parse-log': createParseLogHandler({ kv, config: loadParseLogConfig(o.env), logger: fnLog('parse-log') }),
     'detect-anomaly': createDetectAnomalyHandler({
       kv,
       config: loadDetectConfig(o.env).detect,
       logger: fnLog('detect-anomaly'),
     }),
-    stats: createStatsHandler({ kv, broker, config: loadStatsConfig(o.env) }),
+    stats: createStatsHandler({
+      kv,
+      broker,
+      // The gateway's admin may change the mutes (the password may be the generated one, not in env).
+      config: { ...loadStatsConfig(o.env), admin: { user: 'admin', password: o.adminPassword } },
+    }),
   } as const;
   const functions = parseStack(o.stackYaml, o.env);
   const upstreams = new Map<string, Upstream>();
@@ -128,6 +141,7 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
     brokerKind: o.stores.amqpUrl ? 'rabbitmq' : 'embedded',
     connector,
     async stop() {
+      stopSweep();
       await connector.stop();
       await dashboard.close();
       await gateway.close();

@@ -66,4 +66,28 @@ describe('logfaas analyze', () => {
     expect(await analyzeCommand.run([join(dir, 'nope.log')], m.io)).toBe(1);
     expect(m.err()).toMatch(/cannot read/);
   });
+
+  it('scores a stack trace as one event, reported at its first line', async () => {
+    const lines = sample().trimEnd().split('\n');
+    lines.splice(1001, 0, 'java.lang.IllegalStateException: card declined', '\tat a.Pay.charge(Pay.java:9)');
+    const traced = join(dir, 'traced.log');
+    writeFileSync(traced, `${lines.join('\n')}\n`);
+    const t = io();
+    expect(await analyzeCommand.run(['--json', traced], t.io)).toBe(0);
+    const rows = t
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.length).toBe(3000);
+    expect(rows[1000].line).toBe(1001);
+    expect(rows[1001].line).toBe(1004);
+    expect(rows.at(-1).line).toBe(3002);
+    const flat = io();
+    expect(await analyzeCommand.run(['--json', '--no-multiline', traced], flat.io)).toBe(0);
+    expect(flat.out().trim().split('\n').length).toBe(3002);
+    const report = io();
+    expect(await analyzeCommand.run([traced], report.io)).toBe(0);
+    expect(report.out()).toMatch(/line 1001 {2}score [\d.]+ {2}\[\w+\] {2}.*level error/);
+  });
 });

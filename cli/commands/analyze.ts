@@ -3,11 +3,13 @@
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { LogEvent } from '../../core/event.js';
+import { DEFAULT_MULTILINE_LIMITS } from '../../core/multiline.js';
 import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
 import { TRAINING_SAMPLE } from '../../functions/detect-anomaly/offline.js';
 import { StreamingAnalysis } from '../../functions/detect-anomaly/offline-stream.js';
-import { splitText } from '../../functions/parse-log/body.js';
+import { type Batch, splitText } from '../../functions/parse-log/body.js';
 import { parseBatch, resolveLimits, TemplateMiner } from '../../functions/parse-log/pipeline.js';
+import { RecordBatcher } from '../../functions/parse-log/records.js';
 import { parseFlags, strFlag } from '../args.js';
 import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
 import { logFormatFlag } from '../log-format-flag.js';
@@ -29,6 +31,8 @@ Options:
                            {"line","anomaly","score","modelScore","detector","reasons","level","templateId"}
   -c, --contamination X    expected share of anomalies, sets the model threshold (default ${DEFAULT_DETECT.contamination})
   -n, --top N              anomalies listed in the report (default 20)
+      --no-multiline       one event per line: do not group stack traces (Java, Python, Go) and
+                           indented continuation lines into the event of the line before them
   -h, --help               this help
 
 A progress bar is drawn on stderr for large files when stderr is a terminal.
@@ -47,6 +51,7 @@ const SPEC = {
   json: { type: 'boolean' },
   contamination: { type: 'string', short: 'c' },
   top: { type: 'string', short: 'n' },
+  'no-multiline': { type: 'boolean' },
 } as const;
 
 /** Lines parsed per step: large enough to be fast, small enough for a smooth progress bar. */
@@ -81,18 +86,39 @@ export const analyzeCommand: Command = {
     const limits = resolveLimits();
     const miner = new TemplateMiner(source, limits);
     const now = Date.now();
-    const parseChunk = (bytes: Uint8Array): LogEvent[] => {
-      const b = splitText(bytes);
-      return parseBatch(b.lines, undefined, { source, format, limits, miner, now, preProblems: b.problems });
+    const multiline = flags['no-multiline'] === true ? undefined : DEFAULT_MULTILINE_LIMITS;
+    // Each pass groups records across its chunks; `firstLines` keeps each event's first line number.
+    let records: RecordBatcher | undefined;
+    let firstLines: number[] | undefined;
+    const parseChunk = (bytes: Uint8Array | null): LogEvent[] => {
+      const text = bytes ? splitText(bytes) : { lines: [] };
+      let b: Batch = text;
+      firstLines = undefined;
+      if (records) {
+        const grouped = bytes ? records.push(text) : records.end();
+        firstLines = grouped.firstLines;
+        b = grouped;
+      }
+      return parseBatch(b.lines, undefined, {
+        source,
+        format,
+        limits,
+        miner,
+        now,
+        preProblems: b.problems,
+        multiline,
+      });
     };
     // Two passes over the file, one chunk in memory at a time: the first builds the counters and the
     // training sample, the second parses again (the miner has seen every line by then) and scores.
     const analysis = new StreamingAnalysis(DEFAULT_DETECT, { contamination });
     try {
+      records = multiline ? new RecordBatcher(multiline) : undefined;
       await eachChunk(file, (bytes, read) => {
         analysis.observe(parseChunk(bytes));
         progress?.(read / 2, 'parsing');
       });
+      if (records) analysis.observe(parseChunk(null));
     } catch (e) {
       progress?.(0, '', true);
       io.stderr.write(`logfaas analyze: cannot read ${file}: ${(e as Error).message}\n`);
@@ -103,20 +129,33 @@ export const analyzeCommand: Command = {
     io.stdout.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE') io.stderr.write(`logfaas analyze: ${e.message}\n`);
     });
-    let line = 0;
+    let event = 0;
     let out = '';
-    try {
-      await eachChunk(file, (bytes, read) => {
-        for (const l of analysis.score(parseChunk(bytes))) {
-          if (!flags.json) continue;
-          out += `${JSON.stringify({ line: ++line, ...l.verdict, level: l.level, templateId: l.templateId })}\n`;
-          if (out.length > 1 << 16) {
-            io.stdout.write(out);
-            out = '';
-          }
+    /** Flagged events' first line numbers (0-based), for the report. */
+    const lineOf = new Map<number, number>();
+    const score = (events: LogEvent[]) => {
+      const first = firstLines;
+      let k = 0;
+      for (const l of analysis.score(events)) {
+        const line = first ? first[k] : event;
+        k++;
+        if (l.verdict.anomaly) lineOf.set(event, line);
+        event++;
+        if (!flags.json) continue;
+        out += `${JSON.stringify({ line: line + 1, ...l.verdict, level: l.level, templateId: l.templateId })}\n`;
+        if (out.length > 1 << 16) {
+          io.stdout.write(out);
+          out = '';
         }
+      }
+    };
+    try {
+      records = multiline ? new RecordBatcher(multiline) : undefined;
+      await eachChunk(file, (bytes, read) => {
+        score(parseChunk(bytes));
         progress?.(size / 2 + read / 2, 'scoring');
       });
+      if (records) score(parseChunk(null));
     } catch (e) {
       progress?.(0, '', true);
       io.stderr.write(`logfaas analyze: cannot read ${file}: ${(e as Error).message}\n`);
@@ -124,7 +163,10 @@ export const analyzeCommand: Command = {
     }
     progress?.(0, '', true);
     if (flags.json) io.stdout.write(out);
-    else io.stdout.write(await report(file, source, analysis, top, (id) => miner.get(id)?.text));
+    else
+      io.stdout.write(
+        await report(file, source, analysis, top, lineOf, (id) => miner.get(miner.canonicalId(id))?.text),
+      );
     return EXIT.ok;
   },
 };
@@ -155,12 +197,13 @@ function numFlag(v: string | undefined, name: string, def: number): number {
   return name === 'top' ? Math.floor(n) : n;
 }
 
-/** `current(id)`: the template's text at the end of the run (it generalises as lines arrive). */
 async function report(
   file: string,
   source: string,
   r: StreamingAnalysis,
   top: number,
+  lineOf: ReadonlyMap<number, number>,
+  /** The template's text at the end of the run (it generalises as lines arrive). */
   current: (id: string) => string | undefined,
 ): Promise<string> {
   const fmt = (n: number) => n.toLocaleString('en-US');
@@ -190,7 +233,7 @@ async function report(
   const ranked = flagged.sort(
     (a, b) => b.v.score - a.v.score || (b.v.modelScore ?? 0) - (a.v.modelScore ?? 0) || a.i - b.i,
   );
-  const shown = ranked.slice(0, top);
+  const shown = ranked.slice(0, top).map((x) => ({ ...x, i: lineOf.get(x.i) ?? x.i }));
   const raw = await readLines(file, new Set(shown.map((x) => x.i)));
   for (const { v, i } of shown) {
     lines.push(`  line ${i + 1}  score ${v.score.toFixed(2)}  [${v.detector}]  ${v.reasons.join('; ')}`);

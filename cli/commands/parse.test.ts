@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../command.js';
 import { parseCommand } from './parse.js';
 
-function io(stdin = ''): { io: CliIo; out: () => string; err: () => string } {
+function io(stdin: string | string[] = ''): { io: CliIo; out: () => string; err: () => string } {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let o = '';
@@ -14,7 +14,12 @@ function io(stdin = ''): { io: CliIo; out: () => string; err: () => string } {
   stdout.on('data', (d) => (o += d));
   stderr.on('data', (d) => (e += d));
   return {
-    io: { stdout, stderr, stdin: Readable.from([Buffer.from(stdin)]), env: {} },
+    io: {
+      stdout,
+      stderr,
+      stdin: Readable.from((Array.isArray(stdin) ? stdin : [stdin]).map((x) => Buffer.from(x))),
+      env: {},
+    },
     out: () => o,
     err: () => e,
   };
@@ -50,6 +55,28 @@ describe('logfaas parse', () => {
     const l = io();
     expect(await parseCommand.run(['--templates', '-f', '\\[<Tag>\\] <Content>', file], l.io)).toBe(0);
     expect(l.out()).toMatch(/^\s+2 {2}t[0-9a-f]{16} {2}hello <\*>\n/);
+  });
+
+  it('makes a trace one event even when a read chunk ends inside it; --no-multiline: one per line', async () => {
+    const plain = Array.from({ length: 498 }, (_, i) => `job ${i} done`);
+    const trace = ['ERROR job 498 failed', 'java.lang.IllegalStateException: boom', '\tat a.B.c(B.java:1)'];
+    const more = ['Caused by: java.io.IOException: x', '\t... 3 more', 'job 499 done'];
+    // Two reads: the first ends 501 lines in, inside the trace.
+    const input = [`${[...plain, ...trace].join('\n')}\n`, `${more.join('\n')}\n`];
+    const t = io(input);
+    expect(await parseCommand.run([], t.io)).toBe(0);
+    const evs = t
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(evs.length).toBe(500);
+    expect(evs[498].raw).toBe(trace[0]);
+    expect(evs[498].stack).toBe([...trace.slice(1), ...more.slice(0, 2)].join('\n'));
+    expect(evs[499].raw).toBe('job 499 done');
+    const flat = io(input);
+    expect(await parseCommand.run(['--no-multiline'], flat.io)).toBe(0);
+    expect(flat.out().trim().split('\n').length).toBe(504);
   });
 
   it('rejects a bad format string as a usage error', async () => {

@@ -1,7 +1,9 @@
 // `logfaas parse`: the parse-log core offline, on a file or stdin; NDJSON events to stdout.
 import { createReadStream } from 'node:fs';
-import { splitText } from '../../functions/parse-log/body.js';
+import { DEFAULT_MULTILINE_LIMITS } from '../../core/multiline.js';
+import { type Batch, splitText } from '../../functions/parse-log/body.js';
 import { parseBatch, resolveLimits, TemplateMiner } from '../../functions/parse-log/pipeline.js';
+import { RecordBatcher } from '../../functions/parse-log/records.js';
 import { parseFlags, strFlag } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
 import { logFormatFlag } from '../log-format-flag.js';
@@ -11,7 +13,9 @@ const HELP = `logfaas parse: parse log lines and mine their templates, offline (
 Usage: logfaas parse [options] [FILE]
 
 Reads FILE (or stdin) and writes one JSON event per input line to stdout, in input order, each with
-its templateId and template (schema: docs/event-schema.md). Formats are detected per line (seed,
+its templateId and template (schema: docs/event-schema.md). A stack trace (Java/Kotlin, Python, Go)
+or indented continuation lines make one event with the line before them, the rest in its "stack"
+(--no-multiline: one event per line). Formats are detected per line (seed,
 Apache/Nginx, syslog, JSON, logfmt, Python, log4j, plain text); --log-format adds a Loghub-style
 format string that is tried first. Templates are mined with the same generic defaults as the
 parse-log function.
@@ -21,6 +25,7 @@ Options:
                          (literal brackets escaped: '\\[<Time>\\] <Content>')
   -s, --source NAME      source name; templates are kept per source (default: default)
       --templates        print the templates found (count, id, template) instead of events
+      --no-multiline     one event per line: do not group stack traces into one event
   -h, --help             this help
 
 Exit codes: 0 ok, 1 cannot read the input, 2 usage (e.g. a bad format string).
@@ -36,6 +41,7 @@ const SPEC = {
   'log-format': { type: 'string', short: 'f' },
   source: { type: 'string', short: 's' },
   templates: { type: 'boolean' },
+  'no-multiline': { type: 'boolean' },
 } as const;
 
 const BATCH = 500;
@@ -63,9 +69,11 @@ export const parseCommand: Command = {
       wake?.();
     });
 
-    const emit = async (bytes: Uint8Array) => {
-      if (closed) return;
-      const batch = splitText(bytes);
+    // Records are grouped across read chunks: a trace cut by a chunk boundary is still one event.
+    const multiline = flags['no-multiline'] === true ? undefined : DEFAULT_MULTILINE_LIMITS;
+    const records = multiline ? new RecordBatcher(multiline) : undefined;
+    const write = async (batch: Batch) => {
+      if (closed || batch.lines.length === 0) return;
       const events = parseBatch(batch.lines, undefined, {
         source,
         format,
@@ -73,6 +81,7 @@ export const parseCommand: Command = {
         miner,
         now: Date.now(),
         preProblems: batch.problems,
+        multiline,
       });
       if (listOnly) {
         for (const e of events) counts.set(e.templateId, (counts.get(e.templateId) ?? 0) + 1);
@@ -89,8 +98,13 @@ export const parseCommand: Command = {
       }
     };
 
+    const emit = (bytes: Uint8Array) => {
+      const batch = splitText(bytes);
+      return write(records ? records.push(batch) : batch);
+    };
     try {
       await forEachLineBatch(input, emit, () => closed);
+      if (records) await write(records.end());
     } catch (e) {
       io.stderr.write(`logfaas parse: cannot read ${files[0] ?? 'stdin'}: ${(e as Error).message}\n`);
       return EXIT.failure;

@@ -2,6 +2,7 @@
 // progress bar on a terminal and one parseable summary line otherwise.
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { DEFAULT_MULTILINE_LIMITS } from '../../core/multiline.js';
 import { GATEWAY_FLAGS, GATEWAY_HELP, intFlag, parseFlags, strFlag } from '../args.js';
 import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
 import { type ChunkLimits, fileChunks, looksBinary, streamChunks } from '../file-chunks.js';
@@ -26,7 +27,9 @@ Usage: logfaas send [options] [FILE... | -]
 
 Lines go to the producer function in chunks (default 5,000 lines / 4 MB per request, 3 requests in
 flight); a chunk counts as sent only once the producer confirmed every line of it. Interrupted sends
-resume where they stopped (state in ~/.logfaas/send-state/), without sending a line twice.
+resume where they stopped (state in ~/.logfaas/send-state/), without sending a line twice. A request
+never ends inside a stack trace (Java, Python, Go) or indented continuation lines, so each one stays one
+event.
 
 Options:
   -s, --source NAME    source name for the lines (default: the file name without extension; stdin: stdin)
@@ -39,6 +42,7 @@ Options:
       --batch-bytes N  bytes per request (default 4194304)
       --parallel N     requests in flight (default 3)
       --gzip           compress requests
+      --no-multiline   one event per line: no stack-trace grouping (here and in parse-log)
       --retries N      retries of a request answered 429/502/503/504 (default 2)
       --interval MS    --follow: how often to look for new data (default 500)
       --json           summary as one JSON object
@@ -64,6 +68,7 @@ const SPEC = {
   format: { type: 'string', short: 'f' },
   follow: { type: 'boolean', short: 'F' },
   'no-resume': { type: 'boolean' },
+  'no-multiline': { type: 'boolean' },
   resume: { type: 'boolean' },
   state: { type: 'string' },
   'batch-lines': { type: 'string' },
@@ -106,15 +111,18 @@ export async function runSend(argv: string[], io: CliIo, signal?: AbortSignal): 
   const source = strFlag(flags.source);
   if (source !== undefined && !SOURCE.test(source))
     throw new UsageError(`--source must match ${SOURCE.source}`);
+  const multiline = flags['no-multiline'] !== true;
   const limits: ChunkLimits = {
     maxLines: intFlag(flags['batch-lines'], 'batch-lines', 5000),
     maxBytes: intFlag(flags['batch-bytes'], 'batch-bytes', 4 * 1024 * 1024, 1024),
+    multiline: multiline ? DEFAULT_MULTILINE_LIMITS : undefined,
   };
   const parallel = intFlag(flags.parallel, 'parallel', 3);
   const interval = intFlag(flags.interval, 'interval', 500, 10);
   const post: Omit<PostOptions, 'source'> = {
     format: strFlag(flags.format),
     gzip: flags.gzip === true,
+    multiline,
     retries: intFlag(flags.retries, 'retries', 2, 0),
   };
   const bar = createProgressBar(io.stderr);

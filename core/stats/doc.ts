@@ -1,6 +1,7 @@
 // The stats document (schema 1) that GET /function/stats returns. Documented in docs/stats.md.
 // Times: `t` in series and *_ms fields are epoch ms; *_at / *_seen fields are ISO 8601 UTC.
 import type { AnomalyResult } from '../event.js';
+import type { Mute } from '../mutes/mute.js';
 
 export const STATS_SCHEMA = 1 as const;
 
@@ -58,6 +59,29 @@ export interface RecentAnomaly {
   result: AnomalyResult;
 }
 
+/**
+ * An anomaly at the level an operator acts on: a template's new appearance, a count far from its
+ * baseline or a run of anomalous events, grouped while it continues. The fields the dashboard reads of
+ * detect-anomaly's incidents (issue #13; its own type, with the KV layout, replaces this on merge).
+ */
+export interface Incident {
+  id: string;
+  source: string;
+  kind: 'new_template' | 'count_spike' | 'count_drop' | 'error_rate' | 'event_anomaly';
+  templateId?: string;
+  template?: string;
+  /** Event time (ISO 8601) of the first and last anomalous event or bucket. */
+  firstTs: string;
+  lastTs: string;
+  count: number;
+  actual?: number;
+  typical?: number;
+  reasons: string[];
+  /** At most 5 raw lines. */
+  examples: string[];
+  status: 'open' | 'closed';
+}
+
 export interface QueueHealth {
   name: string;
   messages: number | null;
@@ -100,6 +124,10 @@ export interface StatsDoc {
   templates: TemplateStat[];
   /** Newest first; at most 50. */
   recent_anomalies: RecentAnomaly[];
+  /** Newest first: what the dashboard shows as its anomaly view. */
+  incidents: Incident[];
+  /** Active operator mutes (core/mutes), newest first: their templates are counted, never reported. */
+  mutes: Mute[];
   storage: {
     kind: string;
     used_bytes: number | null;

@@ -5,6 +5,7 @@
 import { type Broker, DEAD_LETTER_QUEUE } from '../broker/types.js';
 import type { AnomalyResult } from '../event.js';
 import type { KV, StorageInfo } from '../kv/types.js';
+import { listMutes } from '../mutes/store.js';
 import {
   addHash,
   emptyTotals,
@@ -87,12 +88,13 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
     ...plan.templateHours.map(at(templateHourKey, HOUR_MS, parseTemplates)),
   ];
   const fetch = (keys: string[]) => kv.hgetallMany(keys);
-  const [parsed, recent, storage, pipeline, model] = await Promise.all([
+  const [parsed, recent, storage, pipeline, model, mutes] = await Promise.all([
     opts.cache ? opts.cache.read(buckets, opts.now, fetch) : readBuckets(buckets, fetch),
     kv.lrange(KEYS.recentAnomalies, 0, RECENT_ANOMALIES_SHOWN - 1),
     (opts.storageInfo ?? (() => kv.info()))().catch(() => null),
     readPipeline(opts.broker, opts.queues ?? [], opts.brokerTimeoutMs ?? 1000),
     opts.modelStatus ? opts.modelStatus().catch(() => []) : Promise.resolve([]),
+    listMutes(kv, opts.now),
   ]);
   let i = 0;
   // Each slice holds what its buckets' parse returned (the types given in `buckets` above).
@@ -173,6 +175,9 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
     },
     templates: topTemplates(templateSums, currentTemplates),
     recent_anomalies: parseAnomalies(recent),
+    // Filled from the KV once detect-anomaly records incidents (issue #13).
+    incidents: [],
+    mutes,
     storage: {
       kind: storage?.kind ?? 'unknown',
       used_bytes: storage?.usedBytes ?? null,

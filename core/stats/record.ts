@@ -288,8 +288,12 @@ const OTHER_TEMPLATE_TEXT = '(templates beyond the per-batch or per-hour cap)';
 function trimAnomaly(a: AnomalyResult): AnomalyResult {
   const max = CAPS.anomalyTextChars;
   const e = a.event;
-  if (e.message.length <= max && e.raw.length <= max) return a;
-  return { ...a, event: { ...e, message: e.message.slice(0, max), raw: e.raw.slice(0, max) } };
+  // A multi-line event's stack (up to MULTILINE_MAX_BYTES) is cut too: most traces come with an error
+  // level, so nearly every one is an anomaly kept here.
+  if (e.message.length <= max && e.raw.length <= max && (e.stack?.length ?? 0) <= max) return a;
+  const event = { ...e, message: e.message.slice(0, max), raw: e.raw.slice(0, max) };
+  if (e.stack !== undefined) event.stack = e.stack.slice(0, max);
+  return { ...a, event };
 }
 
 /** A per-call cache of a pure string function (the map dies with the batch, so it needs no bound). */

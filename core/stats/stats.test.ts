@@ -280,4 +280,17 @@ describe.each(targets)('statsWrites + readStats: $name', (target) => {
     expect(doc.in_window.events).toBe(1441 * 9);
     expect(doc.latency.endpoints[0].endpoint).toBe('POST /pay');
   });
+
+  it("caps a multi-line event's stack in the recent anomalies as message and raw are", () => {
+    const e = httpEvent('GET', '/a', 500, 5, { stack: `\tat a.B.c(B.java:1)\n`.repeat(2000) });
+    const ops = statsWrites({ events: [e], anomalies: [anomalyOf(e)], now: clock });
+    const push = ops.find((o) => o.op === 'lpush');
+    const stored = JSON.parse(push?.op === 'lpush' ? push.values[0] : '{}');
+    expect(stored.event.stack).toHaveLength(CAPS.anomalyTextChars);
+    const short = httpEvent('GET', '/a', 500, 5, { stack: 'x' });
+    const kept = statsWrites({ events: [short], anomalies: [anomalyOf(short)], now: clock }).find(
+      (o) => o.op === 'lpush',
+    );
+    expect(JSON.parse(kept?.op === 'lpush' ? kept.values[0] : '{}').event.stack).toBe('x');
+  });
 });

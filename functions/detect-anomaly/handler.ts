@@ -15,6 +15,7 @@ import { detectSource } from './detect.js';
 import { countTracked, endpointMemo, keysOf } from './features.js';
 import { parseBody, parseEventBatch } from './input.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
+import { createMuteCache, unmuted } from './mutes.js';
 import { readBatchState, reservoirPicks, sourceWrites } from './state.js';
 
 export interface DetectDeps {
@@ -22,6 +23,8 @@ export interface DetectDeps {
   config: DetectConfig;
   logger: Logger;
   now?: () => number;
+  /** How often the mute list is re-checked (default MUTE_REFRESH_MS). */
+  muteRefreshMs?: number;
 }
 
 /** Sources beyond the cap share one model state, so the store stays bounded. */
@@ -52,6 +55,7 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
   const { kv, config: cfg, logger } = deps;
   const clock = deps.now ?? Date.now;
   const cache: ModelCache = new Map();
+  const mutes = createMuteCache(kv, { logger, refreshMs: deps.muteRefreshMs });
 
   return async (req) => {
     try {
@@ -65,7 +69,10 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
           reasons: body.reasons,
         });
       }
-      const { anomalies, writes, due } = await scoreBatch(body.events, body.times, now);
+      const muted = await mutes.current(now);
+      const scored = await scoreBatch(body.events, body.times, now);
+      const { writes, due } = scored;
+      const anomalies = unmuted(scored.anomalies, muted);
       const applied = await kv.apply(
         [...statsWrites({ events: body.events, anomalies, now }), ...writes],
         batchId ? { onceKey: `detect:${batchId}` } : {},

@@ -1,6 +1,7 @@
 // parse-log configuration: one pure function of the environment (documented in docs/parse-log.md).
 import { type Env, EnvReader } from '../../core/env.js';
 import { type HttpConfig, readHttpConfig } from '../../core/http/config.js';
+import { type MultilineConfig, readMultilineConfig } from '../../core/multiline-config.js';
 import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
 import { compileFormat, FormatError } from './formats/custom.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
@@ -19,6 +20,8 @@ export interface ParseLogConfig {
   memorySources: number;
   /** Templates stored over all sources. */
   maxTemplatesTotal: number;
+  /** Multi-line events: on by default, per source (SOURCE_MULTILINE), bounded per event. */
+  multiline: MultilineConfig;
 }
 
 export function loadParseLogConfig(env: Env): ParseLogConfig {
@@ -34,6 +37,7 @@ export function loadParseLogConfig(env: Env): ParseLogConfig {
     holeMinValues: r.int('HOLE_MIN_VALUES', DEFAULT_LIMITS.holeMinValues, 2, 1000),
     holeMinLines: r.int('HOLE_MIN_LINES', DEFAULT_LIMITS.holeMinLines, 1, 1_000_000),
     holeRareRatio: r.num('HOLE_RARE_RATIO', DEFAULT_LIMITS.holeRareRatio, 0, 1),
+    holeManyValues: r.int('HOLE_MANY_VALUES', DEFAULT_LIMITS.holeManyValues, 2, 1_000_000_000),
     holeGroupShare: r.num('HOLE_GROUP_SHARE', DEFAULT_LIMITS.holeGroupShare, 0, 1),
     holeRareShare: r.num('HOLE_RARE_SHARE', DEFAULT_LIMITS.holeRareShare, 0, 1),
   };
@@ -54,6 +58,7 @@ export function loadParseLogConfig(env: Env): ParseLogConfig {
     // 100,000 templates over all sources: ~25 MB in Redis at ~250 B per stored cluster, and 20x a full
     // source's cap, so it binds only when something floods templates.
     maxTemplatesTotal: r.int('MAX_TEMPLATES_TOTAL', 100_000, 1),
+    multiline: readMultilineConfig(r),
   };
   r.done();
   return Object.freeze(cfg);

@@ -72,6 +72,31 @@ describe('template mining: variables decided from the values seen', () => {
     expect(text(3)).toBe('"GET /servers/detail?<*> HTTP/1.1" status: <*>');
   });
 
+  it('two word variables that change together (user and host names) merge at both positions', () => {
+    const name = (i: number) =>
+      `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + (Math.floor(i / 26) % 26))}x`;
+    const lines = Array.from(
+      { length: 300 },
+      (_, i) => `session opened for ${name(i)}user on ${name(i + 7)}host by admin`,
+    );
+    const { final, text } = parse(lines);
+    expect(new Set(final).size).toBe(1);
+    expect(text(0)).toBe('session opened for <*> on <*> by admin');
+  });
+
+  it('booleans and `#`-joined numbers are values', () => {
+    const { final, text } = parse([
+      'isScreenOn true',
+      'isScreenOn false',
+      'steps = 12##30##7',
+      'steps = 1##2##3',
+    ]);
+    expect(final[0]).toBe(final[1]);
+    expect(text(0)).toBe('isScreenOn <*>');
+    expect(final[2]).toBe(final[3]);
+    expect(text(2)).toBe('steps = <*>##<*>##<*>');
+  });
+
   it('only the masking of a variable differs: one event (`(1.0)` vs `(1:2.0)`)', () => {
     const { final } = parse(['Unpacking foo (1.0) ...', 'Unpacking foo (1:2.0) ...', 'Unpacking foo 3 ...']);
     expect(new Set(final).size).toBe(1);

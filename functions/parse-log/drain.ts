@@ -89,6 +89,7 @@ export type MinerLimits = Pick<
   | 'holeRareRatio'
   | 'holeRareShare'
   | 'holeGroupShare'
+  | 'holeManyValues'
 >;
 
 /** Follows merges to the cluster that now stands for `c`. */
@@ -107,6 +108,7 @@ export class TemplateMiner {
   /** Clusters identical but for one word position, and the word counts that decide them (holes.ts). */
   private readonly holes: HoleIndex<Cluster>;
   private absorbing = false;
+  private readonly toAbsorb: Cluster[] = [];
   /** Lines mined by this miner. */
   private lines = 0;
   /** Canonical clusters by token count, for the clusters a merge covers. */
@@ -128,6 +130,7 @@ export class TemplateMiner {
       rareShare: limits.holeRareShare,
       groupShare: limits.holeGroupShare,
       rareCount: 2,
+      manyValues: limits.holeManyValues,
       minWordsLeft: 1,
     });
   }
@@ -230,7 +233,9 @@ export class TemplateMiner {
     if (this.byId.size >= this.limits.maxTemplatesPerSource) return { cluster, stored: false };
     this.insert(cluster);
     this.created.add(id);
-    return { cluster: this.joinHoles(cluster), stored: true };
+    // A new cluster can cover clusters filed before it (`Unpacking <*> ...` after `Unpacking ucf ...`).
+    if (cluster.tokens.includes(WILDCARD)) this.absorbCovered(cluster);
+    return { cluster: this.joinHoles(canonical(cluster)), stored: true };
   }
 
   get(id: string): Cluster | undefined {
@@ -317,7 +322,7 @@ export class TemplateMiner {
     if (g.members.size < 2 || !this.holes.isVariable(g)) return;
     const first = g.members.values().next().value as Cluster;
     const tokens = first.tokens.slice();
-    tokens[g.pos] = holeToken([...g.members].map((m) => m.tokens[g.pos]));
+    for (const pos of g.positions) tokens[pos] = holeToken([...g.members].map((m) => m.tokens[pos]));
     // Content-addressed like every cluster: replicas that merge the same group agree on the id.
     const id = templateIdFor(this.source, tokens);
     let target = this.byId.get(id);
@@ -328,7 +333,8 @@ export class TemplateMiner {
         tokens,
         text: tokens.join(' '),
         path: this.pathFor(tokens),
-        createdAt: first.createdAt,
+        // The event is as old as its oldest member: a merge is not a new event.
+        createdAt: Math.min(...[...g.members].map((m) => m.createdAt)),
         count: 0,
         inFreq: 0,
       };
@@ -345,11 +351,17 @@ export class TemplateMiner {
    * variable differs: `<*>` vs `(<*>:<*>)`) were filed before it existed: they join it.
    */
   private absorbCovered(target: Cluster): void {
-    const same = this.byLength.get(target.tokens.length);
-    if (!same || this.absorbing) return;
+    // Merges made while absorbing (a cluster generalised by the absorption completes a hole group)
+    // wait their turn instead of scanning inside the scan.
+    this.toAbsorb.push(target);
+    if (this.absorbing) return;
     this.absorbing = true;
     try {
-      this.absorbInto(target, same);
+      for (let next = this.toAbsorb.pop(); next; next = this.toAbsorb.pop()) {
+        const c = canonical(next);
+        const same = this.byLength.get(c.tokens.length);
+        if (same) this.absorbInto(c, same);
+      }
     } finally {
       this.absorbing = false;
     }

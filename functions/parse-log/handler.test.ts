@@ -111,6 +111,24 @@ describe('parse-log handler', () => {
       expect(await status(meta), JSON.stringify(meta)).toBe(400);
   });
 
+  it('never joins entries that carry meta (each is a protocol record); one holding a trace gets its stack', async () => {
+    const h = make(await createMemoryKv());
+    const body = JSON.stringify({
+      lines: [
+        'java.lang.IllegalStateException: boom\n\tat com.x.Y.run(Y.java:12)',
+        '\tat com.x.Z.call(Z.java:3)',
+        'Caused by: java.io.IOException: gone',
+      ],
+      meta: [{ ts: 1733560000000, level: 'error' }, { ts: 1733560000001 }, null],
+      source: 'otel',
+    });
+    const evs = await events(await h(post(body, { 'content-type': ENVELOPE_TYPE }, '')));
+    expect(evs).toHaveLength(3);
+    expect(evs[0]).toMatchObject({ message: 'java.lang.IllegalStateException: boom', level: 'error' });
+    expect(evs[0].stack).toBe('\tat com.x.Y.run(Y.java:12)');
+    expect(evs[1].timestamp).toBe('2024-12-07T08:26:40.001Z');
+  });
+
   it('takes the format from X-Log-Format and the source from X-Source', async () => {
     const h = make(await createMemoryKv());
     const res = await h(post('[x] hello', { 'x-log-format': '\\[<Tag>\\] <Content>', 'x-source': 's2' }, ''));

@@ -1,16 +1,19 @@
 // The parse-log HTTP function: POST lines (text or the batch envelope), get NDJSON events back,
-// one per input line, in input order. Templates are shared with other replicas through the KV.
+// one per record (a line, or a multi-line event: core/multiline.ts), in input order. Templates are
+// shared with other replicas through the KV.
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
 import { acceptsEventBatch, EVENT_BATCH_TYPE, encodeEventBatch } from '../../core/event-batch.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import { bytesResponse, knownBytes } from '../../core/http/bytes.js';
 import type { KV } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
+import { multilineOn, requestedMultiline } from '../../core/multiline-config.js';
 import { type Batch, ENVELOPE_TYPE, parseEnvelope, splitText } from './body.js';
 import type { ParseLogConfig } from './config.js';
 import { type CustomFormat, compileFormat, FormatError } from './formats/custom.js';
 import { toNdjson } from './ndjson.js';
 import { parseBatch } from './pipeline.js';
+import { groupBatch } from './records.js';
 import { TemplateStore } from './template-store.js';
 
 export interface ParseLogDeps {
@@ -58,7 +61,7 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
     try {
       if (req.method !== 'POST') throw new MethodNotAllowedError('parse-log accepts POST only');
       const url = new URL(req.url);
-      const batch = await readBatch(req);
+      let batch = await readBatch(req);
       const source = batch.source ?? url.searchParams.get('source') ?? req.headers.get(H.source) ?? 'default';
       if (source.length === 0 || source.length > MAX_SOURCE_LENGTH) {
         throw new BadRequestError(`source must be 1 to ${MAX_SOURCE_LENGTH} characters`);
@@ -70,6 +73,12 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
         config.sourceFormats[source] ??
         undefined;
       const format = formatFor(formatText);
+      const requested = requestedMultiline(url.searchParams.get('multiline'), req.headers.get(H.multiline));
+      const multiline = multilineOn(config.multiline, source, requested)
+        ? config.multiline.limits
+        : undefined;
+      // Entries with meta are a protocol's records (OTLP, Loki), each one event already: never joined.
+      if (multiline && !batch.meta) batch = groupBatch(batch, multiline);
       const at = now();
       const events = await store.parseWith(source, (miner) =>
         parseBatch(batch.lines, batch.labels, {
@@ -79,6 +88,7 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
           miner,
           now: at,
           preProblems: batch.problems,
+          multiline,
           meta: batch.meta,
         }),
       );

@@ -30,6 +30,8 @@ export interface HoleRule {
   groupShare: number;
   /** ...or at most this many lines. */
   rareCount: number;
+  /** Distinct values from which a value need not be rare within the group, only next to its words. */
+  manyValues: number;
   /** Share of the distinct values that must be rare: a variable has a tail of rare values. */
   rareShare: number;
   /** Words the merged template must keep: `<*> <*>` says nothing about the event. */
@@ -38,7 +40,8 @@ export interface HoleRule {
 
 export interface HoleGroup<M extends HoleMember> {
   readonly key: string;
-  readonly pos: number;
+  /** The open positions: one, or two words that vary together (`user <*> from host <*>`). */
+  readonly positions: readonly number[];
   readonly members: Set<M>;
 }
 
@@ -54,17 +57,25 @@ const HAS_LETTER = /[A-Za-z]/;
 /** Word-at-position counts kept before they are cleared (a few MB at most). */
 const MAX_FREQ_KEYS = 200_000;
 
+// An HTTP status kept with its protocol (mask.ts keepHttpStatus) names the outcome: never a hole, however
+// many statuses a fault run shows.
+const HTTP_OUTCOME = /HTTP\/\d(?:\.\d)?"? [1-5]\d\d$/;
+
 /** A token that can be a hole: one with letters (`unpacked`, `libc-bin:<*>`, `user=root`). */
 export function isWord(tok: string): boolean {
-  return tok !== WILDCARD && HAS_LETTER.test(tok);
+  return tok !== WILDCARD && HAS_LETTER.test(tok) && !HTTP_OUTCOME.test(tok);
 }
 
 const wordKey = (len: number, pos: number, word: string) => `${len}\u0002${pos}\u0001${word}`;
 
-/** The key of the group that holds `tokens` with position `pos` left open. */
-export function holeKey(tokens: readonly string[], pos: number): string {
-  let k = `${tokens.length}\u0002${pos}`;
-  for (let i = 0; i < tokens.length; i++) k += i === pos ? '\u0001' : `\u0001${tokens[i]}`;
+/** Pairs of word positions are indexed only for templates with at most this many words (66 pairs). */
+const MAX_PAIR_WORDS = 12;
+const PAIR_LINES_FACTOR = 2;
+
+/** The key of the group that holds `tokens` with `positions` left open. */
+export function holeKey(tokens: readonly string[], positions: readonly number[]): string {
+  let k = `${tokens.length}\u0002${positions.join(',')}`;
+  for (let i = 0; i < tokens.length; i++) k += positions.includes(i) ? '\u0001' : `\u0001${tokens[i]}`;
   return k;
 }
 
@@ -78,26 +89,39 @@ export class HoleIndex<M extends HoleMember> {
 
   constructor(private readonly rule: HoleRule) {}
 
-  /** Files a member under each of its word positions; returns the groups it is in. */
+  /**
+   * Files a member under each of its word positions, then each pair of them (two variables that change
+   * together never leave a one-position group with two members); returns the groups, singles first.
+   */
   join(m: M): HoleGroup<M>[] {
     this.leave(m);
     const entry: Entry<M> = { member: m, groups: [], words: [], dirty: false };
     const t = m.tokens;
+    const words: number[] = [];
     for (let i = 0; i < t.length; i++) {
       if (!isWord(t[i])) continue;
+      words.push(i);
       entry.words.push(wordKey(t.length, i, t[i]));
-      const key = holeKey(t, i);
-      let g = this.groups.get(key);
-      if (!g) {
-        g = { key, pos: i, members: new Set() };
-        this.groups.set(key, g);
-      }
-      g.members.add(m);
-      entry.groups.push(g);
+      entry.groups.push(this.groupFor(t, [i], m));
     }
+    if (words.length <= MAX_PAIR_WORDS)
+      for (let a = 0; a < words.length; a++)
+        for (let b = a + 1; b < words.length; b++)
+          entry.groups.push(this.groupFor(t, [words[a], words[b]], m));
     this.entries.set(m, entry);
     this.counted(m);
     return entry.groups;
+  }
+
+  private groupFor(t: readonly string[], positions: number[], m: M): HoleGroup<M> {
+    const key = holeKey(t, positions);
+    let g = this.groups.get(key);
+    if (!g) {
+      g = { key, positions, members: new Set() };
+      this.groups.set(key, g);
+    }
+    g.members.add(m);
+    return g;
   }
 
   leave(m: M): void {
@@ -131,37 +155,54 @@ export class HoleIndex<M extends HoleMember> {
     }
   }
 
-  /** Whether the values seen at the group's position say "variable". */
+  /** Whether the values seen at each of the group's positions say "variable". */
   isVariable(g: HoleGroup<M>): boolean {
     const rule = this.rule;
     if (g.members.size < rule.minValues) return false;
     const some = g.members.values().next().value as M;
     const t = some.tokens;
+    const open = g.positions;
     let words = 0;
-    for (let i = 0; i < t.length; i++) if (i !== g.pos && isWord(t[i])) words++;
+    for (let i = 0; i < t.length; i++) if (!open.includes(i) && isWord(t[i])) words++;
     if (words < rule.minWordsLeft) return false;
     let lines = 0;
-    const counts = new Map<string, number>();
-    for (const m of g.members) {
-      const v = m.tokens[g.pos];
-      counts.set(v, (counts.get(v) ?? 0) + m.count);
-      lines += m.count;
-    }
-    if (counts.size < rule.minValues || lines < rule.minLines) return false;
+    for (const m of g.members) lines += m.count;
+    // Two open positions merge more at once, so they wait for more lines before deciding.
+    if (lines < rule.minLines * (open.length > 1 ? PAIR_LINES_FACTOR : 1)) return false;
     this.flush();
     let least = Number.POSITIVE_INFINITY;
     for (let i = 0; i < t.length; i++) {
-      if (i !== g.pos && isWord(t[i]))
+      if (!open.includes(i) && isWord(t[i]))
         least = Math.min(least, this.freq.get(wordKey(t.length, i, t[i])) ?? 0);
     }
+    // Two positions at once must have every value rare: more is merged on the same evidence.
+    const share = open.length > 1 ? 1 : rule.rareShare;
+    for (const pos of open) if (!this.rareValues(g, pos, lines, least, share)) return false;
+    return true;
+  }
+
+  private rareValues(g: HoleGroup<M>, pos: number, lines: number, least: number, share: number): boolean {
+    const rule = this.rule;
+    const counts = new Map<string, number>();
+    for (const m of g.members) {
+      const v = m.tokens[pos];
+      counts.set(v, (counts.get(v) ?? 0) + m.count);
+    }
+    if (counts.size < rule.minValues) return false;
+    const len = g.members.values().next().value!.tokens.length;
     // Rare twice over: next to the template's other words over all lines of this length (a word that
     // recurs with other variables is an event word), and within the group itself.
     const inGroup = Math.max(rule.rareCount, rule.groupShare * lines);
     let rare = 0;
     for (const [v, n] of counts) {
-      if (n <= inGroup && (this.freq.get(wordKey(t.length, g.pos, v)) ?? 0) <= rule.rareRatio * least) rare++;
+      // With many distinct values, recurring ones (a name seen once per restart) are values too.
+      if (
+        (n <= inGroup || counts.size >= rule.manyValues) &&
+        (this.freq.get(wordKey(len, pos, v)) ?? 0) <= rule.rareRatio * least
+      )
+        rare++;
     }
-    return rare >= rule.rareShare * counts.size;
+    return rare >= share * counts.size;
   }
 
   private flush(): void {

@@ -25,6 +25,8 @@ export interface ParseLimits {
   holeRareShare: number;
   /** A value holding at most this share of its hole group's lines (or 2 lines) is rare there. */
   holeGroupShare: number;
+  /** Distinct values from which a word position's values need only be rare next to its other words. */
+  holeManyValues: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ParseLimits> = Object.freeze({
@@ -44,8 +46,9 @@ export const DEFAULT_LIMITS: Readonly<ParseLimits> = Object.freeze({
   holeMinValues: 3,
   holeMinLines: 8,
   holeRareRatio: 0.1,
-  holeRareShare: 0.5,
+  holeRareShare: 0.3,
   holeGroupShare: 0.02,
+  holeManyValues: 1000000,
 });
 
 export function resolveLimits(partial?: Partial<ParseLimits>): ParseLimits {

@@ -1,5 +1,6 @@
-// Loads the Loghub-2k fixtures (test/fixtures/loghub) and scores the parser on them; shared by the
-// pinned-accuracy test, `npm run eval:parse` and the bench. Node-only (reads files).
+// Loads the Loghub-2k fixtures (test/fixtures/loghub) and the hand-labelled corpus (test/fixtures/corpus)
+// and scores the parser on them; shared by the pinned-accuracy test, `npm run eval:parse` and the bench.
+// Node-only (reads files).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupingAccuracy, type ParseScores, scoreParse } from './accuracy.js';
@@ -7,6 +8,8 @@ import type { TemplateMiner } from './drain.js';
 import { createLineParser, type ParseLimits } from './pipeline.js';
 
 export const LOGHUB_DIR = 'test/fixtures/loghub';
+/** The hand-labelled logs of software run on this machine (test/fixtures/corpus/README.md). */
+export const CORPUS_DIR = 'test/fixtures/corpus';
 
 /** A sample with the true template text of every line (Loghub's, or a hand-labelled corpus's). */
 export interface LabelledDataset {
@@ -24,16 +27,25 @@ export interface LoghubDataset extends LabelledDataset {
   eventIds: string[];
 }
 
-export function loadLoghub(dir = LOGHUB_DIR): LoghubDataset[] {
+function readFormats(dir: string): [string, { log_file: string; log_format: string }][] {
   const meta = JSON.parse(readFileSync(join(dir, 'formats.json'), 'utf8')) as {
     datasets: Record<string, { log_file: string; log_format: string }>;
   };
-  return Object.entries(meta.datasets).map(([name, d]) => {
-    // The files end lines with CR LF (all but Proxifier) and have no final newline.
-    const lines = readFileSync(join(dir, d.log_file), 'utf8')
-      .split('\n')
-      .map((l) => l.replace(/\r$/, ''));
-    if (lines.at(-1) === '') lines.pop();
+  return Object.entries(meta.datasets);
+}
+
+function readLines(path: string): string[] {
+  // The Loghub files end lines with CR LF (all but Proxifier) and have no final newline.
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
+  if (lines.at(-1) === '') lines.pop();
+  return lines;
+}
+
+export function loadLoghub(dir = LOGHUB_DIR): LoghubDataset[] {
+  return readFormats(dir).map(([name, d]) => {
+    const lines = readLines(join(dir, d.log_file));
     const eventIds = readFileSync(join(dir, `${d.log_file}_eventids.csv`), 'utf8')
       .split('\n')
       .slice(1)
@@ -47,6 +59,62 @@ export function loadLoghub(dir = LOGHUB_DIR): LoghubDataset[] {
     };
     const templates = t.lines.map((k) => t.templates[k]);
     return { name, format: d.log_format, lines, eventIds, templates };
+  });
+}
+
+/** Rows of an RFC 4180 CSV (quoted fields may hold commas, quotes and newlines). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) rows.push([...row, field]);
+  return rows;
+}
+
+/**
+ * The corpus: per dataset `<log_file>` (one event per line) and `<log_file>_structured.csv` with at least
+ * LineId, EventId and EventTemplate, in Loghub-2.0's layout.
+ */
+export function loadCorpus(dir = CORPUS_DIR): (LabelledDataset & { eventIds: string[] })[] {
+  return readFormats(dir).map(([name, d]) => {
+    const lines = readLines(join(dir, d.log_file));
+    const [header, ...rows] = parseCsv(readFileSync(join(dir, `${d.log_file}_structured.csv`), 'utf8'));
+    const col = (c: string) => {
+      const i = header.indexOf(c);
+      if (i < 0) throw new Error(`${name}: structured CSV has no ${c} column`);
+      return i;
+    };
+    const [id, template] = [col('EventId'), col('EventTemplate')];
+    if (rows.length !== lines.length)
+      throw new Error(`${name}: ${lines.length} lines but ${rows.length} labelled rows`);
+    return {
+      name,
+      format: d.log_format,
+      lines,
+      eventIds: rows.map((r) => r[id]),
+      templates: rows.map((r) => r[template]),
+    };
   });
 }
 

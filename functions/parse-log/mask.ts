@@ -30,11 +30,17 @@ const COLON = 8;
 const CLASS = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
 // Characters that separate the parts of one token: `uid=0`, `host:port`, `a,b`, `(x)`, `[ip]`.
-for (const ch of '=:,;()[]{}<>"\'|') CLASS[ch.charCodeAt(0)] = DELIM;
+for (const ch of '=:,;()[]{}<>"\'|#') CLASS[ch.charCodeAt(0)] = DELIM;
 CLASS[58] = DELIM | COLON;
 CLASS[46] = DOT;
 const QUERY = 16;
 CLASS[63] = QUERY;
+const EQ = 32;
+CLASS[61] = DELIM | EQ;
+const QUOTE = 64;
+CLASS[34] = DELIM | QUOTE;
+CLASS[39] = DELIM | QUOTE;
+CLASS[96] = QUOTE;
 
 const classOf = (c: number) => (c < 128 ? CLASS[c] : 0);
 
@@ -79,7 +85,11 @@ function maskClassified(tok: string, flags: number, dots: number, params?: Param
       return `${route}?${WILDCARD}`;
     }
   }
-  if (!digits && dots < 2) return tok;
+  if ((flags & QUOTE) !== 0) {
+    const quoted = maskQuoted(tok, params);
+    if (quoted !== undefined) return quoted;
+  }
+  if (!digits && dots < 2 && (flags & EQ) === 0) return tok;
   if ((flags & COLON) !== 0 && dots > 0 && HOST_PORT.test(tok)) {
     params?.push(tok);
     return WILDCARD;
@@ -101,10 +111,15 @@ function maskClassified(tok: string, flags: number, dots: number, params?: Param
     if ((k & DELIM) !== 0) {
       if (i > segStart) {
         // Digits make a value; so do dotted names of three or more parts (hosts, FQDNs), which
-        // LogPAI's benchmark regexes mask as `([\w-]+\.){2,}[\w-]+`.
+        // LogPAI's benchmark regexes mask as `([\w-]+\.){2,}[\w-]+`, and what follows `key=`.
         if (
           (segDigit && !isVersionedWord(tok, segStart, i)) ||
-          (segDots >= 2 && isHostName(tok, segStart, i))
+          (segDots >= 2 && isHostName(tok, segStart, i)) ||
+          (segStart > 1 && tok.charCodeAt(segStart - 1) === 61 && isKey(tok, segStart - 1)) ||
+          (segStart > 2 &&
+            (tok.charCodeAt(segStart - 1) === 34 || tok.charCodeAt(segStart - 1) === 39) &&
+            tok.charCodeAt(segStart - 2) === 61 &&
+            isKey(tok, segStart - 2))
         ) {
           out += WILDCARD;
           params?.push(tok.slice(segStart, i));
@@ -189,7 +204,8 @@ export function tokenizeAndMask(message: string, out: LineTokens): number {
     } while (c > 32 || (c !== 32 && (c < 9 || c > 13)));
     const tok = message.slice(start, i);
     let m = tok;
-    if ((flags & (DIGIT | COLON | QUERY)) !== 0 || dots >= 2) m = maskClassified(tok, flags, dots);
+    if ((flags & (DIGIT | COLON | QUERY | EQ | QUOTE)) !== 0 || dots >= 2)
+      m = maskClassified(tok, flags, dots);
     else if (i - start > 1) {
       const f = message.charCodeAt(start);
       if (f === 47 || f === 126) m = maskClassified(tok, flags, dots);
@@ -306,6 +322,11 @@ const WEEKDAYS = new Set(
     .flatMap((d) => [d, d.toUpperCase()]),
 );
 
+// Booleans and the words programs print for "no value" are values like a number, whatever their case.
+const BOOLEANS = new Set(
+  'true false True False TRUE FALSE null NULL Null None nil undefined (null) <none> <null>'.split(' '),
+);
+
 /** The month name of a masked token, ignoring one trailing `,` or `.`. */
 function monthWord(t: string): boolean {
   const c = t.charCodeAt(0);
@@ -315,13 +336,18 @@ function monthWord(t: string): boolean {
 }
 
 /**
- * Masks month names next to a masked number (`Jul 3`, `3 Jul`) and a weekday name before such a month,
- * in place over the first `n` entries of `masked`; true when anything changed (the shape hash is then stale).
+ * Masks booleans, and month names next to a masked number (`Jul 3`, `3 Jul`) with a weekday name before
+ * such a month, in place over the first `n` entries of `masked`; true when anything changed (the shape hash is then stale).
  */
 export function maskDateWords(masked: string[], n: number): boolean {
   let hit = false;
   for (let i = 0; i < n; i++) {
     const t = masked[i];
+    if (BOOLEANS.has(t)) {
+      masked[i] = WILDCARD;
+      hit = true;
+      continue;
+    }
     if (!monthWord(t)) continue;
     const next = i + 1 < n && masked[i + 1].startsWith(WILDCARD);
     const prev = i > 0 && masked[i - 1].endsWith(WILDCARD);
@@ -331,4 +357,133 @@ export function maskDateWords(masked: string[], n: number): boolean {
     if (i > 0 && WEEKDAYS.has(masked[i - 1].replace(/,$/, ''))) masked[i - 1] = WILDCARD;
   }
   return hit;
+}
+
+// `user=root`, `flags=N`: the value after a key is a variable even when it has no digit, as LogPAI's
+// labels (`user=<*>`) and a person reading the line have it; a quoted word (`"admin"`, `` `nats' ``) too.
+
+/** Whether the `=` at `eq` follows a key: a run of word characters starting the token or after a delimiter. */
+function isKey(tok: string, eq: number): boolean {
+  let i = eq - 1;
+  while (i >= 0) {
+    const c = tok.charCodeAt(i);
+    const word =
+      (c >= 97 && c <= 122) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 48 && c <= 57) ||
+      c === 95 ||
+      c === 45 ||
+      c === 46;
+    if (!word) break;
+    i--;
+  }
+  return (
+    i < eq - 1 &&
+    (i < 0 || (classOf(tok.charCodeAt(i)) & DELIM) !== 0) &&
+    HAS_LETTER_RE.test(tok.slice(i + 1, eq))
+  );
+}
+const HAS_LETTER_RE = /[A-Za-z]/;
+
+const CLOSE_QUOTE: Record<string, string> = { '"': '"', "'": "'", '`': "'`" };
+
+/** `"admin"`, `'x',` `` `nats' ``: a quoted word with no space or quote inside, masked inside its quotes. */
+function maskQuoted(tok: string, params?: ParamSink): string | undefined {
+  const open = tok[0];
+  const closers = CLOSE_QUOTE[open];
+  if (!closers) return undefined;
+  let end = tok.length;
+  while (end > 2 && ',.;:)'.includes(tok[end - 1])) end--;
+  if (end < 3 || !closers.includes(tok[end - 1])) return undefined;
+  for (let i = 1; i < end - 1; i++) if (CLOSE_QUOTE[tok[i]] !== undefined || tok[i] === "'") return undefined;
+  params?.push(tok.slice(1, end - 1));
+  return `${open}${WILDCARD}${tok.slice(end - 1)}`;
+}
+
+/** Tokens a quoted value may span before it is taken for unbalanced text instead. */
+const MAX_QUOTED_TOKENS = 64;
+
+/**
+ * A quoted value of several tokens after a key (`request: "GET /a HTTP/1.1",`, `msg="disk is full"`) is
+ * one variable: its words are the value's, not the event's. Collapses each such run into one token in
+ * place over the first `n` entries of `raw` and `masked`; returns the new count (`n` when none).
+ */
+export function collapseQuotedValues(raw: string[], masked: string[], n: number): number {
+  let w = 0;
+  let changed = false;
+  for (let i = 0; i < n; i++) {
+    const t = raw[i];
+    const q = t.charCodeAt(0) === 34 ? 0 : keyQuote(t);
+    let end = -1;
+    if (q >= 0 && (q > 0 || (i > 0 && raw[i - 1].endsWith(':'))) && !closesQuote(t, q + 1)) {
+      for (let j = i + 1; j < n && j - i <= MAX_QUOTED_TOKENS; j++) {
+        if (raw[j].includes('"')) {
+          if (closesQuote(raw[j], 0)) end = j;
+          break;
+        }
+      }
+    }
+    if (end < 0) {
+      raw[w] = raw[i];
+      masked[w] = masked[i];
+      w++;
+      continue;
+    }
+    const last = raw[end];
+    const close = last.lastIndexOf('"');
+    raw[w] = raw.slice(i, end + 1).join(' ');
+    masked[w] = `${t.slice(0, q + 1)}${WILDCARD}${last.slice(close)}`;
+    w++;
+    i = end;
+    changed = true;
+  }
+  return changed ? w : n;
+}
+
+/** Where `key="` opens a quote in a token (the quote's index), or -1. */
+function keyQuote(t: string): number {
+  const eq = t.indexOf('="');
+  return eq > 0 && isKey(t, eq) ? eq + 1 : -1;
+}
+
+/** Whether the token closes a double quote at or after `from`: `..."` with only `,;.)` after it. */
+function closesQuote(t: string, from: number): boolean {
+  const at = t.lastIndexOf('"');
+  if (at < from) return false;
+  for (let k = at + 1; k < t.length; k++) if (!',;.)]'.includes(t[k])) return false;
+  return true;
+}
+
+const HTTP_PROTOCOL = /^"?HTTP\/\d(?:\.\d)?"?$/;
+function isHttpProtocol(t: string): boolean {
+  return (t.charCodeAt(0) === 72 || t.charCodeAt(0) === 34) && HTTP_PROTOCOL.test(t);
+}
+function isStatus(t: string): boolean {
+  if (t.length !== 3) return false;
+  const a = t.charCodeAt(0);
+  return a >= 49 && a <= 53 && isDigit(t.charCodeAt(1)) && isDigit(t.charCodeAt(2));
+}
+
+/**
+ * An HTTP status right after the protocol (`"GET /a HTTP/1.1" 404`) names the outcome, so it is part of
+ * the event (a burst of 500s is then a spike of its own template): joined to the protocol token as one
+ * constant, in place over the first `n` entries; returns the new count.
+ */
+export function keepHttpStatus(raw: string[], masked: string[], n: number): number {
+  let k = -1;
+  for (let i = 0; i + 1 < n; i++) {
+    const t = masked[i];
+    if (t.length >= 6 && t.length <= 10 && isHttpProtocol(t) && isStatus(raw[i + 1])) {
+      k = i;
+      break;
+    }
+  }
+  if (k < 0) return n;
+  raw[k] = `${raw[k]} ${raw[k + 1]}`;
+  masked[k] = `${masked[k]} ${raw[k + 1]}`;
+  for (let i = k + 1; i + 1 < n; i++) {
+    raw[i] = raw[i + 1];
+    masked[i] = masked[i + 1];
+  }
+  return n - 1;
 }

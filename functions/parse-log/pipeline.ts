@@ -3,6 +3,7 @@
 import { EVENT_SCHEMA_VERSION, type LogEvent } from '../../core/event.js';
 import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import type { LineMeta } from '../../core/line-meta.js';
+import { MULTILINE_TRUNCATED, type MultilineLimits, splitRecord } from '../../core/multiline.js';
 import { TemplateMiner } from './drain.js';
 import { type CustomFormat, compileFormat } from './formats/custom.js';
 import { parseLine } from './formats/detect.js';
@@ -11,6 +12,8 @@ import { normalizeLevel } from './level.js';
 import { type ParseLimits, resolveLimits } from './limits.js';
 import {
   absorbUnits,
+  collapseQuotedValues,
+  keepHttpStatus,
   type LineTokens,
   lineTokens,
   maskDateWords,
@@ -37,11 +40,16 @@ export interface ParseContext {
   now: number;
   /** Per-line problems found before the text existed as a string (e.g. `invalid_utf8`). */
   preProblems?: (string[] | undefined)[];
+  /**
+   * Multi-line events on: an entry holding `\n` is a record (its first line is parsed, the rest is the
+   * event's `stack`, held to these limits). Off: `\n` is just a character of the line.
+   */
+  multiline?: MultilineLimits;
   /** Per line, what the sender's protocol knew (envelope `meta`): it wins over what the text says. */
   meta?: (LineMeta | null)[];
 }
 
-/** Parses a batch in input order; always exactly one event per line. */
+/** Parses a batch in input order; always exactly one event per entry (a line, or a record of lines). */
 export function parseBatch(
   lines: string[],
   labels: (string | null)[] | undefined,
@@ -105,7 +113,7 @@ function resolveTime(
 }
 
 function parseOne(
-  line: string,
+  entry: string,
   ctx: ParseContext,
   receivedAt: string,
   clock: TimeCache,
@@ -114,9 +122,17 @@ function parseOne(
 ): LogEvent {
   // A clean line (nearly all of them) is used as it is, and no problems array exists until a
   // problem does: two fewer allocations per line.
+  let problems: string[] | undefined = pre?.length ? pre.slice() : undefined;
+  let stack: string | undefined;
+  let line = entry;
+  if (ctx.multiline !== undefined && entry.indexOf('\n') !== -1) {
+    const r = splitRecord(entry, ctx.multiline);
+    line = r.first;
+    stack = r.stack;
+    if (r.cut && !problems?.includes(MULTILINE_TRUNCATED)) (problems ??= []).push(MULTILINE_TRUNCATED);
+  }
   let text = line;
   let raw = line;
-  let problems: string[] | undefined = pre?.length ? pre.slice() : undefined;
   if (!isCleanLine(line, ctx.limits.maxLineBytes)) {
     const clean = sanitizeLine(line, ctx.limits.maxLineBytes);
     text = clean.text;
@@ -150,6 +166,7 @@ function parseOne(
   if (p.host !== undefined) ev.host = p.host;
   if (p.http) ev.http = p.http;
   if (p.fields) ev.fields = p.fields;
+  if (stack !== undefined) ev.stack = stack;
   if (problems) ev.problems = problems;
   return ev;
 }
@@ -197,6 +214,16 @@ function mine(message: string, ctx: ParseContext, scratch: Scratch): Mined {
     hash = undefined;
   }
   if (maskDateWords(masked, n)) hash = undefined;
+  const kept = keepHttpStatus(tokens, masked, n);
+  if (kept !== n) {
+    n = kept;
+    hash = undefined;
+  }
+  const collapsed = collapseQuotedValues(tokens, masked, n);
+  if (collapsed !== n) {
+    n = collapsed;
+    hash = undefined;
+  }
   if (n === 0) return { id: templateIdFor(ctx.source, []), template: '', params: [], tooManyTokens };
   hash ??= shapeHash(masked, n);
   // A shape seen before (nearly every line once a source is warm) needs no array of its own; a new
@@ -243,6 +270,8 @@ export interface LineParserOptions {
   format?: string;
   now?: () => number;
   limits?: Partial<ParseLimits>;
+  /** Entries holding `\n` are multi-line records (the caller groups lines, e.g. with MultilineGrouper). */
+  multiline?: MultilineLimits;
 }
 
 /** Offline, in-memory parsing and mining (no KV): for the CLI, evaluation and analysis tools. */
@@ -257,6 +286,13 @@ export function createLineParser(opts: LineParserOptions): {
   return {
     miner,
     parse: (lines, labels) =>
-      parseBatch(lines, labels, { source: opts.source, format, limits, miner, now: now() }),
+      parseBatch(lines, labels, {
+        source: opts.source,
+        format,
+        limits,
+        miner,
+        now: now(),
+        multiline: opts.multiline,
+      }),
   };
 }

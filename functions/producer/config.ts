@@ -2,6 +2,7 @@
 // synthetic load (scheduledSimulation) that the cron-connector tick and `logfaas up`'s timer use.
 import { type Env, EnvReader, parseDuration } from '../../core/env.js';
 import { type HttpConfig, readHttpConfig } from '../../core/http/config.js';
+import { type MultilineConfig, readMultilineConfig } from '../../core/multiline-config.js';
 import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
 import {
   SCENARIOS,
@@ -42,6 +43,10 @@ export interface ProducerConfig {
   /** Every Nth tick injects the next scenario of the rotation. */
   simulateScenarioEvery: number;
   simulateSeed: number;
+  /** Multi-line records: batches end between them; an open one at a request's end waits (MULTILINE_*). */
+  multiline: MultilineConfig;
+  /** Quiet time after which a held-back tail is published alone. */
+  multilineFlushMs: number;
 }
 
 export function loadProducerConfig(env: Env): Readonly<ProducerConfig> {
@@ -105,9 +110,19 @@ export function loadProducerConfig(env: Env): Readonly<ProducerConfig> {
     // One anomaly every 10 ticks (5 min at 30 s) keeps anomalies rare, as in real traffic.
     simulateScenarioEvery: r.int('SIMULATE_SCENARIO_EVERY', 10, 1),
     simulateSeed: r.int('SIMULATE_SEED', 1),
+    multiline: readMultilineConfig(r),
+    // 3 s: a program writing a trace flushes it within milliseconds and a shipper sends its buffer every
+    // second or so, so a trace's next part arrives well inside it; a held trace waits at most this long
+    // (plus one sweep) to be seen.
+    multilineFlushMs: r.duration('MULTILINE_FLUSH', 3000),
   };
   r.done();
   return Object.freeze(cfg);
+}
+
+/** How often a replica sweeps for held-back tails that fell due: every second, or faster for a short flush. */
+export function tailSweepMs(config: Pick<ProducerConfig, 'multilineFlushMs'>): number {
+  return Math.max(50, Math.min(1000, Math.floor(config.multilineFlushMs / 2)));
 }
 
 function list(

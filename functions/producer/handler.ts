@@ -2,6 +2,7 @@
 // lines are published to the broker in bounded batches and counted as accepted only once confirmed.
 import type { Broker } from '../../core/broker/types.js';
 import { BadRequestError, jsonResponse, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
+import type { KV } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { type ProducerConfig, scheduledSimulation } from './config.js';
 import { ingestSimulation } from './ingest-simulation.js';
@@ -11,6 +12,8 @@ import { ingestOtlp, OTLP_LOGS_PATH } from './otlp.js';
 
 export interface ProducerDeps {
   broker: Broker;
+  /** Where open multi-line records wait for the source's next request (tails.ts); none: nothing is held. */
+  kv?: KV;
   config: ProducerConfig;
   logger: Logger;
   /** Id of a request whose client sent no idempotency key; batch ids are `${id}:${index}`. */
@@ -20,7 +23,7 @@ export interface ProducerDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export type ProducerContext = Required<ProducerDeps>;
+export type ProducerContext = Required<Omit<ProducerDeps, 'kv'>> & Pick<ProducerDeps, 'kv'>;
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const PROTOCOLS: Record<string, typeof ingestOtlp> = {

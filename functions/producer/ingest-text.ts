@@ -1,16 +1,25 @@
-// Raw lines in: decode, split into bounded batches, publish with confirms, answer with what was confirmed.
+// Raw lines in: decode, split into bounded batches (between multi-line records), publish with confirms,
+// answer with what was confirmed. An open record at the end (a trace that may go on) is held back in
+// the KV for the source's next request (tails.ts) and counts as accepted once stored there.
 
 import { BadRequestError, jsonResponse } from '../../core/errors.js';
 import { H } from '../../core/headers.js';
+import type { HeldLock } from '../../core/kv/lock.js';
+import { multilineOn, requestedMultiline } from '../../core/multiline-config.js';
 import { decodeTextBody } from './body.js';
 import type { ProducerContext } from './handler.js';
-import { type OutBatch, publishAll } from './publish.js';
-import { splitBatches } from './split.js';
+import { type OutBatch, publishAll, textBatchHeaders } from './publish.js';
+import { bodyLines, lineOffset, planRecords } from './records.js';
+import { splitBatches, stripLineCr } from './split.js';
+import { type HeldTail, TailStore } from './tails.js';
 
 const SOURCE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const FORMAT = /^[A-Za-z0-9._-]{1,32}$/;
 /** Responses list batch ids only up to this many, so a large upload's answer stays small. */
 export const MAX_LISTED_IDS = 100;
+/** How long a request waits for its source's tail lock (another request of the source holds it). */
+const TAIL_LOCK_WAIT_MS = 2000;
+const UTF8 = new TextEncoder();
 
 export async function ingestText(
   raw: Uint8Array,
@@ -25,52 +34,172 @@ export async function ingestText(
     throw new BadRequestError(`source ${JSON.stringify(source)} must match ${SOURCE.source}`);
   if (format !== null && !FORMAT.test(format))
     throw new BadRequestError(`format ${JSON.stringify(format)} must match ${FORMAT.source}`);
+  const requested =
+    requestedMultiline(url.searchParams.get('multiline'), req.headers.get(H.multiline)) ?? null;
   const cfg = ctx.config;
-  const body = await decodeTextBody(raw, req.headers.get('content-encoding'), cfg.maxDecompressedBytes);
-  const parts = splitBatches(body, cfg.batchLines, cfg.batchBytes);
-  const total = parts.reduce((s, p) => s + p.lines, 0);
+  const body = stripLineCr(
+    await decodeTextBody(raw, req.headers.get('content-encoding'), cfg.maxDecompressedBytes),
+  );
   const base = key ?? ctx.newId();
-  const batches: OutBatch[] = parts.map((p, i) => {
-    const id = `${base}:${i}`;
-    const headers: Record<string, string> = { [H.batchId]: id, [H.source]: source };
-    if (format) headers[H.logFormat] = format;
-    return { id, lines: p.lines, body: p.body, headers, contentType: 'text/plain' };
-  });
-  const started = ctx.now();
-  const out = await publishAll(ctx.broker, cfg.topic, batches, {
-    concurrency: cfg.publishConcurrency,
-    signal: req.signal,
-  });
-  const result = {
-    accepted: out.confirmedLines,
-    batches: out.confirmedBatches,
-    ...(out.confirmedIds.length <= MAX_LISTED_IDS ? { batchIds: out.confirmedIds } : {}),
-    source,
-  };
-  if (out.error !== undefined) {
-    ctx.logger.warn('publish failed', {
-      source,
-      accepted: out.confirmedLines,
-      total,
-      err: String(out.error),
+  const grouping = multilineOn(cfg.multiline, source, requested ?? undefined);
+  // `complete`: the sender cut the body between records (logfaas send), so nothing is held back.
+  const holdBack = grouping && ctx.kv !== undefined && req.headers.get(H.multilineEnd) !== 'complete';
+  const plan: Plan = grouping
+    ? await planWithTail(body, { source, base, format, requested, holdBack }, ctx)
+    : { data: body, carried: 0, held: null, tail: null };
+  try {
+    const parts = splitBatches(plan.data, cfg.batchLines, cfg.batchBytes, plan.starts);
+    const lines = parts.reduce((s, p) => s + p.lines, 0);
+    const total = lines - plan.carried + (plan.held?.lines.length ?? 0);
+    // Lines carried from the previous request's tail were accepted by that request: counted there.
+    let carried = plan.carried;
+    const carriedIn: string[] = [];
+    const batches: OutBatch[] = parts.map((p, i) => {
+      const id = `${base}:${i}`;
+      const own = p.lines - Math.min(carried, p.lines);
+      if (own < p.lines) carriedIn.push(id);
+      carried -= p.lines - own;
+      return {
+        id,
+        lines: own,
+        body: p.body,
+        headers: textBatchHeaders(id, source, format, requested),
+        contentType: 'text/plain',
+      };
     });
-    return jsonResponse(
-      {
-        error: `publish failed: ${(out.error as Error).message ?? out.error}`,
-        code: 'publish_failed',
-        status: 503,
-        ...result,
-        failed: total - out.confirmedLines,
-      },
-      503,
-      { 'retry-after': '5' },
-    );
+    const started = ctx.now();
+    const out = await publishAll(ctx.broker, cfg.topic, batches, {
+      concurrency: cfg.publishConcurrency,
+      signal: req.signal,
+    });
+    let held = 0;
+    let error = out.error;
+    if (plan.lock) {
+      // The new tail is kept only when everything before it was published (lines never overtake each
+      // other); the old one is removed once nothing of it is left to publish.
+      const confirmed = new Set(out.confirmedIds);
+      const carriedOut = plan.carried > 0 && carriedIn.every((id) => confirmed.has(id));
+      const next = error === undefined ? plan.held : null;
+      const drop = error === undefined ? plan.tail !== null : carriedOut;
+      try {
+        if (next || drop) await new TailStore(ctx.kv!).put(source, next);
+        if (next) held = next.lines.length;
+      } catch (e) {
+        error ??= e;
+      }
+    }
+    const accepted = out.confirmedLines + held;
+    const result = {
+      accepted,
+      batches: out.confirmedBatches,
+      ...(out.confirmedIds.length <= MAX_LISTED_IDS ? { batchIds: out.confirmedIds } : {}),
+      ...(held > 0 ? { held } : {}),
+      source,
+    };
+    if (error !== undefined) {
+      ctx.logger.warn('publish failed', { source, accepted, total, err: String(error) });
+      return jsonResponse(
+        {
+          error: `publish failed: ${(error as Error).message ?? error}`,
+          code: 'publish_failed',
+          status: 503,
+          ...result,
+          failed: total - accepted,
+        },
+        503,
+        { 'retry-after': '5' },
+      );
+    }
+    ctx.logger.info('lines accepted', {
+      source,
+      lines: total,
+      held,
+      batches: batches.length,
+      ms: ctx.now() - started,
+    });
+    return jsonResponse(result);
+  } finally {
+    await plan.lock?.release();
   }
-  ctx.logger.info('lines accepted', {
-    source,
-    lines: total,
-    batches: batches.length,
-    ms: ctx.now() - started,
-  });
-  return jsonResponse(result);
+}
+
+interface PlanOptions {
+  source: string;
+  base: string;
+  format: string | null;
+  requested: boolean | null;
+  holdBack: boolean;
+}
+
+interface Plan {
+  /** What to publish: the carried tail's lines, then the body without the lines held back. */
+  data: Uint8Array;
+  carried: number;
+  starts?: Uint8Array;
+  /** The tail to store for the next request, if any. */
+  held: HeldTail | null;
+  /** The tail found in the KV (taken, or dropped as this same request's). */
+  tail: HeldTail | null;
+  /** Held while the request may take or replace the source's tail. */
+  lock?: HeldLock;
+}
+
+/** Groups the body (after the source's held tail, if any) into records and decides what to hold back. */
+async function planWithTail(body: Uint8Array, o: PlanOptions, ctx: ProducerContext): Promise<Plan> {
+  const { source, base, holdBack } = o;
+  const limits = ctx.config.multiline.limits;
+  const lines = bodyLines(body);
+  let plan = planRecords(lines, limits, holdBack);
+  const store = ctx.kv ? new TailStore(ctx.kv) : undefined;
+  let tail: HeldTail | null = null;
+  let lock: HeldLock | undefined;
+  try {
+    tail = store ? await store.get(source) : null;
+    if (store && (tail !== null || plan.held > 0)) {
+      lock = await store.lock(source, TAIL_LOCK_WAIT_MS);
+      tail = lock ? await store.get(source) : null;
+    }
+  } catch (e) {
+    // Without the KV nothing is held back or taken: the body goes out whole, as without grouping.
+    ctx.logger.warn('held tails unavailable', { source, err: String(e) });
+    await lock?.release();
+    return {
+      data: body,
+      carried: 0,
+      starts: planRecords(lines, limits, false).starts,
+      held: null,
+      tail: null,
+    };
+  }
+  if (!lock) {
+    if (plan.held > 0) plan = planRecords(lines, limits, false);
+    return { data: body, carried: 0, starts: plan.starts, held: null, tail: null };
+  }
+  // A retry of the request that held this tail sends those lines again: the stored copy is dropped.
+  const carry = tail && tail.key !== base ? tail.lines : [];
+  const all = carry.length ? [...carry, ...lines] : lines;
+  plan = planRecords(all, limits, holdBack);
+  let data = carry.length ? concat(UTF8.encode(`${carry.join('\n')}\n`), body) : body;
+  let held: HeldTail | null = null;
+  if (plan.held > 0) {
+    const from = all.length - plan.held;
+    held = {
+      lines: all.slice(from),
+      id: `${base}:tail`,
+      key: base,
+      format: o.format,
+      multiline: o.requested,
+      due: ctx.now() + ctx.config.multilineFlushMs,
+    };
+    data = data.subarray(0, Math.max(0, lineOffset(data, from) - 1));
+  }
+  const carried = Math.min(carry.length, all.length - plan.held);
+  return { data, carried, starts: plan.starts, held, tail, lock };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }

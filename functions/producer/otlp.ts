@@ -14,7 +14,13 @@ import type { AttributeLimits } from './config.js';
 import type { ProducerContext } from './handler.js';
 import { type AnyValue, decodeOtlpJson, decodeOtlpProto, type OtlpResourceLogs } from './otlp-decode.js';
 import { ProtoError, ProtoWriter } from './protobuf.js';
-import { attributeProblem, contentKey, type InRecord, publishRecords, sourceName } from './protocol-records.js';
+import {
+  attributeProblem,
+  contentKey,
+  type InRecord,
+  publishRecords,
+  sourceName,
+} from './protocol-records.js';
 
 export const OTLP_LOGS_PATH = '/v1/logs';
 const PROTOBUF = 'application/x-protobuf';

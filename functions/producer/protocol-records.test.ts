@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { attributeProblem, contentKey, encodeRecordBatch, recordBatches, sourceName } from './protocol-records.js';
+import {
+  attributeProblem,
+  contentKey,
+  encodeRecordBatch,
+  recordBatches,
+  sourceName,
+} from './protocol-records.js';
 
 const rec = (source: string, line: string) => ({ source, line, meta: { ts: 1 } });
 

@@ -1,6 +1,7 @@
 // Publishes batches with a bounded number of unconfirmed messages and reports exactly which were
 // confirmed. The first failure stops new publishes; batches already in flight are still awaited.
 import type { Broker } from '../../core/broker/types.js';
+import { H } from '../../core/headers.js';
 
 export interface OutBatch {
   id: string;
@@ -76,4 +77,17 @@ export async function publishAll(
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker));
   out.confirmedIds = confirmed.filter((x): x is string => x !== undefined);
   return out;
+}
+
+/** Headers of a raw-text batch: its id, source, and the request's format and multi-line switch if given. */
+export function textBatchHeaders(
+  id: string,
+  source: string,
+  format: string | null,
+  multiline: boolean | null,
+): Record<string, string> {
+  const headers: Record<string, string> = { [H.batchId]: id, [H.source]: source };
+  if (format) headers[H.logFormat] = format;
+  if (multiline !== null) headers[H.multiline] = multiline ? 'on' : 'off';
+  return headers;
 }

@@ -12,28 +12,57 @@ const CR = 13;
 /**
  * Lines are split on `\n` with a trailing `\r` stripped; an empty last line (a final newline) is not a
  * line. A batch holds at most `maxLines` lines and `maxBytes` bytes, except that one line longer than
- * `maxBytes` travels alone (parse-log truncates it and says so on the event).
+ * `maxBytes` travels alone (parse-log truncates it and says so on the event). With `starts` (1 where a
+ * record starts, per line: functions/producer/records.ts) a batch ends only before a record start, so a
+ * multi-line record stays in one batch, unless the record alone is over the limits.
  */
-export function splitBatches(input: Uint8Array, maxLines: number, maxBytes: number): TextBatch[] {
-  const buf = hasCr(input) ? stripCr(input) : input;
+export function splitBatches(
+  input: Uint8Array,
+  maxLines: number,
+  maxBytes: number,
+  starts?: Uint8Array,
+): TextBatch[] {
+  const buf = stripLineCr(input);
   const out: TextBatch[] = [];
   let start = 0; // first byte of the open batch
   let lines = 0;
   let pos = 0;
+  let line = 0;
+  let recPos = 0; // first byte of the open record, and the batch's lines before it
+  let recLines = 0;
   while (pos < buf.length) {
     let nl = buf.indexOf(LF, pos);
     if (nl === -1) nl = buf.length;
-    // Would this line overflow the open batch? Close the batch before it.
+    if (!starts || starts[line] === 1) {
+      recPos = pos;
+      recLines = lines;
+    }
+    // Would this line overflow the open batch? Close the batch before the open record, or else before it.
     if (lines > 0 && (lines >= maxLines || nl - start > maxBytes)) {
-      out.push({ body: buf.subarray(start, pos - 1), lines });
-      start = pos;
-      lines = 0;
+      if (recPos > start && recLines > 0) {
+        out.push({ body: buf.subarray(start, recPos - 1), lines: recLines });
+        start = recPos;
+        lines -= recLines;
+        recLines = 0;
+      }
+      if (lines > 0 && (lines >= maxLines || nl - start > maxBytes)) {
+        out.push({ body: buf.subarray(start, pos - 1), lines });
+        start = pos;
+        lines = 0;
+        recPos = pos;
+      }
     }
     lines++;
+    line++;
     pos = nl + 1;
   }
   if (lines > 0) out.push({ body: buf.subarray(start, Math.min(pos - 1, buf.length)), lines });
   return out;
+}
+
+/** The input with each `\r` that ends a line removed (the input itself when it has none). */
+export function stripLineCr(input: Uint8Array): Uint8Array {
+  return hasCr(input) ? stripCr(input) : input;
 }
 
 function hasCr(b: Uint8Array): boolean {

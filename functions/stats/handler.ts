@@ -8,6 +8,7 @@ import { BucketCache } from '../../core/stats/bucket-cache.js';
 import { readStats } from '../../core/stats/read.js';
 import { TemplateViewCache } from '../../core/stats/templates.js';
 import { parseWindow, type StatsConfig } from './config.js';
+import { createMutesRoute, isMutesPath } from './mutes.js';
 
 export interface StatsDeps {
   kv: KV;
@@ -58,8 +59,11 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       templateCache,
     });
   };
+  const mutes = createMutesRoute({ kv: deps.kv, admin: deps.config.admin, now });
   const handler = async (req: Request): Promise<Response> => {
     try {
+      const url = new URL(req.url);
+      if (isMutesPath(url.pathname) && req.method !== 'OPTIONS') return await mutes(req);
       if (req.method === 'OPTIONS') {
         return new Response(null, {
           status: 204,
@@ -72,14 +76,18 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       }
       if (req.method !== 'GET' && req.method !== 'HEAD')
         throw new MethodNotAllowedError('stats answers GET and HEAD only');
-      const windowMs = windowOf(new URL(req.url), deps.config);
+      const windowMs = windowOf(url, deps.config);
       const res = jsonResponse(await read(windowMs), 200, HEADERS);
       return req.method === 'HEAD' ? new Response(null, { status: 200, headers: res.headers }) : res;
     } catch (e) {
       const res = toErrorResponse(e);
       res.headers.set('cache-control', 'no-store');
       res.headers.set('access-control-allow-origin', '*');
-      if (res.status === 405) res.headers.set('allow', 'GET, HEAD');
+      if (res.status === 405)
+        res.headers.set(
+          'allow',
+          isMutesPath(new URL(req.url).pathname) ? 'GET, HEAD, POST, DELETE' : 'GET, HEAD',
+        );
       return res;
     }
   };

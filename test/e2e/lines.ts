@@ -80,3 +80,48 @@ export function mixedLines(n: number, seed = 42, errorShare = 0.02): MixedLines 
   }
   return { lines, errors, malformed };
 }
+
+export interface TraceRecords {
+  lines: string[];
+  /** Events they make: one per record. */
+  records: number;
+  /** Records with a stack trace (Java, Python or Go). */
+  traces: number;
+}
+
+/** `n` records: log lines, some followed by a Java or Python trace, some Go panics; seeded. */
+export function recordsWithTraces(n: number, seed = 7): TraceRecords {
+  const r = rng(seed);
+  const lines: string[] = [];
+  let traces = 0;
+  const t0 = Date.UTC(2026, 1, 7, 6, 0, 0);
+  for (let i = 0; i < n; i++) {
+    const ts = new Date(t0 + i * 1000).toISOString().slice(0, 19).replace('T', ' ');
+    const kind = r();
+    if (kind < 0.1) {
+      traces++;
+      lines.push(
+        `${ts} ERROR [main] c.e.Orders - order ${i} failed`,
+        'java.lang.IllegalStateException: boom',
+      );
+      for (let k = 0; k < 1 + Math.floor(r() * 6); k++)
+        lines.push(`\tat com.example.Orders.step${k}(Orders.java:${10 + k})`);
+      lines.push('Caused by: java.io.IOException: disk full', '\t... 4 more');
+    } else if (kind < 0.18) {
+      traces++;
+      lines.push(`${ts},000 ERROR app: request ${i} failed`, 'Traceback (most recent call last):');
+      lines.push('  File "/srv/app.py", line 10, in handle', '    load(path)', `KeyError: 'k${i}'`);
+    } else if (kind < 0.2) {
+      traces++;
+      lines.push(
+        `panic: runtime error: index out of range [${i}] with length 3`,
+        '',
+        'goroutine 1 [running]:',
+      );
+      lines.push('main.main()', '\t/srv/main.go:12 +0x1d', 'exit status 2');
+    } else if (kind < 0.25) {
+      lines.push(`${ts} WARN c.e.Orders - slow order ${i}:`, `    took ${Math.floor(r() * 900)} ms`);
+    } else lines.push(`${ts} INFO c.e.Orders - order ${i} shipped in ${Math.floor(r() * 90)} ms`);
+  }
+  return { lines, records: n, traces };
+}

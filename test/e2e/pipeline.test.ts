@@ -1,19 +1,19 @@
 // The end-to-end test that matters most: real RabbitMQ + real Redis, every function, the connector, the
 // gateway and the dashboard as separate processes from their bundles (as docker-compose runs them).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAmqpBroker } from '../../core/broker/create.js';
 import { type Broker, DEAD_LETTER_QUEUE } from '../../core/broker/types.js';
+import { basicAuthHeader } from '../../core/http/basic-auth.js';
 import { silentLogger } from '../../core/log.js';
 import { Secret } from '../../core/secrets.js';
-import { basicAuthHeader } from '../../gateway/auth.js';
 import { dropNamespace } from '../../runner/drop-namespace.js';
 import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
 import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
-import { mixedLines } from './lines.js';
+import { mixedLines, recordsWithTraces } from './lines.js';
 
 const up =
   (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
@@ -189,24 +189,13 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
     const before = (await stats()).total;
     await post('Setting up package libfoo version (1.0) for user alice now\n');
     await poll(stats, (v) => v.total >= before + 1, 15_000);
-    const pkgs = [
-      'libbar',
-      'zlib',
-      'curl',
-      'openssl',
-      'tzdata',
-      'bash',
-      'perl',
-      'dash',
-      'grep',
-      'sed',
-      'gzip',
-    ];
-    const users = ['bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+    // Variables as they come in real logs: many values, each rare (a package and a user per line).
+    const word = (i: number, tag: string) =>
+      `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + (Math.floor(i / 26) % 26))}${tag}`;
     const rest = Array.from(
       { length: 999 },
       (_, i) =>
-        `Setting up package ${pkgs[i % pkgs.length]} version (2.${i % 5}) for user ${users[i % users.length]} now`,
+        `Setting up package ${word(i, 'lib')} version (2.${i % 5}) for user ${word(i + 11, 'usr')} now`,
     );
     await post(`${rest.join('\n')}\n`);
     const apt = (d: Doc) => d.templates.find((t) => t.source === 'apt-e2e');
@@ -218,6 +207,51 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
       30_000,
     );
     expect(apt(d)).toMatchObject(want);
+  });
+
+  it('counts 300 records with stack traces, sent by `logfaas send` in small requests, as 300 events', async () => {
+    const bySource = async (source: string) => {
+      const r = await fetch(`${stack.gatewayUrl}/function/stats?window=1h`);
+      return ((await r.json()) as { by_source: Record<string, number> }).by_source[source] ?? 0;
+    };
+    const before = await stats();
+    const { lines, records, traces } = recordsWithTraces(300);
+    expect(records).toBe(300);
+    expect(traces).toBeGreaterThan(40);
+    const file = join(dataDir, 'traces.log');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    // 20 lines per request: most requests would end inside a trace if send cut by lines alone.
+    const out = cli(['send', file, '--source', 'ml-e2e', '--batch-lines', '20', '--no-resume', '--json']);
+    expect(JSON.parse(out).lines).toBe(lines.length);
+    expect(
+      await poll(
+        () => bySource('ml-e2e'),
+        (n) => n >= 300,
+        30_000,
+      ),
+    ).toBe(300);
+    // A trace split over two POSTs (held back by the producer), and one left open (flushed after
+    // MULTILINE_FLUSH by the producer's sweep): three events.
+    const post = (body: string) =>
+      fetch(`${stack.gatewayUrl}/function/producer?source=ml-split`, { method: 'POST', body }).then((r) =>
+        r.json(),
+      );
+    expect(
+      await post('ERROR c.e.App - failed\njava.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)\n'),
+    ).toMatchObject({ accepted: 3, held: 3 });
+    expect(await post('\tat a.B.d(B.java:2)\nINFO c.e.App - recovered\npanic: boom\n')).toMatchObject({
+      accepted: 3,
+      held: 1,
+    });
+    expect(
+      await poll(
+        () => bySource('ml-split'),
+        (n) => n >= 3,
+        20_000,
+      ),
+    ).toBe(3);
+    const after = await poll(stats, (v) => v.total >= before.total + 303, 10_000);
+    expect(after.total).toBe(before.total + 303);
   });
 
   it('never writes a credential to any component log', () => {
