@@ -99,6 +99,7 @@ describe.skipIf(!up)('OTLP and Loki push through the running stack, real RabbitM
 
   it('the OpenTelemetry JS SDK exports through the OTLP/HTTP JSON and protobuf exporters, gzip and not', async () => {
     const before = (await stats()).total;
+    const started = Date.now();
     const now = Date.now() - 60_000;
     const severities = [9, 13, 17, 5, 21];
     const levels = ['info', 'warn', 'error', 'debug', 'fatal'];
@@ -128,6 +129,9 @@ describe.skipIf(!up)('OTLP and Loki push through the running stack, real RabbitM
     }
     const sent = combos.length * perCombo;
     const s = await poll(stats, (v) => v.total >= before + sent, 30_000);
+    console.log(
+      `e2e otlp: ${sent} records exported by the SDK and visible in stats in ${Date.now() - started} ms`,
+    );
     expect(s.total).toBe(before + sent);
     for (const [c, combo] of combos.entries()) {
       const source = `otel-${combo.encoding}-${combo.gzip ? 'gz' : 'plain'}`;
@@ -147,6 +151,7 @@ describe.skipIf(!up)('OTLP and Loki push through the running stack, real RabbitM
 
   it('takes Loki pushes in JSON and in snappy protobuf, and a retried push counts once', async () => {
     const before = (await stats()).total;
+    const started = Date.now();
     const t0 = BigInt(Date.now() - 120_000) * 1_000_000n + 123_456n;
     const nsAt = (i: number) => t0 + BigInt(i) * 1_000_000_000n;
     const json = {
@@ -191,6 +196,7 @@ describe.skipIf(!up)('OTLP and Loki push through the running stack, real RabbitM
     expect(b.status, await b.text()).toBe(204);
     const sent = 400;
     const s = await poll(stats, (v) => v.total >= before + sent, 30_000);
+    console.log(`e2e loki: ${sent} entries pushed and visible in stats in ${Date.now() - started} ms`);
     expect(s.total).toBe(before + sent);
     expect(s.by_source).toMatchObject({ 'loki-json': 150, 'loki-json-job': 50, 'loki-proto': 200 });
 
