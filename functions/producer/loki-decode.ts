@@ -154,7 +154,7 @@ function stringPairs(v: unknown, what: string): [string, string][] {
 }
 
 /** Nanoseconds since the epoch as a decimal string (numbers accepted too) -> epoch ms. */
-export function nanosTextMs(v: unknown): number | undefined {
+function nanosTextMs(v: unknown): number | undefined {
   let ms: number;
   if (typeof v === 'string' && /^\d{1,20}$/.test(v))
     ms = v.length > 6 ? Number(v.slice(0, -6)) + Number(v.slice(-6)) / 1e6 : Number(v) / 1e6;

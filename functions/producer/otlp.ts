@@ -173,7 +173,7 @@ const GRPC_CODE: Record<number, number> = { 400: 3, 405: 12, 413: 3, 415: 3, 429
  * An error as OTLP/HTTP wants it: a google.rpc.Status in the request's encoding. The JSON form also
  * carries the house fields `error` and `status`. 429/502/503/504 are the codes clients retry.
  */
-export function statusResponse(proto: boolean, e: unknown): Response {
+function statusResponse(proto: boolean, e: unknown): Response {
   const status = e instanceof HttpError ? e.status : 500;
   const message = e instanceof HttpError ? e.message : 'internal error';
   const code = GRPC_CODE[status] ?? 13;
