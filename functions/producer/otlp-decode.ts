@@ -213,8 +213,8 @@ function jsonRecord(o: Obj): OtlpRecord {
     severityText: str(o, 'severityText', 'severity_text', w),
     body: o.body === undefined || o.body === null ? undefined : jsonAnyValue(o.body),
     attributes: jsonAttributes(o, w),
-    traceId: hexId(str(o, 'traceId', 'trace_id', w), 'traceId'),
-    spanId: hexId(str(o, 'spanId', 'span_id', w), 'spanId'),
+    traceId: hexId(str(o, 'traceId', 'trace_id', w)),
+    spanId: hexId(str(o, 'spanId', 'span_id', w)),
     eventName: str(o, 'eventName', 'event_name', w),
   };
 }
@@ -288,13 +288,14 @@ const SEVERITY_BASE: Record<string, number> = {
 /** The enum as a number (OTLP/JSON), or by name as other proto3 JSON writers emit it. */
 function severityNumber(v: unknown): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^\d{1,2}$/.test(v)) return Number(v);
   const m = typeof v === 'string' ? SEVERITY_NAME.exec(v) : null;
   if (!m) throw bad('severityNumber must be an integer');
   const base = SEVERITY_BASE[m[1]];
   return base === 0 ? 0 : base + (m[2] ? Number(m[2]) - 1 : 0);
 }
 
-function hexId(s: string, what: string): string {
-  if (s !== '' && !/^[0-9a-fA-F]{1,64}$/.test(s)) throw bad(`${what} must be hex`);
-  return s.toLowerCase();
+/** Hex as OTLP/JSON writes ids, lower-cased; another spelling (base64 from older writers) is kept as is. */
+function hexId(s: string): string {
+  return /^[0-9a-fA-F]+$/.test(s) ? s.toLowerCase() : s;
 }

@@ -148,6 +148,12 @@ describe('OTLP/HTTP logs endpoint', () => {
         body: { string_value: 'snake' },
       },
       { body: { kvlistValue: { values: [{ key: 'a', value: { intValue: 1 } }] } } },
+      {
+        severityNumber: 'SEVERITY_NUMBER_ERROR2',
+        traceId: 'W47/95gDgQPSabYzgT/GDA==',
+        body: { stringValue: 'e' },
+      },
+      { severityNumber: '13', body: { stringValue: 'w' } },
     ]);
     const res = await post(JSON.stringify(req), { 'content-type': 'application/json' });
     expect(res.status).toBe(200);
@@ -155,7 +161,12 @@ describe('OTLP/HTTP logs endpoint', () => {
     expect(await res.json()).toEqual({});
     const [env] = await envelopes();
     expect(env.source).toBe('checkout');
-    expect(env.lines).toEqual(['disk 91% full', 'snake', '{"a":1}']);
+    expect(env.lines).toEqual(['disk 91% full', 'snake', '{"a":1}', 'e', 'w']);
+    // Enum names and numeric strings as other proto3 JSON writers send them; a non-hex id kept as given.
+    expect(env.meta.slice(3).map((m) => [m.level, m.fields?.trace_id])).toEqual([
+      ['error', 'W47/95gDgQPSabYzgT/GDA=='],
+      ['warn', undefined],
+    ]);
     expect(env.meta[0]).toEqual({
       ts: T0 + 0.456789,
       level: 'warn',
@@ -249,7 +260,8 @@ describe('OTLP/HTTP logs endpoint', () => {
       ['{"resourceLogs": [', json, 400],
       ['{"resourceLogs": {}}', json, 400],
       [JSON.stringify(jsonRequest([{ timeUnixNano: 'yesterday' }])), json, 400],
-      [JSON.stringify(jsonRequest([{ traceId: 'not hex' }])), json, 400],
+      [JSON.stringify(jsonRequest([{ traceId: 7 }])), json, 400],
+      [JSON.stringify(jsonRequest([{ severityNumber: 'WARN' }])), json, 400],
       [JSON.stringify(jsonRequest([{}, {}, {}])), json, 413],
       ['hello', { 'content-type': 'text/plain' }, 415],
       ['{}', { ...json, 'content-encoding': 'br' }, 415],
