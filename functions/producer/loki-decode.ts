@@ -14,6 +14,15 @@ export interface LokiEntry {
 export interface LokiStream {
   labels: [string, string][];
   entries: LokiEntry[];
+  /** Entries that could not be read (a bad entry, or bad labels for the stream): refused alone. */
+  invalid: number;
+  /** Why, for the first few. */
+  reasons: string[];
+}
+
+function refuse(s: LokiStream, n: number, why: string): void {
+  s.invalid += n;
+  if (n > 0 && s.reasons.length < 3 && !s.reasons.includes(why)) s.reasons.push(why);
 }
 
 function tooMany(max: number): HttpError {
@@ -40,18 +49,32 @@ export function decodeLokiProto(buf: Uint8Array, maxEntries: number): LokiStream
       continue;
     }
     r.expect(wire, WIRE.bytes, 'streams');
-    const s = r.sub();
+    const sr = r.sub();
+    const stream: LokiStream = { labels: [], entries: [], invalid: 0, reasons: [] };
     let labels = '';
-    const entries: LokiEntry[] = [];
-    while (!s.done()) {
-      const t = s.tag();
-      if (t.field === 1 && t.wire === WIRE.bytes) labels = s.string();
+    while (!sr.done()) {
+      const t = sr.tag();
+      if (t.field === 1 && t.wire === WIRE.bytes) labels = sr.string();
       else if (t.field === 2 && t.wire === WIRE.bytes) {
         if (++n > maxEntries) throw tooMany(maxEntries);
-        entries.push(protoEntry(s.sub()));
-      } else s.skip(t.wire);
+        // An entry's bytes are delimited: one that does not decode is refused, the rest read on.
+        const er = sr.sub();
+        try {
+          stream.entries.push(protoEntry(er));
+        } catch (e) {
+          if (!(e instanceof ProtoError)) throw e;
+          refuse(stream, 1, `invalid entry: ${e.message}`);
+        }
+      } else sr.skip(t.wire);
     }
-    out.push({ labels: parseLabels(labels), entries });
+    try {
+      stream.labels = parseLabels(labels);
+    } catch (e) {
+      if (!(e instanceof ProtoError)) throw e;
+      refuse(stream, stream.entries.length, e.message);
+      stream.entries = [];
+    }
+    out.push(stream);
   }
   return out;
 }
@@ -174,12 +197,30 @@ export function decodeLokiJson(v: unknown, maxEntries: number): LokiStream[] {
     const o = s as Record<string, unknown>;
     const values = o.values ?? [];
     if (!Array.isArray(values)) throw bad('"values" must be an array');
-    const entries = values.map((e): LokiEntry => {
+    const stream: LokiStream = { labels: [], entries: [], invalid: 0, reasons: [] };
+    for (const e of values) {
       if (++n > maxEntries) throw tooMany(maxEntries);
-      if (!Array.isArray(e) || e.length < 2 || e.length > 3 || typeof e[1] !== 'string')
-        throw bad('each value must be [timestamp, line] or [timestamp, line, {metadata}]');
-      return { ms: nanosTextMs(e[0]), line: e[1], metadata: stringPairs(e[2], 'structured metadata') };
-    });
-    return { labels: stringPairs(o.stream, 'stream'), entries };
+      // A bad entry is refused alone (Loki answers 400 for it after storing the rest).
+      try {
+        if (!Array.isArray(e) || e.length < 2 || e.length > 3 || typeof e[1] !== 'string')
+          throw bad('each value must be [timestamp, line] or [timestamp, line, {metadata}]');
+        stream.entries.push({
+          ms: nanosTextMs(e[0]),
+          line: e[1],
+          metadata: stringPairs(e[2], 'structured metadata'),
+        });
+      } catch (err) {
+        if (!(err instanceof BadRequestError)) throw err;
+        refuse(stream, 1, err.message);
+      }
+    }
+    try {
+      stream.labels = stringPairs(o.stream, 'stream');
+    } catch (err) {
+      if (!(err instanceof BadRequestError)) throw err;
+      refuse(stream, stream.entries.length, err.message);
+      stream.entries = [];
+    }
+    return stream;
   });
 }

@@ -7,6 +7,7 @@ import { lokiProto } from '../../test/loki-push.js';
 import { loadProducerConfig } from './config.js';
 import { createProducerHandler } from './handler.js';
 import { parseLabels } from './loki-decode.js';
+import { ProtoWriter } from './protobuf.js';
 import { brokerWithRawQueue, drain } from './test-broker.js';
 
 interface Envelope {
@@ -119,11 +120,26 @@ describe('Loki push endpoint', () => {
       { ts: MS + 2, fields: { job: 'varlogs' } },
     ]);
     expect(env.id).toMatch(/^loki-[0-9a-f]{32}:0$/);
+
+    // PushRequest { streams { labels, entries: good, corrupt (wire type 7), good } }: the corrupt one alone is refused.
+    const entry = (line: string) => new ProtoWriter().stringField(2, line).finish();
+    const stream = new ProtoWriter()
+      .stringField(1, '{app="w"}')
+      .bytesField(2, entry('one'))
+      .bytesField(2, new Uint8Array([0x0f]))
+      .bytesField(2, entry('two'))
+      .finish();
+    const res2 = await post(compress(new ProtoWriter().bytesField(1, stream).finish()), {
+      'content-type': 'application/x-protobuf',
+    });
+    expect(res2.status).toBe(400);
+    expect(await res2.json()).toMatchObject({ details: { accepted: 2, rejected: 1 } });
+    expect((await envelopes()).flatMap((e) => e.lines)).toEqual(['one', 'two']);
   });
 
   it('refuses bad pushes with a JSON 4xx, and an entry over the limits after accepting the rest', async () => {
     const { post, handler, envelopes } = await setup({
-      INGEST_MAX_RECORDS: '3',
+      INGEST_MAX_RECORDS: '4',
       MAX_ATTRIBUTE_VALUE_BYTES: '8',
       MAX_DECOMPRESSED_BYTES: '1024',
     });
@@ -133,10 +149,14 @@ describe('Loki push endpoint', () => {
     const cases: [BodyInit, Record<string, string>, number][] = [
       ['{"streams": [', json, 400],
       ['{"streams": {}}', json, 400],
-      ['{"streams": [{"stream": {"a": 1}, "values": []}]}', json, 400],
+      ['{"streams": [{"stream": {"a": 1}, "values": [["1", "x"]]}]}', json, 400],
       ['{"streams": [{"stream": {}, "values": [["yesterday", "x"]]}]}', json, 400],
       ['{"streams": [{"stream": {}, "values": [["1", 2]]}]}', json, 400],
-      [JSON.stringify({ streams: [{ stream: {}, values: ['a', 'b', 'c', 'd'].map(value) }] }), json, 413],
+      [
+        JSON.stringify({ streams: [{ stream: {}, values: ['a', 'b', 'c', 'd', 'e'].map(value) }] }),
+        json,
+        413,
+      ],
       ['plain text', { 'content-type': 'text/plain' }, 415],
       [new Uint8Array([1, 2, 3, 4]), pb, 400],
       [compress(new Uint8Array([0x0a, 0x10, 0x0a])), pb, 400],
@@ -156,12 +176,20 @@ describe('Loki push endpoint', () => {
 
     const mixed = {
       streams: [
-        { stream: { app: 'a' }, values: [value('fine'), [NS.toString(), 'too long', { k: 'v'.repeat(9) }]] },
+        {
+          stream: { app: 'a' },
+          values: [
+            value('fine'),
+            [NS.toString(), 'too long', { k: 'v'.repeat(9) }],
+            ['yesterday', 'bad time'],
+          ],
+        },
+        { stream: { app: 7 }, values: [value('bad labels')] },
       ],
     };
     const res = await post(JSON.stringify(mixed), json);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ details: { accepted: 1, rejected: 1 } });
+    expect(await res.json()).toMatchObject({ details: { accepted: 1, rejected: 3 } });
     expect((await envelopes()).flatMap((e) => e.lines)).toEqual(['fine']);
   });
 });

@@ -28,6 +28,9 @@ const LEVEL_LABELS = ['level', 'detected_level', 'severity', 'lvl'];
 export function lokiRecords(streams: LokiStream[], limits: AttributeLimits): MappedRecords {
   const out: MappedRecords = { records: [], rejected: 0, reasons: [] };
   for (const s of streams) {
+    out.rejected += s.invalid;
+    for (const why of s.reasons)
+      if (out.reasons.length < 3 && !out.reasons.includes(why)) out.reasons.push(why);
     const labels = new Map(s.labels);
     const sourceLabel = SOURCE_LABELS.find((l) => labels.get(l));
     const source = sourceName(sourceLabel && labels.get(sourceLabel));

@@ -22,6 +22,15 @@ export interface OtlpRecord {
 export interface OtlpResourceLogs {
   attributes: [string, AnyValue][];
   records: OtlpRecord[];
+  /** Records that could not be read (a bad field inside them, or in their resource): refused alone. */
+  invalid: number;
+  /** Why, for the first few. */
+  reasons: string[];
+}
+
+function refuse(res: OtlpResourceLogs, n: number, why: string): void {
+  res.invalid += n;
+  if (n > 0 && res.reasons.length < 3 && !res.reasons.includes(why)) res.reasons.push(why);
 }
 
 /** Counts records while decoding, so an oversized request stops early with 413. */
@@ -58,15 +67,21 @@ export function decodeOtlpProto(buf: Uint8Array, maxRecords: number): OtlpResour
 }
 
 function resourceLogs(r: ProtoReader, budget: RecordBudget): OtlpResourceLogs {
-  const res: OtlpResourceLogs = { attributes: [], records: [] };
+  const res: OtlpResourceLogs = { attributes: [], records: [], invalid: 0, reasons: [] };
+  let badResource: string | undefined;
   while (!r.done()) {
     const { field, wire } = r.tag();
     if (field === 1 && wire === WIRE.bytes) {
       const rr = r.sub(); // Resource: attributes = 1
-      while (!rr.done()) {
-        const t = rr.tag();
-        if (t.field === 1 && t.wire === WIRE.bytes) res.attributes.push(keyValue(rr.sub()));
-        else rr.skip(t.wire);
+      try {
+        while (!rr.done()) {
+          const t = rr.tag();
+          if (t.field === 1 && t.wire === WIRE.bytes) res.attributes.push(keyValue(rr.sub()));
+          else rr.skip(t.wire);
+        }
+      } catch (e) {
+        if (!(e instanceof ProtoError)) throw e;
+        badResource = `invalid resource: ${e.message}`;
       }
     } else if (field === 2 && wire === WIRE.bytes) {
       const sr = r.sub(); // ScopeLogs: log_records = 2
@@ -74,10 +89,21 @@ function resourceLogs(r: ProtoReader, budget: RecordBudget): OtlpResourceLogs {
         const t = sr.tag();
         if (t.field === 2 && t.wire === WIRE.bytes) {
           budget.take();
-          res.records.push(logRecord(sr.sub()));
+          // The record's bytes are delimited: one that does not decode is refused, the rest read on.
+          const rec = sr.sub();
+          try {
+            res.records.push(logRecord(rec));
+          } catch (e) {
+            if (!(e instanceof ProtoError)) throw e;
+            refuse(res, 1, `invalid log record: ${e.message}`);
+          }
         } else sr.skip(t.wire);
       }
     } else r.skip(wire);
+  }
+  if (badResource !== undefined) {
+    refuse(res, res.records.length, badResource);
+    res.records = [];
   }
   return res;
 }
@@ -191,13 +217,30 @@ export function decodeOtlpJson(v: unknown, maxRecords: number): OtlpResourceLogs
   const root = obj(v, 'request');
   return arr(root, 'resourceLogs', 'resource_logs', 'request').map((x) => {
     const rl = obj(x, 'resourceLogs[]');
-    const resource = rl.resource === undefined || rl.resource === null ? {} : obj(rl.resource, 'resource');
-    const out: OtlpResourceLogs = { attributes: jsonAttributes(resource, 'resource'), records: [] };
+    const out: OtlpResourceLogs = { attributes: [], records: [], invalid: 0, reasons: [] };
+    let badResource: string | undefined;
+    try {
+      const resource = rl.resource === undefined || rl.resource === null ? {} : obj(rl.resource, 'resource');
+      out.attributes = jsonAttributes(resource, 'resource');
+    } catch (e) {
+      if (!(e instanceof BadRequestError)) throw e;
+      badResource = e.message;
+    }
     for (const s of arr(rl, 'scopeLogs', 'scope_logs', 'resourceLogs[]')) {
       for (const lr of arr(obj(s, 'scopeLogs[]'), 'logRecords', 'log_records', 'scopeLogs[]')) {
         budget.take();
-        out.records.push(jsonRecord(obj(lr, 'logRecords[]')));
+        // A record with a bad field is refused alone (partial success); the others are read on.
+        try {
+          out.records.push(jsonRecord(obj(lr, 'logRecords[]')));
+        } catch (e) {
+          if (!(e instanceof BadRequestError)) throw e;
+          refuse(out, 1, e.message);
+        }
       }
+    }
+    if (badResource !== undefined) {
+      refuse(out, out.records.length, badResource);
+      out.records = [];
     }
     return out;
   });

@@ -8,7 +8,7 @@ import { exportWithSdk } from '../../test/otel-export.js';
 import { loadProducerConfig } from './config.js';
 import { createProducerHandler } from './handler.js';
 import { exportResponse, severityLevel } from './otlp.js';
-import { ProtoReader } from './protobuf.js';
+import { ProtoReader, ProtoWriter } from './protobuf.js';
 import { brokerWithRawQueue, drain, failingAfter } from './test-broker.js';
 
 interface Envelope {
@@ -252,6 +252,54 @@ describe('OTLP/HTTP logs endpoint', () => {
     expect((await envelopes()).flatMap((e) => e.lines)).toEqual(['fits']);
   });
 
+  it('refuses a record with a bad field alone (partial success), in JSON and in protobuf', async () => {
+    const { post, envelopes } = await setup();
+    const req = jsonRequest([
+      { body: { stringValue: 'first' } },
+      { timeUnixNano: 'yesterday', body: { stringValue: 'bad time' } },
+      { traceId: 7 },
+      { severityNumber: 'WARN' },
+      { attributes: [{ key: 1 }] },
+      { body: { stringValue: 'last' } },
+    ]);
+    const res = await post(JSON.stringify(req), { 'content-type': 'application/json' });
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      partialSuccess: { rejectedLogRecords: number; errorMessage: string };
+    };
+    expect(doc.partialSuccess.rejectedLogRecords).toBe(4);
+    expect(doc.partialSuccess.errorMessage).toMatch(/timeUnixNano/);
+    expect((await envelopes()).flatMap((e) => e.lines)).toEqual(['first', 'last']);
+
+    // A bad resource refuses its own records only.
+    const two = {
+      resourceLogs: [
+        { resource: { attributes: 'nope' }, scopeLogs: [{ logRecords: [{}, {}] }] },
+        ...jsonRequest([{}]).resourceLogs,
+      ],
+    };
+    const r2 = await post(JSON.stringify(two), { 'content-type': 'application/json' });
+    expect(((await r2.json()) as typeof doc).partialSuccess.rejectedLogRecords).toBe(2);
+    expect((await envelopes()).flatMap((e) => e.lines)).toEqual(['']);
+
+    // ExportLogsServiceRequest { resource_logs { scope_logs { log_records: good, bad (wire type 7), good } } }
+    const good = (text: string) =>
+      new ProtoWriter().bytesField(5, new ProtoWriter().stringField(1, text).finish()).finish();
+    const scope = new ProtoWriter()
+      .bytesField(2, good('one'))
+      .bytesField(2, new Uint8Array([0x0f]))
+      .bytesField(2, good('two'))
+      .finish();
+    const body = new ProtoWriter().bytesField(1, new ProtoWriter().bytesField(2, scope).finish()).finish();
+    const r3 = await post(body, { 'content-type': 'application/x-protobuf' });
+    expect(r3.status).toBe(200);
+    const ps = new ProtoReader(new Uint8Array(await r3.arrayBuffer()));
+    ps.tag();
+    const inner = ps.sub();
+    expect([inner.tag(), inner.varint()]).toEqual([{ field: 1, wire: 0 }, 1]);
+    expect((await envelopes()).flatMap((e) => e.lines)).toEqual(['one', 'two']);
+  });
+
   it('refuses bad requests with a google.rpc.Status in the request encoding, publishing nothing', async () => {
     const { post, handler, envelopes } = await setup({ INGEST_MAX_RECORDS: '2' });
     const json = { 'content-type': 'application/json' };
@@ -259,9 +307,6 @@ describe('OTLP/HTTP logs endpoint', () => {
     const cases: [BodyInit, Record<string, string>, number][] = [
       ['{"resourceLogs": [', json, 400],
       ['{"resourceLogs": {}}', json, 400],
-      [JSON.stringify(jsonRequest([{ timeUnixNano: 'yesterday' }])), json, 400],
-      [JSON.stringify(jsonRequest([{ traceId: 7 }])), json, 400],
-      [JSON.stringify(jsonRequest([{ severityNumber: 'WARN' }])), json, 400],
       [JSON.stringify(jsonRequest([{}, {}, {}])), json, 413],
       ['hello', { 'content-type': 'text/plain' }, 415],
       ['{}', { ...json, 'content-encoding': 'br' }, 415],

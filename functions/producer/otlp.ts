@@ -51,6 +51,9 @@ export function fieldValue(v: AnyValue | undefined): MetaValue {
 export function otlpRecords(resources: OtlpResourceLogs[], limits: AttributeLimits): MappedRecords {
   const out: MappedRecords = { records: [], rejected: 0, reasons: [] };
   for (const res of resources) {
+    out.rejected += res.invalid;
+    for (const why of res.reasons)
+      if (out.reasons.length < 3 && !out.reasons.includes(why)) out.reasons.push(why);
     const base: Record<string, MetaValue> = {};
     let service: string | undefined;
     let host: string | undefined;
