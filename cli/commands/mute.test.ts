@@ -51,7 +51,7 @@ describe('logfaas mute / unmute', () => {
     [['web', 't1', '--for', '0s'], /--for must be a duration/],
     [['--list', 'web'], /--list takes no SOURCE/],
     [['--list', '--reason', 'x'], /--list takes no SOURCE/],
-    [['web', 't1', '--nope'], /Unknown option '--nope'/],
+    [['web', 't1', '--nope'], /unknown option --nope/],
   ])('mute %j is a usage error (exit 2)', async (argv, msg) => {
     const run = muteCommand.run(argv, io(env).cli);
     await expect(run).rejects.toThrow(UsageError);

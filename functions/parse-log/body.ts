@@ -1,7 +1,8 @@
 // Request body -> lines. Plain text is split on LF (a CR before it is dropped); bytes that are not
 // valid UTF-8 are decoded with U+FFFD per line and that line alone is flagged `invalid_utf8`.
-// The envelope (`application/vnd.logfaas.batch+json`) carries lines, labels, source and format.
+// The envelope (`application/vnd.logfaas.batch+json`) carries lines, labels, source, format and meta.
 import { BadRequestError } from '../../core/errors.js';
+import type { LineMeta } from '../../core/line-meta.js';
 
 export const ENVELOPE_TYPE = 'application/vnd.logfaas.batch+json';
 
@@ -12,6 +13,8 @@ export interface Batch {
   problems?: (string[] | undefined)[];
   source?: string;
   format?: string;
+  /** Per line, what the sender's protocol already knew (time, level, fields): core/line-meta.ts. */
+  meta?: (LineMeta | null)[];
 }
 
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -88,5 +91,26 @@ export function parseEnvelope(text: string): Batch {
     if (typeof e.format !== 'string') throw new BadRequestError('envelope "format" must be a string');
     b.format = e.format;
   }
+  if (e.meta !== undefined) {
+    if (!Array.isArray(e.meta) || e.meta.length !== e.lines.length || !e.meta.every(isLineMeta))
+      throw new BadRequestError(
+        'envelope "meta" must be (object|null)[] as long as "lines" (core/line-meta.ts)',
+      );
+    b.meta = e.meta as (LineMeta | null)[];
+  }
   return b;
+}
+
+function isLineMeta(m: unknown): boolean {
+  if (m === null) return true;
+  if (typeof m !== 'object' || Array.isArray(m)) return false;
+  const o = m as Record<string, unknown>;
+  const optional = (k: string, t: string) => o[k] === undefined || typeof o[k] === t;
+  if (!optional('ts', 'number') || !optional('level', 'string')) return false;
+  if (!optional('service', 'string') || !optional('host', 'string')) return false;
+  if (o.fields === undefined) return true;
+  if (typeof o.fields !== 'object' || o.fields === null || Array.isArray(o.fields)) return false;
+  return Object.values(o.fields).every(
+    (v) => v === null || ['string', 'number', 'boolean'].includes(typeof v),
+  );
 }

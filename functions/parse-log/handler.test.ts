@@ -74,6 +74,61 @@ describe('parse-log handler', () => {
     expect(evs[1].problems).toContain('format_mismatch');
   });
 
+  it('applies the envelope meta: time, level, service, host and fields win over the text', async () => {
+    const h = make(await createMemoryKv());
+    const body = JSON.stringify({
+      lines: [
+        '2024-05-01 12:00:00 WARN disk almost full',
+        '127.0.0.1 - - [07/Feb/2026:06:34:01 +0000] "GET /a HTTP/1.1" 500 12',
+        'no meta',
+      ],
+      meta: [
+        { ts: 1733560000123.9, level: 'error', service: 'api', host: 'h1', fields: { pod: 'p-1', n: 3 } },
+        { ts: 1733560001000 },
+        null,
+      ],
+      source: 'otel',
+    });
+    const evs = await events(await h(post(body, { 'content-type': ENVELOPE_TYPE }, '')));
+    expect(evs[0]).toMatchObject({
+      timestamp: '2024-12-07T08:26:40.123Z',
+      timestampOriginal: '2024-05-01 12:00:00',
+      level: 'error',
+      service: 'api',
+      host: 'h1',
+      message: 'disk almost full',
+      fields: { pod: 'p-1', n: 3 },
+    });
+    // The line is still parsed as what it is (here an access log); only the time comes from meta.
+    expect(evs[1]).toMatchObject({ format: 'common', timestamp: '2024-12-07T08:26:41.000Z', level: 'error' });
+    expect(evs[1].http.status).toBe(500);
+    expect(evs[2].timestamp).toBe(new Date(now()).toISOString());
+    for (const e of evs) expect(validateEvent(e)).toEqual([]);
+    const status = async (meta: unknown) =>
+      (await h(post(JSON.stringify({ lines: ['x'], meta }), { 'content-type': ENVELOPE_TYPE }))).status;
+    expect(await status([null])).toBe(200);
+    for (const meta of [{}, [], [{ ts: '1' }], [{ fields: { a: {} } }], [[]]])
+      expect(await status(meta), JSON.stringify(meta)).toBe(400);
+  });
+
+  it('never joins entries that carry meta (each is a protocol record); one holding a trace gets its stack', async () => {
+    const h = make(await createMemoryKv());
+    const body = JSON.stringify({
+      lines: [
+        'java.lang.IllegalStateException: boom\n\tat com.x.Y.run(Y.java:12)',
+        '\tat com.x.Z.call(Z.java:3)',
+        'Caused by: java.io.IOException: gone',
+      ],
+      meta: [{ ts: 1733560000000, level: 'error' }, { ts: 1733560000001 }, null],
+      source: 'otel',
+    });
+    const evs = await events(await h(post(body, { 'content-type': ENVELOPE_TYPE }, '')));
+    expect(evs).toHaveLength(3);
+    expect(evs[0]).toMatchObject({ message: 'java.lang.IllegalStateException: boom', level: 'error' });
+    expect(evs[0].stack).toBe('\tat com.x.Y.run(Y.java:12)');
+    expect(evs[1].timestamp).toBe('2024-12-07T08:26:40.001Z');
+  });
+
   it('takes the format from X-Log-Format and the source from X-Source', async () => {
     const h = make(await createMemoryKv());
     const res = await h(post('[x] hello', { 'x-log-format': '\\[<Tag>\\] <Content>', 'x-source': 's2' }, ''));

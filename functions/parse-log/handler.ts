@@ -77,7 +77,8 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
       const multiline = multilineOn(config.multiline, source, requested)
         ? config.multiline.limits
         : undefined;
-      if (multiline) batch = groupBatch(batch, multiline);
+      // Entries with meta are a protocol's records (OTLP, Loki), each one event already: never joined.
+      if (multiline && !batch.meta) batch = groupBatch(batch, multiline);
       const at = now();
       const events = await store.parseWith(source, (miner) =>
         parseBatch(batch.lines, batch.labels, {
@@ -88,6 +89,7 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
           now: at,
           preProblems: batch.problems,
           multiline,
+          meta: batch.meta,
         }),
       );
       // The pipeline's connector asks for the compact batch (core/event-batch.ts); curl gets NDJSON.

@@ -2,11 +2,13 @@
 // normalisation, template mining). No Node imports, no I/O: it runs unchanged in workerd.
 import { EVENT_SCHEMA_VERSION, type LogEvent } from '../../core/event.js';
 import { keepStringPrototypeFast } from '../../core/fast-strings.js';
+import type { LineMeta } from '../../core/line-meta.js';
 import { MULTILINE_TRUNCATED, type MultilineLimits, splitRecord } from '../../core/multiline.js';
 import { TemplateMiner } from './drain.js';
 import { type CustomFormat, compileFormat } from './formats/custom.js';
 import { parseLine } from './formats/detect.js';
 import { fits } from './holes.js';
+import { normalizeLevel } from './level.js';
 import { type ParseLimits, resolveLimits } from './limits.js';
 import {
   absorbUnits,
@@ -43,6 +45,8 @@ export interface ParseContext {
    * event's `stack`, held to these limits). Off: `\n` is just a character of the line.
    */
   multiline?: MultilineLimits;
+  /** Per line, what the sender's protocol knew (envelope `meta`): it wins over what the text says. */
+  meta?: (LineMeta | null)[];
 }
 
 /** Parses a batch in input order; always exactly one event per entry (a line, or a record of lines). */
@@ -61,9 +65,28 @@ export function parseBatch(
     const ev = parseOne(lines[i], ctx, receivedAt, clock, scratch, ctx.preProblems?.[i]);
     const label = labels?.[i];
     if (typeof label === 'string') ev.label = label;
+    const meta = ctx.meta?.[i];
+    if (meta) applyMeta(ev, meta);
     out[i] = ev;
   }
   return out;
+}
+
+/** A protocol's own time, level and attributes (OTLP, Loki push) over what was read from the text. */
+function applyMeta(ev: LogEvent, m: LineMeta): void {
+  if (m.ts !== undefined && Number.isFinite(m.ts) && Math.abs(m.ts) < 8.64e15) {
+    ev.timestamp = new Date(Math.floor(m.ts)).toISOString();
+    if (ev.problems?.includes('bad_timestamp')) {
+      const rest = ev.problems.filter((p) => p !== 'bad_timestamp');
+      if (rest.length) ev.problems = rest;
+      else delete ev.problems;
+    }
+  }
+  const level = normalizeLevel(m.level);
+  if (level) ev.level = level;
+  if (m.service) ev.service = m.service;
+  if (m.host) ev.host = m.host;
+  if (m.fields) ev.fields = ev.fields ? { ...ev.fields, ...m.fields } : { ...m.fields };
 }
 
 interface TimeCache extends DayCache {

@@ -15,6 +15,15 @@ describe('loadProducerConfig', () => {
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
+  it('bounds the OTLP and Loki records and their attributes', () => {
+    expect(loadProducerConfig(base)).toMatchObject({
+      ingestMaxRecords: 100_000,
+      attributes: { maxAttributes: 64, maxNameBytes: 1024, maxValueBytes: 32 * 1024 },
+    });
+    expect(() => loadProducerConfig({ ...base, INGEST_MAX_RECORDS: '0', MAX_ATTRIBUTES: 'many' })).toThrow(
+      /INGEST_MAX_RECORDS[\s\S]*MAX_ATTRIBUTES/,
+    );
+  });
   it('switches the schedule off', () => {
     expect(loadProducerConfig({ ...base, SIMULATE_SCHEDULE: 'off' }).simulateScheduleMs).toBe(0);
     expect(loadProducerConfig({ ...base, SIMULATE_SCHEDULE: '2m' }).simulateScheduleMs).toBe(120_000);

@@ -12,6 +12,13 @@ import {
   type SystemName,
 } from './simulate/index.js';
 
+/** Bounds on a structured record's attributes (OTLP attributes, Loki labels and structured metadata). */
+export interface AttributeLimits {
+  maxAttributes: number;
+  maxNameBytes: number;
+  maxValueBytes: number;
+}
+
 export interface ProducerConfig {
   http: HttpConfig;
   stores: StoreConfig;
@@ -23,6 +30,9 @@ export interface ProducerConfig {
   publishConcurrency: number;
   maxSimulationLines: number;
   maxPreviewLines: number;
+  /** Log records (OTLP) or entries (Loki push) per request. */
+  ingestMaxRecords: number;
+  attributes: AttributeLimits;
   /** Interval of synthetic load in ms; 0 = switched off. */
   simulateScheduleMs: number;
   simulateLines: number;
@@ -80,6 +90,17 @@ export function loadProducerConfig(env: Env): Readonly<ProducerConfig> {
     maxSimulationLines: r.int('MAX_SIMULATION_LINES', 5_000_000, 1),
     // `publish: false` previews come back in the response body, so keep them small.
     maxPreviewLines: r.int('MAX_PREVIEW_LINES', 10_000, 1),
+    // 100,000 records: the Collector's batch processor sends 8,192 by default and Promtail 1 MiB
+    // (~10,000 lines); the bound keeps one request's decoded records to tens of MB.
+    ingestMaxRecords: r.int('INGEST_MAX_RECORDS', 100_000, 1),
+    attributes: {
+      // 64: parse-log keeps at most 64 fields per event, so more would be dropped silently there.
+      maxAttributes: r.int('MAX_ATTRIBUTES', 64, 1, 10_000),
+      // 1 KiB names: Loki's own default for a label name (max_label_name_length).
+      maxNameBytes: r.int('MAX_ATTRIBUTE_NAME_BYTES', 1024, 1),
+      // 32 KiB values: a Java stack trace in `exception.stacktrace` fits; parse-log cuts lines at 64 KiB.
+      maxValueBytes: r.int('MAX_ATTRIBUTE_VALUE_BYTES', 32 * 1024, 1),
+    },
     simulateScheduleMs,
     // 2,000 lines per 30 s tick: a steady ~70 lines/s, visible on the dashboard without loading a laptop.
     simulateLines: r.int('SIMULATE_LINES', 2_000, 1, 1_000_000),

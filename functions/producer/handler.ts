@@ -7,6 +7,8 @@ import type { Logger } from '../../core/log.js';
 import { type ProducerConfig, scheduledSimulation } from './config.js';
 import { ingestSimulation } from './ingest-simulation.js';
 import { ingestText } from './ingest-text.js';
+import { ingestLoki, LOKI_PUSH_PATH } from './loki.js';
+import { ingestOtlp, OTLP_LOGS_PATH } from './otlp.js';
 
 export interface ProducerDeps {
   broker: Broker;
@@ -24,6 +26,10 @@ export interface ProducerDeps {
 export type ProducerContext = Required<Omit<ProducerDeps, 'kv'>> & Pick<ProducerDeps, 'kv'>;
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
+const PROTOCOLS: Record<string, typeof ingestOtlp> = {
+  [OTLP_LOGS_PATH]: ingestOtlp,
+  [LOKI_PUSH_PATH]: ingestLoki,
+};
 
 export function createProducerHandler(deps: ProducerDeps): (req: Request) => Promise<Response> {
   const ctx: ProducerContext = {
@@ -35,11 +41,14 @@ export function createProducerHandler(deps: ProducerDeps): (req: Request) => Pro
   let tick = 0;
   return async (req) => {
     try {
+      const url = new URL(req.url);
+      // Shippers' own protocols, at the paths their clients append to the endpoint they are given.
+      const protocol = PROTOCOLS[url.pathname];
+      if (protocol) return await protocol(req, new Uint8Array(await req.arrayBuffer()), ctx);
       if (req.method !== 'POST')
         throw new MethodNotAllowedError(
           `${req.method} not allowed: POST log lines or a JSON simulation request`,
         );
-      const url = new URL(req.url);
       const key = req.headers.get('x-idempotency-key') ?? url.searchParams.get('key');
       if (key !== null && !KEY.test(key))
         throw new BadRequestError('idempotency key must be 1-200 printable ASCII characters');

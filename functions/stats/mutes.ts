@@ -74,7 +74,7 @@ function authenticate(req: Request, admin: Credentials | undefined): string {
   const problem = basicAuthProblem(req.headers.get('authorization'), admin);
   if (problem)
     throw new UnauthorizedError(
-      `changing mutes needs the gateway admin credentials: ${AUTH_MESSAGES[problem]}`,
+      `changing mutes needs the gateway admin credentials (basic auth): ${AUTH_MESSAGES[problem]}`,
       {
         reason: problem,
       },
