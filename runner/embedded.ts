@@ -17,6 +17,9 @@ import type { StoreConfig } from '../core/stores-config.js';
 import { createDashboardHandler } from '../dashboard/server.js';
 import { loadDetectConfig } from '../functions/detect-anomaly/config.js';
 import { createDetectAnomalyHandler } from '../functions/detect-anomaly/handler.js';
+import { loadNotifyConfig } from '../functions/notify/config.js';
+import { createNotifyHandler } from '../functions/notify/handler.js';
+import { startResendLoop } from '../functions/notify/resend-loop.js';
 import { loadParseLogConfig } from '../functions/parse-log/config.js';
 import { createParseLogHandler } from '../functions/parse-log/handler.js';
 import { loadProducerConfig } from '../functions/producer/config.js';
@@ -60,6 +63,9 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
         maxQueueBytes: o.stores.embeddedQueueBytes,
       });
   const fnLog = (name: string) => log.child({ component: name });
+  const notifyConfig = loadNotifyConfig(o.env);
+  // Sends only when ALERTMANAGER_URL or ALERT_WEBHOOK_URLS is set; otherwise it acks and reads nothing.
+  const notify = createNotifyHandler({ kv, config: notifyConfig, logger: fnLog('notify') });
   const handlers = {
     producer: createProducerHandler({ broker, config: loadProducerConfig(o.env), logger: fnLog('producer') }),
     'parse-log': createParseLogHandler({ kv, config: loadParseLogConfig(o.env), logger: fnLog('parse-log') }),
@@ -69,6 +75,7 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
       logger: fnLog('detect-anomaly'),
     }),
     stats: createStatsHandler({ kv, broker, config: loadStatsConfig(o.env) }),
+    notify,
   } as const;
   const functions = parseStack(o.stackYaml, o.env);
   const upstreams = new Map<string, Upstream>();
@@ -120,6 +127,10 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
     rebuildIntervalMs: 5_000,
   });
   await connector.ready;
+  const resend = startResendLoop(notify, {
+    intervalMs: notifyConfig.resendIntervalMs,
+    logger: fnLog('notify'),
+  });
   return {
     gatewayUrl,
     dashboardUrl: `http://127.0.0.1:${dashboard.port}`,
@@ -128,7 +139,9 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
     brokerKind: o.stores.amqpUrl ? 'rabbitmq' : 'embedded',
     connector,
     async stop() {
+      await resend.stop();
       await connector.stop();
+      notify.close();
       await dashboard.close();
       await gateway.close();
       await broker.close();

@@ -18,6 +18,8 @@ export interface DeliverDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
+const ENC = new TextEncoder();
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function deliver(sub: Subscription, d: Delivery, deps: DeliverDeps): Promise<void> {
@@ -31,6 +33,18 @@ export async function deliver(sub: Subscription, d: Delivery, deps: DeliverDeps)
     if (decision.action === 'ack') {
       if (sub.outputTopic && res.body && res.body.length > 0) {
         await publishOutput(sub, d, res.body, res.headers, deps, sleep);
+      }
+      const side = sub.sideOutputTopic && res.headers?.get(H.sideOutput);
+      if (side) {
+        await publishOutput(
+          { ...sub, outputTopic: sub.sideOutputTopic },
+          d,
+          ENC.encode(side),
+          undefined,
+          deps,
+          sleep,
+          'side',
+        );
       }
       return d.ack();
     }
@@ -74,9 +88,12 @@ async function publishOutput(
   headers: Headers | undefined,
   deps: DeliverDeps,
   sleep: (ms: number) => Promise<void>,
+  /** Set for a side output: its batch id gets this suffix, so it never collides with the main output's. */
+  suffix?: string,
 ): Promise<void> {
   const topic = sub.outputTopic!;
-  const batchId = headers?.get(H.batchId) ?? deriveBatchId(d.headers[H.batchId] ?? d.messageId, sub.fn);
+  const main = headers?.get(H.batchId) ?? deriveBatchId(d.headers[H.batchId] ?? d.messageId, sub.fn);
+  const batchId = suffix ? deriveBatchId(main, suffix) : main;
   const out: Record<string, string> = { [H.batchId]: batchId };
   if (d.headers[H.source]) out[H.source] = d.headers[H.source];
   // Until the output is confirmed the input stays unacked; a crash here means redelivery, and the
@@ -86,7 +103,7 @@ async function publishOutput(
       await deps.broker.publish(topic, body, {
         messageId: batchId,
         headers: out,
-        contentType: headers?.get('content-type') ?? undefined,
+        contentType: suffix ? 'application/json' : (headers?.get('content-type') ?? undefined),
         allowUnrouted: !deps.subscribed().has(topic),
       });
       return;

@@ -2,6 +2,7 @@
 // one atomic apply (stats + counters + incidents + reservoir, exactly once per batch id), then training
 // when due. The handler serves it; `logfaas analyze` runs it over a file with an embedded KV.
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
+import { type IncidentChange, incidentChanges } from '../../core/incident-change.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
@@ -33,7 +34,7 @@ export interface Detector {
     times: number[],
     now: number,
     batchId?: string,
-  ): Promise<{ anomalies: AnomalyResult[]; applied: boolean }>;
+  ): Promise<{ anomalies: AnomalyResult[]; applied: boolean; incidentChanges: IncidentChange[] }>;
 }
 
 export function createDetector(deps: DetectorDeps): Detector {
@@ -41,13 +42,14 @@ export function createDetector(deps: DetectorDeps): Detector {
   const cache: ModelCache = new Map();
   return {
     async process(events, times, now, batchId) {
-      const { anomalies, writes, due } = await scoreBatch(events, times, now);
+      const { anomalies, writes, due, changes } = await scoreBatch(events, times, now);
       const applied = await kv.apply(
         [...statsWrites({ events, anomalies, now }), ...writes],
         batchId ? { onceKey: `detect:${batchId}` } : {},
       );
       if (applied) await trainDue(due, now);
-      return { anomalies, applied };
+      // A redelivered batch changed nothing; notify's periodic pass catches a change whose message was lost.
+      return { anomalies, applied, incidentChanges: applied ? changes : [] };
     },
   };
 
@@ -86,6 +88,7 @@ export function createDetector(deps: DetectorDeps): Detector {
 
     const perEvent: (AnomalyResult | undefined)[] = new Array(events.length);
     const writes: WriteOp[] = [];
+    const changes: IncidentChange[] = [];
     const due: { source: string; meta: Record<string, string>; reason: string }[] = [];
     // Room left under MAX_TRACKED_TOTAL, shared by this batch's sources in turn. Replicas read it
     // concurrently, so the total can pass the cap by what their batches add at once.
@@ -118,6 +121,15 @@ export function createDetector(deps: DetectorDeps): Detector {
       const collected = Number(st.meta.collected) || 0;
       const seed = cfg.seed ^ Math.imul(idx.length, 0x9e3779b1) ^ Math.imul(collected + 1, 0x85ebca6b);
       const picks = reservoirPicks(idx.length, collected, cfg, seed ^ (keys[idx[0]].ts % 0x7fffffff));
+      const inc = incidentOps(
+        source,
+        idx.map((i) => events[i]),
+        r,
+        st,
+        cfg,
+        now,
+      );
+      changes.push(...inc.changes);
       writes.push(
         ...sourceWrites(source, r, cfg, {
           now,
@@ -126,14 +138,7 @@ export function createDetector(deps: DetectorDeps): Detector {
           picks,
           existingWindows: st.counters.windows,
         }),
-        ...incidentOps(
-          source,
-          idx.map((i) => events[i]),
-          r,
-          st,
-          cfg,
-          now,
-        ),
+        ...inc.writes,
       );
       if (cached?.error && st.meta.lastError !== cached.error) {
         writes.push({ op: 'hset', key: MODEL_KEYS.meta(source), fields: { lastError: cached.error } });
@@ -147,7 +152,12 @@ export function createDetector(deps: DetectorDeps): Detector {
       const reason = trainingDue(after, cached, cfg, now);
       if (reason) due.push({ source, meta: st.meta, reason });
     }
-    return { anomalies: perEvent.filter((a): a is AnomalyResult => a !== undefined), writes, due };
+    return {
+      anomalies: perEvent.filter((a): a is AnomalyResult => a !== undefined),
+      writes,
+      due,
+      changes,
+    };
   }
 
   async function trainDue(
@@ -159,7 +169,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 }
 
-/** The incident update of one source's batch (incidents.ts), as writes. */
+/** The incident update of one source's batch (incidents.ts), as writes, and its changes for notify. */
 function incidentOps(
   source: string,
   events: LogEvent[],
@@ -167,7 +177,7 @@ function incidentOps(
   state: Pick<SourceState, 'incidents' | 'droppedIncidents'>,
   cfg: DetectConfig,
   now: number,
-): WriteOp[] {
+): { writes: WriteOp[]; changes: IncidentChange[] } {
   const lines: LineFinding[] = [];
   const line = (kind: LineFinding['kind'], i: number, reasons: readonly string[]) => {
     lines.push({
@@ -183,7 +193,7 @@ function incidentOps(
   r.anomalyIndex.forEach((i, j) => {
     line('event_anomaly', i, r.anomalies[j].reasons);
   });
-  if (!lines.length && !r.counts.length && !state.incidents.size) return [];
+  if (!lines.length && !r.counts.length && !state.incidents.size) return { writes: [], changes: [] };
   let sourceTime = Number.NEGATIVE_INFINITY;
   for (const k of r.keys) if (k.ts > sourceTime) sourceTime = k.ts;
   const texts = new Map<string, string>();
@@ -207,6 +217,9 @@ function incidentOps(
       return out;
     },
   });
-  if (!u.changed && !u.dropped) return [];
-  return incidentWrites(source, u.open, u.closed, state.droppedIncidents + u.dropped);
+  if (!u.changed && !u.dropped) return { writes: [], changes: [] };
+  return {
+    writes: incidentWrites(source, u.open, u.closed, state.droppedIncidents + u.dropped),
+    changes: incidentChanges(source, state.incidents, u.open, u.closed),
+  };
 }
