@@ -191,11 +191,9 @@ export function createNotifyHandler(deps: NotifyDeps): NotifyHandler {
   return Object.assign(handler, {
     async resend() {
       if (!hasTargets(cfg)) return undefined;
-      // Held for (almost) the interval and not released: the other replicas skip this round.
-      const turn = await acquireLock(kv, NOTIFY_KEYS.resend, {
-        ttlMs: Math.max(500, cfg.resendIntervalMs - 200),
-      });
-      if (!turn) return undefined;
+      // One replica per interval: the first to claim this interval's slot (by its clock) makes the pass.
+      const slot = Math.floor(clock() / cfg.resendIntervalMs);
+      if (!(await kv.setIfAbsent(NOTIFY_KEYS.resend(slot), '1', 2 * cfg.resendIntervalMs))) return undefined;
       const sources = await activeSources(kv);
       let sent = 0;
       let failed = 0;

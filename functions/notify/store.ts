@@ -18,8 +18,8 @@ export const NOTIFY_KEYS = {
   rate: (source: string) => `notify:rate:${source}`,
   /** Held while one replica reconciles a source. */
   lock: (source: string) => `notify:lock:${source}`,
-  /** Held by the replica whose turn it is to re-send and check silent sources. */
-  resend: 'notify:resend',
+  /** Claimed by the replica that makes the periodic pass of one RESEND_INTERVAL slot. */
+  resend: (slot: number) => `notify:resend:${slot}`,
 } as const;
 
 /** Closed incidents searched for the final state of one that left the open set (the newest first). */
