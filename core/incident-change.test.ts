@@ -3,6 +3,7 @@ import { incident } from '../test/incident-fixture.js';
 import {
   encodeIncidentChanges,
   incidentChanges,
+  MAX_CHANGES_BYTES,
   MAX_CHANGES_PER_MESSAGE,
   parseIncidentChanges,
 } from './incident-change.js';
@@ -44,6 +45,21 @@ describe('encode / parse', () => {
     const h = encodeIncidentChanges(many)!;
     expect(parseIncidentChanges(h)).toHaveLength(MAX_CHANGES_PER_MESSAGE);
     expect(h.length).toBeLessThan(8 * 1024);
+  });
+  it('stays a valid header: ASCII only, at most 8 KB however long the sources', () => {
+    const c = [{ source: 'kassa-日本-ü', id: 'ab12', state: 'closed' as const }];
+    const h = encodeIncidentChanges(c)!;
+    expect(h).toMatch(/^[\x20-\x7e]+$/);
+    expect(() => new Headers({ 'x-side-output': h })).not.toThrow();
+    expect(parseIncidentChanges(h)).toEqual(c);
+    const long = Array.from({ length: 64 }, (_, i) => ({
+      source: 's'.repeat(1000),
+      id: `${i}`,
+      state: 'opened' as const,
+    }));
+    const cut = encodeIncidentChanges(long)!;
+    expect(cut.length).toBeLessThanOrEqual(MAX_CHANGES_BYTES);
+    expect(parseIncidentChanges(cut).length).toBeGreaterThan(0);
   });
   const bad: [string, string][] = [
     ['not JSON', 'nope'],

@@ -13,10 +13,12 @@ export interface IncidentChange {
 }
 
 /**
- * Changes listed per header: 64 x ~70 bytes stays far below Node's 16 KB header limit. Notify reconciles
- * a whole source on any change of it, so a source whose changes are cut still gets them all.
+ * Changes listed per header, and the header's size bound: Node refuses response headers past 16 KB in
+ * all, and the gateway and connector parse this one. Notify reconciles a whole source on any change of
+ * it, so a source whose changes are cut still gets them all (or on notify's next periodic pass).
  */
 export const MAX_CHANGES_PER_MESSAGE = 64;
+export const MAX_CHANGES_BYTES = 8 * 1024;
 
 /** The changes of one source's batch: incidents new, changed, or closed (moved out of the open set). */
 export function incidentChanges(
@@ -37,11 +39,24 @@ export function incidentChanges(
   return out;
 }
 
-/** The header value for a batch's changes (JSON), undefined when there are none. */
+/**
+ * The header value for a batch's changes (JSON, ASCII only: a header cannot carry other characters),
+ * undefined when there are none. The first MAX_CHANGES_PER_MESSAGE changes that fit MAX_CHANGES_BYTES.
+ */
 export function encodeIncidentChanges(changes: readonly IncidentChange[]): string | undefined {
-  if (!changes.length) return undefined;
-  return JSON.stringify({ incidents: changes.slice(0, MAX_CHANGES_PER_MESSAGE) });
+  const kept: string[] = [];
+  let bytes = 20;
+  for (const c of changes.slice(0, MAX_CHANGES_PER_MESSAGE)) {
+    const s = asciiJson(c);
+    if (bytes + s.length + 1 > MAX_CHANGES_BYTES) break;
+    kept.push(s);
+    bytes += s.length + 1;
+  }
+  return kept.length ? `{"incidents":[${kept.join(',')}]}` : undefined;
 }
+
+const asciiJson = (v: unknown) =>
+  JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const STATES: readonly string[] = ['opened', 'updated', 'closed'];
 

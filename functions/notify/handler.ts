@@ -115,11 +115,12 @@ export function createNotifyHandler(deps: NotifyDeps): NotifyHandler {
           sent += r.outcome === 'ok' ? owed.length : 0;
         }
       }
+      const down = new Set<string>();
       for (const w of webhooks) {
         for (const s of p.sends) {
           if (!s.targets.includes(w.target)) continue;
           // A receiver that is down gets nothing more this round: its notices stay owed, in order.
-          if (failures.some((f) => f.target === originOf(w.url) && f.outcome === 'retry')) break;
+          if (down.has(w.target)) break;
           const body = JSON.stringify(
             webhookBody(s.incident, s.transition, { dashboardUrl: cfg.dashboardUrl }),
           );
@@ -131,6 +132,7 @@ export function createNotifyHandler(deps: NotifyDeps): NotifyHandler {
           });
           note(s.incident.id, w.target, originOf(w.url), r);
           if (r.outcome === 'ok') sent++;
+          if (r.outcome === 'retry') down.add(w.target);
         }
       }
       const records = settle(p.records, outcomes);
