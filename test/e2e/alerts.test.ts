@@ -44,7 +44,12 @@ describe.skipIf(!up)('alerts end to end: producer -> incident -> Alertmanager an
 
   beforeAll(async () => {
     am = await startAlertmanager();
-    hook = await startReceiver();
+    // Checks every post as a real receiver would: a bad or stale signature is refused (401).
+    hook = await startReceiver((r) => {
+      const ts = Number(r.headers[TIMESTAMP_HEADER]);
+      const fresh = Math.abs(Date.now() / 1000 - ts) < 300;
+      return fresh && verify(SECRET, ts, r.body, String(r.headers[SIGNATURE_HEADER])) ? 200 : 401;
+    });
     stack = await startProcessStack({
       root: process.cwd(),
       redisUrl: redisUrl(),
@@ -155,6 +160,7 @@ describe.skipIf(!up)('alerts end to end: producer -> incident -> Alertmanager an
     );
     expect(closed).toHaveLength(1);
     expect(hook.received.filter((r) => JSON.parse(r.body).state === 'opened')).toHaveLength(1);
+    expect(hook.answered, 'the receiver accepted every signature').toEqual([200, 200]);
     console.log(
       `alerts e2e: alert in Alertmanager ${fired - accepted} ms after the producer accepted the burst, resolved ${Date.now() - accepted} ms after it (INCIDENT_QUIET 3 s, RESEND_INTERVAL 1 s); ${hook.received.length} webhook posts`,
     );
