@@ -115,12 +115,9 @@ export function createNotifyHandler(deps: NotifyDeps): NotifyHandler {
           sent += r.outcome === 'ok' ? owed.length : 0;
         }
       }
-      const down = new Set<string>();
       for (const w of webhooks) {
         for (const s of p.sends) {
           if (!s.targets.includes(w.target)) continue;
-          // A receiver that is down gets nothing more this round: its notices stay owed, in order.
-          if (down.has(w.target)) break;
           const body = JSON.stringify(
             webhookBody(s.incident, s.transition, { dashboardUrl: cfg.dashboardUrl }),
           );
@@ -132,7 +129,8 @@ export function createNotifyHandler(deps: NotifyDeps): NotifyHandler {
           });
           note(s.incident.id, w.target, originOf(w.url), r);
           if (r.outcome === 'ok') sent++;
-          if (r.outcome === 'retry') down.add(w.target);
+          // A receiver that is down gets nothing more this round: its notices stay owed, in order.
+          if (r.outcome === 'retry') break;
         }
       }
       const records = settle(p.records, outcomes);
