@@ -169,6 +169,20 @@ describe.each(stores)('notify handler over the $name KV', (store) => {
     },
   );
 
+  it.skipIf(!store.up)(
+    'a receiver down is not tried again in the same round; what it is owed goes next round',
+    async () => {
+      const h = make({ ALERTMANAGER_URL: '' });
+      await putOpen(incident({ id: 'aa01' }), incident({ id: 'aa02', firstTs: '2026-12-07T06:00:30.000Z' }));
+      hook.status = 503;
+      expect((await h(message(['aa01', 'aa02']))).status).toBe(502);
+      expect(hook.received).toHaveLength(1);
+      hook.status = 200;
+      expect(await (await h(message(['aa02']))).json()).toEqual({ sent: 2, held: 0 });
+      expect(hook.received.slice(1).map((r) => JSON.parse(r.body).incident.id)).toEqual(['aa01', 'aa02']);
+    },
+  );
+
   it.skipIf(!store.up)('passes a receiver 429 on, so the connector backs off', async () => {
     const h = make({ ALERT_WEBHOOK_URLS: '' });
     await putOpen(incident());
