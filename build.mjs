@@ -8,6 +8,7 @@ const entries = {
   'functions/detect-anomaly': 'functions/detect-anomaly/main.ts',
   'functions/stats': 'functions/stats/main.ts',
   'functions/producer': 'functions/producer/main.ts',
+  'functions/notify': 'functions/notify/main.ts',
   connector: 'connectors/rabbitmq/main.ts',
   'syslog-connector': 'connectors/syslog/main.ts',
   gateway: 'gateway/main.ts',

@@ -16,6 +16,8 @@ export const H = {
   servedBy: 'x-served-by',
   deadLetterReason: 'x-dead-letter-reason',
   attempts: 'x-attempts',
+  /** A function's second output, published by the connector to its `side-output-topic` annotation. */
+  sideOutput: 'x-side-output',
   contentType: 'content-type',
 } as const;
 

@@ -20,6 +20,9 @@ import type { StoreConfig } from '../core/stores-config.js';
 import { createDashboardHandler } from '../dashboard/server.js';
 import { loadDetectConfig } from '../functions/detect-anomaly/config.js';
 import { createDetectAnomalyHandler } from '../functions/detect-anomaly/handler.js';
+import { loadNotifyConfig } from '../functions/notify/config.js';
+import { createNotifyHandler } from '../functions/notify/handler.js';
+import { startResendLoop } from '../functions/notify/resend-loop.js';
 import { loadParseLogConfig } from '../functions/parse-log/config.js';
 import { createParseLogHandler } from '../functions/parse-log/handler.js';
 import { loadProducerConfig, tailSweepMs } from '../functions/producer/config.js';
@@ -73,6 +76,9 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
     config: producerConfig,
     logger: fnLog('producer'),
   }).start(tailSweepMs(producerConfig));
+  const notifyConfig = loadNotifyConfig(o.env);
+  // Sends only when ALERTMANAGER_URL or ALERT_WEBHOOK_URLS is set; otherwise it acks and reads nothing.
+  const notify = createNotifyHandler({ kv, config: notifyConfig, logger: fnLog('notify') });
   const handlers = {
     producer: createProducerHandler({ broker, kv, config: producerConfig, logger: fnLog('producer') }),
     'parse-log': createParseLogHandler({ kv, config: loadParseLogConfig(o.env), logger: fnLog('parse-log') }),
@@ -87,6 +93,7 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
       // The gateway's admin may change the mutes (the password may be the generated one, not in env).
       config: { ...loadStatsConfig(o.env), admin: { user: 'admin', password: o.adminPassword } },
     }),
+    notify,
   } as const;
   const functions = parseStack(o.stackYaml, o.env);
   const upstreams = new Map<string, Upstream>();
@@ -139,6 +146,10 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
   });
   await connector.ready;
   const syslog = await startEmbeddedSyslog(o, gatewayUrl);
+  const resend = startResendLoop(notify, {
+    intervalMs: notifyConfig.resendIntervalMs,
+    logger: fnLog('notify'),
+  });
   return {
     gatewayUrl,
     dashboardUrl: `http://127.0.0.1:${dashboard.port}`,
@@ -150,7 +161,9 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
     async stop() {
       await syslog?.stop();
       stopSweep();
+      await resend.stop();
       await connector.stop();
+      notify.close();
       await dashboard.close();
       await gateway.close();
       await broker.close();

@@ -31,7 +31,7 @@ export const RUNTIME_ENV = {
   MALLOC_MMAP_THRESHOLD_: '131072',
 } as const;
 
-export const FUNCTIONS = ['producer', 'parse-log', 'detect-anomaly', 'stats'] as const;
+export const FUNCTIONS = ['producer', 'parse-log', 'detect-anomaly', 'stats', 'notify'] as const;
 
 export interface ProcessStackOptions {
   root: string;

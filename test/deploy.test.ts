@@ -52,7 +52,8 @@ function entryOf(s: Service): string | undefined {
   if (args.FUNCTION) return `functions/${args.FUNCTION}`;
   return undefined;
 }
-const ourServices = Object.entries(services).filter(([, s]) => s.build);
+/** Services built from the project's Dockerfile (Alertmanager is built from its own, in deploy/). */
+const ourServices = Object.entries(services).filter(([name, s]) => s.build && name !== 'alertmanager');
 
 describe('docker-compose.yml', () => {
   it.skipIf(!compose && process.env.CI !== 'true')('is valid for docker-compose (config -q)', () => {
@@ -66,7 +67,15 @@ describe('docker-compose.yml', () => {
       expect(s.build?.args?.FUNCTION).toBe(name);
       expect(existsSync(join(s.build?.context ?? '.', s.build?.dockerfile ?? 'Dockerfile'))).toBe(true);
     }
-    for (const extra of ['gateway', 'connector', 'syslog-connector', 'dashboard', 'rabbitmq', 'redis'])
+    for (const extra of [
+      'gateway',
+      'connector',
+      'syslog-connector',
+      'dashboard',
+      'rabbitmq',
+      'redis',
+      'alertmanager',
+    ])
       expect(services[extra]).toBeDefined();
   });
 
@@ -157,11 +166,12 @@ describe('stack.yml', () => {
     }
   });
 
-  it('chains the topics producer -> parse-log -> detect-anomaly', () => {
+  it('chains the topics producer -> parse-log -> detect-anomaly -> notify', () => {
     const a = (n: string) => stack.functions[n].annotations as Record<string, string>;
     expect(a('parse-log').topic).toBe('logs.raw');
     expect(a('detect-anomaly').topic).toBe(a('parse-log')['output-topic']);
     expect(a('detect-anomaly')['output-topic']).toBe('logs.anomalies');
+    expect(a('notify').topic).toBe(a('detect-anomaly')['side-output-topic']);
     expect(a('producer').schedule).toBeTruthy();
   });
 });
@@ -208,7 +218,16 @@ describe('each container command, run here as a process', () => {
     };
   }
 
-  it.each(['producer', 'parse-log', 'detect-anomaly', 'stats', 'gateway', 'dashboard', 'syslog-connector'])(
+  it.each([
+    'producer',
+    'parse-log',
+    'detect-anomaly',
+    'stats',
+    'notify',
+    'gateway',
+    'dashboard',
+    'syslog-connector',
+  ])(
     '%s starts from its bundle with its compose env, answers /_/health, and stops on SIGTERM',
     async (name) => {
       const port = await freePort();

@@ -49,7 +49,7 @@ const targets = [
 type Opened = { broker: Broker; ns?: string };
 
 /** The test's functions; the connector declares one queue for each. */
-const FUNCTION_NAMES = ['upper', 'sink', 'reject', 'flaky', 'busy', 'broken'] as const;
+const FUNCTION_NAMES = ['upper', 'sink', 'reject', 'flaky', 'busy', 'broken', 'sider', 'sidesink'] as const;
 
 describe.each(targets)('connector over $name broker', (target) => {
   let broker: Broker;
@@ -79,6 +79,11 @@ describe.each(targets)('connector over $name broker', (target) => {
         { name: 'flaky', annotations: { topic: 'in.flaky' } },
         { name: 'busy', annotations: { topic: 'in.busy' } },
         { name: 'broken', annotations: { topic: 'in.broken' } },
+        {
+          name: 'sider',
+          annotations: { topic: 'in.side', 'output-topic': 'out.upper', 'side-output-topic': 'out.side' },
+        },
+        { name: 'sidesink', annotations: { topic: 'out.side' } },
       ] as { name: (typeof FUNCTION_NAMES)[number]; annotations: Record<string, string> }[]
     ).map(
       (s): FunctionSpec => ({
@@ -94,6 +99,17 @@ describe.each(targets)('connector over $name broker', (target) => {
       ['upper', { kind: 'handler', handler: fn('upper', (_n, b) => new Response(b.toUpperCase())) }],
       ['sink', { kind: 'handler', handler: fn('sink', () => new Response(null, { status: 204 })) }],
       ['broken', { kind: 'handler', handler: fn('broken', () => new Response('boom', { status: 500 })) }],
+      [
+        'sider',
+        {
+          kind: 'handler',
+          handler: fn(
+            'sider',
+            (_n, b) => new Response(b, { headers: { 'x-side-output': '{"incidents":[]}' } }),
+          ),
+        },
+      ],
+      ['sidesink', { kind: 'handler', handler: fn('sidesink', () => new Response(null, { status: 204 })) }],
       [
         'reject',
         { kind: 'handler', handler: fn('reject', () => new Response('{"error":"bad"}', { status: 400 })) },
@@ -170,6 +186,32 @@ describe.each(targets)('connector over $name broker', (target) => {
         async () => (await broker.queueStats('logfaas.upper'))?.messages ?? -1,
         (n) => n === 0,
       );
+    },
+  );
+
+  it.skipIf(!target.up)(
+    'publishes a response x-side-output header to the side-output-topic, beside the main output',
+    async () => {
+      await broker.publish('in.side', enc('body'), {
+        messageId: 's1',
+        headers: { 'x-batch-id': 'b9', 'x-source': 'web' },
+      });
+      const side = await waitFor(
+        () => seen.filter((s) => s.fn === 'sidesink'),
+        (v) => v.length === 1,
+      );
+      expect(side[0].body).toBe('{"incidents":[]}');
+      expect(side[0].headers).toMatchObject({
+        'x-batch-id': 'b9/sider/side',
+        'x-source': 'web',
+        'content-type': 'application/json',
+      });
+      const main = await waitFor(
+        () => seen.filter((s) => s.fn === 'sink'),
+        (v) => v.length === 1,
+      );
+      expect(main[0].body).toBe('body');
+      expect(main[0].headers['x-batch-id']).toBe('b9/sider');
     },
   );
 

@@ -18,6 +18,8 @@ export interface DeliverDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
+const ENC = new TextEncoder();
+
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function deliver(sub: Subscription, d: Delivery, deps: DeliverDeps): Promise<void> {
@@ -29,8 +31,27 @@ export async function deliver(sub: Subscription, d: Delivery, deps: DeliverDeps)
     const res = await deps.gateway.invoke(sub.fn, d, attempt);
     const decision = decide(res.outcome, attempt, deps.retry);
     if (decision.action === 'ack') {
+      const batchId =
+        res.headers?.get(H.batchId) ?? deriveBatchId(d.headers[H.batchId] ?? d.messageId, sub.fn);
       if (sub.outputTopic && res.body && res.body.length > 0) {
-        await publishOutput(sub, d, res.body, res.headers, deps, sleep);
+        const contentType = res.headers?.get('content-type') ?? undefined;
+        await publishOutput({ topic: sub.outputTopic, body: res.body, batchId, contentType }, d, deps, sleep);
+      }
+      // The response header x-side-output (detect-anomaly: its incident changes) goes to the
+      // side-output-topic, under its own batch id so it never collides with the main output's.
+      const side = sub.sideOutputTopic ? res.headers?.get(H.sideOutput) : undefined;
+      if (sub.sideOutputTopic && side) {
+        await publishOutput(
+          {
+            topic: sub.sideOutputTopic,
+            body: ENC.encode(side),
+            batchId: deriveBatchId(batchId, 'side'),
+            contentType: 'application/json',
+          },
+          d,
+          deps,
+          sleep,
+        );
       }
       return d.ack();
     }
@@ -67,26 +88,31 @@ export async function deliver(sub: Subscription, d: Delivery, deps: DeliverDeps)
   }
 }
 
+/** One message for an output topic: the function's response body, or its side output. */
+interface Output {
+  topic: string;
+  body: Uint8Array;
+  batchId: string;
+  contentType?: string;
+}
+
 async function publishOutput(
-  sub: Subscription,
+  o: Output,
   d: Delivery,
-  body: Uint8Array,
-  headers: Headers | undefined,
   deps: DeliverDeps,
   sleep: (ms: number) => Promise<void>,
 ): Promise<void> {
-  const topic = sub.outputTopic!;
-  const batchId = headers?.get(H.batchId) ?? deriveBatchId(d.headers[H.batchId] ?? d.messageId, sub.fn);
+  const { topic, batchId } = o;
   const out: Record<string, string> = { [H.batchId]: batchId };
   if (d.headers[H.source]) out[H.source] = d.headers[H.source];
   // Until the output is confirmed the input stays unacked; a crash here means redelivery, and the
   // derived batch id makes the downstream effects idempotent.
   for (let i = 1; ; i++) {
     try {
-      await deps.broker.publish(topic, body, {
+      await deps.broker.publish(topic, o.body, {
         messageId: batchId,
         headers: out,
-        contentType: headers?.get('content-type') ?? undefined,
+        contentType: o.contentType,
         allowUnrouted: !deps.subscribed().has(topic),
       });
       return;

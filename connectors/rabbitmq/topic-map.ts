@@ -1,5 +1,6 @@
 // Topic map as in the OpenFaaS connector-sdk: which functions subscribe to which topic, built from the
-// `topic` annotation (comma-separated) of GET /system/functions, plus each function's `output-topic`.
+// `topic` annotation (comma-separated) of GET /system/functions, plus each function's `output-topic` and
+// `side-output-topic` (where its response header x-side-output goes, e.g. detect-anomaly's incident changes).
 
 export interface FunctionSummary {
   name: string;
@@ -10,6 +11,7 @@ export interface Subscription {
   fn: string;
   topics: string[];
   outputTopic?: string;
+  sideOutputTopic?: string;
 }
 
 export function buildSubscriptions(functions: FunctionSummary[]): Subscription[] {
@@ -21,7 +23,13 @@ export function buildSubscriptions(functions: FunctionSummary[]): Subscription[]
       .filter(Boolean);
     if (!topics.length) continue;
     const out = f.annotations?.['output-topic']?.trim();
-    subs.push({ fn: f.name, topics: [...new Set(topics)].sort(), ...(out ? { outputTopic: out } : {}) });
+    const side = f.annotations?.['side-output-topic']?.trim();
+    subs.push({
+      fn: f.name,
+      topics: [...new Set(topics)].sort(),
+      ...(out ? { outputTopic: out } : {}),
+      ...(side ? { sideOutputTopic: side } : {}),
+    });
   }
   return subs.sort((a, b) => a.fn.localeCompare(b.fn));
 }

@@ -2,6 +2,7 @@
 // one atomic apply (stats + counters + incidents + reservoir, exactly once per batch id), then training
 // when due. The handler serves it; `logfaas analyze` runs it over a file with an embedded KV.
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
+import { type IncidentChange, incidentChanges } from '../../core/incident-change.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
@@ -37,7 +38,7 @@ export interface Detector {
     times: number[],
     now: number,
     batchId?: string,
-  ): Promise<{ anomalies: AnomalyResult[]; applied: boolean }>;
+  ): Promise<{ anomalies: AnomalyResult[]; applied: boolean; incidentChanges: IncidentChange[] }>;
 }
 
 export function createDetector(deps: DetectorDeps): Detector {
@@ -50,14 +51,15 @@ export function createDetector(deps: DetectorDeps): Detector {
       // not as anomalies, not in incidents.
       const muted = await mutes.current(now);
       const scored = await scoreBatch(events, times, now, muted);
-      const { writes, due } = scored;
+      const { writes, due, changes } = scored;
       const anomalies = unmuted(scored.anomalies, muted);
       const applied = await kv.apply(
         [...statsWrites({ events, anomalies, now }), ...writes],
         batchId ? { onceKey: `detect:${batchId}` } : {},
       );
       if (applied) await trainDue(due, now);
-      return { anomalies, applied };
+      // A redelivered batch changed nothing; notify's periodic pass catches a change whose message was lost.
+      return { anomalies, applied, incidentChanges: applied ? changes : [] };
     },
   };
 
@@ -96,6 +98,7 @@ export function createDetector(deps: DetectorDeps): Detector {
 
     const perEvent: (AnomalyResult | undefined)[] = new Array(events.length);
     const writes: WriteOp[] = [];
+    const changes: IncidentChange[] = [];
     const due: { source: string; meta: Record<string, string>; reason: string }[] = [];
     // Room left under MAX_TRACKED_TOTAL, shared by this batch's sources in turn. Replicas read it
     // concurrently, so the total can pass the cap by what their batches add at once.
@@ -128,6 +131,14 @@ export function createDetector(deps: DetectorDeps): Detector {
       const collected = Number(st.meta.collected) || 0;
       const seed = cfg.seed ^ Math.imul(idx.length, 0x9e3779b1) ^ Math.imul(collected + 1, 0x85ebca6b);
       const picks = reservoirPicks(idx.length, collected, cfg, seed ^ (keys[idx[0]].ts % 0x7fffffff));
+      const inc = incidentOps(
+        source,
+        idx.map((i) => events[i]),
+        r,
+        st,
+        { cfg, now, muted },
+      );
+      changes.push(...inc.changes);
       writes.push(
         ...sourceWrites(source, r, cfg, {
           now,
@@ -136,13 +147,7 @@ export function createDetector(deps: DetectorDeps): Detector {
           picks,
           existingWindows: st.counters.windows,
         }),
-        ...incidentOps(
-          source,
-          idx.map((i) => events[i]),
-          r,
-          st,
-          { cfg, now, muted },
-        ),
+        ...inc.writes,
       );
       if (cached?.error && st.meta.lastError !== cached.error) {
         writes.push({ op: 'hset', key: MODEL_KEYS.meta(source), fields: { lastError: cached.error } });
@@ -156,7 +161,12 @@ export function createDetector(deps: DetectorDeps): Detector {
       const reason = trainingDue(after, cached, cfg, now);
       if (reason) due.push({ source, meta: st.meta, reason });
     }
-    return { anomalies: perEvent.filter((a): a is AnomalyResult => a !== undefined), writes, due };
+    return {
+      anomalies: perEvent.filter((a): a is AnomalyResult => a !== undefined),
+      writes,
+      due,
+      changes,
+    };
   }
 
   async function trainDue(
@@ -168,14 +178,14 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 }
 
-/** The incident update of one source's batch (incidents.ts), as writes. */
+/** The incident update of one source's batch (incidents.ts), as writes, and its changes for notify. */
 function incidentOps(
   source: string,
   events: LogEvent[],
   r: SourceResult,
   state: Pick<SourceState, 'incidents' | 'droppedIncidents'>,
   o: { cfg: DetectConfig; now: number; muted: MuteSet },
-): WriteOp[] {
+): { writes: WriteOp[]; changes: IncidentChange[] } {
   const { cfg, now, muted } = o;
   const lines: LineFinding[] = [];
   const line = (kind: LineFinding['kind'], i: number, reasons: readonly string[]) => {
@@ -193,7 +203,7 @@ function incidentOps(
   r.anomalyIndex.forEach((i, j) => {
     line('event_anomaly', i, r.anomalies[j].reasons);
   });
-  if (!lines.length && !r.counts.length && !state.incidents.size) return [];
+  if (!lines.length && !r.counts.length && !state.incidents.size) return { writes: [], changes: [] };
 
   let sourceTime = Number.NEGATIVE_INFINITY;
   for (const k of r.keys) if (k.ts > sourceTime) sourceTime = k.ts;
@@ -222,6 +232,9 @@ function incidentOps(
       return out;
     },
   });
-  if (!u.changed && !u.dropped) return [];
-  return incidentWrites(source, u.open, u.closed, state.droppedIncidents + u.dropped);
+  if (!u.changed && !u.dropped) return { writes: [], changes: [] };
+  return {
+    writes: incidentWrites(source, u.open, u.closed, state.droppedIncidents + u.dropped),
+    changes: incidentChanges(source, state.incidents, u.open, u.closed),
+  };
 }

@@ -5,6 +5,7 @@ import { EVENT_BATCH_TYPE, EventBatchError } from '../../core/event-batch.js';
 import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import { knownBytes } from '../../core/http/bytes.js';
+import { encodeIncidentChanges } from '../../core/incident-change.js';
 import type { KV } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import type { DetectConfig } from './config.js';
@@ -60,13 +61,16 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
           reasons: body.reasons,
         });
       }
-      const { anomalies } = await detector.process(body.events, body.times, now, batchId);
+      const { anomalies, incidentChanges } = await detector.process(body.events, body.times, now, batchId);
       const headers: Record<string, string> = {
         'content-type': NDJSON,
         'x-events-processed': String(body.events.length),
         'x-lines-rejected': String(body.rejected),
       };
       if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'detect-anomaly');
+      // The batch's incident changes, for the connector to publish to logs.incidents (stack.yml).
+      const changes = encodeIncidentChanges(incidentChanges);
+      if (changes) headers[H.sideOutput] = changes;
       const text = anomalies.map((a) => JSON.stringify(a)).join('\n');
       return new Response(text ? `${text}\n` : '', { status: 200, headers });
     } catch (e) {

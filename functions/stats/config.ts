@@ -28,7 +28,13 @@ export interface StatsConfig {
   admin?: Credentials;
 }
 
-export const DEFAULT_QUEUES = [queueFor('parse-log'), queueFor('detect-anomaly'), DEAD_LETTER_QUEUE];
+export const DEFAULT_QUEUES = [
+  queueFor('parse-log'),
+  queueFor('detect-anomaly'),
+  // Alerts waiting for a receiver show here, not as a slower pipeline.
+  queueFor('notify'),
+  DEAD_LETTER_QUEUE,
+];
 
 export function loadStatsConfig(env: Env): StatsConfig {
   const r = new EnvReader(env);

@@ -176,7 +176,7 @@ describe('stats handler', () => {
     );
     const okDoc = (await ok.json()) as StatsDoc;
     expect(okDoc.pipeline.status).toBe('ok');
-    expect(okDoc.pipeline.queues).toHaveLength(3);
+    expect(okDoc.pipeline.queues).toHaveLength(config.queues.length);
     const hang = await get(await handler({ queueStats: () => new Promise(() => {}) }));
     expect(hang.status).toBe(200);
     expect(((await hang.json()) as StatsDoc).pipeline.status).toBe('unreachable');
@@ -194,11 +194,12 @@ describe('stats handler', () => {
     await Promise.all([get(h), get(h), get(h)]);
     t += 900;
     await get(h);
-    expect(calls).toBe(3); // one per queue
+    const n = config.queues.length;
+    expect(calls).toBe(n); // one per queue
     t += 200;
     const doc = (await (await get(h)).json()) as StatsDoc;
-    expect(calls).toBe(6);
-    expect(doc.pipeline.queues.map((q) => q.messages)).toEqual([4, 5, 6]);
+    expect(calls).toBe(2 * n);
+    expect(doc.pipeline.queues.map((q) => q.messages)).toEqual(config.queues.map((_, k) => n + k + 1));
   });
 
   it('serves over a socket through the shared adapter', async () => {
@@ -225,7 +226,12 @@ describe('loadStatsConfig', () => {
       maxWindowMs: 86_400_000,
       brokerTimeoutMs: 1000,
     });
-    expect(config.queues).toEqual(['logfaas.parse-log', 'logfaas.detect-anomaly', 'logfaas.dead-letter']);
+    expect(config.queues).toEqual([
+      'logfaas.parse-log',
+      'logfaas.detect-anomaly',
+      'logfaas.notify',
+      'logfaas.dead-letter',
+    ]);
     expect(() =>
       loadStatsConfig({ STATS_MAX_WINDOW: '48h', STATS_DEFAULT_WINDOW: '10s', PORT: 'x' }),
     ).toThrow(/STATS_MAX_WINDOW[\s\S]*STATS_DEFAULT_WINDOW[\s\S]*PORT/);

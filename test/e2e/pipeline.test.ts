@@ -80,7 +80,7 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
     return (await r.json()) as { total: number; anomalies: number };
   };
 
-  it('lists the four functions with their annotations behind basic auth', async () => {
+  it('lists the five functions with their annotations behind basic auth', async () => {
     const denied = await fetch(`${stack.gatewayUrl}/system/functions`);
     expect(denied.status).toBe(401);
     const r = await fetch(`${stack.gatewayUrl}/system/functions`, {
@@ -91,7 +91,13 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
       annotations: Record<string, string>;
       availableReplicas: number;
     }[];
-    expect(fns.map((f) => f.name).sort()).toEqual(['detect-anomaly', 'parse-log', 'producer', 'stats']);
+    expect(fns.map((f) => f.name).sort()).toEqual([
+      'detect-anomaly',
+      'notify',
+      'parse-log',
+      'producer',
+      'stats',
+    ]);
     expect(fns.find((f) => f.name === 'parse-log')?.annotations.topic).toBe('logs.raw');
   });
 

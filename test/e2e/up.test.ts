@@ -9,12 +9,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dropNamespace } from '../../runner/drop-namespace.js';
 import { freePort } from '../../runner/free-port.js';
 import { waitForHttp } from '../../runner/wait.js';
+import { alertmanagerInstalled, startAlertmanager } from '../alertmanager.js';
 import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
 import { mixedLines } from './lines.js';
 
 const servicesUp =
   (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
   (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672)));
+
+const amInstalled = await requireService('alertmanager', async () => alertmanagerInstalled());
 
 const running: ChildProcess[] = [];
 afterEach(async () => {
@@ -142,5 +145,57 @@ describe('logfaas up', () => {
         ]);
       expect((await totals(a.gateway, 2)).total).toBe(2);
     },
+  );
+
+  it.skipIf(!amInstalled)(
+    'sends incidents to Alertmanager only when ALERTMANAGER_URL is set',
+    async () => {
+      const am = await startAlertmanager();
+      try {
+        // Rules only, every error line news on its own: a burst of errors is one incident.
+        const env = { LEVEL_RATE: '1', LEVEL_ROUTINE: '1000000000', MIN_TRAINING: '100000000' };
+        const burst = () => {
+          const t0 = Date.now();
+          return Array.from({ length: 60 }, (_, i) => {
+            const ts = new Date(t0 + i * 5).toISOString();
+            return i % 3 === 0
+              ? `${ts} ERROR disk full on /var order=${i}`
+              : `${ts} INFO order ok order=${i}`;
+          }).join('\n');
+        };
+        const incidents = async (gateway: string) => {
+          const until = Date.now() + 20_000;
+          for (;;) {
+            const doc = (await (await fetch(`${gateway}/function/stats`)).json()) as {
+              incidents?: unknown[];
+            };
+            if ((doc.incidents?.length ?? 0) > 0 || Date.now() > until) return doc.incidents?.length ?? 0;
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        };
+        const quiet = await up(mkdtempSync(join(tmpdir(), 'logfaas-up-')), env);
+        await fetch(`${quiet.gateway}/function/producer?source=nourl`, { method: 'POST', body: burst() });
+        expect(await incidents(quiet.gateway)).toBeGreaterThan(0);
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(await am.alerts()).toEqual([]);
+        await Promise.all(running.splice(0).map(stop));
+
+        const loud = await up(mkdtempSync(join(tmpdir(), 'logfaas-up-')), {
+          ...env,
+          ALERTMANAGER_URL: am.url,
+        });
+        await fetch(`${loud.gateway}/function/producer?source=withurl`, { method: 'POST', body: burst() });
+        const until = Date.now() + 20_000;
+        let alerts = await am.alerts();
+        while (!alerts.length && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 200));
+          alerts = await am.alerts();
+        }
+        expect(alerts.map((a) => [a.labels.alertname, a.labels.source])).toEqual([['LogAnomaly', 'withurl']]);
+      } finally {
+        await am.stop();
+      }
+    },
+    60_000,
   );
 });
