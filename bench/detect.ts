@@ -2,8 +2,9 @@
 // (forest-compile.ts) and on the array walk, compile cost and training time, on feature vectors of a
 // simulated web+api+db stream (the same features the function uses).
 import { DEFAULT_DETECT } from '../functions/detect-anomaly/config.js';
+import { emptyCounters } from '../functions/detect-anomaly/counters.js';
 import { detectSource } from '../functions/detect-anomaly/detect.js';
-import { DIMS, emptyCounters } from '../functions/detect-anomaly/features.js';
+import { DIMS } from '../functions/detect-anomaly/features.js';
 import {
   type Forest,
   precompile,

@@ -12,7 +12,7 @@
 // Written as values in the batch's HSET (last writer wins between concurrent replicas, as the running
 // means of features.ts: a baseline of many buckets does not notice a lost batch).
 import type { DetectConfig } from './config.js';
-import type { EventKeys } from './features.js';
+import type { EventKeys } from './event-keys.js';
 
 /** The key of the whole source's counts (a template id never is `*`). */
 export const SOURCE_KEY = '*';

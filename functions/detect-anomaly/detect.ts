@@ -3,17 +3,12 @@
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
 import { baselineOptions, type CountFinding, judgeCounts } from './baseline.js';
 import type { DetectConfig } from './config.js';
+import { CounterView } from './counter-view.js';
+import type { SourceCounters } from './counters.js';
+import { batchDeltas } from './deltas.js';
+import { type EventKeys, keysOf } from './event-keys.js';
 import { isNew, markLatencyTails, maxFeatureZ, mergeReasons, modelReasons, ruleReasons } from './explain.js';
-import {
-  batchDeltas,
-  CounterView,
-  DIMS,
-  type EventKeys,
-  featurize,
-  keysOf,
-  rateSoFar,
-  type SourceCounters,
-} from './features.js';
+import { DIMS, featurize, rateSoFar } from './features.js';
 import { type Forest, scoreAll } from './forest.js';
 
 export interface LoadedModel {
