@@ -1,6 +1,7 @@
-// How a forest is scored, chosen by its owner: the typed-array walk, the compiled groups now, or the walk
-// until the forest has scored enough rows to pay for compiling. State lives in the scorer the caller
-// holds (a loaded model keeps its own), never in a module-level cache. Pure: no I/O.
+// How a forest is scored, chosen by its owner: the compiled groups now, or the typed-array walk until the
+// forest has scored enough rows to pay for compiling (the walk alone: forest-walk.ts's scoreAll). State
+// lives in the scorer the caller holds (a loaded model keeps its own), never in a module-level cache.
+// Pure: no I/O.
 import type { Forest } from './forest.js';
 import { type CompiledForest, compileForest } from './forest-compile.js';
 import { scoreRows } from './forest-walk.js';
@@ -11,11 +12,6 @@ export interface ForestScorer {
 }
 
 const rowsOf = (f: Forest, data: Float64Array) => new Float64Array(data.length / f.dims);
-
-/** The typed-array walk only: the reference the compiled form is tested and benched against. */
-export function walkScorer(f: Forest): ForestScorer {
-  return { score: (data, out = rowsOf(f, data), cut) => scoreRows(f, data, out, cut, undefined) };
-}
 
 /** The compiled forest, or undefined where code generation is disallowed or the model fails its checks. */
 function tryCompile(f: Forest): CompiledForest | undefined {
@@ -29,12 +25,12 @@ function tryCompile(f: Forest): CompiledForest | undefined {
 
 /**
  * Compiled now (a caller that knows it will score a lot, the bench); undefined where it cannot be
- * compiled, so the caller falls back to walkScorer knowingly.
+ * compiled, so the caller falls back to the array walk (scoreAll) knowingly.
  */
 export function compiledScorer(f: Forest): ForestScorer | undefined {
   const compiled = tryCompile(f);
   if (!compiled) return undefined;
-  return { score: (data, out = rowsOf(f, data), cut) => scoreRows(f, data, out, cut, compiled) };
+  return { score: (data, out = rowsOf(f, data), cut) => scoreRows(f, data, out, { cut, compiled }) };
 }
 
 /**
@@ -62,7 +58,7 @@ export function adaptiveScorer(f: Forest, compileAfterRows = COMPILE_AFTER_ROWS)
         rows += out.length;
         if (rows >= compileAfterRows) compiled = tryCompile(f) ?? null;
       }
-      return scoreRows(f, data, out, cut, compiled ?? undefined);
+      return scoreRows(f, data, out, { cut, compiled: compiled ?? undefined });
     },
   };
 }

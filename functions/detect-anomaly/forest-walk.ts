@@ -52,7 +52,7 @@ export function scoreAll(
   out = new Float64Array(data.length / f.dims),
   cut?: number,
 ): Float64Array {
-  return scoreRows(f, data, out, cut, undefined);
+  return scoreRows(f, data, out, { cut });
 }
 
 /** scoreAll on the compiled groups when `compiled` is given, else on the typed-array walk. */
@@ -60,9 +60,9 @@ export function scoreRows(
   f: Forest,
   data: Float64Array,
   out: Float64Array,
-  cut: number | undefined,
-  compiled: CompiledForest | undefined,
+  how: { cut?: number; compiled?: CompiledForest },
 ): Float64Array {
+  const { cut, compiled } = how;
   const cn = averagePathLength(f.sampleSize);
   const { roots, node, vals, dims, complete, minPath } = f;
   const trees = roots.length;
