@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../core/event.js';
 import { DEFAULT_DETECT } from './config.js';
+import { CounterView } from './counter-view.js';
+import { emptyCounters, type SourceCounters } from './counters.js';
+import { batchDeltas, NORM_HORIZON } from './deltas.js';
 import { detectSource, judge, localRate } from './detect.js';
+import { keysOf } from './event-keys.js';
 import { fmt } from './explain.js';
-import {
-  batchDeltas,
-  CounterView,
-  emptyCounters,
-  keysOf,
-  NORM_HORIZON,
-  type SourceCounters,
-} from './features.js';
 import { fitModel } from './fit.js';
 import { reservoirPicks } from './state.js';
 

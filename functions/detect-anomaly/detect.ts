@@ -3,21 +3,19 @@
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
 import { baselineOptions, type CountFinding, judgeCounts } from './baseline.js';
 import type { DetectConfig } from './config.js';
+import { CounterView } from './counter-view.js';
+import type { SourceCounters } from './counters.js';
+import { batchDeltas } from './deltas.js';
+import { type EventKeys, keysOf } from './event-keys.js';
 import { isNew, markLatencyTails, maxFeatureZ, mergeReasons, modelReasons, ruleReasons } from './explain.js';
-import {
-  batchDeltas,
-  CounterView,
-  DIMS,
-  type EventKeys,
-  featurize,
-  keysOf,
-  rateSoFar,
-  type SourceCounters,
-} from './features.js';
-import { type Forest, scoreAll } from './forest.js';
+import { DIMS, featurize, rateSoFar } from './features.js';
+import type { Forest } from './forest.js';
+import type { ForestScorer } from './forest-scorer.js';
 
 export interface LoadedModel {
   forest: Forest;
+  /** How this model's forest is scored; its state (rows scored, compiled code) lives as long as the model. */
+  scorer: ForestScorer;
   version: number;
   threshold: number;
   center: number[];
@@ -202,7 +200,7 @@ export function judge(
         picked.set(vectors.subarray(rows[j] * DIMS, (rows[j] + 1) * DIMS), j * DIMS);
     // The picked rows at once: tree-major scoring is faster than one vector at a time. Only scores at or
     // over the cut matter here (reported or counted); `exactScores` wants every one.
-    const got = scoreAll(model.forest, picked, undefined, opts.exactScores ? undefined : cut);
+    const got = model.scorer.score(picked, undefined, opts.exactScores ? undefined : cut);
     all = new Float64Array(n).fill(Number.NaN);
     for (let j = 0; j < m; j++) all[rows[j]] = got[j];
   }

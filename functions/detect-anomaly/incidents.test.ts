@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { covers, INCIDENT_CAPS, type Incident } from '../../core/incident.js';
 import { baselineOptions, type CountFinding, judgeCounts, SOURCE_KEY } from './baseline.js';
 import { DEFAULT_DETECT } from './config.js';
-import type { EventKeys } from './features.js';
+import type { EventKeys } from './event-keys.js';
 import { type IncidentContext, type LineFinding, updateIncidents } from './incidents.js';
 
 const W = DEFAULT_DETECT.windowMs;
