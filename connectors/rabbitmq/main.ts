@@ -25,6 +25,7 @@ const connector = startConnector({
   prefetch: cfg.prefetch,
   retry: cfg.retry,
   rebuildIntervalMs: cfg.rebuildIntervalMs,
+  deliveryLimit: cfg.stores.amqpQueues?.type === 'quorum' ? cfg.stores.amqpQueues.deliveryLimit : undefined,
 });
 log.info('connector started', { gateway: cfg.gatewayUrl, amqp: redactUrl(cfg.stores.amqpUrl ?? '') });
 connector.ready.then(() =>
