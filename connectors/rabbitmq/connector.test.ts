@@ -1,5 +1,6 @@
-// The connector's wiring against both brokers (embedded, and real RabbitMQ on classic and quorum queues) and
-// output published before ack, 4xx dead-lettered at once with its reason, 5xx/429 retried.
+// The connector's wiring against the embedded broker and real RabbitMQ (classic and quorum queues) and a
+// real gateway over HTTP: output published before ack, 4xx dead-lettered at once with its reason, 5xx/429
+// retried.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectAmqpBroker } from '../../core/broker/amqp.js';
 import { createMemoryBroker } from '../../core/broker/memory.js';
