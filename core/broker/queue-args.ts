@@ -15,6 +15,10 @@ export interface QueueTypeOptions {
   deliveryLimit: number;
 }
 
+/** The delivery limit a consumer can see in x-delivery-count: quorum queues only (classic count none). */
+export const deliveryLimitOf = (o: QueueTypeOptions | undefined): number | undefined =>
+  o?.type === 'quorum' ? o.deliveryLimit : undefined;
+
 /**
  * The `arguments` of queue.declare. Classic queues get none, exactly as before the option existed, so
  * queues of existing deployments stay equivalent. Quorum queues are durable, non-exclusive and never
