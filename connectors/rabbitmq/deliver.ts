@@ -30,7 +30,9 @@ export async function deliver(sub: Subscription, d: Delivery, deps: DeliverDeps)
   let waits = 0;
   // A message redelivered this often took its consumer down each time (a poison message): dead-letter
   // it here, in the usual form, rather than let RabbitMQ's delivery limit do it without our headers.
-  const redeliveries = Number(d.headers['x-delivery-count'] ?? 0);
+  // RabbitMQ sets the count on redeliveries only; on a first delivery the header is a publisher's
+  // (a replay copies the dead-letter queue's own count), so it means nothing.
+  const redeliveries = d.redelivered ? Number(d.headers['x-delivery-count'] ?? 0) : 0;
   if (deps.deliveryLimit !== undefined && redeliveries >= deps.deliveryLimit) {
     return deadLetter(sub, d, deps, `redelivered ${redeliveries} times (AMQP_DELIVERY_LIMIT)`, 0);
   }

@@ -133,11 +133,17 @@ describe.skipIf(!rabbitUp)('connector on quorum queues: poison messages', () => 
     await dl.ack();
     expect(calls).toEqual([]);
 
-    await broker.publish('in.crashy', enc('fine'), { messageId: 'ok1' });
+    // A replay copies the dead-letter queue's count into a new message: its first delivery is not a
+    // redelivery, whatever the header says.
+    await broker.publish('in.crashy', enc('fine'), {
+      messageId: 'ok1',
+      headers: { 'x-delivery-count': '50' },
+    });
     await waitFor(
       async () => calls.length,
       (n) => n === 1,
     );
     expect(calls).toEqual(['fine']);
+    expect(await b.get(DEAD_LETTER_QUEUE)).toBeNull();
   });
 });
