@@ -149,9 +149,9 @@ export const DEFAULT_DETECT: DetectConfig = {
   dropActive: 0.9,
   // 5 min of the source's event time without a finding closes an incident (a burst with pauses stays one).
   incidentQuietMs: DEFAULT_INCIDENT_QUIET_MS,
-  // A new template 20 s after the latest new-template incident's last line is another fault, not more of
+  // A new template 15 s after the latest new-template incident's last line is another fault, not more of
   // the same burst (chosen leave-one-log-out on the hand-labelled corpus, docs/detect-anomaly.md).
-  newTemplateGapMs: 20_000,
+  newTemplateGapMs: 15_000,
   // The 3rd error of a template (5xx of an endpoint) makes its errors routine; a change in their rate is
   // an error_rate incident, not a line anomaly.
   levelRoutine: 3,
