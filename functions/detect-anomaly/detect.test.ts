@@ -170,6 +170,28 @@ describe('warm-up of a low-volume source', () => {
   });
 });
 
+describe('a FATAL of the routine in a low-volume source', () => {
+  it('is never new nor flagged: it recurs from the start, so the timed warm-up sees it', () => {
+    const fatal = (at: number): LogEvent => ({
+      ...req(1, at),
+      http: undefined,
+      level: 'fatal',
+      templateId: 'cron-fatal',
+      template: 'cron job failed',
+      message: 'cron job failed',
+    });
+    // One FATAL every 20 s for 10 minutes, among info lines every 2 s: 330 lines, never RARE_MIN_EVENTS.
+    const events = Array.from({ length: 300 }, (_, i) => req(1, i * 2_000)).concat(
+      Array.from({ length: 30 }, (_, i) => fatal(5_000 + i * 20_000)),
+    );
+    events.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+    const batches = Array.from({ length: 10 }, (_, b) => events.slice(b * 33, (b + 1) * 33));
+    const results = stream(batches);
+    expect(results.flatMap((r) => r.newTemplateIndex)).toEqual([]);
+    expect(results.flatMap((r) => r.anomalies)).toEqual([]);
+  });
+});
+
 describe('reservoir sampling', () => {
   const cfg = { minTraining: 1000, reservoirRate: 1 / 32, reservoirPerBatch: 32 };
   it('takes up to 256 a batch during the warm-up, then ~rate x n, capped, ascending and seeded', () => {
