@@ -67,18 +67,74 @@ export function detectSource(
     modelFlagged,
     counts: findings,
     anomalyIndex: index,
-    newTemplateIndex: newTemplateLines(keys, view, cfg),
+    newTemplateIndex: newTemplateLines(keys, view, cfg, timedWarmup(keys, base, deltas, cfg)),
   };
 }
 
+/** Norms fields of the timed warm-up: the source's first event time, and its event count when WARMUP_TIME had passed. */
+export const FIRST_TIME_FIELD = '_t0';
+export const WARM_AT_FIELD = '_w';
+
 /**
- * Lines of templates first seen after the source's warm-up (RARE_MIN_EVENTS) and less than NOVELTY_EVENTS
- * ago: during the warm-up every template is new, so none counts as news.
+ * The source's event count at which its warm-up ended by event time (its first event time plus
+ * WARMUP_TIME), or undefined while it has not; records both fields once (hsetnx, in `deltas.firsts`).
+ * A low-volume source (an error log, a service at a few lines a second) takes minutes or days to reach
+ * RARE_MIN_EVENTS, and its faults would all fall in a count-only warm-up.
  */
-export function newTemplateLines(keys: EventKeys[], view: CounterView, cfg: DetectConfig): number[] {
+export function timedWarmup(
+  keys: EventKeys[],
+  base: SourceCounters,
+  deltas: SourceCounters,
+  cfg: DetectConfig,
+): number | undefined {
+  const stored = base.stats.get(WARM_AT_FIELD);
+  if (stored !== undefined || !keys.length || !Number.isFinite(cfg.warmupTimeMs)) return stored;
+  let t0 = base.stats.get(FIRST_TIME_FIELD);
+  if (t0 === undefined) {
+    t0 = keys[0].ts;
+    (deltas.firsts ??= new Map()).set(FIRST_TIME_FIELD, t0);
+  }
+  let n = base.stats.get('_n') ?? 0;
+  for (const k of keys) {
+    n++;
+    if (k.ts >= t0 + cfg.warmupTimeMs) {
+      (deltas.firsts ??= new Map()).set(WARM_AT_FIELD, n);
+      return n;
+    }
+  }
+  return undefined;
+}
+
+/** A warn, error or fatal line, or a request that failed (HTTP >= 400): what a timed warm-up lets through. */
+const failing = (k: EventKeys) => k.severity >= 2 || (k.status !== undefined && k.status >= 400);
+
+/**
+ * Lines of templates first seen after the source's warm-up and less than NOVELTY_EVENTS ago: during the
+ * warm-up every template is new, so none counts as news. The warm-up ends at RARE_MIN_EVENTS events, and
+ * for failing lines (warn and above, HTTP >= 400) also at `warmAt` (timedWarmup): a template that first
+ * fails minutes into a quiet source is news, while its info lines (a planned restart, a rotation) still
+ * wait for the count.
+ */
+export function newTemplateLines(
+  keys: EventKeys[],
+  view: CounterView,
+  cfg: DetectConfig,
+  warmAt?: number,
+): number[] {
   const out: number[] = [];
   const total = view.total();
-  for (let i = 0; i < keys.length; i++) if (isNew(view.firstSeen(keys[i].tpl), total, cfg)) out.push(i);
+  for (let i = 0; i < keys.length; i++) {
+    const first = view.firstSeen(keys[i].tpl);
+    if (
+      isNew(first, total, cfg) ||
+      (warmAt !== undefined &&
+        first !== undefined &&
+        first >= warmAt &&
+        total - first < cfg.noveltyEvents &&
+        failing(keys[i]))
+    )
+      out.push(i);
+  }
   return out;
 }
 

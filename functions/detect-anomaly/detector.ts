@@ -221,6 +221,7 @@ function incidentOps(
     now,
     windowMs: cfg.windowMs,
     quietMs: cfg.incidentQuietMs,
+    newTemplateGapMs: cfg.newTemplateGapMs,
     sourceTime,
     templateText: (tpl) => texts.get(tpl) ?? tpl,
     examplesOf: (key, bucket, errorsOnly) => {
