@@ -3,6 +3,7 @@
 import { type CliIo, type Command, EXIT, UsageError } from './command.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { dlqCommand } from './commands/dlq.js';
+import { muteCommand, unmuteCommand } from './commands/mute.js';
 import { parseCommand } from './commands/parse.js';
 import { sendCommand } from './commands/send.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -17,6 +18,8 @@ const commands: Command[] = [
   parseCommand,
   analyzeCommand,
   dlqCommand,
+  muteCommand,
+  unmuteCommand,
 ];
 
 function usage(): string {

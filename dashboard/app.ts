@@ -1,9 +1,12 @@
 // Dashboard entry (bundled by build.mjs to app.js): polls stats through the gateway, same-origin and
 // relative (so it works on :5000 and under /ui/), pauses in a hidden tab, backs off while the gateway is down.
-import type { RecentAnomaly, StatsDoc } from '../core/stats/doc.js';
+import type { Mute } from '../core/mutes/mute.js';
+import type { Incident, RecentAnomaly, StatsDoc } from '../core/stats/doc.js';
 import { LatencyChart, ThroughputChart } from './charts.js';
 import { byId } from './dom.js';
 import { fmtTime } from './format.js';
+import { fillIncidentDialog, fillMuteDialog, isMuted, renderIncidents } from './incidents.js';
+import { setupMuteForm, showMuteForm } from './mute-form.js';
 import {
   renderAnomalies,
   renderBreakdown,
@@ -24,12 +27,17 @@ const latency = new LatencyChart(byId<HTMLCanvasElement>('chart-latency'));
 const windowSel = byId<HTMLSelectElement>('window');
 const refreshSel = byId<HTMLSelectElement>('refresh');
 const dialog = byId<HTMLDialogElement>('event-dialog');
+const incidentDialog = byId<HTMLDialogElement>('incident-dialog');
+/** Active mutes of the last document, so a dialog knows whether its template is muted. */
+let mutes: Mute[] = [];
 
 windowSel.value = state.window;
 refreshSel.value = state.refresh;
 windowSel.addEventListener('change', () => setState({ ...state, window: windowSel.value }));
 refreshSel.addEventListener('change', () => setState({ ...state, refresh: refreshSel.value }));
 byId('event-close').addEventListener('click', () => dialog.close());
+byId('incident-close').addEventListener('click', () => incidentDialog.close());
+setupMuteForm(() => void poll());
 document.addEventListener('visibilitychange', () => {
   if (document.hidden) stop();
   else void poll();
@@ -89,6 +97,8 @@ async function poll(): Promise<void> {
 function render(doc: StatsDoc): void {
   document.body.classList.remove('stale');
   renderHeadline(doc);
+  mutes = Array.isArray(doc.mutes) ? doc.mutes : [];
+  renderIncidents(doc, openIncident, openMute);
   const tp = throughput.update(doc);
   const lt = latency.update(doc);
   byId('throughput-empty').hidden = tp > 0;
@@ -106,6 +116,22 @@ function openEvent(a: RecentAnomaly): void {
   byId('event-reasons').textContent = a.reasons.join(', ') || '—';
   byId('event-json').textContent = JSON.stringify(a.result, null, 2);
   dialog.showModal();
+}
+
+function openIncident(inc: Incident): void {
+  fillIncidentDialog(inc);
+  showMuteForm({
+    source: inc.source,
+    templateId: inc.templateId,
+    muted: !!isMuted(mutes, inc.source, inc.templateId),
+  });
+  incidentDialog.showModal();
+}
+
+function openMute(m: Mute): void {
+  fillMuteDialog(m);
+  showMuteForm({ source: m.source, templateId: m.templateId, muted: true });
+  incidentDialog.showModal();
 }
 
 function setBanner(text: string | null): void {

@@ -43,6 +43,41 @@ describe('dashboard server', () => {
     expect((await get('/function/stats', 'POST')).status).toBe(405);
   });
 
+  it('proxies the mutes (GET, POST with its body, DELETE) with the authorization header, nothing else', async () => {
+    const calls: { url: string; method?: string; auth: string | null; body: string }[] = [];
+    const record = (async (url: string | URL | Request, init?: RequestInit) => {
+      const headers = new Headers(init?.headers);
+      const body = init?.body ? new TextDecoder().decode(init.body as ArrayBuffer) : '';
+      calls.push({ url: String(url), method: init?.method, auth: headers.get('authorization'), body });
+      return new Response('{"mutes":[]}', { status: 201, headers: { 'content-type': 'application/json' } });
+    }) as typeof fetch;
+    const m = createDashboardHandler({ assetsDir: dir, gatewayUrl: 'http://gw:8080', fetch: record });
+    const res = await m(
+      new Request('http://dash/function/stats/mutes', {
+        method: 'POST',
+        headers: { authorization: 'Basic eDp5', cookie: 'c=1', 'content-type': 'application/json' },
+        body: '{"source":"web","templateId":"t1"}',
+      }),
+    );
+    expect(res.status).toBe(201);
+    await m(new Request('http://dash/function/stats/mutes?source=web&templateId=t1', { method: 'DELETE' }));
+    expect(calls).toEqual([
+      {
+        url: 'http://gw:8080/function/stats/mutes',
+        method: 'POST',
+        auth: 'Basic eDp5',
+        body: '{"source":"web","templateId":"t1"}',
+      },
+      {
+        url: 'http://gw:8080/function/stats/mutes?source=web&templateId=t1',
+        method: 'DELETE',
+        auth: null,
+        body: '',
+      },
+    ]);
+    expect((await m(new Request('http://dash/function/stats/mutes', { method: 'PUT' }))).status).toBe(405);
+  });
+
   it('answers 502 JSON when the gateway is down', async () => {
     const down = createDashboardHandler({ assetsDir: dir, gatewayUrl: 'http://down', fetch: fakeFetch });
     const res = await down(new Request('http://dash/function/stats'));

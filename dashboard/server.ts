@@ -1,5 +1,6 @@
-// Serves the dashboard's static files with a strict CSP, and proxies GET /function/stats to the gateway so
-// the page reaches stats same-origin (on :5000, and mounted under the gateway at /ui/ with the prefix stripped).
+// Serves the dashboard's static files with a strict CSP, and proxies GET /function/stats (and the mutes:
+// GET, POST, DELETE /function/stats/mutes, whose writes stats authenticates) to the gateway so the page
+// reaches stats same-origin (on :5000, and mounted under the gateway at /ui/ with the prefix stripped).
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 
@@ -38,7 +39,8 @@ const TYPES: Record<string, string> = {
 /** Flat asset names only: no slashes, no dot-files, so no path can leave assetsDir. */
 const ASSET_NAME = /^[\w-][\w.-]*$/;
 /** Proxied request headers; cookies and everything else stay behind. */
-const FORWARDED = ['accept', 'authorization'];
+const FORWARDED = ['accept', 'authorization', 'content-type'];
+const MUTES_PATH = '/function/stats/mutes';
 
 /** Builds the dashboard Web handler. */
 export function createDashboardHandler(opts: DashboardOptions): (req: Request) => Promise<Response> {
@@ -47,6 +49,11 @@ export function createDashboardHandler(opts: DashboardOptions): (req: Request) =
   const gateway = opts.gatewayUrl.replace(/\/+$/, '');
   return async (req) => {
     const url = new URL(req.url);
+    if (url.pathname === MUTES_PATH) {
+      if (!['GET', 'HEAD', 'POST', 'DELETE'].includes(req.method))
+        return text(405, 'method not allowed', { allow: 'GET, HEAD, POST, DELETE' });
+      return proxyStats(req, `${gateway}${MUTES_PATH}${url.search}`);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return text(405, 'method not allowed', { allow: 'GET, HEAD' });
     }
@@ -77,9 +84,11 @@ export function createDashboardHandler(opts: DashboardOptions): (req: Request) =
       if (v) headers.set(h, v);
     }
     try {
+      const withBody = req.method === 'POST';
       const up = await doFetch(target, {
         method: req.method,
         headers,
+        body: withBody ? await req.arrayBuffer() : undefined,
         signal: AbortSignal.any([req.signal, AbortSignal.timeout(opts.upstreamTimeoutMs ?? 10_000)]),
       });
       const body = req.method === 'HEAD' ? null : await up.arrayBuffer();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuthHeader } from '../core/http/basic-auth.js';
 import { type RunningServer, serve } from '../core/http/serve.js';
 import { silentLogger } from '../core/log.js';
 import { Secret } from '../core/secrets.js';
 import { freePort } from '../runner/free-port.js';
-import { basicAuthHeader } from './auth.js';
 import { createGatewayHandler } from './handler.js';
 import { GatewayMetrics } from './metrics.js';
 import type { FunctionSpec } from './stack.js';

@@ -10,11 +10,11 @@ import {
   UnauthorizedError,
 } from '../core/errors.js';
 import { H } from '../core/headers.js';
+import { type Credentials, checkBasicAuth } from '../core/http/basic-auth.js';
 import { knownBytes } from '../core/http/bytes.js';
 import type { HttpClient } from '../core/http/client.js';
 import type { Handler } from '../core/http/serve.js';
 import type { Logger } from '../core/log.js';
-import { type Credentials, checkBasicAuth } from './auth.js';
 import type { DeadLetters } from './dead-letters.js';
 import { toFunctionStatus } from './function-status.js';
 import type { GatewayMetrics } from './metrics.js';

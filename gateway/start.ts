@@ -1,10 +1,10 @@
 // Assembles and serves the gateway: used by the gateway process (main.ts) and by `logfaas up`.
 import type { Broker, Consumer } from '../core/broker/types.js';
+import type { Credentials } from '../core/http/basic-auth.js';
 import type { Handler } from '../core/http/serve.js';
 import { type RunningServer, serve } from '../core/http/serve.js';
 import type { Logger } from '../core/log.js';
 import { createAsyncQueue, startAsyncWorker } from './async-queue.js';
-import type { Credentials } from './auth.js';
 import { createDeadLetters } from './dead-letters.js';
 import { createGatewayHandler } from './handler.js';
 import { GatewayMetrics } from './metrics.js';

@@ -68,7 +68,12 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
       config: loadDetectConfig(o.env).detect,
       logger: fnLog('detect-anomaly'),
     }),
-    stats: createStatsHandler({ kv, broker, config: loadStatsConfig(o.env) }),
+    stats: createStatsHandler({
+      kv,
+      broker,
+      // The gateway's admin may change the mutes (the password may be the generated one, not in env).
+      config: { ...loadStatsConfig(o.env), admin: { user: 'admin', password: o.adminPassword } },
+    }),
   } as const;
   const functions = parseStack(o.stackYaml, o.env);
   const upstreams = new Map<string, Upstream>();

@@ -97,7 +97,13 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
       name: x.child,
       command: node,
       args: [...NODE_ARGS, join(dist, `${o.bundles?.[x.fn] ?? `functions/${x.fn}`}.mjs`)],
-      env: { ...base, PORT: String(x.port), ...o.envFor?.[x.fn] },
+      // stats checks the admin credentials on its mute writes (functions/stats/mutes.ts); no other needs them.
+      env: {
+        ...base,
+        PORT: String(x.port),
+        ...(x.fn === 'stats' ? { LOGFAAS_ADMIN_PASSWORD: password } : {}),
+        ...o.envFor?.[x.fn],
+      },
     })),
     {
       name: 'gateway',

@@ -96,7 +96,13 @@ export const parseCommand: Command = {
       return EXIT.failure;
     }
     if (listOnly) {
-      const rows = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+      // Templates merged since their first lines were counted are listed once, under their canonical id.
+      const merged = new Map<string, number>();
+      for (const [id, n] of counts) {
+        const c = miner.canonicalId(id);
+        merged.set(c, (merged.get(c) ?? 0) + n);
+      }
+      const rows = [...merged.entries()].sort((a, b) => b[1] - a[1]);
       for (const [id, n] of rows)
         io.stdout.write(`${String(n).padStart(8)}  ${id}  ${miner.get(id)?.text ?? ''}\n`);
     }

@@ -101,6 +101,13 @@ describe.each(targets)('KV contract: $name', (target) => {
     expect(await kv.hgetall('h')).toEqual({});
   });
 
+  it('hmget reads some fields of a hash in order; missing fields and keys are null', async () => {
+    await kv.apply([{ op: 'hset', key: 'h', fields: { a: '1', b: 'two' } }]);
+    expect(await kv.hmget('h', ['b', 'nope', 'a'])).toEqual(['two', null, '1']);
+    expect(await kv.hmget('missing', ['a'])).toEqual([null]);
+    expect(await kv.hmget('h', [])).toEqual([]);
+  });
+
   it('hash ops: hincrby, hincrbyfloat, hset, hsetnx keeps the first value', async () => {
     await kv.apply([
       { op: 'hincrby', key: 'h', field: 'n', by: 2 },

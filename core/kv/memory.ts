@@ -102,6 +102,11 @@ async function openStore(opts: MemoryKvOptions, dir: string | undefined): Promis
       live();
       return Object.fromEntries(store.typed(key, 'hash')?.v ?? []);
     },
+    async hmget(key, fields) {
+      live();
+      const h = store.typed(key, 'hash')?.v;
+      return fields.map((f) => h?.get(f) ?? null);
+    },
     async hgetallMany(keys) {
       live();
       return keys.map((k) => Object.fromEntries(store.typed(k, 'hash')?.v ?? []));

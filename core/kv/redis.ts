@@ -62,6 +62,9 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<KV> {
       return keys.length === 0 ? [] : redis.mget(keys.map(k));
     },
     hgetall: (key) => redis.hgetall(k(key)),
+    async hmget(key, fields) {
+      return fields.length === 0 ? [] : redis.hmget(k(key), ...fields);
+    },
     async hgetallMany(keys) {
       if (keys.length === 0) return [];
       // One script call rather than a pipeline of HGETALLs: detect-anomaly reads ~90 hashes per batch, and

@@ -68,6 +68,8 @@ export interface KV {
   hgetall(key: string): Promise<Record<string, string>>;
   /** hgetall for many keys in one round trip. */
   hgetallMany(keys: string[]): Promise<Record<string, string>[]>;
+  /** Some fields of one hash, in order; null for a missing field (or key). */
+  hmget(key: string, fields: string[]): Promise<(string | null)[]>;
   lrange(key: string, start: number, stop: number): Promise<string[]>;
   llen(key: string): Promise<number>;
   /** SET NX PX: true if this call set it (locks, leader election). */

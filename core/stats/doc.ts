@@ -2,6 +2,9 @@
 // Times: `t` in series and *_ms fields are epoch ms; *_at / *_seen fields are ISO 8601 UTC.
 import type { AnomalyResult } from '../event.js';
 import type { Incident } from '../incident.js';
+import type { Mute } from '../mutes/mute.js';
+
+export type { Incident };
 
 export const STATS_SCHEMA = 1 as const;
 
@@ -106,6 +109,8 @@ export interface StatsDoc {
    * first; at most 50, each with up to 5 example lines (`?incident=ID` returns one).
    */
   incidents: Incident[];
+  /** Active operator mutes (core/mutes), newest first: their templates are counted, never reported. */
+  mutes: Mute[];
   storage: {
     kind: string;
     used_bytes: number | null;

@@ -1,10 +1,12 @@
 // Builds the stats document from the KV in one parallel round: one hgetallMany for every hash the
-// window needs, one lrange for recent anomalies, plus storage info, queue stats and model status.
+// window needs, one lrange for recent anomalies, plus storage info, queue stats and model status; then
+// the template store for the current text of the window's busiest templates (templates.ts).
 
 import { type Broker, DEAD_LETTER_QUEUE } from '../broker/types.js';
 import type { AnomalyResult } from '../event.js';
 import { DEFAULT_INCIDENT_QUIET_MS, readIncidents } from '../incident.js';
 import type { KV, StorageInfo } from '../kv/types.js';
+import { listMutes } from '../mutes/store.js';
 import {
   addHash,
   emptyTotals,
@@ -20,7 +22,6 @@ import {
   type RecentAnomaly,
   STATS_SCHEMA,
   type StatsDoc,
-  type TemplateStat,
   type ThroughputPoint,
 } from './doc.js';
 import { addTo, ENDPOINT_PER_OCTAVE, type Histogram, mergeInto } from './histogram.js';
@@ -39,6 +40,14 @@ import {
   tenMinuteKey,
 } from './keys.js';
 import { readPipeline } from './pipeline-health.js';
+import {
+  parseTemplates,
+  readCurrentTemplates,
+  sumHours,
+  type TemplateAgg,
+  type TemplateViewCache,
+  topTemplates,
+} from './templates.js';
 import { planWindow, UNIT_MS } from './window.js';
 
 export interface ReadStatsOptions {
@@ -51,6 +60,8 @@ export interface ReadStatsOptions {
   brokerTimeoutMs?: number;
   /** Closed buckets kept between reads (one per stats process); without it every read fetches all. */
   cache?: BucketCache;
+  /** Recent template-store answers kept between reads (one per stats process); without it every read asks. */
+  templateCache?: TemplateViewCache;
   /** Storage figures; default kv.info(). The handler memoizes it: the embedded store's walks every key. */
   storageInfo?: () => Promise<StorageInfo>;
 }
@@ -59,7 +70,6 @@ export interface ReadStatsOptions {
 export const MAX_SERIES_POINTS = 360;
 export const RECENT_ANOMALIES_SHOWN = 50;
 export const INCIDENTS_SHOWN = 50;
-export const TOP_TEMPLATES = 10;
 export const TOP_ENDPOINTS = 20;
 
 export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDoc> {
@@ -80,13 +90,14 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
     ...plan.templateHours.map(at(templateHourKey, HOUR_MS, parseTemplates)),
   ];
   const fetch = (keys: string[]) => kv.hgetallMany(keys);
-  const [parsed, recent, storage, pipeline, model, incidents] = await Promise.all([
+  const [parsed, recent, storage, pipeline, model, incidents, mutes] = await Promise.all([
     opts.cache ? opts.cache.read(buckets, opts.now, fetch) : readBuckets(buckets, fetch),
     kv.lrange(KEYS.recentAnomalies, 0, RECENT_ANOMALIES_SHOWN - 1),
     (opts.storageInfo ?? (() => kv.info()))().catch(() => null),
     readPipeline(opts.broker, opts.queues ?? [], opts.brokerTimeoutMs ?? 1000),
     opts.modelStatus ? opts.modelStatus().catch(() => []) : Promise.resolve([]),
     readIncidents(kv, { now: opts.now, quietMs: DEFAULT_INCIDENT_QUIET_MS }),
+    listMutes(kv, opts.now),
   ]);
   let i = 0;
   // Each slice holds what its buckets' parse returned (the types given in `buckets` above).
@@ -98,6 +109,9 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const latencyMinutes = take<Map<number, Histogram>>(plan.latencyHours.length);
   const seriesSlots = take<Slots>(plan.series.containers.length);
   const templateHours = take<Map<string, TemplateAgg>>(plan.templateHours.length);
+  // The template store answers for the ids found above: a second round trip, of one hmget per source.
+  const templateSums = sumHours(templateHours);
+  const currentTemplates = await readCurrentTemplates(kv, templateSums, opts.templateCache);
 
   // Closed aggregates are merged once per window position (memoized with the cache); open ones every read.
   const aggBuckets = buckets.slice(1, 1 + plan.minutes.length + plan.tens.length + plan.hours.length);
@@ -162,9 +176,10 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
       series: lat.points,
       endpoints: endpointsOf(totals),
     },
-    templates: topTemplates(templateHours),
+    templates: topTemplates(templateSums, currentTemplates),
     recent_anomalies: parseAnomalies(recent),
     incidents: incidents.slice(0, INCIDENTS_SHOWN),
+    mutes,
     storage: {
       kind: storage?.kind ?? 'unknown',
       used_bytes: storage?.usedBytes ?? null,
@@ -301,84 +316,6 @@ function endpointsOf(t: Totals): StatsDoc['latency']['endpoints'] {
         (b.p95_ms ?? -1) - (a.p95_ms ?? -1) || (b.p99_ms ?? -1) - (a.p99_ms ?? -1) || b.count - a.count,
     )
     .slice(0, TOP_ENDPOINTS);
-}
-
-interface TemplateAgg {
-  count: number;
-  template: string;
-  source: string;
-  first: number;
-  last: number;
-}
-
-/** Parses one template hour hash (`<id>|n`, `|f`, `|l`, `|i`, or `|t` and `|s` from older writers). */
-function parseTemplates(h: Record<string, string>): Map<string, TemplateAgg> {
-  const all = new Map<string, TemplateAgg>();
-  for (const f in h) {
-    const v = h[f];
-    const cut = f.lastIndexOf('|');
-    const id = f.slice(0, cut);
-    let t = all.get(id);
-    if (!t) all.set(id, (t = { count: 0, template: '', source: '', first: Infinity, last: 0 }));
-    switch (f.charCodeAt(cut + 1)) {
-      case 110: // n
-        t.count += int(v);
-        break;
-      case 102: // f
-        t.first = Math.min(t.first, int(v));
-        break;
-      case 108: // l
-        t.last = Math.max(t.last, int(v));
-        break;
-      case 105: {
-        // i: `<source>|<text>`
-        const bar = v.indexOf('|');
-        if (bar >= 0) t.source ||= v.slice(0, bar);
-        t.template ||= v.slice(bar + 1);
-        break;
-      }
-      case 116: // t (older writers)
-        t.template ||= v;
-        break;
-      case 115: // s (older writers)
-        t.source ||= v;
-        break;
-    }
-  }
-  return all;
-}
-
-function topTemplates(hours: Map<string, TemplateAgg>[]): TemplateStat[] {
-  const all = new Map<string, TemplateAgg>();
-  for (const hour of hours) {
-    for (const [id, h] of hour) {
-      const t = all.get(id);
-      if (!t) {
-        all.set(id, { ...h });
-        continue;
-      }
-      t.count += h.count;
-      t.first = Math.min(t.first, h.first);
-      t.last = Math.max(t.last, h.last);
-      t.template ||= h.template;
-      t.source ||= h.source;
-    }
-  }
-  let sum = 0;
-  for (const t of all.values()) sum += t.count;
-  return [...all]
-    .filter(([, t]) => t.count > 0)
-    .sort((a, b) => b[1].count - a[1].count)
-    .slice(0, TOP_TEMPLATES)
-    .map(([id, t]) => ({
-      id,
-      template: t.template,
-      source: t.source,
-      count: t.count,
-      share: rate(t.count, sum),
-      first_seen: new Date(Number.isFinite(t.first) ? t.first : t.last).toISOString(),
-      last_seen: new Date(t.last).toISOString(),
-    }));
 }
 
 function parseAnomalies(items: string[]): RecentAnomaly[] {

@@ -5,6 +5,7 @@ import type { AnomalyResult, LogEvent } from '../../core/event.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
+import type { MuteSet } from '../../core/mutes/mute.js';
 import { statsWrites } from '../../core/stats/record.js';
 import { SOURCE_KEY } from './baseline.js';
 import type { DetectConfig } from './config.js';
@@ -12,13 +13,18 @@ import { detectSource, type SourceResult } from './detect.js';
 import { countTracked, endpointMemo, keysOf } from './features.js';
 import { type LineFinding, updateIncidents } from './incidents.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
+import { type MuteCache, unmuted } from './mutes.js';
 import { incidentWrites, readBatchState, reservoirPicks, type SourceState, sourceWrites } from './state.js';
 
 export interface DetectorDeps {
   kv: KV;
   config: DetectConfig;
   logger: Logger;
+  /** Operator mutes: a muted template's events are counted, never anomalies nor incidents. */
+  mutes?: MuteCache;
 }
+
+const NO_MUTES: MuteSet = { size: 0, has: () => false };
 
 /** Sources beyond the cap share one model state, so the store stays bounded. */
 export const OTHER_SOURCE = '_other';
@@ -41,7 +47,10 @@ export function createDetector(deps: DetectorDeps): Detector {
   const cache: ModelCache = new Map();
   return {
     async process(events, times, now, batchId) {
-      const { anomalies, writes, due } = await scoreBatch(events, times, now);
+      const muted = deps.mutes ? await deps.mutes.current(now) : NO_MUTES;
+      const scored = await scoreBatch(events, times, now, muted);
+      const { writes, due } = scored;
+      const anomalies = unmuted(scored.anomalies, muted);
       const applied = await kv.apply(
         [...statsWrites({ events, anomalies, now }), ...writes],
         batchId ? { onceKey: `detect:${batchId}` } : {},
@@ -51,7 +60,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     },
   };
 
-  async function scoreBatch(events: LogEvent[], times: number[], now: number) {
+  async function scoreBatch(events: LogEvent[], times: number[], now: number, muted: MuteSet) {
     // Keys once per event; group by (capped) source, remembering input order.
     const endpoints = endpointMemo();
     const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i], endpoints));
@@ -126,14 +135,7 @@ export function createDetector(deps: DetectorDeps): Detector {
           picks,
           existingWindows: st.counters.windows,
         }),
-        ...incidentOps(
-          source,
-          idx.map((i) => events[i]),
-          r,
-          st,
-          cfg,
-          now,
-        ),
+        ...incidentOps({ source, events: idx.map((i) => events[i]), r, state: st, cfg, now, muted }),
       );
       if (cached?.error && st.meta.lastError !== cached.error) {
         writes.push({ op: 'hset', key: MODEL_KEYS.meta(source), fields: { lastError: cached.error } });
@@ -160,16 +162,19 @@ export function createDetector(deps: DetectorDeps): Detector {
 }
 
 /** The incident update of one source's batch (incidents.ts), as writes. */
-function incidentOps(
-  source: string,
-  events: LogEvent[],
-  r: SourceResult,
-  state: Pick<SourceState, 'incidents' | 'droppedIncidents'>,
-  cfg: DetectConfig,
-  now: number,
-): WriteOp[] {
+function incidentOps(o: {
+  source: string;
+  events: LogEvent[];
+  r: SourceResult;
+  state: Pick<SourceState, 'incidents' | 'droppedIncidents'>;
+  cfg: DetectConfig;
+  now: number;
+  muted: MuteSet;
+}): WriteOp[] {
+  const { source, events, r, state, cfg, now, muted } = o;
   const lines: LineFinding[] = [];
   const line = (kind: LineFinding['kind'], i: number, reasons: readonly string[]) => {
+    if (muted.has(source, events[i].templateId)) return;
     lines.push({
       kind,
       templateId: r.keys[i].tpl,
@@ -183,13 +188,14 @@ function incidentOps(
   r.anomalyIndex.forEach((i, j) => {
     line('event_anomaly', i, r.anomalies[j].reasons);
   });
-  if (!lines.length && !r.counts.length && !state.incidents.size) return [];
+  const counts = muted.size ? r.counts.filter((c) => !muted.has(source, c.key)) : r.counts;
+  if (!lines.length && !counts.length && !state.incidents.size) return [];
   let sourceTime = Number.NEGATIVE_INFINITY;
   for (const k of r.keys) if (k.ts > sourceTime) sourceTime = k.ts;
   const texts = new Map<string, string>();
   for (let i = 0; i < events.length; i++)
     if (!texts.has(r.keys[i].tpl)) texts.set(r.keys[i].tpl, events[i].template);
-  const u = updateIncidents(state.incidents, r.counts, lines, {
+  const u = updateIncidents(state.incidents, counts, lines, {
     source,
     now,
     windowMs: cfg.windowMs,

@@ -10,12 +10,15 @@ import type { Logger } from '../../core/log.js';
 import type { DetectConfig } from './config.js';
 import { createDetector } from './detector.js';
 import { parseBody, parseEventBatch } from './input.js';
+import { createMuteCache } from './mutes.js';
 
 export interface DetectDeps {
   kv: KV;
   config: DetectConfig;
   logger: Logger;
   now?: () => number;
+  /** How often the mute list is re-checked (default MUTE_REFRESH_MS). */
+  muteRefreshMs?: number;
 }
 
 export { OTHER_SOURCE } from './detector.js';
@@ -44,7 +47,8 @@ async function readBody(req: Request, now: number) {
 export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => Promise<Response> {
   const { logger } = deps;
   const clock = deps.now ?? Date.now;
-  const detector = createDetector(deps);
+  const mutes = createMuteCache(deps.kv, { logger, refreshMs: deps.muteRefreshMs });
+  const detector = createDetector({ ...deps, mutes });
 
   return async (req) => {
     try {

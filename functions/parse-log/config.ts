@@ -30,6 +30,13 @@ export function loadParseLogConfig(env: Env): ParseLogConfig {
     similarity: r.num('SIMILARITY_THRESHOLD', DEFAULT_LIMITS.similarity, 0, 1),
     depth: r.int('TREE_DEPTH', DEFAULT_LIMITS.depth, 3, 16),
     maxChildren: r.int('MAX_CHILDREN', DEFAULT_LIMITS.maxChildren, 1),
+    maxWordConflicts: r.int('MAX_WORD_CONFLICTS', DEFAULT_LIMITS.maxWordConflicts, 0, 1000),
+    holeMinValues: r.int('HOLE_MIN_VALUES', DEFAULT_LIMITS.holeMinValues, 2, 1000),
+    holeMinLines: r.int('HOLE_MIN_LINES', DEFAULT_LIMITS.holeMinLines, 1, 1_000_000),
+    holeRareRatio: r.num('HOLE_RARE_RATIO', DEFAULT_LIMITS.holeRareRatio, 0, 1),
+    holeManyValues: r.int('HOLE_MANY_VALUES', DEFAULT_LIMITS.holeManyValues, 2, 1_000_000_000),
+    holeGroupShare: r.num('HOLE_GROUP_SHARE', DEFAULT_LIMITS.holeGroupShare, 0, 1),
+    holeRareShare: r.num('HOLE_RARE_SHARE', DEFAULT_LIMITS.holeRareShare, 0, 1),
   };
   const sourceFormats = readSourceFormats(r);
   const cfg: ParseLogConfig = {

@@ -33,6 +33,13 @@ const NAMES: Record<string, Level> = {
   panic: 'fatal',
   d: 'debug',
   t: 'trace',
+  // Three-letter forms of Serilog and NATS (`[INF]`, `[WRN]`), and MariaDB's `[Note]`.
+  inf: 'info',
+  wrn: 'warn',
+  ftl: 'fatal',
+  trc: 'trace',
+  vrb: 'trace',
+  note: 'info',
 };
 
 // The spellings seen in practice (`info`, `INFO`, `Info`), looked up without allocating.

@@ -13,6 +13,20 @@ export interface ParseLimits {
   depth: number;
   /** Children per tree node before new tokens fall into the `<*>` branch. */
   maxChildren: number;
+  /** Differing words a line may have with a cluster and still join it by similarity. */
+  maxWordConflicts: number;
+  /** Distinct values a word position needs before it can be a variable (holes.ts). */
+  holeMinValues: number;
+  /** Lines a hole group needs before it decides (holes.ts). */
+  holeMinLines: number;
+  /** A word value is rare at most this share as frequent as the template's least frequent other word. */
+  holeRareRatio: number;
+  /** Share of a position's distinct values that must be rare for it to be a variable. */
+  holeRareShare: number;
+  /** A value holding at most this share of its hole group's lines (or 2 lines) is rare there. */
+  holeGroupShare: number;
+  /** Distinct values from which a word position's values need only be rare next to its other words. */
+  holeManyValues: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ParseLimits> = Object.freeze({
@@ -28,6 +42,13 @@ export const DEFAULT_LIMITS: Readonly<ParseLimits> = Object.freeze({
   similarity: 0.6,
   depth: 4,
   maxChildren: 100,
+  maxWordConflicts: 0,
+  holeMinValues: 3,
+  holeMinLines: 8,
+  holeRareRatio: 0.1,
+  holeRareShare: 0.5,
+  holeGroupShare: 0.02,
+  holeManyValues: 1000000,
 });
 
 export function resolveLimits(partial?: Partial<ParseLimits>): ParseLimits {

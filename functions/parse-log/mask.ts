@@ -30,9 +30,17 @@ const COLON = 8;
 const CLASS = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
 // Characters that separate the parts of one token: `uid=0`, `host:port`, `a,b`, `(x)`, `[ip]`.
-for (const ch of '=:,;()[]{}<>"\'|') CLASS[ch.charCodeAt(0)] = DELIM;
+for (const ch of '=:,;()[]{}<>"\'|#') CLASS[ch.charCodeAt(0)] = DELIM;
 CLASS[58] = DELIM | COLON;
 CLASS[46] = DOT;
+const QUERY = 16;
+CLASS[63] = QUERY;
+const EQ = 32;
+CLASS[61] = DELIM | EQ;
+const QUOTE = 64;
+CLASS[34] = DELIM | QUOTE;
+CLASS[39] = DELIM | QUOTE;
+CLASS[96] = QUOTE;
 
 const classOf = (c: number) => (c < 128 ? CLASS[c] : 0);
 
@@ -67,7 +75,21 @@ function maskClassified(tok: string, flags: number, dots: number, params?: Param
     params?.push(tok);
     return WILDCARD;
   }
-  if (!digits && dots < 2) return tok;
+  if ((flags & QUERY) !== 0) {
+    // A URL's query string (`/servers/detail?all_tenants=True&changes-since=...`) is one value: its
+    // keys and their order vary by caller, the route before it is the event.
+    const q = tok.indexOf('?');
+    if (q > 0 && tok.indexOf('=', q) > q) {
+      const route = maskToken(tok.slice(0, q), params);
+      params?.push(tok.slice(q + 1));
+      return `${route}?${WILDCARD}`;
+    }
+  }
+  if ((flags & QUOTE) !== 0) {
+    const quoted = maskQuoted(tok, params);
+    if (quoted !== undefined) return quoted;
+  }
+  if (!digits && dots < 2 && (flags & EQ) === 0) return tok;
   if ((flags & COLON) !== 0 && dots > 0 && HOST_PORT.test(tok)) {
     params?.push(tok);
     return WILDCARD;
@@ -89,10 +111,11 @@ function maskClassified(tok: string, flags: number, dots: number, params?: Param
     if ((k & DELIM) !== 0) {
       if (i > segStart) {
         // Digits make a value; so do dotted names of three or more parts (hosts, FQDNs), which
-        // LogPAI's benchmark regexes mask as `([\w-]+\.){2,}[\w-]+`.
+        // LogPAI's benchmark regexes mask as `([\w-]+\.){2,}[\w-]+`, and what follows `key=`.
         if (
           (segDigit && !isVersionedWord(tok, segStart, i)) ||
-          (segDots >= 2 && isHostName(tok, segStart, i))
+          (segDots >= 2 && isHostName(tok, segStart, i)) ||
+          (segStart > 1 && tok.charCodeAt(segStart - 1) === 61 && isKey(tok, segStart - 1))
         ) {
           out += WILDCARD;
           params?.push(tok.slice(segStart, i));
@@ -177,7 +200,8 @@ export function tokenizeAndMask(message: string, out: LineTokens): number {
     } while (c > 32 || (c !== 32 && (c < 9 || c > 13)));
     const tok = message.slice(start, i);
     let m = tok;
-    if ((flags & (DIGIT | COLON)) !== 0 || dots >= 2) m = maskClassified(tok, flags, dots);
+    if ((flags & (DIGIT | COLON | QUERY | EQ | QUOTE)) !== 0 || dots >= 2)
+      m = maskClassified(tok, flags, dots);
     else if (i - start > 1) {
       const f = message.charCodeAt(start);
       if (f === 47 || f === 126) m = maskClassified(tok, flags, dots);
@@ -195,9 +219,12 @@ export function tokenizeAndMask(message: string, out: LineTokens): number {
 // `github.com:443`, `10.0.0.1:80`: host and port, the endpoint of a connection.
 const HOST_PORT = /^(?:[\w-]+\.)+[\w-]+:\d+$/;
 
+const PROTOCOL = /^[A-Z]{2,6}\/\d(?:\.\d)?$/;
 // `ssh2`, `SOCKS5`, `IPv4`, `md5`: a word with one trailing digit names a protocol or algorithm.
 function isVersionedWord(tok: string, from: number, to: number): boolean {
   if (to - from < 3 || !isDigit(tok.charCodeAt(to - 1))) return false;
+  // `HTTP/1.1`, `SPDY/3`: a protocol and its version name the protocol.
+  if (to - from <= 10 && PROTOCOL.test(tok.slice(from, to))) return true;
   for (let i = from; i < to - 1; i++) {
     const c = tok.charCodeAt(i) | 32;
     if (c < 97 || c > 122) return false;
@@ -233,11 +260,11 @@ export function hasWildcard(tok: string): boolean {
 
 // Units written after a number belong to the value: `1.02 KB)` is one variable, as LogPAI's own
 // preprocessing regexes treat `[KGTM]B` and `<1 sec` (formats.json, Spark and Proxifier).
-const UNIT = /^(?:[KMGTP]i?B|kB|ms|us|ns|sec|secs|seconds|mins?)([)\],;:.]*)$/;
+const UNIT = /^(?:[KMGTP]i?B|kB|B|sec|secs|mins?)([)\],;:.]*)$/;
 
 // First characters of UNIT, as a table: the check runs on every token of every line.
 const UNIT_START = new Uint8Array(128);
-for (const ch of 'KMGTPkmuns') UNIT_START[ch.charCodeAt(0)] = 1;
+for (const ch of 'KMGTPBkmuns') UNIT_START[ch.charCodeAt(0)] = 1;
 
 /**
  * Folds each unit token into the masked number before it, in place over the first `n` entries of
@@ -275,4 +302,94 @@ export function absorbUnits(raw: string[], masked: string[], n: number): number 
     }
   }
   return w;
+}
+
+// Month and weekday names written next to a number are part of a date inside the message
+// (`... at Sun Jul 3 10:05:25 2005`): masked with it, or every weekday and month would make its own
+// template. Capitalised or upper-case only, so `may` the verb stays a word.
+const MONTHS = new Set(
+  'Jan Feb Mar Apr May Jun Jul Aug Sep Sept Oct Nov Dec January February March April June July August September October November December'
+    .split(' ')
+    .flatMap((m) => [m, m.toUpperCase()]),
+);
+const WEEKDAYS = new Set(
+  'Mon Tue Wed Thu Fri Sat Sun Monday Tuesday Wednesday Thursday Friday Saturday Sunday'
+    .split(' ')
+    .flatMap((d) => [d, d.toUpperCase()]),
+);
+
+const BOOLEANS = new Set(['true', 'false', 'True', 'False', 'TRUE', 'FALSE']);
+
+/** The month name of a masked token, ignoring one trailing `,` or `.`. */
+function monthWord(t: string): boolean {
+  const c = t.charCodeAt(0);
+  if (c < 65 || c > 90 || t.length < 3 || t.length > 10) return false;
+  const e = t.charCodeAt(t.length - 1);
+  return MONTHS.has(e === 44 || e === 46 ? t.slice(0, -1) : t);
+}
+
+/**
+ * Masks booleans, and month names next to a masked number (`Jul 3`, `3 Jul`) with a weekday name before
+ * such a month, in place over the first `n` entries of `masked`; true when anything changed (the shape hash is then stale).
+ */
+export function maskDateWords(masked: string[], n: number): boolean {
+  let hit = false;
+  for (let i = 0; i < n; i++) {
+    const t = masked[i];
+    if (BOOLEANS.has(t)) {
+      // `isScreenOn true`: a boolean is a value like a number, whatever its case.
+      masked[i] = WILDCARD;
+      hit = true;
+      continue;
+    }
+    if (!monthWord(t)) continue;
+    const next = i + 1 < n && masked[i + 1].startsWith(WILDCARD);
+    const prev = i > 0 && masked[i - 1].endsWith(WILDCARD);
+    if (!next && !prev) continue;
+    masked[i] = WILDCARD;
+    hit = true;
+    if (i > 0 && WEEKDAYS.has(masked[i - 1].replace(/,$/, ''))) masked[i - 1] = WILDCARD;
+  }
+  return hit;
+}
+
+// `user=root`, `flags=N`: the value after a key is a variable even when it has no digit, as LogPAI's
+// labels (`user=<*>`) and a person reading the line have it; a quoted word (`"admin"`, `` `nats' ``) too.
+
+/** Whether the `=` at `eq` follows a key: a run of word characters starting the token or after a delimiter. */
+function isKey(tok: string, eq: number): boolean {
+  let i = eq - 1;
+  while (i >= 0) {
+    const c = tok.charCodeAt(i);
+    const word =
+      (c >= 97 && c <= 122) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 48 && c <= 57) ||
+      c === 95 ||
+      c === 45 ||
+      c === 46;
+    if (!word) break;
+    i--;
+  }
+  return (
+    i < eq - 1 &&
+    (i < 0 || (classOf(tok.charCodeAt(i)) & DELIM) !== 0) &&
+    HAS_LETTER_RE.test(tok.slice(i + 1, eq))
+  );
+}
+const HAS_LETTER_RE = /[A-Za-z]/;
+
+const CLOSE_QUOTE: Record<string, string> = { '"': '"', "'": "'", '`': "'`" };
+
+/** `"admin"`, `'x',` `` `nats' ``: a quoted word with no space or quote inside, masked inside its quotes. */
+function maskQuoted(tok: string, params?: ParamSink): string | undefined {
+  const open = tok[0];
+  const closers = CLOSE_QUOTE[open];
+  if (!closers) return undefined;
+  let end = tok.length;
+  while (end > 2 && ',.;:)'.includes(tok[end - 1])) end--;
+  if (end < 3 || !closers.includes(tok[end - 1])) return undefined;
+  for (let i = 1; i < end - 1; i++) if (CLOSE_QUOTE[tok[i]] !== undefined || tok[i] === "'") return undefined;
+  params?.push(tok.slice(1, end - 1));
+  return `${open}${WILDCARD}${tok.slice(end - 1)}`;
 }

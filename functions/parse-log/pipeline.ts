@@ -5,11 +5,13 @@ import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import { TemplateMiner } from './drain.js';
 import { type CustomFormat, compileFormat } from './formats/custom.js';
 import { parseLine } from './formats/detect.js';
+import { fits } from './holes.js';
 import { type ParseLimits, resolveLimits } from './limits.js';
 import {
   absorbUnits,
   type LineTokens,
   lineTokens,
+  maskDateWords,
   maskToken,
   type ParamSink,
   shapeHash,
@@ -171,6 +173,7 @@ function mine(message: string, ctx: ParseContext, scratch: Scratch): Mined {
     n = folded;
     hash = undefined;
   }
+  if (maskDateWords(masked, n)) hash = undefined;
   if (n === 0) return { id: templateIdFor(ctx.source, []), template: '', params: [], tooManyTokens };
   hash ??= shapeHash(masked, n);
   // A shape seen before (nearly every line once a source is warm) needs no array of its own; a new
@@ -199,7 +202,14 @@ function extractParams(template: string[], tokens: string[], n: number, params: 
     for (let i = 0; i < n; i++) {
       const t = template[i];
       if (t === WILDCARD) params.push(tokens[i]);
-      else if (t.includes(WILDCARD)) maskToken(tokens[i], params);
+      else if (t.includes(WILDCARD)) {
+        // A hole kept its key or punctuation (`user=<*>`): the value is what stands between them.
+        const at = t.indexOf(WILDCARD);
+        const m = maskToken(tokens[i]);
+        if (m !== t && fits(t, tokens[i]))
+          params.push(tokens[i].slice(at, tokens[i].length - (t.length - at - 3)));
+        else maskToken(tokens[i], params);
+      }
     }
   }
   return params.count === 0 ? [] : params.into.slice(0, params.count);

@@ -1,5 +1,6 @@
 // Shares template clusters across replicas and restarts through the KV (the only I/O of the miner).
-// Layout: hash `parse:tpl:{source}`, one field per cluster id, value = JSON StoredCluster.
+// Layout (core/templates.ts, shared with stats): hash `parse:tpl:{source}`, one field per cluster id,
+// value = JSON StoredTemplate.
 // Reads: one hgetall when a source is first seen or its copy is older than refreshMs.
 // Writes: one apply per batch; new clusters with hsetnx, generalised clusters with hset (merged on load).
 //
@@ -12,9 +13,10 @@
 import { acquireLock } from '../../core/kv/lock.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
+import { decodeTemplate, encodeTemplate, OTHER_TEMPLATE_SOURCE, templateKey } from '../../core/templates.js';
 import { type Cluster, type MinerLimits, type StoredCluster, TemplateMiner, toStored } from './drain.js';
 
-export const templateKey = (source: string) => `parse:tpl:${source}`;
+export { OTHER_TEMPLATE_SOURCE, templateKey } from '../../core/templates.js';
 /** Held while a batch that creates templates is re-parsed and its new clusters written. */
 export const creationLockKey = (source: string) => `parse:tpl-lock:${source}`;
 /**
@@ -22,8 +24,6 @@ export const creationLockKey = (source: string) => `parse:tpl-lock:${source}`;
  * own (capped at maxSources); the sum bounds the templates of all sources (maxTemplatesTotal).
  */
 export const SOURCES_KEY = 'parse:sources';
-/** Where the templates of sources past maxSources go (their events keep their own source name). */
-export const OTHER_TEMPLATE_SOURCE = '_other';
 /** Over-cap sources remembered, so each does not re-read the registry per batch. */
 const OVERFLOW_CACHE = 10_000;
 
@@ -229,21 +229,9 @@ export class TemplateStore {
 }
 
 function encode(c: Cluster): string {
-  return JSON.stringify(toStored(c));
+  return encodeTemplate(toStored(c));
 }
 
 function decode(v: string): StoredCluster | undefined {
-  try {
-    const x = JSON.parse(v) as StoredCluster;
-    const ok =
-      Array.isArray(x.tk) &&
-      x.tk.every((t) => typeof t === 'string') &&
-      Array.isArray(x.p) &&
-      x.p.every((t) => typeof t === 'string') &&
-      x.p[0] === String(x.tk.length) &&
-      typeof x.c === 'number';
-    return ok ? x : undefined;
-  } catch {
-    return undefined;
-  }
+  return decodeTemplate(v);
 }

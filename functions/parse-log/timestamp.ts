@@ -27,7 +27,8 @@ for (const [k, v] of Object.entries(MONTHS)) {
   MONTH_AS_WRITTEN.set(k.toUpperCase(), v);
   MONTH_AS_WRITTEN.set(k[0].toUpperCase() + k.slice(1), v);
 }
-const monthOf = (name: string): number | undefined =>
+/** The month (0-11) of a month name or its first three letters, any case. */
+export const monthOf = (name: string): number | undefined =>
   MONTH_AS_WRITTEN.get(name) ?? MONTHS[name.toLowerCase()];
 
 const TIME_ZONE =
@@ -39,6 +40,8 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MDY = /^(\d{1,2})\/(\d{1,2})\/(\d{4})[ T:](\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?$/;
 const CLF = /^(\d{1,2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\s*([+-]\d{2}:?\d{2}))?$/;
 const MD_NOYEAR = /^(\d{1,2})[.-](\d{1,2})[ T](\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?$/;
+// klog/glog: `0501 12:00:00.123456` (month and day, no year).
+const MD_COMPACT = /^(\d{2})(\d{2}) (\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?$/;
 const TIME_ONLY = /^(\d{1,2}):(\d{2}):(\d{2})(?:[.,:](\d{1,9}))?$/;
 const TIME_IN = /(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?/;
 const MONTH_IN = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/i;
@@ -78,6 +81,7 @@ export function parseTimestamp(text: string, now: number): number | undefined {
   if ((m = CLF.exec(s))) return fromClf(m);
   if ((m = MDY.exec(s))) return build(+m[3], +m[1] - 1, +m[2], +m[4], +m[5], +m[6], m[7]);
   if ((m = MD_NOYEAR.exec(s))) return withoutYear(now, +m[1] - 1, +m[2], +m[3], +m[4], +m[5], m[6]);
+  if ((m = MD_COMPACT.exec(s))) return withoutYear(now, +m[1] - 1, +m[2], +m[3], +m[4], +m[5], m[6]);
   if ((m = TIME_ONLY.exec(s))) {
     const d = new Date(now);
     return build(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), +m[1], +m[2], +m[3], m[4]);

@@ -2,7 +2,9 @@
 
 import { DEAD_LETTER_QUEUE, queueFor } from '../../core/broker/types.js';
 import { type Env, EnvReader, parseDuration } from '../../core/env.js';
+import type { Credentials } from '../../core/http/basic-auth.js';
 import { type HttpConfig, readHttpConfig } from '../../core/http/config.js';
+import { readAdminPassword } from '../../core/secrets.js';
 import { MAX_WINDOW_MS } from '../../core/stats/keys.js';
 import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
 
@@ -19,6 +21,11 @@ export interface StatsConfig {
   http: HttpConfig;
   /** Where the KV and broker live (REDIS_URL, AMQP_URL, DATA_DIR, ...). */
   store: StoreConfig;
+  /**
+   * Who may change the mutes: the gateway's admin (BASIC_AUTH_USER, secret `basic-auth-password` or
+   * LOGFAAS_ADMIN_PASSWORD). Absent = the mute writes answer 503; reading stats never needs it.
+   */
+  admin?: Credentials;
 }
 
 export const DEFAULT_QUEUES = [queueFor('parse-log'), queueFor('detect-anomaly'), DEAD_LETTER_QUEUE];
@@ -35,6 +42,8 @@ export function loadStatsConfig(env: Env): StatsConfig {
   // Stats answers in tens of ms; 10 s is far beyond any healthy read.
   const http = readHttpConfig(r, { timeoutMs: 10_000, maxBodyBytes: 64 * 1024 });
   const store = readStoreConfig(r, env);
+  const adminUser = r.str('BASIC_AUTH_USER', 'admin');
+  const adminPassword = readAdminPassword(store.secretsDir, env)?.password;
   r.done();
   return Object.freeze({
     defaultWindowMs,
@@ -51,6 +60,7 @@ export function loadStatsConfig(env: Env): StatsConfig {
     brokerTimeoutMs: r.duration('STATS_BROKER_TIMEOUT', 1000),
     http,
     store,
+    admin: adminPassword ? { user: adminUser, password: adminPassword } : undefined,
   });
 }
 

@@ -14,7 +14,9 @@ import type { KV } from '../../core/kv/types.js';
 import { readModelStatus } from '../../core/model-status.js';
 import { BucketCache } from '../../core/stats/bucket-cache.js';
 import { readStats } from '../../core/stats/read.js';
+import { TemplateViewCache } from '../../core/stats/templates.js';
 import { parseWindow, type StatsConfig } from './config.js';
+import { createMutesRoute, isMutesPath } from './mutes.js';
 
 export interface StatsDeps {
   kv: KV;
@@ -48,6 +50,8 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
   // Queue depths: one broker round trip per queue per second serves every request in between, so many
   // open dashboards (or a client polling at 20/s) do not each cost one AMQP call per queue.
   const broker = deps.broker && memoizeQueueStats(deps.broker, QUEUE_STATS_TTL_MS, now);
+  // Template texts from the template store: a read of up to 1,000 templates, shared for a second.
+  const templateCache = new TemplateViewCache(TEMPLATE_VIEW_TTL_MS, now);
   const read = (windowMs: number) => {
     // Field names are parsed with string methods; ioredis's String subclass slows them (core/fast-strings.ts).
     keepStringPrototypeFast();
@@ -60,6 +64,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       modelStatus: () => readModelStatus(deps.kv),
       cache,
       storageInfo,
+      templateCache,
     });
   };
   /** One incident with its example lines: GET /function/stats?incident=ID. */
@@ -72,8 +77,11 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
     if (!found) throw new NotFoundError(`no incident ${id} (it may have aged out of the closed list)`);
     return found;
   };
+  const mutes = createMutesRoute({ kv: deps.kv, admin: deps.config.admin, now });
   const handler = async (req: Request): Promise<Response> => {
     try {
+      const url = new URL(req.url);
+      if (isMutesPath(url.pathname) && req.method !== 'OPTIONS') return await mutes(req);
       if (req.method === 'OPTIONS') {
         return new Response(null, {
           status: 204,
@@ -86,7 +94,6 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       }
       if (req.method !== 'GET' && req.method !== 'HEAD')
         throw new MethodNotAllowedError('stats answers GET and HEAD only');
-      const url = new URL(req.url);
       const id = url.searchParams.get('incident');
       const res =
         id !== null
@@ -97,7 +104,11 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
       const res = toErrorResponse(e);
       res.headers.set('cache-control', 'no-store');
       res.headers.set('access-control-allow-origin', '*');
-      if (res.status === 405) res.headers.set('allow', 'GET, HEAD');
+      if (res.status === 405)
+        res.headers.set(
+          'allow',
+          isMutesPath(new URL(req.url).pathname) ? 'GET, HEAD, POST, DELETE' : 'GET, HEAD',
+        );
       return res;
     }
   };
@@ -116,6 +127,7 @@ export function createStatsHandler(deps: StatsDeps): StatsHandler {
 
 const STORAGE_INFO_TTL_MS = 10_000;
 const QUEUE_STATS_TTL_MS = 1_000;
+const TEMPLATE_VIEW_TTL_MS = 1_000;
 
 function memoizeQueueStats(
   broker: Pick<Broker, 'queueStats'>,

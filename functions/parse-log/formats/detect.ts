@@ -7,10 +7,9 @@ import type { CustomFormat } from './custom.js';
 import { parseJsonLine } from './json-line.js';
 import { parseLogfmt } from './logfmt.js';
 import { parseSeed } from './seed.js';
+import { parseStamped } from './stamped.js';
 import { parseSyslog3164, parseSyslog5424 } from './syslog.js';
 import type { ParsedLine } from './types.js';
-
-const LEADING_ISO = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s/;
 
 /** Parses one (already sanitised) line; a custom format, when given, is tried first. */
 export function parseLine(line: string, custom?: CustomFormat): ParsedLine {
@@ -41,13 +40,13 @@ function detect(line: string): ParsedLine {
     if (r) return r;
   }
   if (c >= 48 && c <= 57) {
-    const r = parseSeed(line) ?? parseAppLog(line) ?? parseAccessLog(line);
+    const r = parseSeed(line) ?? parseAppLog(line) ?? parseStamped(line) ?? parseAccessLog(line);
     if (r) return r;
   } else if (c >= 65 && c <= 90) {
-    const r = parseSyslog3164(line) ?? parseAppLog(line) ?? parseAccessLog(line);
+    const r = parseSyslog3164(line) ?? parseAppLog(line) ?? parseAccessLog(line) ?? parseStamped(line);
     if (r) return r;
   } else {
-    const r = parseAccessLog(line);
+    const r = parseAccessLog(line) ?? parseStamped(line);
     if (r) return r;
   }
   if (line.includes('=')) {
@@ -58,6 +57,5 @@ function detect(line: string): ParsedLine {
 }
 
 function plain(line: string): ParsedLine {
-  const ts = LEADING_ISO.exec(line);
-  return { format: 'plain', message: line, tsText: ts?.[1] };
+  return { format: 'plain', message: line };
 }

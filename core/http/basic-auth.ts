@@ -1,6 +1,7 @@
-// Basic auth for /system/* (OpenFaaS: user `admin`, password from the `basic-auth-password` secret).
+// Basic auth (OpenFaaS: user `admin`, password from the `basic-auth-password` secret): the gateway's
+// /system/* routes and the functions' own write endpoints (stats' mutes) check it the same way.
 import { timingSafeEqual } from 'node:crypto';
-import type { Secret } from '../core/secrets.js';
+import type { Secret } from '../secrets.js';
 
 export interface Credentials {
   user: string;
