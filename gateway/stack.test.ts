@@ -5,7 +5,13 @@ import { parseStack } from './stack.js';
 describe('parseStack', () => {
   it('reads the project stack.yml: four functions with their topics', () => {
     const fns = parseStack(readFileSync('stack.yml', 'utf8'), {});
-    expect(fns.map((f) => f.name).sort()).toEqual(['detect-anomaly', 'parse-log', 'producer', 'stats']);
+    expect(fns.map((f) => f.name).sort()).toEqual([
+      'detect-anomaly',
+      'parse-log',
+      'producer',
+      'search',
+      'stats',
+    ]);
     const byName = Object.fromEntries(fns.map((f) => [f.name, f]));
     expect(byName['parse-log'].annotations).toMatchObject({
       topic: 'logs.raw',

@@ -6,6 +6,8 @@ import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
 import type { MuteSet } from '../../core/mutes/mute.js';
+import type { SearchStoreConfig } from '../../core/search/config.js';
+import { searchWrites } from '../../core/search/store.js';
 import { statsWrites } from '../../core/stats/record.js';
 import { SOURCE_KEY } from './baseline.js';
 import type { DetectConfig } from './config.js';
@@ -22,6 +24,8 @@ export interface DetectorDeps {
   logger: Logger;
   /** Operator mutes: a muted template's events are counted, never anomalies nor incidents. */
   mutes?: MuteCache;
+  /** Keep the batch's lines for search (core/search), in the same atomic apply; absent = not kept. */
+  search?: SearchStoreConfig;
 }
 
 const NO_MUTES: MuteSet = { size: 0, has: () => false };
@@ -52,7 +56,11 @@ export function createDetector(deps: DetectorDeps): Detector {
       const { writes, due } = scored;
       const anomalies = unmuted(scored.anomalies, muted);
       const applied = await kv.apply(
-        [...statsWrites({ events, anomalies, now }), ...writes],
+        [
+          ...statsWrites({ events, anomalies, now }),
+          ...writes,
+          ...(deps.search ? searchWrites(events, times, { now, config: deps.search }) : []),
+        ],
         batchId ? { onceKey: `detect:${batchId}` } : {},
       );
       if (applied) await trainDue(due, now);

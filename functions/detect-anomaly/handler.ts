@@ -7,6 +7,7 @@ import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import { knownBytes } from '../../core/http/bytes.js';
 import type { KV } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
+import type { SearchStoreConfig } from '../../core/search/config.js';
 import type { DetectConfig } from './config.js';
 import { createDetector } from './detector.js';
 import { parseBody, parseEventBatch } from './input.js';
@@ -17,6 +18,8 @@ export interface DetectDeps {
   config: DetectConfig;
   logger: Logger;
   now?: () => number;
+  /** Where the batch's lines are kept for search (core/search); absent = not kept. */
+  search?: SearchStoreConfig;
   /** How often the mute list is re-checked (default MUTE_REFRESH_MS). */
   muteRefreshMs?: number;
 }
