@@ -19,7 +19,7 @@ describe('logfaas search', () => {
     [['x', '--limit', '0'], /--limit must be an integer/],
     [['x', '--context', '5'], /--context goes with --incident/],
     [['x', '--incident', 'ab12'], /--incident takes no TEXT/],
-    [['--incident', 'ab12', '--context', '-1'], /--context must be an integer/],
+    [['--incident', 'ab12', '--context', 'many'], /--context must be an integer/],
   ])('%j is a usage error', async (argv, msg) => {
     const run = searchCommand.run(argv, io());
     await expect(run).rejects.toThrow(UsageError);

@@ -54,7 +54,6 @@ interface Hit {
 
 /** A log line for a terminal: control characters (escape sequences included) shown, never interpreted. */
 export function printable(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what is escaped
   return s.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (c) =>
     c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
