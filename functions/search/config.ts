@@ -19,8 +19,8 @@ export interface SearchConfig {
   admin?: Credentials;
 }
 
-/** 32 M chars: a full scan's worth under ~200 ms on one shared core (docs/search.md, Measurement). */
-export const DEFAULT_SCAN_BYTES = 32 * 1024 * 1024;
+/** 16 M chars: one page of a scan stays under 200 ms p99 on this shared machine (docs/search.md, Measurement). */
+export const DEFAULT_SCAN_BYTES = 16 * 1024 * 1024;
 
 export function loadSearchConfig(env: Env): SearchConfig {
   const r = new EnvReader(env);
