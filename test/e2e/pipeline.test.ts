@@ -91,7 +91,13 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
       annotations: Record<string, string>;
       availableReplicas: number;
     }[];
-    expect(fns.map((f) => f.name).sort()).toEqual(['detect-anomaly', 'parse-log', 'producer', 'stats']);
+    expect(fns.map((f) => f.name).sort()).toEqual([
+      'detect-anomaly',
+      'parse-log',
+      'producer',
+      'search',
+      'stats',
+    ]);
     expect(fns.find((f) => f.name === 'parse-log')?.annotations.topic).toBe('logs.raw');
   });
 
