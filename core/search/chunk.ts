@@ -32,6 +32,14 @@ export const META_TEMPLATES = 64;
 export const MAX_KEPT_CHARS = 8192;
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
+/** A lone surrogate (JSON-parsed input can hold one): Redis's cjson rejects its escape, failing the batch. */
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** The line with every lone surrogate as U+FFFD, as a UTF-8 decoder leaves bad input (ES2024 toWellFormed). */
+function wellFormed(s: string): string {
+  if (!SURROGATE.test(s)) return s;
+  return s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
 
 export function escapeRaw(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return s;
@@ -67,7 +75,7 @@ export class ChunkBuilder {
 
   add(ts: number, level: string, templateId: string, raw: string): void {
     const kept = raw.length > MAX_KEPT_CHARS ? raw.slice(0, MAX_KEPT_CHARS) : raw;
-    const line = `${ts}\t${level}\t${templateId}\t${escapeRaw(kept)}`;
+    const line = wellFormed(`${ts}\t${level}\t${templateId}\t${escapeRaw(kept)}`);
     this.parts.push(line);
     this.chars += line.length + 1;
     if (ts < this.a) this.a = ts;

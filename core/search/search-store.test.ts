@@ -117,6 +117,26 @@ describe.each(targets)('search store retention: $name', (target) => {
     });
   });
 
+  it.skipIf(!target.up)(
+    'keeps a line with a lone surrogate (JSON input can hold one) as U+FFFD',
+    async () => {
+      await withKv(async (kv) => {
+        const evs = events(2, (i) => ({
+          raw: i ? 'pair \ud83d\ude00 ok' : 'lone \ud800 here',
+          source: 'x\udc00',
+        }));
+        await kv.apply(searchWrites(evs, [T0, T0], { now: T0, config: DEFAULT_SEARCH_STORE }));
+        const [c] = await readIndex(kv, { now: T0, retentionMs: DEFAULT_SEARCH_STORE.retentionMs });
+        const [blob] = await readBlobs(kv, [c.id]);
+        expect(allLines(blob ?? '').map((l) => l.line.raw)).toEqual([
+          'lone \ufffd here',
+          'pair \ud83d\ude00 ok',
+        ]);
+        expect(c.meta.s).toBe('x\udc00');
+      });
+    },
+  );
+
   it.skipIf(!target.up)('drops events older than the retention', async () => {
     await withKv(async (kv) => {
       const config = { ...DEFAULT_SEARCH_STORE, retentionMs: 300 };
