@@ -22,12 +22,19 @@ export const DEFAULT_SEARCH_STORE: SearchStoreConfig = Object.freeze({
   maxChunks: 20_000,
 });
 
-export function readSearchStoreConfig(r: EnvReader): SearchStoreConfig {
+/**
+ * 16 MB without Redis: the embedded KV holds the lines in the process's heap and writes its whole
+ * snapshot every 5 s, and `npm start` stays under 150 MB of RSS (docs/reliability.md).
+ */
+export const EMBEDDED_SEARCH_MAX_BYTES = 16 * 1024 * 1024;
+
+/** `embedded`: no REDIS_URL, so the KV is the embedded one (a smaller default bound). */
+export function readSearchStoreConfig(r: EnvReader, o: { embedded: boolean }): SearchStoreConfig {
   const d = DEFAULT_SEARCH_STORE;
   return Object.freeze({
     enabled: r.bool('SEARCH_INDEX', d.enabled),
     retentionMs: r.duration('SEARCH_RETENTION', d.retentionMs),
-    maxBytes: r.int('SEARCH_MAX_BYTES', d.maxBytes, 64 * 1024),
+    maxBytes: r.int('SEARCH_MAX_BYTES', o.embedded ? EMBEDDED_SEARCH_MAX_BYTES : d.maxBytes, 64 * 1024),
     maxChunks: r.int('SEARCH_MAX_CHUNKS', d.maxChunks, 1, 1_000_000),
   });
 }

@@ -1,6 +1,7 @@
 // The search store: chunk encoding, what a query matches, and the retention bounds on both stores.
 import { describe, expect, it } from 'vitest';
 import { redisUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import { EnvReader } from '../env.js';
 import type { LogEvent } from '../event.js';
 import { clearKv } from '../kv/clear.js';
 import { createMemoryKv } from '../kv/memory.js';
@@ -9,12 +10,35 @@ import type { KV } from '../kv/types.js';
 import { silentLogger } from '../log.js';
 import { sampleEvent } from '../stats/sample-events.js';
 import { allLines, ChunkBuilder, escapeRaw, unescapeRaw } from './chunk.js';
-import { DEFAULT_SEARCH_STORE } from './config.js';
+import { DEFAULT_SEARCH_STORE, EMBEDDED_SEARCH_MAX_BYTES, readSearchStoreConfig } from './config.js';
 import { needleOf, scanChunk } from './query.js';
 import { readBlobs, readIndex, SEARCH_KEYS, searchWrites } from './store.js';
 
 const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
 const T0 = Date.UTC(2026, 11, 7, 12);
+
+describe('search store config', () => {
+  it('defaults to 24 h / 256 MB on Redis, 16 MB on the embedded KV; env overrides; bad values listed', () => {
+    const read = (env: Record<string, string>, embedded = false) => {
+      const r = new EnvReader(env);
+      const c = readSearchStoreConfig(r, { embedded });
+      r.done();
+      return c;
+    };
+    expect(read({})).toEqual(DEFAULT_SEARCH_STORE);
+    expect(read({}, true).maxBytes).toBe(EMBEDDED_SEARCH_MAX_BYTES);
+    expect(
+      read({ SEARCH_RETENTION: '2h', SEARCH_MAX_BYTES: '1048576', SEARCH_INDEX: 'off' }, true),
+    ).toMatchObject({
+      retentionMs: 7_200_000,
+      maxBytes: 1_048_576,
+      enabled: false,
+    });
+    expect(() => read({ SEARCH_MAX_BYTES: '10', SEARCH_RETENTION: 'soon' })).toThrow(
+      /SEARCH_MAX_BYTES[\s\S]*SEARCH_RETENTION|SEARCH_RETENTION[\s\S]*SEARCH_MAX_BYTES/,
+    );
+  });
+});
 
 describe('chunk encoding', () => {
   it('round-trips raw text with tabs, newlines, CRs and backslashes', () => {

@@ -219,7 +219,7 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     levelRoutine: r.int('LEVEL_ROUTINE', d.levelRoutine, 1),
     levelRate: r.num('LEVEL_RATE', d.levelRate, 0, 1),
   });
-  const search = readSearchStoreConfig(r);
+  const search = readSearchStoreConfig(r, { embedded: !env.REDIS_URL });
   const http = readHttpConfig(r);
   const store = readStoreConfig(r, env);
   r.done();

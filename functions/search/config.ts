@@ -24,7 +24,7 @@ export const DEFAULT_SCAN_BYTES = 16 * 1024 * 1024;
 
 export function loadSearchConfig(env: Env): SearchConfig {
   const r = new EnvReader(env);
-  const searchStore = readSearchStoreConfig(r);
+  const searchStore = readSearchStoreConfig(r, { embedded: !env.REDIS_URL });
   const maxScanBytes = r.int('SEARCH_SCAN_BYTES', DEFAULT_SCAN_BYTES, 1024);
   const bucketMs = r.duration('WINDOW', 10_000);
   // A search reads at most SEARCH_SCAN_BYTES: seconds at worst.
