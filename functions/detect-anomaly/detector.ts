@@ -182,7 +182,7 @@ function incidentOps(o: {
   const { source, events, r, state, cfg, now, muted } = o;
   const lines: LineFinding[] = [];
   const line = (kind: LineFinding['kind'], i: number, reasons: readonly string[]) => {
-    if (muted.has(source, events[i].templateId)) return;
+    if (muted.has(events[i].source, events[i].templateId)) return;
     lines.push({
       kind,
       templateId: r.keys[i].tpl,
