@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { redactUrl, type Secret } from '../secrets.js';
 import { APPLY_LUA, DEL_IF_EQUALS_LUA, HGETALL_MANY_LUA } from './redis-scripts.js';
 import type { KV, StorageInfo, WriteOp } from './types.js';
-import { DEFAULT_ONCE_TTL_MS, onceKeyName, validateOps } from './write-ops.js';
+import { DEFAULT_ONCE_TTL_MS, onceKeyName, ringEntry, validateOps } from './write-ops.js';
 
 export interface RedisKvOptions {
   url: string;
@@ -208,7 +208,7 @@ function addToGroup(groups: Map<string, Group>, op: WriteOp): boolean {
     g.ttl = op.ttlMs;
     return true;
   }
-  if (op.op === 'set' || op.op === 'lpush' || op.op === 'del') return false;
+  if (op.op === 'set' || op.op === 'lpush' || op.op === 'del' || op.op === 'ringPush') return false;
   if (!g) {
     g = {
       ints: new Map(),
@@ -275,7 +275,7 @@ function addToGroup(groups: Map<string, Group>, op: WriteOp): boolean {
       if (!claim(op.field, 'n')) return false;
       if (!g.nx.has(op.field)) g.nx.set(op.field, op.value);
       return true;
-    default:
+    case 'hset':
       for (const [f, v] of Object.entries(op.fields)) {
         if (!claim(f, 's')) return false;
         g.sets.set(f, String(v));
@@ -379,6 +379,18 @@ function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, once: st
         break;
       case 'expire':
         encoded.push([op.op, ki(op.key), op.ttlMs]);
+        break;
+      case 'ringPush':
+        encoded.push([
+          op.op,
+          ki(op.key),
+          op.id,
+          op.blob,
+          ringEntry(op).text,
+          op.maxBytes,
+          op.maxItems,
+          op.ttlMs,
+        ]);
         break;
       default:
         encoded.push([op.op, ki(op.key)]); // del
