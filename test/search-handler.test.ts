@@ -1,17 +1,17 @@
 // search's handler on the embedded KV, fed by detect-anomaly's handler as the pipeline feeds it.
 import { describe, expect, it } from 'vitest';
-import type { LogEvent } from '../../core/event.js';
-import { H } from '../../core/headers.js';
-import { basicAuthHeader } from '../../core/http/basic-auth.js';
-import { INCIDENT_KEYS, type Incident } from '../../core/incident.js';
-import { createMemoryKv } from '../../core/kv/memory.js';
-import { silentLogger } from '../../core/log.js';
-import { DEFAULT_SEARCH_STORE } from '../../core/search/config.js';
-import { Secret } from '../../core/secrets.js';
-import { sampleEvent } from '../../core/stats/sample-events.js';
-import { DEFAULT_DETECT } from '../detect-anomaly/config.js';
-import { createDetectAnomalyHandler } from '../detect-anomaly/handler.js';
-import { createSearchHandler } from './handler.js';
+import type { LogEvent } from '../core/event.js';
+import { H } from '../core/headers.js';
+import { basicAuthHeader } from '../core/http/basic-auth.js';
+import { INCIDENT_KEYS, type Incident } from '../core/incident.js';
+import { createMemoryKv } from '../core/kv/memory.js';
+import { silentLogger } from '../core/log.js';
+import { DEFAULT_SEARCH_STORE } from '../core/search/config.js';
+import { Secret } from '../core/secrets.js';
+import { sampleEvent } from '../core/stats/sample-events.js';
+import { DEFAULT_DETECT } from '../functions/detect-anomaly/config.js';
+import { createDetectAnomalyHandler } from '../functions/detect-anomaly/handler.js';
+import { createSearchHandler } from '../functions/search/handler.js';
 
 const T0 = Date.UTC(2026, 11, 7, 12);
 const admin = { user: 'admin', password: new Secret('s3cret') };
