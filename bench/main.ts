@@ -60,6 +60,7 @@ for (const [name] of wanted) {
   Object.assign(figures, r.figures);
   for (const l of r.lines) (json ? log : (x: string) => process.stdout.write(`${x}\n`))(l);
 }
+(figures.machine as Record<string, number>).loadavg_1m_end = Number(loadavg()[0].toFixed(2));
 // The overhead ratios need the parse and detect sections' figures next to the pipeline's.
 const over = overheads(figures);
 Object.assign(figures, over);

@@ -26,15 +26,22 @@ export const cpuSeconds = (pid: number | undefined): number => {
   }
 };
 
-/** RabbitMQ's and Redis's processes on this machine, so the bench can count their CPU too. */
-export function servicePids(): Map<string, number> {
+/**
+ * RabbitMQ's and Redis's processes on this machine, so the bench can count their CPU too. Redis is the
+ * server on `redisUrl`'s port: other redis-servers (a test cluster, say) come and go meanwhile.
+ */
+export function servicePids(redisUrl: string): Map<string, number> {
+  const port = new URL(redisUrl).port || '6379';
   const out = new Map<string, number>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
       if (comm === 'beam.smp') out.set('rabbitmq', Number(d));
-      else if (comm === 'redis-server') out.set('redis', Number(d));
+      else if (comm === 'redis-server') {
+        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+        if (new RegExp(`:${port}(\\s|\\0|$)`).test(cmd)) out.set('redis', Number(d));
+      }
     } catch {
       // gone meanwhile
     }
@@ -49,7 +56,9 @@ export const childPids = (stack: ProcessStack) =>
 /** CPU seconds of every process in `pids` from now until the returned function is called. */
 export function cpuMeter(pids: Map<string, number>): () => Record<string, number> {
   const start = new Map([...pids].map(([k, pid]) => [k, cpuSeconds(pid)]));
-  return () => Object.fromEntries([...pids].map(([k, pid]) => [k, cpuSeconds(pid) - (start.get(k) ?? 0)]));
+  // A process gone meanwhile reads 0: count nothing for it rather than a negative.
+  return () =>
+    Object.fromEntries([...pids].map(([k, pid]) => [k, Math.max(0, cpuSeconds(pid) - (start.get(k) ?? 0))]));
 }
 
 export const per50k = (cpu: Record<string, number>, lines: number) =>

@@ -11,6 +11,8 @@ import type { BenchSection } from './section.js';
 import { soakRun } from './soak.js';
 import { benchStack, embedded, plumbing, scaledOut } from './stacks.js';
 
+const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
 export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
   const total = quick ? 50_000 : 200_000;
   const { lines } = mixedLines(total, 3);
@@ -25,7 +27,7 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
         rss[c.name] = Math.max(rss[c.name] ?? 0, rssMb(c.pid()));
     }, 200);
     const ours = cpuMeter(childPids(stack));
-    const services = cpuMeter(servicePids());
+    const services = cpuMeter(servicePids(REDIS));
     const rate = await sustained(stack.gatewayUrl, lines, 'bench');
     // CPU per 50k lines is what to judge a change by: wall-clock rates swing with the machine's load.
     const cpu = per50k(ours(), total);
