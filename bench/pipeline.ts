@@ -7,6 +7,7 @@ import { buildingBlocks } from './blocks.js';
 import { efficiency } from './efficiency.js';
 import { freshness, sustained } from './load.js';
 import { ceiling, childPids, cpuMeter, pct, per50k, rssMb, servicePids, sleep, sum } from './meter.js';
+import { redisMeter } from './redis-info.js';
 import type { BenchSection } from './section.js';
 import { soakRun } from './soak.js';
 import { benchStack, embedded, plumbing, scaledOut } from './stacks.js';
@@ -28,7 +29,9 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
     }, 200);
     const ours = cpuMeter(childPids(stack));
     const services = cpuMeter(servicePids(REDIS));
+    const redis = await redisMeter(REDIS);
     const rate = await sustained(stack.gatewayUrl, lines, 'bench');
+    const redisUse = await redis();
     // CPU per 50k lines is what to judge a change by: wall-clock rates swing with the machine's load.
     const cpu = per50k(ours(), total);
     const cpuTotal = sum(cpu);
@@ -49,6 +52,10 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
     figures.ceiling_lines_per_sec = ceiling(cpuTotal + sum(svcCpu));
     const eff = efficiency(cpu, svcCpu);
     Object.assign(figures, eff);
+    // Whole-server counters: on a shared Redis they include other clients' commands too.
+    figures.redis_commands_per_1k_lines = Math.round((redisUse.commands * 1000) / total);
+    figures.redis_commands_per_sec = Math.round((redisUse.commands * rate) / total);
+    figures.redis_memory_growth_mb = redisUse.memoryGrowthMb;
     figures.max_rss_mb = Math.max(...Object.values(rss));
     if (soakMs) {
       const soak = await soakRun(stack, rate / 2, soakMs, log);
@@ -70,6 +77,7 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
         .join(
           ', ',
         )}; at that cost ${availableParallelism()} busy cores carry ${figures.ceiling_lines_per_sec.toLocaleString()} lines/s`,
+      `Redis: ${figures.redis_commands_per_1k_lines} commands per 1,000 lines (${figures.redis_commands_per_sec.toLocaleString()}/s at that rate), memory +${figures.redis_memory_growth_mb} MB over ${total.toLocaleString()} lines`,
       `RSS MB: ${Object.entries(rss)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
