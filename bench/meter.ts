@@ -1,6 +1,6 @@
 // What the pipeline bench reads from /proc: RSS and CPU seconds of our processes and of RabbitMQ's and
 // Redis's, and the arithmetic that turns CPU seconds into per-line figures.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ProcessStack } from '../runner/processes.js';
 
@@ -26,26 +26,48 @@ export const cpuSeconds = (pid: number | undefined): number => {
   }
 };
 
-/**
- * RabbitMQ's and Redis's processes on this machine, so the bench can count their CPU too. Redis is the
- * server on `redisUrl`'s port: other redis-servers (a test cluster, say) come and go meanwhile.
- */
-export function servicePids(redisUrl: string): Map<string, number> {
-  const port = new URL(redisUrl).port || '6379';
-  const out = new Map<string, number>();
+/** The process listening on a local TCP port, from /proc/net/tcp{,6} and the processes' open sockets. */
+export function listenerPid(port: number): number | undefined {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // f[1] local address:port, f[3] state (0A = LISTEN), f[9] inode
+      if (f[3] === '0A' && f[1]?.endsWith(`:${hex}`)) inodes.add(f[9]);
+    }
+  }
+  if (!inodes.size) return undefined;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
-      if (comm === 'beam.smp') out.set('rabbitmq', Number(d));
-      else if (comm === 'redis-server') {
-        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-        if (new RegExp(`:${port}(\\s|\\0|$)`).test(cmd)) out.set('redis', Number(d));
+      for (const fd of readdirSync(`/proc/${d}/fd`)) {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${d}/fd/${fd}`));
+        if (m && inodes.has(m[1])) return Number(d);
       }
     } catch {
-      // gone meanwhile
+      // gone meanwhile, or not ours to read
     }
   }
+  return undefined;
+}
+
+/**
+ * RabbitMQ's and Redis's processes, so the bench can count their CPU too: the ones listening on the
+ * URLs' ports, since other servers (a test cluster's nodes, say) come and go on the same machine.
+ */
+export function servicePids(redisUrl: string, amqpUrl: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const rabbit = listenerPid(Number(new URL(amqpUrl).port || 5672));
+  const redis = listenerPid(Number(new URL(redisUrl).port || 6379));
+  if (rabbit) out.set('rabbitmq', rabbit);
+  if (redis) out.set('redis', redis);
   return out;
 }
 

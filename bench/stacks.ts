@@ -77,7 +77,7 @@ export async function plumbing(lines: string[], log: (l: string) => void) {
   try {
     await sleep(1500);
     const ours = cpuMeter(childPids(stack));
-    const services = cpuMeter(servicePids(REDIS));
+    const services = cpuMeter(servicePids(REDIS, AMQP));
     const rate = await sustained(stack.gatewayUrl, lines, 'bench', 3, counted);
     const cpu = sum(per50k(ours(), lines.length));
     const svc = sum(per50k(services(), lines.length));
