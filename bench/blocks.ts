@@ -8,6 +8,7 @@ import { createRedisKv } from '../core/kv/redis.js';
 import { silentLogger } from '../core/log.js';
 import { dropNamespace } from '../runner/drop-namespace.js';
 import { mixedLines } from '../test/e2e/lines.js';
+import { gatewayHop } from './gateway-hop.js';
 
 const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
@@ -86,7 +87,12 @@ export async function buildingBlocks(log: (l: string) => void) {
   const httpLines = (k * 500) / ((performance.now() - t2) / 1000);
   await s.close();
   log(`  one HTTP hop, 500-line body: ${Math.round(httpLines).toLocaleString()} lines/s`);
+  const hop = await gatewayHop();
+  log(
+    `  the gateway in a function call (200 KiB in, 1 MiB out): ${hop.gateway_cpu_us_per_mb} µs CPU per MiB`,
+  );
   return {
+    ...hop,
     amqp_lines_per_sec: Math.round(amqpLines),
     redis_batches_per_sec: Math.round(redisApplies),
     http_hop_lines_per_sec: Math.round(httpLines),

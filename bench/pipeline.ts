@@ -114,7 +114,7 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
   const blocks = await buildingBlocks(log);
   Object.assign(figures, blocks);
   lines_.push(
-    `building blocks: rabbitmq ${blocks.amqp_lines_per_sec.toLocaleString()} lines/s, redis ${blocks.redis_batches_per_sec.toLocaleString()} batch applies/s, http hop ${blocks.http_hop_lines_per_sec.toLocaleString()} lines/s`,
+    `building blocks: rabbitmq ${blocks.amqp_lines_per_sec.toLocaleString()} lines/s, redis ${blocks.redis_batches_per_sec.toLocaleString()} batch applies/s, http hop ${blocks.http_hop_lines_per_sec.toLocaleString()} lines/s, the gateway in a call ${blocks.gateway_cpu_us_per_mb} µs CPU per MiB passed`,
     `pipeline / rabbitmq capacity: ${((100 * (figures.e2e_lines_per_sec as number)) / blocks.amqp_lines_per_sec).toFixed(1)}%`,
   );
   return { figures, lines: lines_ };
