@@ -152,6 +152,30 @@ describe('gateway streaming proxy', () => {
     expect(reachedFirst).toBe(true);
   });
 
+  it('stops the upstream call when the client goes away mid-body, and goes on serving', async () => {
+    const ctl = new AbortController();
+    let step = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (step++ === 0) return c.enqueue(new Uint8Array(1024));
+        ctl.abort();
+        await new Promise((r) => setTimeout(r, 100));
+        c.close();
+      },
+    });
+    await expect(
+      fetch(`${gw.url}/function/raw`, {
+        method: 'POST',
+        body,
+        duplex: 'half',
+        signal: ctl.signal,
+      } as RequestInit),
+    ).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 100));
+    const again = await fetch(`${gw.url}/function/raw`, { method: 'POST', body: 'abc' });
+    expect(await again.text()).toBe('3');
+  });
+
   it('answers 413 past the body limit, declared or streamed', async () => {
     const declared = await fetch(`${gw.url}/function/echo`, { method: 'POST', body: bytes(LIMIT + 1) });
     expect(declared.status).toBe(413);
