@@ -1,6 +1,6 @@
 // The gateway's streaming path for functions reached by URL, over real sockets: bodies pass through
 // unchanged and unbuffered, with the same limits, deadlines, failover and metrics as the Web handler.
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, serve } from '../core/http/serve.js';
@@ -230,6 +230,19 @@ describe('gateway streaming proxy', () => {
     const inproc = await fetch(`${gw.url}/function/inproc`, { method: 'POST', body: 'hi' });
     expect(await inproc.text()).toBe('in-process hi');
     expect((await fetch(`${gw.url}/system/functions`)).status).toBe(401);
+    // A dot segment leaves the streaming path: the Web handler resolves it as it always did (sent as is:
+    // fetch and a URL string would resolve it on the client).
+    const dotted = await new Promise<number>((resolve, reject) => {
+      const { hostname, port } = new URL(gw.url);
+      const path = '/function/echo/../../system/functions';
+      const r = request({ hostname, port, path, method: 'POST' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      r.on('error', reject);
+      r.end('x');
+    });
+    expect(dotted).toBe(401);
     const text = await (await fetch(`${gw.url}/metrics`)).text();
     expect(text).toMatch(/gateway_function_invocation_total\{code="200",function_name="echo"\} [3-9]/);
     expect(text).toMatch(/gateway_function_invocation_total\{code="502",function_name="down"\} 1/);

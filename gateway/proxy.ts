@@ -61,7 +61,8 @@ export function createStreamingProxy(deps: StreamingProxyDeps): StreamingProxy {
     req: IncomingMessage,
   ): { name: string; up: Upstream & { kind: 'url' }; rest: string } | undefined {
     const m = ROUTE.exec(req.url ?? '');
-    if (!m) return undefined;
+    // Dot segments (`/function/a/../b`) resolve to another route: the Web handler decides those.
+    if (!m || /\/\.\.?(\/|$|\?)|%2e/i.test(m[2])) return undefined;
     let name: string;
     try {
       // OpenFaaS addresses a function as `name` or `name.namespace` (the cron-connector uses the latter).
