@@ -12,13 +12,16 @@ import { gatewayHop } from './gateway-hop.js';
 
 const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+// `AMQP_QUEUE_TYPE=quorum npm run bench`: the broker figure on quorum queues too.
+const QUORUM = process.env.AMQP_QUEUE_TYPE === 'quorum';
 
 export async function buildingBlocks(log: (l: string) => void) {
   const { lines } = mixedLines(500, 5);
   const body = new TextEncoder().encode(lines.join('\n'));
   // RabbitMQ: publish with confirms and consume+ack, same message size as a producer batch.
   const ns = `bench-${process.pid}`;
-  const broker = namespaced(await connectAmqpBroker({ url: AMQP, logger: silentLogger }), ns);
+  const queues = QUORUM ? ({ type: 'quorum', deliveryLimit: 10 } as const) : undefined;
+  const broker = namespaced(await connectAmqpBroker({ url: AMQP, logger: silentLogger, queues }), ns);
   await broker.declareQueue({ name: 'bench.q', topics: ['bench.t'] });
   const n = 2_000;
   let got = 0;

@@ -22,6 +22,9 @@ import { ceiling, childPids, cpuMeter, per50k, rssMb, servicePids, sleep, sum } 
 
 const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+// `AMQP_QUEUE_TYPE=quorum npm run bench`: every process of the stack on quorum queues.
+const QUEUE_ENV: Record<string, string> =
+  process.env.AMQP_QUEUE_TYPE === 'quorum' ? { AMQP_QUEUE_TYPE: 'quorum' } : {};
 
 /** Every component a process on the real RabbitMQ and Redis, in a namespace of its own. */
 export async function benchStack(
@@ -38,7 +41,7 @@ export async function benchStack(
     dataDir: mkdtempSync(join(tmpdir(), 'logfaas-bench-')),
     logger: silentLogger,
     ...scale,
-    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns, ...QUEUE_ENV },
   });
   return {
     ...stack,
