@@ -7,6 +7,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseDuration } from '../core/env.js';
 import { detectBench } from './detect.js';
+import { overheadLine, overheads } from './efficiency.js';
 import { parseBench } from './parse.js';
 import { pipelineBench } from './pipeline.js';
 import { searchBench } from './search.js';
@@ -61,5 +62,11 @@ for (const [name] of wanted) {
   Object.assign(figures, r.figures);
   for (const l of r.lines) (json ? log : (x: string) => process.stdout.write(`${x}\n`))(l);
 }
+(figures.machine as Record<string, number>).loadavg_1m_end = Number(loadavg()[0].toFixed(2));
+// The overhead ratios need the parse and detect sections' figures next to the pipeline's.
+const over = overheads(figures);
+Object.assign(figures, over);
+const overLine = overheadLine(over);
+if (overLine) (json ? log : (x: string) => process.stdout.write(`${x}\n`))(overLine);
 if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
 process.exit(0);

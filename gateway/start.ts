@@ -8,6 +8,7 @@ import { createAsyncQueue, startAsyncWorker } from './async-queue.js';
 import { createDeadLetters } from './dead-letters.js';
 import { createGatewayHandler } from './handler.js';
 import { GatewayMetrics } from './metrics.js';
+import { createStreamingProxy, routeThrough } from './proxy.js';
 import { startReadinessPoller } from './readiness.js';
 import type { FunctionSpec } from './stack.js';
 import type { Upstream } from './upstream.js';
@@ -35,6 +36,7 @@ export interface RunningGateway {
 
 export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
+  const functions = new Set(o.functions.map((f) => f.name));
   const readiness = startReadinessPoller(o.upstreams, o.readyPollMs ?? 2000);
   let worker: Consumer | undefined;
   let enqueueAsync: ((c: import('./handler.js').AsyncCall) => Promise<void>) | undefined;
@@ -71,13 +73,22 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     logger: o.logger,
     name: 'gateway',
   });
+  const proxy = createStreamingProxy({
+    upstream: (n) => (functions.has(n) ? o.upstreams.get(n) : undefined),
+    metrics,
+    timeoutMs: o.timeoutMs,
+    maxBodyBytes: o.maxBodyBytes,
+    maxInflight: o.maxInflight,
+    otherInflight: () => server.inflight(),
+  });
+  routeThrough(server.server, proxy);
   return {
     url: server.url,
     server,
     async close() {
       readiness.stop();
       await worker?.cancel().catch(() => {});
-      await server.close();
+      await Promise.all([server.close(), proxy.close(10_000)]);
     },
   };
 }

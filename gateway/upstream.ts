@@ -10,7 +10,7 @@ export type Upstream = { kind: 'handler'; handler: Handler } | { kind: 'url'; ur
 const cursor = new WeakMap<object, number>();
 
 // Hop-by-hop headers are the gateway's own business (RFC 9110 7.6.1).
-const HOP = new Set([
+export const HOP = new Set([
   'connection',
   'keep-alive',
   'transfer-encoding',
@@ -36,6 +36,13 @@ let sharedClient: (HttpClient & { close(): void }) | undefined;
 export function upstreamClient(): HttpClient {
   sharedClient ??= createHttpClient();
   return sharedClient;
+}
+
+/** The replicas to try, in order: round-robin over calls, the others after as failover. */
+export function replicaOrder(up: Upstream & { kind: 'url' }): string[] {
+  const start = cursor.get(up) ?? 0;
+  cursor.set(up, (start + 1) % up.urls.length);
+  return up.urls.map((_, i) => up.urls[(start + i) % up.urls.length]);
 }
 
 // Statuses whose response must not carry a body (a Response with one throws).
@@ -74,15 +81,13 @@ export async function callUpstream(
   }
   // Round-robin over replicas; a replica that refuses the connection is skipped for the next one
   // (the request never reached it, so retrying elsewhere cannot apply it twice).
-  const start = cursor.get(up) ?? 0;
-  cursor.set(up, (start + 1) % up.urls.length);
+  const replicas = replicaOrder(up);
   let lastError: unknown;
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => {
     headers[k] = v;
   });
-  for (let i = 0; i < up.urls.length; i++) {
-    const url = up.urls[(start + i) % up.urls.length];
+  for (const url of replicas) {
     try {
       const r = await client({
         method: req.method,
