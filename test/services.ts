@@ -6,6 +6,12 @@ import { clearKv } from '../core/kv/clear.js';
 import type { KV } from '../core/kv/types.js';
 
 export const redisUrl = (): string => process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+/**
+ * Seed nodes of a throwaway Redis Cluster (`host:port,...`, from test/support/redis-cluster.sh, which
+ * .ci/run starts). Its own variable, not REDIS_CLUSTER_NODES, so a stack a test starts is on a cluster
+ * only when the test asks for it.
+ */
+export const redisClusterNodes = (): string => process.env.TEST_REDIS_CLUSTER_NODES ?? '';
 export const amqpUrl = (): string => process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
 
 /**

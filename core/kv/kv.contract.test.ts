@@ -3,14 +3,27 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { redisUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import {
+  redisClusterNodes,
+  redisUrl,
+  requireService,
+  tcpReachable,
+  uniqueName,
+} from '../../test/services.js';
 import { silentLogger } from '../log.js';
 import { clearKv } from './clear.js';
+import { parseClusterNodes } from './cluster-nodes.js';
 import { createMemoryKv } from './memory.js';
 import { createRedisKv } from './redis.js';
+import { createRedisClusterKv } from './redis-cluster.js';
 import type { KV, WriteOp } from './types.js';
 
 const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
+const clusterUp = await requireService('redis cluster (TEST_REDIS_CLUSTER_NODES)', async () => {
+  const [first] = parseClusterNodes(redisClusterNodes());
+  if (!first) throw new Error('TEST_REDIS_CLUSTER_NODES is not set');
+  await tcpReachable(`redis://${first.host}:${first.port}`, first.port);
+});
 
 interface Target {
   name: string;
@@ -33,6 +46,16 @@ const targets: Target[] = [
     name: 'redis',
     up: redisUp,
     open: (ns) => createRedisKv({ url: redisUrl(), prefix: `${ns}:`, logger: silentLogger }),
+  },
+  {
+    name: 'redis-cluster',
+    up: clusterUp,
+    open: (ns) =>
+      createRedisClusterKv({
+        nodes: parseClusterNodes(redisClusterNodes()),
+        prefix: `${ns}:`,
+        logger: silentLogger,
+      }),
   },
 ];
 
@@ -209,8 +232,18 @@ describe.each(targets)('KV contract: $name', (target) => {
         kv.apply([{ op: 'hincrby', key: 'h', field: 'n', by: 1 }, inc('a', 1), inc('z', 1)]),
       ).rejects.toThrow(/not an integer/);
       expect(await kv.hgetall('h')).toMatchObject({ n: '1', a: '1' });
-      await expect(kv.apply([inc('a', 1), { ...inc('x', 1), key: 's' }])).rejects.toThrow(/WRONGTYPE/);
-      expect((await kv.hgetall('h')).a).toBe('1');
+      // Keys of one hash slot (a cluster applies each slot's part on its own: see the cluster test below).
+      await kv.apply([
+        { op: 'set', key: '{h}s', value: 'v' },
+        { ...inc('a', 1), key: '{h}' },
+      ]);
+      await expect(
+        kv.apply([
+          { ...inc('a', 1), key: '{h}' },
+          { ...inc('x', 1), key: '{h}s' },
+        ]),
+      ).rejects.toThrow(/WRONGTYPE/);
+      expect((await kv.hgetall('{h}')).a).toBe('1');
     });
 
     it('onceKey: a capped batch applied twice writes once', async () => {
@@ -329,26 +362,26 @@ describe.each(targets)('KV contract: $name', (target) => {
     expect((await kv.keys('')).length).toBe(4);
   });
 
-  it('apply is all or nothing: a wrong-type op fails the batch before anything is written', async () => {
-    await kv.apply([{ op: 'set', key: 's', value: 'str' }]);
+  it('apply is all or nothing: a wrong-type op fails the batch (keys of one slot) before anything is written', async () => {
+    await kv.apply([{ op: 'set', key: '{b}s', value: 'str' }]);
     await expect(
       kv.apply(
         [
-          { op: 'hincrby', key: 'h', field: 'n', by: 1 },
-          { op: 'lpush', key: 'l', values: ['x'], cap: 5 },
-          { op: 'hset', key: 's', fields: { a: '1' } },
+          { op: 'hincrby', key: '{b}h', field: 'n', by: 1 },
+          { op: 'lpush', key: '{b}l', values: ['x'], cap: 5 },
+          { op: 'hset', key: '{b}s', fields: { a: '1' } },
         ],
         { onceKey: 'batch-1' },
       ),
     ).rejects.toThrow(/WRONGTYPE/);
-    expect(await kv.hgetall('h')).toEqual({});
-    expect(await kv.llen('l')).toBe(0);
-    expect(await kv.get('s')).toBe('str');
+    expect(await kv.hgetall('{b}h')).toEqual({});
+    expect(await kv.llen('{b}l')).toBe(0);
+    expect(await kv.get('{b}s')).toBe('str');
     // The failed batch did not burn its idempotency key: a corrected retry applies.
-    expect(await kv.apply([{ op: 'hincrby', key: 'h', field: 'n', by: 1 }], { onceKey: 'batch-1' })).toBe(
+    expect(await kv.apply([{ op: 'hincrby', key: '{b}h', field: 'n', by: 1 }], { onceKey: 'batch-1' })).toBe(
       true,
     );
-    expect(await kv.hgetall('h')).toEqual({ n: '1' });
+    expect(await kv.hgetall('{b}h')).toEqual({ n: '1' });
   });
 
   it('apply is all or nothing: a non-numeric field fails hincrby/hincrbyfloat without partial writes', async () => {
@@ -426,7 +459,7 @@ describe.each(targets)('KV contract: $name', (target) => {
   it('info reports its kind and memory in use', async () => {
     await kv.apply([{ op: 'set', key: 'x', value: 'y'.repeat(1000) }]);
     const info = await kv.info();
-    expect(info.kind).toBe(target.name === 'redis' ? 'redis' : 'embedded');
+    expect(info.kind).toBe(target.name === 'embedded' ? 'embedded' : 'redis');
     expect(info.usedBytes).toBeGreaterThan(0);
     await kv.ping();
   });
