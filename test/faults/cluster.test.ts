@@ -93,12 +93,6 @@ describe.skipIf(!up)('faults on a Redis Cluster', () => {
       fault: async () => {
         const t0 = Date.now();
         c.kill(victim);
-        const survivor = Number(
-          c.nodes
-            .split(',')
-            .find((n) => !n.endsWith(`:${victim}`))!
-            .split(':')[1],
-        );
         for (let i = 0; i < 200; i++) {
           await sleep(50);
           const now = await c.masterOf(hot).catch(() => victim);
