@@ -4,6 +4,12 @@
 
 export const SLOTS = 16384;
 
+/**
+ * `{s}`: the hash tag of a group of keys that one atomic write may touch together (a source's keys, an
+ * hour's stats buckets). Keys holding the same tag share a Redis Cluster slot; on one Redis it is only a name.
+ */
+export const slotTag = (s: string): string => `{${s}}`;
+
 const TABLE = (() => {
   const t = new Uint16Array(256);
   for (let i = 0; i < 256; i++) {

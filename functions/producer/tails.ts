@@ -2,6 +2,7 @@
 // source's next request), kept in the KV so any producer replica can prepend it to that request or,
 // after a quiet period, publish it alone. The only I/O of multi-line grouping in the producer.
 import { acquireLock, type HeldLock } from '../../core/kv/lock.js';
+import { slotTag } from '../../core/kv/slots.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 
 export interface HeldTail {
@@ -18,8 +19,8 @@ export interface HeldTail {
   due: number;
 }
 
-const tailKey = (source: string) => `producer:tail:${source}`;
-const lockKey = (source: string) => `producer:tail-lock:${source}`;
+const tailKey = (source: string) => `producer:tail:${slotTag(source)}`;
+const lockKey = (source: string) => `producer:tail-lock:${slotTag(source)}`;
 /** Index of tails by the minute they fall due, so a sweep reads a few hashes instead of scanning keys. */
 const dueKey = (minute: number) => `producer:tail-due:${minute}`;
 const MINUTE = 60_000;
