@@ -2,46 +2,27 @@
 // Depth Tree", ICWS 2017): lines are routed by token count and their first tokens through a bounded
 // prefix tree, then join the most similar cluster of the leaf or start a new one. Pure and in-memory;
 // sharing clusters across replicas is template-store.ts's job (export/merge below).
-import type { StoredTemplate } from '../../core/templates.js';
+import {
+  bestMatch,
+  type Cluster,
+  canonical,
+  covers,
+  type MatchResult,
+  older,
+  type StoredCluster,
+  samePrefix,
+  sameTokens,
+  signature,
+} from './cluster.js';
 import { fits, type HoleGroup, HoleIndex, holeToken } from './holes.js';
 import type { ParseLimits } from './limits.js';
 import { hasWildcard, shapeHash, WILDCARD } from './mask.js';
+import { type Node, PrefixTree } from './prefix-tree.js';
 import { templateIdFor } from './template-id.js';
 
-export interface Cluster {
-  /** Never changes once given out, even when `tokens` generalise. */
-  readonly id: string;
-  tokens: string[];
-  /** `tokens` joined by spaces; refreshed whenever the template generalises. */
-  text: string;
-  /** Tree path the cluster was filed under (token count, then prefix keys); kept for replay on load. */
-  path: string[];
-  readonly createdAt: number;
-  /** Lines given the cluster, by this process and (as last stored) others: the evidence for merges. */
-  count: number;
-  /** Lines of `count` already in the hole index's word counts. */
-  inFreq: number;
-  /** Set once merged into a more general cluster: lines already given this id keep it, new ones go there. */
-  alias?: Cluster;
-}
-
-/** The persisted form of a cluster (one KV hash field per cluster; layout in core/templates.ts). */
-export type StoredCluster = StoredTemplate;
-
-interface Node {
-  children: Map<string, Node>;
-  clusters: Cluster[];
-}
-
-export interface MatchResult {
-  cluster: Cluster;
-  /** false when the source is at its template cap and the line got a detached, unsaved cluster. */
-  stored: boolean;
-}
+export { type Cluster, type MatchResult, type StoredCluster, signature, toStored } from './cluster.js';
 
 const HAS_LETTER = /[A-Za-z]/;
-/** Clusters compared per leaf, newest first. */
-const LEAF_SCAN = 256;
 /** Same-length clusters a merge compares itself with, at most. */
 const ABSORB_SCAN = 2_000;
 /** Masked shapes remembered per source (a few MB at most). */
@@ -51,34 +32,6 @@ interface SeenShape {
   tokens: string[];
   cluster: Cluster;
   next: SeenShape | undefined;
-}
-
-function sameTokens(a: string[], b: string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function older(a: Cluster, b: Cluster): boolean {
-  return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
-}
-
-/** Whether template `t` covers `u`: equal, `<*>`, or both without letters (masking differs) at each position. */
-function covers(t: readonly string[], u: readonly string[]): boolean {
-  if (t.length !== u.length) return false;
-  for (let i = 0; i < t.length; i++) {
-    const a = t[i];
-    if (a !== u[i] && a !== WILDCARD && (HAS_LETTER.test(a) || HAS_LETTER.test(u[i])) && !fits(a, u[i]))
-      return false;
-  }
-  return true;
-}
-
-/** Whether `a` is the first `n` entries of `b`. */
-function samePrefix(a: readonly string[], b: readonly string[], n: number): boolean {
-  if (a.length !== n) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export type MinerLimits = Pick<
@@ -96,14 +49,8 @@ export type MinerLimits = Pick<
   | 'holeManyValues'
 >;
 
-/** Follows merges to the cluster that now stands for `c`. */
-function canonical(c: Cluster): Cluster {
-  while (c.alias) c = c.alias;
-  return c;
-}
-
 export class TemplateMiner {
-  private readonly root: Node = { children: new Map(), clusters: [] };
+  private readonly tree = new PrefixTree();
   private readonly byId = new Map<string, Cluster>();
   /** Masked line -> cluster: a shape seen before goes where it went before, without a tree walk. */
   private readonly seen = new Map<number, SeenShape>();
@@ -215,8 +162,8 @@ export class TemplateMiner {
       return { cluster: c, stored: true };
     }
     const path = this.pathFor(tokens);
-    const leaf = this.descend(path, false);
-    const best = leaf ? this.bestMatch(leaf.clusters, tokens) : undefined;
+    const leaf = this.tree.descend(path, false);
+    const best = leaf ? bestMatch(leaf.clusters, tokens, this.limits) : undefined;
     if (best) {
       this.generalise(best, tokens);
       return { cluster: best, stored: true };
@@ -307,7 +254,7 @@ export class TemplateMiner {
   }
 
   private insert(cluster: Cluster): void {
-    this.descend(cluster.path, true)!.clusters.push(cluster);
+    this.tree.file(cluster);
     this.byId.set(cluster.id, cluster);
     const n = cluster.tokens.length;
     let same = this.byLength.get(n);
@@ -346,16 +293,12 @@ export class TemplateMiner {
 
   /** Gives a cluster a more general form: refiled under its new tree path, stored again. */
   private retoken(c: Cluster, tokens: string[]): void {
-    const leaf = this.descend(c.path, false);
-    if (leaf) {
-      const k = leaf.clusters.indexOf(c);
-      if (k >= 0) leaf.clusters.splice(k, 1);
-    }
+    this.tree.unfile(c);
     this.holes.leave(c);
     c.tokens = tokens;
     c.text = tokens.join(' ');
     c.path = this.pathFor(tokens);
-    this.descend(c.path, true)!.clusters.push(c);
+    this.tree.file(c);
     this.indexSignature(c);
     this.changed.add(c.id);
   }
@@ -400,11 +343,7 @@ export class TemplateMiner {
     target.inFreq += c.inFreq;
     this.byLength.get(c.tokens.length)?.delete(c);
     this.holes.leave(c);
-    const leaf = this.descend(c.path, false);
-    if (leaf) {
-      const k = leaf.clusters.indexOf(c);
-      if (k >= 0) leaf.clusters.splice(k, 1);
-    }
+    this.tree.unfile(c);
     if (record) this.changed.add(c.id);
   }
 
@@ -415,7 +354,7 @@ export class TemplateMiner {
   private pathFor(tokens: string[]): string[] {
     const path = [String(tokens.length)];
     const levels = Math.min(this.limits.depth - 2, tokens.length);
-    let node: Node | undefined = this.root.children.get(path[0]);
+    let node: Node | undefined = this.tree.root.children.get(path[0]);
     for (let i = 0; i < levels; i++) {
       const tok = tokens[i];
       let key = hasWildcard(tok) ? WILDCARD : tok;
@@ -438,72 +377,7 @@ export class TemplateMiner {
       const k = hasWildcard(tokens[i]) ? WILDCARD : tokens[i];
       n = n.children.get(k) ?? n.children.get(WILDCARD);
     }
-    return !!n && this.bestMatch(n.clusters, tokens) !== undefined;
-  }
-
-  private descend(path: string[], create: boolean): Node | undefined {
-    let node = this.root;
-    for (const key of path) {
-      let next = node.children.get(key);
-      if (!next) {
-        if (!create) return undefined;
-        next = { children: new Map(), clusters: [] };
-        node.children.set(key, next);
-      }
-      node = next;
-    }
-    return node;
-  }
-
-  private bestMatch(clusters: Cluster[], tokens: string[]): Cluster | undefined {
-    let best: Cluster | undefined;
-    let bestSim = -1;
-    let bestParams = -1;
-    let bestWords = -1;
-    // A leaf that collects thousands of clusters (the `<*>` branch of a source whose lines start
-    // with variables) would make every new line cost thousands of comparisons; only the most
-    // recent LEAF_SCAN are compared. Loghub-2k leaves hold at most a few dozen.
-    for (let k = clusters.length - 1; k >= 0 && k >= clusters.length - LEAF_SCAN; k--) {
-      const c = clusters[k];
-      const t = c.tokens;
-      if (t.length !== tokens.length) continue;
-      let same = 0;
-      let params = 0;
-      let words = 0;
-      let sameWords = 0;
-      for (let i = 0; i < t.length; i++) {
-        // Drain's seqDist: matching constants over all positions. A masked token with no letters
-        // (`<*>:<*>`) is a variable even when equal, so lines do not look alike for sharing variables.
-        const tt = t[i];
-        if (tt === WILDCARD) params++;
-        else if (tt === tokens[i]) {
-          if (HAS_LETTER.test(tt)) {
-            same++;
-            sameWords++;
-          } else if (!tt.includes(WILDCARD)) same++;
-        } else if (fits(tt, tokens[i])) params++;
-        else if (HAS_LETTER.test(tt) || HAS_LETTER.test(tokens[i])) words++;
-      }
-      // A differing word is either the event's own word or a variable that looks like one; only the
-      // values seen at that position can tell (hole groups), so similarity alone never merges it.
-      if (words > this.limits.maxWordConflicts) continue;
-      // Every word in place and only the masking of variables differs (`<*>` vs `(<*>:<*>)`): one event.
-      let sim = t.length === 0 ? 1 : same / t.length;
-      if (words === 0 && sameWords > 0) sim = 1;
-      // Ties go to the cluster that keeps more of the line's words, then to the more general one.
-      if (
-        sim > bestSim ||
-        (sim === bestSim && sameWords > bestWords) ||
-        (sim === bestSim && sameWords === bestWords && params > bestParams) ||
-        (sim === bestSim && sameWords === bestWords && params === bestParams && best && c.id < best.id)
-      ) {
-        best = c;
-        bestSim = sim;
-        bestParams = params;
-        bestWords = sameWords;
-      }
-    }
-    return best && bestSim >= this.limits.similarity ? best : undefined;
+    return !!n && bestMatch(n.clusters, tokens, this.limits) !== undefined;
   }
 
   /** Turns every differing position into `<*>`; true if the template changed. */
@@ -525,27 +399,4 @@ export class TemplateMiner {
     }
     return changed;
   }
-}
-
-/**
- * The constant tokens of a masked line, in order; undefined when the line has fewer than two
- * constants or no variable at all (then the signature says too little to group by).
- */
-export function signature(tokens: readonly string[]): string | undefined {
-  let sig = '';
-  let constants = 0;
-  let variables = 0;
-  for (const t of tokens) {
-    if (HAS_LETTER.test(t) && t !== WILDCARD) {
-      sig += `${t}\u0001`;
-      constants++;
-    } else variables++;
-  }
-  return constants >= 2 && variables > 0 ? sig : undefined;
-}
-
-export function toStored(c: Cluster): StoredCluster {
-  return c.alias
-    ? { tk: c.tokens, p: c.path, c: c.createdAt, m: canonical(c).id }
-    : { tk: c.tokens, p: c.path, c: c.createdAt, n: c.count };
 }

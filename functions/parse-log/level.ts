@@ -85,8 +85,9 @@ export function statusLevel(status: number): Level {
   return 'info';
 }
 
+// Whole words only: not inside a name such as a package `libgpg-error-dev`, a path or a file `error.log`.
 const KEYWORDS =
-  /\b(fatal|panic|emerg(?:ency)?|critical|crit|severe|error|err|exception|fail(?:ed|ure|s)?|warn(?:ing)?|debug|trace)\b/i;
+  /(?<![\w\-./])(fatal|panic|emerg(?:ency)?|critical|crit|severe|error|err|exception|fail(?:ed|ure|s)?|warn(?:ing)?|debug|trace)(?![\w\-/]|\.\w)/i;
 
 /** Level guessed from words in free text; `info` when nothing suggests otherwise. */
 export function guessLevel(text: string): Level {

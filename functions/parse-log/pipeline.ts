@@ -11,12 +11,8 @@ import { fits } from './holes.js';
 import { normalizeLevel } from './level.js';
 import { type ParseLimits, resolveLimits } from './limits.js';
 import {
-  absorbUnits,
-  collapseQuotedValues,
-  keepHttpStatus,
   type LineTokens,
   lineTokens,
-  maskDateWords,
   maskToken,
   type ParamSink,
   shapeHash,
@@ -26,6 +22,7 @@ import {
 import { isCleanLine, sanitizeLine } from './sanitize.js';
 import { templateIdFor } from './template-id.js';
 import { type DayCache, formatIso, parseTimestamp } from './timestamp.js';
+import { absorbUnits, collapseQuotedValues, keepHttpStatus, maskDateWords } from './token-passes.js';
 
 export { TemplateMiner } from './drain.js';
 export { type CustomFormat, compileFormat, FormatError } from './formats/custom.js';
