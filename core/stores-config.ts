@@ -13,6 +13,11 @@ export interface StoreConfig {
   redisPassword?: Secret;
   /** Every key is namespaced under this prefix, so stacks and tests can share one Redis. */
   redisPrefix: string;
+  /**
+   * REDIS_WAIT_REPLICAS (default 0 = off) and REDIS_WAIT_TIMEOUT (1s): replicas each batch write must reach
+   * (WAIT) before it counts as done, so a failover cannot lose a batch that was already acknowledged.
+   */
+  redisWait?: { replicas: number; timeoutMs: number };
   /** amqp://... ; absent = embedded broker (only possible when every component runs in one process). */
   amqpUrl?: string;
   /** From secret file `rabbitmq-password` or RABBITMQ_PASSWORD; overrides a password in the URL. */
@@ -38,6 +43,10 @@ export function readStoreConfig(
     redisClusterNodes: clusterNodes(r),
     redisPassword: readSecretFile(secretsDir, 'redis-password') ?? secretFromEnv(env, 'REDIS_PASSWORD'),
     redisPrefix: r.str('REDIS_PREFIX', 'logfaas:'),
+    redisWait: {
+      replicas: r.int('REDIS_WAIT_REPLICAS', 0, 0, 16),
+      timeoutMs: r.duration('REDIS_WAIT_TIMEOUT', 1_000),
+    },
     amqpUrl: r.optStr('AMQP_URL'),
     amqpPassword: readSecretFile(secretsDir, 'rabbitmq-password') ?? secretFromEnv(env, 'RABBITMQ_PASSWORD'),
     brokerNamespace: r.optStr('BROKER_NAMESPACE'),

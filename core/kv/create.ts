@@ -19,6 +19,7 @@ export async function createKv(cfg: StoreConfig, logger: Logger): Promise<KV> {
       password: cfg.redisPassword,
       prefix: cfg.redisPrefix,
       logger: log,
+      wait: cfg.redisWait,
     });
   }
   if (cfg.redisUrl) {
@@ -28,6 +29,7 @@ export async function createKv(cfg: StoreConfig, logger: Logger): Promise<KV> {
       password: cfg.redisPassword,
       prefix: cfg.redisPrefix,
       logger: log,
+      wait: cfg.redisWait,
     });
   }
   log.info('kv: using the embedded store', { dataDir: cfg.dataDir });

@@ -114,6 +114,29 @@ describe.skipIf(!up)('redis cluster KV', () => {
     expect((await pinned.keys('_once:')).length).toBe(1);
   });
 
+  it('with wait, a batch resolves once its replica has it, and rejects when fewer replicas answer', async () => {
+    const ns = uniqueName('cluster');
+    const nodes = parseClusterNodes(redisClusterNodes());
+    const one = await createRedisClusterKv({
+      nodes,
+      prefix: `${ns}:`,
+      logger: silentLogger,
+      wait: { replicas: 1, timeoutMs: 2_000 },
+    });
+    opened.push(one);
+    expect(await one.apply(batch(), { onceKey: 'w' })).toBe(true);
+    expect(await one.apply(batch(), { onceKey: 'w' })).toBe(false);
+    // Every master has one replica: asking for two times out and rejects (the writes themselves happened).
+    const two = await createRedisClusterKv({
+      nodes,
+      prefix: `${ns}:`,
+      logger: silentLogger,
+      wait: { replicas: 2, timeoutMs: 100 },
+    });
+    opened.push(two);
+    await expect(two.apply([{ op: 'set', key: 'x', value: '1' }])).rejects.toThrow(/reached 1 of 2 replicas/);
+  });
+
   it('refuses a prefix whose brace would hash an arbitrary piece of each key', async () => {
     await expect(open('bad{prefix:')).rejects.toThrow(/hash tag/);
   });

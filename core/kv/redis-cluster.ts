@@ -7,7 +7,7 @@ import { Cluster } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { Secret } from '../secrets.js';
 import { FAIL_FAST, redisRetryDelay } from './redis.js';
-import { defineScripts, redisKv, waitReady, watchConnection } from './redis-kv.js';
+import { defineScripts, redisKv, type WaitReplicas, waitReady, watchConnection } from './redis-kv.js';
 import { groupBySlot, prefixSlotsSafely, slotOf, tagForSlot } from './slots.js';
 import type { KV } from './types.js';
 import { onceKeyName } from './write-ops.js';
@@ -21,6 +21,8 @@ export interface RedisClusterKvOptions {
   startupTimeoutMs?: number;
   commandTimeoutMs?: number;
   connectionName?: string;
+  /** Replicas each batch write must reach before apply resolves (WAIT); default off. See redis-kv.ts. */
+  wait?: WaitReplicas;
 }
 
 export async function createRedisClusterKv(opts: RedisClusterKvOptions): Promise<KV> {
@@ -49,13 +51,18 @@ export async function createRedisClusterKv(opts: RedisClusterKvOptions): Promise
   const scripted = defineScripts(cluster);
   watchConnection(cluster, opts.logger, where);
   await waitReady(cluster, opts.startupTimeoutMs ?? 30_000, where);
-  return redisKv(scripted, prefix, {
-    split: (keys) => [...groupBySlot(keys).values()],
-    // `_once:{tag}:id`, the tag one of the slot's own (a namespace with a hash tag keeps every key in its slot).
-    onceName: (onceKey, keys) => {
-      const slot = keys.length ? slotOf(keys[0]) : slotOf(onceKey);
-      return prefix + onceKeyName(`{${tagForSlot(slot)}}:${onceKey}`);
+  return redisKv(
+    scripted,
+    prefix,
+    {
+      split: (keys) => [...groupBySlot(keys).values()],
+      // `_once:{tag}:id`, the tag one of the slot's own (a namespace with a hash tag keeps every key in its slot).
+      onceName: (onceKey, keys) => {
+        const slot = keys.length ? slotOf(keys[0]) : slotOf(onceKey);
+        return prefix + onceKeyName(`{${tagForSlot(slot)}}:${onceKey}`);
+      },
+      nodes: () => cluster.nodes('master'),
     },
-    nodes: () => cluster.nodes('master'),
-  });
+    opts.wait,
+  );
 }

@@ -38,14 +38,41 @@ export interface Topology {
 /** Keys per script call of hgetallMany: bounds one call's time inside Redis (which runs one script at a time). */
 const HGETALL_MANY_CHUNK = 1000;
 
-export function redisKv(redis: ScriptedClient, prefix: string, topo: Topology): KV {
+/**
+ * Replica acknowledgement of batch writes (REDIS_WAIT_REPLICAS): after each script call, WAIT until this
+ * many replicas have it, else the apply rejects (its caller retries; the idempotency key absorbs the copy
+ * that was applied). 0 = off: replication stays asynchronous.
+ */
+export interface WaitReplicas {
+  replicas: number;
+  timeoutMs: number;
+}
+
+export function redisKv(redis: ScriptedClient, prefix: string, topo: Topology, wait?: WaitReplicas): KV {
   const k = (key: string) => prefix + key;
 
   /** One script call: `ops` all in one group of topo.split. True if applied, false if `once` was there. */
   async function applyOne(ops: readonly WriteOp[], once: string | undefined, ttl: string): Promise<boolean> {
     const { keys, args } = encodeOps(ops, k, once);
     // Arrays, not spreads: ioredis flattens them, and spreading thousands of arguments can overflow the stack.
-    return (await redis.logfaasApply(keys.length, keys, once ? '1' : '0', ttl, args)) === 1;
+    if (!wait?.replicas)
+      return (await redis.logfaasApply(keys.length, keys, once ? '1' : '0', ttl, args)) === 1;
+    // One pipeline, so WAIT goes to the node that ran the script (a cluster routes it by the script's key).
+    const pipe = redis.pipeline() as unknown as Scripts & {
+      wait(n: number, ms: number): unknown;
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
+    pipe.logfaasApply(keys.length, keys, once ? '1' : '0', ttl, args);
+    pipe.wait(wait.replicas, wait.timeoutMs);
+    const [[err, applied], [waitErr, acked]] = (await pipe.exec()) ?? [
+      [new Error('kv: pipeline aborted'), 0],
+      [null, 0],
+    ];
+    if (err) throw err;
+    if (waitErr) throw waitErr;
+    if (Number(acked) < wait.replicas)
+      throw new Error(`kv: batch reached ${acked} of ${wait.replicas} replicas within ${wait.timeoutMs} ms`);
+    return applied === 1;
   }
 
   return {

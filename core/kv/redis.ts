@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { redactUrl, type Secret } from '../secrets.js';
-import { defineScripts, redisKv, waitReady, watchConnection } from './redis-kv.js';
+import { defineScripts, redisKv, type WaitReplicas, waitReady, watchConnection } from './redis-kv.js';
 import type { KV } from './types.js';
 import { onceKeyName } from './write-ops.js';
 
@@ -22,6 +22,8 @@ export interface RedisKvOptions {
   commandTimeoutMs?: number;
   /** CLIENT SETNAME, so an operator (or a test) can find this connection. */
   connectionName?: string;
+  /** Replicas each batch write must reach before apply resolves (WAIT); default off. See redis-kv.ts. */
+  wait?: WaitReplicas;
 }
 
 /** Reconnect delay: 100 ms doubling to a 5 s cap, plus jitter so restarted fleets do not stampede. */
@@ -51,9 +53,14 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<KV> {
   watchConnection(redis, opts.logger, safeUrl);
   await waitReady(redis, opts.startupTimeoutMs ?? 30_000, safeUrl);
   const all = (keys: readonly string[]) => [keys.map((_, i) => i)];
-  return redisKv(scripted, opts.prefix, {
-    split: all,
-    onceName: (onceKey) => opts.prefix + onceKeyName(onceKey),
-    nodes: () => [redis],
-  });
+  return redisKv(
+    scripted,
+    opts.prefix,
+    {
+      split: all,
+      onceName: (onceKey) => opts.prefix + onceKeyName(onceKey),
+      nodes: () => [redis],
+    },
+    opts.wait,
+  );
 }

@@ -1,8 +1,9 @@
 // The fault suite's exact counts on a Redis Cluster (3 masters, 3 replicas, started here on free ports):
-// the full process stack with REDIS_CLUSTER_NODES, a steady stream, and the master serving the hottest slot
-// (the all-time stats counters, written by every batch) killed -9 mid-stream. Its replica takes over; the
-// batches that failed meanwhile are retried by the connector and the per-slot idempotency keys absorb
-// what had been applied. Every line counted once, the same anomalies as without faults.
+// the full process stack with REDIS_CLUSTER_NODES and REDIS_WAIT_REPLICAS=1, a steady stream, and the master
+// serving the hottest slot (the all-time stats counters, written by every batch) killed -9 mid-stream. Its
+// replica takes over and the killed node rejoins as its replica; the batches that failed meanwhile are
+// retried by the connector and the per-slot idempotency keys absorb what had been applied. Every line
+// counted once, the same anomalies as without faults.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,7 +72,8 @@ describe.skipIf(!up)('faults on a Redis Cluster', () => {
       dashboardPort: 0,
       dataDir: mkdtempSync(join(tmpdir(), 'logfaas-cluster-faults-')),
       logger: silentLogger,
-      env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+      // Each batch write waits for its replica: a failover cannot lose a batch already acknowledged.
+      env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns, REDIS_WAIT_REPLICAS: '1' },
       envFor: {
         // As in faults.test.ts: rules only, every error line an anomaly, whatever the scoring order.
         'detect-anomaly': { MIN_TRAINING: '100000000', LEVEL_RATE: '1', LEVEL_ROUTINE: '1000000000' },
@@ -82,6 +84,7 @@ describe.skipIf(!up)('faults on a Redis Cluster', () => {
     const hot = `${ns}:${KEYS.counters}`;
     const victim = await c.masterOf(hot);
     let failoverMs = 0;
+    let rejoinMs = 0;
     const r = await stream({
       gatewayUrl: stack.gatewayUrl,
       lines,
@@ -99,11 +102,18 @@ describe.skipIf(!up)('faults on a Redis Cluster', () => {
           if (now !== victim && (await c.isMaster(now))) break;
         }
         failoverMs = Date.now() - t0;
+        // The new master has no replica until the old one rejoins (writes to its slots wait and retry).
+        c.restart(victim);
+        for (let i = 0; i < 200 && !(await c.isReplica(victim)); i++) await sleep(50);
+        rejoinMs = Date.now() - t0;
       },
     });
     const promoted = await c.masterOf(hot);
     expect(promoted).not.toBe(victim);
-    console.log(`cluster master kill: failover ${failoverMs} ms, ${r.resends} resends`);
+    expect(await c.isReplica(victim)).toBe(true);
+    console.log(
+      `cluster master kill: failover ${failoverMs} ms, rejoined ${rejoinMs} ms, ${r.resends} resends`,
+    );
     expect(await settle(stack, N, 120_000)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
   }, 240_000);
 });

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # A throwaway 6-node Redis Cluster (3 masters, 3 replicas) on free ports, for the cluster tests and .ci/run.
 #   redis-cluster.sh start DIR   starts it with its files under DIR; prints REDIS_CLUSTER_NODES (host:port,...)
+#   redis-cluster.sh restart DIR PORT   starts a node again (after a kill: it rejoins as a replica)
 #   redis-cluster.sh stop DIR    kills the nodes it started (by their pid files) and removes DIR
 # No persistence (--save '' --appendonly no); cluster-node-timeout 1 s so a killed master fails over in ~2 s.
 # Never touches a Redis it did not start (the machine's 6379 included).
 set -euo pipefail
 cmd="${1:-}"
 dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR | restart DIR PORT" >&2; exit 2; }
+
+start_node() {
+  redis-server --port "$1" --bind 127.0.0.1 --cluster-enabled yes \
+    --cluster-config-file "$dir/$1/nodes.conf" --cluster-node-timeout 1000 \
+    --dir "$dir/$1" --save '' --appendonly no --daemonize yes \
+    --pidfile "$dir/$1/redis.pid" --logfile "$dir/$1/redis.log"
+}
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -23,10 +31,7 @@ start)
   done
   for port in "${ports[@]}"; do
     mkdir -p "$dir/$port"
-    redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
-      --cluster-config-file "$dir/$port/nodes.conf" --cluster-node-timeout 1000 \
-      --dir "$dir/$port" --save '' --appendonly no --daemonize yes \
-      --pidfile "$dir/$port/redis.pid" --logfile "$dir/$port/redis.log"
+    start_node "$port"
   done
   for port in "${ports[@]}"; do
     for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
@@ -47,6 +52,13 @@ start)
   echo "$nodes" >"$dir/nodes"
   echo "$nodes"
   ;;
+restart)
+  # A node killed earlier comes back with its nodes.conf: it rejoins, as a replica if it lost its slots.
+  port="${3:?usage: $0 restart DIR PORT}"
+  [ -f "$dir/$port/nodes.conf" ] || { echo "no node $port under $dir" >&2; exit 2; }
+  start_node "$port"
+  for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  ;;
 stop)
   [ -d "$dir" ] || exit 0
   for pidfile in "$dir"/*/redis.pid; do
@@ -58,7 +70,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|stop DIR | restart DIR PORT" >&2
   exit 2
   ;;
 esac

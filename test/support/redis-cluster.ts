@@ -17,8 +17,12 @@ export interface TestCluster {
   masterOf(key: string): Promise<number>;
   /** kill -9 of the node on `port`. */
   kill(port: number): void;
+  /** Starts a killed node again: it rejoins the cluster (as a replica once its slots moved). */
+  restart(port: number): void;
   /** Whether the node on `port` is a master now and not marked failed, as a live node sees it. */
   isMaster(port: number): Promise<boolean>;
+  /** Whether the node on `port` is a connected replica now, as a live node sees it. */
+  isReplica(port: number): Promise<boolean>;
   stop(): void;
 }
 
@@ -45,6 +49,11 @@ export function startTestCluster(): TestCluster {
     const alive = ports.filter((p) => !killed.has(p));
     return ask(alive[0], fn);
   };
+  const flagsOf = async (port: number): Promise<string> => {
+    const text = (await askAny((r) => r.cluster('NODES'))) as string;
+    const line = text.split('\n').find((l) => l.split(' ')[1]?.startsWith(`127.0.0.1:${port}@`));
+    return line?.split(' ')[2] ?? '';
+  };
   return {
     nodes,
     async masterOf(key) {
@@ -63,11 +72,19 @@ export function startTestCluster(): TestCluster {
       process.kill(pid, 'SIGKILL');
       killed.add(port);
     },
+    restart(port) {
+      execFileSync(SCRIPT, ['restart', dir, String(port)]);
+      killed.delete(port);
+    },
     async isMaster(port) {
-      const text = (await askAny((r) => r.cluster('NODES'))) as string;
-      const line = text.split('\n').find((l) => l.split(' ')[1]?.startsWith(`127.0.0.1:${port}@`));
-      const flags = line?.split(' ')[2] ?? '';
+      const flags = await flagsOf(port);
       return flags.includes('master') && !flags.includes('fail');
+    },
+    async isReplica(port) {
+      const flags = await flagsOf(port);
+      if (!flags.includes('slave') || flags.includes('fail')) return false;
+      const info = await ask(port, (r) => r.info('replication'));
+      return /master_link_status:up/.test(info);
     },
     stop() {
       execFileSync(SCRIPT, ['stop', dir]);
