@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   redisClusterNodes,
   redisUrl,
+  requireRedisCluster,
   requireService,
   tcpReachable,
   uniqueName,
@@ -19,11 +20,7 @@ import { createRedisClusterKv } from './redis-cluster.js';
 import type { KV, WriteOp } from './types.js';
 
 const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
-const clusterUp = await requireService('redis cluster (TEST_REDIS_CLUSTER_NODES)', async () => {
-  const [first] = parseClusterNodes(redisClusterNodes());
-  if (!first) throw new Error('TEST_REDIS_CLUSTER_NODES is not set');
-  await tcpReachable(`redis://${first.host}:${first.port}`, first.port);
-});
+const clusterUp = await requireRedisCluster();
 
 interface Target {
   name: string;

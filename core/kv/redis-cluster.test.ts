@@ -3,7 +3,7 @@
 // slot, scans over every master. The KV contract itself runs against the cluster in kv.contract.test.ts.
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { redisClusterNodes, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import { redisClusterNodes, requireRedisCluster, uniqueName } from '../../test/services.js';
 import { silentLogger } from '../log.js';
 import { clearKv } from './clear.js';
 import { parseClusterNodes } from './cluster-nodes.js';
@@ -11,11 +11,7 @@ import { createRedisClusterKv } from './redis-cluster.js';
 import { groupBySlot, hashTagOf, prefixSlotsSafely, slotOf, tagForSlot } from './slots.js';
 import type { KV, WriteOp } from './types.js';
 
-const up = await requireService('redis cluster (TEST_REDIS_CLUSTER_NODES)', async () => {
-  const [first] = parseClusterNodes(redisClusterNodes());
-  if (!first) throw new Error('TEST_REDIS_CLUSTER_NODES is not set');
-  await tcpReachable(`redis://${first.host}:${first.port}`, first.port);
-});
+const up = await requireRedisCluster();
 
 describe('slots (pure)', () => {
   it('hash tags and slots as Redis computes them', () => {
