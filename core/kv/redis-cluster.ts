@@ -62,6 +62,12 @@ export async function createRedisClusterKv(opts: RedisClusterKvOptions): Promise
         return prefix + onceKeyName(`{${tagForSlot(slot)}}:${onceKey}`);
       },
       nodes: () => cluster.nodes('master'),
+      async redirected(err) {
+        if (!/^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(err.message)) return false;
+        await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+        if (!/^MOVED /.test(err.message)) await new Promise((r) => setTimeout(r, 100));
+        return true;
+      },
     },
     opts.wait,
   );

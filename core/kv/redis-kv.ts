@@ -33,7 +33,12 @@ export interface Topology {
   onceName(onceKey: string, keys: readonly string[]): string;
   /** The nodes holding the keyspace (every master on a cluster), for SCAN and INFO. */
   nodes(): Redis[];
+  /** Cluster: whether `err` redirects a command that did not run (after updating the slot map): resend it. */
+  redirected?(err: Error): Promise<boolean>;
 }
+
+/** Resends of a redirected pipeline before its error is the caller's (ioredis's own default is 16). */
+const MAX_REDIRECTIONS = 5;
 
 /** Keys per script call of hgetallMany: bounds one call's time inside Redis (which runs one script at a time). */
 const HGETALL_MANY_CHUNK = 1000;
@@ -58,21 +63,28 @@ export function redisKv(redis: ScriptedClient, prefix: string, topo: Topology, w
     if (!wait?.replicas)
       return (await redis.logfaasApply(keys.length, keys, once ? '1' : '0', ttl, args)) === 1;
     // One pipeline, so WAIT goes to the node that ran the script (a cluster routes it by the script's key).
-    const pipe = redis.pipeline() as unknown as Scripts & {
-      wait(n: number, ms: number): unknown;
-      exec(): Promise<[Error | null, unknown][] | null>;
-    };
-    pipe.logfaasApply(keys.length, keys, once ? '1' : '0', ttl, args);
-    pipe.wait(wait.replicas, wait.timeoutMs);
-    const [[err, applied], [waitErr, acked]] = (await pipe.exec()) ?? [
-      [new Error('kv: pipeline aborted'), 0],
-      [null, 0],
-    ];
-    if (err) throw err;
-    if (waitErr) throw waitErr;
-    if (Number(acked) < wait.replicas)
-      throw new Error(`kv: batch reached ${acked} of ${wait.replicas} replicas within ${wait.timeoutMs} ms`);
-    return applied === 1;
+    // ioredis does not follow a redirection for a pipeline holding a write besides the redirected one, so
+    // a redirected script (not run: MOVED and the like are answered before it runs) is resent here.
+    for (let attempt = 1; ; attempt++) {
+      const pipe = redis.pipeline() as unknown as Scripts & {
+        wait(n: number, ms: number): unknown;
+        exec(): Promise<[Error | null, unknown][] | null>;
+      };
+      pipe.logfaasApply(keys.length, keys, once ? '1' : '0', ttl, args);
+      pipe.wait(wait.replicas, wait.timeoutMs);
+      const [[err, applied], [waitErr, acked]] = (await pipe.exec()) ?? [
+        [new Error('kv: pipeline aborted'), 0],
+        [null, 0],
+      ];
+      if (err && attempt < MAX_REDIRECTIONS && (await topo.redirected?.(err))) continue;
+      if (err) throw err;
+      if (waitErr) throw waitErr;
+      if (Number(acked) < wait.replicas)
+        throw new Error(
+          `kv: batch reached ${acked} of ${wait.replicas} replicas within ${wait.timeoutMs} ms`,
+        );
+      return applied === 1;
+    }
   }
 
   return {
