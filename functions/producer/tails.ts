@@ -21,8 +21,12 @@ export interface HeldTail {
 
 const tailKey = (source: string) => `producer:tail:${slotTag(source)}`;
 const lockKey = (source: string) => `producer:tail-lock:${slotTag(source)}`;
-/** Index of tails by the minute they fall due, so a sweep reads a few hashes instead of scanning keys. */
-const dueKey = (minute: number) => `producer:tail-due:${minute}`;
+/**
+ * Index of tails by the minute they fall due, so a sweep reads a few hashes instead of scanning keys. Tagged
+ * by hour: a sweep's hour of minutes is two cluster slots, not 61.
+ */
+const dueKey = (minute: number) =>
+  `producer:tail-due:${slotTag(`tails-h${Math.floor(minute / 60)}`)}:${minute}`;
 const MINUTE = 60_000;
 // 1 hour: a tail (and its index entry) outlives any outage a sweep would catch up with; a tail older
 // than that is dropped rather than published out of order with what came since.
