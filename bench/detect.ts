@@ -2,17 +2,14 @@
 // (forest-compile.ts) and on the array walk, compile cost and training time, on feature vectors of a
 // simulated web+api+db stream (the same features the function uses).
 import { DEFAULT_DETECT } from '../functions/detect-anomaly/config.js';
+import { emptyCounters } from '../functions/detect-anomaly/counters.js';
 import { detectSource } from '../functions/detect-anomaly/detect.js';
-import { DIMS, emptyCounters } from '../functions/detect-anomaly/features.js';
-import {
-  type Forest,
-  precompile,
-  scoreAll,
-  scoreAllWalk,
-  thresholdFor,
-} from '../functions/detect-anomaly/forest.js';
+import { DIMS } from '../functions/detect-anomaly/features.js';
+import { type Forest, thresholdFor } from '../functions/detect-anomaly/forest.js';
 import { encodeForest } from '../functions/detect-anomaly/forest-codec.js';
+import { compiledScorer, type ForestScorer } from '../functions/detect-anomaly/forest-scorer.js';
 import { trainForest } from '../functions/detect-anomaly/forest-train.js';
+import { scoreAll } from '../functions/detect-anomaly/forest-walk.js';
 import { createLineParser } from '../functions/parse-log/pipeline.js';
 import { simulate } from '../functions/producer/simulate/index.js';
 import type { BenchSection } from './section.js';
@@ -93,29 +90,29 @@ export const detectBench: BenchSection = async ({ quick, log }) => {
     }
     return Math.round(scored / ((performance.now() - t0) / 1000));
   };
-  // Compiled now rather than after scoreAll's row count (see COMPILE_AFTER_ROWS in forest.ts).
-  const compile = (f: Forest): number => {
+  // Compiled now rather than after the handler's row count (see COMPILE_AFTER_ROWS in forest-scorer.ts).
+  const compile = (f: Forest): { scorer: ForestScorer; ms: number } => {
     const t0 = performance.now();
-    if (!precompile(f)) throw new Error('detect bench: the forest did not compile');
-    return performance.now() - t0;
+    const scorer = compiledScorer(f);
+    if (!scorer) throw new Error('detect bench: the forest did not compile');
+    return { scorer, ms: performance.now() - t0 };
   };
-  const compileMs = compile(forest);
+  const { scorer, ms: compileMs } = compile(forest);
   const f0 = performance.now();
-  scoreAll(forest, data, out);
+  scorer.score(data, out);
   const firstPassMs = performance.now() - f0;
-  const perSec = rate(() => scoreAll(forest, data, out));
+  const perSec = rate(() => scorer.score(data, out));
   // As the handler scores: only rows that can reach the cut (threshold floored at SCORE_FLOOR) walk every tree.
   const cut = Math.max(
-    thresholdFor(scoreAll(forest, training), DEFAULT_DETECT.contamination),
+    thresholdFor(scorer.score(training), DEFAULT_DETECT.contamination),
     DEFAULT_DETECT.scoreFloor,
   );
-  const cutPerSec = rate(() => scoreAll(forest, data, out, cut));
+  const cutPerSec = rate(() => scorer.score(data, out, cut));
   // The typed-array walk (before compiling, and where code generation is not allowed), exact.
-  const arrayPerSec = rate(() => scoreAllWalk(forest, data, out));
+  const arrayPerSec = rate(() => scoreAll(forest, data, out));
   // The plain 2008 algorithm (no range check), compiled, for comparison.
-  const plain = trainForest(training, DIMS, { trees: 100, sampleSize: 256, seed: 1 });
-  compile(plain);
-  const plainPerSec = rate(() => scoreAll(plain, data, out));
+  const plain = compile(trainForest(training, DIMS, { trees: 100, sampleSize: 256, seed: 1 })).scorer;
+  const plainPerSec = rate(() => plain.score(data, out));
   const bytes = encodeForest(forest).length;
   const loopNs = calibrate();
   return {

@@ -7,12 +7,12 @@ import { runInNewContext } from 'node:vm';
 import { serve } from '../core/http/serve.js';
 import { createMemoryKv } from '../core/kv/memory.js';
 import { silentLogger } from '../core/log.js';
+import { loadLoghub } from '../eval/loghub.js';
+import { mixedCorpus } from '../eval/mixed-corpus.js';
 import { loadParseLogConfig } from '../functions/parse-log/config.js';
 import { compileFormat } from '../functions/parse-log/formats/custom.js';
 import { parseLine } from '../functions/parse-log/formats/detect.js';
 import { createParseLogHandler } from '../functions/parse-log/handler.js';
-import { loadLoghub } from '../functions/parse-log/loghub.js';
-import { mixedCorpus } from '../functions/parse-log/mixed-corpus.js';
 import { createLineParser } from '../functions/parse-log/pipeline.js';
 import type { BenchSection } from './section.js';
 

@@ -27,6 +27,9 @@ import type { BenchSection } from './section.js';
 
 const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+// `AMQP_QUEUE_TYPE=quorum npm run bench`: the broker figure and every process of the stack on quorum queues.
+const QUORUM = process.env.AMQP_QUEUE_TYPE === 'quorum';
+const QUEUE_ENV: Record<string, string> = QUORUM ? { AMQP_QUEUE_TYPE: 'quorum' } : {};
 const REQUEST_LINES = 5_000;
 // Every stats poll is an HTTP call through the gateway plus a readStats against Redis: at the old 20 ms
 // (5 ms while measuring freshness) the measurement itself took a visible share of the two cores and of
@@ -170,7 +173,8 @@ async function buildingBlocks(log: (l: string) => void) {
   const body = new TextEncoder().encode(lines.join('\n'));
   // RabbitMQ: publish with confirms and consume+ack, same message size as a producer batch.
   const ns = `bench-${process.pid}`;
-  const broker = namespaced(await connectAmqpBroker({ url: AMQP, logger: silentLogger }), ns);
+  const queues = QUORUM ? ({ type: 'quorum', deliveryLimit: 10 } as const) : undefined;
+  const broker = namespaced(await connectAmqpBroker({ url: AMQP, logger: silentLogger, queues }), ns);
   await broker.declareQueue({ name: 'bench.q', topics: ['bench.t'] });
   const n = 2_000;
   let got = 0;
@@ -261,7 +265,7 @@ async function benchStack(
     dataDir: mkdtempSync(join(tmpdir(), 'logfaas-bench-')),
     logger: silentLogger,
     ...scale,
-    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns, ...QUEUE_ENV },
   });
   return {
     ...stack,

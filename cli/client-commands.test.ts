@@ -8,13 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/log.js';
 import { loadProducerConfig } from '../functions/producer/config.js';
 import { createProducerHandler } from '../functions/producer/handler.js';
-import { brokerWithRawQueue, drain } from '../functions/producer/test-broker.js';
+import { type StubGateway, startStubGateway } from '../test/support/stub-gateway.js';
+import { brokerWithRawQueue, drain } from '../test/support/test-broker.js';
 import type { CliIo } from './command.js';
 import { runSend } from './commands/send.js';
 import { buildRequest, parseScenario, simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { formatStatus } from './status-format.js';
-import { type StubGateway, startStubGateway } from './stub-gateway.js';
 
 let stub: StubGateway | undefined;
 afterEach(async () => {

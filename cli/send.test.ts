@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type StubGateway, type StubOptions, startStubGateway } from '../test/support/stub-gateway.js';
 import type { CliIo } from './command.js';
 import { runSend, sourceFromName } from './commands/send.js';
 import { freshState, saveState, stateFilePath } from './send-state.js';
-import { type StubGateway, type StubOptions, startStubGateway } from './stub-gateway.js';
 
 const ROOT = join(import.meta.dirname, '..');
 let dir: string;

@@ -1,5 +1,6 @@
 // Where shared state and messages live: real Redis/RabbitMQ when their URLs are set, embedded otherwise.
 
+import { QUEUE_TYPES, type QueueTypeOptions } from './broker/queue-args.js';
 import type { EnvReader } from './env.js';
 import { parseClusterNodes } from './kv/cluster-nodes.js';
 import { DEFAULT_SECRETS_DIR, readSecretFile, Secret } from './secrets.js';
@@ -27,6 +28,11 @@ export interface StoreConfig {
    * several stacks or test runs can share one RabbitMQ without seeing each other's messages.
    */
   brokerNamespace?: string;
+  /**
+   * AMQP_QUEUE_TYPE (classic | quorum) and, for quorum, AMQP_DELIVERY_LIMIT. Every process sharing a
+   * RabbitMQ must use the same values: a queue declared with other arguments is refused. Absent = classic.
+   */
+  amqpQueues?: QueueTypeOptions;
   dataDir: string;
   secretsDir: string;
   /** Embedded broker only: ready bytes per queue before publishes wait (flow control). */
@@ -50,6 +56,7 @@ export function readStoreConfig(
     amqpUrl: r.optStr('AMQP_URL'),
     amqpPassword: readSecretFile(secretsDir, 'rabbitmq-password') ?? secretFromEnv(env, 'RABBITMQ_PASSWORD'),
     brokerNamespace: r.optStr('BROKER_NAMESPACE'),
+    amqpQueues: readQueueType(r),
     dataDir: r.str('DATA_DIR', 'data'),
     secretsDir,
     // 8 MiB: about 80,000 raw lines or 16,000 parsed events of backlog per queue; enough to keep every
@@ -69,6 +76,19 @@ function clusterNodes(r: EnvReader): StoreConfig['redisClusterNodes'] {
     r.problem((e as Error).message);
   }
   return undefined;
+}
+
+function readQueueType(r: EnvReader): QueueTypeOptions {
+  // Classic stays the default for plain AMQP_URL runs: queues created by earlier versions are classic,
+  // and redeclaring them as quorum would be refused. docker-compose.yml and stack.yml choose quorum.
+  const type = r.str('AMQP_QUEUE_TYPE', 'classic');
+  if (!(QUEUE_TYPES as readonly string[]).includes(type))
+    r.problem(`AMQP_QUEUE_TYPE=${JSON.stringify(type)} must be one of ${QUEUE_TYPES.join(', ')}`);
+  return {
+    type: type === 'quorum' ? 'quorum' : 'classic',
+    // Above the redeliveries a healthy stack sees (a restart or two), far below a crash loop's.
+    deliveryLimit: r.int('AMQP_DELIVERY_LIMIT', 10, 1, 10_000),
+  };
 }
 
 function secretFromEnv(env: Readonly<Record<string, string | undefined>>, key: string): Secret | undefined {

@@ -3,11 +3,11 @@
 // GA beside ours, and the leave-one-dataset-out table of every tuned parameter. `-- --misses` also lists,
 // per dataset, the true templates whose lines got another text (normalised), busiest first.
 import { existsSync } from 'node:fs';
-import { normaliseTemplate } from '../functions/parse-log/accuracy.js';
-import type { LabelledDataset } from '../functions/parse-log/loghub.js';
-import * as loghub from '../functions/parse-log/loghub.js';
 import { DEFAULT_LIMITS, type ParseLimits } from '../functions/parse-log/pipeline.js';
+import { normaliseTemplate } from './accuracy.js';
 import { type Candidate, formatLeaveOneOut, leaveOneOut } from './leave-one-out.js';
+import type { LabelledDataset } from './loghub.js';
+import * as loghub from './loghub.js';
 
 /** Drain (Zhu et al., ICSE-SEIP 2019, reproduced by LogPAI's logparser). */
 const DRAIN_GA: Record<string, number> = {

@@ -10,6 +10,7 @@ import { type RunningSyslog, startSyslog } from '../connectors/syslog/connector.
 import { createMetricsHandler, SyslogMetrics } from '../connectors/syslog/metrics.js';
 import { createAmqpBroker } from '../core/broker/create.js';
 import { createMemoryBroker } from '../core/broker/memory.js';
+import { deliveryLimitOf } from '../core/broker/queue-args.js';
 import type { Broker } from '../core/broker/types.js';
 import { type RunningServer, serve } from '../core/http/serve.js';
 import { createKv } from '../core/kv/create.js';
@@ -143,6 +144,7 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
     prefetch: 4, // the connector's default (connectors/rabbitmq/config.ts says why)
     retry: { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 10_000 },
     rebuildIntervalMs: 5_000,
+    deliveryLimit: deliveryLimitOf(o.stores.amqpQueues),
   });
   await connector.ready;
   const syslog = await startEmbeddedSyslog(o, gatewayUrl);

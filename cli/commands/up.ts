@@ -80,7 +80,15 @@ export const upCommand: Command = {
         logger: createLogger({ component: 'up' }),
         echo: Boolean(flags.verbose),
         env: {
-          ...pick(env, ['REDIS_PREFIX', 'BROKER_NAMESPACE', 'REDIS_PASSWORD', 'RABBITMQ_PASSWORD']),
+          ...pick(env, [
+            'REDIS_PREFIX',
+            'BROKER_NAMESPACE',
+            'REDIS_PASSWORD',
+            'RABBITMQ_PASSWORD',
+            // Queue arguments: every process that declares a queue must agree on them.
+            'AMQP_QUEUE_TYPE',
+            'AMQP_DELIVERY_LIMIT',
+          ]),
           ...pick(
             env,
             Object.keys(env).filter((k) => k.startsWith('SYSLOG_') && k !== 'SYSLOG_PORT'),

@@ -1,5 +1,6 @@
-// The connector's wiring against both brokers (embedded and real RabbitMQ) and a real gateway over HTTP:
-// output published before ack, 4xx dead-lettered at once with its reason, 5xx/429 retried.
+// The connector's wiring against the embedded broker and real RabbitMQ (classic and quorum queues) and a
+// real gateway over HTTP: output published before ack, 4xx dead-lettered at once with its reason, 5xx/429
+// retried.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectAmqpBroker } from '../../core/broker/amqp.js';
 import { createMemoryBroker } from '../../core/broker/memory.js';
@@ -33,17 +34,18 @@ async function waitFor<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 
 
 const targets = [
   { name: 'embedded', up: true, open: async (): Promise<Opened> => ({ broker: createMemoryBroker() }) },
-  {
-    name: 'rabbitmq',
+  ...(['classic', 'quorum'] as const).map((type) => ({
+    name: `rabbitmq ${type}`,
     up: rabbitUp,
     open: async (): Promise<Opened> => {
       const ns = uniqueName('conn');
+      const queues = { type, deliveryLimit: 10 };
       return {
-        broker: namespaced(await connectAmqpBroker({ url: amqpUrl(), logger: silentLogger }), ns),
+        broker: namespaced(await connectAmqpBroker({ url: amqpUrl(), logger: silentLogger, queues }), ns),
         ns,
       };
     },
-  },
+  })),
 ];
 /** A broker for one test; `ns` when its queues live in the machine's RabbitMQ and must be removed. */
 type Opened = { broker: Broker; ns?: string };

@@ -1,5 +1,6 @@
 // The connector loop: poll the gateway for functions, (re)build the topic map, declare one durable queue
 // per function bound to its topics, and consume only once the first map exists.
+import { QueueMismatchError } from '../../core/broker/queue-args.js';
 import { type Broker, type Consumer, DEAD_LETTER_QUEUE, queueFor } from '../../core/broker/types.js';
 import type { Logger } from '../../core/log.js';
 import type { RetryPolicy } from '../../core/retry-decision.js';
@@ -14,6 +15,8 @@ export interface ConnectorDeps {
   prefetch: number;
   retry: RetryPolicy;
   rebuildIntervalMs: number;
+  /** Quorum queues' AMQP_DELIVERY_LIMIT (undefined for classic queues, which count no deliveries). */
+  deliveryLimit?: number;
 }
 
 export interface RunningConnector {
@@ -42,7 +45,12 @@ export function startConnector(deps: ConnectorDeps): RunningConnector {
     subscribed = subscribedTopics(next);
     await deps.broker.declareQueue({ name: DEAD_LETTER_QUEUE, topics: [] });
     // Declare every queue before consuming any, so outputs of one function are routed to the next.
-    for (const s of next) await deps.broker.declareQueue({ name: queueFor(s.fn), topics: s.topics });
+    for (const s of next)
+      await deps.broker.declareQueue({
+        name: queueFor(s.fn),
+        topics: s.topics,
+        deadLetterQueue: DEAD_LETTER_QUEUE,
+      });
     for (const s of next) {
       const cur = consumers.get(s.fn);
       if (cur && JSON.stringify(cur.sub) === JSON.stringify(s)) continue;
@@ -56,6 +64,7 @@ export function startConnector(deps: ConnectorDeps): RunningConnector {
               broker: deps.broker,
               gateway: deps.gateway,
               retry: deps.retry,
+              deliveryLimit: deps.deliveryLimit,
               logger: log,
               subscribed: () => subscribed,
               stopping: () => stopping,
@@ -89,7 +98,9 @@ export function startConnector(deps: ConnectorDeps): RunningConnector {
       failures++;
       // Reconnect to the gateway forever, backing off to the rebuild interval at most.
       delay = Math.min(deps.rebuildIntervalMs, 250 * 2 ** Math.min(failures, 6));
-      if (failures === 1 || failures % 20 === 0)
+      // A queue declared with other arguments will not fix itself: say so every time, as an error.
+      if (e instanceof QueueMismatchError) log.error('cannot declare queues', { err: e.message, failures });
+      else if (failures === 1 || failures % 20 === 0)
         log.warn('cannot build topic map yet', { err: String(e), failures });
     }
     if (!stopping) timer = setTimeout(() => void loop(), delay);

@@ -11,6 +11,8 @@ export interface DeliverDeps {
   broker: Broker;
   gateway: GatewayClient;
   retry: RetryPolicy;
+  /** Quorum queues: a delivery whose x-delivery-count reached this is the last RabbitMQ allows. */
+  deliveryLimit?: number;
   logger: Logger;
   /** Topics some function subscribes to (publishing there must be routed). */
   subscribed: () => Set<string>;
@@ -26,6 +28,14 @@ export async function deliver(sub: Subscription, d: Delivery, deps: DeliverDeps)
   const sleep = deps.sleep ?? defaultSleep;
   let attempt = 1;
   let waits = 0;
+  // A message redelivered this often took its consumer down each time (a poison message): dead-letter
+  // it here, in the usual form, rather than let RabbitMQ's delivery limit do it without our headers.
+  // RabbitMQ sets the count on redeliveries only; on a first delivery the header is a publisher's
+  // (a replay copies the dead-letter queue's own count), so it means nothing.
+  const redeliveries = d.redelivered ? Number(d.headers['x-delivery-count'] ?? 0) : 0;
+  if (deps.deliveryLimit !== undefined && redeliveries >= deps.deliveryLimit) {
+    return deadLetter(sub, d, deps, `redelivered ${redeliveries} times (AMQP_DELIVERY_LIMIT)`, 0);
+  }
   for (;;) {
     if (deps.stopping()) return d.nack(true);
     const res = await deps.gateway.invoke(sub.fn, d, attempt);
@@ -55,26 +65,7 @@ export async function deliver(sub: Subscription, d: Delivery, deps: DeliverDeps)
       }
       return d.ack();
     }
-    if (decision.action === 'dead-letter') {
-      deps.logger.warn('dead-lettering message', {
-        fn: sub.fn,
-        messageId: d.messageId,
-        reason: decision.reason,
-      });
-      await deps.broker.sendToQueue(DEAD_LETTER_QUEUE, d.body, {
-        messageId: d.messageId,
-        contentType: d.contentType,
-        headers: {
-          ...d.headers,
-          [H.deadLetterReason]: decision.reason,
-          'x-function': sub.fn,
-          'x-original-topic': d.topic,
-          [H.attempts]: String(attempt),
-          'x-dead-lettered-at': new Date().toISOString(),
-        },
-      });
-      return d.ack();
-    }
+    if (decision.action === 'dead-letter') return deadLetter(sub, d, deps, decision.reason, attempt);
     if (waits++ % 10 === 0) {
       deps.logger.warn('invocation failed, retrying', {
         fn: sub.fn,
@@ -86,6 +77,31 @@ export async function deliver(sub: Subscription, d: Delivery, deps: DeliverDeps)
     await sleep(decision.delayMs);
     if (decision.counted) attempt++;
   }
+}
+
+async function deadLetter(
+  sub: Subscription,
+  d: Delivery,
+  deps: DeliverDeps,
+  reason: string,
+  attempts: number,
+): Promise<void> {
+  deps.logger.warn('dead-lettering message', { fn: sub.fn, messageId: d.messageId, reason });
+  // RabbitMQ's count of this queue's deliveries means nothing in the next queue (or a replay).
+  const { 'x-delivery-count': _count, ...kept } = d.headers;
+  await deps.broker.sendToQueue(DEAD_LETTER_QUEUE, d.body, {
+    messageId: d.messageId,
+    contentType: d.contentType,
+    headers: {
+      ...kept,
+      [H.deadLetterReason]: reason,
+      'x-function': sub.fn,
+      'x-original-topic': d.topic,
+      [H.attempts]: String(attempts),
+      'x-dead-lettered-at': new Date().toISOString(),
+    },
+  });
+  return d.ack();
 }
 
 /** One message for an output topic: the function's response body, or its side output. */

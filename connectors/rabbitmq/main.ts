@@ -1,5 +1,6 @@
 // Connector process entry (container command: node dist/connector.mjs).
 import { createAmqpBroker } from '../../core/broker/create.js';
+import { deliveryLimitOf } from '../../core/broker/queue-args.js';
 import { onShutdown } from '../../core/http/shutdown.js';
 import { createLogger } from '../../core/log.js';
 import { redactUrl } from '../../core/secrets.js';
@@ -25,6 +26,7 @@ const connector = startConnector({
   prefetch: cfg.prefetch,
   retry: cfg.retry,
   rebuildIntervalMs: cfg.rebuildIntervalMs,
+  deliveryLimit: deliveryLimitOf(cfg.stores.amqpQueues),
 });
 log.info('connector started', { gateway: cfg.gatewayUrl, amqp: redactUrl(cfg.stores.amqpUrl ?? '') });
 connector.ready.then(() =>

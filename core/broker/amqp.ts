@@ -8,6 +8,7 @@ import type { Secret } from '../secrets.js';
 import { toDelivery } from './amqp-delivery.js';
 import { openLink } from './amqp-link.js';
 import { createPublisher } from './amqp-publish.js';
+import { explainDeclareError, type QueueTypeOptions, queueArguments } from './queue-args.js';
 import {
   type Broker,
   BrokerUnavailableError,
@@ -29,6 +30,8 @@ export interface AmqpBrokerOptions {
   confirmTimeoutMs?: number;
   /** Observes every new connection (tests use it to cut the socket). */
   onConnect?: (model: ChannelModel) => void;
+  /** Queue type and quorum delivery limit (default: classic, as every queue was before the option). */
+  queues?: QueueTypeOptions;
 }
 
 interface ConsumerState {
@@ -48,13 +51,14 @@ const isNotFound = (err: unknown) => (err as { code?: number }).code === 404;
 export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker> {
   const { logger } = opts;
   const confirmTimeoutMs = opts.confirmTimeoutMs ?? 30_000;
+  const queues: QueueTypeOptions = opts.queues ?? { type: 'classic', deliveryLimit: 0 };
   const link = openLink({
     url: opts.url,
     password: opts.password,
     logger,
     connectionName: opts.connectionName ?? 'logfaas',
   });
-  const topology = new Map<string, Set<string>>();
+  const topology = new Map<string, { topics: Set<string>; deadLetterQueue?: string }>();
   const asserted = new Set<string>(); // queues asserted by sendToQueue on this connection
   const consumers = new Set<ConsumerState>();
   const openGets = new Set<Channel>();
@@ -104,8 +108,16 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     return admin;
   };
 
+  const assertQueue = async (ch: Channel, spec: Pick<QueueSpec, 'name' | 'deadLetterQueue'>) => {
+    try {
+      await ch.assertQueue(spec.name, { durable: true, arguments: queueArguments(spec, queues) });
+    } catch (err) {
+      throw explainDeclareError(err, spec.name, queues.type);
+    }
+  };
+
   const declare = async (ch: Channel, spec: QueueSpec) => {
-    await ch.assertQueue(spec.name, { durable: true });
+    await assertQueue(ch, spec);
     for (const topic of spec.topics) await ch.bindQueue(spec.name, EXCHANGE, topic);
   };
 
@@ -167,7 +179,8 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     asserted.clear();
     const ch = await m.createChannel();
     await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
-    for (const [name, topics] of topology) await declare(ch, { name, topics: [...topics] });
+    for (const [name, t] of topology)
+      await declare(ch, { name, topics: [...t.topics], deadLetterQueue: t.deadLetterQueue });
     await ch.close();
     await publisher.open(m);
     for (const c of consumers) {
@@ -195,16 +208,17 @@ export async function connectAmqpBroker(opts: AmqpBrokerOptions): Promise<Broker
     },
     async sendToQueue(queue, body, o) {
       if (!asserted.has(queue)) {
-        await (await adminChannel()).assertQueue(queue, { durable: true });
+        await assertQueue(await adminChannel(), { name: queue });
         asserted.add(queue);
       }
       await publisher.publish('', queue, body, o, true);
     },
     async declareQueue(spec) {
       await declare(await adminChannel(), spec);
-      const topics = topology.get(spec.name) ?? new Set<string>();
-      for (const t of spec.topics) topics.add(t);
-      topology.set(spec.name, topics);
+      const t = topology.get(spec.name) ?? { topics: new Set<string>() };
+      for (const topic of spec.topics) t.topics.add(topic);
+      if (spec.deadLetterQueue) t.deadLetterQueue = spec.deadLetterQueue;
+      topology.set(spec.name, t);
     },
     async consume(queue, onMessage, { prefetch }) {
       if (!Number.isInteger(prefetch) || prefetch < 1) throw new TypeError('consume: prefetch must be >= 1');

@@ -1,4 +1,5 @@
-// One contract, two brokers: every test here runs against the embedded broker and against real RabbitMQ.
+// One contract, two brokers: every test here runs against the embedded broker and against real RabbitMQ
+// (classic and quorum queues).
 import { connect } from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { amqpUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
@@ -24,14 +25,29 @@ const targets: Target[] = [
     up: rabbitUp,
     open: () =>
       connectAmqpBroker({ url: amqpUrl(), logger: silentLogger, connectionName: 'logfaas-contract-test' }),
-    async deleteQueues(names) {
-      const conn = await connect(amqpUrl());
-      const ch = await conn.createChannel();
-      for (const q of names) await ch.deleteQueue(q);
-      await conn.close();
-    },
+    deleteQueues,
+  },
+  {
+    // The same contract on quorum queues (AMQP_QUEUE_TYPE=quorum): only the declare arguments differ.
+    name: 'rabbitmq quorum',
+    up: rabbitUp,
+    open: () =>
+      connectAmqpBroker({
+        url: amqpUrl(),
+        logger: silentLogger,
+        connectionName: 'logfaas-contract-test',
+        queues: { type: 'quorum', deliveryLimit: 10 },
+      }),
+    deleteQueues,
   },
 ];
+
+async function deleteQueues(names: string[]): Promise<void> {
+  const conn = await connect(amqpUrl());
+  const ch = await conn.createChannel();
+  for (const q of names) await ch.deleteQueue(q);
+  await conn.close();
+}
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);

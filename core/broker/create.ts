@@ -11,7 +11,16 @@ import type { Broker } from './types.js';
 export async function createAmqpBroker(cfg: StoreConfig, logger: Logger): Promise<Broker> {
   if (!cfg.amqpUrl) throw new Error('createAmqpBroker: AMQP_URL is not set');
   const log = logger.child({ component: 'broker' });
-  log.info('broker: using rabbitmq', { url: redactUrl(cfg.amqpUrl), namespace: cfg.brokerNamespace });
-  const broker = await connectAmqpBroker({ url: cfg.amqpUrl, password: cfg.amqpPassword, logger: log });
+  log.info('broker: using rabbitmq', {
+    url: redactUrl(cfg.amqpUrl),
+    namespace: cfg.brokerNamespace,
+    queueType: cfg.amqpQueues?.type ?? 'classic',
+  });
+  const broker = await connectAmqpBroker({
+    url: cfg.amqpUrl,
+    password: cfg.amqpPassword,
+    logger: log,
+    queues: cfg.amqpQueues,
+  });
   return namespaced(broker, cfg.brokerNamespace);
 }

@@ -21,7 +21,12 @@ export function namespaced(inner: Broker, ns: string | undefined): Broker {
   return {
     publish: (topic, body, opts) => inner.publish(p(topic), body, opts),
     sendToQueue: (queue, body, opts) => inner.sendToQueue(p(queue), body, opts),
-    declareQueue: (spec: QueueSpec) => inner.declareQueue({ name: p(spec.name), topics: spec.topics.map(p) }),
+    declareQueue: (spec: QueueSpec) =>
+      inner.declareQueue({
+        name: p(spec.name),
+        topics: spec.topics.map(p),
+        ...(spec.deadLetterQueue ? { deadLetterQueue: p(spec.deadLetterQueue) } : {}),
+      }),
     consume: (queue, onMessage, opts) => inner.consume(p(queue), (d) => onMessage(strip(d)), opts),
     get: async (queue) => {
       const d = await inner.get(p(queue));

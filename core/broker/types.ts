@@ -29,6 +29,11 @@ export interface QueueSpec {
   name: string;
   /** Topics (routing keys) bound to it. */
   topics: string[];
+  /**
+   * Where the broker itself dead-letters a message redelivered too often (RabbitMQ quorum queues:
+   * x-delivery-limit). Ignored by classic queues and the embedded broker.
+   */
+  deadLetterQueue?: string;
 }
 
 export interface QueueStats {

@@ -1,9 +1,9 @@
 // Builds the stats document from the KV in one parallel round: one hgetallMany for every hash the
 // window needs, one lrange for recent anomalies, plus storage info, queue stats and model status; then
-// the template store for the current text of the window's busiest templates (templates.ts).
+// the template store for the current text of the window's busiest templates (templates.ts). The series
+// are built in series.ts, the recent anomalies in recent.ts.
 
 import { type Broker, DEAD_LETTER_QUEUE } from '../broker/types.js';
-import type { AnomalyResult } from '../event.js';
 import { DEFAULT_INCIDENT_QUIET_MS, readIncidents } from '../incident.js';
 import type { KV, StorageInfo } from '../kv/types.js';
 import { listMutes } from '../mutes/store.js';
@@ -18,14 +18,8 @@ import {
   toRecord,
 } from './aggregate.js';
 import { type BucketCache, CLOSE_GRACE_MS, type KeyedBucket, readBuckets } from './bucket-cache.js';
-import {
-  type LatencyPoint,
-  type RecentAnomaly,
-  STATS_SCHEMA,
-  type StatsDoc,
-  type ThroughputPoint,
-} from './doc.js';
-import { addTo, ENDPOINT_PER_OCTAVE, type Histogram, mergeInto } from './histogram.js';
+import { STATS_SCHEMA, type StatsDoc } from './doc.js';
+import { ENDPOINT_PER_OCTAVE, type Histogram } from './histogram.js';
 import {
   bySourceKey,
   CAPS,
@@ -44,6 +38,16 @@ import {
   tenMinuteKey,
 } from './keys.js';
 import { readPipeline } from './pipeline-health.js';
+import { newestEventsFirst, parseAnomalies } from './recent.js';
+import {
+  downsample,
+  hourLatencySeries,
+  int,
+  minuteLatencySeries,
+  parseLatencyMinutes,
+  parseSlots,
+  type Slots,
+} from './series.js';
 import { accepts, acceptsEventSource, filterId, type SourceFilter, sourceShare } from './source-filter.js';
 import {
   parseTemplates,
@@ -74,8 +78,6 @@ export interface ReadStatsOptions {
   filter?: SourceFilter;
 }
 
-/** Points in a series at most; longer series are summed into wider slots. */
-export const MAX_SERIES_POINTS = 360;
 export const RECENT_ANOMALIES_SHOWN = 50;
 export const INCIDENTS_SHOWN = 50;
 export const TOP_ENDPOINTS = 20;
@@ -240,112 +242,15 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
 const KEYS_TOTAL = 'total';
 const KEYS_ANOMALIES = 'anomalies';
 
-function int(v: string | undefined): number {
-  const n = Number(v);
-  return Number.isFinite(n) ? Math.trunc(n) : 0;
-}
-
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-
-/** Packed throughput of one minute (per second) or one hour (per minute): events and anomalies per slot. */
-interface Slots {
-  n: number[];
-  a: number[];
-}
-
-/** Parses a packed throughput hash (`n|<i>`, `a|<i>`, i in 0..59). */
-function parseSlots(h: Record<string, string>): Slots {
-  const out: Slots = { n: new Array(60).fill(0), a: new Array(60).fill(0) };
-  for (const f in h) {
-    const i = Number(f.slice(2));
-    if (!(i >= 0 && i < 60)) continue;
-    if (f.startsWith('n|')) out.n[i] = int(h[f]);
-    else if (f.startsWith('a|')) out.a[i] = int(h[f]);
-  }
-  return out;
-}
-
-/** The series over `slots`, summed into wider slots first when there are more than MAX_SERIES_POINTS. */
-function downsample(
-  slots: number[],
-  slotsOf: (s: number) => Slots | undefined,
-  unitMs: number,
-): { stepMs: number; points: ThroughputPoint[] } {
-  const k = Math.max(1, Math.ceil(slots.length / MAX_SERIES_POINTS));
-  const points: ThroughputPoint[] = [];
-  for (let i = 0; i < slots.length; i += k) {
-    let events = 0;
-    let anomalies = 0;
-    for (let j = i; j < Math.min(i + k, slots.length); j++) {
-      const c = slotsOf(slots[j]);
-      if (!c) continue;
-      events += c.n[slots[j] % 60];
-      anomalies += c.a[slots[j] % 60];
-    }
-    points.push({ t: slots[i] * unitMs, events, anomalies });
-  }
-  return { stepMs: unitMs * k, points };
 }
 
 function parseAggregate(h: Record<string, string>): Totals {
   const t = emptyTotals();
   addHash(t, h);
   return t;
-}
-
-function point(t: number, h: Histogram): LatencyPoint {
-  const p = percentilesOf(h, 0, 0);
-  return { t, count: p.count, p50_ms: p.p50_ms, p95_ms: p.p95_ms, p99_ms: p.p99_ms };
-}
-
-/** Parses a packed per-minute latency hash (`<minute>|<bucket>` fields) into minute -> histogram. */
-function parseLatencyMinutes(h: Record<string, string>): Map<number, Histogram> {
-  const byMinute = new Map<number, Histogram>();
-  for (const f in h) {
-    const cut = f.indexOf('|');
-    const m = Number(f.slice(0, cut));
-    let hist = byMinute.get(m);
-    if (!hist) byMinute.set(m, (hist = new Map()));
-    addTo(hist, Number(f.slice(cut + 1)), int(h[f]));
-  }
-  return byMinute;
-}
-
-/** Per-minute latency points from the parsed per-hour packed hashes. */
-function minuteLatencySeries(
-  hours: number[],
-  parsed: Map<number, Histogram>[],
-  from: number,
-  to: number,
-): { stepMs: number; points: LatencyPoint[] } {
-  const points: LatencyPoint[] = [];
-  for (let m = Math.floor(from / MINUTE_MS); m <= Math.floor(to / MINUTE_MS); m++) {
-    const k = hours.indexOf(Math.floor(m / 60));
-    const h = k < 0 ? undefined : parsed[k].get(m % 60);
-    if (h && h.size > 0) points.push(point(m * MINUTE_MS, h));
-  }
-  return { stepMs: MINUTE_MS, points };
-}
-
-/** Per-hour latency points from the aggregates' overall histograms (ten-minute blocks folded into their hour). */
-function hourLatencySeries(parts: (readonly [number, Histogram])[]): {
-  stepMs: number;
-  points: LatencyPoint[];
-} {
-  const byHour = new Map<number, Histogram>();
-  for (const [hour, lat] of parts) {
-    let h = byHour.get(hour);
-    if (!h) byHour.set(hour, (h = new Map()));
-    mergeInto(h, lat);
-  }
-  const points = [...byHour]
-    .sort((x, y) => x[0] - y[0])
-    .filter(([, h]) => h.size > 0)
-    .map(([hour, h]) => point(hour * HOUR_MS, h));
-  return { stepMs: HOUR_MS, points };
 }
 
 function endpointsOf(t: Totals): StatsDoc['latency']['endpoints'] {
@@ -361,42 +266,4 @@ function endpointsOf(t: Totals): StatsDoc['latency']['endpoints'] {
         (b.p95_ms ?? -1) - (a.p95_ms ?? -1) || (b.p99_ms ?? -1) - (a.p99_ms ?? -1) || b.count - a.count,
     )
     .slice(0, TOP_ENDPOINTS);
-}
-
-/**
- * By event time, newest first (the list is kept in detection order, and the dashboard shows event time);
- * a timestamp that does not parse goes last; ties keep detection order.
- */
-function newestEventsFirst(list: RecentAnomaly[]): RecentAnomaly[] {
-  const t = (a: RecentAnomaly) => {
-    const ms = Date.parse(a.timestamp);
-    return Number.isFinite(ms) ? ms : -Infinity;
-  };
-  return list
-    .map((a, i) => ({ a, i, t: t(a) }))
-    .sort((x, y) => y.t - x.t || x.i - y.i)
-    .map((x) => x.a);
-}
-
-function parseAnomalies(items: string[]): RecentAnomaly[] {
-  const out: RecentAnomaly[] = [];
-  for (const s of items) {
-    try {
-      const r = JSON.parse(s) as AnomalyResult;
-      const e = r.event;
-      out.push({
-        timestamp: String(e.timestamp),
-        source: String(e.source),
-        level: String(e.level),
-        message: String(e.message),
-        score: Number(r.score) || 0,
-        detector: String(r.detector),
-        reasons: Array.isArray(r.reasons) ? r.reasons.map(String) : [],
-        result: r,
-      });
-    } catch {
-      // A corrupt entry is skipped; the list is capped so it ages out.
-    }
-  }
-  return out;
 }

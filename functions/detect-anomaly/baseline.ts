@@ -10,9 +10,9 @@
 // non-empty and the error share): one field, not nine, since the norms hash is read whole every batch.
 // The source also has a daily profile `ch:<hour>`/`cq:<hour>`/`cj:<hour>` and `c0:*` (its first bucket).
 // Written as values in the batch's HSET (last writer wins between concurrent replicas, as the running
-// means of features.ts: a baseline of many buckets does not notice a lost batch).
+// means of deltas.ts: a baseline of many buckets does not notice a lost batch).
 import type { DetectConfig } from './config.js';
-import type { EventKeys } from './features.js';
+import type { EventKeys } from './event-keys.js';
 
 /** The key of the whole source's counts (a template id never is `*`). */
 export const SOURCE_KEY = '*';

@@ -39,6 +39,8 @@ export interface DetectConfig {
   latencyExtremeMs: number;
   rareTemplateRatio: number;
   rareMinEvents: number;
+  /** Event time after a source's first event from which a failing line's template can be new (Infinity: count only). */
+  warmupTimeMs: number;
   noveltyEvents: number;
   burstMinErrors: number;
   burstErrorRate: number;
@@ -52,6 +54,8 @@ export interface DetectConfig {
   dropActive: number;
   /** Event time without a new finding after which an incident closes. */
   incidentQuietMs: number;
+  /** A template first seen this long after the latest new-template incident grew opens its own incident. */
+  newTemplateGapMs: number;
   /** Errors a template (or 5xx an endpoint) has shown before, from which on its errors are routine. */
   levelRoutine: number;
   /**
@@ -122,6 +126,10 @@ export const DEFAULT_DETECT: DetectConfig = {
   // fault-free ones); rare = seen in < 1 of 2,000 events.
   rareTemplateRatio: 1 / 2000,
   rareMinEvents: 1000,
+  // ...and for failing lines (warn+, HTTP >= 400) also WARMUP_TIME of event time after the source's first
+  // line: a low-volume source needs minutes or days to reach 1,000 events. Chosen leave-one-log-out on the
+  // hand-labelled corpus (docs/detect-anomaly.md).
+  warmupTimeMs: 30_000,
   // A template/endpoint first seen after the warm-up stays "new" for the source's next 10,000 events.
   noveltyEvents: 10_000,
   // Error burst: >= 5 errors and >= 20% of a window's events.
@@ -141,6 +149,9 @@ export const DEFAULT_DETECT: DetectConfig = {
   dropActive: 0.9,
   // 5 min of the source's event time without a finding closes an incident (a burst with pauses stays one).
   incidentQuietMs: DEFAULT_INCIDENT_QUIET_MS,
+  // A new template 15 s after the latest new-template incident's last line is another fault, not more of
+  // the same burst (chosen leave-one-log-out on the hand-labelled corpus, docs/detect-anomaly.md).
+  newTemplateGapMs: 15_000,
   // The 3rd error of a template (5xx of an endpoint) makes its errors routine; a change in their rate is
   // an error_rate incident, not a line anomaly.
   levelRoutine: 3,
@@ -204,6 +215,7 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     latencyExtremeMs: r.num('LATENCY_EXTREME_MS', d.latencyExtremeMs, 1),
     rareTemplateRatio: r.num('RARE_TEMPLATE_RATIO', d.rareTemplateRatio, 0, 1),
     rareMinEvents: r.int('RARE_MIN_EVENTS', d.rareMinEvents, 1),
+    warmupTimeMs: r.str('WARMUP_TIME', '') === 'off' ? Infinity : r.duration('WARMUP_TIME', d.warmupTimeMs),
     noveltyEvents: r.int('NOVELTY_EVENTS', d.noveltyEvents, 0),
     burstMinErrors: r.int('BURST_MIN_ERRORS', d.burstMinErrors, 1),
     burstErrorRate: r.num('BURST_ERROR_RATE', d.burstErrorRate, 0, 1),
@@ -214,6 +226,7 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     countMinLines: r.int('COUNT_MIN_LINES', d.countMinLines, 1),
     dropActive: r.num('DROP_ACTIVE', d.dropActive, 0, 1),
     incidentQuietMs: r.duration('INCIDENT_QUIET', d.incidentQuietMs),
+    newTemplateGapMs: r.duration('NEW_TEMPLATE_GAP', d.newTemplateGapMs),
     levelRoutine: r.int('LEVEL_ROUTINE', d.levelRoutine, 1),
     levelRate: r.num('LEVEL_RATE', d.levelRate, 0, 1),
   });

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../core/event.js';
 import { DEFAULT_DETECT } from './config.js';
+import { CounterView } from './counter-view.js';
+import { emptyCounters, type SourceCounters } from './counters.js';
+import { batchDeltas, NORM_HORIZON } from './deltas.js';
 import { detectSource, judge, localRate } from './detect.js';
+import { keysOf } from './event-keys.js';
 import { fmt } from './explain.js';
-import {
-  batchDeltas,
-  CounterView,
-  emptyCounters,
-  keysOf,
-  NORM_HORIZON,
-  type SourceCounters,
-} from './features.js';
 import { fitModel } from './fit.js';
 import { reservoirPicks } from './state.js';
 
@@ -115,6 +111,80 @@ describe('detectSource over a stream', () => {
     ]);
     // The 2nd would need 1,000 clean requests before it (LEVEL_RATE 0.2%).
     expect(later.anomalies).toEqual([]);
+  });
+});
+
+describe('warm-up of a low-volume source', () => {
+  const line = (at: number, tpl: string, level: LogEvent['level'] = 'info'): LogEvent => ({
+    ...req(1, at),
+    http: undefined,
+    level,
+    templateId: tpl,
+    template: tpl,
+    message: tpl,
+  });
+  // 40 lines over 2 min (one every 3 s): far below RARE_MIN_EVENTS, far past WARMUP_TIME.
+  const quiet = [
+    line(0, 'start'),
+    line(1_000, 'boot-error', 'error'),
+    ...Array.from({ length: 40 }, (_, i) => line(2_000 + i * 3_000, 'tick')),
+  ];
+  const later = [
+    line(130_000, 'reload'),
+    line(130_500, 'refused', 'error'),
+    line(131_000, 'refused', 'error'),
+    line(131_500, 'boot-error', 'error'),
+    line(132_000, 'not-found', 'warn'),
+  ];
+  const newTemplates = (r: ReturnType<typeof stream>[number], batch: LogEvent[]) =>
+    r.newTemplateIndex.map((i) => batch[i].templateId);
+
+  it('lets a failing template first seen after WARMUP_TIME of event time be new, within one batch or across', () => {
+    const [one] = stream([[...quiet, ...later]]);
+    expect(newTemplates(one, [...quiet, ...later])).toEqual(['refused', 'refused', 'not-found']);
+    const [first, second] = stream([quiet, later]);
+    expect(first.newTemplateIndex).toEqual([]);
+    // The count at which the warm-up ended is stored once: the first line past 30 s.
+    expect(first.deltas.firsts?.get('_w')).toBe(13);
+    expect(newTemplates(second, later)).toEqual(['refused', 'refused', 'not-found']);
+  });
+
+  it('keeps info lines (a reload) and errors seen in the warm-up (a routine one) out, and the count-only warm-up with WARMUP_TIME off', () => {
+    const [r] = stream([[...quiet, ...later]]);
+    const batch = [...quiet, ...later];
+    expect(r.newTemplateIndex.some((i) => ['reload', 'boot-error'].includes(batch[i].templateId))).toBe(
+      false,
+    );
+    const off = detectSource(
+      batch,
+      emptyCounters(),
+      undefined,
+      { ...DEFAULT_DETECT, warmupTimeMs: Infinity },
+      T0,
+    );
+    expect(off.newTemplateIndex).toEqual([]);
+  });
+});
+
+describe('a FATAL of the routine in a low-volume source', () => {
+  it('is never new nor flagged: it recurs from the start, so the timed warm-up sees it', () => {
+    const fatal = (at: number): LogEvent => ({
+      ...req(1, at),
+      http: undefined,
+      level: 'fatal',
+      templateId: 'cron-fatal',
+      template: 'cron job failed',
+      message: 'cron job failed',
+    });
+    // One FATAL every 20 s for 10 minutes, among info lines every 2 s: 330 lines, never RARE_MIN_EVENTS.
+    const events = Array.from({ length: 300 }, (_, i) => req(1, i * 2_000)).concat(
+      Array.from({ length: 30 }, (_, i) => fatal(5_000 + i * 20_000)),
+    );
+    events.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+    const batches = Array.from({ length: 10 }, (_, b) => events.slice(b * 33, (b + 1) * 33));
+    const results = stream(batches);
+    expect(results.flatMap((r) => r.newTemplateIndex)).toEqual([]);
+    expect(results.flatMap((r) => r.anomalies)).toEqual([]);
   });
 });
 

@@ -3,21 +3,19 @@
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
 import { baselineOptions, type CountFinding, judgeCounts } from './baseline.js';
 import type { DetectConfig } from './config.js';
+import { CounterView } from './counter-view.js';
+import type { SourceCounters } from './counters.js';
+import { batchDeltas } from './deltas.js';
+import { type EventKeys, keysOf } from './event-keys.js';
 import { isNew, markLatencyTails, maxFeatureZ, mergeReasons, modelReasons, ruleReasons } from './explain.js';
-import {
-  batchDeltas,
-  CounterView,
-  DIMS,
-  type EventKeys,
-  featurize,
-  keysOf,
-  rateSoFar,
-  type SourceCounters,
-} from './features.js';
-import { type Forest, scoreAll } from './forest.js';
+import { DIMS, featurize, rateSoFar } from './features.js';
+import type { Forest } from './forest.js';
+import type { ForestScorer } from './forest-scorer.js';
 
 export interface LoadedModel {
   forest: Forest;
+  /** How this model's forest is scored; its state (rows scored, compiled code) lives as long as the model. */
+  scorer: ForestScorer;
   version: number;
   threshold: number;
   center: number[];
@@ -69,18 +67,74 @@ export function detectSource(
     modelFlagged,
     counts: findings,
     anomalyIndex: index,
-    newTemplateIndex: newTemplateLines(keys, view, cfg),
+    newTemplateIndex: newTemplateLines(keys, view, cfg, timedWarmup(keys, base, deltas, cfg)),
   };
 }
 
+/** Norms fields of the timed warm-up: the source's first event time, and its event count when WARMUP_TIME had passed. */
+export const FIRST_TIME_FIELD = '_t0';
+export const WARM_AT_FIELD = '_w';
+
 /**
- * Lines of templates first seen after the source's warm-up (RARE_MIN_EVENTS) and less than NOVELTY_EVENTS
- * ago: during the warm-up every template is new, so none counts as news.
+ * The source's event count at which its warm-up ended by event time (its first event time plus
+ * WARMUP_TIME), or undefined while it has not; records both fields once (hsetnx, in `deltas.firsts`).
+ * A low-volume source (an error log, a service at a few lines a second) takes minutes or days to reach
+ * RARE_MIN_EVENTS, and its faults would all fall in a count-only warm-up.
  */
-export function newTemplateLines(keys: EventKeys[], view: CounterView, cfg: DetectConfig): number[] {
+export function timedWarmup(
+  keys: EventKeys[],
+  base: SourceCounters,
+  deltas: SourceCounters,
+  cfg: DetectConfig,
+): number | undefined {
+  const stored = base.stats.get(WARM_AT_FIELD);
+  if (stored !== undefined || !keys.length || !Number.isFinite(cfg.warmupTimeMs)) return stored;
+  let t0 = base.stats.get(FIRST_TIME_FIELD);
+  if (t0 === undefined) {
+    t0 = keys[0].ts;
+    (deltas.firsts ??= new Map()).set(FIRST_TIME_FIELD, t0);
+  }
+  let n = base.stats.get('_n') ?? 0;
+  for (const k of keys) {
+    n++;
+    if (k.ts >= t0 + cfg.warmupTimeMs) {
+      (deltas.firsts ??= new Map()).set(WARM_AT_FIELD, n);
+      return n;
+    }
+  }
+  return undefined;
+}
+
+/** A warn, error or fatal line, or a request that failed (HTTP >= 400): what a timed warm-up lets through. */
+const failing = (k: EventKeys) => k.severity >= 2 || (k.status !== undefined && k.status >= 400);
+
+/**
+ * Lines of templates first seen after the source's warm-up and less than NOVELTY_EVENTS ago: during the
+ * warm-up every template is new, so none counts as news. The warm-up ends at RARE_MIN_EVENTS events, and
+ * for failing lines (warn and above, HTTP >= 400) also at `warmAt` (timedWarmup): a template that first
+ * fails minutes into a quiet source is news, while its info lines (a planned restart, a rotation) still
+ * wait for the count.
+ */
+export function newTemplateLines(
+  keys: EventKeys[],
+  view: CounterView,
+  cfg: DetectConfig,
+  warmAt?: number,
+): number[] {
   const out: number[] = [];
   const total = view.total();
-  for (let i = 0; i < keys.length; i++) if (isNew(view.firstSeen(keys[i].tpl), total, cfg)) out.push(i);
+  for (let i = 0; i < keys.length; i++) {
+    const first = view.firstSeen(keys[i].tpl);
+    if (
+      isNew(first, total, cfg) ||
+      (warmAt !== undefined &&
+        first !== undefined &&
+        first >= warmAt &&
+        total - first < cfg.noveltyEvents &&
+        failing(keys[i]))
+    )
+      out.push(i);
+  }
   return out;
 }
 
@@ -202,7 +256,7 @@ export function judge(
         picked.set(vectors.subarray(rows[j] * DIMS, (rows[j] + 1) * DIMS), j * DIMS);
     // The picked rows at once: tree-major scoring is faster than one vector at a time. Only scores at or
     // over the cut matter here (reported or counted); `exactScores` wants every one.
-    const got = scoreAll(model.forest, picked, undefined, opts.exactScores ? undefined : cut);
+    const got = model.scorer.score(picked, undefined, opts.exactScores ? undefined : cut);
     all = new Float64Array(n).fill(Number.NaN);
     for (let j = 0; j < m; j++) all[rows[j]] = got[j];
   }

@@ -10,8 +10,10 @@ import type { MuteSet } from '../../core/mutes/mute.js';
 import { statsWrites } from '../../core/stats/record.js';
 import { SOURCE_KEY } from './baseline.js';
 import type { DetectConfig } from './config.js';
+import { countTracked } from './counters.js';
 import { detectSource, type SourceResult } from './detect.js';
-import { countTracked, endpointMemo, keysOf } from './features.js';
+import { endpointMemo } from './endpoint-memo.js';
+import { keysOf } from './event-keys.js';
 import { type LineFinding, updateIncidents } from './incidents.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
 import { createMuteCache, unmuted } from './mutes.js';
@@ -219,6 +221,7 @@ function incidentOps(
     now,
     windowMs: cfg.windowMs,
     quietMs: cfg.incidentQuietMs,
+    newTemplateGapMs: cfg.newTemplateGapMs,
     sourceTime,
     templateText: (tpl) => texts.get(tpl) ?? tpl,
     examplesOf: (key, bucket, errorsOnly) => {

@@ -1,7 +1,9 @@
 // Human-readable reasons: the explicit rules (pure) and the model's top features, each rendered with
 // the numbers that made the event unusual ("latency 4,800 ms, 40x the p50 of GET /api/users").
 import type { DetectConfig } from './config.js';
-import { type CounterView, type EventKeys, F, FEATURE_NAMES } from './features.js';
+import type { CounterView } from './counter-view.js';
+import type { EventKeys } from './event-keys.js';
+import { F, FEATURE_NAMES } from './features.js';
 
 /** 12345.6 -> "12,346" (toLocaleString is ~100x slower and this runs per anomaly). */
 export function fmt(n: number): string {

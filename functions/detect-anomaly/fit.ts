@@ -4,7 +4,8 @@ import type { DetectConfig } from './config.js';
 import type { LoadedModel } from './detect.js';
 import { robustStats } from './explain.js';
 import { DIMS } from './features.js';
-import { scoreAll, thresholdFor } from './forest.js';
+import { thresholdFor } from './forest.js';
+import { adaptiveScorer } from './forest-scorer.js';
 import { trainForest } from './forest-train.js';
 
 export function fitModel(
@@ -19,13 +20,15 @@ export function fitModel(
     seed: cfg.seed + opts.version,
     rangeCheck: cfg.rangeCheck,
   });
+  // The model keeps this scorer: the training rows count towards compiling it.
+  const scorer = adaptiveScorer(forest);
   // Only the top `contamination` of the training scores matter: score with the floor as a cut (rows below
   // it score 0), and again in full only if the quantile falls below the floor.
   let threshold = thresholdFor(
-    scoreAll(forest, rows, undefined, cfg.scoreFloor || undefined),
+    scorer.score(rows, undefined, cfg.scoreFloor || undefined),
     opts.contamination,
   );
-  if (threshold === 0) threshold = thresholdFor(scoreAll(forest, rows), opts.contamination);
+  if (threshold === 0) threshold = thresholdFor(scorer.score(rows), opts.contamination);
   const { center, scale } = robustStats(rows, DIMS);
-  return { forest, version: opts.version, threshold, center, scale };
+  return { forest, scorer, version: opts.version, threshold, center, scale };
 }

@@ -1,7 +1,8 @@
 // Compact binary form of a Forest, with a magic, a format version and a CRC-32, so a corrupt or
 // foreign blob in the store is detected instead of scoring garbage. 7 bytes per node (15 with the range
 // check): 100 trees of psi = 256 are at most 51,100 nodes = 767 KB; typical logs give ~100-250 KB.
-import { type Forest, withLayout } from './forest.js';
+import type { Forest } from './forest.js';
+import { withLayout } from './forest-layout.js';
 
 const MAGIC = 0x4c464946; // "LFIF": logfaas isolation forest
 export const FOREST_FORMAT_VERSION = 2;
@@ -20,7 +21,7 @@ function sizeOf(t: number, n: number, ranged: boolean): number {
 /** Layout: header | roots u32[T] | value f32[N] | left-offset u16[N] | feat i8[N] | [lo f32[N] hi f32[N]] | pad | crc32. */
 export function encodeForest(f: Forest): Uint8Array {
   // The arrays in locals: this runs once per trained model, mostly unoptimised, where each `f.value[i]`
-  // is a property load (see withLayout in forest.ts).
+  // is a property load (see withLayout in forest-layout.ts).
   const { roots, value, left, feat, lo, hi } = f;
   const t = roots.length;
   const n = feat.length;

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type Forest,
-  type ForestParts,
-  precompile,
-  rng,
-  scoreAll,
-  scoreAllWalk,
-  withLayout,
-} from './forest.js';
+import { type Forest, type ForestParts, rng } from './forest.js';
 import { decodeForest, encodeForest } from './forest-codec.js';
 import { compileForest, ForestCompileError, forestSource } from './forest-compile.js';
+import { withLayout } from './forest-layout.js';
+import { adaptiveScorer, compiledScorer } from './forest-scorer.js';
 import { trainForest } from './forest-train.js';
+import { scoreAll } from './forest-walk.js';
 
 /** `n` rows of `dims` features: clustered values, a few wide ones, some repeated integers. */
 function dataset(n: number, dims: number, seed: number): Float64Array {
@@ -36,9 +31,11 @@ function probes(data: Float64Array, dims: number): Float64Array {
   return Float64Array.from([...data, ...extra]);
 }
 
-/** A copy of the forest, so its compiled state (cached per Forest object) is its own. */
-function fresh(f: Forest): Forest {
-  return { ...f };
+/** The forest compiled now; fails the test where it cannot be. */
+function compiled(f: Forest) {
+  const s = compiledScorer(f);
+  expect(s).toBeDefined();
+  return s!;
 }
 
 function same(a: Float64Array, b: Float64Array): void {
@@ -63,25 +60,20 @@ describe('compiled forest scores exactly like the array walk', () => {
         const f = trainForest(data, c.dims, { ...c, seed: 9, rangeCheck });
         if (c.sampleSize === 4096) expect(f.complete).toBeUndefined();
         const p = probes(data, c.dims);
-        const compiled = fresh(f);
-        expect(precompile(compiled)).toBe(true);
-        same(scoreAll(compiled, p), scoreAllWalk(f, p));
+        same(compiled(f).score(p), scoreAll(f, p));
         // A decoded model (Float32 storage) too.
         const back = decodeForest(encodeForest(f));
-        const backCompiled = fresh(back);
-        expect(precompile(backCompiled)).toBe(true);
-        same(scoreAll(backCompiled, p), scoreAllWalk(f, p));
+        same(compiled(back).score(p), scoreAll(f, p));
       });
       it(`${c.name}, range check ${rangeCheck}: the same with a cut`, () => {
         const data = dataset(c.rows, c.dims, c.rows + c.dims + 1);
         const f = trainForest(data, c.dims, { ...c, seed: 11, rangeCheck });
         const p = probes(data, c.dims);
-        const compiled = fresh(f);
-        precompile(compiled);
-        const exact = scoreAllWalk(f, p);
+        const scorer = compiled(f);
+        const exact = scoreAll(f, p);
         for (const cut of [0.45, 0.5, 0.55, 0.6, 0.7, 0.9]) {
-          const fast = scoreAll(compiled, p, undefined, cut);
-          same(fast, scoreAllWalk(f, p, undefined, cut));
+          const fast = scorer.score(p, undefined, cut);
+          same(fast, scoreAll(f, p, undefined, cut));
           for (let i = 0; i < exact.length; i++) {
             if (exact[i] >= cut) expect(fast[i]).toBe(exact[i]);
             else expect(fast[i] === 0 || fast[i] === exact[i]).toBe(true);
@@ -106,12 +98,13 @@ describe('compiled forest scores exactly like the array walk', () => {
     expect(one.groups.length).toBe(100);
   });
 
-  it('scoreAll compiles on its own once the forest has scored enough rows', () => {
+  it('the adaptive scorer compiles on its own once it has scored enough rows', () => {
     const data = dataset(60_000, 2, 3);
     const f = trainForest(data, 2, { trees: 20, seed: 4, rangeCheck: true });
-    const ref = scoreAllWalk(f, data);
-    same(scoreAll(f, data), ref);
-    same(scoreAll(f, data), ref);
+    const ref = scoreAll(f, data);
+    const s = adaptiveScorer(f);
+    same(s.score(data), ref);
+    same(s.score(data), ref);
   });
 });
 
@@ -143,14 +136,15 @@ describe('code generation is safe against a tampered model', () => {
     p.feat[internal] = 4; // dims is 4
     expect(() => compileForest(p)).toThrow(ForestCompileError);
     expect(() => forestSource(p)).toThrow(/feature index/);
-    // Nothing else guards scoreAll here (decodeForest would reject it): the compile failure falls back.
+    // Nothing else guards scoring here (decodeForest would reject it): the compile failure falls back.
     const p2 = parts();
     p2.feat[internal] = 3;
     const f = withLayout(p2);
-    expect(precompile(f)).toBe(true);
+    expect(compiledScorer(f)).toBeDefined();
     const bad = withLayout({ ...p2, dims: 3 });
-    expect(precompile(bad)).toBe(false);
-    same(scoreAll(bad, data.subarray(0, 600)), scoreAllWalk(bad, data.subarray(0, 600)));
+    expect(compiledScorer(bad)).toBeUndefined();
+    const rows = data.subarray(0, 600);
+    same(adaptiveScorer(bad, 0).score(rows), scoreAll(bad, rows));
   });
 
   it('prints NaN and infinite splits as arithmetic, not identifiers', () => {
@@ -164,10 +158,7 @@ describe('code generation is safe against a tampered model', () => {
     expect(src).toContain('(1/0)');
     expect(src).not.toMatch(/NaN|Infinity/);
     const f = withLayout(p);
-    const walk = scoreAllWalk(f, data);
-    const c = fresh(f);
-    expect(precompile(c)).toBe(true);
-    same(scoreAll(c, data), walk);
+    same(compiled(f).score(data), scoreAll(f, data));
   });
 
   it('rejects broken links (cycles, shared nodes, out of the arrays) instead of looping', () => {

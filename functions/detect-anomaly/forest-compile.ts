@@ -1,7 +1,7 @@
 // Compiles an Isolation Forest into JavaScript: every tree becomes one nested conditional expression with
 // its split constants inlined, and a few trees share one generated function that reads the vector's
 // features into locals once. V8 turns that into straight-line compares and branches with no loads of node
-// data, ~3.5x the array walk of forest.ts (measured, docs/detect-anomaly.md). Pure: no I/O.
+// data, ~3.5x the array walk of forest-walk.ts (measured, docs/detect-anomaly.md). Pure: no I/O.
 //
 // Safety: the model comes from the KV store (decodeForest), so its content must never become code. The
 // generated text is built only from numbers read out of typed arrays (Float64Array values, printed so they

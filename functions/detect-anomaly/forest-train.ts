@@ -1,6 +1,7 @@
 // Isolation Forest training (Liu, Ting and Zhou, ICDM 2008): random subsamples, random splits between
 // the subsample's min and max, grown to the height limit ceil(log2(psi)). Pure and deterministic for a seed.
-import { averagePathLength, type Forest, type ForestOptions, rng, withLayout } from './forest.js';
+import { averagePathLength, type Forest, type ForestOptions, rng } from './forest.js';
+import { withLayout } from './forest-layout.js';
 
 /** Trains on `rows` vectors of `dims` features laid out row-major in `data`. */
 export function trainForest(data: Float64Array, dims: number, opts: ForestOptions = {}): Forest {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { anomalyScore, averagePathLength, rng, scoreAll, scoreOne, thresholdFor } from './forest.js';
+import { anomalyScore, averagePathLength, rng, thresholdFor } from './forest.js';
 import { decodeForest, encodeForest, fromBase64, ModelDecodeError, toBase64 } from './forest-codec.js';
 import { trainForest } from './forest-train.js';
+import { scoreAll, scoreOne } from './forest-walk.js';
 
 /** Reference set: 1,000 points on a unit ring with small noise, plus 10 outliers (centre and far out). */
 function ringWithOutliers(seed = 7): { data: Float64Array; outliers: number[] } {

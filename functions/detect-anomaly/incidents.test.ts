@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { covers, INCIDENT_CAPS, type Incident } from '../../core/incident.js';
 import { baselineOptions, type CountFinding, judgeCounts, SOURCE_KEY } from './baseline.js';
 import { DEFAULT_DETECT } from './config.js';
-import type { EventKeys } from './features.js';
+import type { EventKeys } from './event-keys.js';
 import { type IncidentContext, type LineFinding, updateIncidents } from './incidents.js';
 
 const W = DEFAULT_DETECT.windowMs;
@@ -181,6 +181,39 @@ describe('incidents', () => {
     const [open] = u.open.values();
     expect(open).toMatchObject({ templateIds: ['c'], status: 'open' });
     expect(open.id).not.toBe(u.closed[0].id);
+  });
+
+  it('a new template past NEW_TEMPLATE_GAP after the latest new-template incident grew opens its own; its recurrences rejoin it', () => {
+    const gap = { newTemplateGapMs: 20_000 };
+    const u = updateIncidents(
+      new Map(),
+      [],
+      [
+        line('new_template', 'a', T0),
+        line('new_template', 'b', T0 + 5_000),
+        line('new_template', 'c', T0 + 60_000),
+        line('new_template', 'a', T0 + 61_000),
+        line('new_template', 'd', T0 + 70_000),
+      ],
+      ctx({ sourceTime: T0 + 70_000, ...gap }),
+    );
+    const open = [...u.open.values()].sort((x, y) => x.firstTs.localeCompare(y.firstTs));
+    expect(open.map((x) => [x.templateIds, x.count])).toEqual([
+      [['a', 'b', 'd'], 4],
+      [['c'], 1],
+    ]);
+    // 'a' came back at +61 s and its incident grew; 'd' at +70 s is within the gap of both and joins the latest.
+    expect(open[0].lastTs).toBe(new Date(T0 + 70_000).toISOString());
+    // An incident gone quiet (INCIDENT_QUIET) is closed before a recurrence of its template, which opens a new one.
+    const later = T0 + 70_000 + DEFAULT_DETECT.incidentQuietMs + 1;
+    const v = updateIncidents(
+      u.open,
+      [],
+      [line('new_template', 'a', later)],
+      ctx({ sourceTime: later, ...gap }),
+    );
+    expect(v.closed).toHaveLength(2);
+    expect([...v.open.values()].map((x) => x.templateIds)).toEqual([['a']]);
   });
 
   it('bounds examples, reasons and open incidents; past the cap line anomalies share one per source', () => {

@@ -33,6 +33,11 @@ export interface IncidentContext {
   now: number;
   windowMs: number;
   quietMs: number;
+  /**
+   * A template first seen this long after the source's latest new-template incident last grew opens an
+   * incident of its own (default: quietMs, one incident while new templates keep coming).
+   */
+  newTemplateGapMs?: number;
   /** Latest event time of the source in this batch. */
   sourceTime: number;
   templateText: (tpl: string) => string;
@@ -52,8 +57,11 @@ const pct = (x: number) => `${(100 * x).toFixed(x < 0.01 ? 2 : 1)}%`;
 const clip = (s: string, n = 80) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 function groupOf(kind: IncidentKind, key: string): string {
-  return kind === 'new_template' ? 'new_template' : `${kind}|${key}`;
+  // A new-template incident's key is its first template (a store written before they split: 'new_template').
+  return kind === 'new_template' && key === NEW_KEY ? NEW_KEY : `${kind}|${key}`;
 }
+
+const NEW_KEY = 'new_template';
 
 export function updateIncidents(
   before: ReadonlyMap<string, Incident>,
@@ -166,8 +174,25 @@ export function updateIncidents(
     for (const raw of ctx.examplesOf(f.key, f.bucket, f.kind === 'error_rate')) example(inc, raw);
   };
 
+  // A new template's line joins the incident that lists its template, else the latest new-template
+  // incident if that grew within the gap (a scan, an upgrade: many templates at once), else opens one.
+  const newTemplateKey = (l: LineFinding): string => {
+    let latest: [string, number] | undefined;
+    for (const [g, inc] of open) if (inc.kind === 'new_template') closeIfQuiet(g, l.ts);
+    for (const [g, inc] of open) {
+      if (inc.kind !== 'new_template') continue;
+      if (inc.templateIds?.includes(l.templateId) || inc.templateId === l.templateId)
+        return g === NEW_KEY ? NEW_KEY : g.slice(NEW_KEY.length + 1);
+      const last = parseEventTime(inc.lastTs);
+      if (!latest || last > latest[1]) latest = [g, last];
+    }
+    if (latest && l.ts - latest[1] <= (ctx.newTemplateGapMs ?? ctx.quietMs))
+      return latest[0] === NEW_KEY ? NEW_KEY : latest[0].slice(NEW_KEY.length + 1);
+    return l.templateId;
+  };
+
   const lineAction = (l: LineFinding) => {
-    const key = l.kind === 'new_template' ? 'new_template' : l.templateId;
+    const key = l.kind === 'new_template' ? newTemplateKey(l) : l.templateId;
     const inc = touch(l.kind, key, l.ts, l.templateId);
     if (!inc) return;
     inc.count++;

@@ -9,6 +9,7 @@ import type { LoadedModel } from './detect.js';
 import { DIMS, FEATURE_NAMES } from './features.js';
 import { fitModel } from './fit.js';
 import { decodeForest, encodeForest, fromBase64, toBase64 } from './forest-codec.js';
+import { adaptiveScorer } from './forest-scorer.js';
 import { decodeRows } from './state.js';
 
 export interface CachedModel {
@@ -62,7 +63,7 @@ function loadModel(blob: string | null, meta: Record<string, string>, version: n
   if (!Number.isFinite(threshold) || center?.length !== DIMS || scale?.length !== DIMS) {
     throw new Error('model meta incomplete');
   }
-  return { forest, version, threshold, center, scale };
+  return { forest, scorer: adaptiveScorer(forest), version, threshold, center, scale };
 }
 
 /** Why a source should (re)train now, or undefined. Pure. */

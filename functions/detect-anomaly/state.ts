@@ -10,8 +10,9 @@ import {
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
 import type { DetectConfig } from './config.js';
+import type { SourceCounters, WindowCount } from './counters.js';
 import type { SourceResult } from './detect.js';
-import { DIMS, type SourceCounters, type WindowCount } from './features.js';
+import { DIMS } from './features.js';
 import { rng } from './forest.js';
 
 export interface SourceState {

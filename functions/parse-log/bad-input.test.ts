@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { validateEvent } from '../../core/event.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import { silentLogger } from '../../core/log.js';
+import { loadLoghub } from '../../eval/loghub.js';
 import { loadParseLogConfig } from './config.js';
 import { createParseLogHandler } from './handler.js';
-import { loadLoghub } from './loghub.js';
 
 const config = loadParseLogConfig({ MAX_LINE_BYTES: '4096' });
 const handler = async () =>

@@ -22,7 +22,6 @@ import { templateIdFor } from './template-id.js';
 
 export { type Cluster, type MatchResult, type StoredCluster, signature, toStored } from './cluster.js';
 
-const HAS_LETTER = /[A-Za-z]/;
 /** Same-length clusters a merge compares itself with, at most. */
 const ABSORB_SCAN = 2_000;
 /** Masked shapes remembered per source (a few MB at most). */
@@ -193,9 +192,7 @@ export class TemplateMiner {
     return this.byId.get(id);
   }
 
-  clusters(): IterableIterator<Cluster> {
-    return this.byId.values();
-  }
+  clusters = (): IterableIterator<Cluster> => this.byId.values();
 
   /** Clusters created or changed since the last call, to be written to the shared store. */
   takeChanges(): { created: Cluster[]; changed: Cluster[] } {

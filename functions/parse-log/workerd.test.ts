@@ -3,8 +3,8 @@
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLoghub } from './loghub.js';
-import { mixedCorpus } from './mixed-corpus.js';
+import { loadLoghub } from '../../eval/loghub.js';
+import { mixedCorpus } from '../../eval/mixed-corpus.js';
 import { createLineParser } from './pipeline.js';
 
 const NOW = Date.UTC(2026, 1, 7, 12);

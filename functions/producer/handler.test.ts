@@ -2,9 +2,9 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type Broker, UnroutableError } from '../../core/broker/types.js';
 import { silentLogger } from '../../core/log.js';
+import { brokerWithRawQueue, drain, failingAfter } from '../../test/support/test-broker.js';
 import { loadProducerConfig } from './config.js';
 import { createProducerHandler } from './handler.js';
-import { brokerWithRawQueue, drain, failingAfter } from './test-broker.js';
 
 const text = (n: number, prefix = 'line') =>
   Array.from({ length: n }, (_, i) => `${prefix} ${i}`).join('\n') + '\n';

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { LineMeta } from '../../core/line-meta.js';
 import { silentLogger } from '../../core/log.js';
 import { lokiProto } from '../../test/loki-push.js';
+import { brokerWithRawQueue, drain } from '../../test/support/test-broker.js';
 import { loadProducerConfig } from './config.js';
 import { createProducerHandler } from './handler.js';
 import { parseLabels } from './loki-decode.js';
 import { ProtoWriter } from './protobuf.js';
-import { brokerWithRawQueue, drain } from './test-broker.js';
 
 interface Envelope {
   id: string;

@@ -7,12 +7,12 @@ import type { KV } from '../../core/kv/types.js';
 import { silentLogger } from '../../core/log.js';
 import { groupLines } from '../../core/multiline.js';
 import { clearAndClose, redisUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import { brokerWithRawQueue, drain, failingAfter } from '../../test/support/test-broker.js';
 import { loadProducerConfig } from './config.js';
 import { createTailSweeper } from './flush-tails.js';
 import { createProducerHandler } from './handler.js';
 import { planRecords } from './records.js';
 import { splitBatches } from './split.js';
-import { brokerWithRawQueue, drain, failingAfter } from './test-broker.js';
 
 const UTF8 = new TextEncoder();
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);

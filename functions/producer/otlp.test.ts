@@ -5,11 +5,11 @@ import { type RunningServer, serve } from '../../core/http/serve.js';
 import type { LineMeta } from '../../core/line-meta.js';
 import { silentLogger } from '../../core/log.js';
 import { exportWithSdk } from '../../test/otel-export.js';
+import { brokerWithRawQueue, drain, failingAfter } from '../../test/support/test-broker.js';
 import { loadProducerConfig } from './config.js';
 import { createProducerHandler } from './handler.js';
 import { exportResponse, severityLevel } from './otlp.js';
 import { ProtoReader, ProtoWriter } from './protobuf.js';
-import { brokerWithRawQueue, drain, failingAfter } from './test-broker.js';
 
 interface Envelope {
   source: string;

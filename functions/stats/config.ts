@@ -50,6 +50,8 @@ export function loadStatsConfig(env: Env): StatsConfig {
   const store = readStoreConfig(r, env);
   const adminUser = r.str('BASIC_AUTH_USER', 'admin');
   const adminPassword = readAdminPassword(store.secretsDir, env)?.password;
+  // 1 s: the dashboard polls every 5 s; a slow broker must not make stats slow.
+  const brokerTimeoutMs = r.duration('STATS_BROKER_TIMEOUT', 1000);
   r.done();
   return Object.freeze({
     defaultWindowMs,
@@ -62,8 +64,7 @@ export function loadStatsConfig(env: Env): StatsConfig {
             .filter(Boolean)
         : DEFAULT_QUEUES,
     ) as string[],
-    // 1 s: the dashboard polls every 5 s; a slow broker must not make stats slow.
-    brokerTimeoutMs: r.duration('STATS_BROKER_TIMEOUT', 1000),
+    brokerTimeoutMs,
     http,
     store,
     admin: adminPassword ? { user: adminUser, password: adminPassword } : undefined,

@@ -46,6 +46,8 @@ async function start(
     detectEnv?: Record<string, string>;
     connectorEnv?: Record<string, string>;
     gatewayPort?: number;
+    /** Extra env for every process (AMQP_QUEUE_TYPE). */
+    env?: Record<string, string>;
   } = {},
 ) {
   const ns = uniqueName('faults');
@@ -62,7 +64,7 @@ async function start(
     logger: silentLogger,
     replicas: opts.replicas,
     connectors: opts.connectors,
-    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns, ...opts.env },
     envFor: {
       // Rules only, and every error line news on its own (LEVEL_RATE=1): anomalies are then exactly the
       // error lines, with or without faults, whatever order the batches are scored in.
@@ -162,17 +164,22 @@ describe.skipIf(!up)('faults: every line exactly once', () => {
     expect(await settle(s, N)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
   });
 
-  it('RabbitMQ restart mid-stream: producer and connector reconnect, nothing confirmed is lost', async () => {
-    const s = await start();
-    const r = await run(s, async () => {
-      execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
-      await sleep(1_000);
-      execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
-      execFileSync('rabbitmqctl', ['await_startup', '--timeout', '60'], { stdio: 'ignore' });
-    });
-    console.log(`rabbitmq restart: ${r.resends} resends`);
-    expect(await settle(s, N, 120_000)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
-  }, 240_000);
+  // Quorum queues too (docker-compose's type): their Raft log is what comes back after the restart.
+  it.each(['classic', 'quorum'])(
+    'RabbitMQ restart mid-stream, %s queues: producer and connector reconnect, nothing confirmed is lost',
+    async (type) => {
+      const s = await start({ env: { AMQP_QUEUE_TYPE: type } });
+      const r = await run(s, async () => {
+        execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
+        await sleep(1_000);
+        execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' });
+        execFileSync('rabbitmqctl', ['await_startup', '--timeout', '60'], { stdio: 'ignore' });
+      });
+      console.log(`rabbitmq restart (${type}): ${r.resends} resends`);
+      expect(await settle(s, N, 120_000)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+    },
+    240_000,
+  );
 
   it('Redis (AOF, fsync always) stopped and started mid-stream', async () => {
     const port = await freePort();

@@ -3,9 +3,8 @@
 // Node-only (reads files).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createLineParser, type ParseLimits, type TemplateMiner } from '../functions/parse-log/pipeline.js';
 import { groupingAccuracy, type ParseScores, scoreParse } from './accuracy.js';
-import type { TemplateMiner } from './drain.js';
-import { createLineParser, type ParseLimits } from './pipeline.js';
 
 export const LOGHUB_DIR = 'test/fixtures/loghub';
 /** The hand-labelled logs of software run on this machine (test/fixtures/corpus/README.md). */

@@ -1,0 +1,83 @@
+// What one event contributes to its source's counters and is compared on (pure), computed once per event.
+import { endpointOf } from '../../core/endpoint.js';
+import type { Level, LogEvent } from '../../core/event.js';
+import { parseEventTime } from '../../core/event-time.js';
+
+const SEVERITY: Record<Level, number> = { trace: 0, debug: 0, info: 1, warn: 2, error: 3, fatal: 4 };
+
+/** What one event contributes and is compared on; computed once per event. */
+export interface EventKeys {
+  tpl: string;
+  endpoint?: string;
+  /** Norm key for latency: the endpoint when there is one, else the template. */
+  latKey: string;
+  latency?: number;
+  status?: number;
+  severity: number;
+  isError: boolean;
+  bucket: number;
+  /** Event time (epoch ms), or the receive time when the event had none. */
+  ts: number;
+  /** Events per window of the source at this event's time (rateSoFar); set by the caller. */
+  rate: number;
+  /** How many events that rate was measured on. */
+  rateCount: number;
+  /** Errors its template (5xx its endpoint) showed before this event; set by the caller (markPriorErrors). */
+  priorErrors?: number;
+  priorEndpointErrors?: number;
+  /** In its endpoint's latency tail, and the tail requests the endpoint had before (markLatencyTails). */
+  latTail?: boolean;
+  priorTails?: number;
+  /** Lines of its template (requests of its endpoint, lines of its source) before this event. */
+  priorLines?: number;
+  priorEndpointLines?: number;
+  priorSourceErrors?: number;
+  priorSourceLines?: number;
+  /** Set when this batch's latencies for latKey sit significantly above its baseline (a sustained shift). */
+  latShift?: { ratio: number; n: number };
+  msgLen: number;
+  paramMax: number;
+  paramLongest?: string;
+}
+
+/**
+ * `parsedTs`: the event's timestamp already parsed (parseBody does it once), to skip a second Date.parse.
+ * `endpoints`: an endpointMemo() for the batch.
+ */
+export function keysOf(
+  e: LogEvent,
+  windowMs: number,
+  now: number,
+  parsedTs?: number,
+  endpoints: typeof endpointOf = endpointOf,
+): EventKeys {
+  const h = e.http;
+  const endpoint = h ? endpoints(h.method, h.path) : undefined;
+  const tpl = e.templateId || e.template;
+  let paramMax = 0;
+  let paramLongest: string | undefined;
+  for (const p of e.params) {
+    if (p.length > paramMax) {
+      paramMax = p.length;
+      paramLongest = p;
+    }
+  }
+  const status = h?.status;
+  const ts = parsedTs ?? parseEventTime(e.timestamp);
+  return {
+    tpl,
+    endpoint,
+    latKey: endpoint ?? tpl,
+    latency: h?.latency_ms,
+    status,
+    severity: SEVERITY[e.level] ?? 1,
+    isError: e.level === 'error' || e.level === 'fatal' || (status !== undefined && status >= 500),
+    bucket: Math.floor((Number.isFinite(ts) ? ts : now) / windowMs),
+    ts: Number.isFinite(ts) ? ts : now,
+    rate: 0,
+    rateCount: 0,
+    msgLen: e.message.length,
+    paramMax,
+    paramLongest,
+  };
+}
