@@ -5,7 +5,7 @@
 // takes over and the killed node rejoins as its replica; the batches that failed meanwhile are retried by
 // the connector and the per-slot idempotency keys absorb what had been applied. Every line counted once,
 // the same anomalies as without faults.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ let stack: ProcessStack | undefined;
 /** One cluster for the file (the master kill goes last and leaves it whole: the victim rejoins). */
 let cluster: TestCluster;
 let ns = '';
+let dataDir = '';
 beforeAll(() => {
   if (up) cluster = startTestCluster();
 });
@@ -48,7 +49,7 @@ async function startOnCluster(replicas = 1, connectors = 1): Promise<ProcessStac
     adminPassword: new Secret('faults-password'),
     gatewayPort: 0,
     dashboardPort: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'logfaas-cluster-faults-')),
+    dataDir: (dataDir = mkdtempSync(join(tmpdir(), 'logfaas-cluster-faults-'))),
     logger: silentLogger,
     replicas,
     connectors,
@@ -135,5 +136,12 @@ describe.skipIf(!up)('faults on a Redis Cluster', () => {
       `cluster master kill: failover ${failoverMs} ms, rejoined ${rejoinMs} ms, ${r.resends} resends`,
     );
     expect(await settle(s, N, 120_000)).toEqual(expect.objectContaining({ total: N, anomalies: errors }));
+    // The kill did hit the stream: batches failed on the dead master (or for want of a replica) and
+    // were retried by the connector.
+    const failed = readFileSync(join(dataDir, 'logs', 'detect-anomaly.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"detect-anomaly failed"')).length;
+    expect(failed).toBeGreaterThan(0);
+    console.log(`cluster master kill: ${failed} detect-anomaly batches failed and were retried`);
   }, 240_000);
 });
