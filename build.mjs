@@ -7,6 +7,7 @@ const entries = {
   'functions/parse-log': 'functions/parse-log/main.ts',
   'functions/detect-anomaly': 'functions/detect-anomaly/main.ts',
   'functions/stats': 'functions/stats/main.ts',
+  'functions/search': 'functions/search/main.ts',
   'functions/producer': 'functions/producer/main.ts',
   'functions/notify': 'functions/notify/main.ts',
   connector: 'connectors/rabbitmq/main.ts',

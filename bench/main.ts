@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--quick] [--only=parse,detect,stats,pipeline,syslog] [--soak=10m]`: prints measured
+// `npm run bench [-- --json] [--quick] [--only=parse,detect,stats,search,pipeline,syslog] [--soak=10m]`: prints measured
 // figures; --soak adds a long run at half rate to the pipeline section and reports RSS over time.
 // With --json, one JSON object of all figures on stdout and progress on stderr.
 // Each section runs in a fresh process: a section's JIT state and heap must not slow the next one.
@@ -9,6 +9,7 @@ import { parseDuration } from '../core/env.js';
 import { detectBench } from './detect.js';
 import { parseBench } from './parse.js';
 import { pipelineBench } from './pipeline.js';
+import { searchBench } from './search.js';
 import type { BenchSection } from './section.js';
 import { statsBench } from './stats.js';
 import { syslogBench } from './syslog.js';
@@ -25,6 +26,7 @@ const sections: [string, BenchSection][] = [
   ['parse', parseBench],
   ['detect', detectBench],
   ['stats', statsBench],
+  ['search', searchBench],
   ['pipeline', pipelineBench],
   ['syslog', syslogBench],
 ];

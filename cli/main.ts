@@ -5,6 +5,7 @@ import { analyzeCommand } from './commands/analyze.js';
 import { dlqCommand } from './commands/dlq.js';
 import { muteCommand, unmuteCommand } from './commands/mute.js';
 import { parseCommand } from './commands/parse.js';
+import { searchCommand } from './commands/search.js';
 import { sendCommand } from './commands/send.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
@@ -20,6 +21,7 @@ const commands: Command[] = [
   dlqCommand,
   muteCommand,
   unmuteCommand,
+  searchCommand,
 ];
 
 function usage(): string {

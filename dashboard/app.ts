@@ -16,6 +16,7 @@ import {
   renderPipeline,
   renderTemplates,
 } from './render.js';
+import { setupSearch, showIncidentContext } from './search.js';
 import { renderSimNote, renderSourceOptions } from './source-view.js';
 import {
   filterOfValue,
@@ -52,6 +53,7 @@ byId('sim-note-real').addEventListener('click', () => setState({ ...state, sourc
 byId('event-close').addEventListener('click', () => dialog.close());
 byId('incident-close').addEventListener('click', () => incidentDialog.close());
 setupMuteForm(() => void poll());
+setupSearch(() => incidentDialog.close());
 document.addEventListener('visibilitychange', () => {
   if (document.hidden) stop();
   else void poll();
@@ -141,12 +143,15 @@ function openIncident(inc: Incident): void {
     templateId: inc.templateId,
     muted: !!isMuted(mutes, inc.source, inc.templateId),
   });
+  byId('incident-context-block').hidden = false;
+  showIncidentContext(inc);
   incidentDialog.showModal();
 }
 
 function openMute(m: Mute): void {
   fillMuteDialog(m);
   showMuteForm({ source: m.source, templateId: m.templateId, muted: true });
+  byId('incident-context-block').hidden = true;
   incidentDialog.showModal();
 }
 

@@ -1,5 +1,6 @@
 // The mute form of the incident dialog: mute or unmute one (source, template) through stats' /mutes,
 // same-origin, with the gateway admin credentials (asked once, kept in this page's memory only).
+import { credentials, forgetCredentials, hasCredentials, setCredentials } from './credentials.js';
 import { byId } from './dom.js';
 
 export interface MuteTarget {
@@ -9,7 +10,6 @@ export interface MuteTarget {
   muted: boolean;
 }
 
-let credentials: string | undefined;
 let target: MuteTarget | undefined;
 
 /** Wires the form once; `changed` runs after a successful mute or unmute (to refresh the page's data). */
@@ -28,21 +28,21 @@ export function showMuteForm(t: MuteTarget): void {
   form.hidden = t.templateId === undefined;
   byId('mute-submit').textContent = t.muted ? 'Mute again' : 'Mute';
   byId('unmute-submit').hidden = !t.muted;
-  byId('mute-auth').hidden = credentials !== undefined;
+  byId('mute-auth').hidden = hasCredentials();
   setStatus('', '');
 }
 
 async function send(method: 'POST' | 'DELETE', changed: () => void): Promise<void> {
   const t = target;
   if (!t?.templateId) return;
-  if (credentials === undefined) {
+  if (!hasCredentials()) {
     const user = byId<HTMLInputElement>('mute-user').value.trim() || 'admin';
     const password = byId<HTMLInputElement>('mute-password').value;
     if (!password) {
       setStatus('bad', 'Enter the gateway admin password.');
       return;
     }
-    credentials = `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${password}`)))}`;
+    setCredentials(user, password);
   }
   const forMs = Number(byId<HTMLSelectElement>('mute-for').value) || undefined;
   const reason = byId<HTMLInputElement>('mute-reason').value.trim() || undefined;
@@ -54,7 +54,11 @@ async function send(method: 'POST' | 'DELETE', changed: () => void): Promise<voi
     res = await fetch(method === 'POST' ? 'function/stats/mutes' : `function/stats/mutes?${q}`, {
       method,
       cache: 'no-store',
-      headers: { authorization: credentials, 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        authorization: credentials() ?? '',
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
       body:
         method === 'POST'
           ? JSON.stringify({ source: t.source, templateId: t.templateId, forMs, reason, by })
@@ -65,7 +69,7 @@ async function send(method: 'POST' | 'DELETE', changed: () => void): Promise<voi
     return;
   }
   if (res.status === 401) {
-    credentials = undefined;
+    forgetCredentials();
     byId('mute-auth').hidden = false;
     setStatus('bad', 'Wrong user or password (the gateway admin credentials).');
     return;

@@ -1,6 +1,7 @@
 // Serves the dashboard's static files with a strict CSP, and proxies GET /function/stats (and the mutes:
-// GET, POST, DELETE /function/stats/mutes, whose writes stats authenticates) to the gateway so the page
-// reaches stats same-origin (on :5000, and mounted under the gateway at /ui/ with the prefix stripped).
+// GET, POST, DELETE /function/stats/mutes, whose writes stats authenticates; and GET /function/search,
+// which authenticates every call) to the gateway so the page reaches them same-origin (on :5000, and
+// mounted under the gateway at /ui/ with the prefix stripped).
 import { readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 
@@ -58,6 +59,8 @@ export function createDashboardHandler(opts: DashboardOptions): (req: Request) =
       return text(405, 'method not allowed', { allow: 'GET, HEAD' });
     }
     if (url.pathname === '/function/stats') return proxyStats(req, `${gateway}/function/stats${url.search}`);
+    if (url.pathname === '/function/search')
+      return proxyStats(req, `${gateway}/function/search${url.search}`);
     const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
     if (!ASSET_NAME.test(name) || !(extname(name) in TYPES)) return text(404, 'not found');
     let body: Buffer;

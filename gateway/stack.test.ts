@@ -10,6 +10,7 @@ describe('parseStack', () => {
       'notify',
       'parse-log',
       'producer',
+      'search',
       'stats',
     ]);
     const byName = Object.fromEntries(fns.map((f) => [f.name, f]));

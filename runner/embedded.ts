@@ -29,6 +29,8 @@ import { createParseLogHandler } from '../functions/parse-log/handler.js';
 import { loadProducerConfig, tailSweepMs } from '../functions/producer/config.js';
 import { createTailSweeper } from '../functions/producer/flush-tails.js';
 import { createProducerHandler } from '../functions/producer/handler.js';
+import { loadSearchConfig } from '../functions/search/config.js';
+import { createSearchHandler } from '../functions/search/handler.js';
 import { loadStatsConfig } from '../functions/stats/config.js';
 import { createStatsHandler } from '../functions/stats/handler.js';
 import { parseStack } from '../gateway/stack.js';
@@ -86,7 +88,13 @@ export async function startEmbeddedStack(o: EmbeddedOptions): Promise<EmbeddedSt
     'detect-anomaly': createDetectAnomalyHandler({
       kv,
       config: loadDetectConfig(o.env).detect,
+      search: loadDetectConfig(o.env).search,
       logger: fnLog('detect-anomaly'),
+    }),
+    // Search returns log content: the gateway's admin only (the password may be the generated one).
+    search: createSearchHandler({
+      kv,
+      config: { ...loadSearchConfig(o.env), admin: { user: 'admin', password: o.adminPassword } },
     }),
     stats: createStatsHandler({
       kv,

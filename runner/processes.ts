@@ -31,7 +31,7 @@ export const RUNTIME_ENV = {
   MALLOC_MMAP_THRESHOLD_: '131072',
 } as const;
 
-export const FUNCTIONS = ['producer', 'parse-log', 'detect-anomaly', 'stats', 'notify'] as const;
+export const FUNCTIONS = ['producer', 'parse-log', 'detect-anomaly', 'stats', 'notify', 'search'] as const;
 
 export interface ProcessStackOptions {
   root: string;
@@ -105,11 +105,12 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
       name: x.child,
       command: node,
       args: [...NODE_ARGS, join(dist, `${o.bundles?.[x.fn] ?? `functions/${x.fn}`}.mjs`)],
-      // stats checks the admin credentials on its mute writes (functions/stats/mutes.ts); no other needs them.
+      // stats checks the admin credentials on its mute writes (functions/stats/mutes.ts), search on every
+      // read (it returns log content); no other needs them.
       env: {
         ...base,
         PORT: String(x.port),
-        ...(x.fn === 'stats' ? { LOGFAAS_ADMIN_PASSWORD: password } : {}),
+        ...(x.fn === 'stats' || x.fn === 'search' ? { LOGFAAS_ADMIN_PASSWORD: password } : {}),
         ...o.envFor?.[x.fn],
       },
     })),

@@ -322,6 +322,71 @@ describe.each(targets)('KV contract: $name', (target) => {
     expect(await kv.lrange('l', 0, -1)).toEqual(['v2499', 'v2498', 'v2497']);
   });
 
+  // The ring's key carries a hash tag: its blobs and byte total (`{ring}:<id>`, `{ring}:bytes`) must share
+  // its Redis Cluster slot, and so must the keys of a batch that is to be all or nothing with it.
+  describe('ringPush (byte- and count-bounded ring of blobs)', () => {
+    const push = (
+      id: string,
+      blob: string,
+      o: { maxBytes?: number; maxItems?: number; ttlMs?: number } = {},
+    ) =>
+      ({
+        op: 'ringPush',
+        key: '{ring}',
+        id,
+        blob,
+        meta: `m-${id}`,
+        maxBytes: o.maxBytes ?? 1_000_000,
+        maxItems: o.maxItems ?? 1000,
+        ttlMs: o.ttlMs ?? 60_000,
+      }) as const;
+    const ids = async () => (await kv.lrange('{ring}', 0, -1)).map((e) => e.split('\t')[1]);
+
+    it('keeps blobs newest first with their entries and the byte total', async () => {
+      await kv.apply([push('a', 'x'.repeat(10)), push('b', 'é'.repeat(5))]); // 10 bytes in UTF-8
+      expect(await kv.lrange('{ring}', 0, -1)).toEqual(['13\tb\tm-b', '13\ta\tm-a']);
+      expect(await kv.mget(['{ring}:a', '{ring}:b'])).toEqual(['x'.repeat(10), 'é'.repeat(5)]);
+      expect(await kv.get('{ring}:bytes')).toBe('26');
+    });
+
+    it('drops the oldest blobs past maxBytes or maxItems, always keeping the newest', async () => {
+      for (const id of ['a', 'b', 'c', 'd']) await kv.apply([push(id, 'y'.repeat(97), { maxBytes: 250 })]);
+      // Each entry is 97 + 3 bytes: two fit in 250.
+      expect(await ids()).toEqual(['d', 'c']);
+      expect(await kv.mget(['{ring}:a', '{ring}:b', '{ring}:c'])).toEqual([null, null, 'y'.repeat(97)]);
+      expect(await kv.get('{ring}:bytes')).toBe('200');
+      await kv.apply([push('e', 'z', { maxItems: 1 }), push('big', 'w'.repeat(500), { maxBytes: 250 })]);
+      expect(await ids()).toEqual(['big']);
+      expect(await kv.get('{ring}:bytes')).toBe('505');
+      expect((await kv.keys('')).sort()).toEqual(['{ring}', '{ring}:big', '{ring}:bytes']);
+    });
+
+    it('expires blobs, the ring and its total after ttlMs', async () => {
+      await kv.apply([push('a', 'old', { ttlMs: 200 })]);
+      await sleep(300);
+      expect(await kv.keys('')).toEqual([]);
+      await kv.apply([push('b', 'new', { ttlMs: 60_000 })]);
+      expect(await kv.get('{ring}:bytes')).toBe('6');
+    });
+
+    it('is all or nothing with the rest of the batch and honours onceKey', async () => {
+      await kv.apply([{ op: 'set', key: 's{ring}', value: 'str' }]);
+      await expect(
+        kv.apply([push('a', 'blob'), { op: 'hset', key: 's{ring}', fields: { f: '1' } }], { onceKey: 'k' }),
+      ).rejects.toThrow(/WRONGTYPE/);
+      expect(await kv.keys('{ring}')).toEqual([]);
+      expect(await kv.apply([push('a', 'blob')], { onceKey: 'k' })).toBe(true);
+      expect(await kv.apply([push('a2', 'blob')], { onceKey: 'k' })).toBe(false);
+      expect(await ids()).toEqual(['a']);
+    });
+
+    it('rejects a bad id or bound before writing', async () => {
+      await expect(kv.apply([{ ...push('a b', 'x') }])).rejects.toThrow(/ringPush id/);
+      await expect(kv.apply([{ ...push('a', 'x'), maxBytes: 0 }])).rejects.toThrow(/ringPush/);
+      expect(await kv.keys('')).toEqual([]);
+    });
+  });
+
   it('setIfAbsent is SET NX PX; delIfEquals releases only its own value', async () => {
     expect(await kv.setIfAbsent('lock', 'me', 5_000)).toBe(true);
     expect(await kv.setIfAbsent('lock', 'you', 5_000)).toBe(false);

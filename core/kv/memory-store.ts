@@ -7,6 +7,10 @@ import {
   isRedisFloat,
   isRedisInteger,
   onceKeyName,
+  parseRingEntry,
+  ringBlobKey,
+  ringBytesKey,
+  ringEntry,
   validateOps,
 } from './write-ops.js';
 
@@ -66,10 +70,14 @@ export class MemoryStore {
     if (once !== undefined && this.entry(once)) return false;
     // Undo log: each touched key's entry before the batch, restored if any op fails (all or nothing).
     const undo = new Map<string, Entry | undefined>();
+    const save = (key: string) => {
+      if (!undo.has(key)) undo.set(key, cloneEntry(this.entry(key)));
+    };
     try {
       for (const op of ops) {
-        if (!undo.has(op.key)) undo.set(op.key, cloneEntry(this.entry(op.key)));
-        this.applyOne(op);
+        save(op.key);
+        if (op.op === 'ringPush') this.ringPush(op, save);
+        else this.applyOne(op);
       }
     } catch (err) {
       for (const [key, e] of undo) e ? this.data.set(key, e) : this.data.delete(key);
@@ -90,7 +98,35 @@ export class MemoryStore {
     return v;
   }
 
-  private applyOne(op: WriteOp): void {
+  /** See WriteOp 'ringPush'; `save` records a key's entry before it changes (the batch's undo log). */
+  private ringPush(op: Extract<WriteOp, { op: 'ringPush' }>, save: (key: string) => void): void {
+    const bytesKey = ringBytesKey(op.key);
+    const list = this.typed(op.key, 'list');
+    const total = this.typed(bytesKey, 'string');
+    if (total && !isRedisInteger(total.v))
+      throw new KvCommandError('ERR value is not an integer or out of range');
+    save(bytesKey);
+    const blobKey = ringBlobKey(op.key, op.id);
+    save(blobKey);
+    const exp = this.now() + op.ttlMs;
+    this.data.set(blobKey, { t: 'string', v: op.blob, exp });
+    const e = ringEntry(op);
+    const items = list ? list.v : [];
+    items.unshift(e.text);
+    let sum = Number(total?.v ?? 0) + e.bytes;
+    while (items.length > 1 && (sum > op.maxBytes || items.length > op.maxItems)) {
+      const old = parseRingEntry(items.pop()!);
+      if (!old) continue;
+      const k = ringBlobKey(op.key, old.id);
+      save(k);
+      this.data.delete(k);
+      sum -= old.bytes;
+    }
+    this.data.set(op.key, { t: 'list', v: items, exp });
+    this.data.set(bytesKey, { t: 'string', v: String(sum), exp });
+  }
+
+  private applyOne(op: Exclude<WriteOp, { op: 'ringPush' }>): void {
     switch (op.op) {
       case 'hincrby': {
         const h = this.hash(op.key);

@@ -133,6 +133,26 @@ describe.skipIf(!up)('redis cluster KV', () => {
     await expect(two.apply([{ op: 'set', key: 'x', value: '1' }])).rejects.toThrow(/reached 1 of 2 replicas/);
   });
 
+  it('refuses a ring without a hash tag (its blobs and total would land in other slots) before writing', async () => {
+    const kv = await open(`${uniqueName('cluster')}:`);
+    const push = (key: string): WriteOp => ({
+      op: 'ringPush',
+      key,
+      id: 'a',
+      blob: 'x',
+      meta: 'm',
+      maxBytes: 100,
+      maxItems: 10,
+      ttlMs: 60_000,
+    });
+    await expect(kv.apply([{ op: 'set', key: 's', value: '1' }, push('search:ring')])).rejects.toThrow(
+      /hash tag/,
+    );
+    expect(await kv.keys('')).toEqual([]);
+    await kv.apply([push('search:{ring}')]);
+    expect(await kv.mget(['search:{ring}:a', 'search:{ring}:bytes'])).toEqual(['x', '2']);
+  });
+
   it('refuses a prefix whose brace would hash an arbitrary piece of each key', async () => {
     await expect(open('bad{prefix:')).rejects.toThrow(/hash tag/);
   });

@@ -10,7 +10,7 @@ import { FAIL_FAST, redisRetryDelay } from './redis.js';
 import { defineScripts, redisKv, type WaitReplicas, waitReady, watchConnection } from './redis-kv.js';
 import { groupBySlot, prefixSlotsSafely, slotOf, tagForSlot } from './slots.js';
 import type { KV } from './types.js';
-import { onceKeyName } from './write-ops.js';
+import { onceKeyName, ringBytesKey } from './write-ops.js';
 
 export interface RedisClusterKvOptions {
   /** Seed nodes (any of the cluster's nodes); the client discovers the rest. */
@@ -62,6 +62,15 @@ export async function createRedisClusterKv(opts: RedisClusterKvOptions): Promise
         return prefix + onceKeyName(`{${tagForSlot(slot)}}:${onceKey}`);
       },
       nodes: () => cluster.nodes('master'),
+      check(ops, keys) {
+        // The script derives a ring's blob and total keys from its key: they must land in its slot.
+        ops.forEach((op, i) => {
+          if (op.op === 'ringPush' && slotOf(ringBytesKey(keys[i])) !== slotOf(keys[i]))
+            throw new TypeError(
+              `kv.apply: ringPush key ${op.key} needs a {hash tag} on a Redis Cluster (its blobs and total share its slot)`,
+            );
+        });
+      },
       async redirected(err) {
         if (!/^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(err.message)) return false;
         await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));

@@ -1,6 +1,7 @@
 // The pure half of the Redis KV: a WriteOp batch as the arguments of APPLY_LUA (redis-scripts.ts), and
 // the script replies decoded. No client, no I/O, so the single-node and the cluster KV share it.
 import type { WriteOp } from './types.js';
+import { ringEntry } from './write-ops.js';
 
 /** HGETALL's flat [field, value, ...] reply as an object, exactly as ioredis's own hgetall makes it. */
 export function pairs(flat: string[]): Record<string, string> {
@@ -79,7 +80,7 @@ function addToGroup(groups: Map<string, Group>, op: WriteOp): boolean {
     g.ttl = op.ttlMs;
     return true;
   }
-  if (op.op === 'set' || op.op === 'lpush' || op.op === 'del') return false;
+  if (op.op === 'set' || op.op === 'lpush' || op.op === 'del' || op.op === 'ringPush') return false;
   if (!g) {
     g = {
       ints: new Map(),
@@ -146,7 +147,7 @@ function addToGroup(groups: Map<string, Group>, op: WriteOp): boolean {
       if (!claim(op.field, 'n')) return false;
       if (!g.nx.has(op.field)) g.nx.set(op.field, op.value);
       return true;
-    default:
+    case 'hset':
       for (const [f, v] of Object.entries(op.fields)) {
         if (!claim(f, 's')) return false;
         g.sets.set(f, String(v));
@@ -250,6 +251,18 @@ export function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, o
         break;
       case 'expire':
         encoded.push([op.op, ki(op.key), op.ttlMs]);
+        break;
+      case 'ringPush':
+        encoded.push([
+          op.op,
+          ki(op.key),
+          op.id,
+          op.blob,
+          ringEntry(op).text,
+          op.maxBytes,
+          op.maxItems,
+          op.ttlMs,
+        ]);
         break;
       default:
         encoded.push([op.op, ki(op.key)]); // del

@@ -33,6 +33,8 @@ export interface Topology {
   onceName(onceKey: string, keys: readonly string[]): string;
   /** The nodes holding the keyspace (every master on a cluster), for SCAN and INFO. */
   nodes(): Redis[];
+  /** Cluster: throws on an op the slot layout cannot run (`keys`: the ops' namespaced keys). */
+  check?(ops: readonly WriteOp[], keys: readonly string[]): void;
   /** Cluster: whether `err` redirects a command that did not run (after updating the slot map): resend it. */
   redirected?(err: Error): Promise<boolean>;
 }
@@ -147,6 +149,7 @@ export function redisKv(redis: ScriptedClient, prefix: string, topo: Topology, w
       if (ops.length === 0 && onceKey === undefined) return true;
       const ttl = String(applyOpts.onceTtlMs ?? DEFAULT_ONCE_TTL_MS);
       const full = ops.map((op) => k(op.key));
+      topo.check?.(ops, full);
       const groups = ops.length === 0 ? [[]] : topo.split(full);
       const onceOf = (idx: number[]) =>
         onceKey === undefined ? undefined : topo.onceName(onceKey, idx.length ? [full[idx[0]]] : []);

@@ -244,6 +244,17 @@ for _, op in ipairs(ops) do
     if field(k, s, op[3]) == nil then put(s, op[3], op[4], false) end
   elseif name == 'lpush' then
     if not need(s, 'list') then return redis.error_reply(WRONGTYPE) end
+  elseif name == 'ringPush' then
+    -- The ring is a list and its byte total an integer; blobs are plain SETs (any type overwritten).
+    if not need(s, 'list') then return redis.error_reply(WRONGTYPE) end
+    local bk = k .. ':bytes'
+    local b = state(bk)
+    if b.t ~= 'none' and b.t ~= 'string' then return redis.error_reply(WRONGTYPE) end
+    if b.t == 'string' and not b.fresh then
+      local v = redis.call('GET', bk)
+      if not isInt(v) then return redis.error_reply('ERR value is not an integer or out of range') end
+    end
+    b.t, b.fresh = 'string', true
   elseif name == 'set' then
     s.t, s.f, s.fresh, s.len = 'string', {}, true, nil
   elseif name == 'del' then
@@ -349,6 +360,24 @@ for _, op in ipairs(ops) do
     redis.call('LTRIM', k, 0, op[4] - 1)
   elseif name == 'expire' then
     redis.call('PEXPIRE', k, op[3])
+  elseif name == 'ringPush' then
+    -- [name, key, id, blob, entry ('bytes\tid\tmeta', built by ringEntry), maxBytes, maxItems, ttlMs]
+    local entry, ttl = op[5], op[8]
+    local bk = k .. ':bytes'
+    redis.call('SET', k .. ':' .. op[3], op[4], 'PX', ttl)
+    local n = redis.call('LPUSH', k, entry)
+    local total = redis.call('INCRBY', bk, tonumber(string.match(entry, '^%d+')))
+    while n > 1 and (total > op[6] or n > op[7]) do
+      local old = redis.call('RPOP', k)
+      local size, id = string.match(old, '^(%d+)\t([^\t]*)\t')
+      if id then
+        redis.call('DEL', k .. ':' .. id)
+        total = redis.call('DECRBY', bk, size)
+      end
+      n = n - 1
+    end
+    redis.call('PEXPIRE', k, ttl)
+    redis.call('PEXPIRE', bk, ttl)
   elseif name == 'del' then
     redis.call('DEL', k)
   end

@@ -32,6 +32,23 @@ export type WriteOp =
    * Bounded hash set: sets `field` (only if absent with `nx`, as hsetnx) if it exists or the hash has fewer
    * than `maxFields` fields, else sets `otherField` to `otherValue` (default `value`), with the same `nx`.
    */
+  /**
+   * Byte- and count-bounded ring of blobs (kept events, core/search): SET `{key}:{id}` to `blob` (expiring
+   * after ttlMs), LPUSH `{bytes}\t{id}\t{meta}` to `key` (bytes: UTF-8 size of blob and meta) and add
+   * them to the integer at `{key}:bytes`; then, while the total passes maxBytes or the ring maxItems, pop
+   * the oldest entry (keeping the newest), delete its blob and subtract its bytes. The ring and its total
+   * expire after ttlMs without a push. The reader: lrange(key) then mget(`{key}:{id}`).
+   */
+  | {
+      op: 'ringPush';
+      key: string;
+      id: string;
+      blob: string;
+      meta: string;
+      maxBytes: number;
+      maxItems: number;
+      ttlMs: number;
+    }
   | {
       op: 'hsetCapped';
       key: string;

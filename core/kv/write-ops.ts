@@ -40,6 +40,20 @@ export function validateOps(ops: readonly WriteOp[], opts: ApplyOptions = {}): v
       case 'hsetCapped':
         capped(op);
         break;
+      case 'ringPush':
+        positiveMs(op.ttlMs, 'ringPush ttlMs');
+        if (
+          !Number.isSafeInteger(op.maxBytes) ||
+          op.maxBytes < 1 ||
+          !Number.isSafeInteger(op.maxItems) ||
+          op.maxItems < 1
+        )
+          throw new TypeError('kv.apply: ringPush maxBytes and maxItems must be positive integers');
+        if (typeof op.id !== 'string' || !/^[\w.-]+$/.test(op.id))
+          throw new TypeError(`kv.apply: ringPush id must be word characters, '.' or '-' (${op.id})`);
+        if (typeof op.blob !== 'string' || typeof op.meta !== 'string')
+          throw new TypeError('kv.apply: ringPush blob and meta must be strings');
+        break;
       case 'hset':
       case 'hsetnx':
       case 'del':
@@ -62,6 +76,24 @@ function capped(op: { maxFields: number; otherField: string; field: string }): v
 function positiveMs(v: number, what: string): void {
   if (!Number.isSafeInteger(v) || v < 1)
     throw new TypeError(`kv.apply: ${what} must be a positive integer (${v})`);
+}
+
+/** Keys a ring (ringPush) keeps beside its list: each blob and the byte total. */
+export const ringBlobKey = (ring: string, id: string): string => `${ring}:${id}`;
+export const ringBytesKey = (ring: string): string => `${ring}:bytes`;
+
+/** One ring entry as stored: its bytes (blob and meta, UTF-8), id and meta. */
+export function ringEntry(op: { id: string; blob: string; meta: string }): { bytes: number; text: string } {
+  const bytes = Buffer.byteLength(op.blob) + Buffer.byteLength(op.meta);
+  return { bytes, text: `${bytes}\t${op.id}\t${op.meta}` };
+}
+
+/** An entry read back: bytes, id and meta; undefined when malformed. */
+export function parseRingEntry(text: string): { bytes: number; id: string; meta: string } | undefined {
+  const a = text.indexOf('\t');
+  const b = a < 0 ? -1 : text.indexOf('\t', a + 1);
+  if (b < 0) return undefined;
+  return { bytes: Number(text.slice(0, a)), id: text.slice(a + 1, b), meta: text.slice(b + 1) };
 }
 
 /** Redis formats HINCRBYFLOAT results with long-double precision; 15 significant digits matches it closely. */

@@ -1,7 +1,9 @@
 // detect-anomaly settings: one pure function of the environment, validated once (docs/detect-anomaly.md).
+
 import { type Env, EnvReader } from '../../core/env.js';
 import { type HttpConfig, readHttpConfig } from '../../core/http/config.js';
 import { DEFAULT_INCIDENT_QUIET_MS } from '../../core/incident.js';
+import { readSearchStoreConfig, type SearchStoreConfig } from '../../core/search/config.js';
 import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
 
 export interface DetectConfig {
@@ -162,6 +164,8 @@ export const DEFAULT_DETECT: DetectConfig = {
 
 export interface DetectAppConfig {
   detect: DetectConfig;
+  /** SEARCH_INDEX, SEARCH_RETENTION, SEARCH_MAX_BYTES, SEARCH_MAX_CHUNKS (docs/search.md). */
+  search: SearchStoreConfig;
   http: HttpConfig;
   store: StoreConfig;
 }
@@ -230,10 +234,11 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     levelRoutine: r.int('LEVEL_ROUTINE', d.levelRoutine, 1),
     levelRate: r.num('LEVEL_RATE', d.levelRate, 0, 1),
   });
+  const search = readSearchStoreConfig(r, { embedded: !env.REDIS_URL });
   const http = readHttpConfig(r);
   const store = readStoreConfig(r, env);
   r.done();
-  return Object.freeze({ detect, http, store });
+  return Object.freeze({ detect, search, http, store });
 }
 
 export function contaminationFor(cfg: DetectConfig, source: string): number {

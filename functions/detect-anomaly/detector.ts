@@ -7,6 +7,8 @@ import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
 import type { MuteSet } from '../../core/mutes/mute.js';
+import type { SearchStoreConfig } from '../../core/search/config.js';
+import { searchWrites } from '../../core/search/store.js';
 import { statsWrites } from '../../core/stats/record.js';
 import { SOURCE_KEY } from './baseline.js';
 import type { DetectConfig } from './config.js';
@@ -25,6 +27,8 @@ export interface DetectorDeps {
   logger: Logger;
   /** How often the mute list is re-checked (default MUTE_REFRESH_MS). */
   muteRefreshMs?: number;
+  /** Keep the batch's lines for search (core/search), in the same atomic apply; absent = not kept. */
+  search?: SearchStoreConfig;
 }
 
 /** Sources beyond the cap share one model state, so the store stays bounded. */
@@ -56,7 +60,11 @@ export function createDetector(deps: DetectorDeps): Detector {
       const { writes, due, changes } = scored;
       const anomalies = unmuted(scored.anomalies, muted);
       const applied = await kv.apply(
-        [...statsWrites({ events, anomalies, now }), ...writes],
+        [
+          ...statsWrites({ events, anomalies, now }),
+          ...writes,
+          ...(deps.search ? searchWrites(events, times, { now, config: deps.search }) : []),
+        ],
         batchId ? { onceKey: `detect:${batchId}` } : {},
       );
       if (applied) await trainDue(due, now);

@@ -8,6 +8,7 @@ import { knownBytes } from '../../core/http/bytes.js';
 import { encodeIncidentChanges } from '../../core/incident-change.js';
 import type { KV } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
+import type { SearchStoreConfig } from '../../core/search/config.js';
 import type { DetectConfig } from './config.js';
 import { createDetector } from './detector.js';
 import { parseBody, parseEventBatch } from './input.js';
@@ -19,6 +20,8 @@ export interface DetectDeps {
   now?: () => number;
   /** How often the mute list is re-checked (default MUTE_REFRESH_MS, mutes.ts). */
   muteRefreshMs?: number;
+  /** Where the batch's lines are kept for search (core/search); absent = not kept. */
+  search?: SearchStoreConfig;
 }
 
 export { OTHER_SOURCE } from './detector.js';

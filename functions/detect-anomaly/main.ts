@@ -9,10 +9,13 @@ import { createDetectAnomalyHandler } from './handler.js';
 const log = createLogger({ component: 'detect-anomaly' });
 const cfg = loadDetectConfig(process.env);
 const kv = await createKv(cfg.store, log);
-const server = await serve(createDetectAnomalyHandler({ kv, config: cfg.detect, logger: log }), {
-  ...cfg.http,
-  logger: log,
-  name: 'detect-anomaly',
-});
+const server = await serve(
+  createDetectAnomalyHandler({ kv, config: cfg.detect, search: cfg.search, logger: log }),
+  {
+    ...cfg.http,
+    logger: log,
+    name: 'detect-anomaly',
+  },
+);
 log.info('detect-anomaly listening', { port: server.port });
 onShutdown([() => server.close(), () => kv.close()], log);

@@ -2,6 +2,7 @@
 // reporting that template within the refresh while its events are still counted.
 import { describe, expect, it } from 'vitest';
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
+import { readIncidents } from '../../core/incident.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import type { KV } from '../../core/kv/types.js';
 import { silentLogger } from '../../core/log.js';
@@ -80,6 +81,37 @@ describe('detect-anomaly mutes', () => {
     expect(await post(a, batch(100, now))).toEqual([]);
     now += 5000;
     expect((await post(a, batch(100, now))).length).toBe(10);
+    await kv.close();
+  });
+
+  it('opens no incident of a muted template (a source-level one still opens)', async () => {
+    const kv = await createMemoryKv();
+    const now = T0 + 300_000;
+    const handler = createDetectAnomalyHandler({
+      kv,
+      config: { ...DEFAULT_DETECT, minTraining: 1_000_000 },
+      logger: silentLogger,
+      now: () => now,
+    });
+    await addMute(kv, { source: 'api', templateId: 'tNew' }, { now });
+    // 10 events/s: 250 s of one normal template (past the warm-up), then 10 s of a new error template.
+    const events = Array.from({ length: 2600 }, (_, i) => {
+      const bad = i >= 2500;
+      return sampleEvent({
+        timestamp: new Date(T0 + i * 100).toISOString(),
+        source: 'api',
+        level: bad ? 'error' : 'info',
+        templateId: bad ? 'tNew' : 'tOk',
+        template: bad ? 'upstream timed out' : 'GET <*> 200',
+        message: bad ? 'upstream timed out' : `GET /x/${i} 200`,
+        raw: bad ? 'upstream timed out' : `GET /x/${i} 200`,
+      });
+    });
+    for (let b = 0; b < events.length; b += 500) await post(handler, events.slice(b, b + 500));
+    const incidents = await readIncidents(kv, { now, quietMs: Number.POSITIVE_INFINITY });
+    expect(incidents.filter((x) => x.templateId === 'tNew' || x.templateIds?.includes('tNew'))).toEqual([]);
+    // Mutes cover templates, not the source's error rate (docs/detect-anomaly.md, Muting).
+    expect(incidents.map((x) => x.kind)).toContain('error_rate');
     await kv.close();
   });
 

@@ -76,6 +76,7 @@ function fixture(now: number): Incident[] {
       reasons: ['new template after warm-up'],
       examples: ['cache node 7 joined'],
       status: 'closed',
+      updatedAt: now,
     },
     {
       id: 'inc-spike',
@@ -91,6 +92,7 @@ function fixture(now: number): Incident[] {
       reasons: ['42 in 10 s, 12x the typical 3.5'],
       examples: [`payment failed ${IMG}`, `payment failed ${SCRIPT}`],
       status: 'open',
+      updatedAt: now,
     },
     {
       id: 'inc-rate',
@@ -104,6 +106,7 @@ function fixture(now: number): Incident[] {
       reasons: ['error rate 40% vs 2%'],
       examples: [],
       status: 'open',
+      updatedAt: now,
     },
   ];
 }

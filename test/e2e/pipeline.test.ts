@@ -96,6 +96,7 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
       'notify',
       'parse-log',
       'producer',
+      'search',
       'stats',
     ]);
     expect(fns.find((f) => f.name === 'parse-log')?.annotations.topic).toBe('logs.raw');
