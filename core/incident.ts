@@ -2,6 +2,7 @@
 // shift, not one per line), their KV layout and a pure reader, shared by detect-anomaly (the writer),
 // stats, the CLI and the dashboard. Documented in docs/detect-anomaly.md (Incidents).
 import { parseEventTime } from './event-time.js';
+import { slotTag } from './kv/slots.js';
 import type { KV } from './kv/types.js';
 import { MODEL_KEYS } from './model-status.js';
 
@@ -62,7 +63,7 @@ export const DEFAULT_INCIDENT_QUIET_MS = 300_000;
 
 export const INCIDENT_KEYS = {
   /** Hash per source: group key -> Incident JSON of its open incidents (at most openPerSource). */
-  open: (source: string) => `detect:inc:${source}`,
+  open: (source: string) => `detect:inc:${slotTag(source)}`,
   /** List of closed Incident JSON, newest first, capped at INCIDENT_CAPS.closed. */
   closed: 'detect:inc-closed',
 } as const;

@@ -1,25 +1,27 @@
 // Key layout of detect-anomaly's model state in the KV store, and a pure reader for it, so the stats
 // function can show model, threshold, training size and version without importing detect-anomaly.
 // OWNER: detect-anomaly (issue #4). Writers live in functions/detect-anomaly/state.ts.
+
+import { slotTag } from './kv/slots.js';
 import type { KV } from './kv/types.js';
 
 export const MODEL_KEYS = {
   /** Hash: source -> first-seen epoch ms. Capped at DetectConfig.maxSources. */
   sources: 'detect:sources',
   /** Hash: version, trainedAt, trainingSize, threshold, contamination, features (JSON), ... */
-  meta: (source: string) => `detect:meta:${source}`,
+  meta: (source: string) => `detect:meta:${slotTag(source)}`,
   /** String: base64 of the binary forest (forest-codec.ts). */
-  model: (source: string) => `detect:model:${source}`,
+  model: (source: string) => `detect:model:${slotTag(source)}`,
   /** Training lock (SET NX PX), so one replica trains per source. */
-  lock: (source: string) => `detect:lock:${source}`,
+  lock: (source: string) => `detect:lock:${slotTag(source)}`,
   /** List of recent feature vectors (comma-separated numbers), capped. */
-  reservoir: (source: string) => `detect:res:${source}`,
+  reservoir: (source: string) => `detect:res:${slotTag(source)}`,
   /** Hash: source -> templates+endpoints tracked in its norms, for the cap over all sources. */
   tracked: 'detect:tracked',
   /** Hash of per-source counters: template/endpoint counts, latency/length sums. Capped fields. */
-  norms: (source: string) => `detect:norm:${source}`,
+  norms: (source: string) => `detect:norm:${slotTag(source)}`,
   /** Hash {n, err} per source per time window, with a TTL. */
-  window: (source: string, bucket: number) => `detect:win:${source}:${bucket}`,
+  window: (source: string, bucket: number) => `detect:win:${slotTag(source)}:${bucket}`,
 } as const;
 
 export interface ModelStatus {

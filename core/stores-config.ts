@@ -2,15 +2,23 @@
 
 import { QUEUE_TYPES, type QueueTypeOptions } from './broker/queue-args.js';
 import type { EnvReader } from './env.js';
+import { parseClusterNodes } from './kv/cluster-nodes.js';
 import { DEFAULT_SECRETS_DIR, readSecretFile, Secret } from './secrets.js';
 
 export interface StoreConfig {
-  /** redis://... ; absent = embedded KV persisted under dataDir. */
+  /** redis://... ; absent = embedded KV persisted under dataDir (unless redisClusterNodes is set). */
   redisUrl?: string;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES `host:port,...`); set, it wins over redisUrl. */
+  redisClusterNodes?: { host: string; port: number }[];
   /** From secret file `redis-password` or REDIS_PASSWORD; overrides a password in the URL. */
   redisPassword?: Secret;
   /** Every key is namespaced under this prefix, so stacks and tests can share one Redis. */
   redisPrefix: string;
+  /**
+   * REDIS_WAIT_REPLICAS (default 0 = off) and REDIS_WAIT_TIMEOUT (1s): replicas each batch write must reach
+   * (WAIT) before it counts as done, so a failover cannot lose a batch that was already acknowledged.
+   */
+  redisWait?: { replicas: number; timeoutMs: number };
   /** amqp://... ; absent = embedded broker (only possible when every component runs in one process). */
   amqpUrl?: string;
   /** From secret file `rabbitmq-password` or RABBITMQ_PASSWORD; overrides a password in the URL. */
@@ -38,8 +46,13 @@ export function readStoreConfig(
   const secretsDir = r.str('SECRETS_DIR', DEFAULT_SECRETS_DIR);
   return {
     redisUrl: r.optStr('REDIS_URL'),
+    redisClusterNodes: clusterNodes(r),
     redisPassword: readSecretFile(secretsDir, 'redis-password') ?? secretFromEnv(env, 'REDIS_PASSWORD'),
     redisPrefix: r.str('REDIS_PREFIX', 'logfaas:'),
+    redisWait: {
+      replicas: r.int('REDIS_WAIT_REPLICAS', 0, 0, 16),
+      timeoutMs: r.duration('REDIS_WAIT_TIMEOUT', 1_000),
+    },
     amqpUrl: r.optStr('AMQP_URL'),
     amqpPassword: readSecretFile(secretsDir, 'rabbitmq-password') ?? secretFromEnv(env, 'RABBITMQ_PASSWORD'),
     brokerNamespace: r.optStr('BROKER_NAMESPACE'),
@@ -50,6 +63,19 @@ export function readStoreConfig(
     // stage busy, small enough that a fast sender cannot grow `npm start` past its memory budget.
     embeddedQueueBytes: r.int('EMBEDDED_QUEUE_BYTES', 8 * 1024 * 1024, 64 * 1024),
   };
+}
+
+function clusterNodes(r: EnvReader): StoreConfig['redisClusterNodes'] {
+  const text = r.optStr('REDIS_CLUSTER_NODES');
+  if (text === undefined) return undefined;
+  try {
+    const nodes = parseClusterNodes(text);
+    if (nodes.length > 0) return nodes;
+    r.problem('REDIS_CLUSTER_NODES: no host:port given');
+  } catch (e) {
+    r.problem((e as Error).message);
+  }
+  return undefined;
 }
 
 function readQueueType(r: EnvReader): QueueTypeOptions {

@@ -2,9 +2,11 @@
 // template-store.ts), stats reads the current form of the templates it shows from it (core/stats).
 // Hash `parse:tpl:{source}`, field = template id, value = JSON StoredTemplate. Documented in
 // docs/parse-log.md; change both together.
+
+import { slotTag } from './kv/slots.js';
 import type { KV } from './kv/types.js';
 
-export const templateKey = (source: string): string => `parse:tpl:${source}`;
+export const templateKey = (source: string): string => `parse:tpl:${slotTag(source)}`;
 /** Where the templates of sources past parse-log's source cap go (their events keep their own source). */
 export const OTHER_TEMPLATE_SOURCE = '_other';
 

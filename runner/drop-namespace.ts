@@ -5,7 +5,9 @@
 import { connect } from 'amqplib';
 import { DEAD_LETTER_QUEUE, queueFor } from '../core/broker/types.js';
 import { clearKv } from '../core/kv/clear.js';
+import { parseClusterNodes } from '../core/kv/cluster-nodes.js';
 import { createRedisKv } from '../core/kv/redis.js';
+import { createRedisClusterKv } from '../core/kv/redis-cluster.js';
 import { silentLogger } from '../core/log.js';
 import { ASYNC_QUEUE } from '../gateway/async-queue.js';
 import { FUNCTIONS } from './processes.js';
@@ -15,13 +17,22 @@ export const STACK_QUEUES = [...FUNCTIONS.map(queueFor), DEAD_LETTER_QUEUE, ASYN
 
 export async function dropNamespace(o: {
   redisUrl?: string;
+  /** `host:port,...` of a Redis Cluster: its keys are dropped on every master (wins over redisUrl). */
+  redisClusterNodes?: string;
   amqpUrl?: string;
   ns: string;
   /** Queues besides STACK_QUEUES (logical names, as given to the namespaced broker). */
   queues?: string[];
 }): Promise<void> {
-  if (o.redisUrl) {
-    const kv = await createRedisKv({ url: o.redisUrl, prefix: `${o.ns}:`, logger: silentLogger });
+  if (o.redisClusterNodes || o.redisUrl) {
+    const prefix = `${o.ns}:`;
+    const kv = o.redisClusterNodes
+      ? await createRedisClusterKv({
+          nodes: parseClusterNodes(o.redisClusterNodes),
+          prefix,
+          logger: silentLogger,
+        })
+      : await createRedisKv({ url: o.redisUrl!, prefix, logger: silentLogger });
     try {
       await clearKv(kv);
     } finally {

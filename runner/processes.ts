@@ -36,6 +36,8 @@ export const FUNCTIONS = ['producer', 'parse-log', 'detect-anomaly', 'stats', 'n
 export interface ProcessStackOptions {
   root: string;
   redisUrl: string;
+  /** `host:port,...`: every child uses this Redis Cluster (REDIS_CLUSTER_NODES) instead of redisUrl. */
+  redisClusterNodes?: string;
   amqpUrl: string;
   adminPassword: Secret;
   gatewayPort: number;
@@ -77,6 +79,7 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
     NODE_ENV: 'production',
     ...RUNTIME_ENV,
     REDIS_URL: o.redisUrl,
+    ...(o.redisClusterNodes ? { REDIS_CLUSTER_NODES: o.redisClusterNodes } : {}),
     AMQP_URL: o.amqpUrl,
     SECRETS_DIR: process.env.SECRETS_DIR ?? '/var/openfaas/secrets',
     ...o.env,

@@ -3,9 +3,24 @@
 // so a CI job without its services can never pass by skipping everything.
 import { connect } from 'node:net';
 import { clearKv } from '../core/kv/clear.js';
+import { parseClusterNodes } from '../core/kv/cluster-nodes.js';
 import type { KV } from '../core/kv/types.js';
 
 export const redisUrl = (): string => process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+/**
+ * Seed nodes of a throwaway Redis Cluster (`host:port,...`, from test/support/redis-cluster.sh, which
+ * .ci/run starts). Its own variable, not REDIS_CLUSTER_NODES, so a stack a test starts is on a cluster
+ * only when the test asks for it.
+ */
+export const redisClusterNodes = (): string => process.env.TEST_REDIS_CLUSTER_NODES ?? '';
+
+/** requireService for that cluster: its first node reachable. */
+export const requireRedisCluster = (): Promise<boolean> =>
+  requireService('redis cluster (TEST_REDIS_CLUSTER_NODES)', async () => {
+    const [first] = parseClusterNodes(redisClusterNodes());
+    if (!first) throw new Error('TEST_REDIS_CLUSTER_NODES is not set');
+    await tcpReachable(`redis://${first.host}:${first.port}`, first.port);
+  });
 export const amqpUrl = (): string => process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
 
 /**

@@ -63,14 +63,15 @@ export const upCommand: Command = {
     let dashboardUrl: string;
     let stop: () => Promise<void>;
     if (flags.processes) {
-      if (!stores.redisUrl || !stores.amqpUrl) {
+      if (!(stores.redisUrl || stores.redisClusterNodes) || !stores.amqpUrl) {
         throw new UsageError(
-          '--processes needs REDIS_URL and AMQP_URL: separate processes cannot share the embedded stores',
+          '--processes needs REDIS_URL (or REDIS_CLUSTER_NODES) and AMQP_URL: separate processes cannot share the embedded stores',
         );
       }
       const stack = await startProcessStack({
         root,
-        redisUrl: stores.redisUrl,
+        redisUrl: stores.redisUrl ?? '',
+        redisClusterNodes: env.REDIS_CLUSTER_NODES,
         amqpUrl: stores.amqpUrl,
         adminPassword: admin.password,
         gatewayPort,
@@ -130,9 +131,7 @@ export const upCommand: Command = {
       }
     }
     say(`broker: ${stores.amqpUrl ? `RabbitMQ ${redactUrl(stores.amqpUrl)}` : 'embedded (in-process)'}`);
-    say(
-      `kv:     ${stores.redisUrl ? `Redis ${redactUrl(stores.redisUrl)}` : `embedded, persisted in ${join(stores.dataDir, 'kv.json')}`}`,
-    );
+    say(`kv:     ${kvWhere(stores)}`);
     say(`gateway:   ${gatewayUrl}   (user admin, password from ${admin.origin})`);
     say(`dashboard: ${dashboardUrl}`);
 
@@ -190,4 +189,11 @@ function parseFlags(argv: string[]): Record<string, string | undefined> {
 
 function pick(env: Record<string, string | undefined>, keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.filter((k) => env[k]).map((k) => [k, env[k] as string]));
+}
+
+function kvWhere(stores: ReturnType<typeof readStoreConfig>): string {
+  if (stores.redisClusterNodes)
+    return `Redis Cluster ${stores.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  if (stores.redisUrl) return `Redis ${redactUrl(stores.redisUrl)}`;
+  return `embedded, persisted in ${join(stores.dataDir, 'kv.json')}`;
 }

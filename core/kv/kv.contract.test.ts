@@ -3,14 +3,24 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { redisUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import {
+  redisClusterNodes,
+  redisUrl,
+  requireRedisCluster,
+  requireService,
+  tcpReachable,
+  uniqueName,
+} from '../../test/services.js';
 import { silentLogger } from '../log.js';
 import { clearKv } from './clear.js';
+import { parseClusterNodes } from './cluster-nodes.js';
 import { createMemoryKv } from './memory.js';
 import { createRedisKv } from './redis.js';
+import { createRedisClusterKv } from './redis-cluster.js';
 import type { KV, WriteOp } from './types.js';
 
 const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
+const clusterUp = await requireRedisCluster();
 
 interface Target {
   name: string;
@@ -33,6 +43,16 @@ const targets: Target[] = [
     name: 'redis',
     up: redisUp,
     open: (ns) => createRedisKv({ url: redisUrl(), prefix: `${ns}:`, logger: silentLogger }),
+  },
+  {
+    name: 'redis-cluster',
+    up: clusterUp,
+    open: (ns) =>
+      createRedisClusterKv({
+        nodes: parseClusterNodes(redisClusterNodes()),
+        prefix: `${ns}:`,
+        logger: silentLogger,
+      }),
   },
 ];
 
@@ -209,8 +229,18 @@ describe.each(targets)('KV contract: $name', (target) => {
         kv.apply([{ op: 'hincrby', key: 'h', field: 'n', by: 1 }, inc('a', 1), inc('z', 1)]),
       ).rejects.toThrow(/not an integer/);
       expect(await kv.hgetall('h')).toMatchObject({ n: '1', a: '1' });
-      await expect(kv.apply([inc('a', 1), { ...inc('x', 1), key: 's' }])).rejects.toThrow(/WRONGTYPE/);
-      expect((await kv.hgetall('h')).a).toBe('1');
+      // Keys of one hash slot (a cluster applies each slot's part on its own: see the cluster test below).
+      await kv.apply([
+        { op: 'set', key: '{h}s', value: 'v' },
+        { ...inc('a', 1), key: '{h}' },
+      ]);
+      await expect(
+        kv.apply([
+          { ...inc('a', 1), key: '{h}' },
+          { ...inc('x', 1), key: '{h}s' },
+        ]),
+      ).rejects.toThrow(/WRONGTYPE/);
+      expect((await kv.hgetall('{h}')).a).toBe('1');
     });
 
     it('onceKey: a capped batch applied twice writes once', async () => {
@@ -292,6 +322,8 @@ describe.each(targets)('KV contract: $name', (target) => {
     expect(await kv.lrange('l', 0, -1)).toEqual(['v2499', 'v2498', 'v2497']);
   });
 
+  // The ring's key carries a hash tag: its blobs and byte total (`{ring}:<id>`, `{ring}:bytes`) must share
+  // its Redis Cluster slot, and so must the keys of a batch that is to be all or nothing with it.
   describe('ringPush (byte- and count-bounded ring of blobs)', () => {
     const push = (
       id: string,
@@ -300,7 +332,7 @@ describe.each(targets)('KV contract: $name', (target) => {
     ) =>
       ({
         op: 'ringPush',
-        key: 'ring',
+        key: '{ring}',
         id,
         blob,
         meta: `m-${id}`,
@@ -308,25 +340,25 @@ describe.each(targets)('KV contract: $name', (target) => {
         maxItems: o.maxItems ?? 1000,
         ttlMs: o.ttlMs ?? 60_000,
       }) as const;
-    const ids = async () => (await kv.lrange('ring', 0, -1)).map((e) => e.split('\t')[1]);
+    const ids = async () => (await kv.lrange('{ring}', 0, -1)).map((e) => e.split('\t')[1]);
 
     it('keeps blobs newest first with their entries and the byte total', async () => {
       await kv.apply([push('a', 'x'.repeat(10)), push('b', 'é'.repeat(5))]); // 10 bytes in UTF-8
-      expect(await kv.lrange('ring', 0, -1)).toEqual(['13\tb\tm-b', '13\ta\tm-a']);
-      expect(await kv.mget(['ring:a', 'ring:b'])).toEqual(['x'.repeat(10), 'é'.repeat(5)]);
-      expect(await kv.get('ring:bytes')).toBe('26');
+      expect(await kv.lrange('{ring}', 0, -1)).toEqual(['13\tb\tm-b', '13\ta\tm-a']);
+      expect(await kv.mget(['{ring}:a', '{ring}:b'])).toEqual(['x'.repeat(10), 'é'.repeat(5)]);
+      expect(await kv.get('{ring}:bytes')).toBe('26');
     });
 
     it('drops the oldest blobs past maxBytes or maxItems, always keeping the newest', async () => {
       for (const id of ['a', 'b', 'c', 'd']) await kv.apply([push(id, 'y'.repeat(97), { maxBytes: 250 })]);
       // Each entry is 97 + 3 bytes: two fit in 250.
       expect(await ids()).toEqual(['d', 'c']);
-      expect(await kv.mget(['ring:a', 'ring:b', 'ring:c'])).toEqual([null, null, 'y'.repeat(97)]);
-      expect(await kv.get('ring:bytes')).toBe('200');
+      expect(await kv.mget(['{ring}:a', '{ring}:b', '{ring}:c'])).toEqual([null, null, 'y'.repeat(97)]);
+      expect(await kv.get('{ring}:bytes')).toBe('200');
       await kv.apply([push('e', 'z', { maxItems: 1 }), push('big', 'w'.repeat(500), { maxBytes: 250 })]);
       expect(await ids()).toEqual(['big']);
-      expect(await kv.get('ring:bytes')).toBe('505');
-      expect((await kv.keys('')).sort()).toEqual(['ring', 'ring:big', 'ring:bytes']);
+      expect(await kv.get('{ring}:bytes')).toBe('505');
+      expect((await kv.keys('')).sort()).toEqual(['{ring}', '{ring}:big', '{ring}:bytes']);
     });
 
     it('expires blobs, the ring and its total after ttlMs', async () => {
@@ -334,15 +366,15 @@ describe.each(targets)('KV contract: $name', (target) => {
       await sleep(300);
       expect(await kv.keys('')).toEqual([]);
       await kv.apply([push('b', 'new', { ttlMs: 60_000 })]);
-      expect(await kv.get('ring:bytes')).toBe('6');
+      expect(await kv.get('{ring}:bytes')).toBe('6');
     });
 
     it('is all or nothing with the rest of the batch and honours onceKey', async () => {
-      await kv.apply([{ op: 'set', key: 's', value: 'str' }]);
+      await kv.apply([{ op: 'set', key: 's{ring}', value: 'str' }]);
       await expect(
-        kv.apply([push('a', 'blob'), { op: 'hset', key: 's', fields: { f: '1' } }], { onceKey: 'k' }),
+        kv.apply([push('a', 'blob'), { op: 'hset', key: 's{ring}', fields: { f: '1' } }], { onceKey: 'k' }),
       ).rejects.toThrow(/WRONGTYPE/);
-      expect(await kv.keys('ring')).toEqual([]);
+      expect(await kv.keys('{ring}')).toEqual([]);
       expect(await kv.apply([push('a', 'blob')], { onceKey: 'k' })).toBe(true);
       expect(await kv.apply([push('a2', 'blob')], { onceKey: 'k' })).toBe(false);
       expect(await ids()).toEqual(['a']);
@@ -392,26 +424,26 @@ describe.each(targets)('KV contract: $name', (target) => {
     expect((await kv.keys('')).length).toBe(4);
   });
 
-  it('apply is all or nothing: a wrong-type op fails the batch before anything is written', async () => {
-    await kv.apply([{ op: 'set', key: 's', value: 'str' }]);
+  it('apply is all or nothing: a wrong-type op fails the batch (keys of one slot) before anything is written', async () => {
+    await kv.apply([{ op: 'set', key: '{b}s', value: 'str' }]);
     await expect(
       kv.apply(
         [
-          { op: 'hincrby', key: 'h', field: 'n', by: 1 },
-          { op: 'lpush', key: 'l', values: ['x'], cap: 5 },
-          { op: 'hset', key: 's', fields: { a: '1' } },
+          { op: 'hincrby', key: '{b}h', field: 'n', by: 1 },
+          { op: 'lpush', key: '{b}l', values: ['x'], cap: 5 },
+          { op: 'hset', key: '{b}s', fields: { a: '1' } },
         ],
         { onceKey: 'batch-1' },
       ),
     ).rejects.toThrow(/WRONGTYPE/);
-    expect(await kv.hgetall('h')).toEqual({});
-    expect(await kv.llen('l')).toBe(0);
-    expect(await kv.get('s')).toBe('str');
+    expect(await kv.hgetall('{b}h')).toEqual({});
+    expect(await kv.llen('{b}l')).toBe(0);
+    expect(await kv.get('{b}s')).toBe('str');
     // The failed batch did not burn its idempotency key: a corrected retry applies.
-    expect(await kv.apply([{ op: 'hincrby', key: 'h', field: 'n', by: 1 }], { onceKey: 'batch-1' })).toBe(
+    expect(await kv.apply([{ op: 'hincrby', key: '{b}h', field: 'n', by: 1 }], { onceKey: 'batch-1' })).toBe(
       true,
     );
-    expect(await kv.hgetall('h')).toEqual({ n: '1' });
+    expect(await kv.hgetall('{b}h')).toEqual({ n: '1' });
   });
 
   it('apply is all or nothing: a non-numeric field fails hincrby/hincrbyfloat without partial writes', async () => {
@@ -489,7 +521,7 @@ describe.each(targets)('KV contract: $name', (target) => {
   it('info reports its kind and memory in use', async () => {
     await kv.apply([{ op: 'set', key: 'x', value: 'y'.repeat(1000) }]);
     const info = await kv.info();
-    expect(info.kind).toBe(target.name === 'redis' ? 'redis' : 'embedded');
+    expect(info.kind).toBe(target.name === 'embedded' ? 'embedded' : 'redis');
     expect(info.usedBytes).toBeGreaterThan(0);
     await kv.ping();
   });

@@ -93,7 +93,12 @@ export interface KV {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Delete `key` only if it still holds `value` (safe lock release). */
   delIfEquals(key: string, value: string): Promise<boolean>;
-  /** Applies all writes atomically in one round trip. Returns false if `onceKey` was already applied. */
+  /**
+   * Applies all writes atomically in one round trip. Returns false if `onceKey` was already applied.
+   * On a Redis Cluster, atomic per hash slot: a batch over several slots is applied one part per slot,
+   * the first op's slot last (docs/stores.md, Redis Cluster), so a writer can put the key that readers
+   * poll for changes first.
+   */
   apply(ops: WriteOp[], opts?: ApplyOptions): Promise<boolean>;
   /** Keys under a prefix (relative to the store's namespace). Bounded use only: admin and tests. */
   keys(prefix: string): Promise<string[]>;

@@ -69,13 +69,15 @@ async function locked<T>(
     const { list, result } = await change(decodeMutes(await kv.get(MUTE_KEYS.list)));
     if (list)
       await kv.apply([
-        { op: 'set', key: MUTE_KEYS.list, value: encodeMutes(list) },
+        // The revision first: on a Redis Cluster the two keys are in different slots and the first op's
+        // slot is applied last (docs/stores.md), so a replica that sees the new revision reads the new list.
         // A random revision, not a counter: `set` is the only string write, and any change must differ.
         {
           op: 'set',
           key: MUTE_KEYS.rev,
           value: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`,
         },
+        { op: 'set', key: MUTE_KEYS.list, value: encodeMutes(list) },
       ]);
     return result;
   } finally {

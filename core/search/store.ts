@@ -7,7 +7,8 @@ import { parseRingEntry, ringBlobKey } from '../kv/write-ops.js';
 import { ChunkBuilder, type ChunkMeta, parseMeta } from './chunk.js';
 import type { SearchStoreConfig } from './config.js';
 
-export const SEARCH_KEYS = { ring: 'search:ring' } as const;
+// The ring's key carries a hash tag: its blobs and byte total (ringBlobKey, ringBytesKey) share its cluster slot.
+export const SEARCH_KEYS = { ring: 'search:{ring}' } as const;
 
 /** Characters per chunk blob at most: a hit reads one blob, so this bounds a hit's read. */
 export const CHUNK_CHARS = 256 * 1024;

@@ -1,6 +1,7 @@
 // The stats key layout in the KV (keys are relative; the KV adds its namespace prefix), with the TTL or
 // cap that bounds each one. Written by statsWrites (record.ts), read by readStats (read.ts).
 // Documented in docs/stats.md; change both together.
+import { slotTag } from '../kv/slots.js';
 
 export const SECOND_MS = 1000;
 export const MINUTE_MS = 60_000;
@@ -23,34 +24,41 @@ export const KEYS = {
 export const DEAD_LETTERED_FIELD = 'dead_lettered';
 
 /**
+ * The time-bucket keys below carry their epoch hour as a hash tag (`stats:m:{h490000}:29400000`), so the
+ * buckets one batch writes (its events' hour at every resolution, and their by-source twins) share one
+ * Redis Cluster slot; only the all-time KEYS above live elsewhere.
+ */
+const hourTag = (hour: number): string => slotTag(`h${Math.floor(hour)}`);
+
+/**
  * Per-second throughput packed one hash per minute: fields `n|<second 0-59>` events, `a|<second>` anomalies.
  * Feeds the events/s chart for windows up to 15 min (at most 16 hashes, not 900 keys).
  */
-export const secondsKey = (minute: number): string => `stats:ss:${minute}`;
+export const secondsKey = (minute: number): string => `stats:ss:${hourTag(minute / 60)}:${minute}`;
 /**
  * Per-minute throughput packed one hash per hour: fields `n|<minute 0-59>`, `a|<minute>`. Feeds the chart
  * for longer windows (24 h is 25 hashes, not 1440 keys).
  */
-export const minutesKey = (hour: number): string => `stats:sm:${hour}`;
+export const minutesKey = (hour: number): string => `stats:sm:${hourTag(hour)}`;
 /**
  * Aggregate hashes at three resolutions, all with the same fields (see FIELDS): counts, level, source and
  * status breakdowns, the overall latency histogram and per-endpoint histograms. A window is read as whole
  * hours, then whole ten-minute blocks, then minutes at its leading edge (windows above 1 h start on a
  * ten-minute boundary and read no minutes), so 24 h costs at most 25 + 5 hashes and 1 h at most 1 + 5 + 9.
  */
-export const minuteKey = (min: number): string => `stats:m:${min}`;
-export const tenMinuteKey = (ten: number): string => `stats:x:${ten}`;
-export const hourKey = (hour: number): string => `stats:h:${hour}`;
+export const minuteKey = (min: number): string => `stats:m:${hourTag(min / 60)}:${min}`;
+export const tenMinuteKey = (ten: number): string => `stats:x:${hourTag(ten / 6)}:${ten}`;
+export const hourKey = (hour: number): string => `stats:h:${hourTag(hour)}`;
 /**
  * Per-minute overall latency histograms packed one hash per hour: fields `<minute 0-59>|<bucket>`. Feeds the
  * per-minute latency chart of windows up to 1 h (two small hashes instead of 60 full minute hashes).
  */
-export const latencyMinutesKey = (hour: number): string => `stats:lm:${hour}`;
+export const latencyMinutesKey = (hour: number): string => `stats:lm:${hourTag(hour)}`;
 /**
  * Per-hour template hash: `<id>|n` count, `<id>|f` first seen, `<id>|l` last seen, `<id>|i` `<source>|<text>`
  * (hashes written before that field existed hold `<id>|t` text and `<id>|s` source; readers take both).
  */
-export const templateHourKey = (hour: number): string => `stats:t:${hour}`;
+export const templateHourKey = (hour: number): string => `stats:t:${hourTag(hour)}`;
 
 /**
  * The by-source twin of a throughput, aggregate or latency-minute key (same TTL): the same fields per

@@ -7,17 +7,18 @@ import {
   type Incident,
   parseIncident,
 } from '../../core/incident.js';
+import { slotTag } from '../../core/kv/slots.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
 import type { SentRecord } from './plan.js';
 
 export const NOTIFY_KEYS = {
   /** Hash per source: incident id -> SentRecord JSON (open incidents announced, closings still owed). */
-  sent: (source: string) => `notify:sent:${source}`,
+  sent: (source: string) => `notify:sent:${slotTag(source)}`,
   /** Hash per source: rate window index -> notifications charged; expires after two windows. */
-  rate: (source: string) => `notify:rate:${source}`,
+  rate: (source: string) => `notify:rate:${slotTag(source)}`,
   /** Held while one replica reconciles a source. */
-  lock: (source: string) => `notify:lock:${source}`,
+  lock: (source: string) => `notify:lock:${slotTag(source)}`,
   /** Claimed by the replica that makes the periodic pass of one RESEND_INTERVAL slot. */
   resend: (slot: number) => `notify:resend:${slot}`,
 } as const;

@@ -11,6 +11,7 @@
 // across replicas, and a template another replica registered first is joined, not duplicated. Batches
 // that create nothing (nearly all, once a source is warm) take no lock.
 import { acquireLock } from '../../core/kv/lock.js';
+import { slotTag } from '../../core/kv/slots.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { decodeTemplate, encodeTemplate, OTHER_TEMPLATE_SOURCE, templateKey } from '../../core/templates.js';
@@ -18,7 +19,7 @@ import { type Cluster, type MinerLimits, type StoredCluster, TemplateMiner, toSt
 
 export { OTHER_TEMPLATE_SOURCE, templateKey } from '../../core/templates.js';
 /** Held while a batch that creates templates is re-parsed and its new clusters written. */
-export const creationLockKey = (source: string) => `parse:tpl-lock:${source}`;
+export const creationLockKey = (source: string) => `parse:tpl-lock:${slotTag(source)}`;
 /**
  * Hash: source -> templates it stored. Membership is the registry of sources with templates of their
  * own (capped at maxSources); the sum bounds the templates of all sources (maxTemplatesTotal).

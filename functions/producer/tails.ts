@@ -2,6 +2,7 @@
 // source's next request), kept in the KV so any producer replica can prepend it to that request or,
 // after a quiet period, publish it alone. The only I/O of multi-line grouping in the producer.
 import { acquireLock, type HeldLock } from '../../core/kv/lock.js';
+import { slotTag } from '../../core/kv/slots.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 
 export interface HeldTail {
@@ -18,10 +19,14 @@ export interface HeldTail {
   due: number;
 }
 
-const tailKey = (source: string) => `producer:tail:${source}`;
-const lockKey = (source: string) => `producer:tail-lock:${source}`;
-/** Index of tails by the minute they fall due, so a sweep reads a few hashes instead of scanning keys. */
-const dueKey = (minute: number) => `producer:tail-due:${minute}`;
+const tailKey = (source: string) => `producer:tail:${slotTag(source)}`;
+const lockKey = (source: string) => `producer:tail-lock:${slotTag(source)}`;
+/**
+ * Index of tails by the minute they fall due, so a sweep reads a few hashes instead of scanning keys. Tagged
+ * by hour: a sweep's hour of minutes is two cluster slots, not 61.
+ */
+const dueKey = (minute: number) =>
+  `producer:tail-due:${slotTag(`tails-h${Math.floor(minute / 60)}`)}:${minute}`;
 const MINUTE = 60_000;
 // 1 hour: a tail (and its index entry) outlives any outage a sweep would catch up with; a tail older
 // than that is dropped rather than published out of order with what came since.
