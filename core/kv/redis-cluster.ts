@@ -6,7 +6,7 @@
 import { Cluster } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { Secret } from '../secrets.js';
-import { FAIL_FAST, redisRetryDelay } from './redis.js';
+import { connectionOptions, redisRetryDelay } from './redis.js';
 import { defineScripts, redisKv, type WaitReplicas, waitReady, watchConnection } from './redis-kv.js';
 import { groupBySlot, prefixSlotsSafely, slotOf, tagForSlot } from './slots.js';
 import type { KV } from './types.js';
@@ -41,12 +41,7 @@ export async function createRedisClusterKv(opts: RedisClusterKvOptions): Promise
     retryDelayOnClusterDown: 100,
     retryDelayOnTryAgain: 100,
     slotsRefreshTimeout: 2_000,
-    redisOptions: {
-      ...(opts.password ? { password: opts.password.reveal() } : {}),
-      connectionName: opts.connectionName ?? 'logfaas',
-      ...FAIL_FAST,
-      commandTimeout: opts.commandTimeoutMs ?? 10_000,
-    },
+    redisOptions: connectionOptions(opts),
   });
   const scripted = defineScripts(cluster);
   watchConnection(cluster, opts.logger, where);

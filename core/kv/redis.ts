@@ -38,17 +38,24 @@ export const FAIL_FAST = {
   autoResendUnfulfilledCommands: false,
 } as const;
 
+/** Options of every connection, single node or a cluster's: password, name, fail fast, command timeout. */
+export function connectionOptions(
+  opts: Pick<RedisKvOptions, 'password' | 'connectionName' | 'commandTimeoutMs'>,
+) {
+  return {
+    ...(opts.password ? { password: opts.password.reveal() } : {}),
+    connectionName: opts.connectionName ?? 'logfaas',
+    ...FAIL_FAST,
+    commandTimeout: opts.commandTimeoutMs ?? 10_000,
+  };
+}
+
 /** Connects (waiting up to startupTimeoutMs for Redis to come up) and returns the namespaced KV. */
 export async function createRedisKv(opts: RedisKvOptions): Promise<KV> {
   const safeUrl = redactUrl(opts.url);
   const url = new URL(opts.url);
   if (opts.password) url.password = '';
-  const redis = new Redis(url.toString(), {
-    ...(opts.password ? { password: opts.password.reveal() } : {}),
-    connectionName: opts.connectionName ?? 'logfaas',
-    ...FAIL_FAST,
-    commandTimeout: opts.commandTimeoutMs ?? 10_000,
-  });
+  const redis = new Redis(url.toString(), connectionOptions(opts));
   const scripted = defineScripts(redis);
   watchConnection(redis, opts.logger, safeUrl);
   await waitReady(redis, opts.startupTimeoutMs ?? 30_000, safeUrl);

@@ -19,7 +19,7 @@ import type { ProducerContext } from './handler.js';
 import { decodeLokiJson, decodeLokiProto, type LokiStream } from './loki-decode.js';
 import type { MappedRecords } from './otlp.js';
 import { ProtoError } from './protobuf.js';
-import { attributeProblem, contentKey, publishRecords, sourceName } from './protocol-records.js';
+import { attributeProblem, contentKey, publishRecords, refuse, sourceName } from './protocol-records.js';
 
 export const LOKI_PUSH_PATH = '/loki/api/v1/push';
 const SOURCE_LABELS = ['service_name', 'app', 'job'];
@@ -28,9 +28,7 @@ const LEVEL_LABELS = ['level', 'detected_level', 'severity', 'lvl'];
 export function lokiRecords(streams: LokiStream[], limits: AttributeLimits): MappedRecords {
   const out: MappedRecords = { records: [], rejected: 0, reasons: [] };
   for (const s of streams) {
-    out.rejected += s.invalid;
-    for (const why of s.reasons)
-      if (out.reasons.length < 3 && !out.reasons.includes(why)) out.reasons.push(why);
+    refuse(out, s.invalid, ...s.reasons);
     const labels = new Map(s.labels);
     const sourceLabel = SOURCE_LABELS.find((l) => labels.get(l));
     const source = sourceName(sourceLabel && labels.get(sourceLabel));
@@ -41,8 +39,7 @@ export function lokiRecords(streams: LokiStream[], limits: AttributeLimits): Map
       for (const [k, v] of e.metadata) fields[k] = v;
       const problem = attributeProblem(fields, limits);
       if (problem !== undefined) {
-        out.rejected++;
-        if (out.reasons.length < 3 && !out.reasons.includes(problem)) out.reasons.push(problem);
+        refuse(out, 1, problem);
         continue;
       }
       const meta: LineMeta = {};

@@ -19,6 +19,7 @@ import {
   contentKey,
   type InRecord,
   publishRecords,
+  refuse,
   sourceName,
 } from './protocol-records.js';
 
@@ -51,9 +52,7 @@ export function fieldValue(v: AnyValue | undefined): MetaValue {
 export function otlpRecords(resources: OtlpResourceLogs[], limits: AttributeLimits): MappedRecords {
   const out: MappedRecords = { records: [], rejected: 0, reasons: [] };
   for (const res of resources) {
-    out.rejected += res.invalid;
-    for (const why of res.reasons)
-      if (out.reasons.length < 3 && !out.reasons.includes(why)) out.reasons.push(why);
+    refuse(out, res.invalid, ...res.reasons);
     const base: Record<string, MetaValue> = {};
     let service: string | undefined;
     let host: string | undefined;
@@ -71,8 +70,7 @@ export function otlpRecords(resources: OtlpResourceLogs[], limits: AttributeLimi
       if (r.eventName) fields.event_name = r.eventName;
       const problem = attributeProblem(fields, limits);
       if (problem !== undefined) {
-        out.rejected++;
-        if (out.reasons.length < 3 && !out.reasons.includes(problem)) out.reasons.push(problem);
+        refuse(out, 1, problem);
         continue;
       }
       const meta: LineMeta = {};

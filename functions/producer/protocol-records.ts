@@ -23,6 +23,18 @@ export interface RecordsOutcome {
   error?: unknown;
 }
 
+/** Records refused in a request: counted, with the first few distinct reasons for the answer. */
+export interface Refusals {
+  rejected: number;
+  reasons: string[];
+}
+
+/** Counts `n` refused records and keeps `why` among the first 3 distinct reasons. */
+export function refuse(out: Refusals, n: number, ...why: string[]): void {
+  out.rejected += n;
+  for (const w of why) if (out.reasons.length < 3 && !out.reasons.includes(w)) out.reasons.push(w);
+}
+
 const SOURCE_CHAR = /[^A-Za-z0-9._:-]/g;
 
 /** A protocol's service or job name as a source the text endpoint would accept (`my svc` -> `my_svc`). */
