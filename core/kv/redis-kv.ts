@@ -4,7 +4,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { encodeOps, pairs } from './redis-encode.js';
-import { APPLY_LUA, DEL_IF_EQUALS_LUA, HGETALL_MANY_LUA } from './redis-scripts.js';
+import { APPLY_LUA } from './redis-scripts.js';
+import { DEL_IF_EQUALS_LUA, HGETALL_MANY_LUA } from './redis-small-scripts.js';
 import type { KV, StorageInfo, WriteOp } from './types.js';
 import { DEFAULT_ONCE_TTL_MS, validateOps } from './write-ops.js';
 
