@@ -48,6 +48,20 @@ start)
     sleep 0.1
   done
   [ $ok = 1 ] || { echo "redis cluster in $dir did not reach cluster_state:ok" >&2; exit 1; }
+  # ...and every replica has finished its first sync, or a write that waits for one (WAIT) times out.
+  for _ in $(seq 1 300); do
+    synced=1
+    for port in "${ports[@]}"; do
+      info=$(redis-cli -p "$port" info replication 2>/dev/null || true)
+      if echo "$info" | grep -q 'role:slave'; then
+        echo "$info" | grep -q 'master_link_status:up' || synced=0
+        echo "$info" | grep -q 'master_sync_in_progress:1' && synced=0
+      fi
+    done
+    [ $synced = 1 ] && break
+    sleep 0.1
+  done
+  [ $synced = 1 ] || { echo "redis cluster in $dir: replicas did not sync" >&2; exit 1; }
   nodes=$(IFS=,; echo "${addrs[*]}")
   echo "$nodes" >"$dir/nodes"
   echo "$nodes"
