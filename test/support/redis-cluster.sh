@@ -23,7 +23,9 @@ case "$cmd" in
 start)
   mkdir -p "$dir"
   ports=()
-  p=$((20000 + RANDOM % 20000))
+  # Below the kernel's ephemeral range (32768+ by default), bus ports included: an outgoing connection's
+  # local port would otherwise make a node's bind fail now and then.
+  p=$((10000 + RANDOM % 12000))
   while [ ${#ports[@]} -lt 6 ]; do
     # The cluster bus listens on port + 10000: both must be free.
     if port_free "$p" && port_free $((p + 10000)); then ports+=("$p"); fi
@@ -34,7 +36,9 @@ start)
     start_node "$port"
   done
   for port in "${ports[@]}"; do
-    for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    up=0
+    for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && up=1 && break; sleep 0.1; done
+    [ $up = 1 ] || { echo "redis cluster node $port did not start: $(tail -3 "$dir/$port/redis.log" 2>/dev/null)" >&2; exit 1; }
   done
   addrs=()
   for port in "${ports[@]}"; do addrs+=("127.0.0.1:$port"); done
