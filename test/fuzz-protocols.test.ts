@@ -1,3 +1,7 @@
+// Fuzzes the producer's shipper endpoints (OTLP/HTTP logs, Loki push) through the gateway: random
+// bytes, real clients' payloads (captured from the OpenTelemetry SDK exporters and Loki's push.proto)
+// flipped, cut and spliced, deep nesting, wrong types and encodings. Always a 2xx or a 4xx with a
+// message, never a 5xx or a crash, and the stack still counts exactly afterwards.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
