@@ -1,21 +1,15 @@
 // Shared pieces of the dashboard browser tests: Debian's Chromium through playwright-core (no browser
-// download), the page built the way build.mjs builds it, and in-process server options.
+// download), the page built the way build.mjs builds it, and in-process server options (test/support's).
 import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 
+export { serveOpts } from '../support/cli-io.js';
+
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = 'test-results';
-export const serveOpts = {
-  port: 0,
-  host: '127.0.0.1',
-  maxBodyBytes: 65_536,
-  maxInflight: 16,
-  timeoutMs: 10_000,
-  drainMs: 100,
-};
 
 /** Whether Chromium is installed; under CI=true a missing one throws instead of skipping. */
 export function haveChromium(suite: string): boolean {
