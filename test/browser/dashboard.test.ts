@@ -15,7 +15,7 @@ import { anomalyOf, httpEvent, sampleEvent } from '../../core/stats/sample-event
 import { createDashboardHandler } from '../../dashboard/server.js';
 import { loadStatsConfig } from '../../functions/stats/config.js';
 import { createStatsHandler } from '../../functions/stats/handler.js';
-import { ARTIFACTS, buildAssets, haveChromium, launch, serveOpts } from './harness.js';
+import { ARTIFACTS, buildAssets, haveChromium, launch, serveOpts, watchedPage } from './harness.js';
 
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '<script>alert(2)</script>';
@@ -105,17 +105,7 @@ describe.skipIf(!haveChromium('dashboard browser tests'))('dashboard in Chromium
     url: string,
     width = 1280,
   ): Promise<{ page: Page; dialogs: string[]; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
-    const dialogs: string[] = [];
-    const problems: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
-    });
+    const { page, dialogs, problems } = await watchedPage(browser, width);
     await page.goto(url);
     try {
       await page.waitForSelector('#v-total[data-value]', { timeout: 10_000 });

@@ -21,7 +21,7 @@ import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
 import { createDetectAnomalyHandler } from '../../functions/detect-anomaly/handler.js';
 import { loadStatsConfig } from '../../functions/stats/config.js';
 import { createStatsHandler } from '../../functions/stats/handler.js';
-import { ARTIFACTS, buildAssets, haveChromium, launch, serveOpts } from './harness.js';
+import { ARTIFACTS, buildAssets, haveChromium, launch, serveOpts, watchedPage } from './harness.js';
 
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '<script>alert(2)</script>';
@@ -115,17 +115,7 @@ describe.skipIf(!haveChromium('incidents browser tests'))('incidents panel and m
   });
 
   async function open(): Promise<{ page: Page; dialogs: string[]; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const dialogs: string[] = [];
-    const problems: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
-    });
+    const { page, dialogs, problems } = await watchedPage(browser);
     await page.goto(`${dash.url}/?window=15m&refresh=60s`);
     await page.waitForSelector('#incidents tr[data-id]', { timeout: 10_000 });
     return { page, dialogs, problems };

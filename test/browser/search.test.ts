@@ -20,7 +20,7 @@ import { createDetectAnomalyHandler } from '../../functions/detect-anomaly/handl
 import { createSearchHandler } from '../../functions/search/handler.js';
 import { loadStatsConfig } from '../../functions/stats/config.js';
 import { createStatsHandler } from '../../functions/stats/handler.js';
-import { ARTIFACTS, buildAssets, haveChromium, launch, serveOpts } from './harness.js';
+import { ARTIFACTS, buildAssets, haveChromium, launch, serveOpts, watchedPage } from './harness.js';
 
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '<script>alert(2)</script>';
@@ -129,17 +129,7 @@ describe.skipIf(!withChromium)('incident -> context lines -> search in Chromium'
   });
 
   it('opens an incident to its context lines (its own marked, log text as text), then searches', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const dialogs: string[] = [];
-    const problems: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
-    });
+    const { page, dialogs, problems } = await watchedPage(browser);
     await page.goto(`${dash.url}/?window=1h&refresh=60s`);
     await page.waitForSelector('#incidents tr[data-id="ab12cd34"]', { timeout: 10_000 });
     await page.click('#incidents tr[data-id="ab12cd34"]');
