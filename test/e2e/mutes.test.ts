@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StatsDoc } from '../../core/stats/doc.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
 import type { ProcessStack } from '../../runner/processes.js';
-import { amqpUrl, redisUrl, uniqueName } from '../services.js';
-import { servicesUp, startTestStack } from './stack.js';
+import { uniqueName } from '../services.js';
+import { servicesUp, startTestStack, stopTestStack } from './stack.js';
 
 const up = await servicesUp();
 
@@ -55,10 +54,7 @@ describe.skipIf(!up)('mutes through the real stack (2 replicas, restart)', () =>
     return stack;
   };
 
-  afterAll(async () => {
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
-  });
+  afterAll(() => stopTestStack({ ns, stack }));
 
   const stats = async (s: ProcessStack) =>
     (await (await fetch(`${s.gatewayUrl}/function/stats`)).json()) as StatsDoc;

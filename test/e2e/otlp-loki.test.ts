@@ -9,12 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../core/broker/types.js';
 import type { LogEvent } from '../../core/event.js';
 import { decodeEventBatch } from '../../core/event-batch.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
 import type { ProcessStack } from '../../runner/processes.js';
 import { lokiProto } from '../loki-push.js';
 import { exportWithSdk } from '../otel-export.js';
-import { amqpUrl, redisUrl, uniqueName } from '../services.js';
-import { parseLogConsumed, poll, servicesUp, startTestStack, testBroker } from './stack.js';
+import { uniqueName } from '../services.js';
+import { parseLogConsumed, poll, servicesUp, startTestStack, stopTestStack, testBroker } from './stack.js';
 
 const up = await servicesUp();
 
@@ -47,11 +46,7 @@ describe.skipIf(!up)('OTLP and Loki push through the running stack, real RabbitM
     await parseLogConsumed(broker);
   }, 60_000);
 
-  afterAll(async () => {
-    await broker?.close();
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns, queues: [TAP] });
-  });
+  afterAll(() => stopTestStack({ ns, stack, broker, queues: [TAP] }));
 
   const stats = async () => (await (await fetch(`${stack.gatewayUrl}/function/stats`)).json()) as Stats;
 

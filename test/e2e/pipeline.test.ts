@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, DEAD_LETTER_QUEUE } from '../../core/broker/types.js';
 import { basicAuthHeader } from '../../core/http/basic-auth.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
 import type { ProcessStack } from '../../runner/processes.js';
-import { amqpUrl, redisUrl, uniqueName } from '../services.js';
+import { uniqueName } from '../services.js';
 import { mixedLines, recordsWithTraces } from './lines.js';
-import { parseLogConsumed, poll, servicesUp, startTestStack, testBroker } from './stack.js';
+import { parseLogConsumed, poll, servicesUp, startTestStack, stopTestStack, testBroker } from './stack.js';
 
 const up = await servicesUp();
 
@@ -37,11 +36,7 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
     broker = await testBroker(ns, dataDir);
   }, 60_000);
 
-  afterAll(async () => {
-    await broker?.close();
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
-  });
+  afterAll(() => stopTestStack({ ns, stack, broker }));
 
   const cli = (args: string[]) =>
     execFileSync(

@@ -9,11 +9,10 @@ import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queueArguments } from '../../core/broker/queue-args.js';
 import { type Broker, DEAD_LETTER_QUEUE, queueFor } from '../../core/broker/types.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
 import type { ProcessStack } from '../../runner/processes.js';
-import { amqpUrl, redisUrl, uniqueName } from '../services.js';
+import { amqpUrl, uniqueName } from '../services.js';
 import { mixedLines } from './lines.js';
-import { parseLogConsumed, poll, servicesUp, startTestStack, testBroker } from './stack.js';
+import { parseLogConsumed, poll, servicesUp, startTestStack, stopTestStack, testBroker } from './stack.js';
 
 const up = await servicesUp();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,11 +54,7 @@ describe.skipIf(!up)('pipeline end to end on quorum queues', () => {
     broker = await testBroker(ns, dataDir, { type: 'quorum', deliveryLimit: 10 });
   }, 60_000);
 
-  afterAll(async () => {
-    await broker?.close();
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
-  });
+  afterAll(() => stopTestStack({ ns, stack, broker }));
 
   const stats = async () =>
     (await (await fetch(`${stack.gatewayUrl}/function/stats`)).json()) as { total: number };

@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { basicAuthHeader } from '../../core/http/basic-auth.js';
 import type { StatsDoc } from '../../core/stats/doc.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
 import type { ProcessStack } from '../../runner/processes.js';
-import { amqpUrl, redisUrl, uniqueName } from '../services.js';
-import { servicesUp, startTestStack } from './stack.js';
+import { uniqueName } from '../services.js';
+import { servicesUp, startTestStack, stopTestStack } from './stack.js';
 
 const up = await servicesUp();
 
@@ -34,10 +33,7 @@ describe.skipIf(!up)('search through the real stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-search-'));
   let stack: ProcessStack | undefined;
 
-  afterAll(async () => {
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
-  });
+  afterAll(() => stopTestStack({ ns, stack }));
 
   it('finds a needle among 5,000 lines by the API and the CLI; filters and auth hold', async () => {
     expect(existsSync('dist/functions/search.mjs'), 'run `node build.mjs` first (npm test does)').toBe(true);

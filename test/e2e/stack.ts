@@ -5,6 +5,7 @@ import type { QueueTypeOptions } from '../../core/broker/queue-args.js';
 import { type Broker, queueFor } from '../../core/broker/types.js';
 import { silentLogger } from '../../core/log.js';
 import { Secret } from '../../core/secrets.js';
+import { dropNamespace } from '../../runner/drop-namespace.js';
 import { type ProcessStack, type ProcessStackOptions, startProcessStack } from '../../runner/processes.js';
 import { amqpUrl, redisUrl, requireService, tcpReachable } from '../services.js';
 
@@ -73,3 +74,15 @@ export const parseLogConsumed = (broker: Broker) =>
     (s) => (s?.consumers ?? 0) > 0,
     20_000,
   );
+
+/** Closes the test's broker client, stops the stack and drops its namespace (and `queues` of the test's own). */
+export async function stopTestStack(o: {
+  ns: string;
+  stack?: ProcessStack;
+  broker?: Broker;
+  queues?: string[];
+}): Promise<void> {
+  await o.broker?.close();
+  await o.stack?.stop();
+  await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns: o.ns, queues: o.queues });
+}

@@ -10,11 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../core/broker/types.js';
 import type { LogEvent } from '../../core/event.js';
 import { decodeEventBatch, EVENT_BATCH_TYPE } from '../../core/event-batch.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
 import { freePort } from '../../runner/free-port.js';
 import type { ProcessStack } from '../../runner/processes.js';
-import { amqpUrl, redisUrl, requireService, uniqueName } from '../services.js';
-import { parseLogConsumed, poll, servicesUp, startTestStack, testBroker } from './stack.js';
+import { requireService, uniqueName } from '../services.js';
+import { parseLogConsumed, poll, servicesUp, startTestStack, stopTestStack, testBroker } from './stack.js';
 
 const tool = (name: string, path: string) =>
   requireService(name, async () => {
@@ -66,11 +65,7 @@ describe.skipIf(!up)('syslog from real clients through the running stack', () =>
     await parseLogConsumed(broker);
   }, 60_000);
 
-  afterAll(async () => {
-    await broker?.close();
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns, queues: [TAP] });
-  });
+  afterAll(() => stopTestStack({ ns, stack, broker, queues: [TAP] }));
 
   const stats = async () =>
     (await (await fetch(`${stack.gatewayUrl}/function/stats?window=1h`)).json()) as {
