@@ -3,14 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/log.js';
 import { loadProducerConfig } from '../functions/producer/config.js';
 import { createProducerHandler } from '../functions/producer/handler.js';
+import { captureIo } from '../test/support/cli-io.js';
 import { type StubGateway, startStubGateway } from '../test/support/stub-gateway.js';
 import { brokerWithRawQueue, drain } from '../test/support/test-broker.js';
-import type { CliIo } from './command.js';
 import { runSend } from './commands/send.js';
 import { buildRequest, parseScenario, simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
@@ -21,16 +20,6 @@ afterEach(async () => {
   await stub?.close();
   stub = undefined;
 });
-
-function io(env: Record<string, string>) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const buf = { out: '', err: '' };
-  out.on('data', (d) => (buf.out += d));
-  err.on('data', (d) => (buf.err += d));
-  const cli: CliIo = { stdout: out, stderr: err, stdin: Readable.from([]), env };
-  return { cli, buf };
-}
 
 describe('logfaas status', () => {
   it('prints a compact summary, or the document with --json', async () => {
@@ -45,15 +34,15 @@ describe('logfaas status', () => {
     };
     stub = await startStubGateway({ password: 'pw', stats });
     const env = { OPENFAAS_URL: stub.url, OPENFAAS_PASSWORD: 'pw' };
-    const a = io(env);
+    const a = captureIo(env);
     expect(await statusCommand.run([], a.cli)).toBe(0);
     expect(a.buf.out).toContain('1,234,567 events  89 anomalies (0.01%)');
     expect(a.buf.out).toContain('last 15m    900 events (1.5/s)  3 anomalies (0.33%)');
     expect(a.buf.out).toContain('web 10  api 5');
-    const b = io(env);
+    const b = captureIo(env);
     expect(await statusCommand.run(['--json'], b.cli)).toBe(0);
     expect(JSON.parse(b.buf.out)).toEqual(stats);
-    const c = io({ ...env, OPENFAAS_PASSWORD: 'nope' });
+    const c = captureIo({ ...env, OPENFAAS_PASSWORD: 'nope' });
     expect(await statusCommand.run([], c.cli)).toBe(4);
   });
 
@@ -115,7 +104,7 @@ describe('logfaas simulate', () => {
 
   it('drives the producer and reports labelled lines', async () => {
     stub = await startStubGateway({ password: 'pw' });
-    const t = io({ OPENFAAS_URL: stub.url, OPENFAAS_PASSWORD: 'pw' });
+    const t = captureIo({ OPENFAAS_URL: stub.url, OPENFAAS_PASSWORD: 'pw' });
     const code = await simulateCommand.run(
       ['--system', 'api', '--scenario', 'latency-spike', '--lines', '50000', '--seed', '7'],
       t.cli,
@@ -165,7 +154,7 @@ describe('logfaas send -> producer handler', () => {
         OPENFAAS_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         LOGFAAS_STATE_DIR: join(dir, 'state'),
       };
-      const t = io(env);
+      const t = captureIo(env);
       expect(await runSend([file, '--batch-lines', '1000', '--json'], t.cli), t.buf.err).toBe(0);
       expect(JSON.parse(t.buf.out)).toMatchObject({ lines: 5000 });
       const msgs = await drain(broker);
@@ -176,10 +165,10 @@ describe('logfaas send -> producer handler', () => {
       expect(msgs.every((m) => m.headers['x-source'] === 'web')).toBe(true);
       // Lost progress (state deleted) resends every chunk, under the same batch ids: downstream drops them.
       rmSync(join(dir, 'state'), { recursive: true, force: true });
-      expect(await runSend([file, '--batch-lines', '1000', '--json'], io(env).cli)).toBe(0);
+      expect(await runSend([file, '--batch-lines', '1000', '--json'], captureIo(env).cli)).toBe(0);
       expect((await drain(broker)).map((m) => m.messageId).sort()).toEqual([...ids].sort());
       // The same file again with --no-resume is a deliberate resend: new keys, new batch ids.
-      expect(await runSend([file, '--no-resume', '--json'], io(env).cli)).toBe(0);
+      expect(await runSend([file, '--no-resume', '--json'], captureIo(env).cli)).toBe(0);
       const again = (await drain(broker)).map((m) => m.messageId);
       expect(again.some((id) => ids.includes(id))).toBe(false);
     } finally {

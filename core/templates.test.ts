@@ -1,11 +1,8 @@
 // The template store read path shared by stats (currentTemplates), against the embedded KV and real Redis.
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearAndClose, redisUrl, requireService, tcpReachable } from '../test/services.js';
-import { createMemoryKv } from './kv/memory.js';
-import { createRedisKv } from './kv/redis.js';
+import { clearAndClose } from '../test/services.js';
+import { kvTargets } from '../test/support/kv-targets.js';
 import type { KV } from './kv/types.js';
-import { silentLogger } from './log.js';
 import {
   currentTemplates,
   decodeTemplate,
@@ -38,16 +35,7 @@ describe('decodeTemplate', () => {
 
 const kvs: KV[] = [];
 afterEach(() => clearAndClose(kvs));
-const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
-const targets = [
-  { name: 'embedded', up: true, open: () => createMemoryKv() },
-  {
-    name: 'redis',
-    up: redisUp,
-    open: () =>
-      createRedisKv({ url: redisUrl(), prefix: `logfaas-test-tpl-${randomUUID()}:`, logger: silentLogger }),
-  },
-];
+const targets = await kvTargets('tpl');
 
 describe.each(targets)('currentTemplates: $name', (target) => {
   if (!target.up) return void it.skip('service not reachable', () => {});

@@ -1,35 +1,17 @@
 // Fuzzes every HTTP endpoint of the stack (gateway routes and each function through it) with random
 // and malformed methods, headers and bodies: always an answer, never a 5xx, never a crash, and the
 // stack still counts correctly afterwards.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, silentLogger } from '../core/log.js';
 import { seededRandom } from '../core/random.js';
-import { Secret } from '../core/secrets.js';
-import { type EmbeddedStack, startEmbeddedStack } from '../runner/embedded.js';
+import type { EmbeddedStack } from '../runner/embedded.js';
+import { startFuzzStack } from './support/fuzz-stack.js';
 
 const rng = seededRandom;
 
 let stack: EmbeddedStack;
 beforeAll(async () => {
-  stack = await startEmbeddedStack({
-    env: { SIMULATE_SCHEDULE: 'off' },
-    stackYaml: readFileSync('stack.yml', 'utf8'),
-    stores: {
-      redisPrefix: 'fuzz:',
-      dataDir: mkdtempSync(join(tmpdir(), 'logfaas-fuzz-')),
-      secretsDir: '/nonexistent',
-    },
-    adminPassword: new Secret('fuzz-pw'),
-    gatewayPort: 0,
-    dashboardPort: 0,
-    dashboardDir: 'dist/dashboard',
-    host: '127.0.0.1',
-    logger: process.env.FUZZ_DEBUG ? createLogger() : silentLogger,
-  });
+  stack = await startFuzzStack('fuzz:', 'logfaas-fuzz-');
 });
 afterAll(() => stack?.stop());
 

@@ -2,20 +2,16 @@
 // bytes, real clients' payloads (captured from the OpenTelemetry SDK exporters and Loki's push.proto)
 // flipped, cut and spliced, deep nesting, wrong types and encodings. Always a 2xx or a 4xx with a
 // message, never a 5xx or a crash, and the stack still counts exactly afterwards.
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { compress } from 'snappyjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, silentLogger } from '../core/log.js';
 import { seededRandom } from '../core/random.js';
-import { Secret } from '../core/secrets.js';
-import { type EmbeddedStack, startEmbeddedStack } from '../runner/embedded.js';
+import type { EmbeddedStack } from '../runner/embedded.js';
 import { lokiProto } from './loki-push.js';
 import { exportWithSdk } from './otel-export.js';
+import { startFuzzStack } from './support/fuzz-stack.js';
 
 const OTLP = '/function/producer/v1/logs';
 const LOKI = '/function/producer/loki/api/v1/push';
@@ -51,21 +47,7 @@ async function captureSdkBodies(): Promise<void> {
 
 beforeAll(async () => {
   await captureSdkBodies();
-  stack = await startEmbeddedStack({
-    env: { SIMULATE_SCHEDULE: 'off' },
-    stackYaml: readFileSync('stack.yml', 'utf8'),
-    stores: {
-      redisPrefix: 'fuzz-proto:',
-      dataDir: mkdtempSync(join(tmpdir(), 'logfaas-fuzz-proto-')),
-      secretsDir: '/nonexistent',
-    },
-    adminPassword: new Secret('fuzz-pw'),
-    gatewayPort: 0,
-    dashboardPort: 0,
-    dashboardDir: 'dist/dashboard',
-    host: '127.0.0.1',
-    logger: process.env.FUZZ_DEBUG ? createLogger() : silentLogger,
-  });
+  stack = await startFuzzStack('fuzz-proto:', 'logfaas-fuzz-proto-');
 }, 60_000);
 afterAll(() => stack?.stop());
 

@@ -3,18 +3,14 @@
 // sockets into `logfaas up`'s embedded stack (SYSLOG_PORT set): the valid messages sent among the
 // garbage are all counted in stats, the rest is counted in /metrics, and the connector keeps serving.
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Deframer } from '../connectors/syslog/framing.js';
 import { readMessage } from '../connectors/syslog/message.js';
-import { createLogger, silentLogger } from '../core/log.js';
 import { seededRandom } from '../core/random.js';
-import { Secret } from '../core/secrets.js';
-import { type EmbeddedStack, startEmbeddedStack } from '../runner/embedded.js';
+import type { EmbeddedStack } from '../runner/embedded.js';
 import { freePort } from '../runner/free-port.js';
+import { startFuzzStack } from './support/fuzz-stack.js';
 
 /** Malformed frames that end where they claim to: the frame after one is read intact. */
 const COMPLETE = [
@@ -102,25 +98,10 @@ describe('syslog fuzz over sockets into logfaas up (embedded)', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    stack = await startEmbeddedStack({
-      env: {
-        SIMULATE_SCHEDULE: 'off',
-        SYSLOG_PORT: String(port),
-        SYSLOG_HOST: '127.0.0.1',
-        SYSLOG_BATCH_WAIT: '50ms',
-      },
-      stackYaml: readFileSync('stack.yml', 'utf8'),
-      stores: {
-        redisPrefix: 'fuzz:',
-        dataDir: mkdtempSync(join(tmpdir(), 'logfaas-fuzz-syslog-')),
-        secretsDir: '/nonexistent',
-      },
-      adminPassword: new Secret('fuzz-pw'),
-      gatewayPort: 0,
-      dashboardPort: 0,
-      dashboardDir: 'dist/dashboard',
-      host: '127.0.0.1',
-      logger: process.env.FUZZ_DEBUG ? createLogger() : silentLogger,
+    stack = await startFuzzStack('fuzz:', 'logfaas-fuzz-syslog-', {
+      SYSLOG_PORT: String(port),
+      SYSLOG_HOST: '127.0.0.1',
+      SYSLOG_BATCH_WAIT: '50ms',
     });
   });
   afterAll(() => stack?.stop());

@@ -2,8 +2,7 @@
 // makes notify answer 502, the connector retries with backoff and dead-letters the logs.incidents message
 // after MAX_ATTEMPTS with its reason; one that recovers gets the alert on a retry, once.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningConnector, startConnector } from '../connectors/rabbitmq/connector.js';
-import { createGatewayClient } from '../connectors/rabbitmq/gateway-client.js';
+import type { RunningConnector } from '../connectors/rabbitmq/connector.js';
 import { createMemoryBroker } from '../core/broker/memory.js';
 import { type Broker, DEAD_LETTER_QUEUE, type Delivery } from '../core/broker/types.js';
 import { INCIDENT_KEYS } from '../core/incident.js';
@@ -14,22 +13,12 @@ import { MODEL_KEYS } from '../core/model-status.js';
 import { Secret } from '../core/secrets.js';
 import { loadNotifyConfig } from '../functions/notify/config.js';
 import { createNotifyHandler, type NotifyHandler } from '../functions/notify/handler.js';
-import { type RunningGateway, startGateway } from '../gateway/start.js';
+import type { RunningGateway } from '../gateway/start.js';
 import { incident } from './incident-fixture.js';
 import { type Receiver, startReceiver } from './receiver.js';
+import { startGatewayAndConnector, waitFor } from './support/gateway-connector.js';
 
 const MAX_ATTEMPTS = 3;
-
-async function waitFor<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 8_000): Promise<T> {
-  const end = Date.now() + ms;
-  let v = await fn();
-  while (!ok(v)) {
-    if (Date.now() > end) throw new Error(`waitFor timed out (last: ${JSON.stringify(v)})`);
-    await new Promise((r) => setTimeout(r, 20));
-    v = await fn();
-  }
-  return v;
-}
 
 describe('notify through the gateway and connector', () => {
   let broker: Broker;
@@ -57,8 +46,9 @@ describe('notify through the gateway and connector', () => {
       config: loadNotifyConfig({ ALERTMANAGER_URL: am.url }),
       logger: silentLogger,
     });
-    const password = new Secret('pw');
-    gw = await startGateway({
+    const _password = new Secret('pw');
+    ({ gw, connector } = await startGatewayAndConnector({
+      broker,
       functions: [
         {
           name: 'notify',
@@ -70,28 +60,8 @@ describe('notify through the gateway and connector', () => {
         },
       ],
       upstreams: new Map([['notify', { kind: 'handler', handler: notify }]]),
-      credentials: { user: 'admin', password },
-      port: 0,
-      host: '127.0.0.1',
-      timeoutMs: 5_000,
-      maxBodyBytes: 1e6,
-      maxInflight: 100,
-      logger: silentLogger,
-    });
-    connector = startConnector({
-      broker,
-      gateway: createGatewayClient({
-        gatewayUrl: gw.url,
-        user: 'admin',
-        password,
-        timeoutMs: 5_000,
-        connectorName: 'test-connector',
-      }),
-      logger: silentLogger,
-      prefetch: 4,
-      retry: { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 10, maxDelayMs: 50 },
-      rebuildIntervalMs: 60_000,
-    });
+      maxAttempts: MAX_ATTEMPTS,
+    }));
     await connector.ready;
   });
 

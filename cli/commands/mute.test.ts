@@ -1,24 +1,14 @@
 // `logfaas mute` / `unmute` against the real stats handler on a local socket (served at the gateway's
 // /function/stats paths): usage errors, auth, list, round trip.
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, serve } from '../../core/http/serve.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import type { KV } from '../../core/kv/types.js';
 import { loadStatsConfig } from '../../functions/stats/config.js';
 import { createStatsHandler } from '../../functions/stats/handler.js';
-import { type CliIo, UsageError } from '../command.js';
+import { captureIo, serveOpts } from '../../test/support/cli-io.js';
+import { UsageError } from '../command.js';
 import { muteCommand, parseForDuration, unmuteCommand } from './mute.js';
-
-function io(env: Record<string, string>) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const buf = { out: '', err: '' };
-  out.on('data', (d) => (buf.out += d));
-  err.on('data', (d) => (buf.err += d));
-  const cli: CliIo = { stdout: out, stderr: err, stdin: Readable.from([]), env };
-  return { cli, buf };
-}
 
 let kv: KV;
 let server: RunningServer;
@@ -26,14 +16,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   kv = await createMemoryKv();
   const config = loadStatsConfig({ SECRETS_DIR: '/nonexistent', LOGFAAS_ADMIN_PASSWORD: 'pw' });
-  server = await serve(createStatsHandler({ kv, config }), {
-    port: 0,
-    host: '127.0.0.1',
-    maxBodyBytes: 65_536,
-    maxInflight: 16,
-    timeoutMs: 10_000,
-    drainMs: 100,
-  });
+  server = await serve(createStatsHandler({ kv, config }), serveOpts);
   env = { OPENFAAS_URL: server.url, OPENFAAS_PASSWORD: 'pw', USER: 'ana', DATA_DIR: '/nonexistent' };
 });
 afterAll(async () => {
@@ -53,13 +36,15 @@ describe('logfaas mute / unmute', () => {
     [['--list', '--reason', 'x'], /--list takes no SOURCE/],
     [['web', 't1', '--nope'], /unknown option --nope/],
   ])('mute %j is a usage error (exit 2)', async (argv, msg) => {
-    const run = muteCommand.run(argv, io(env).cli);
+    const run = muteCommand.run(argv, captureIo(env).cli);
     await expect(run).rejects.toThrow(UsageError);
     await expect(run).rejects.toThrow(msg);
   });
 
   it('unmute needs exactly SOURCE TEMPLATE_ID', async () => {
-    await expect(unmuteCommand.run(['web'], io(env).cli)).rejects.toThrow(/expected SOURCE TEMPLATE_ID/);
+    await expect(unmuteCommand.run(['web'], captureIo(env).cli)).rejects.toThrow(
+      /expected SOURCE TEMPLATE_ID/,
+    );
   });
 
   it('reads --for with units', () => {
@@ -70,34 +55,34 @@ describe('logfaas mute / unmute', () => {
   });
 
   it('mutes, lists, replaces and unmutes; a wrong password is exit 4', async () => {
-    const a = io(env);
+    const a = captureIo(env);
     expect(await muteCommand.run(['web', 't1', '--for', '2h', '--reason', 'deploy noise'], a.cli)).toBe(0);
     expect(a.buf.out).toMatch(/^muted: t1 of "web", until \d{4}-.*Z, set .* by ana, reason "deploy noise"/);
-    const b = io(env);
+    const b = captureIo(env);
     expect(await muteCommand.run(['--list'], b.cli)).toBe(0);
     expect(b.buf.out).toMatch(/^1 active mute\(s\)\n- t1 of "web", until/);
-    const c = io(env);
+    const c = captureIo(env);
     expect(await muteCommand.run(['web', 't1', '--json'], c.cli)).toBe(0);
     expect(JSON.parse(c.buf.out)).toMatchObject({
       replaced: true,
       mute: { source: 'web', templateId: 't1', by: 'ana' },
     });
-    const d = io({ ...env, OPENFAAS_PASSWORD: 'nope' });
+    const d = captureIo({ ...env, OPENFAAS_PASSWORD: 'nope' });
     expect(await muteCommand.run(['web', 't2'], d.cli)).toBe(4);
     expect(d.buf.err).toMatch(/authentication failed .* the password from OPENFAAS_PASSWORD was refused/);
-    const e = io(env);
+    const e = captureIo(env);
     expect(await unmuteCommand.run(['web', 't1'], e.cli)).toBe(0);
     expect(e.buf.out).toBe('unmuted: t1 of web\n');
-    const f = io(env);
+    const f = captureIo(env);
     expect(await unmuteCommand.run(['web', 't1'], f.cli)).toBe(1);
     expect(f.buf.err).toMatch(/stats answered 404 \(t1 of web is not muted\)/);
-    const g = io(env);
+    const g = captureIo(env);
     expect(await muteCommand.run(['--list', '--json'], g.cli)).toBe(0);
     expect(JSON.parse(g.buf.out)).toEqual({ mutes: [] });
   });
 
   it('says so when the gateway is unreachable (exit 3)', async () => {
-    const a = io({ ...env, OPENFAAS_URL: 'http://127.0.0.1:9' });
+    const a = captureIo({ ...env, OPENFAAS_URL: 'http://127.0.0.1:9' });
     expect(await muteCommand.run(['--list'], a.cli)).toBe(3);
     expect(a.buf.err).toMatch(/cannot reach the gateway/);
   });

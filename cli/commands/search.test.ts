@@ -1,7 +1,6 @@
 // `logfaas search`: usage errors, and the command against the real search handler on a local socket
 // (served at the gateway's /function/search path): cursors followed up to --limit, --json, --incident
 // with its lines marked, control characters printed as text, exit 4 on a wrong password.
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../core/event.js';
 import { type RunningServer, serve } from '../../core/http/serve.js';
@@ -13,18 +12,9 @@ import { searchWrites } from '../../core/search/store.js';
 import { Secret } from '../../core/secrets.js';
 import { sampleEvent } from '../../core/stats/sample-events.js';
 import { createSearchHandler } from '../../functions/search/handler.js';
-import { type CliIo, UsageError } from '../command.js';
+import { captureIo, serveOpts } from '../../test/support/cli-io.js';
+import { UsageError } from '../command.js';
 import { printable, searchCommand } from './search.js';
-
-function io(env: Record<string, string> = {}) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const buf = { out: '', err: '' };
-  out.on('data', (d) => (buf.out += d));
-  err.on('data', (d) => (buf.err += d));
-  const cli: CliIo = { stdout: out, stderr: err, stdin: Readable.from([]), env };
-  return { cli, buf };
-}
 
 const T0 = Date.now() - 60_000;
 let kv: KV;
@@ -74,7 +64,7 @@ beforeAll(async () => {
       // A tiny scan budget: every page reads one chunk, so the command must follow cursors.
       config: { searchStore: DEFAULT_SEARCH_STORE, maxScanBytes: 1024, bucketMs: 10_000, admin },
     }),
-    { port: 0, host: '127.0.0.1', maxBodyBytes: 65_536, maxInflight: 16, timeoutMs: 10_000, drainMs: 100 },
+    serveOpts,
   );
   env = { OPENFAAS_URL: server.url, OPENFAAS_PASSWORD: 'pw', DATA_DIR: '/nonexistent' };
 });
@@ -93,7 +83,7 @@ describe('logfaas search', () => {
     [['x', '--incident', 'ab12'], /--incident takes no TEXT/],
     [['--incident', 'ab12', '--context', 'many'], /--context must be an integer/],
   ])('%j is a usage error', async (argv, msg) => {
-    const run = searchCommand.run(argv, io().cli);
+    const run = searchCommand.run(argv, captureIo().cli);
     await expect(run).rejects.toThrow(UsageError);
     await expect(run).rejects.toThrow(msg);
   });
@@ -103,7 +93,7 @@ describe('logfaas search', () => {
   });
 
   it('follows cursors up to --limit, newest first; --json is NDJSON', async () => {
-    const a = io(env);
+    const a = captureIo(env);
     expect(await searchCommand.run(['served order', '--limit', '150', '--json'], a.cli)).toBe(0);
     const hits = a.buf.out
       .trim()
@@ -112,7 +102,7 @@ describe('logfaas search', () => {
     expect(hits.length).toBe(150);
     expect(hits[0].raw).toBe('served order 299');
     expect(hits[149].raw).toBe('served order 149');
-    const b = io(env);
+    const b = captureIo(env);
     expect(await searchCommand.run(['BOOM', '--level', 'error', '--since', '1h'], b.cli)).toBe(0);
     expect(b.buf.out).toMatch(/ {2}api {2}error {2}boom \\x1b\[31mred\\x1b\[0m\\nsecond\n$/);
     expect(b.buf.out).not.toContain('\u001b');
@@ -120,7 +110,7 @@ describe('logfaas search', () => {
   });
 
   it('--incident prints the lines around it, its own marked', async () => {
-    const a = io(env);
+    const a = captureIo(env);
     expect(await searchCommand.run(['--incident', 'abc123', '--context', '2'], a.cli)).toBe(0);
     const lines = a.buf.out.trimEnd().split('\n');
     expect(lines[0]).toBe('incident abc123: new_template in "api": new template after warm-up');
@@ -131,13 +121,13 @@ describe('logfaas search', () => {
       '  served order 151',
       '  served order 152',
     ]);
-    const missing = io(env);
+    const missing = captureIo(env);
     expect(await searchCommand.run(['--incident', 'ffff'], missing.cli)).toBe(1);
     expect(missing.buf.err).toMatch(/search answered 404/);
   });
 
   it('exits 4 when the password is refused', async () => {
-    const a = io({ ...env, OPENFAAS_PASSWORD: 'wrong' });
+    const a = captureIo({ ...env, OPENFAAS_PASSWORD: 'wrong' });
     expect(await searchCommand.run(['x'], a.cli)).toBe(4);
     expect(a.buf.err).toMatch(/authentication failed/);
   });

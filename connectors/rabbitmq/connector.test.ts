@@ -8,29 +8,17 @@ import { namespaced } from '../../core/broker/namespace.js';
 import { type Broker, DEAD_LETTER_QUEUE, type Delivery, queueFor } from '../../core/broker/types.js';
 import type { Handler } from '../../core/http/serve.js';
 import { silentLogger } from '../../core/log.js';
-import { Secret } from '../../core/secrets.js';
 import type { FunctionSpec } from '../../gateway/stack.js';
-import { type RunningGateway, startGateway } from '../../gateway/start.js';
+import type { RunningGateway } from '../../gateway/start.js';
 import type { Upstream } from '../../gateway/upstream.js';
 import { dropNamespace } from '../../runner/drop-namespace.js';
 import { amqpUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
-import { type RunningConnector, startConnector } from './connector.js';
-import { createGatewayClient } from './gateway-client.js';
+import { startGatewayAndConnector, waitFor } from '../../test/support/gateway-connector.js';
+import type { RunningConnector } from './connector.js';
 
 const rabbitUp = await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672));
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-
-async function waitFor<T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 8_000): Promise<T> {
-  const end = Date.now() + ms;
-  let v = await fn();
-  while (!ok(v)) {
-    if (Date.now() > end) throw new Error(`waitFor timed out (last: ${JSON.stringify(v)})`);
-    await new Promise((r) => setTimeout(r, 20));
-    v = await fn();
-  }
-  return v;
-}
 
 const targets = [
   { name: 'embedded', up: true, open: async (): Promise<Opened> => ({ broker: createMemoryBroker() }) },
@@ -125,31 +113,11 @@ describe.each(targets)('connector over $name broker', (target) => {
         { kind: 'handler', handler: fn('busy', (n) => new Response('x', { status: n < 2 ? 429 : 200 })) },
       ],
     ]);
-    gw = await startGateway({
+    ({ gw, connector } = await startGatewayAndConnector({
+      broker,
       functions: specs,
       upstreams: ups,
-      credentials: { user: 'admin', password: new Secret('pw') },
-      port: 0,
-      host: '127.0.0.1',
-      timeoutMs: 5_000,
-      maxBodyBytes: 1e6,
-      maxInflight: 100,
-      logger: silentLogger,
-    });
-    connector = startConnector({
-      broker,
-      gateway: createGatewayClient({
-        gatewayUrl: gw.url,
-        user: 'admin',
-        password: new Secret('pw'),
-        timeoutMs: 5_000,
-        connectorName: 'test-connector',
-      }),
-      logger: silentLogger,
-      prefetch: 4,
-      retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50 },
-      rebuildIntervalMs: 60_000,
-    });
+    }));
     await connector.ready;
   });
 

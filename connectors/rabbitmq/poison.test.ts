@@ -8,26 +8,15 @@ import { connectAmqpBroker } from '../../core/broker/amqp.js';
 import { namespaced } from '../../core/broker/namespace.js';
 import { type Broker, DEAD_LETTER_QUEUE, type Delivery, queueFor } from '../../core/broker/types.js';
 import { silentLogger } from '../../core/log.js';
-import { Secret } from '../../core/secrets.js';
-import { type RunningGateway, startGateway } from '../../gateway/start.js';
+import type { RunningGateway } from '../../gateway/start.js';
 import { dropNamespace } from '../../runner/drop-namespace.js';
 import { amqpUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
-import { type RunningConnector, startConnector } from './connector.js';
-import { createGatewayClient } from './gateway-client.js';
+import { startGatewayAndConnector, waitFor } from '../../test/support/gateway-connector.js';
+import type { RunningConnector } from './connector.js';
 
 const rabbitUp = await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672));
 const enc = (s: string) => new TextEncoder().encode(s);
 const LIMIT = 3;
-
-async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 8_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`waitFor timed out (last: ${JSON.stringify(v)})`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.skipIf(!rabbitUp)('connector on quorum queues: poison messages', () => {
   let ns = '';
@@ -68,7 +57,8 @@ describe.skipIf(!rabbitUp)('connector on quorum queues: poison messages', () => 
     await conn.close();
 
     const calls: string[] = [];
-    gw = await startGateway({
+    ({ gw, connector } = await startGatewayAndConnector({
+      broker,
       functions: [
         {
           name: 'crashy',
@@ -91,29 +81,8 @@ describe.skipIf(!rabbitUp)('connector on quorum queues: poison messages', () => 
           },
         ],
       ]),
-      credentials: { user: 'admin', password: new Secret('pw') },
-      port: 0,
-      host: '127.0.0.1',
-      timeoutMs: 5_000,
-      maxBodyBytes: 1e6,
-      maxInflight: 100,
-      logger: silentLogger,
-    });
-    connector = startConnector({
-      broker,
-      gateway: createGatewayClient({
-        gatewayUrl: gw.url,
-        user: 'admin',
-        password: new Secret('pw'),
-        timeoutMs: 5_000,
-        connectorName: 'test-connector',
-      }),
-      logger: silentLogger,
-      prefetch: 4,
-      retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50 },
-      rebuildIntervalMs: 60_000,
       deliveryLimit: LIMIT,
-    });
+    }));
     await connector.ready;
     const b = broker;
     const dl = (await waitFor(

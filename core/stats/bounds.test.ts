@@ -1,33 +1,17 @@
 // A flood of distinct endpoints, sources and templates (a scanner hitting random paths, parse-log's
 // content-addressed ids past its template cap) must not grow any bucket hash past its cap (keys.ts CAPS),
 // while the totals stay exact. Runs against the embedded KV and real Redis (the capped writes are Lua there).
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearAndClose, redisUrl, requireService, tcpReachable } from '../../test/services.js';
-import { createMemoryKv } from '../kv/memory.js';
-import { createRedisKv } from '../kv/redis.js';
+import { clearAndClose } from '../../test/services.js';
+import { kvTargets } from '../../test/support/kv-targets.js';
 import type { KV } from '../kv/types.js';
-import { silentLogger } from '../log.js';
 import { ENDPOINT_PER_OCTAVE, OVERALL_PER_OCTAVE } from './histogram.js';
 import { CAP_TEMPLATE_IDS, CAPS, MINUTE_MS, OTHER_LABEL, TEMPLATE_SLACK } from './keys.js';
 import { readStats } from './read.js';
 import { statsWrites } from './record.js';
 import { httpEvent } from './sample-events.js';
 
-const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
-const targets = [
-  { name: 'embedded', up: true, open: () => createMemoryKv() },
-  {
-    name: 'redis',
-    up: redisUp,
-    open: () =>
-      createRedisKv({
-        url: redisUrl(),
-        prefix: `logfaas-test-bounds-${randomUUID()}:`,
-        logger: silentLogger,
-      }),
-  },
-];
+const targets = await kvTargets('bounds');
 
 const kvs: KV[] = [];
 afterEach(async () => {

@@ -1,12 +1,9 @@
 // Views of one source, of real logs only and of simulated ones (#17 item 1): the pure filter, then
 // statsWrites -> KV -> readStats against the embedded KV and real Redis.
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearAndClose, redisUrl, requireService, tcpReachable } from '../../test/services.js';
-import { createMemoryKv } from '../kv/memory.js';
-import { createRedisKv } from '../kv/redis.js';
+import { clearAndClose } from '../../test/services.js';
+import { kvTargets } from '../../test/support/kv-targets.js';
 import type { KV } from '../kv/types.js';
-import { silentLogger } from '../log.js';
 import { BucketCache } from './bucket-cache.js';
 import type { StatsDoc } from './doc.js';
 import { CAPS, HOUR_MS, MINUTE_MS, OTHER_LABEL } from './keys.js';
@@ -55,20 +52,7 @@ afterEach(async () => {
   await clearAndClose(kvs);
   clock = T0;
 });
-const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
-const targets = [
-  { name: 'embedded', up: true, open: () => createMemoryKv({ now: () => clock }) },
-  {
-    name: 'redis',
-    up: redisUp,
-    open: () =>
-      createRedisKv({
-        url: redisUrl(),
-        prefix: `logfaas-test-filter-${randomUUID()}:`,
-        logger: silentLogger,
-      }),
-  },
-];
+const targets = await kvTargets('filter', () => clock);
 
 describe.each(targets)('filtered stats views: $name', (target) => {
   if (!target.up) return void it.skip('service not reachable', () => {});

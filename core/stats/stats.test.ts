@@ -1,17 +1,8 @@
 // statsWrites -> KV -> readStats, against the embedded KV (with a controllable clock) and real Redis.
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  clearAndClose,
-  countHashReads,
-  redisUrl,
-  requireService,
-  tcpReachable,
-} from '../../test/services.js';
-import { createMemoryKv } from '../kv/memory.js';
-import { createRedisKv } from '../kv/redis.js';
+import { clearAndClose, countHashReads } from '../../test/services.js';
+import { kvTargets } from '../../test/support/kv-targets.js';
 import type { KV } from '../kv/types.js';
-import { silentLogger } from '../log.js';
 import { BucketCache } from './bucket-cache.js';
 import {
   CAPS,
@@ -37,17 +28,7 @@ afterEach(async () => {
   clock = T0;
 });
 
-const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
-const targets = [
-  { name: 'embedded', up: true, fakeClock: true, open: () => createMemoryKv({ now: () => clock }) },
-  {
-    name: 'redis',
-    up: redisUp,
-    fakeClock: false,
-    open: () =>
-      createRedisKv({ url: redisUrl(), prefix: `logfaas-test-stats-${randomUUID()}:`, logger: silentLogger }),
-  },
-];
+const targets = await kvTargets('stats', () => clock);
 
 describe.each(targets)('statsWrites + readStats: $name', (target) => {
   if (!target.up) return void it.skip('service not reachable', () => {});

@@ -1,12 +1,10 @@
 // Top templates show the template store's current form: pure folding (topTemplates) and the whole
 // statsWrites -> KV -> readStats path against the embedded KV and real Redis.
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearAndClose, redisUrl, requireService, tcpReachable } from '../../test/services.js';
+import { clearAndClose } from '../../test/services.js';
+import { kvTargets } from '../../test/support/kv-targets.js';
 import { createMemoryKv } from '../kv/memory.js';
-import { createRedisKv } from '../kv/redis.js';
 import type { KV } from '../kv/types.js';
-import { silentLogger } from '../log.js';
 import { encodeTemplate, refKey, templateKey } from '../templates.js';
 import { CAP_TEMPLATE_IDS, MINUTE_MS, OTHER_LABEL } from './keys.js';
 import { readStats } from './read.js';
@@ -118,20 +116,7 @@ describe('TemplateViewCache', () => {
 
 const kvs: KV[] = [];
 afterEach(() => clearAndClose(kvs));
-const redisUp = await requireService('redis', () => tcpReachable(redisUrl(), 6379));
-const targets = [
-  { name: 'embedded', up: true, open: () => createMemoryKv() },
-  {
-    name: 'redis',
-    up: redisUp,
-    open: () =>
-      createRedisKv({
-        url: redisUrl(),
-        prefix: `logfaas-test-stats-tpl-${randomUUID()}:`,
-        logger: silentLogger,
-      }),
-  },
-];
+const targets = await kvTargets('stats-tpl');
 
 describe.each(targets)('readStats templates: $name', (target) => {
   if (!target.up) return void it.skip('service not reachable', () => {});

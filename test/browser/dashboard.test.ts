@@ -1,10 +1,8 @@
 // The dashboard in real Chromium (Debian's /usr/bin/chromium driven by playwright-core; no browser
 // download): stats + dashboard servers in-process over a memory KV seeded through statsWrites().
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, serve } from '../../core/http/serve.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
@@ -17,42 +15,10 @@ import { anomalyOf, httpEvent, sampleEvent } from '../../core/stats/sample-event
 import { createDashboardHandler } from '../../dashboard/server.js';
 import { loadStatsConfig } from '../../functions/stats/config.js';
 import { createStatsHandler } from '../../functions/stats/handler.js';
+import { ARTIFACTS, buildAssets, haveChromium, launch, serveOpts, watchedPage } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  console.warn(`skipping dashboard browser tests: ${CHROMIUM} not found (apt-get install -y chromium)`);
-}
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '<script>alert(2)</script>';
-const ARTIFACTS = 'test-results';
-const serveOpts = {
-  port: 0,
-  host: '127.0.0.1',
-  maxBodyBytes: 65_536,
-  maxInflight: 16,
-  timeoutMs: 10_000,
-  drainMs: 100,
-};
-
-/** Builds the page the way build.mjs does (one browser bundle + the static files) into a temp dir. */
-async function buildAssets(): Promise<string> {
-  const out = mkdtempSync(join(tmpdir(), 'logfaas-dashboard-'));
-  await build({
-    entryPoints: { app: 'dashboard/app.ts' },
-    outdir: out,
-    bundle: true,
-    platform: 'browser',
-    target: 'es2022',
-    format: 'esm',
-    minify: true,
-    logLevel: 'warning',
-  });
-  for (const f of readdirSync('dashboard'))
-    if (/\.(html|css)$/.test(f)) copyFileSync(join('dashboard', f), join(out, f));
-  return out;
-}
 
 async function seed(kv: KV, now: number): Promise<void> {
   const paths = ['/users/1', '/users/2', '/orders', '/search?q=x', '/health'];
@@ -110,7 +76,7 @@ async function seed(kv: KV, now: number): Promise<void> {
   ]);
 }
 
-describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
+describe.skipIf(!haveChromium('dashboard browser tests'))('dashboard in Chromium', () => {
   let browser: Browser;
   let assets: string;
   const kvs: KV[] = [];
@@ -139,17 +105,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     url: string,
     width = 1280,
   ): Promise<{ page: Page; dialogs: string[]; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
-    const dialogs: string[] = [];
-    const problems: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
-    });
+    const { page, dialogs, problems } = await watchedPage(browser, width);
     await page.goto(url);
     try {
       await page.waitForSelector('#v-total[data-value]', { timeout: 10_000 });
@@ -162,10 +118,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     assets = await buildAssets();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launch();
   });
 
   afterAll(async () => {

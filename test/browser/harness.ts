@@ -1,21 +1,15 @@
 // Shared pieces of the dashboard browser tests: Debian's Chromium through playwright-core (no browser
-// download), the page built the way build.mjs builds it, and in-process server options.
+// download), the page built the way build.mjs builds it, and in-process server options (test/support's).
 import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export { serveOpts } from '../support/cli-io.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = 'test-results';
-export const serveOpts = {
-  port: 0,
-  host: '127.0.0.1',
-  maxBodyBytes: 65_536,
-  maxInflight: 16,
-  timeoutMs: 10_000,
-  drainMs: 100,
-};
 
 /** Whether Chromium is installed; under CI=true a missing one throws instead of skipping. */
 export function haveChromium(suite: string): boolean {
@@ -48,4 +42,27 @@ export async function buildAssets(): Promise<string> {
   for (const f of readdirSync('dashboard'))
     if (/\.(html|css)$/.test(f)) copyFileSync(join('dashboard', f), join(out, f));
   return out;
+}
+
+export interface WatchedPage {
+  page: Page;
+  /** Every dialog opened (dismissed): a hostile line that ran as script would show here. */
+  dialogs: string[];
+  /** Page errors and console errors, failed resource loads aside. */
+  problems: string[];
+}
+
+export async function watchedPage(browser: Browser, width = 1280, height = 900): Promise<WatchedPage> {
+  const page = await browser.newPage({ viewport: { width, height } });
+  const dialogs: string[] = [];
+  const problems: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
+  });
+  return { page, dialogs, problems };
 }

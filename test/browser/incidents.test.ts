@@ -2,11 +2,9 @@
 // browser download): the real stats and dashboard servers over a memory KV. Until detect-anomaly records
 // incidents, the stats answer gets its `incidents` from a fixture here (in the shape stats will return);
 // mutes go through the real /mutes route, and detect-anomaly on the same KV then stops reporting.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnomalyResult } from '../../core/event.js';
 import { type RunningServer, serve } from '../../core/http/serve.js';
@@ -23,42 +21,11 @@ import { DEFAULT_DETECT } from '../../functions/detect-anomaly/config.js';
 import { createDetectAnomalyHandler } from '../../functions/detect-anomaly/handler.js';
 import { loadStatsConfig } from '../../functions/stats/config.js';
 import { createStatsHandler } from '../../functions/stats/handler.js';
+import { ARTIFACTS, buildAssets, haveChromium, launch, serveOpts, watchedPage } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  console.warn(`skipping incidents browser tests: ${CHROMIUM} not found (apt-get install -y chromium)`);
-}
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '<script>alert(2)</script>';
 const PASSWORD = 'incidents-browser-pw';
-const ARTIFACTS = 'test-results';
-const serveOpts = {
-  port: 0,
-  host: '127.0.0.1',
-  maxBodyBytes: 65_536,
-  maxInflight: 16,
-  timeoutMs: 10_000,
-  drainMs: 100,
-};
-
-async function buildAssets(): Promise<string> {
-  const out = mkdtempSync(join(tmpdir(), 'logfaas-dashboard-'));
-  await build({
-    entryPoints: { app: 'dashboard/app.ts' },
-    outdir: out,
-    bundle: true,
-    platform: 'browser',
-    target: 'es2022',
-    format: 'esm',
-    minify: true,
-    logLevel: 'warning',
-  });
-  for (const f of readdirSync('dashboard'))
-    if (/\.(html|css)$/.test(f)) copyFileSync(join('dashboard', f), join(out, f));
-  return out;
-}
 
 function fixture(now: number): Incident[] {
   const iso = (ago: number) => new Date(now - ago).toISOString();
@@ -111,7 +78,7 @@ function fixture(now: number): Incident[] {
   ];
 }
 
-describe.skipIf(!haveChromium)('incidents panel and muting in Chromium', () => {
+describe.skipIf(!haveChromium('incidents browser tests'))('incidents panel and muting in Chromium', () => {
   let browser: Browser;
   let kv: KV;
   let dash: RunningServer;
@@ -138,10 +105,7 @@ describe.skipIf(!haveChromium)('incidents panel and muting in Chromium', () => {
       serveOpts,
     );
     servers.push(withIncidents, dash);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launch();
   });
 
   afterAll(async () => {
@@ -151,17 +115,7 @@ describe.skipIf(!haveChromium)('incidents panel and muting in Chromium', () => {
   });
 
   async function open(): Promise<{ page: Page; dialogs: string[]; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const dialogs: string[] = [];
-    const problems: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
-    });
+    const { page, dialogs, problems } = await watchedPage(browser);
     await page.goto(`${dash.url}/?window=15m&refresh=60s`);
     await page.waitForSelector('#incidents tr[data-id]', { timeout: 10_000 });
     return { page, dialogs, problems };

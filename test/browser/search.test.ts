@@ -1,11 +1,9 @@
 // Incident -> context lines -> search in real Chromium (Debian's /usr/bin/chromium via playwright-core, no
 // browser download): the real stats, search and dashboard servers over a memory KV that detect-anomaly's
 // handler filled (it keeps the lines for search), hostile log text included; it must stay text.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../core/event.js';
 import { type RunningServer, serve } from '../../core/http/serve.js';
@@ -22,42 +20,11 @@ import { createDetectAnomalyHandler } from '../../functions/detect-anomaly/handl
 import { createSearchHandler } from '../../functions/search/handler.js';
 import { loadStatsConfig } from '../../functions/stats/config.js';
 import { createStatsHandler } from '../../functions/stats/handler.js';
+import { ARTIFACTS, buildAssets, haveChromium, launch, serveOpts, watchedPage } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  console.warn(`skipping search browser tests: ${CHROMIUM} not found (apt-get install -y chromium)`);
-}
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '<script>alert(2)</script>';
 const PASSWORD = 'search-browser-pw';
-const ARTIFACTS = 'test-results';
-const serveOpts = {
-  port: 0,
-  host: '127.0.0.1',
-  maxBodyBytes: 65_536,
-  maxInflight: 16,
-  timeoutMs: 10_000,
-  drainMs: 100,
-};
-
-async function buildAssets(): Promise<string> {
-  const out = mkdtempSync(join(tmpdir(), 'logfaas-dashboard-'));
-  await build({
-    entryPoints: { app: 'dashboard/app.ts' },
-    outdir: out,
-    bundle: true,
-    platform: 'browser',
-    target: 'es2022',
-    format: 'esm',
-    minify: true,
-    logLevel: 'warning',
-  });
-  for (const f of readdirSync('dashboard'))
-    if (/\.(html|css)$/.test(f)) copyFileSync(join('dashboard', f), join(out, f));
-  return out;
-}
 
 /** 300 lines of `api`, lines 150-154 a hostile error burst (template tErr), and 100 of `web`. */
 function events(t0: number): LogEvent[] {
@@ -85,7 +52,9 @@ function events(t0: number): LogEvent[] {
   return [...api, ...web];
 }
 
-describe.skipIf(!haveChromium)('incident -> context lines -> search in Chromium', () => {
+const withChromium = haveChromium('search browser tests');
+
+describe.skipIf(!withChromium)('incident -> context lines -> search in Chromium', () => {
   let browser: Browser;
   let kv: KV;
   let dash: RunningServer;
@@ -150,10 +119,7 @@ describe.skipIf(!haveChromium)('incident -> context lines -> search in Chromium'
     );
     dash = await serve(createDashboardHandler({ assetsDir: assets, gatewayUrl: gateway.url }), serveOpts);
     servers.push(gateway, dash);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launch();
   });
 
   afterAll(async () => {
@@ -163,17 +129,7 @@ describe.skipIf(!haveChromium)('incident -> context lines -> search in Chromium'
   });
 
   it('opens an incident to its context lines (its own marked, log text as text), then searches', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const dialogs: string[] = [];
-    const problems: string[] = [];
-    page.on('dialog', (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) problems.push(m.text());
-    });
+    const { page, dialogs, problems } = await watchedPage(browser);
     await page.goto(`${dash.url}/?window=1h&refresh=60s`);
     await page.waitForSelector('#incidents tr[data-id="ab12cd34"]', { timeout: 10_000 });
     await page.click('#incidents tr[data-id="ab12cd34"]');

@@ -1,18 +1,15 @@
 // The dashboard on the real stack, as a user meets it: `logfaas up` (embedded, one process), known lines
 // sent through the producer (hostile HTML among them), the page on :5000 in Debian's Chromium.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../runner/free-port.js';
 import { waitForHttp } from '../../runner/wait.js';
+import { haveChromium, launch } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const have = existsSync(CHROMIUM);
-if (!have && process.env.CI === 'true')
-  throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+const have = haveChromium('dashboard stack test');
 
 const IMG = '<img src=x onerror=alert(1)>';
 const SCRIPT = '<script>alert(2)</script>';
@@ -76,10 +73,7 @@ afterAll(() => {
 
 describe.skipIf(!have)('dashboard on the running stack', () => {
   it('matches stats, shows hostile lines as text, runs no script, and follows the window selector', async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    const browser = await launch();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
       const dialogs: string[] = [];

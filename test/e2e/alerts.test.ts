@@ -6,30 +6,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../core/log.js';
-import { Secret } from '../../core/secrets.js';
 import { WEBHOOK_SECRET_FILE } from '../../functions/notify/config.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../../functions/notify/webhook.js';
 import { dropNamespace } from '../../runner/drop-namespace.js';
-import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
+import type { ProcessStack } from '../../runner/processes.js';
 import { alertmanagerInstalled, type RunningAlertmanager, startAlertmanager } from '../alertmanager.js';
 import { type Receiver, startReceiver } from '../receiver.js';
-import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import { amqpUrl, redisUrl, requireService, uniqueName } from '../services.js';
+import { poll, servicesUp, startTestStack } from './stack.js';
 
 const up =
-  (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
-  (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672))) &&
-  (await requireService('alertmanager', async () => alertmanagerInstalled()));
-
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let v = await fn();
-  while (!ok(v) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 250));
-    v = await fn();
-  }
-  return v;
-}
+  (await servicesUp()) && (await requireService('alertmanager', async () => alertmanagerInstalled()));
 
 describe.skipIf(!up)('alerts end to end: producer -> incident -> Alertmanager and a signed webhook', () => {
   const ns = uniqueName('alerts');
@@ -50,16 +37,10 @@ describe.skipIf(!up)('alerts end to end: producer -> incident -> Alertmanager an
       const fresh = Math.abs(Date.now() / 1000 - ts) < 300;
       return fresh && verify(SECRET, ts, r.body, String(r.headers[SIGNATURE_HEADER])) ? 200 : 401;
     });
-    stack = await startProcessStack({
-      root: process.cwd(),
-      redisUrl: redisUrl(),
-      amqpUrl: amqpUrl(),
-      adminPassword: new Secret('alerts-e2e-admin-password'),
-      gatewayPort: 0,
-      dashboardPort: 0,
+    stack = await startTestStack({
+      ns,
       dataDir,
-      logger: silentLogger,
-      env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+      password: 'alerts-e2e-admin-password',
       envFor: {
         // Rules only, every error line news on its own; a 3 s quiet period closes the incident soon.
         'detect-anomaly': {

@@ -6,16 +6,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../core/log.js';
-import { Secret } from '../../core/secrets.js';
 import type { StatsDoc } from '../../core/stats/doc.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
-import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
-import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import type { ProcessStack } from '../../runner/processes.js';
+import { uniqueName } from '../services.js';
+import { servicesUp, startTestStack, stopTestStack } from './stack.js';
 
-const up =
-  (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
-  (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672)));
+const up = await servicesUp();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SOURCE = 'mute-e2e';
@@ -43,17 +39,11 @@ describe.skipIf(!up)('mutes through the real stack (2 replicas, restart)', () =>
 
   const start = async () => {
     expect(existsSync('dist/gateway.mjs'), 'run `node build.mjs` first (npm test does)').toBe(true);
-    stack = await startProcessStack({
-      root: process.cwd(),
-      redisUrl: redisUrl(),
-      amqpUrl: amqpUrl(),
-      adminPassword: new Secret(PASSWORD),
-      gatewayPort: 0,
-      dashboardPort: 0,
+    stack = await startTestStack({
+      ns,
       dataDir,
-      logger: silentLogger,
+      password: PASSWORD,
       replicas: 2,
-      env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
       // Rules only (no model) and every error line news on its own (LEVEL_RATE=1): the anomalies are
       // then exactly the error lines.
       envFor: {
@@ -64,10 +54,7 @@ describe.skipIf(!up)('mutes through the real stack (2 replicas, restart)', () =>
     return stack;
   };
 
-  afterAll(async () => {
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
-  });
+  afterAll(() => stopTestStack({ ns, stack }));
 
   const stats = async (s: ProcessStack) =>
     (await (await fetch(`${s.gatewayUrl}/function/stats`)).json()) as StatsDoc;

@@ -6,33 +6,18 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAmqpBroker } from '../../core/broker/create.js';
 import type { Broker } from '../../core/broker/types.js';
 import type { LogEvent } from '../../core/event.js';
 import { decodeEventBatch } from '../../core/event-batch.js';
-import { silentLogger } from '../../core/log.js';
-import { Secret } from '../../core/secrets.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
-import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
+import type { ProcessStack } from '../../runner/processes.js';
 import { lokiProto } from '../loki-push.js';
 import { exportWithSdk } from '../otel-export.js';
-import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import { uniqueName } from '../services.js';
+import { parseLogConsumed, poll, servicesUp, startTestStack, stopTestStack, testBroker } from './stack.js';
 
-const up =
-  (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
-  (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672)));
+const up = await servicesUp();
 
 const TAP = 'tap.parsed';
-
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let v = await fn();
-  while (!ok(v) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 200));
-    v = await fn();
-  }
-  return v;
-}
 
 interface Stats {
   total: number;
@@ -48,36 +33,20 @@ describe.skipIf(!up)('OTLP and Loki push through the running stack, real RabbitM
 
   beforeAll(async () => {
     expect(existsSync('dist/gateway.mjs'), 'run `node build.mjs` first (npm test does)').toBe(true);
-    stack = await startProcessStack({
-      root: process.cwd(),
-      redisUrl: redisUrl(),
-      amqpUrl: amqpUrl(),
-      adminPassword: new Secret('e2e-otlp-admin-password'),
-      gatewayPort: 0,
-      dashboardPort: 0,
+    stack = await startTestStack({
+      ns,
       dataDir,
-      logger: silentLogger,
-      env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns, SIMULATE_SCHEDULE: 'off' },
+      password: 'e2e-otlp-admin-password',
+      env: { SIMULATE_SCHEDULE: 'off' },
       envFor: { 'detect-anomaly': { MIN_TRAINING: '100000000' } },
     });
-    broker = await createAmqpBroker(
-      { redisPrefix: '', amqpUrl: amqpUrl(), brokerNamespace: ns, dataDir, secretsDir: '/nonexistent' },
-      silentLogger,
-    );
+    broker = await testBroker(ns, dataDir);
     // A copy of every parsed batch, to look at the events themselves.
     await broker.declareQueue({ name: TAP, topics: ['logs.parsed'] });
-    await poll(
-      () => broker.queueStats('logfaas.parse-log'),
-      (s) => (s?.consumers ?? 0) > 0,
-      20_000,
-    );
+    await parseLogConsumed(broker);
   }, 60_000);
 
-  afterAll(async () => {
-    await broker?.close();
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns, queues: [TAP] });
-  });
+  afterAll(() => stopTestStack({ ns, stack, broker, queues: [TAP] }));
 
   const stats = async () => (await (await fetch(`${stack.gatewayUrl}/function/stats`)).json()) as Stats;
 

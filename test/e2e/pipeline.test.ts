@@ -5,29 +5,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAmqpBroker } from '../../core/broker/create.js';
 import { type Broker, DEAD_LETTER_QUEUE } from '../../core/broker/types.js';
 import { basicAuthHeader } from '../../core/http/basic-auth.js';
-import { silentLogger } from '../../core/log.js';
-import { Secret } from '../../core/secrets.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
-import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
-import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import type { ProcessStack } from '../../runner/processes.js';
+import { uniqueName } from '../services.js';
 import { mixedLines, recordsWithTraces } from './lines.js';
+import { parseLogConsumed, poll, servicesUp, startTestStack, stopTestStack, testBroker } from './stack.js';
 
-const up =
-  (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
-  (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672)));
-
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let v = await fn();
-  while (!ok(v) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 200));
-    v = await fn();
-  }
-  return v;
-}
+const up = await servicesUp();
 
 describe.skipIf(!up)('pipeline end to end, every component a process, real RabbitMQ and Redis', () => {
   const ns = uniqueName('e2e');
@@ -38,33 +23,20 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
 
   beforeAll(async () => {
     expect(existsSync('dist/gateway.mjs'), 'run `node build.mjs` first (npm test does)').toBe(true);
-    stack = await startProcessStack({
-      root: process.cwd(),
-      redisUrl: redisUrl(),
-      amqpUrl: amqpUrl(),
-      adminPassword: new Secret(password),
-      gatewayPort: 0,
-      dashboardPort: 0,
+    stack = await startTestStack({
+      ns,
       dataDir,
-      logger: silentLogger,
-      env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+      password,
       // Rules only (no model) so the expected anomaly count is exact: the error lines.
       envFor: {
         'detect-anomaly': { MIN_TRAINING: '100000000' },
         connector: { MAX_ATTEMPTS: '3', REBUILD_INTERVAL: '1s' },
       },
     });
-    broker = await createAmqpBroker(
-      { redisPrefix: '', amqpUrl: amqpUrl(), brokerNamespace: ns, dataDir, secretsDir: '/nonexistent' },
-      silentLogger,
-    );
+    broker = await testBroker(ns, dataDir);
   }, 60_000);
 
-  afterAll(async () => {
-    await broker?.close();
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
-  });
+  afterAll(() => stopTestStack({ ns, stack, broker }));
 
   const cli = (args: string[]) =>
     execFileSync(
@@ -104,11 +76,7 @@ describe.skipIf(!up)('pipeline end to end, every component a process, real Rabbi
 
   it('counts 10,000 posted lines exactly once; errors at a steady 2% are routine, not line anomalies', async () => {
     // Wait for the connector to bind the queues (it consumes only after its first topic map).
-    await poll(
-      () => broker.queueStats('logfaas.parse-log'),
-      (s) => (s?.consumers ?? 0) > 0,
-      20_000,
-    );
+    await parseLogConsumed(broker);
     const { lines, errors } = mixedLines(10_000);
     const t0 = Date.now();
     const res = await fetch(`${stack.gatewayUrl}/function/producer?source=e2e`, {

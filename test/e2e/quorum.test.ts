@@ -7,30 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAmqpBroker } from '../../core/broker/create.js';
 import { queueArguments } from '../../core/broker/queue-args.js';
 import { type Broker, DEAD_LETTER_QUEUE, queueFor } from '../../core/broker/types.js';
-import { silentLogger } from '../../core/log.js';
-import { Secret } from '../../core/secrets.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
-import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
-import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import type { ProcessStack } from '../../runner/processes.js';
+import { amqpUrl, uniqueName } from '../services.js';
 import { mixedLines } from './lines.js';
+import { parseLogConsumed, poll, servicesUp, startTestStack, stopTestStack, testBroker } from './stack.js';
 
-const up =
-  (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
-  (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672)));
+const up = await servicesUp();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let v = await fn();
-  while (!ok(v) && Date.now() < until) {
-    await sleep(200);
-    v = await fn();
-  }
-  return v;
-}
 
 /** Whether RabbitMQ holds `name` as a quorum queue with these arguments (a redeclare must match). */
 async function isQuorum(name: string, deadLetterQueue?: string): Promise<boolean | string> {
@@ -56,49 +41,26 @@ describe.skipIf(!up)('pipeline end to end on quorum queues', () => {
 
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-e2e-qq-'));
-    stack = await startProcessStack({
-      root: process.cwd(),
-      redisUrl: redisUrl(),
-      amqpUrl: amqpUrl(),
-      adminPassword: new Secret(password),
-      gatewayPort: 0,
-      dashboardPort: 0,
+    stack = await startTestStack({
+      ns,
       dataDir,
-      logger: silentLogger,
-      env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns, AMQP_QUEUE_TYPE: 'quorum' },
+      password,
+      env: { AMQP_QUEUE_TYPE: 'quorum' },
       envFor: {
         'detect-anomaly': { MIN_TRAINING: '100000000' },
         connector: { MAX_ATTEMPTS: '3', REBUILD_INTERVAL: '1s' },
       },
     });
-    broker = await createAmqpBroker(
-      {
-        redisPrefix: '',
-        amqpUrl: amqpUrl(),
-        brokerNamespace: ns,
-        amqpQueues: { type: 'quorum', deliveryLimit: 10 },
-        dataDir,
-        secretsDir: '/nonexistent',
-      },
-      silentLogger,
-    );
+    broker = await testBroker(ns, dataDir, { type: 'quorum', deliveryLimit: 10 });
   }, 60_000);
 
-  afterAll(async () => {
-    await broker?.close();
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
-  });
+  afterAll(() => stopTestStack({ ns, stack, broker }));
 
   const stats = async () =>
     (await (await fetch(`${stack.gatewayUrl}/function/stats`)).json()) as { total: number };
 
   it('declares quorum queues and counts 10,000 lines exactly once', async () => {
-    await poll(
-      () => broker.queueStats(queueFor('parse-log')),
-      (s) => (s?.consumers ?? 0) > 0,
-      20_000,
-    );
+    await parseLogConsumed(broker);
     const dlq = `${ns}.${DEAD_LETTER_QUEUE}`;
     for (const fn of ['parse-log', 'detect-anomaly', 'notify'])
       expect(await isQuorum(`${ns}.${queueFor(fn)}`, dlq), fn).toBe(true);

@@ -7,16 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { basicAuthHeader } from '../../core/http/basic-auth.js';
-import { silentLogger } from '../../core/log.js';
-import { Secret } from '../../core/secrets.js';
 import type { StatsDoc } from '../../core/stats/doc.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
-import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
-import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import type { ProcessStack } from '../../runner/processes.js';
+import { uniqueName } from '../services.js';
+import { servicesUp, startTestStack, stopTestStack } from './stack.js';
 
-const up =
-  (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
-  (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672)));
+const up = await servicesUp();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PASSWORD = 'search-e2e-admin-password';
@@ -37,23 +33,14 @@ describe.skipIf(!up)('search through the real stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-search-'));
   let stack: ProcessStack | undefined;
 
-  afterAll(async () => {
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns });
-  });
+  afterAll(() => stopTestStack({ ns, stack }));
 
   it('finds a needle among 5,000 lines by the API and the CLI; filters and auth hold', async () => {
     expect(existsSync('dist/functions/search.mjs'), 'run `node build.mjs` first (npm test does)').toBe(true);
-    stack = await startProcessStack({
-      root: process.cwd(),
-      redisUrl: redisUrl(),
-      amqpUrl: amqpUrl(),
-      adminPassword: new Secret(PASSWORD),
-      gatewayPort: 0,
-      dashboardPort: 0,
+    stack = await startTestStack({
+      ns,
       dataDir,
-      logger: silentLogger,
-      env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+      password: PASSWORD,
     });
     const s = stack;
     const send = async (source: string, body: string[]) => {

@@ -7,36 +7,22 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } fro
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAmqpBroker } from '../../core/broker/create.js';
 import type { Broker } from '../../core/broker/types.js';
 import type { LogEvent } from '../../core/event.js';
 import { decodeEventBatch, EVENT_BATCH_TYPE } from '../../core/event-batch.js';
-import { silentLogger } from '../../core/log.js';
-import { Secret } from '../../core/secrets.js';
-import { dropNamespace } from '../../runner/drop-namespace.js';
 import { freePort } from '../../runner/free-port.js';
-import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
-import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import type { ProcessStack } from '../../runner/processes.js';
+import { requireService, uniqueName } from '../services.js';
+import { parseLogConsumed, poll, servicesUp, startTestStack, stopTestStack, testBroker } from './stack.js';
 
 const tool = (name: string, path: string) =>
   requireService(name, async () => {
     if (!existsSync(path)) throw new Error(`${path} not installed (apt-get install ${name})`);
   });
 const up =
-  (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
-  (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672))) &&
+  (await servicesUp()) &&
   (await tool('bsdutils', '/usr/bin/logger')) &&
   (await tool('rsyslog', '/usr/sbin/rsyslogd'));
-
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let v = await fn();
-  while (!ok(v) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 200));
-    v = await fn();
-  }
-  return v;
-}
 
 const TAP = 'syslog-e2e-tap';
 
@@ -52,16 +38,10 @@ describe.skipIf(!up)('syslog from real clients through the running stack', () =>
   beforeAll(async () => {
     expect(existsSync('dist/syslog-connector.mjs'), 'run `node build.mjs` first (npm test does)').toBe(true);
     port = await freePort();
-    stack = await startProcessStack({
-      root: process.cwd(),
-      redisUrl: redisUrl(),
-      amqpUrl: amqpUrl(),
-      adminPassword: new Secret('e2e-syslog-password'),
-      gatewayPort: 0,
-      dashboardPort: 0,
+    stack = await startTestStack({
+      ns,
       dataDir,
-      logger: silentLogger,
-      env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns },
+      password: 'e2e-syslog-password',
       envFor: {
         'detect-anomaly': { MIN_TRAINING: '100000000' },
         connector: { REBUILD_INTERVAL: '1s' },
@@ -69,10 +49,7 @@ describe.skipIf(!up)('syslog from real clients through the running stack', () =>
       },
       syslogPort: port,
     });
-    broker = await createAmqpBroker(
-      { redisPrefix: '', amqpUrl: amqpUrl(), brokerNamespace: ns, dataDir, secretsDir: '/nonexistent' },
-      silentLogger,
-    );
+    broker = await testBroker(ns, dataDir);
     // A queue of our own on parse-log's output: the events exactly as the pipeline carries them.
     await broker.declareQueue({ name: TAP, topics: ['logs.parsed'] });
     await broker.consume(
@@ -85,18 +62,10 @@ describe.skipIf(!up)('syslog from real clients through the running stack', () =>
       },
       { prefetch: 16 },
     );
-    await poll(
-      () => broker.queueStats('logfaas.parse-log'),
-      (s) => (s?.consumers ?? 0) > 0,
-      20_000,
-    );
+    await parseLogConsumed(broker);
   }, 60_000);
 
-  afterAll(async () => {
-    await broker?.close();
-    await stack?.stop();
-    await dropNamespace({ redisUrl: redisUrl(), amqpUrl: amqpUrl(), ns, queues: [TAP] });
-  });
+  afterAll(() => stopTestStack({ ns, stack, broker, queues: [TAP] }));
 
   const stats = async () =>
     (await (await fetch(`${stack.gatewayUrl}/function/stats?window=1h`)).json()) as {

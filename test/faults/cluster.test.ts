@@ -9,15 +9,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../core/log.js';
-import { Secret } from '../../core/secrets.js';
 import { KEYS } from '../../core/stats/keys.js';
 import { dropNamespace } from '../../runner/drop-namespace.js';
-import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
+import type { ProcessStack } from '../../runner/processes.js';
 import { mixedLines } from '../e2e/lines.js';
+import { startTestStack } from '../e2e/stack.js';
 import { amqpUrl, requireService, tcpReachable, uniqueName } from '../services.js';
 import { startTestCluster, type TestCluster } from '../support/redis-cluster.js';
-import { stream } from './stream.js';
+import { faultStream, settle } from './stream.js';
 
 const up = await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672));
 
@@ -40,21 +39,17 @@ afterEach(async () => {
 /** The process stack on the cluster, `replicas` of each function and `connectors` connectors. */
 async function startOnCluster(replicas = 1, connectors = 1): Promise<ProcessStack> {
   ns = uniqueName('cluster-faults');
-  stack = await startProcessStack({
-    root: process.cwd(),
+  stack = await startTestStack({
+    ns,
+    dataDir: (dataDir = mkdtempSync(join(tmpdir(), 'logfaas-cluster-faults-'))),
+    password: 'faults-password',
     // Unreachable on purpose: every component must take the cluster, none the single-node URL.
     redisUrl: 'redis://127.0.0.1:1',
     redisClusterNodes: cluster.nodes,
-    amqpUrl: amqpUrl(),
-    adminPassword: new Secret('faults-password'),
-    gatewayPort: 0,
-    dashboardPort: 0,
-    dataDir: (dataDir = mkdtempSync(join(tmpdir(), 'logfaas-cluster-faults-'))),
-    logger: silentLogger,
     replicas,
     connectors,
     // Each batch write waits for its replica: a failover cannot lose a batch already acknowledged.
-    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns, REDIS_WAIT_REPLICAS: '1' },
+    env: { REDIS_WAIT_REPLICAS: '1' },
     envFor: {
       // As in faults.test.ts: rules only, every error line an anomaly, whatever the scoring order.
       'detect-anomaly': { MIN_TRAINING: '100000000', LEVEL_RATE: '1', LEVEL_ROUTINE: '1000000000' },
@@ -65,41 +60,10 @@ async function startOnCluster(replicas = 1, connectors = 1): Promise<ProcessStac
   return stack;
 }
 
-const streamTo = (s: ProcessStack, fault?: () => Promise<void>) =>
-  stream({
-    gatewayUrl: s.gatewayUrl,
-    lines,
-    batchLines: 500,
-    linesPerSec: 5_000,
-    source: 'faults',
-    runId: uniqueName('run'),
-    faultAtMs: 1_500,
-    fault,
-  });
+const streamTo = (s: ProcessStack, fault?: () => Promise<void>) => faultStream(s, lines, fault);
 
 const N = 20_000;
 const { lines, errors } = mixedLines(N, 11);
-
-async function settle(s: ProcessStack, want: number, timeoutMs: number) {
-  const read = async () => {
-    try {
-      return (await (await fetch(`${s.gatewayUrl}/function/stats`)).json()) as {
-        total: number;
-        anomalies: number;
-      };
-    } catch {
-      return { total: -1, anomalies: -1 };
-    }
-  };
-  const until = Date.now() + timeoutMs;
-  let v = await read();
-  while (v.total < want && Date.now() < until) {
-    await sleep(250);
-    v = await read();
-  }
-  await sleep(2_000); // late redeliveries would show up as over-counting now
-  return read();
-}
 
 describe.skipIf(!up)('faults on a Redis Cluster', () => {
   it('two replicas of each function and two connectors on the cluster: every line exactly once', async () => {

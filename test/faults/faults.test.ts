@@ -11,20 +11,18 @@ import { createRedisKv } from '../../core/kv/redis.js';
 import { silentLogger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
 import { seededRandom } from '../../core/random.js';
-import { Secret } from '../../core/secrets.js';
 import { createLineParser } from '../../functions/parse-log/pipeline.js';
 import { templateKey } from '../../functions/parse-log/template-store.js';
 import { dropNamespace } from '../../runner/drop-namespace.js';
 import { freePort } from '../../runner/free-port.js';
-import { type ProcessStack, startProcessStack } from '../../runner/processes.js';
+import type { ProcessStack } from '../../runner/processes.js';
 import { mixedLines } from '../e2e/lines.js';
-import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
+import { servicesUp, startTestStack } from '../e2e/stack.js';
+import { amqpUrl, redisUrl, tcpReachable, uniqueName } from '../services.js';
 import { startSlowProxy } from './slow-proxy.js';
-import { stream } from './stream.js';
+import { faultStream, settle, stream } from './stream.js';
 
-const up =
-  (await requireService('redis', () => tcpReachable(redisUrl(), 6379))) &&
-  (await requireService('rabbitmq', () => tcpReachable(amqpUrl(), 5672)));
+const up = await servicesUp();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let stack: ProcessStack | undefined;
@@ -53,18 +51,15 @@ async function start(
   const ns = uniqueName('faults');
   const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-faults-'));
   last = { ns, dataDir };
-  stack = await startProcessStack({
-    root: process.cwd(),
-    redisUrl: opts.redis ?? redisUrl(),
-    amqpUrl: amqpUrl(),
-    adminPassword: new Secret('faults-password'),
-    gatewayPort: opts.gatewayPort ?? 0,
-    dashboardPort: 0,
+  stack = await startTestStack({
+    ns,
     dataDir,
-    logger: silentLogger,
+    password: 'faults-password',
+    redisUrl: opts.redis ?? redisUrl(),
+    gatewayPort: opts.gatewayPort ?? 0,
     replicas: opts.replicas,
     connectors: opts.connectors,
-    env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns, ...opts.env },
+    env: opts.env,
     envFor: {
       // Rules only, and every error line news on its own (LEVEL_RATE=1): anomalies are then exactly the
       // error lines, with or without faults, whatever order the batches are scored in.
@@ -76,41 +71,11 @@ async function start(
   return stack;
 }
 
-async function settle(s: ProcessStack, want: number, timeoutMs = 90_000, lateMs = 2_000) {
-  const read = async () => {
-    try {
-      return (await (await fetch(`${s.gatewayUrl}/function/stats`)).json()) as {
-        total: number;
-        anomalies: number;
-      };
-    } catch {
-      return { total: -1, anomalies: -1 };
-    }
-  };
-  const until = Date.now() + timeoutMs;
-  let v = await read();
-  while (v.total < want && Date.now() < until) {
-    await sleep(250);
-    v = await read();
-  }
-  await sleep(lateMs); // late redeliveries would show up as over-counting now
-  return read();
-}
-
 const N = 20_000;
 const { lines, errors } = mixedLines(N, 11);
 const BATCH = 500;
 const run = (s: ProcessStack, fault?: () => Promise<void>, from = 0) =>
-  stream({
-    gatewayUrl: s.gatewayUrl,
-    lines: lines.slice(from),
-    batchLines: BATCH,
-    linesPerSec: 5_000,
-    source: 'faults',
-    runId: uniqueName('run'),
-    faultAtMs: 1_500,
-    fault,
-  });
+  faultStream(s, lines.slice(from), fault);
 /**
  * The stream's opening batches one at a time, each parsed before the next is sent; returns where the
  * rest starts. Online template mining names a template after the line that founds it, so which of two

@@ -1,6 +1,8 @@
 // A steady client for fault tests: posts batches at a fixed rate with idempotency keys and resends a
 // batch (same key) until the producer confirms it, as `logfaas send` does. Everything it reports as
-// sent was confirmed by the broker.
+// sent was confirmed by the broker. Then settle: the stack's counts once the stream is in.
+import type { ProcessStack } from '../../runner/processes.js';
+import { uniqueName } from '../services.js';
 
 export interface StreamResult {
   lines: number;
@@ -56,4 +58,40 @@ export async function stream(o: {
   await Promise.all(sends);
   await faulted;
   return { lines: o.lines.length, batches: batches.length, resends };
+}
+
+/** The fault suites' stream: 500-line batches at 5,000 lines/s as source `faults`, `fault` after 1.5 s. */
+export const faultStream = (s: ProcessStack, lines: string[], fault?: () => Promise<void>) =>
+  stream({
+    gatewayUrl: s.gatewayUrl,
+    lines,
+    batchLines: 500,
+    linesPerSec: 5_000,
+    source: 'faults',
+    runId: uniqueName('run'),
+    faultAtMs: 1_500,
+    fault,
+  });
+
+/** stats' total and anomalies once `want` lines are counted (or `timeoutMs` passed), read `lateMs` later. */
+export async function settle(s: ProcessStack, want: number, timeoutMs = 90_000, lateMs = 2_000) {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const read = async () => {
+    try {
+      return (await (await fetch(`${s.gatewayUrl}/function/stats`)).json()) as {
+        total: number;
+        anomalies: number;
+      };
+    } catch {
+      return { total: -1, anomalies: -1 };
+    }
+  };
+  const until = Date.now() + timeoutMs;
+  let v = await read();
+  while (v.total < want && Date.now() < until) {
+    await sleep(250);
+    v = await read();
+  }
+  await sleep(lateMs); // late redeliveries would show up as over-counting now
+  return read();
 }
