@@ -3,7 +3,7 @@
 import type { StoredTemplate } from '../../core/templates.js';
 import { fits } from './holes.js';
 import type { ParseLimits } from './limits.js';
-import { WILDCARD } from './mask.js';
+import { hasLetter, WILDCARD } from './mask.js';
 
 export interface Cluster {
   /** Never changes once given out, even when `tokens` generalise. */
@@ -31,7 +31,6 @@ export interface MatchResult {
   stored: boolean;
 }
 
-const HAS_LETTER = /[A-Za-z]/;
 /** Clusters compared per leaf, newest first. */
 const LEAF_SCAN = 256;
 
@@ -50,8 +49,7 @@ export function covers(t: readonly string[], u: readonly string[]): boolean {
   if (t.length !== u.length) return false;
   for (let i = 0; i < t.length; i++) {
     const a = t[i];
-    if (a !== u[i] && a !== WILDCARD && (HAS_LETTER.test(a) || HAS_LETTER.test(u[i])) && !fits(a, u[i]))
-      return false;
+    if (a !== u[i] && a !== WILDCARD && (hasLetter(a) || hasLetter(u[i])) && !fits(a, u[i])) return false;
   }
   return true;
 }
@@ -95,12 +93,12 @@ export function bestMatch(
       const tt = t[i];
       if (tt === WILDCARD) params++;
       else if (tt === tokens[i]) {
-        if (HAS_LETTER.test(tt)) {
+        if (hasLetter(tt)) {
           same++;
           sameWords++;
         } else if (!tt.includes(WILDCARD)) same++;
       } else if (fits(tt, tokens[i])) params++;
-      else if (HAS_LETTER.test(tt) || HAS_LETTER.test(tokens[i])) words++;
+      else if (hasLetter(tt) || hasLetter(tokens[i])) words++;
     }
     // A differing word is either the event's own word or a variable that looks like one; only the
     // values seen at that position can tell (hole groups), so similarity alone never merges it.
@@ -133,7 +131,7 @@ export function signature(tokens: readonly string[]): string | undefined {
   let constants = 0;
   let variables = 0;
   for (const t of tokens) {
-    if (HAS_LETTER.test(t) && t !== WILDCARD) {
+    if (hasLetter(t) && t !== WILDCARD) {
       sig += `${t}\u0001`;
       constants++;
     } else variables++;

@@ -5,7 +5,7 @@
 // many and each rare next to the words around them, an event word recurs as often as they do. This
 // is the frequency idea of Brain (Yu et al., "Brain: Log Parsing with Bidirectional Parallel Tree",
 // IEEE TSC 2023), decided online from counts instead of over a whole file.
-import { WILDCARD } from './mask.js';
+import { hasLetter, WILDCARD } from './mask.js';
 
 /** The part of a cluster the index reads and keeps its bookkeeping on. */
 export interface HoleMember {
@@ -53,7 +53,6 @@ interface Entry<M extends HoleMember> {
   dirty: boolean;
 }
 
-const HAS_LETTER = /[A-Za-z]/;
 /** Word-at-position counts kept before they are cleared (a few MB at most). */
 const MAX_FREQ_KEYS = 200_000;
 
@@ -63,7 +62,7 @@ const HTTP_OUTCOME = /HTTP\/\d(?:\.\d)?"? [1-5]\d\d$/;
 
 /** A token that can be a hole: one with letters (`unpacked`, `libc-bin:<*>`, `user=root`). */
 export function isWord(tok: string): boolean {
-  return tok !== WILDCARD && HAS_LETTER.test(tok) && !HTTP_OUTCOME.test(tok);
+  return tok !== WILDCARD && hasLetter(tok) && !HTTP_OUTCOME.test(tok);
 }
 
 const wordKey = (len: number, pos: number, word: string) => `${len}\u0002${pos}\u0001${word}`;
@@ -239,7 +238,7 @@ export function holeToken(values: readonly string[]): string {
   }
   let k = pre.length;
   while (k > 0 && !KEY_END.has(pre[k - 1])) k--;
-  pre = HAS_LETTER.test(pre.slice(0, k)) ? pre.slice(0, k) : '';
+  pre = hasLetter(pre.slice(0, k)) ? pre.slice(0, k) : '';
   let m = 0;
   while (m < suf.length && !CLOSING.test(suf.slice(m))) m++;
   suf = suf.slice(m);

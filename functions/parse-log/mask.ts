@@ -44,7 +44,7 @@ CLASS[96] = QUOTE;
 
 const classOf = (c: number) => (c < 128 ? CLASS[c] : 0);
 
-function isDigit(c: number): boolean {
+export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
@@ -319,6 +319,11 @@ export function isKey(tok: string, eq: number): boolean {
   );
 }
 const HAS_LETTER_RE = /[A-Za-z]/;
+
+/** Whether a token has an ASCII letter: a word (or part of one), as opposed to a number or punctuation. */
+export function hasLetter(tok: string): boolean {
+  return HAS_LETTER_RE.test(tok);
+}
 
 const CLOSE_QUOTE: Record<string, string> = { '"': '"', "'": "'", '`': "'`" };
 

@@ -1,11 +1,7 @@
 // Passes over a line's whole tokens after each was masked (mask.ts): units that belong to a number,
 // dates and booleans inside the message, an HTTP status kept with its protocol, quoted values of several
 // tokens. Each works in place over the first `n` entries of the line's raw and masked tokens.
-import { isKey, WILDCARD } from './mask.js';
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
+import { isDigit, isKey, WILDCARD } from './mask.js';
 
 // Units written after a number belong to the value: `1.02 KB)` is one variable, as LogPAI's own
 // preprocessing regexes treat `[KGTM]B` and `<1 sec` (formats.json, Spark and Proxifier).
