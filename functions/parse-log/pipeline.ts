@@ -244,11 +244,12 @@ function extractParams(template: string[], tokens: string[], n: number, params: 
       if (t === WILDCARD) params.push(tokens[i]);
       else if (t.includes(WILDCARD)) {
         // A hole kept its key or punctuation (`user=<*>`): the value is what stands between them.
-        const at = t.indexOf(WILDCARD);
-        const m = maskToken(tokens[i]);
-        if (m !== t && fits(t, tokens[i]))
+        const before = params.count;
+        if (maskToken(tokens[i], params) !== t && fits(t, tokens[i])) {
+          const at = t.indexOf(WILDCARD);
+          params.count = before;
           params.push(tokens[i].slice(at, tokens[i].length - (t.length - at - 3)));
-        else maskToken(tokens[i], params);
+        }
       }
     }
   }
