@@ -37,7 +37,6 @@ export function loadParseLogConfig(env: Env): ParseLogConfig {
     holeMinValues: r.int('HOLE_MIN_VALUES', DEFAULT_LIMITS.holeMinValues, 2, 1000),
     holeMinLines: r.int('HOLE_MIN_LINES', DEFAULT_LIMITS.holeMinLines, 1, 1_000_000),
     holeRareRatio: r.num('HOLE_RARE_RATIO', DEFAULT_LIMITS.holeRareRatio, 0, 1),
-    holeManyValues: r.int('HOLE_MANY_VALUES', DEFAULT_LIMITS.holeManyValues, 2, 1_000_000_000),
     holeGroupShare: r.num('HOLE_GROUP_SHARE', DEFAULT_LIMITS.holeGroupShare, 0, 1),
     holeRareShare: r.num('HOLE_RARE_SHARE', DEFAULT_LIMITS.holeRareShare, 0, 1),
   };

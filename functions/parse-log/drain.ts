@@ -45,7 +45,6 @@ export type MinerLimits = Pick<
   | 'holeRareRatio'
   | 'holeRareShare'
   | 'holeGroupShare'
-  | 'holeManyValues'
 >;
 
 export class TemplateMiner {
@@ -80,7 +79,6 @@ export class TemplateMiner {
       rareShare: limits.holeRareShare,
       groupShare: limits.holeGroupShare,
       rareCount: 2,
-      manyValues: limits.holeManyValues,
       minWordsLeft: 1,
     });
   }

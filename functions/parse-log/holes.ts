@@ -30,8 +30,6 @@ export interface HoleRule {
   groupShare: number;
   /** ...or at most this many lines. */
   rareCount: number;
-  /** Distinct values from which a value need not be rare within the group, only next to its words. */
-  manyValues: number;
   /** Share of the distinct values that must be rare: a variable has a tail of rare values. */
   rareShare: number;
   /** Words the merged template must keep: `<*> <*>` says nothing about the event. */
@@ -194,12 +192,7 @@ export class HoleIndex<M extends HoleMember> {
     const inGroup = Math.max(rule.rareCount, rule.groupShare * lines);
     let rare = 0;
     for (const [v, n] of counts) {
-      // With many distinct values, recurring ones (a name seen once per restart) are values too.
-      if (
-        (n <= inGroup || counts.size >= rule.manyValues) &&
-        (this.freq.get(wordKey(len, pos, v)) ?? 0) <= rule.rareRatio * least
-      )
-        rare++;
+      if (n <= inGroup && (this.freq.get(wordKey(len, pos, v)) ?? 0) <= rule.rareRatio * least) rare++;
     }
     return rare >= share * counts.size;
   }

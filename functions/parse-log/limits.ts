@@ -25,8 +25,6 @@ export interface ParseLimits {
   holeRareShare: number;
   /** A value holding at most this share of its hole group's lines (or 2 lines) is rare there. */
   holeGroupShare: number;
-  /** Distinct values from which a word position's values need only be rare next to its other words. */
-  holeManyValues: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ParseLimits> = Object.freeze({
@@ -48,7 +46,6 @@ export const DEFAULT_LIMITS: Readonly<ParseLimits> = Object.freeze({
   holeRareRatio: 0.1,
   holeRareShare: 0.3,
   holeGroupShare: 0.02,
-  holeManyValues: 1000000,
 });
 
 export function resolveLimits(partial?: Partial<ParseLimits>): ParseLimits {
