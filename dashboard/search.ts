@@ -1,18 +1,12 @@
 // The search panel and an incident's context lines, through the search function (same-origin, with the
 // gateway admin credentials: it returns log content). Log text only ever goes in through textContent.
 import type { Incident } from '../core/incident.js';
+import type { ShownHit } from '../core/search/query.js';
 import { credentials, forgetCredentials, hasCredentials, setCredentials } from './credentials.js';
 import { byId, el, fill, table } from './dom.js';
 import { fmtTime } from './format.js';
 
-interface Line {
-  ts: string;
-  source: string;
-  level: string;
-  templateId: string;
-  raw: string;
-  anomalous?: boolean;
-}
+type Line = ShownHit;
 
 let nextCursor: string | null = null;
 let lastQuery = '';

@@ -1,5 +1,7 @@
 // `logfaas search`: the kept lines that contain a text (or the lines around an incident), through the
 // search function (it needs the gateway admin credentials: it returns log content).
+
+import type { ShownHit } from '../../core/search/query.js';
 import { GATEWAY_FLAGS, GATEWAY_HELP, intFlag, parseFlags, strFlag } from '../args.js';
 import { type CliIo, type Command, EXIT, UsageError } from '../command.js';
 import { CliError, describeFailure, gatewayFetch, resolveGateway } from '../gateway-client.js';
@@ -43,14 +45,7 @@ const SPEC = {
 /** Requests one search makes at most while following cursors (each reads a bounded share of the store). */
 const MAX_PAGES = 200;
 
-interface Hit {
-  ts: string;
-  source: string;
-  level: string;
-  templateId: string;
-  raw: string;
-  anomalous?: boolean;
-}
+type Hit = ShownHit;
 
 /** A log line for a terminal: control characters (escape sequences included) shown, never interpreted. */
 export function printable(s: string): string {

@@ -25,6 +25,18 @@ export interface Hit extends KeptLine {
   source: string;
 }
 
+/** A hit as the search function answers it (docs/search.md): the event time as ISO text. */
+export interface ShownHit extends Omit<Hit, 'ts'> {
+  ts: string;
+  /** Context lines only: one of the incident's own lines. */
+  anomalous?: boolean;
+}
+
+export const shownHit = <T extends Hit>(h: T): Omit<T, 'ts'> & { ts: string } => ({
+  ...h,
+  ts: new Date(h.ts).toISOString(),
+});
+
 export function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }

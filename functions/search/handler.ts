@@ -15,7 +15,7 @@ import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import { AUTH_MESSAGES, basicAuthProblem } from '../../core/http/basic-auth.js';
 import { DEFAULT_INCIDENT_QUIET_MS, readIncidents } from '../../core/incident.js';
 import type { KV } from '../../core/kv/types.js';
-import { decodeCursor, type Hit, type SearchQuery } from '../../core/search/query.js';
+import { decodeCursor, type SearchQuery, shownHit } from '../../core/search/query.js';
 import type { SearchConfig } from './config.js';
 import { incidentContext } from './context.js';
 import { runSearch } from './run.js';
@@ -33,7 +33,6 @@ export const DEFAULT_CONTEXT = 50;
 const NO_STORE = { 'cache-control': 'no-store' };
 
 /** A hit as answered: the event time in ISO 8601, as incidents and events give it. */
-const shown = <T extends Hit>(h: T) => ({ ...h, ts: new Date(h.ts).toISOString() });
 
 export function createSearchHandler(deps: SearchDeps): (req: Request) => Promise<Response> {
   const now = deps.now ?? Date.now;
@@ -63,7 +62,7 @@ export function createSearchHandler(deps: SearchDeps): (req: Request) => Promise
           retentionMs: cfg.searchStore.retentionMs,
           bucketMs: cfg.bucketMs,
         });
-        return jsonResponse({ incident: inc, ...ctx, lines: ctx.lines.map(shown) }, 200, NO_STORE);
+        return jsonResponse({ incident: inc, ...ctx, lines: ctx.lines.map(shownHit) }, 200, NO_STORE);
       }
       const q = parseQuery(p);
       const cursorText = p.get('cursor');
@@ -78,7 +77,7 @@ export function createSearchHandler(deps: SearchDeps): (req: Request) => Promise
       const ndjson =
         p.get('format') === 'ndjson' || (req.headers.get('accept') ?? '').includes('application/x-ndjson');
       if (ndjson) {
-        const body = r.hits.map((h) => `${JSON.stringify(shown(h))}\n`).join('');
+        const body = r.hits.map((h) => `${JSON.stringify(shownHit(h))}\n`).join('');
         return new Response(req.method === 'HEAD' ? null : body, {
           status: 200,
           headers: {
@@ -89,7 +88,7 @@ export function createSearchHandler(deps: SearchDeps): (req: Request) => Promise
         });
       }
       const res = jsonResponse(
-        { hits: r.hits.map(shown), next_cursor: r.nextCursor, scanned: r.scanned },
+        { hits: r.hits.map(shownHit), next_cursor: r.nextCursor, scanned: r.scanned },
         200,
         NO_STORE,
       );
