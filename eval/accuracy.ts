@@ -7,6 +7,7 @@
 // collapse (`<*>:<*>`), so normalising one side only would fail lines that agree. Predicted groups are
 // template ids, not texts: an id is what stats and the dashboard count, so two ids with one text are two
 // groups here (Loghub-2.0 groups parser output by text).
+import { memo } from '../core/memo.js';
 
 export function groupingAccuracy(predicted: readonly string[], truth: readonly string[]): number {
   if (predicted.length !== truth.length) throw new Error('predicted and truth differ in length');
@@ -132,13 +133,4 @@ export function normaliseTemplate(template: string): string {
 function repeat(s: string, from: string, to: string): string {
   while (s.includes(from)) s = s.replaceAll(from, to);
   return s;
-}
-
-function memo(f: (s: string) => string): (s: string) => string {
-  const m = new Map<string, string>();
-  return (s) => {
-    let v = m.get(s);
-    if (v === undefined) m.set(s, (v = f(s)));
-    return v;
-  };
 }

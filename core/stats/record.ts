@@ -2,6 +2,7 @@
 // batch's idempotency key). The read side is in read.ts; the key layout and its bounds are in keys.ts.
 import type { AnomalyResult, LogEvent } from '../event.js';
 import type { WriteOp } from '../kv/types.js';
+import { memo } from '../memo.js';
 import { addTo, bucketOf, ENDPOINT_PER_OCTAVE, type Histogram } from './histogram.js';
 import {
   bySourceKey,
@@ -387,14 +388,4 @@ function trimAnomaly(a: AnomalyResult): AnomalyResult {
   const event = { ...e, message: e.message.slice(0, max), raw: e.raw.slice(0, max) };
   if (e.stack !== undefined) event.stack = e.stack.slice(0, max);
   return { ...a, event };
-}
-
-/** A per-call cache of a pure string function (the map dies with the batch, so it needs no bound). */
-function memo(f: (s: string) => string): (s: string) => string {
-  const m = new Map<string, string>();
-  return (s) => {
-    let v = m.get(s);
-    if (v === undefined) m.set(s, (v = f(s)));
-    return v;
-  };
 }
