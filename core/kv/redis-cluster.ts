@@ -4,25 +4,16 @@
 // the whole batch; onceKey absorbs what had been applied), never resent behind the caller's back.
 // Key layouts put a batch's keys in one slot where they can (hash tags per source: docs/stores.md).
 import { Cluster } from 'ioredis';
-import type { Logger } from '../log.js';
-import type { Secret } from '../secrets.js';
-import { connectionOptions, redisRetryDelay } from './redis.js';
-import { defineScripts, redisKv, type WaitReplicas, waitReady, watchConnection } from './redis-kv.js';
+import { connectionOptions, type RedisKvOptions, redisRetryDelay } from './redis.js';
+import { defineScripts, redisKv, waitReady, watchConnection } from './redis-kv.js';
 import { groupBySlot, prefixSlotsSafely, slotOf, tagForSlot } from './slots.js';
 import type { KV } from './types.js';
 import { onceKeyName, ringBytesKey } from './write-ops.js';
 
-export interface RedisClusterKvOptions {
+/** A single node's options (redis.ts), with seed nodes in place of its URL. */
+export interface RedisClusterKvOptions extends Omit<RedisKvOptions, 'url'> {
   /** Seed nodes (any of the cluster's nodes); the client discovers the rest. */
   nodes: { host: string; port: number }[];
-  password?: Secret;
-  prefix: string;
-  logger: Logger;
-  startupTimeoutMs?: number;
-  commandTimeoutMs?: number;
-  connectionName?: string;
-  /** Replicas each batch write must reach before apply resolves (WAIT); default off. See redis-kv.ts. */
-  wait?: WaitReplicas;
 }
 
 export async function createRedisClusterKv(opts: RedisClusterKvOptions): Promise<KV> {
