@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../core/log.js';
 import { Secret } from '../core/secrets.js';
 import { dropNamespace } from '../runner/drop-namespace.js';
-import { freePort } from '../runner/free-port.js';
+import { freePorts } from '../runner/free-port.js';
 import {
   EMBEDDED_NODE_ARGS,
   type ProcessStack,
@@ -100,8 +100,7 @@ export async function plumbing(lines: string[], log: (l: string) => void) {
 }
 
 export async function embedded(lines: string[], log: (l: string) => void) {
-  const port = await freePort();
-  const dport = await freePort();
+  const [port, dport] = await freePorts(2);
   const p: ChildProcess = spawn(
     process.execPath,
     [

@@ -11,7 +11,7 @@ import { connectAmqpBroker } from '../core/broker/amqp.js';
 import { namespaced } from '../core/broker/namespace.js';
 import { silentLogger } from '../core/log.js';
 import { dropNamespace } from '../runner/drop-namespace.js';
-import { freePort } from '../runner/free-port.js';
+import { freePorts } from '../runner/free-port.js';
 import { NODE_ARGS, RUNTIME_ENV } from '../runner/processes.js';
 import { supervise } from '../runner/supervisor.js';
 import { waitForHttp } from '../runner/wait.js';
@@ -76,12 +76,7 @@ export const syslogBench: BenchSection = async ({ quick, log }) => {
   const tap = 'bench.syslog';
   const broker = namespaced(await connectAmqpBroker({ url: AMQP, logger: silentLogger }), ns);
   await broker.declareQueue({ name: tap, topics: ['logs.raw'] });
-  const [producerPort, gatewayPort, syslogPort, metricsPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [producerPort, gatewayPort, syslogPort, metricsPort] = await freePorts(4);
   const dist = resolve('dist');
   const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-bench-syslog-'));
   const base = {

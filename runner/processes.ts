@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from '../core/log.js';
 import type { Secret } from '../core/secrets.js';
-import { freePort } from './free-port.js';
+import { freePorts } from './free-port.js';
 import { type Supervisor, supervise } from './supervisor.js';
 import { waitForHttp } from './wait.js';
 
@@ -89,15 +89,18 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
   const instances = FUNCTIONS.flatMap((fn) =>
     Array.from({ length: replicas }, (_, k) => ({ fn, child: k === 0 ? fn : `${fn}-${k + 1}`, port: 0 })),
   );
+  // All ports picked at once, so no two of this stack's processes are handed the same one.
+  const picked = await freePorts(instances.length + 3);
+  const next = () => picked.pop() as number;
   for (const [i, inst] of instances.entries())
-    inst.port = o.functionBasePort ? o.functionBasePort + i : await freePort();
+    inst.port = o.functionBasePort ? o.functionBasePort + i : next();
   const urlsOf = (fn: string) =>
     instances.filter((x) => x.fn === fn).map((x) => `http://127.0.0.1:${x.port}`);
   const functionUrls = Object.fromEntries(FUNCTIONS.map((f) => [f, urlsOf(f)[0]]));
-  const gatewayPort = o.gatewayPort || (await freePort());
-  const dashboardPort = o.dashboardPort || (await freePort());
+  const gatewayPort = o.gatewayPort || next();
+  const dashboardPort = o.dashboardPort || next();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const syslogHttpPort = o.syslogPort === undefined ? 0 : await freePort();
+  const syslogHttpPort = o.syslogPort === undefined ? 0 : next();
   const password = o.adminPassword.reveal();
   const node = process.execPath;
   const specs = [

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../runner/free-port.js';
+import { freePorts } from '../../runner/free-port.js';
 import { waitForHttp } from '../../runner/wait.js';
 import { haveChromium, launch } from './harness.js';
 
@@ -19,8 +19,7 @@ let dashboard: string;
 
 beforeAll(async () => {
   if (!have) return;
-  const gp = await freePort();
-  const dp = await freePort();
+  const [gp, dp] = await freePorts(2);
   up = spawn(
     process.execPath,
     [

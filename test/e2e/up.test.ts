@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dropNamespace } from '../../runner/drop-namespace.js';
-import { freePort } from '../../runner/free-port.js';
+import { freePort, freePorts } from '../../runner/free-port.js';
 import { waitForHttp } from '../../runner/wait.js';
 import { alertmanagerInstalled, startAlertmanager } from '../alertmanager.js';
 import { amqpUrl, redisUrl, requireService, tcpReachable, uniqueName } from '../services.js';
@@ -33,8 +33,7 @@ function stop(p: ChildProcess): Promise<void> {
 }
 
 async function up(dataDir: string, env: Record<string, string> = {}) {
-  const gatewayPort = await freePort();
-  const dashboardPort = await freePort();
+  const [gatewayPort, dashboardPort] = await freePorts(2);
   const base: Record<string, string> = { PATH: process.env.PATH ?? '', LOGFAAS_ADMIN_PASSWORD: 'pw-up-test' };
   const p = spawn(
     process.execPath,
