@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--quick] [--only=parse,detect,stats,search,pipeline,syslog] [--soak=10m]`: prints measured
+// `npm run bench [-- --json] [--quick] [--only=parse,detect,stages,stats,search,pipeline,syslog] [--soak=10m]`: prints measured
 // figures; --soak adds a long run at half rate to the pipeline section and reports RSS over time.
 // With --json, one JSON object of all figures on stdout and progress on stderr.
 // Each section runs in a fresh process: a section's JIT state and heap must not slow the next one.
@@ -12,6 +12,7 @@ import { parseBench } from './parse.js';
 import { pipelineBench } from './pipeline.js';
 import { searchBench } from './search.js';
 import type { BenchSection } from './section.js';
+import { stagesBench } from './stages.js';
 import { statsBench } from './stats.js';
 import { syslogBench } from './syslog.js';
 
@@ -26,6 +27,7 @@ if (soakArg && !soakMs) throw new Error(`bad --soak value ${soakArg}: use e.g. -
 const sections: [string, BenchSection][] = [
   ['parse', parseBench],
   ['detect', detectBench],
+  ['stages', stagesBench],
   ['stats', statsBench],
   ['search', searchBench],
   ['pipeline', pipelineBench],

@@ -41,6 +41,7 @@ export async function benchStack(
     dataDir: mkdtempSync(join(tmpdir(), 'logfaas-bench-')),
     logger: silentLogger,
     ...scale,
+    envFor: { ...scale.envFor, ...(process.env.BENCH_ENV_FOR ? JSON.parse(process.env.BENCH_ENV_FOR) : {}) },
     cpuProfDir: process.env.BENCH_CPU_PROF_DIR || undefined,
     env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns, ...QUEUE_ENV },
   });
