@@ -92,3 +92,10 @@ export async function freshness(
   await watcher;
   return lat;
 }
+
+/** Lines sent before measuring: BENCH_WARMUP of them (default 100,000; 20,000 with --quick). */
+export function warmupLines(quick: boolean): string[] {
+  const n =
+    process.env.BENCH_WARMUP !== undefined ? Number(process.env.BENCH_WARMUP) : quick ? 20_000 : 100_000;
+  return n > 0 ? mixedLines(n, 5).lines : [];
+}

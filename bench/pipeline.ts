@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { mixedLines } from '../test/e2e/lines.js';
 import { buildingBlocks } from './blocks.js';
 import { efficiency } from './efficiency.js';
-import { freshness, statsTotal, sustained } from './load.js';
+import { freshness, statsTotal, sustained, warmupLines } from './load.js';
 import { ceiling, childPids, cpuMeter, pct, per50k, rssMb, servicePids, sleep, sum } from './meter.js';
 import { redisMeter } from './redis-info.js';
 import type { BenchSection } from './section.js';
@@ -15,7 +15,12 @@ import { benchStack, embedded, plumbing, scaledOut } from './stacks.js';
 const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
 
+/** The pipeline section's parts; `BENCH_PARTS=e2e,plumbing npm run bench -- --only=pipeline` runs fewer
+ * (the end-to-end run always goes first). */
+const PARTS = ['freshness', 'replicas', 'plumbing', 'embedded', 'blocks'];
+
 export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
+  const parts = new Set(process.env.BENCH_PARTS ? process.env.BENCH_PARTS.split(',') : PARTS);
   const total = quick ? 50_000 : 200_000;
   const { lines } = mixedLines(total, 3);
   const stack = await benchStack();
@@ -23,6 +28,10 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
   const lines_: string[] = [];
   try {
     await sleep(1500); // connector builds its first topic map
+    // Warm-up, not measured: JIT compilation, the first templates and models are a start-up cost that a
+    // stack running for hours does not pay per line (BENCH_WARMUP=0 measures a cold stack).
+    const warm = warmupLines(quick);
+    if (warm.length) await sustained(stack.gatewayUrl, warm, 'bench');
     const rss: Record<string, number> = {};
     const sampler = setInterval(() => {
       for (const c of stack.supervisor.children.values())
@@ -51,9 +60,9 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
     log(
       `  processes, real RabbitMQ + Redis: ${Math.round(rate).toLocaleString()} lines/s end to end (${total.toLocaleString()} lines)`,
     );
-    const lat = process.env.BENCH_E2E_ONLY
-      ? [0]
-      : await freshness(stack.gatewayUrl, rate / 2, quick ? 5 : 15, 'fresh');
+    const lat = parts.has('freshness')
+      ? await freshness(stack.gatewayUrl, rate / 2, quick ? 5 : 15, 'fresh')
+      : [];
     clearInterval(sampler);
     figures.e2e_lines_per_sec = Math.round(rate);
     figures.freshness_p50_ms = Math.round(pct(lat, 50));
@@ -85,7 +94,11 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
       )
         .map(([k, v]) => `${k} ${v} (${eff.cpu_share_pct[k]}%)`)
         .join(', ')}); target <= 20`,
-      `freshness at half rate: p50 ${figures.freshness_p50_ms} ms, p99 ${figures.freshness_p99_ms} ms (${lat.length} batches)`,
+      ...(lat.length
+        ? [
+            `freshness at half rate: p50 ${figures.freshness_p50_ms} ms, p99 ${figures.freshness_p99_ms} ms (${lat.length} batches)`,
+          ]
+        : []),
       `CPU s per 50k lines: ${cpuTotal} (${Object.entries(cpu)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}) + ${Object.entries(svcCpu)
@@ -101,19 +114,29 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
   } finally {
     await stack.stop();
   }
-  if (process.env.BENCH_E2E_ONLY) return { figures, lines: lines_ };
-  Object.assign(figures, await scaledOut(lines, log));
-  lines_.push(
-    `pipeline e2e with 2 replicas of each function and 2 connectors: ${figures.e2e_lines_per_sec_2_replicas.toLocaleString()} lines/s (1 of each: ${figures.e2e_lines_per_sec.toLocaleString()}; both on the same 2 cores)`,
-  );
-  Object.assign(figures, await plumbing(lines, log));
-  lines_.push(
-    `pipeline plumbing alone (producer, RabbitMQ, connector, gateway, one Redis apply per batch; stand-in functions): ${figures.plumbing_lines_per_sec.toLocaleString()} lines/s; CPU s per 50k lines ${figures.plumbing_cpu_s_per_50k} in our processes + ${figures.plumbing_services_cpu_s_per_50k} RabbitMQ and Redis = ${figures.plumbing_cpu_us_per_line} µs a line (the pipeline: ${figures.cpu_s_per_50k_total} + ${sum(figures.services_cpu_s_per_50k as Record<string, number>)}); at that cost the cores carry ${figures.plumbing_ceiling_lines_per_sec.toLocaleString()} lines/s`,
-  );
-  Object.assign(figures, await embedded(lines.slice(0, quick ? 20_000 : 100_000), log));
-  lines_.push(
-    `pipeline e2e (embedded, one process): ${figures.embedded_lines_per_sec} lines/s, RSS ${figures.embedded_rss_mb} MB`,
-  );
+  if (!parts.has('freshness')) {
+    delete figures.freshness_p50_ms;
+    delete figures.freshness_p99_ms;
+  }
+  if (parts.has('replicas')) {
+    Object.assign(figures, await scaledOut(lines, log));
+    lines_.push(
+      `pipeline e2e with 2 replicas of each function and 2 connectors: ${figures.e2e_lines_per_sec_2_replicas.toLocaleString()} lines/s (1 of each: ${figures.e2e_lines_per_sec.toLocaleString()}; both on the same 2 cores)`,
+    );
+  }
+  if (parts.has('plumbing')) {
+    Object.assign(figures, await plumbing(lines, log));
+    lines_.push(
+      `pipeline plumbing alone (producer, RabbitMQ, connector, gateway, one Redis apply per batch; stand-in functions): ${figures.plumbing_lines_per_sec.toLocaleString()} lines/s; CPU s per 50k lines ${figures.plumbing_cpu_s_per_50k} in our processes + ${figures.plumbing_services_cpu_s_per_50k} RabbitMQ and Redis = ${figures.plumbing_cpu_us_per_line} µs a line (the pipeline: ${figures.cpu_s_per_50k_total} + ${sum(figures.services_cpu_s_per_50k as Record<string, number>)}); at that cost the cores carry ${figures.plumbing_ceiling_lines_per_sec.toLocaleString()} lines/s`,
+    );
+  }
+  if (parts.has('embedded')) {
+    Object.assign(figures, await embedded(lines.slice(0, quick ? 20_000 : 100_000), log));
+    lines_.push(
+      `pipeline e2e (embedded, one process): ${figures.embedded_lines_per_sec} lines/s, RSS ${figures.embedded_rss_mb} MB`,
+    );
+  }
+  if (!parts.has('blocks')) return { figures, lines: lines_ };
   const blocks = await buildingBlocks(log);
   Object.assign(figures, blocks);
   lines_.push(

@@ -17,7 +17,7 @@ import {
   startProcessStack,
 } from '../runner/processes.js';
 import { waitForHttp } from '../runner/wait.js';
-import { sustained } from './load.js';
+import { sustained, warmupLines } from './load.js';
 import { ceiling, childPids, cpuMeter, per50k, rssMb, servicePids, sleep, sum } from './meter.js';
 
 const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -81,11 +81,22 @@ export async function plumbing(lines: string[], log: (l: string) => void) {
     ((await (await fetch(`${stack.gatewayUrl}/function/detect-anomaly`)).json()) as { lines: number }).lines;
   try {
     await sleep(1500);
+    const warm = warmupLines(lines.length < 200_000);
+    if (warm.length) await sustained(stack.gatewayUrl, warm, 'bench', 3, counted);
     const ours = cpuMeter(childPids(stack));
     const services = cpuMeter(servicePids(REDIS, AMQP));
     const rate = await sustained(stack.gatewayUrl, lines, 'bench', 3, counted);
-    const cpu = sum(per50k(ours(), lines.length));
-    const svc = sum(per50k(services(), lines.length));
+    const ourCpu = per50k(ours(), lines.length);
+    const svcCpu = per50k(services(), lines.length);
+    const cpu = sum(ourCpu);
+    const svc = sum(svcCpu);
+    // µs a line by process (CPU s per 50k lines x 20), idle ones left out.
+    const byProcess = Object.fromEntries(
+      Object.entries({ ...ourCpu, ...svcCpu })
+        .filter(([, v]) => v > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => [k, +(v * 20).toFixed(1)]),
+    );
     log(
       `  plumbing alone (stand-in functions): ${Math.round(rate).toLocaleString()} lines/s, CPU s per 50k lines ${cpu} + ${svc} RabbitMQ and Redis`,
     );
@@ -94,6 +105,7 @@ export async function plumbing(lines: string[], log: (l: string) => void) {
       plumbing_cpu_s_per_50k: cpu,
       plumbing_services_cpu_s_per_50k: svc,
       plumbing_cpu_us_per_line: +((cpu + svc) * 20).toFixed(1),
+      plumbing_cpu_us_per_line_by_process: byProcess,
       plumbing_ceiling_lines_per_sec: ceiling(cpu + svc),
     };
   } finally {
