@@ -156,6 +156,7 @@ export async function analyzeFile(
     pendingLast = true;
     await flush();
     r.timed = withTime >= r.lines / 2;
+    r.templates = byCanonical(r.templates, miner);
     r.incidents = await readIncidents(kv, { now: Date.now(), quietMs: Number.POSITIVE_INFINITY });
     const m = (await readModelStatus(kv)).find((s) => s.detector === 'model');
     if (m)
@@ -169,6 +170,25 @@ export async function analyzeFile(
   } finally {
     await kv.close();
   }
+}
+
+/**
+ * Counts folded into the templates their ids were merged into since (drain.ts keeps a merge's oldest
+ * member as the template): lines parsed before a merge carry the member's id, and the report would list
+ * the same template several times.
+ */
+function byCanonical(
+  counts: Map<string, { n: number; text: string }>,
+  miner: TemplateMiner,
+): Map<string, { n: number; text: string }> {
+  const out = new Map<string, { n: number; text: string }>();
+  for (const [id, t] of counts) {
+    const c = miner.canonicalId(id);
+    const got = out.get(c);
+    if (got) got.n += t.n;
+    else out.set(c, { n: t.n, text: miner.get(c)?.text ?? t.text });
+  }
+  return out;
 }
 
 /** Calls `fn` with the file's bytes cut at line ends, about CHUNK_BYTES at a time. */

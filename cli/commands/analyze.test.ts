@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { analyzeCommand } from './analyze.js';
+import { parseCommand } from './parse.js';
 
 function io() {
   const stdout = new PassThrough();
@@ -143,5 +144,25 @@ describe('logfaas analyze on real dpkg and apt logs (test/fixtures/dpkg)', () =>
     // dpkg: 9 runs, the first ones the source's warm-up; term.log's 1,500 lines are its warm-up.
     expect(incidents.length).toBeLessThanOrEqual(5);
     for (const x of incidents) expect(x.count).toBeGreaterThan(0);
+    // A template is news once: a later apt run using it again is not a new_template incident again.
+    const reported = incidents.filter((x) => x.kind === 'new_template').flatMap((x) => x.templateIds);
+    expect(reported.length).toBe(new Set(reported).size);
+  });
+
+  it('reports each template once, with the lines of the ids merged into it', async () => {
+    const t = io();
+    expect(await analyzeCommand.run(['test/fixtures/dpkg/dpkg.log'], t.io)).toBe(0);
+    const out = t.out();
+    const top = out
+      .slice(out.indexOf('top 10:'), out.indexOf('\nmodel:'))
+      .split('\n')
+      .slice(1)
+      .map((l) => /^\s+[\d,]+\s+[\d.]+%\s+(.*)$/.exec(l)?.[1]);
+    expect(top.length).toBeGreaterThan(3);
+    expect(new Set(top).size).toBe(top.length);
+    const parsed = io();
+    expect(await parseCommand.run(['--templates', 'test/fixtures/dpkg/dpkg.log'], parsed.io)).toBe(0);
+    const count = Number(/templates: ([\d,]+)/.exec(out)?.[1].replace(/,/g, ''));
+    expect(count).toBe(parsed.out().trim().split('\n').length);
   });
 });

@@ -44,6 +44,8 @@ export interface DetectConfig {
   /** Event time after a source's first event from which a failing line's template can be new (Infinity: count only). */
   warmupTimeMs: number;
   noveltyEvents: number;
+  /** Event time after a template's first line from which its lines are no longer new (its first burst). */
+  noveltyTimeMs: number;
   burstMinErrors: number;
   burstErrorRate: number;
   surgeFactor: number;
@@ -134,6 +136,9 @@ export const DEFAULT_DETECT: DetectConfig = {
   warmupTimeMs: 30_000,
   // A template/endpoint first seen after the warm-up stays "new" for the source's next 10,000 events.
   noveltyEvents: 10_000,
+  // ...and only for 5 min of event time after its first line: a template is news once, in its first burst,
+  // not again in every later burst of a quiet source (each apt run re-reported the templates of the last).
+  noveltyTimeMs: 5 * 60_000,
   // Error burst: >= 5 errors and >= 20% of a window's events.
   burstMinErrors: 5,
   burstErrorRate: 0.2,
@@ -221,6 +226,7 @@ export function loadDetectConfig(env: Env): DetectAppConfig {
     rareMinEvents: r.int('RARE_MIN_EVENTS', d.rareMinEvents, 1),
     warmupTimeMs: r.str('WARMUP_TIME', '') === 'off' ? Infinity : r.duration('WARMUP_TIME', d.warmupTimeMs),
     noveltyEvents: r.int('NOVELTY_EVENTS', d.noveltyEvents, 0),
+    noveltyTimeMs: r.duration('NOVELTY_TIME', d.noveltyTimeMs),
     burstMinErrors: r.int('BURST_MIN_ERRORS', d.burstMinErrors, 1),
     burstErrorRate: r.num('BURST_ERROR_RATE', d.burstErrorRate, 0, 1),
     surgeFactor: r.num('SURGE_FACTOR', d.surgeFactor, 1),

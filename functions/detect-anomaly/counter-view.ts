@@ -84,6 +84,10 @@ export class CounterView {
     this.firstMemo.set(key, f ?? null);
     return f;
   }
+  /** Event time (epoch ms) of a template's first line (`ft:<tpl>`); undefined if untracked. */
+  firstTime(tpl: string): number | undefined {
+    return this.base.stats.get(`ft:${tpl}`) ?? this.delta.firsts?.get(`ft:${tpl}`);
+  }
   /** firstSeen of an endpoint (`e:<endpoint>`). */
   endpointFirstSeen(ep: string): number | undefined {
     const got = this.epFirstMemo.get(ep);

@@ -17,7 +17,8 @@ export interface SourceCounters {
   /** Fields this batch sets to a value (means and latency counts), see above. */
   sets?: Map<string, number>;
   windows: Map<number, WindowCount>;
-  /** `f:<tpl>` / `f:e:<endpoint>`: the source's event count when first seen (written once, hsetnx). */
+  /** `f:<tpl>` / `f:e:<endpoint>`: the source's event count when first seen, `ft:<tpl>` the template's
+   * first event time (epoch ms); written once (hsetnx). */
   firsts?: Map<string, number>;
   /** Text fields: the count baselines' packed state per key (`c:<key>`, baseline.ts), as read or set. */
   packed?: Map<string, string>;

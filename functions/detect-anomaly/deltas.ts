@@ -7,8 +7,9 @@ interface KeyAgg {
   /** Sums of log2(len + 1) of message and longest parameter (templates), or of latency and its square. */
   a: number;
   b: number;
-  /** Source event count when first seen in this batch. */
+  /** Source event count, and event time (epoch ms), when first seen in this batch. */
   first: number;
+  ts: number;
   /** Errors (templates: error/fatal level or 5xx; endpoints: 5xx). */
   x: number;
 }
@@ -64,7 +65,7 @@ export function batchDeltas(
   let n = base.stats.get('_n') ?? 0;
   let tracked = countTracked(base.stats);
   // The field name is built only for a key not yet in the map (once per distinct key, not per event).
-  const track = (map: Map<string, KeyAgg>, prefix: string, key: string): KeyAgg | undefined => {
+  const track = (map: Map<string, KeyAgg>, prefix: string, key: string, ts: number): KeyAgg | undefined => {
     let a = map.get(key);
     if (a) return a;
     const field = prefix + key;
@@ -76,7 +77,7 @@ export function batchDeltas(
       }
       tracked++;
     }
-    a = { n: 0, a: 0, b: 0, first: n, x: 0 };
+    a = { n: 0, a: 0, b: 0, first: n, ts, x: 0 };
     map.set(key, a);
     return a;
   };
@@ -84,21 +85,21 @@ export function batchDeltas(
   let w: WindowCount = { n: 0, err: 0 };
   for (const k of keys) {
     n++;
-    const t = track(tpls, 't:', k.tpl);
+    const t = track(tpls, 't:', k.tpl, k.ts);
     if (t) {
       t.n++;
       t.a += lg(k.msgLen);
       t.b += lg(k.paramMax);
       if (k.isError) t.x++;
     }
-    const e = k.endpoint !== undefined ? track(eps, 'e:', k.endpoint) : undefined;
+    const e = k.endpoint !== undefined ? track(eps, 'e:', k.endpoint, k.ts) : undefined;
     if (e) {
       e.n++;
       if (k.status !== undefined && k.status >= 500) e.x++;
     }
     if (k.latency !== undefined && (k.endpoint !== undefined ? e : t)) {
       let l = lats.get(k.latKey);
-      if (!l) lats.set(k.latKey, (l = { n: 0, a: 0, b: 0, first: 0, x: 0 }));
+      if (!l) lats.set(k.latKey, (l = { n: 0, a: 0, b: 0, first: 0, ts: 0, x: 0 }));
       const x = lg(k.latency);
       l.n++;
       l.a += x;
@@ -123,6 +124,8 @@ export function batchDeltas(
   if (errors) stats.set('_x', errors);
   for (const [tpl, a] of tpls) {
     if (!bs.has(`f:${tpl}`)) firsts.set(`f:${tpl}`, a.first);
+    // Its first event time too (stores from before it have none: those templates get it now).
+    if (!bs.has(`ft:${tpl}`)) firsts.set(`ft:${tpl}`, a.ts);
     stats.set(`t:${tpl}`, a.n);
     if (a.x) stats.set(`x:${tpl}`, a.x);
     const nOld = bs.get(`t:${tpl}`) ?? 0;

@@ -28,8 +28,11 @@ function req(ms: number, at: number, path = '/api/search', level: LogEvent['leve
   };
 }
 
-/** Runs batches through detectSource, folding each batch's increments into the counters (as the KV would). */
-function stream(batches: LogEvent[][]) {
+/**
+ * Runs batches through detectSource, folding each batch's increments into the counters (as the KV would);
+ * `firstKept` leaves out the write-once fields it rejects (a store from before they existed).
+ */
+function stream(batches: LogEvent[][], firstKept: (field: string) => boolean = () => true) {
   const base: SourceCounters = emptyCounters();
   const out = [];
   for (const b of batches) {
@@ -37,7 +40,7 @@ function stream(batches: LogEvent[][]) {
     for (const [k, v] of r.deltas.stats) base.stats.set(k, (base.stats.get(k) ?? 0) + v);
     for (const [k, v] of r.deltas.sets ?? []) base.stats.set(k, v);
     for (const [k, v] of r.deltas.packed ?? []) (base.packed ??= new Map()).set(k, v);
-    for (const [k, v] of r.deltas.firsts ?? []) if (!base.stats.has(k)) base.stats.set(k, v);
+    for (const [k, v] of r.deltas.firsts ?? []) if (!base.stats.has(k) && firstKept(k)) base.stats.set(k, v);
     for (const [bk, w] of r.deltas.windows) {
       const x = base.windows.get(bk) ?? { n: 0, err: 0 };
       base.windows.set(bk, { n: x.n + w.n, err: x.err + w.err });
@@ -163,6 +166,57 @@ describe('warm-up of a low-volume source', () => {
       T0,
     );
     expect(off.newTemplateIndex).toEqual([]);
+  });
+});
+
+describe('a new template is news in its first burst only', () => {
+  const line = (at: number, tpl: string, level: LogEvent['level'] = 'warn'): LogEvent => ({
+    ...req(1, at),
+    http: undefined,
+    level,
+    templateId: tpl,
+    template: tpl,
+    message: tpl,
+  });
+  // A quiet source past its timed warm-up, then two bursts of a new failing template an hour apart (a
+  // package manager's runs, a nightly job): both well inside NOVELTY_EVENTS.
+  const quiet = Array.from({ length: 40 }, (_, i) => line(i * 3_000, 'tick', 'info'));
+  const burst = (at: number) => Array.from({ length: 5 }, (_, i) => line(at + i * 10_000, 'retrying'));
+  const news = (r: ReturnType<typeof stream>[number], batch: LogEvent[]) =>
+    r.newTemplateIndex.map((i) => batch[i].templateId);
+
+  it('reports the first burst, and the next one an hour later not at all', () => {
+    const first = burst(200_000);
+    const again = burst(200_000 + 3_600_000);
+    const [, one, two] = stream([quiet, first, again]);
+    expect(news(one, first)).toEqual(Array(5).fill('retrying'));
+    expect(two.newTemplateIndex).toEqual([]);
+    // The template's first event time is stored once, with its first-seen count.
+    expect(one.deltas.firsts?.get('ft:retrying')).toBe(T0 + 200_000);
+    expect(two.deltas.firsts?.has('ft:retrying')).toBe(false);
+  });
+
+  it('stops being news NOVELTY_TIME after its first line, within one batch too', () => {
+    const long = Array.from({ length: 8 }, (_, i) => line(200_000 + i * 60_000, 'retrying'));
+    const r = detectSource([...quiet, ...long], emptyCounters(), undefined, DEFAULT_DETECT, T0);
+    // Lines at +0..+5 min of the first are news; +6 and +7 min are not.
+    expect(r.newTemplateIndex.length).toBe(6);
+    const off = detectSource(
+      [...quiet, ...long],
+      emptyCounters(),
+      undefined,
+      { ...DEFAULT_DETECT, noveltyTimeMs: Infinity },
+      T0,
+    );
+    expect(off.newTemplateIndex.length).toBe(8);
+  });
+
+  it('judges a template from a store without first times (before NOVELTY_TIME) by its count, as before', () => {
+    const later = burst(200_000 + 3_600_000);
+    const [, , r] = stream([quiet, burst(200_000), later], (f) => !f.startsWith('ft:'));
+    expect(news(r, later)).toEqual(Array(5).fill('retrying'));
+    // ...and records the first time it sees, so the next burst is judged by time.
+    expect(r.deltas.firsts?.get('ft:retrying')).toBe(T0 + 200_000 + 3_600_000);
   });
 });
 

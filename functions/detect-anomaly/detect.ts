@@ -109,7 +109,8 @@ export function timedWarmup(
 const failing = (k: EventKeys) => k.severity >= 2 || (k.status !== undefined && k.status >= 400);
 
 /**
- * Lines of templates first seen after the source's warm-up and less than NOVELTY_EVENTS ago: during the
+ * Lines of templates first seen after the source's warm-up, less than NOVELTY_EVENTS events and
+ * NOVELTY_TIME of event time before them: during the
  * warm-up every template is new, so none counts as news. The warm-up ends at RARE_MIN_EVENTS events, and
  * for failing lines (warn and above, HTTP >= 400) also at `warmAt` (timedWarmup): a template that first
  * fails minutes into a quiet source is news, while its info lines (a planned restart, a rotation) still
@@ -125,6 +126,8 @@ export function newTemplateLines(
   const total = view.total();
   for (let i = 0; i < keys.length; i++) {
     const first = view.firstSeen(keys[i].tpl);
+    const since = keys[i].ts - (view.firstTime(keys[i].tpl) ?? keys[i].ts);
+    if (since > cfg.noveltyTimeMs) continue;
     if (
       isNew(first, total, cfg) ||
       (warmAt !== undefined &&
