@@ -101,5 +101,7 @@ export async function freshness(
 export function warmupLines(quick: boolean): string[] {
   const n =
     process.env.BENCH_WARMUP !== undefined ? Number(process.env.BENCH_WARMUP) : quick ? 20_000 : 100_000;
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`BENCH_WARMUP must be a whole number of lines, got ${process.env.BENCH_WARMUP}`);
   return n > 0 ? mixedLines(n, 5).lines : [];
 }
