@@ -117,15 +117,17 @@ describe('detectSource over a stream', () => {
   });
 });
 
+/** A plain line of template `tpl` at T0 + `at` ms (no HTTP fields). */
+const line = (at: number, tpl: string, level: LogEvent['level'] = 'info'): LogEvent => ({
+  ...req(1, at),
+  http: undefined,
+  level,
+  templateId: tpl,
+  template: tpl,
+  message: tpl,
+});
+
 describe('warm-up of a low-volume source', () => {
-  const line = (at: number, tpl: string, level: LogEvent['level'] = 'info'): LogEvent => ({
-    ...req(1, at),
-    http: undefined,
-    level,
-    templateId: tpl,
-    template: tpl,
-    message: tpl,
-  });
   // 40 lines over 2 min (one every 3 s): far below RARE_MIN_EVENTS, far past WARMUP_TIME.
   const quiet = [
     line(0, 'start'),
@@ -170,18 +172,11 @@ describe('warm-up of a low-volume source', () => {
 });
 
 describe('a new template is news in its first burst only', () => {
-  const line = (at: number, tpl: string, level: LogEvent['level'] = 'warn'): LogEvent => ({
-    ...req(1, at),
-    http: undefined,
-    level,
-    templateId: tpl,
-    template: tpl,
-    message: tpl,
-  });
   // A quiet source past its timed warm-up, then two bursts of a new failing template an hour apart (a
   // package manager's runs, a nightly job): both well inside NOVELTY_EVENTS.
-  const quiet = Array.from({ length: 40 }, (_, i) => line(i * 3_000, 'tick', 'info'));
-  const burst = (at: number) => Array.from({ length: 5 }, (_, i) => line(at + i * 10_000, 'retrying'));
+  const quiet = Array.from({ length: 40 }, (_, i) => line(i * 3_000, 'tick'));
+  const burst = (at: number) =>
+    Array.from({ length: 5 }, (_, i) => line(at + i * 10_000, 'retrying', 'warn'));
   const news = (r: ReturnType<typeof stream>[number], batch: LogEvent[]) =>
     r.newTemplateIndex.map((i) => batch[i].templateId);
 
@@ -197,7 +192,7 @@ describe('a new template is news in its first burst only', () => {
   });
 
   it('stops being news NOVELTY_TIME after its first line, within one batch too', () => {
-    const long = Array.from({ length: 8 }, (_, i) => line(200_000 + i * 60_000, 'retrying'));
+    const long = Array.from({ length: 8 }, (_, i) => line(200_000 + i * 60_000, 'retrying', 'warn'));
     const r = detectSource([...quiet, ...long], emptyCounters(), undefined, DEFAULT_DETECT, T0);
     // Lines at +0..+5 min of the first are news; +6 and +7 min are not.
     expect(r.newTemplateIndex.length).toBe(6);
