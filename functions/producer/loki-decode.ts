@@ -3,6 +3,7 @@
 // plus the Prometheus label text (`{job="x", app="y"}`) the protobuf form carries labels in.
 import { BadRequestError, HttpError } from '../../core/errors.js';
 import { ProtoError, ProtoReader, WIRE } from './protobuf.js';
+import { refuse } from './protocol-records.js';
 
 export interface LokiEntry {
   /** Epoch ms from the entry's nanoseconds; undefined when 0. */
@@ -14,15 +15,9 @@ export interface LokiEntry {
 export interface LokiStream {
   labels: [string, string][];
   entries: LokiEntry[];
-  /** Entries that could not be read (a bad entry, or bad labels for the stream): refused alone. */
-  invalid: number;
-  /** Why, for the first few. */
+  /** Entries that could not be read (a bad entry, or bad labels for the stream), refused alone; why, for the first few. */
+  rejected: number;
   reasons: string[];
-}
-
-function refuse(s: LokiStream, n: number, why: string): void {
-  s.invalid += n;
-  if (n > 0 && s.reasons.length < 3 && !s.reasons.includes(why)) s.reasons.push(why);
 }
 
 function tooMany(max: number): HttpError {
@@ -50,7 +45,7 @@ export function decodeLokiProto(buf: Uint8Array, maxEntries: number): LokiStream
     }
     r.expect(wire, WIRE.bytes, 'streams');
     const sr = r.sub();
-    const stream: LokiStream = { labels: [], entries: [], invalid: 0, reasons: [] };
+    const stream: LokiStream = { labels: [], entries: [], rejected: 0, reasons: [] };
     let labels = '';
     while (!sr.done()) {
       const t = sr.tag();
@@ -197,7 +192,7 @@ export function decodeLokiJson(v: unknown, maxEntries: number): LokiStream[] {
     const o = s as Record<string, unknown>;
     const values = o.values ?? [];
     if (!Array.isArray(values)) throw bad('"values" must be an array');
-    const stream: LokiStream = { labels: [], entries: [], invalid: 0, reasons: [] };
+    const stream: LokiStream = { labels: [], entries: [], rejected: 0, reasons: [] };
     for (const e of values) {
       if (++n > maxEntries) throw tooMany(maxEntries);
       // A bad entry is refused alone (Loki answers 400 for it after storing the rest).

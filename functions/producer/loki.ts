@@ -28,7 +28,7 @@ const LEVEL_LABELS = ['level', 'detected_level', 'severity', 'lvl'];
 export function lokiRecords(streams: LokiStream[], limits: AttributeLimits): MappedRecords {
   const out: MappedRecords = { records: [], rejected: 0, reasons: [] };
   for (const s of streams) {
-    refuse(out, s.invalid, ...s.reasons);
+    refuse(out, s.rejected, ...s.reasons);
     const labels = new Map(s.labels);
     const sourceLabel = SOURCE_LABELS.find((l) => labels.get(l));
     const source = sourceName(sourceLabel && labels.get(sourceLabel));

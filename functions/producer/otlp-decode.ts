@@ -2,6 +2,7 @@
 // Field numbers and JSON names: opentelemetry-proto, collector/logs/v1 and logs/v1/logs.proto.
 import { BadRequestError, HttpError } from '../../core/errors.js';
 import { ProtoError, ProtoReader, WIRE } from './protobuf.js';
+import { refuse } from './protocol-records.js';
 
 /** An OTLP AnyValue; a kvlist is a plain object, bytes stay bytes. */
 export type AnyValue = string | number | boolean | null | Uint8Array | AnyValue[] | { [k: string]: AnyValue };
@@ -22,15 +23,9 @@ export interface OtlpRecord {
 export interface OtlpResourceLogs {
   attributes: [string, AnyValue][];
   records: OtlpRecord[];
-  /** Records that could not be read (a bad field inside them, or in their resource): refused alone. */
-  invalid: number;
-  /** Why, for the first few. */
+  /** Records that could not be read (a bad field inside them, or in their resource), refused alone; why, for the first few. */
+  rejected: number;
   reasons: string[];
-}
-
-function refuse(res: OtlpResourceLogs, n: number, why: string): void {
-  res.invalid += n;
-  if (n > 0 && res.reasons.length < 3 && !res.reasons.includes(why)) res.reasons.push(why);
 }
 
 /** Counts records while decoding, so an oversized request stops early with 413. */
@@ -67,7 +62,7 @@ export function decodeOtlpProto(buf: Uint8Array, maxRecords: number): OtlpResour
 }
 
 function resourceLogs(r: ProtoReader, budget: RecordBudget): OtlpResourceLogs {
-  const res: OtlpResourceLogs = { attributes: [], records: [], invalid: 0, reasons: [] };
+  const res: OtlpResourceLogs = { attributes: [], records: [], rejected: 0, reasons: [] };
   let badResource: string | undefined;
   while (!r.done()) {
     const { field, wire } = r.tag();
@@ -217,7 +212,7 @@ export function decodeOtlpJson(v: unknown, maxRecords: number): OtlpResourceLogs
   const root = obj(v, 'request');
   return arr(root, 'resourceLogs', 'resource_logs', 'request').map((x) => {
     const rl = obj(x, 'resourceLogs[]');
-    const out: OtlpResourceLogs = { attributes: [], records: [], invalid: 0, reasons: [] };
+    const out: OtlpResourceLogs = { attributes: [], records: [], rejected: 0, reasons: [] };
     let badResource: string | undefined;
     try {
       const resource = rl.resource === undefined || rl.resource === null ? {} : obj(rl.resource, 'resource');

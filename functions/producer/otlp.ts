@@ -52,7 +52,7 @@ export function fieldValue(v: AnyValue | undefined): MetaValue {
 export function otlpRecords(resources: OtlpResourceLogs[], limits: AttributeLimits): MappedRecords {
   const out: MappedRecords = { records: [], rejected: 0, reasons: [] };
   for (const res of resources) {
-    refuse(out, res.invalid, ...res.reasons);
+    refuse(out, res.rejected, ...res.reasons);
     const base: Record<string, MetaValue> = {};
     let service: string | undefined;
     let host: string | undefined;

@@ -29,8 +29,9 @@ export interface Refusals {
   reasons: string[];
 }
 
-/** Counts `n` refused records and keeps `why` among the first 3 distinct reasons. */
+/** Counts `n` refused records and keeps `why` among the first 3 distinct reasons (none when n is 0). */
 export function refuse(out: Refusals, n: number, ...why: string[]): void {
+  if (n <= 0) return;
   out.rejected += n;
   for (const w of why) if (out.reasons.length < 3 && !out.reasons.includes(w)) out.reasons.push(w);
 }
