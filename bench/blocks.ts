@@ -8,10 +8,11 @@ import { createRedisKv } from '../core/kv/redis.js';
 import { silentLogger } from '../core/log.js';
 import { dropNamespace } from '../runner/drop-namespace.js';
 import { mixedLines } from '../test/e2e/lines.js';
+import { amqpUrl, redisUrl } from '../test/services.js';
 import { gatewayHop } from './gateway-hop.js';
 
-const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+const REDIS = redisUrl();
+const AMQP = amqpUrl();
 // `AMQP_QUEUE_TYPE=quorum npm run bench`: the broker figure on quorum queues too.
 const QUORUM = process.env.AMQP_QUEUE_TYPE === 'quorum';
 

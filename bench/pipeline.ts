@@ -3,6 +3,7 @@
 // capacity of the building blocks measured in the same run, so the pipeline reads as a fraction of it.
 import { availableParallelism } from 'node:os';
 import { mixedLines } from '../test/e2e/lines.js';
+import { amqpUrl, redisUrl } from '../test/services.js';
 import { buildingBlocks } from './blocks.js';
 import { efficiency } from './efficiency.js';
 import { freshness, statsTotal, sustained, warmupLines } from './load.js';
@@ -12,8 +13,8 @@ import type { BenchSection } from './section.js';
 import { soakRun } from './soak.js';
 import { benchStack, embedded, plumbing, scaledOut } from './stacks.js';
 
-const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+const REDIS = redisUrl();
+const AMQP = amqpUrl();
 
 /** The pipeline section's parts; `BENCH_PARTS=e2e,plumbing npm run bench -- --only=pipeline` runs fewer
  * (the end-to-end run always goes first). */

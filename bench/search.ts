@@ -15,9 +15,10 @@ import { sampleEvent } from '../core/stats/sample-events.js';
 import { loadLoghub } from '../eval/loghub.js';
 import { DEFAULT_SCAN_BYTES } from '../functions/search/config.js';
 import { createSearchHandler } from '../functions/search/handler.js';
+import { redisUrl } from '../test/services.js';
 import type { BenchSection } from './section.js';
 
-const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const REDIS = redisUrl();
 const DAY = 86_400_000;
 const BATCH = 2000;
 const LEVELS = ['info', 'info', 'info', 'info', 'debug', 'warn', 'error'] as const;

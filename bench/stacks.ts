@@ -17,11 +17,12 @@ import {
   startProcessStack,
 } from '../runner/processes.js';
 import { waitForHttp } from '../runner/wait.js';
+import { amqpUrl, redisUrl } from '../test/services.js';
 import { sustained, warmupLines } from './load.js';
 import { ceiling, childPids, cpuMeter, per50k, rssMb, servicePids, sleep, sum } from './meter.js';
 
-const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+const REDIS = redisUrl();
+const AMQP = amqpUrl();
 // `AMQP_QUEUE_TYPE=quorum npm run bench`: every process of the stack on quorum queues.
 const QUEUE_ENV: Record<string, string> =
   process.env.AMQP_QUEUE_TYPE === 'quorum' ? { AMQP_QUEUE_TYPE: 'quorum' } : {};

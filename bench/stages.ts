@@ -12,12 +12,13 @@ import { loadParseLogConfig } from '../functions/parse-log/config.js';
 import { createParseLogHandler } from '../functions/parse-log/handler.js';
 import { dropNamespace } from '../runner/drop-namespace.js';
 import { mixedLines } from '../test/e2e/lines.js';
+import { amqpUrl, redisUrl } from '../test/services.js';
 import { warmupLines } from './load.js';
 import { cpuMeter, servicePids } from './meter.js';
 import type { BenchSection } from './section.js';
 
-const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+const REDIS = redisUrl();
+const AMQP = amqpUrl();
 /** The producer's default BATCH_LINES. */
 const BATCH = 2_000;
 

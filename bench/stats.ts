@@ -10,9 +10,10 @@ import { statsWrites } from '../core/stats/record.js';
 import { anomalyOf, httpEvent } from '../core/stats/sample-events.js';
 import { loadStatsConfig } from '../functions/stats/config.js';
 import { createStatsHandler } from '../functions/stats/handler.js';
+import { redisUrl } from '../test/services.js';
 import type { BenchSection } from './section.js';
 
-const REDIS = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const REDIS = redisUrl();
 const MINUTE = 60_000;
 
 export const statsBench: BenchSection = async ({ quick, log }) => {

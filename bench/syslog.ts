@@ -16,9 +16,10 @@ import { NODE_ARGS, RUNTIME_ENV } from '../runner/processes.js';
 import { supervise } from '../runner/supervisor.js';
 import { waitForHttp } from '../runner/wait.js';
 import { mixedLines } from '../test/e2e/lines.js';
+import { amqpUrl } from '../test/services.js';
 import type { BenchSection } from './section.js';
 
-const AMQP = process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+const AMQP = amqpUrl();
 const CONNECTIONS = 4;
 const APPS = ['nginx', 'api', 'postgres', 'sshd'];
 
