@@ -18,6 +18,7 @@ import {
 } from '../runner/processes.js';
 import { waitForHttp } from '../runner/wait.js';
 import { amqpUrl, redisUrl } from '../test/services.js';
+import { efficiency } from './efficiency.js';
 import { sustained, warmupLines } from './load.js';
 import { ceiling, childPids, cpuMeter, per50k, rssMb, servicePids, sleep, sum } from './meter.js';
 
@@ -91,12 +92,9 @@ export async function plumbing(lines: string[], log: (l: string) => void) {
     const svcCpu = per50k(services(), lines.length);
     const cpu = sum(ourCpu);
     const svc = sum(svcCpu);
-    // µs a line by process (CPU s per 50k lines x 20), idle ones left out.
+    // µs a line by process, as the pipeline's figure is made, idle ones left out.
     const byProcess = Object.fromEntries(
-      Object.entries({ ...ourCpu, ...svcCpu })
-        .filter(([, v]) => v > 0)
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, v]) => [k, +(v * 20).toFixed(1)]),
+      Object.entries(efficiency(ourCpu, svcCpu).cpu_us_per_line_by_process).filter(([, v]) => v > 0),
     );
     log(
       `  plumbing alone (stand-in functions): ${Math.round(rate).toLocaleString()} lines/s, CPU s per 50k lines ${cpu} + ${svc} RabbitMQ and Redis`,
