@@ -86,8 +86,13 @@ export class CounterView {
   }
   /** Event time (epoch ms) of a template's first line (`ft:<tpl>`); undefined if untracked. */
   firstTime(tpl: string): number | undefined {
-    return this.base.stats.get(`ft:${tpl}`) ?? this.delta.firsts?.get(`ft:${tpl}`);
+    const got = this.timeMemo.get(tpl);
+    if (got !== undefined) return got ?? undefined;
+    const f = this.base.stats.get(`ft:${tpl}`) ?? this.delta.firsts?.get(`ft:${tpl}`);
+    this.timeMemo.set(tpl, f ?? null);
+    return f;
   }
+  private readonly timeMemo = new Map<string, number | null>();
   /** firstSeen of an endpoint (`e:<endpoint>`). */
   endpointFirstSeen(ep: string): number | undefined {
     const got = this.epFirstMemo.get(ep);
