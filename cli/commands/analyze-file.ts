@@ -12,7 +12,12 @@ import type { MultilineLimits } from '../../core/multiline.js';
 import type { DetectConfig } from '../../functions/detect-anomaly/config.js';
 import { createDetector } from '../../functions/detect-anomaly/detector.js';
 import { type Batch, splitText } from '../../functions/parse-log/body.js';
-import { parseBatch, resolveLimits, TemplateMiner } from '../../functions/parse-log/pipeline.js';
+import {
+  countsByCanonical,
+  parseBatch,
+  resolveLimits,
+  TemplateMiner,
+} from '../../functions/parse-log/pipeline.js';
 import { RecordBatcher } from '../../functions/parse-log/records.js';
 import type { CompiledFormat } from '../log-format-flag.js';
 
@@ -172,23 +177,15 @@ export async function analyzeFile(
   }
 }
 
-/**
- * Counts folded into the templates their ids were merged into since (drain.ts keeps a merge's oldest
- * member as the template): lines parsed before a merge carry the member's id, and the report would list
- * the same template several times.
- */
+/** The report's counts under the templates their ids were merged into since (countsByCanonical). */
 function byCanonical(
   counts: Map<string, { n: number; text: string }>,
   miner: TemplateMiner,
 ): Map<string, { n: number; text: string }> {
-  const out = new Map<string, { n: number; text: string }>();
-  for (const [id, t] of counts) {
-    const c = miner.canonicalId(id);
-    const got = out.get(c);
-    if (got) got.n += t.n;
-    else out.set(c, { n: t.n, text: miner.get(c)?.text ?? t.text });
-  }
-  return out;
+  const folded = countsByCanonical(miner, new Map([...counts].map(([id, t]) => [id, t.n])));
+  return new Map(
+    [...folded].map(([c, n]) => [c, { n, text: miner.get(c)?.text ?? counts.get(c)?.text ?? c }]),
+  );
 }
 
 /** Calls `fn` with the file's bytes cut at line ends, about CHUNK_BYTES at a time. */

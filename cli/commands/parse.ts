@@ -2,7 +2,12 @@
 import { createReadStream } from 'node:fs';
 import { DEFAULT_MULTILINE_LIMITS } from '../../core/multiline.js';
 import { type Batch, splitText } from '../../functions/parse-log/body.js';
-import { parseBatch, resolveLimits, TemplateMiner } from '../../functions/parse-log/pipeline.js';
+import {
+  countsByCanonical,
+  parseBatch,
+  resolveLimits,
+  TemplateMiner,
+} from '../../functions/parse-log/pipeline.js';
 import { RecordBatcher } from '../../functions/parse-log/records.js';
 import { parseFlags, strFlag } from '../args.js';
 import { type Command, EXIT, UsageError } from '../command.js';
@@ -112,12 +117,7 @@ export const parseCommand: Command = {
     }
     if (listOnly) {
       // Templates merged since their first lines were counted are listed once, under their canonical id.
-      const merged = new Map<string, number>();
-      for (const [id, n] of counts) {
-        const c = miner.canonicalId(id);
-        merged.set(c, (merged.get(c) ?? 0) + n);
-      }
-      const rows = [...merged.entries()].sort((a, b) => b[1] - a[1]);
+      const rows = [...countsByCanonical(miner, counts).entries()].sort((a, b) => b[1] - a[1]);
       for (const [id, n] of rows)
         io.stdout.write(`${String(n).padStart(8)}  ${id}  ${miner.get(id)?.text ?? ''}\n`);
     }

@@ -256,6 +256,22 @@ function extractParams(template: string[], tokens: string[], n: number, params: 
   return params.count === 0 ? [] : params.into.slice(0, params.count);
 }
 
+/**
+ * Line counts by template id, folded into the templates those ids were merged into since: lines parsed
+ * before a merge carry the member's id (the miner keeps a merge's oldest member as the template).
+ */
+export function countsByCanonical(
+  miner: TemplateMiner,
+  counts: ReadonlyMap<string, number>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [id, n] of counts) {
+    const c = miner.canonicalId(id);
+    out.set(c, (out.get(c) ?? 0) + n);
+  }
+  return out;
+}
+
 export interface LineParserOptions {
   source: string;
   format?: string;
