@@ -1,9 +1,9 @@
 // Quorum queues (AMQP_QUEUE_TYPE=quorum) beyond the contract: the declared arguments, the delivery limit
 // dead-lettering a poison message, BROKER_NAMESPACE applied to the dead-letter route, the clear error
 // for a classic queue redeclared as quorum, and the configuration that selects it.
-import { connect } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { amqpUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import { deleteQueues } from '../../test/support/rabbitmq.js';
 import { ConfigError, EnvReader } from '../env.js';
 import { silentLogger } from '../log.js';
 import { readStoreConfig } from '../stores-config.js';
@@ -72,10 +72,7 @@ describe.skipIf(!rabbitUp)('RabbitMQ quorum queues', () => {
   };
   afterEach(async () => {
     for (const b of brokers.splice(0)) await b.close();
-    const conn = await connect(amqpUrl());
-    const ch = await conn.createChannel();
-    for (const q of queues.splice(0)) await ch.deleteQueue(q);
-    await conn.close();
+    await deleteQueues(queues.splice(0));
   });
 
   it('dead-letters a message requeued past the delivery limit, under BROKER_NAMESPACE', async () => {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { type ChannelModel, connect } from 'amqplib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { amqpUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import { deleteQueues } from '../../test/support/rabbitmq.js';
 import { createLogger, silentLogger } from '../log.js';
 import { Secret } from '../secrets.js';
 import { connectAmqpBroker } from './amqp.js';
@@ -46,10 +47,7 @@ describe.skipIf(!rabbitUp)('RabbitMQ broker', () => {
   };
   afterEach(async () => {
     for (const b of brokers.splice(0)) await b.close();
-    const conn = await connect(amqpUrl());
-    const ch = await conn.createChannel();
-    for (const q of queues.splice(0)) await ch.deleteQueue(q);
-    await conn.close();
+    await deleteQueues(queues.splice(0));
   });
 
   it('declares a durable exchange and queues, and publishes persistent messages with their properties', async () => {

@@ -1,8 +1,8 @@
 // One contract, two brokers: every test here runs against the embedded broker and against real RabbitMQ
 // (classic and quorum queues).
-import { connect } from 'amqplib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { amqpUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import { deleteQueues } from '../../test/support/rabbitmq.js';
 import { silentLogger } from '../log.js';
 import { connectAmqpBroker } from './amqp.js';
 import { createMemoryBroker } from './memory.js';
@@ -41,13 +41,6 @@ const targets: Target[] = [
     deleteQueues,
   },
 ];
-
-async function deleteQueues(names: string[]): Promise<void> {
-  const conn = await connect(amqpUrl());
-  const ch = await conn.createChannel();
-  for (const q of names) await ch.deleteQueue(q);
-  await conn.close();
-}
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
