@@ -122,6 +122,9 @@ export function batchDeltas(
   let errors = 0;
   for (const k of keys) if (k.isError) errors++;
   if (errors) stats.set('_x', errors);
+  // A running mean's new value: the stored one (or an older store's sum) blended with the batch's.
+  const setMean = (field: string, legacySum: string, nOld: number, batchMean: number, nBatch: number) =>
+    sets.set(field, r6(blend(storedMean(bs, field, legacySum, nOld), nOld, batchMean, nBatch, horizon)));
   for (const [tpl, a] of tpls) {
     if (!bs.has(`f:${tpl}`)) firsts.set(`f:${tpl}`, a.first);
     // Its first event time too (stores from before it have none: those templates get it now).
@@ -129,14 +132,8 @@ export function batchDeltas(
     stats.set(`t:${tpl}`, a.n);
     if (a.x) stats.set(`x:${tpl}`, a.x);
     const nOld = bs.get(`t:${tpl}`) ?? 0;
-    sets.set(
-      `mm:${tpl}`,
-      r6(blend(storedMean(bs, `mm:${tpl}`, `ml:${tpl}`, nOld), nOld, a.a / a.n, a.n, horizon)),
-    );
-    sets.set(
-      `pm:${tpl}`,
-      r6(blend(storedMean(bs, `pm:${tpl}`, `pl:${tpl}`, nOld), nOld, a.b / a.n, a.n, horizon)),
-    );
+    setMean(`mm:${tpl}`, `ml:${tpl}`, nOld, a.a / a.n, a.n);
+    setMean(`pm:${tpl}`, `pl:${tpl}`, nOld, a.b / a.n, a.n);
   }
   for (const [ep, a] of eps) {
     if (!bs.has(`f:e:${ep}`)) firsts.set(`f:e:${ep}`, a.first);
@@ -146,14 +143,8 @@ export function batchDeltas(
   for (const [key, a] of lats) {
     const nOld = bs.get(`ln:${key}`) ?? 0;
     sets.set(`ln:${key}`, nOld + a.n);
-    sets.set(
-      `lm:${key}`,
-      r6(blend(storedMean(bs, `lm:${key}`, `ls:${key}`, nOld), nOld, a.a / a.n, a.n, horizon)),
-    );
-    sets.set(
-      `lv:${key}`,
-      r6(blend(storedMean(bs, `lv:${key}`, `lq:${key}`, nOld), nOld, a.b / a.n, a.n, horizon)),
-    );
+    setMean(`lm:${key}`, `ls:${key}`, nOld, a.a / a.n, a.n);
+    setMean(`lv:${key}`, `lq:${key}`, nOld, a.b / a.n, a.n);
   }
   return { stats, sets, windows, firsts };
 }
