@@ -41,7 +41,14 @@ function randomEvents(n: number, seed: number): LogEvent[] {
       raw: r() < 0.5 ? `${pick(odd)} message ${i}` : `raw ${i}`,
     };
     if (r() < 0.5) e.raw = e.message;
+    // Pieces of raw (sent as offsets) and timestamps the codec cannot send as a number.
+    if (r() < 0.3) e.raw = `${pick(odd)} ${e.message} tail`;
+    if (r() < 0.1) e.timestamp = pick(['2026-02-31T00:00:00.000Z', '2026-02-07T06:00:00Z', 'yesterday', '']);
     if (r() < 0.5) e.timestampOriginal = '07/Feb/2026:06:00:00 +0000';
+    if (r() < 0.2) {
+      e.timestampOriginal = 'Feb  7 06:00:00';
+      e.raw = `${e.timestampOriginal} ${e.raw}`;
+    }
     if (r() < 0.3) e.service = pick(['api', 'db']);
     if (r() < 0.3) e.host = 'host-1';
     if (r() < 0.6) {
@@ -54,6 +61,7 @@ function randomEvents(n: number, seed: number): LogEvent[] {
       if (r() < 0.5) e.http.bytes = i;
       if (r() < 0.3) e.http.user_agent = 'curl/8';
       if (r() < 0.3) e.http.client_ip = '10.0.0.1';
+      if (r() < 0.3) e.raw = `${e.http.client_ip ?? '10.9.9.9'} GET ${e.http.path} ${e.raw}`;
       if (r() < 0.2) e.http = { status: 500 };
     }
     if (r() < 0.2) e.fields = { user: 'u1', n: 3, ok: true, none: null };
@@ -84,7 +92,7 @@ describe('event batch codec', () => {
     expect(() => decodeEventBatch('{"type":"other"}')).toThrow(EventBatchError);
     expect(() => decodeEventBatch('not json')).toThrow(/not JSON/);
     const wire = JSON.parse(encodeEventBatch([base, base, base]));
-    wire.events[1][5] = 99; // level index out of the table
+    wire.events[1][6] = 99; // level index out of the table
     wire.events.push('garbage', [1, 2, 3]);
     const got = decodeEventBatch(JSON.stringify(wire));
     expect(got.events).toHaveLength(2);
@@ -92,9 +100,87 @@ describe('event batch codec', () => {
     expect(got.reasons[0]).toMatch(/event 1: bad level/);
   });
 
+  it('sends pieces of the raw line as offsets and canonical times as numbers', () => {
+    const e: LogEvent = {
+      ...base,
+      message: 'GET /api/users - 200 - 45ms',
+      timestampOriginal: '2026-02-07 06:00:00',
+      http: {
+        method: 'GET',
+        path: '/api/users',
+        status: 200,
+        user_agent: 'curl/8.5',
+        client_ip: '10.0.0.12',
+      },
+      raw: '10.0.0.12 2026-02-07 06:00:00 - GET /api/users - 200 - 45ms',
+    };
+    const wire = JSON.parse(encodeEventBatch([e, { ...e, timestamp: '2026-02-07T06:00:01.500Z' }]));
+    expect(wire.v).toBe(2);
+    expect(wire.t0).toBe(Date.parse(base.timestamp));
+    const [a, b] = wire.events;
+    expect(a[0]).toBe(0);
+    expect(b[0]).toBe(1500);
+    expect(a.slice(1, 3)).toEqual([10, 19]);
+    expect(a.slice(7, 9)).toEqual([32, e.message.length]);
+    expect(a[14][1]).toBe(36);
+    expect(a[14][7]).toBe(0);
+    expect(wire.strings[a[14][6]]).toBe('curl/8.5');
+    expect(decodeEventBatch(JSON.stringify(wire)).events).toEqual([
+      e,
+      { ...e, timestamp: '2026-02-07T06:00:01.500Z' },
+    ]);
+  });
+
+  it('rejects a row whose offsets fall outside its raw line, keeping the rest', () => {
+    const wire = JSON.parse(encodeEventBatch([{ ...base, message: base.raw }, base]));
+    wire.events[0][8] = 999;
+    wire.events[1][0] = 'x'.repeat(3);
+    const got = decodeEventBatch(JSON.stringify(wire));
+    expect(got.rejected).toBe(1);
+    expect(got.reasons[0]).toMatch(/event 0: bad text offsets/);
+    expect(got.events[0].timestamp).toBe('xxx');
+  });
+
+  it('still reads a version 1 batch (a message queued before an upgrade)', () => {
+    const v1 = {
+      type: 'logfaas.events',
+      v: 1,
+      strings: ['web', 'info', 'seed', 't1', 'GET <*>', 'GET'],
+      events: [
+        [
+          '2026-02-07T06:00:00.000Z',
+          '06:00:00',
+          0,
+          -1,
+          -1,
+          1,
+          'GET /a',
+          2,
+          3,
+          4,
+          ['/a'],
+          '06:00:00 GET /a',
+          [5, '/a', 200, 3, null, 'curl/8', null],
+          0,
+        ],
+        ['2026-02-07T06:00:01.000Z', 0, 0, -1, -1, 1, 'GET /b', 2, 3, 4, ['/b'], 0, 0, { label: 'x' }],
+      ],
+    };
+    const got = decodeEventBatch(JSON.stringify(v1));
+    expect(got.rejected).toBe(0);
+    expect(got.events[0]).toMatchObject({
+      timestamp: '2026-02-07T06:00:00.000Z',
+      timestampOriginal: '06:00:00',
+      message: 'GET /a',
+      raw: '06:00:00 GET /a',
+      http: { method: 'GET', path: '/a', status: 200, latency_ms: 3, user_agent: 'curl/8' },
+    });
+    expect(got.events[1]).toMatchObject({ message: 'GET /b', raw: 'GET /b', label: 'x' });
+  });
+
   it('drops negative or non-finite HTTP numbers, as the NDJSON reader does', () => {
     const wire = JSON.parse(encodeEventBatch([{ ...base, http: { status: 200, latency_ms: 5 } }]));
-    wire.events[0][12][3] = -5;
+    wire.events[0][14][4] = -5;
     const [e] = decodeEventBatch(JSON.stringify(wire)).events;
     expect(e.http).toEqual({ status: 200 });
   });

@@ -1,11 +1,12 @@
 // The compact form of a batch of LogEvents, for the hop from parse-log to detect-anomaly (content type
 // EVENT_BATCH_TYPE, chosen by the Accept header; NDJSON stays the default for everyone else). Same
 // information as NDJSON, lossless, but each event is one JSON array with its field names implied by
-// position and its repeated strings (source, level, format, template id and text, service, host, HTTP
-// method) stored once per batch in a table. Measured on 2,000 mixed lines: 41% fewer bytes, encode
-// 1.8 vs 2.6 us/event, decode 1.0 vs 2.6 us/event (JSON.parse of one object per line, then checks).
-// Pure: no Node imports.
+// position, its repeated strings (source, level, format, template id and text, service, host, HTTP
+// method and user agent) stored once per batch in a table, its pieces of the raw line sent as offsets,
+// and its time as a number: every byte of this hop is paid for in parse-log, the gateway, the connector,
+// RabbitMQ and detect-anomaly (docs/capacity.md). Pure: no Node imports.
 import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent, usableHttpNumber } from './event.js';
+import { type DayCache, formatIso, parseEventTime } from './event-time.js';
 
 export const EVENT_BATCH_TYPE = 'application/vnd.logfaas.events+json';
 
@@ -21,33 +22,44 @@ export function acceptsEventBatch(accept: string | null): boolean {
   return false;
 }
 
-/** Row layout: [timestamp, timestampOriginal|0, source#, service#, host#, level#, message, format#,
- * templateId#, template#, params, raw|0 (0: same as message), http|0, extra|0]; # = table index, -1 none. */
+/**
+ * Row layout (version 2): [time, origin, originLength, source#, service#, host#, level#, message,
+ * messageLength, format#, templateId#, template#, params, raw, http|0, extra|0]; # = table index, -1 none.
+ * - time: epoch ms minus the batch's `t0` when the timestamp is the schema's canonical form (the decoder
+ *   formats it back), else the timestamp text.
+ * - A text field that occurs in raw is sent as [offset in raw, length] (origin, message, the HTTP path
+ *   and client address), else as its text (origin: null when absent): most of them are pieces of the
+ *   line, and raw is sent whole anyway, for search.
+ */
 type Row = [
-  string,
-  string | 0,
+  number | string,
+  number | string | null,
   number,
   number,
   number,
   number,
-  string,
+  number,
+  number | string,
+  number,
   number,
   number,
   number,
   string[],
-  string | 0,
+  string,
   HttpRow | 0,
   Extra | 0,
 ];
-/** [method#, path, status, latency_ms, bytes, user_agent, client_ip], null when absent. */
+/** [method#, path, pathLength, status, latency_ms, bytes, user_agent#, client_ip, client_ipLength]. */
 type HttpRow = [
   number,
-  string | null,
+  number | string | null,
+  number,
   number | null,
   number | null,
   number | null,
-  string | null,
-  string | null,
+  number,
+  number | string | null,
+  number,
 ];
 /** The rarely present fields. */
 interface Extra {
@@ -59,10 +71,14 @@ interface Extra {
 
 interface Wire {
   type: 'logfaas.events';
-  v: 1;
+  v: 1 | 2;
+  t0?: number;
   strings: string[];
-  events: Row[];
+  events: unknown[];
 }
+
+/** Below this many characters a piece of raw is sent as text: the offset and length are no shorter. */
+const MIN_SPAN = 5;
 
 export function encodeEventBatch(events: readonly LogEvent[]): string {
   const index = new Map<string, number>();
@@ -77,43 +93,69 @@ export function encodeEventBatch(events: readonly LogEvent[]): string {
     }
     return i;
   };
+  const days: DayCache = { day: Number.NaN, prefix: '' };
+  let t0: number | undefined;
   const rows: Row[] = new Array(events.length);
   for (let k = 0; k < events.length; k++) {
     const e = events[k];
+    const raw = e.raw;
     const h = e.http;
     const extra: Extra | 0 =
       e.fields !== undefined || e.problems !== undefined || e.label !== undefined || e.stack !== undefined
         ? { fields: e.fields, problems: e.problems, label: e.label, stack: e.stack }
         : 0;
+    let time: number | string = e.timestamp;
+    const t = parseEventTime(time);
+    if (Number.isInteger(t) && formatIso(t, days) === time) {
+      t0 ??= t;
+      time = t - t0;
+    }
+    const origin = e.timestampOriginal;
+    const oAt = origin === undefined ? -1 : spanAt(raw, origin);
+    const mAt = spanAt(raw, e.message);
+    let http: HttpRow | 0 = 0;
+    if (h) {
+      const pAt = h.path === undefined ? -1 : spanAt(raw, h.path);
+      const iAt = h.client_ip === undefined ? -1 : spanAt(raw, h.client_ip);
+      http = [
+        id(h.method),
+        pAt >= 0 ? pAt : (h.path ?? null),
+        pAt >= 0 ? h.path!.length : 0,
+        h.status ?? null,
+        h.latency_ms ?? null,
+        h.bytes ?? null,
+        id(h.user_agent),
+        iAt >= 0 ? iAt : (h.client_ip ?? null),
+        iAt >= 0 ? h.client_ip!.length : 0,
+      ];
+    }
     rows[k] = [
-      e.timestamp,
-      e.timestampOriginal ?? 0,
+      time,
+      oAt >= 0 ? oAt : (origin ?? null),
+      oAt >= 0 ? origin!.length : 0,
       id(e.source),
       id(e.service),
       id(e.host),
       id(e.level),
-      e.message,
+      mAt >= 0 ? mAt : e.message,
+      mAt >= 0 ? e.message.length : 0,
       id(e.format),
       id(e.templateId),
       id(e.template),
       e.params,
-      e.raw === e.message ? 0 : e.raw,
-      h
-        ? [
-            id(h.method),
-            h.path ?? null,
-            h.status ?? null,
-            h.latency_ms ?? null,
-            h.bytes ?? null,
-            h.user_agent ?? null,
-            h.client_ip ?? null,
-          ]
-        : 0,
+      raw,
+      http,
       extra,
     ];
   }
-  const wire: Wire = { type: 'logfaas.events', v: 1, strings, events: rows };
+  const wire: Wire = { type: 'logfaas.events', v: 2, t0: t0 ?? 0, strings, events: rows };
   return JSON.stringify(wire);
+}
+
+/** Where `s` starts in raw, or -1 when it is not in it or too short to send as a span. */
+function spanAt(raw: string, s: string): number {
+  if (s.length < MIN_SPAN) return -1;
+  return s === raw ? 0 : raw.indexOf(s);
 }
 
 export class EventBatchError extends Error {
@@ -128,8 +170,9 @@ export interface DecodedBatch {
 }
 
 /**
- * Reads a compact batch. A body that is not one throws EventBatchError; a malformed row is counted as
- * rejected and the rest of the batch is kept (bad input never loses its neighbours).
+ * Reads a compact batch (version 2, or 1 as written before it: a message in a queue across an upgrade).
+ * A body that is not one throws EventBatchError; a malformed row is counted as rejected and the rest of
+ * the batch is kept (bad input never loses its neighbours).
  */
 export function decodeEventBatch(text: string): DecodedBatch {
   let wire: Wire;
@@ -142,20 +185,23 @@ export function decodeEventBatch(text: string): DecodedBatch {
     typeof wire !== 'object' ||
     wire === null ||
     wire.type !== 'logfaas.events' ||
-    wire.v !== 1 ||
+    (wire.v !== 1 && wire.v !== 2) ||
     !Array.isArray(wire.strings) ||
-    !Array.isArray(wire.events)
+    !Array.isArray(wire.events) ||
+    (wire.v === 2 && !Number.isSafeInteger(wire.t0))
   ) {
-    throw new EventBatchError(`not a ${EVENT_BATCH_TYPE} version 1 document`);
+    throw new EventBatchError(`not a ${EVENT_BATCH_TYPE} version 1 or 2 document`);
   }
   const strings = wire.strings;
   const str = (i: unknown): string | undefined =>
     typeof i === 'number' && i >= 0 && typeof strings[i] === 'string' ? strings[i] : undefined;
+  const ctx: RowContext = { str, t0: wire.t0 ?? 0, days: { day: Number.NaN, prefix: '' } };
   const events: LogEvent[] = [];
   const reasons: string[] = [];
   let rejected = 0;
   for (let k = 0; k < wire.events.length; k++) {
-    const e = toEvent(wire.events[k], str);
+    const row = wire.v === 2 ? wire.events[k] : fromVersion1(wire.events[k]);
+    const e = toEvent(row, ctx);
     if (typeof e === 'string') {
       rejected++;
       if (reasons.length < 5) reasons.push(`event ${k}: ${e}`);
@@ -164,54 +210,121 @@ export function decodeEventBatch(text: string): DecodedBatch {
   return { events, rejected, reasons };
 }
 
+interface RowContext {
+  str: (i: unknown) => string | undefined;
+  t0: number;
+  days: DayCache;
+}
+
 const text = (x: unknown): x is string => typeof x === 'string';
 
+/**
+ * A version 1 row in version 2's layout: every text as text, the user agent as text (toEvent reads both
+ * it and an index); a row that is not one goes on as it is, to be rejected.
+ */
+function fromVersion1(r: unknown): unknown {
+  if (!Array.isArray(r) || r.length !== 14) return r;
+  const h = r[12];
+  const textOrNull = (x: unknown) => (text(x) ? x : null);
+  const http = Array.isArray(h)
+    ? [h[0], textOrNull(h[1]), 0, h[2], h[3], h[4], h[5], textOrNull(h[6]), 0]
+    : h;
+  return [
+    r[0],
+    text(r[1]) ? r[1] : null,
+    0,
+    r[2],
+    r[3],
+    r[4],
+    r[5],
+    text(r[6]) ? r[6] : false,
+    0,
+    r[7],
+    r[8],
+    r[9],
+    r[10],
+    r[11] === 0 ? r[6] : r[11],
+    http,
+    r[13],
+  ];
+}
+
+/** A text field: [offset, length] in raw, or its text; null when absent, false when malformed. */
+function piece(raw: string, at: unknown, length: unknown): string | null | false {
+  if (typeof at === 'string') return at;
+  if (at === null) return null;
+  if (
+    typeof at !== 'number' ||
+    typeof length !== 'number' ||
+    !Number.isInteger(at) ||
+    !Number.isInteger(length) ||
+    at < 0 ||
+    length < 0 ||
+    at + length > raw.length
+  )
+    return false;
+  return raw.slice(at, at + length);
+}
+
 /** The event, or why the row is not one. */
-function toEvent(r: unknown, str: (i: unknown) => string | undefined): LogEvent | string {
-  if (!Array.isArray(r) || r.length !== 14) return 'not a 14-element row';
-  const source = str(r[2]);
-  const level = str(r[5]);
-  const format = str(r[7]);
-  const templateId = str(r[8]);
-  const template = str(r[9]);
-  if (!text(r[0]) || !text(r[6]) || source === undefined || format === undefined) return 'missing field';
+function toEvent(r: unknown, ctx: RowContext): LogEvent | string {
+  if (!Array.isArray(r) || r.length !== 16) return 'not a 16-element row';
+  const { str } = ctx;
+  const source = str(r[3]);
+  const level = str(r[6]);
+  const format = str(r[9]);
+  const templateId = str(r[10]);
+  const template = str(r[11]);
+  const raw = r[13];
+  if (!text(raw) || source === undefined || format === undefined) return 'missing field';
   if (templateId === undefined || template === undefined) return 'missing template';
   if (!isLevel(level)) return 'bad level';
-  const params = r[10];
+  let timestamp: string;
+  if (text(r[0])) timestamp = r[0];
+  else if (Number.isSafeInteger(r[0]) && Number.isSafeInteger(ctx.t0 + r[0]))
+    timestamp = formatIso(ctx.t0 + r[0], ctx.days);
+  else return 'bad time';
+  const origin = piece(raw, r[1], r[2]);
+  const message = piece(raw, r[7], r[8]);
+  if (origin === false || message === false || message === null) return 'bad text offsets';
+  const params = r[12];
   if (!Array.isArray(params) || !params.every(text)) return 'params must be strings';
   const e: LogEvent = {
     v: EVENT_SCHEMA_VERSION,
-    timestamp: r[0],
-    timestampOriginal: text(r[1]) ? r[1] : undefined,
+    timestamp,
+    timestampOriginal: origin ?? undefined,
     source,
-    service: str(r[3]),
-    host: str(r[4]),
+    service: str(r[4]),
+    host: str(r[5]),
     level,
-    message: r[6],
+    message,
     http: undefined,
     format,
     templateId,
     template,
     params,
     fields: undefined,
-    raw: text(r[11]) ? r[11] : r[6],
+    raw,
     problems: undefined,
     label: undefined,
   };
-  const h = r[12];
-  if (Array.isArray(h)) {
+  const h = r[14];
+  if (Array.isArray(h) && h.length === 9) {
+    const path = piece(raw, h[1], h[2]);
+    const ip = piece(raw, h[7], h[8]);
+    if (path === false || ip === false) return 'bad http';
     const http: HttpFields = {
       method: str(h[0]),
-      path: text(h[1]) ? h[1] : undefined,
-      status: usableHttpNumber(h[2]),
-      latency_ms: usableHttpNumber(h[3]),
-      bytes: usableHttpNumber(h[4]),
-      user_agent: text(h[5]) ? h[5] : undefined,
-      client_ip: text(h[6]) ? h[6] : undefined,
+      path: path ?? undefined,
+      status: usableHttpNumber(h[3]),
+      latency_ms: usableHttpNumber(h[4]),
+      bytes: usableHttpNumber(h[5]),
+      user_agent: text(h[6]) ? h[6] : str(h[6]),
+      client_ip: ip ?? undefined,
     };
     e.http = http;
   } else if (h !== 0) return 'bad http';
-  const x = r[13];
+  const x = r[15];
   if (typeof x === 'object' && x !== null && !Array.isArray(x)) {
     const extra = x as Extra;
     if (extra.fields !== undefined && (typeof extra.fields !== 'object' || extra.fields === null))

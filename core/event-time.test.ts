@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEventTime } from './event-time.js';
+import { formatIso, parseEventTime } from './event-time.js';
 import { seededRandom } from './random.js';
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
@@ -50,5 +50,19 @@ describe('parseEventTime', () => {
       }
       if (!Object.is(parseEventTime(s), Date.parse(s))) expect(parseEventTime(s), s).toBe(Date.parse(s));
     }
+  });
+});
+
+describe('formatIso', () => {
+  it('matches Date#toISOString', () => {
+    const cache = { day: -1, prefix: '' };
+    let x = 7;
+    for (let i = 0; i < 20_000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const ms = Math.floor((x / 2 ** 32) * 2 ** 45) * (i % 3 === 0 ? 1 : 7);
+      expect(formatIso(ms, cache)).toBe(new Date(ms).toISOString());
+    }
+    expect(formatIso(-1, cache)).toBe(new Date(-1).toISOString());
+    expect(formatIso(Date.UTC(2024, 1, 29, 23, 59, 59, 999), cache)).toBe('2024-02-29T23:59:59.999Z');
   });
 });

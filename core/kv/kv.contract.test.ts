@@ -380,6 +380,26 @@ describe.each(targets)('KV contract: $name', (target) => {
       expect(await ids()).toEqual(['a']);
     });
 
+    it('keeps each blob beside hash groups, packed or flat, and long ones byte for byte', async () => {
+      const long = `${'line\twith "quotes" \\ and ü ✓\n'.repeat(400)}end`;
+      for (const [i, odd] of ['plain', 'lone \ud800 surrogate'].entries()) {
+        await kv.apply([
+          { op: 'hincrby', key: `h{ring}`, field: odd, by: 2 },
+          push(`a${i}`, long),
+          { op: 'hsetnx', key: `h{ring}`, field: 'f', value: odd },
+          push(`b${i}`, 'short'),
+        ]);
+      }
+      expect(await kv.mget(['{ring}:a0', '{ring}:b0', '{ring}:a1', '{ring}:b1'])).toEqual([
+        long,
+        'short',
+        long,
+        'short',
+      ]);
+      // (The lone surrogate is U+FFFD in Redis, as every string Node writes to it: apply-equivalence.test.ts.)
+      expect(await kv.hmget('h{ring}', ['plain', 'f'])).toEqual(['2', 'plain']);
+    });
+
     it('rejects a bad id or bound before writing', async () => {
       await expect(kv.apply([{ ...push('a b', 'x') }])).rejects.toThrow(/ringPush id/);
       await expect(kv.apply([{ ...push('a', 'x'), maxBytes: 0 }])).rejects.toThrow(/ringPush/);

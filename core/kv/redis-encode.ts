@@ -205,6 +205,11 @@ export function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, o
     }
     grouped.push(g.caps.size ? encodeCaps(g.caps, pos) : '');
   }
+  const groupArgs = packGroups(grouped);
+  // Ring blobs (a batch's kept lines, most of the call's bytes) go as arguments of their own after the
+  // groups, referred to by their ARGV index: inside the ops' JSON they were escaped here and decoded by
+  // the script's cjson, both a pass over every byte.
+  const blobs: string[] = [];
   const encoded: unknown[][] = [];
   for (const op of ops) {
     if (groups.has(op.key)) continue;
@@ -257,7 +262,7 @@ export function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, o
           op.op,
           ki(op.key),
           op.id,
-          op.blob,
+          3 + groupArgs.length + blobs.push(op.blob),
           ringEntry(op).text,
           op.maxBytes,
           op.maxItems,
@@ -268,7 +273,7 @@ export function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, o
         encoded.push([op.op, ki(op.key)]); // del
     }
   }
-  return { keys, args: [JSON.stringify(encoded), ...packGroups(grouped)] };
+  return { keys, args: [JSON.stringify(encoded), ...groupArgs, ...blobs] };
 }
 
 /**

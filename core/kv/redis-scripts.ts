@@ -22,7 +22,8 @@
 /**
  * KEYS: [onceKey?] then the op keys. ARGV[1] = '1' when KEYS[1] is the once key, ARGV[2] = once TTL (ms),
  * ARGV[3] = JSON array of the ungrouped ops `[name, keyIndex, ...args]`, in order; ARGV[4...] = groups
- * (or ARGV[4] = one JSON array of all those strings, see encodeOps in redis.ts),
+ * (or ARGV[4] = one JSON array of all those strings, see encodeOps in redis-encode.ts), then one blob
+ * per ringPush op, in op order (the op holds its ARGV index),
  * each `keyIndex, nInt, nFloat, nNx, nSet, ttlMs|0, nOther, minCap|0`, then the fields (integer increments,
  * float increments, set-if-absent, plain sets; capped fields among them), then their values in the same
  * order, then the nOther otherFields that are not fields of the group, then one JSON array of the capped
@@ -35,7 +36,10 @@ export const APPLY_LUA = `
 local once = ARGV[1] == '1'
 if once and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local ops = cjson.decode(ARGV[3])
-local A, NA = ARGV, #ARGV
+-- A ringPush's blob is the ARGV entry its op names, after the groups' arguments.
+local nb = 0
+for _, op in ipairs(ops) do if op[1] == 'ringPush' then nb = nb + 1 end end
+local A, NA = ARGV, #ARGV - nb
 -- The groups usually come as one JSON array of those same strings (ARGV[4] starting with '['; a group's
 -- first string is a key index): rebuilt here into the flat layout the rest of the script reads.
 if NA == 4 and string.byte(ARGV[4], 1) == 91 then
@@ -361,10 +365,10 @@ for _, op in ipairs(ops) do
   elseif name == 'expire' then
     redis.call('PEXPIRE', k, op[3])
   elseif name == 'ringPush' then
-    -- [name, key, id, blob, entry ('bytes\tid\tmeta', built by ringEntry), maxBytes, maxItems, ttlMs]
+    -- [name, key, id, blob's ARGV index, entry ('bytes\tid\tmeta', built by ringEntry), maxBytes, maxItems, ttlMs]
     local entry, ttl = op[5], op[8]
     local bk = k .. ':bytes'
-    redis.call('SET', k .. ':' .. op[3], op[4], 'PX', ttl)
+    redis.call('SET', k .. ':' .. op[3], ARGV[op[4]], 'PX', ttl)
     local n = redis.call('LPUSH', k, entry)
     local total = redis.call('INCRBY', bk, tonumber(string.match(entry, '^%d+')))
     while n > 1 and (total > op[6] or n > op[7]) do

@@ -1,6 +1,7 @@
 // The pure parsing core: lines in, LogEvents out (format detection, timestamp and level
 // normalisation, template mining). No Node imports, no I/O: it runs unchanged in workerd.
 import { EVENT_SCHEMA_VERSION, type LogEvent } from '../../core/event.js';
+import { type DayCache, formatIso } from '../../core/event-time.js';
 import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import type { LineMeta } from '../../core/line-meta.js';
 import { MULTILINE_TRUNCATED, type MultilineLimits, splitRecord } from '../../core/multiline.js';
@@ -21,7 +22,7 @@ import {
 } from './mask.js';
 import { isCleanLine, sanitizeLine } from './sanitize.js';
 import { templateIdFor } from './template-id.js';
-import { type DayCache, formatIso, parseTimestamp } from './timestamp.js';
+import { parseTimestamp } from './timestamp.js';
 import { absorbUnits, collapseQuotedValues, keepHttpStatus, maskDateWords } from './token-passes.js';
 
 export { TemplateMiner } from './drain.js';
