@@ -14,17 +14,50 @@ export const rssMb = (pid: number | undefined): number => {
   }
 };
 
-/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
-export const cpuSeconds = (pid: number | undefined): number => {
-  if (!pid) return 0;
+/** Fields of /proc/PID/stat after the command name (state first), or undefined when it is gone. */
+function statFields(pid: number | undefined): string[] | undefined {
+  if (!pid) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined;
   }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+export const cpuSeconds = (pid: number | undefined): number => {
+  const f = statFields(pid);
+  return f ? (Number(f[11]) + Number(f[12])) / 100 : 0; // utime, stime in clock ticks (USER_HZ = 100)
 };
+
+/** System (kernel) CPU seconds and minor page faults so far: what fresh memory costs a process. */
+export const kernelUse = (pid: number | undefined): { sys: number; faults: number } => {
+  const f = statFields(pid);
+  return f ? { sys: Number(f[12]) / 100, faults: Number(f[7]) } : { sys: 0, faults: 0 };
+};
+
+/**
+ * Minor page faults per line and the system CPU share of every process in `pids`, from now until the
+ * returned function is called. Every fault is a fresh page the kernel maps and zeroes.
+ */
+export function kernelMeter(pids: Map<string, number>): (lines: number) => {
+  faultsPerLine: Record<string, number>;
+  sysSeconds: number;
+} {
+  const start = new Map([...pids].map(([k, pid]) => [k, kernelUse(pid)]));
+  return (lines) => {
+    const faultsPerLine: Record<string, number> = {};
+    let sysSeconds = 0;
+    for (const [k, pid] of pids) {
+      const now = kernelUse(pid);
+      const then = start.get(k) ?? { sys: 0, faults: 0 };
+      faultsPerLine[k] = +(Math.max(0, now.faults - then.faults) / lines).toFixed(3);
+      sysSeconds += Math.max(0, now.sys - then.sys);
+    }
+    return { faultsPerLine, sysSeconds };
+  };
+}
 
 /** The process listening on a local TCP port, from /proc/net/tcp{,6} and the processes' open sockets. */
 export function listenerPid(port: number): number | undefined {

@@ -7,7 +7,18 @@ import { amqpUrl, redisUrl } from '../test/services.js';
 import { buildingBlocks } from './blocks.js';
 import { efficiency } from './efficiency.js';
 import { freshness, statsTotal, sustained, warmupLines } from './load.js';
-import { ceiling, childPids, cpuMeter, pct, per50k, rssMb, servicePids, sleep, sum } from './meter.js';
+import {
+  ceiling,
+  childPids,
+  cpuMeter,
+  kernelMeter,
+  pct,
+  per50k,
+  rssMb,
+  servicePids,
+  sleep,
+  sum,
+} from './meter.js';
 import { redisMeter } from './redis-info.js';
 import type { BenchSection } from './section.js';
 import { soakRun } from './soak.js';
@@ -39,6 +50,7 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
         rss[c.name] = Math.max(rss[c.name] ?? 0, rssMb(c.pid()));
     }, 200);
     const ours = cpuMeter(childPids(stack));
+    const kernel = kernelMeter(childPids(stack));
     const services = cpuMeter(servicePids(REDIS, AMQP));
     const redis = await redisMeter(REDIS);
     let polls = 0;
@@ -57,6 +69,7 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
     // CPU per 50k lines is what to judge a change by: wall-clock rates swing with the machine's load.
     const cpu = per50k(ours(), total);
     const cpuTotal = sum(cpu);
+    const { faultsPerLine, sysSeconds } = kernel(total);
     const svcCpu = per50k(services(), total);
     log(
       `  processes, real RabbitMQ + Redis: ${Math.round(rate).toLocaleString()} lines/s end to end (${total.toLocaleString()} lines)`,
@@ -83,6 +96,10 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
     figures.redis_commands_per_stats_poll = pollCommands;
     figures.redis_memory_growth_mb = redisUse.memoryGrowthMb;
     figures.max_rss_mb = Math.max(...Object.values(rss));
+    // Fresh memory is what a page fault is; on a VM each costs microseconds of kernel time.
+    figures.page_faults_per_line = sum(faultsPerLine);
+    figures.page_faults_per_line_by_process = faultsPerLine;
+    figures.sys_cpu_share_pct = Math.round((100 * sysSeconds * 50_000) / total / Math.max(cpuTotal, 1e-9));
     if (soakMs) {
       const soak = await soakRun(stack, rate / 2, soakMs, log);
       Object.assign(figures, soak.figures);
@@ -107,6 +124,9 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
         .join(
           ', ',
         )}; at that cost ${availableParallelism()} busy cores carry ${figures.ceiling_lines_per_sec.toLocaleString()} lines/s`,
+      `page faults per line: ${figures.page_faults_per_line} (${Object.entries(faultsPerLine)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}); kernel time ${figures.sys_cpu_share_pct}% of our processes' CPU`,
       `Redis: ${figures.redis_commands_per_1k_lines} commands per 1,000 lines (${figures.redis_commands_per_sec.toLocaleString()}/s at that rate; the bench's ${polls} stats polls of ${pollCommands} commands each left out), memory +${figures.redis_memory_growth_mb} MB over ${total.toLocaleString()} lines`,
       `RSS MB: ${Object.entries(rss)
         .map(([k, v]) => `${k} ${v}`)

@@ -6,6 +6,7 @@ import {
   EVENT_BATCH_TYPE,
   EventBatchError,
   encodeEventBatch,
+  encodeEventBatchBytes,
 } from './event-batch.js';
 import { seededRandom } from './random.js';
 
@@ -72,6 +73,14 @@ function randomEvents(n: number, seed: number): LogEvent[] {
   });
 }
 
+/** A version 2 body as one object (header fields and `events`), and back. */
+const open = (body: string) => {
+  const [header, ...lines] = body.split('\n');
+  return { ...JSON.parse(header), events: lines.flatMap((l) => JSON.parse(l)) };
+};
+const close = ({ events, ...header }: { events: unknown[] }) =>
+  [JSON.stringify({ ...header, n: events.length }), JSON.stringify(events)].join('\n');
+
 describe('event batch codec', () => {
   it('round-trips every field of a varied batch, in order', () => {
     for (const seed of [1, 2, 3]) {
@@ -80,6 +89,29 @@ describe('event batch codec', () => {
       expect(rejected).toBe(0);
       expect(back).toEqual(events);
     }
+  });
+
+  it('writes a header line, then rows a few hundred to a line; bytes and text decode alike', () => {
+    const events = randomEvents(1000, 4);
+    const text = encodeEventBatch(events);
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(1 + 4);
+    expect(JSON.parse(lines[0])).toMatchObject({ type: 'logfaas.events', v: 2, n: 1000 });
+    expect(lines.slice(1).map((l) => JSON.parse(l).length)).toEqual([256, 256, 256, 232]);
+    const bytes = encodeEventBatchBytes(events);
+    expect(new TextDecoder().decode(bytes)).toBe(text);
+    const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes, 0x0a]);
+    expect(decodeEventBatch(withBom).events).toEqual(events);
+    expect(decodeEventBatch(encodeEventBatchBytes([])).events).toEqual([]);
+  });
+
+  it('refuses a body whose rows are cut short or not arrays', () => {
+    const lines = encodeEventBatch(randomEvents(600, 5)).split('\n');
+    expect(() => decodeEventBatch(lines.slice(0, 3).join('\n'))).toThrow(
+      /512 rows where the header says 600/,
+    );
+    expect(() => decodeEventBatch([lines[0], '{}'].join('\n'))).toThrow(EventBatchError);
+    expect(() => decodeEventBatch([lines[0], '[1,'].join('\n'))).toThrow(/line 0 is not JSON/);
   });
 
   it('is smaller than NDJSON for a typical batch', () => {
@@ -91,10 +123,10 @@ describe('event batch codec', () => {
   it('rejects a body that is not a batch, and counts bad rows without losing their neighbours', () => {
     expect(() => decodeEventBatch('{"type":"other"}')).toThrow(EventBatchError);
     expect(() => decodeEventBatch('not json')).toThrow(/not JSON/);
-    const wire = JSON.parse(encodeEventBatch([base, base, base]));
+    const wire = open(encodeEventBatch([base, base, base]));
     wire.events[1][6] = 99; // level index out of the table
     wire.events.push('garbage', [1, 2, 3]);
-    const got = decodeEventBatch(JSON.stringify(wire));
+    const got = decodeEventBatch(close(wire));
     expect(got.events).toHaveLength(2);
     expect(got.rejected).toBe(3);
     expect(got.reasons[0]).toMatch(/event 1: bad level/);
@@ -114,7 +146,7 @@ describe('event batch codec', () => {
       },
       raw: '10.0.0.12 2026-02-07 06:00:00 - GET /api/users - 200 - 45ms',
     };
-    const wire = JSON.parse(encodeEventBatch([e, { ...e, timestamp: '2026-02-07T06:00:01.500Z' }]));
+    const wire = open(encodeEventBatch([e, { ...e, timestamp: '2026-02-07T06:00:01.500Z' }]));
     expect(wire.v).toBe(2);
     expect(wire.t0).toBe(Date.parse(base.timestamp));
     const [a, b] = wire.events;
@@ -125,17 +157,17 @@ describe('event batch codec', () => {
     expect(a[14][1]).toBe(36);
     expect(a[14][7]).toBe(0);
     expect(wire.strings[a[14][6]]).toBe('curl/8.5');
-    expect(decodeEventBatch(JSON.stringify(wire)).events).toEqual([
+    expect(decodeEventBatch(close(wire)).events).toEqual([
       e,
       { ...e, timestamp: '2026-02-07T06:00:01.500Z' },
     ]);
   });
 
   it('rejects a row whose offsets fall outside its raw line, keeping the rest', () => {
-    const wire = JSON.parse(encodeEventBatch([{ ...base, message: base.raw }, base]));
+    const wire = open(encodeEventBatch([{ ...base, message: base.raw }, base]));
     wire.events[0][8] = 999;
     wire.events[1][0] = 'x'.repeat(3);
-    const got = decodeEventBatch(JSON.stringify(wire));
+    const got = decodeEventBatch(close(wire));
     expect(got.rejected).toBe(1);
     expect(got.reasons[0]).toMatch(/event 0: bad text offsets/);
     expect(got.events[0].timestamp).toBe('xxx');
@@ -179,9 +211,9 @@ describe('event batch codec', () => {
   });
 
   it('drops negative or non-finite HTTP numbers, as the NDJSON reader does', () => {
-    const wire = JSON.parse(encodeEventBatch([{ ...base, http: { status: 200, latency_ms: 5 } }]));
+    const wire = open(encodeEventBatch([{ ...base, http: { status: 200, latency_ms: 5 } }]));
     wire.events[0][14][4] = -5;
-    const [e] = decodeEventBatch(JSON.stringify(wire)).events;
+    const [e] = decodeEventBatch(close(wire)).events;
     expect(e.http).toEqual({ status: 200 });
   });
 

@@ -7,6 +7,7 @@
 // RabbitMQ and detect-anomaly (docs/capacity.md). Pure: no Node imports.
 import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent, usableHttpNumber } from './event.js';
 import { type DayCache, formatIso, parseEventTime } from './event-time.js';
+import { utf8Join } from './utf8-join.js';
 
 export const EVENT_BATCH_TYPE = 'application/vnd.logfaas.events+json';
 
@@ -69,18 +70,40 @@ interface Extra {
   stack?: string;
 }
 
-interface Wire {
+/** Version 2's first line; version 1 was one document with `events` in place of `t0` and `n`. */
+interface Header {
   type: 'logfaas.events';
   v: 1 | 2;
   t0?: number;
+  n?: number;
   strings: string[];
-  events: unknown[];
+  events?: unknown[];
 }
+
+const NEWLINE = 0x0a;
 
 /** Below this many characters a piece of raw is sent as text: the offset and length are no shorter. */
 const MIN_SPAN = 5;
 
+/** Rows per line of a version 2 body: every line stays a small string to write and to read. */
+const ROWS_PER_LINE = 256;
+
+/**
+ * A version 2 body: a header line `{type, v: 2, t0, n, strings}`, then the n rows as JSON arrays of up to
+ * ROWS_PER_LINE, a line each (JSON never holds a raw newline). In lines, neither end makes a string of
+ * the whole batch: V8 puts a string past 128 KB in a space of its own whose every page is fresh memory,
+ * which the kernel maps and zeroes each time (docs/capacity.md).
+ */
 export function encodeEventBatch(events: readonly LogEvent[]): string {
+  return encodeLines(events).join('\n');
+}
+
+/** encodeEventBatch as UTF-8, encoded line by line. */
+export function encodeEventBatchBytes(events: readonly LogEvent[]): Uint8Array {
+  return utf8Join(encodeLines(events));
+}
+
+function encodeLines(events: readonly LogEvent[]): string[] {
   const index = new Map<string, number>();
   const strings: string[] = [];
   const id = (s: string | undefined): number => {
@@ -148,8 +171,11 @@ export function encodeEventBatch(events: readonly LogEvent[]): string {
       extra,
     ];
   }
-  const wire: Wire = { type: 'logfaas.events', v: 2, t0: t0 ?? 0, strings, events: rows };
-  return JSON.stringify(wire);
+  const header: Header = { type: 'logfaas.events', v: 2, t0: t0 ?? 0, n: rows.length, strings };
+  const lines = [JSON.stringify(header)];
+  for (let i = 0; i < rows.length; i += ROWS_PER_LINE)
+    lines.push(JSON.stringify(rows.slice(i, i + ROWS_PER_LINE)));
+  return lines;
 }
 
 /** Where `s` starts in raw, or -1 when it is not in it or too short to send as a span. */
@@ -174,40 +200,79 @@ export interface DecodedBatch {
  * A body that is not one throws EventBatchError; a malformed row is counted as rejected and the rest of
  * the batch is kept (bad input never loses its neighbours).
  */
-export function decodeEventBatch(text: string): DecodedBatch {
-  let wire: Wire;
-  try {
-    wire = JSON.parse(text) as Wire;
-  } catch (e) {
-    throw new EventBatchError(`not JSON: ${(e as Error).message}`);
-  }
+export function decodeEventBatch(body: string | Uint8Array): DecodedBatch {
+  const lines = typeof body === 'string' ? stringLines(body) : byteLines(body);
+  const first = lines.next();
+  const header = first.done ? undefined : parseLine<Header>(first.value, 'header');
   if (
-    typeof wire !== 'object' ||
-    wire === null ||
-    wire.type !== 'logfaas.events' ||
-    (wire.v !== 1 && wire.v !== 2) ||
-    !Array.isArray(wire.strings) ||
-    !Array.isArray(wire.events) ||
-    (wire.v === 2 && !Number.isSafeInteger(wire.t0))
+    typeof header !== 'object' ||
+    header === null ||
+    header.type !== 'logfaas.events' ||
+    !Array.isArray(header.strings) ||
+    !(header.v === 1 ? Array.isArray(header.events) : header.v === 2 && Number.isSafeInteger(header.t0)) ||
+    (header.v === 2 && !(Number.isSafeInteger(header.n) && header.n! >= 0))
   ) {
     throw new EventBatchError(`not a ${EVENT_BATCH_TYPE} version 1 or 2 document`);
   }
-  const strings = wire.strings;
+  const strings = header.strings;
   const str = (i: unknown): string | undefined =>
     typeof i === 'number' && i >= 0 && typeof strings[i] === 'string' ? strings[i] : undefined;
-  const ctx: RowContext = { str, t0: wire.t0 ?? 0, days: { day: Number.NaN, prefix: '' } };
+  const ctx: RowContext = { str, t0: header.t0 ?? 0, days: { day: Number.NaN, prefix: '' } };
   const events: LogEvent[] = [];
   const reasons: string[] = [];
   let rejected = 0;
-  for (let k = 0; k < wire.events.length; k++) {
-    const row = wire.v === 2 ? wire.events[k] : fromVersion1(wire.events[k]);
+  let k = 0;
+  const take = (row: unknown) => {
     const e = toEvent(row, ctx);
     if (typeof e === 'string') {
       rejected++;
       if (reasons.length < 5) reasons.push(`event ${k}: ${e}`);
     } else events.push(e);
+    k++;
+  };
+  if (header.v === 1) for (const row of header.events!) take(fromVersion1(row));
+  else {
+    for (const line of lines) {
+      if (line === '') continue;
+      const rows = parseLine<unknown[]>(line, `line ${k}`);
+      if (!Array.isArray(rows)) throw new EventBatchError(`rows after event ${k} are not a JSON array`);
+      for (const row of rows) take(row);
+    }
+    if (k !== header.n) throw new EventBatchError(`${k} rows where the header says ${header.n}`);
   }
   return { events, rejected, reasons };
+}
+
+function parseLine<T>(text: string, what: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new EventBatchError(`${what} is not JSON: ${(e as Error).message}`);
+  }
+}
+
+function* stringLines(text: string): Generator<string> {
+  let at = 0;
+  for (;;) {
+    const end = text.indexOf('\n', at);
+    yield end < 0 ? text.slice(at) : text.slice(at, end);
+    if (end < 0) return;
+    at = end + 1;
+  }
+}
+
+// Decoded as UTF-8 line by line, the same bytes as decoding the whole and splitting (a newline byte never
+// falls inside a character); a leading BOM is dropped, as TextDecoder and Request#text() drop it.
+const UTF8_IN = new TextDecoder('utf-8', { ignoreBOM: true });
+
+function* byteLines(bytes: Uint8Array): Generator<string> {
+  let at = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (;;) {
+    const end = bytes.indexOf(NEWLINE, at);
+    yield UTF8_IN.decode(bytes.subarray(at, end < 0 ? bytes.length : end));
+    if (end < 0) return;
+    at = end + 1;
+  }
 }
 
 interface RowContext {

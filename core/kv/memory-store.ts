@@ -14,6 +14,8 @@ import {
   validateOps,
 } from './write-ops.js';
 
+const UTF8 = new TextDecoder();
+
 export type Entry =
   | { t: 'string'; v: string; exp?: number }
   | { t: 'hash'; v: Map<string, string>; exp?: number }
@@ -109,7 +111,8 @@ export class MemoryStore {
     const blobKey = ringBlobKey(op.key, op.id);
     save(blobKey);
     const exp = this.now() + op.ttlMs;
-    this.data.set(blobKey, { t: 'string', v: op.blob, exp });
+    const blob = typeof op.blob === 'string' ? op.blob : UTF8.decode(op.blob);
+    this.data.set(blobKey, { t: 'string', v: blob, exp });
     const e = ringEntry(op);
     const items = list ? list.v : [];
     items.unshift(e.text);

@@ -209,7 +209,7 @@ export function encodeOps(ops: readonly WriteOp[], k: (key: string) => string, o
   // Ring blobs (a batch's kept lines, most of the call's bytes) go as arguments of their own after the
   // groups, referred to by their ARGV index: inside the ops' JSON they were escaped here and decoded by
   // the script's cjson, both a pass over every byte.
-  const blobs: string[] = [];
+  const blobs: (string | Uint8Array)[] = [];
   const encoded: unknown[][] = [];
   for (const op of ops) {
     if (groups.has(op.key)) continue;

@@ -269,6 +269,8 @@ export async function waitReady(redis: Redis | Cluster, timeoutMs: number, where
  * encoding it (about three times the CPU of encoding it once here, for a batch's ~0.3 MB); a Buffer goes
  * to the socket as it is. Same bytes: a lone surrogate becomes U+FFFD either way.
  */
-function asBytes(arg: string): string | Buffer {
+function asBytes(arg: string | Uint8Array): string | Buffer {
+  if (typeof arg !== 'string')
+    return Buffer.isBuffer(arg) ? arg : Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength);
   return arg.length < 4096 ? arg : Buffer.from(arg, 'utf8');
 }

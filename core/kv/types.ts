@@ -43,7 +43,8 @@ export type WriteOp =
       op: 'ringPush';
       key: string;
       id: string;
-      blob: string;
+      /** Text, or its UTF-8 bytes (kept as text either way). */
+      blob: string | Uint8Array;
       meta: string;
       maxBytes: number;
       maxItems: number;

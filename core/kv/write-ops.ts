@@ -51,8 +51,8 @@ export function validateOps(ops: readonly WriteOp[], opts: ApplyOptions = {}): v
           throw new TypeError('kv.apply: ringPush maxBytes and maxItems must be positive integers');
         if (typeof op.id !== 'string' || !/^[\w.-]+$/.test(op.id))
           throw new TypeError(`kv.apply: ringPush id must be word characters, '.' or '-' (${op.id})`);
-        if (typeof op.blob !== 'string' || typeof op.meta !== 'string')
-          throw new TypeError('kv.apply: ringPush blob and meta must be strings');
+        if (!(typeof op.blob === 'string' || op.blob instanceof Uint8Array) || typeof op.meta !== 'string')
+          throw new TypeError('kv.apply: ringPush blob must be a string or bytes and meta a string');
         break;
       case 'hset':
       case 'hsetnx':
@@ -83,8 +83,12 @@ export const ringBlobKey = (ring: string, id: string): string => `${ring}:${id}`
 export const ringBytesKey = (ring: string): string => `${ring}:bytes`;
 
 /** One ring entry as stored: its bytes (blob and meta, UTF-8), id and meta. */
-export function ringEntry(op: { id: string; blob: string; meta: string }): { bytes: number; text: string } {
-  const bytes = Buffer.byteLength(op.blob) + Buffer.byteLength(op.meta);
+export function ringEntry(op: { id: string; blob: string | Uint8Array; meta: string }): {
+  bytes: number;
+  text: string;
+} {
+  const blob = typeof op.blob === 'string' ? Buffer.byteLength(op.blob) : op.blob.byteLength;
+  const bytes = blob + Buffer.byteLength(op.meta);
   return { bytes, text: `${bytes}\t${op.id}\t${op.meta}` };
 }
 

@@ -3,6 +3,8 @@
 // a text search runs over the blob as it is and only the lines it hits are decoded.
 // Meta (JSON in the index entry): what a query can rule a chunk out by without reading its blob.
 
+import { utf8Join } from '../utf8-join.js';
+
 export interface ChunkMeta {
   /** Source (one per chunk). */
   s: string;
@@ -84,9 +86,10 @@ export class ChunkBuilder {
     if (this.templates.size <= META_TEMPLATES) this.templates.add(templateId);
   }
 
-  build(writtenAt: number): { blob: string; meta: ChunkMeta } {
+  /** The blob as UTF-8 (what the KV stores), encoded a few hundred lines at a time (core/utf8-join.ts). */
+  build(writtenAt: number): { blob: Uint8Array; meta: ChunkMeta } {
     return {
-      blob: this.parts.join('\n'),
+      blob: utf8Join(this.parts, 256),
       meta: {
         s: this.source,
         w: writtenAt,

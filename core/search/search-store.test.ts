@@ -49,7 +49,8 @@ describe('chunk encoding', () => {
     const c = new ChunkBuilder('web');
     c.add(T0, 'info', 'T1', 'GET /a\t200');
     c.add(T0 + 5, 'error', 'T2', 'boom\nstack');
-    const { blob, meta } = c.build(T0 + 10);
+    const { blob: bytes, meta } = c.build(T0 + 10);
+    const blob = new TextDecoder().decode(bytes);
     expect(meta).toEqual({
       s: 'web',
       w: T0 + 10,
@@ -70,7 +71,8 @@ describe('chunk encoding', () => {
     c.add(T0, 'info', 'needle', 'nothing here');
     c.add(T0 + 1, 'info', 'T1', 'found the NEEDLE');
     c.add(T0 + 2, 'warn', 'T1', 'tab\there, needle again');
-    const { blob, meta } = c.build(T0);
+    const { blob: bytes, meta } = c.build(T0);
+    const blob = new TextDecoder().decode(bytes);
     const raws = (q: string, o = {}) =>
       scanChunk(blob, meta, { q, limit: 10, ...o }, { needle: needleOf(q), before: Infinity, max: 10 }).map(
         (h) => h.hit.raw,

@@ -44,8 +44,8 @@ export function parseBody(text: string, now: number): ParsedBody {
  * completeDecoded, which is toEvent for what decodeEventBatch returns (pinned in input.test.ts), so both
  * forms are scored alike. Throws EventBatchError if it is not one.
  */
-export function parseEventBatch(text: string, now: number): ParsedBody {
-  const d = decodeEventBatch(text);
+export function parseEventBatch(body: string | Uint8Array, now: number): ParsedBody {
+  const d = decodeEventBatch(body);
   const events: LogEvent[] = [];
   const times: number[] = [];
   for (const e of d.events) {

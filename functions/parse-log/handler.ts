@@ -2,7 +2,7 @@
 // one per record (a line, or a multi-line event: core/multiline.ts), in input order. Templates are
 // shared with other replicas through the KV.
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
-import { acceptsEventBatch, EVENT_BATCH_TYPE, encodeEventBatch } from '../../core/event-batch.js';
+import { acceptsEventBatch, EVENT_BATCH_TYPE, encodeEventBatchBytes } from '../../core/event-batch.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import { bytesResponse, knownBytes } from '../../core/http/bytes.js';
 import type { KV } from '../../core/kv/types.js';
@@ -24,7 +24,6 @@ export interface ParseLogDeps {
 }
 
 const MAX_SOURCE_LENGTH = 128;
-const UTF8 = new TextEncoder();
 /** Compiled format strings kept; formats come from clients, so the cache is bounded. */
 const MAX_CACHED_FORMATS = 64;
 
@@ -94,7 +93,7 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
       );
       // The pipeline's connector asks for the compact batch (core/event-batch.ts); curl gets NDJSON.
       const compact = acceptsEventBatch(req.headers.get('accept'));
-      const body = compact ? UTF8.encode(encodeEventBatch(events)) : toNdjson(events);
+      const body = compact ? encodeEventBatchBytes(events) : toNdjson(events);
       const headers: Record<string, string> = { 'content-type': compact ? EVENT_BATCH_TYPE : NDJSON };
       const batchId = req.headers.get(H.batchId);
       if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'parse-log');
