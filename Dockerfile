@@ -14,7 +14,7 @@ ARG ENTRY=functions/${FUNCTION}
 # Memory settings shared with `logfaas up` (NODE_ARGS and RUNTIME_ENV in runner/processes.ts say why).
 ENV NODE_ENV=production \
     PORT=8080 \
-    MALLOC_MMAP_THRESHOLD_=131072 \
+    MALLOC_MMAP_THRESHOLD_=4194304 \
     LOGFAAS_ENTRY=${ENTRY}
 WORKDIR /app
 COPY package.json package-lock.json ./

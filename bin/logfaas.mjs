@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=8 --heap-growing-percent=30
+#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=4194304 node --max-semi-space-size=8 --heap-growing-percent=30
 // The package's `logfaas` bin: runs the built CLI bundle, building it first on a fresh checkout.
 // The shebang gives it the one-process memory settings (EMBEDDED_NODE_ARGS and RUNTIME_ENV in
 // runner/processes.ts):

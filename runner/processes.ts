@@ -22,13 +22,15 @@ import { waitForHttp } from './wait.js';
  *   peak RSS ~125 vs ~105 MB (detect-anomaly, the largest).
  * - One process: 8 MB, since all stages share its heap: peak RSS 123-133 MB (16 MB: 137-148, 4 MB:
  *   107-116) for ~10% less CPU than 4 MB.
- * - A fixed malloc mmap threshold (glibc's otherwise rises to the largest buffer freed, up to 32 MB)
- *   returns every freed MB-sized buffer to the OS at once: gateway 127 -> 110 MB, parse-log 117 -> 105 MB.
+ * - A fixed malloc mmap threshold of 4 MiB (glibc's otherwise rises to the largest buffer freed, up to
+ *   32 MB): a batch's buffers (0.1-0.5 MB) are reused from malloc's heap instead of being mapped fresh
+ *   and zeroed by the kernel for every batch, which page faults made a sixth of the pipeline's CPU on a
+ *   VM; buffers past 4 MiB still go back to the OS when freed (docs/capacity.md).
  */
 export const NODE_ARGS = ['--max-semi-space-size=16', '--heap-growing-percent=30'] as const;
 export const EMBEDDED_NODE_ARGS = ['--max-semi-space-size=8', '--heap-growing-percent=30'] as const;
 export const RUNTIME_ENV = {
-  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_MMAP_THRESHOLD_: '4194304',
 } as const;
 
 export const FUNCTIONS = ['producer', 'parse-log', 'detect-anomaly', 'stats', 'notify', 'search'] as const;
