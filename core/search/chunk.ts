@@ -77,7 +77,8 @@ export class ChunkBuilder {
 
   add(ts: number, level: string, templateId: string, raw: string): void {
     const kept = raw.length > MAX_KEPT_CHARS ? raw.slice(0, MAX_KEPT_CHARS) : raw;
-    const line = wellFormed(`${ts}\t${level}\t${templateId}\t${escapeRaw(kept)}`);
+    // Checked piece by piece (level is one of LEVELS): testing the whole line flattened it into a copy.
+    const line = `${ts}\t${level}\t${wellFormed(templateId)}\t${wellFormed(escapeRaw(kept))}`;
     this.parts.push(line);
     this.chars += line.length + 1;
     if (ts < this.a) this.a = ts;

@@ -98,12 +98,9 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
   for (const [l, n] of all.levels) incCounter(FIELDS.level(l), n);
   for (const [c, n] of all.statuses) incCounter(FIELDS.status(c), n);
 
-  const ops: WriteOp[] = [
-    ...counters,
-    ...aggregateOps(all, o.events.length, o.anomalies.length, o.now),
-    ...templateOps(templates, o.now),
-  ];
-  ops.push(...sourceScopeOps(o, { label, endpointLabel }));
+  const aggregates = aggregateOps(all, o.events.length, o.anomalies.length, o.now);
+  const ops: WriteOp[] = [...counters, ...aggregates, ...templateOps(templates, o.now)];
+  ops.push(...sourceScopeOps(o, { label, endpointLabel }, aggregates));
   // One value per LPUSH so the newest anomaly ends up at the head whatever a store's multi-value order is.
   for (const a of o.anomalies.slice(-CAPS.recentAnomalies)) {
     ops.push({
@@ -226,7 +223,7 @@ function aggregateOps(f: Folded, events: number, anomalies: number, now: number)
  * each key (keys.ts bySourceKey). Every field there is capped per hash (CAPS.bySourceFields; past it, under
  * `(other)|<field>`), so a flood of source names cannot grow them past a bound.
  */
-function sourceScopeOps(o: BatchOutcome, ctx: FoldContext): WriteOp[] {
+function sourceScopeOps(o: BatchOutcome, ctx: FoldContext, whole: WriteOp[]): WriteOp[] {
   const events = new Map<string, LogEvent[]>();
   for (const e of o.events) {
     const s = ctx.label(e.source);
@@ -245,7 +242,12 @@ function sourceScopeOps(o: BatchOutcome, ctx: FoldContext): WriteOp[] {
     if (source === OTHER_LABEL) continue;
     const list = events.get(source) ?? [];
     const a = anomalies.get(source) ?? 0;
-    for (const op of aggregateOps(fold(list, a, ctx), list.length, a, o.now)) {
+    // A batch of one source (the usual case: the producer batches per source) is its own share.
+    const share =
+      list.length === o.events.length && a === o.anomalies.length
+        ? whole
+        : aggregateOps(fold(list, a, ctx), list.length, a, o.now);
+    for (const op of share) {
       const key = bySourceKey(op.key);
       if (op.op === 'expire') ttls.set(key, op.ttlMs);
       // A share's source is its prefix (`<source>|n` counts it): no `src|` field, which would name it twice.

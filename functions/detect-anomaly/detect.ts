@@ -150,19 +150,29 @@ export function markPriorErrors(keys: EventKeys[], stored: ReadonlyMap<string, n
     return n;
   };
   const peek = (f: string) => seen.get(f) ?? stored.get(f) ?? 0;
+  // Field names made once per template and endpoint: a name built per line is a new string, hashed
+  // again by every map it is looked up in.
+  const tplNames = new Map<string, [string, string]>();
+  const epNames = new Map<string, [string, string]>();
+  const named = (m: Map<string, [string, string]>, key: string, errors: string, lines: string) => {
+    const n: [string, string] = [errors, lines];
+    m.set(key, n);
+    return n;
+  };
   let sourceErrors = stored.get('_x') ?? 0;
   let sourceLines = stored.get('_n') ?? 0;
   for (const k of keys) {
     k.priorSourceErrors = sourceErrors;
     k.priorSourceLines = sourceLines++;
     if (k.isError) sourceErrors++;
-    const tf = `x:${k.tpl}`;
-    k.priorErrors = k.isError ? bump(tf) : peek(tf);
-    k.priorLines = bump(`t:${k.tpl}`);
-    if (k.endpoint !== undefined) {
-      const ef = `x:e:${k.endpoint}`;
-      k.priorEndpointErrors = k.status !== undefined && k.status >= 500 ? bump(ef) : peek(ef);
-      k.priorEndpointLines = bump(`e:${k.endpoint}`);
+    const [tx, tn] = tplNames.get(k.tpl) ?? named(tplNames, k.tpl, `x:${k.tpl}`, `t:${k.tpl}`);
+    k.priorErrors = k.isError ? bump(tx) : peek(tx);
+    k.priorLines = bump(tn);
+    const ep = k.endpoint;
+    if (ep !== undefined) {
+      const [ex, en] = epNames.get(ep) ?? named(epNames, ep, `x:e:${ep}`, `e:${ep}`);
+      k.priorEndpointErrors = k.status !== undefined && k.status >= 500 ? bump(ex) : peek(ex);
+      k.priorEndpointLines = bump(en);
     }
   }
 }
