@@ -73,13 +73,23 @@ function randomEvents(n: number, seed: number): LogEvent[] {
   });
 }
 
-/** A version 2 body as one object (header fields and `events`), and back. */
+/** A version 2 body as one object (header fields and `events`, raw lines put back into their rows), and back. */
 const open = (body: string) => {
-  const [header, ...lines] = body.split('\n');
-  return { ...JSON.parse(header), events: lines.flatMap((l) => JSON.parse(l)) };
+  const lines = body.split('\n');
+  const header = JSON.parse(lines[0]);
+  const rows: unknown[][] = [];
+  let i = 1;
+  while (rows.length < header.n) rows.push(...JSON.parse(lines[i++]));
+  rows.forEach((r, k) => {
+    if (r[13] === 0)
+      r[13] = lines[i + k].replace(/\\([\\nr])/g, (_, c) => (c === 'n' ? '\n' : c === 'r' ? '\r' : '\\'));
+  });
+  return { ...header, events: rows };
 };
 const close = ({ events, ...header }: { events: unknown[] }) =>
-  [JSON.stringify({ ...header, n: events.length }), JSON.stringify(events)].join('\n');
+  [JSON.stringify({ ...header, n: events.length }), JSON.stringify(events), ...events.map(() => '')].join(
+    '\n',
+  );
 
 describe('event batch codec', () => {
   it('round-trips every field of a varied batch, in order', () => {
@@ -91,27 +101,41 @@ describe('event batch codec', () => {
     }
   });
 
-  it('writes a header line, then rows a few hundred to a line; bytes and text decode alike', () => {
+  it('writes a header line, rows a few hundred to a line, then the raw lines; bytes and text decode alike', () => {
     const events = randomEvents(1000, 4);
+    events[3].raw = 'lone \ud800 surrogate'; // stays in its row (as JSON): UTF-8 cannot carry it
     const text = encodeEventBatch(events);
     const lines = text.split('\n');
-    expect(lines).toHaveLength(1 + 4);
+    expect(lines).toHaveLength(1 + 4 + 1000);
     expect(JSON.parse(lines[0])).toMatchObject({ type: 'logfaas.events', v: 2, n: 1000 });
-    expect(lines.slice(1).map((l) => JSON.parse(l).length)).toEqual([256, 256, 256, 232]);
+    expect(lines.slice(1, 5).map((l) => JSON.parse(l).length)).toEqual([256, 256, 256, 232]);
+    expect(JSON.parse(lines[1])[3][13]).toBe('lone \ud800 surrogate');
+    expect(lines[5 + 3]).toBe('');
+    expect(decodeEventBatch(text).events).toEqual(events);
+    // JSON writes the surrogate as an escape, so the bytes carry it too.
     const bytes = encodeEventBatchBytes(events);
     expect(new TextDecoder().decode(bytes)).toBe(text);
-    const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes, 0x0a]);
+    const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]);
     expect(decodeEventBatch(withBom).events).toEqual(events);
     expect(decodeEventBatch(encodeEventBatchBytes([])).events).toEqual([]);
   });
 
-  it('refuses a body whose rows are cut short or not arrays', () => {
+  it('carries raw lines with newlines, backslashes and escapes of their own exactly', () => {
+    const raws = ['a\nb', 'back\\slash', 'literal \\n not a newline', 'cr\r\n', '\\', '', '\\\\n'];
+    const events = raws.map((raw) => ({ ...base, raw, message: 'm' }));
+    expect(decodeEventBatch(encodeEventBatchBytes(events)).events.map((e) => e.raw)).toEqual(raws);
+  });
+
+  it('refuses a body whose rows or raw lines are cut short, or whose rows are not arrays', () => {
     const lines = encodeEventBatch(randomEvents(600, 5)).split('\n');
     expect(() => decodeEventBatch(lines.slice(0, 3).join('\n'))).toThrow(
       /512 rows where the header says 600/,
     );
+    expect(() => decodeEventBatch(lines.slice(0, 100).join('\n'))).toThrow(
+      /96 raw lines where the header says 600/,
+    );
     expect(() => decodeEventBatch([lines[0], '{}'].join('\n'))).toThrow(EventBatchError);
-    expect(() => decodeEventBatch([lines[0], '[1,'].join('\n'))).toThrow(/line 0 is not JSON/);
+    expect(() => decodeEventBatch([lines[0], '[1,'].join('\n'))).toThrow(/rows after event 0 is not JSON/);
   });
 
   it('is smaller than NDJSON for a typical batch', () => {

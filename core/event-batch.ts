@@ -7,7 +7,7 @@
 // RabbitMQ and detect-anomaly (docs/capacity.md). Pure: no Node imports.
 import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent, usableHttpNumber } from './event.js';
 import { type DayCache, formatIso, parseEventTime } from './event-time.js';
-import { utf8Join } from './utf8-join.js';
+import { utf8Join, utf8Lines } from './utf8-text.js';
 
 export const EVENT_BATCH_TYPE = 'application/vnd.logfaas.events+json';
 
@@ -46,7 +46,7 @@ type Row = [
   number,
   number,
   string[],
-  string,
+  string | 0,
   HttpRow | 0,
   Extra | 0,
 ];
@@ -80,8 +80,6 @@ interface Header {
   events?: unknown[];
 }
 
-const NEWLINE = 0x0a;
-
 /** Below this many characters a piece of raw is sent as text: the offset and length are no shorter. */
 const MIN_SPAN = 5;
 
@@ -90,20 +88,27 @@ const ROWS_PER_LINE = 256;
 
 /**
  * A version 2 body: a header line `{type, v: 2, t0, n, strings}`, then the n rows as JSON arrays of up to
- * ROWS_PER_LINE, a line each (JSON never holds a raw newline). In lines, neither end makes a string of
- * the whole batch: V8 puts a string past 128 KB in a space of its own whose every page is fresh memory,
- * which the kernel maps and zeroes each time (docs/capacity.md).
+ * ROWS_PER_LINE, a line each (JSON never holds a raw newline), then each row's raw line, with only `\`,
+ * LF and CR escaped. In lines, neither end makes a string of the whole batch: V8 puts a string past 128 KB
+ * in a space of its own whose every page is fresh memory, which the kernel maps and zeroes each time
+ * (docs/capacity.md).
  */
 export function encodeEventBatch(events: readonly LogEvent[]): string {
-  return encodeLines(events).join('\n');
+  const { head, raws } = encodeLines(events);
+  return [...head, ...raws].join('\n');
 }
 
 /** encodeEventBatch as UTF-8, encoded line by line. */
 export function encodeEventBatchBytes(events: readonly LogEvent[]): Uint8Array {
-  return utf8Join(encodeLines(events));
+  const { head, raws } = encodeLines(events);
+  const groups: string[] = [];
+  for (let i = 0; i < raws.length; i += ROWS_PER_LINE)
+    groups.push(raws.slice(i, i + ROWS_PER_LINE).join('\n'));
+  return utf8Join([...head, ...groups]);
 }
 
-function encodeLines(events: readonly LogEvent[]): string[] {
+/** The header and row lines, and the raw lines that follow them. */
+function encodeLines(events: readonly LogEvent[]): { head: string[]; raws: string[] } {
   const index = new Map<string, number>();
   const strings: string[] = [];
   const id = (s: string | undefined): number => {
@@ -119,6 +124,7 @@ function encodeLines(events: readonly LogEvent[]): string[] {
   const days: DayCache = { day: Number.NaN, prefix: '' };
   let t0: number | undefined;
   const rows: Row[] = new Array(events.length);
+  const raws: string[] = new Array(events.length);
   for (let k = 0; k < events.length; k++) {
     const e = events[k];
     const raw = e.raw;
@@ -166,16 +172,37 @@ function encodeLines(events: readonly LogEvent[]): string[] {
       id(e.templateId),
       id(e.template),
       e.params,
-      raw,
+      0,
       http,
       extra,
     ];
+    // The raw line goes below the rows as text, escaped only for newlines and backslashes: JSON's
+    // escaping of its quotes cost parse-log more than building the row. One holding a lone surrogate,
+    // which UTF-8 cannot carry, stays in its row as JSON.
+    if (hasLoneSurrogate(raw)) {
+      rows[k][13] = raw;
+      raws[k] = '';
+    } else raws[k] = escapeLine(raw);
   }
   const header: Header = { type: 'logfaas.events', v: 2, t0: t0 ?? 0, n: rows.length, strings };
-  const lines = [JSON.stringify(header)];
+  const head = [JSON.stringify(header)];
   for (let i = 0; i < rows.length; i += ROWS_PER_LINE)
-    lines.push(JSON.stringify(rows.slice(i, i + ROWS_PER_LINE)));
-  return lines;
+    head.push(JSON.stringify(rows.slice(i, i + ROWS_PER_LINE)));
+  return { head, raws };
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const hasLoneSurrogate = (s: string) => SURROGATE.test(s) && LONE_SURROGATE.test(s);
+
+const NEEDS_ESCAPE = /[\\\n\r]/;
+function escapeLine(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
+  return s.replace(/[\\\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : '\\r'));
+}
+function unescapeLine(s: string): string {
+  if (s.indexOf('\\') < 0) return s;
+  return s.replace(/\\([\\nr])/g, (_, c: string) => (c === '\\' ? '\\' : c === 'n' ? '\n' : '\r'));
 }
 
 /** Where `s` starts in raw, or -1 when it is not in it or too short to send as a span. */
@@ -201,7 +228,7 @@ export interface DecodedBatch {
  * the batch is kept (bad input never loses its neighbours).
  */
 export function decodeEventBatch(body: string | Uint8Array): DecodedBatch {
-  const lines = typeof body === 'string' ? stringLines(body) : byteLines(body);
+  const lines = typeof body === 'string' ? stringLines(body) : utf8Lines(body);
   const first = lines.next();
   const header = first.done ? undefined : parseLine<Header>(first.value, 'header');
   if (
@@ -232,13 +259,24 @@ export function decodeEventBatch(body: string | Uint8Array): DecodedBatch {
   };
   if (header.v === 1) for (const row of header.events!) take(fromVersion1(row));
   else {
-    for (const line of lines) {
-      if (line === '') continue;
-      const rows = parseLine<unknown[]>(line, `line ${k}`);
-      if (!Array.isArray(rows)) throw new EventBatchError(`rows after event ${k} are not a JSON array`);
-      for (const row of rows) take(row);
+    const n = header.n!;
+    const rows: unknown[] = [];
+    while (rows.length < n) {
+      const line = lines.next();
+      if (line.done) throw new EventBatchError(`${rows.length} rows where the header says ${n}`);
+      const part = parseLine<unknown[]>(line.value, `rows after event ${rows.length}`);
+      if (!Array.isArray(part))
+        throw new EventBatchError(`rows after event ${rows.length} are not a JSON array`);
+      for (const row of part) rows.push(row);
     }
-    if (k !== header.n) throw new EventBatchError(`${k} rows where the header says ${header.n}`);
+    if (rows.length !== n) throw new EventBatchError(`${rows.length} rows where the header says ${n}`);
+    // Then one raw line per row; a row that holds its raw text has an empty one.
+    for (const row of rows) {
+      const line = lines.next();
+      if (line.done) throw new EventBatchError(`${k} raw lines where the header says ${n}`);
+      if (Array.isArray(row) && row[13] === 0) row[13] = unescapeLine(line.value);
+      take(row);
+    }
   }
   return { events, rejected, reasons };
 }
@@ -256,20 +294,6 @@ function* stringLines(text: string): Generator<string> {
   for (;;) {
     const end = text.indexOf('\n', at);
     yield end < 0 ? text.slice(at) : text.slice(at, end);
-    if (end < 0) return;
-    at = end + 1;
-  }
-}
-
-// Decoded as UTF-8 line by line, the same bytes as decoding the whole and splitting (a newline byte never
-// falls inside a character); a leading BOM is dropped, as TextDecoder and Request#text() drop it.
-const UTF8_IN = new TextDecoder('utf-8', { ignoreBOM: true });
-
-function* byteLines(bytes: Uint8Array): Generator<string> {
-  let at = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  for (;;) {
-    const end = bytes.indexOf(NEWLINE, at);
-    yield UTF8_IN.decode(bytes.subarray(at, end < 0 ? bytes.length : end));
     if (end < 0) return;
     at = end + 1;
   }

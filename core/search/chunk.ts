@@ -3,7 +3,7 @@
 // a text search runs over the blob as it is and only the lines it hits are decoded.
 // Meta (JSON in the index entry): what a query can rule a chunk out by without reading its blob.
 
-import { utf8Join } from '../utf8-join.js';
+import { utf8Join } from '../utf8-text.js';
 
 export interface ChunkMeta {
   /** Source (one per chunk). */

@@ -3,6 +3,7 @@
 // The envelope (`application/vnd.logfaas.batch+json`) carries lines, labels, source, format and meta.
 import { BadRequestError } from '../../core/errors.js';
 import type { LineMeta } from '../../core/line-meta.js';
+import { utf8Lines } from '../../core/utf8-text.js';
 
 export const ENVELOPE_TYPE = 'application/vnd.logfaas.batch+json';
 
@@ -22,45 +23,14 @@ const lenient = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });
 
 export function splitText(bytes: Uint8Array): Batch {
   try {
-    return { lines: splitLines(decodePieces(bytes)) };
+    // Decoded in pieces of whole lines (core/utf8-text.ts): no string of the whole body.
+    return { lines: splitLines([...utf8Lines(bytes, { fatal: true })]) };
   } catch {
     return splitInvalid(bytes);
   }
 }
 
-/** Bytes decoded per string at most (whole lines): a string past 128 KB is fresh memory every time (core/utf8-join.ts). */
-const PIECE_BYTES = 64 * 1024;
-const strictMid = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/**
- * The body's text in pieces of whole lines, each ending with its newline but the last: joined, they are
- * strict.decode(bytes) (a newline byte never falls inside a character; only the first piece may begin
- * with the BOM that decoding drops). Throws on invalid UTF-8, as strict.decode does.
- */
-function decodePieces(bytes: Uint8Array): string[] {
-  const pieces: string[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    let end = bytes.length;
-    if (end - at > PIECE_BYTES) {
-      const nl = bytes.lastIndexOf(10, at + PIECE_BYTES);
-      end = nl >= at ? nl + 1 : bytes.indexOf(10, at + PIECE_BYTES) + 1 || bytes.length;
-    }
-    pieces.push((at === 0 ? strict : strictMid).decode(bytes.subarray(at, end)));
-    at = end;
-  }
-  return pieces;
-}
-
-function splitLines(pieces: string[]): string[] {
-  let lines: string[] = [];
-  for (let p = 0; p < pieces.length; p++) {
-    const part = pieces[p].split('\n');
-    // Every piece but the last ends with a newline, which ends its last line rather than starting one.
-    if (p < pieces.length - 1) part.pop();
-    lines = lines.length ? lines.concat(part) : part;
-  }
-  if (lines.length === 0) lines.push('');
+function splitLines(lines: string[]): string[] {
   // A final newline ends the last line; it does not start an empty one.
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   for (let i = 0; i < lines.length; i++) {
