@@ -1,6 +1,7 @@
 // Where a request's records start (core/multiline.ts), so batches are cut between records, and how many
 // lines at its end form an open record to hold back until the source's next request. Pure.
 import { MultilineGrouper, type MultilineLimits, mayGroup } from '../../core/multiline.js';
+import { utf8Lines } from '../../core/utf8-text.js';
 
 export interface RecordPlan {
   /** 1 where a record starts, per line; undefined when every line is a record of its own. */
@@ -27,11 +28,12 @@ export function planRecords(
   return { starts, held: 0 };
 }
 
-const lenient = new TextDecoder('utf-8', { fatal: false });
-
-/** A body's lines as text (LF-split, no `\r`, a final newline adds none), for classification only. */
+/**
+ * A body's lines as text (LF-split, no `\r`, a final newline adds none), for classification only; decoded
+ * a piece at a time (core/utf8-text.ts).
+ */
 export function bodyLines(body: Uint8Array): string[] {
-  const lines = lenient.decode(body).split('\n');
+  const lines = [...utf8Lines(body)];
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
