@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { LEVELS, type LogEvent } from './event.js';
 import {
   acceptsEventBatch,
-  decodeEventBatch,
   EVENT_BATCH_TYPE,
-  EventBatchError,
   encodeEventBatch,
   encodeEventBatchBytes,
 } from './event-batch.js';
+import { decodeEventBatch, EventBatchError } from './event-batch-read.js';
 import { seededRandom } from './random.js';
 
 const base: LogEvent = {

@@ -1,7 +1,8 @@
 // detect-anomaly: LogEvents in (NDJSON, or parse-log's compact batch), NDJSON AnomalyResults out; the
 // batch's scoring, incidents, writes and training are the detector's (detector.ts).
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
-import { EVENT_BATCH_TYPE, EventBatchError } from '../../core/event-batch.js';
+import { EVENT_BATCH_TYPE } from '../../core/event-batch.js';
+import { EventBatchError } from '../../core/event-batch-read.js';
 import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import { knownBytes } from '../../core/http/bytes.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LEVELS, type LogEvent } from '../../core/event.js';
-import { decodeEventBatch, encodeEventBatch } from '../../core/event-batch.js';
+import { encodeEventBatch } from '../../core/event-batch.js';
+import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { seededRandom } from '../../core/random.js';
 import { completeDecoded, parseEventBatch, toEvent } from './input.js';
 

@@ -1,7 +1,7 @@
 // Lenient NDJSON input: every JSON object that carries something to score becomes a LogEvent with
 // what is present (missing fields defaulted, bad numbers dropped); everything else is a counted rejection.
 import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent, usableHttpNumber } from '../../core/event.js';
-import { decodeEventBatch } from '../../core/event-batch.js';
+import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { parseEventTime } from '../../core/event-time.js';
 
 export interface ParsedBody {

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateEvent } from '../../core/event.js';
-import { decodeEventBatch, EVENT_BATCH_TYPE } from '../../core/event-batch.js';
+import { EVENT_BATCH_TYPE } from '../../core/event-batch.js';
+import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import { silentLogger } from '../../core/log.js';
 import { ENVELOPE_TYPE } from './body.js';

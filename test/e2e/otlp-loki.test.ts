@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../core/broker/types.js';
 import type { LogEvent } from '../../core/event.js';
-import { decodeEventBatch } from '../../core/event-batch.js';
+import { decodeEventBatch } from '../../core/event-batch-read.js';
 import type { ProcessStack } from '../../runner/processes.js';
 import { lokiProto } from '../loki-push.js';
 import { exportWithSdk } from '../otel-export.js';
