@@ -78,21 +78,22 @@ export class CounterView {
   }
   /** Source event count when `key` (`tpl` or `e:endpoint`) was first seen; undefined if untracked. */
   firstSeen(key: string): number | undefined {
-    const got = this.firstMemo.get(key);
-    if (got !== undefined) return got ?? undefined;
-    const f = this.base.stats.get(`f:${key}`) ?? this.delta.firsts?.get(`f:${key}`);
-    this.firstMemo.set(key, f ?? null);
-    return f;
+    return this.firstOf(this.firstMemo, 'f:', key);
   }
   /** Event time (epoch ms) of a template's first line (`ft:<tpl>`); undefined if untracked. */
   firstTime(tpl: string): number | undefined {
-    const got = this.timeMemo.get(tpl);
-    if (got !== undefined) return got ?? undefined;
-    const f = this.base.stats.get(`ft:${tpl}`) ?? this.delta.firsts?.get(`ft:${tpl}`);
-    this.timeMemo.set(tpl, f ?? null);
-    return f;
+    return this.firstOf(this.timeMemo, 'ft:', tpl);
   }
   private readonly timeMemo = new Map<string, number | null>();
+  /** A set-once field (`prefix + key`), stored or recorded by this batch; the name is built on a miss only. */
+  private firstOf(memo: Map<string, number | null>, prefix: string, key: string): number | undefined {
+    const got = memo.get(key);
+    if (got !== undefined) return got ?? undefined;
+    const field = prefix + key;
+    const f = this.base.stats.get(field) ?? this.delta.firsts?.get(field);
+    memo.set(key, f ?? null);
+    return f;
+  }
   /** firstSeen of an endpoint (`e:<endpoint>`). */
   endpointFirstSeen(ep: string): number | undefined {
     const got = this.epFirstMemo.get(ep);
