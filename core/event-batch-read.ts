@@ -1,8 +1,9 @@
 // Reading the compact batch (core/event-batch.ts): version 2 line by line, and version 1 as written
 // before it. A body that is not a batch throws; a malformed row is rejected alone. Pure.
 import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent, usableHttpNumber } from './event.js';
-import { EVENT_BATCH_TYPE, type Extra, type Header, unescapeLine } from './event-batch.js';
+import { EVENT_BATCH_TYPE, type Extra, type Header } from './event-batch.js';
 import { type DayCache, formatIso } from './event-time.js';
+import { unescapeLine } from './line-escape.js';
 import { utf8Lines } from './utf8-text.js';
 
 export class EventBatchError extends Error {

@@ -7,6 +7,7 @@
 // RabbitMQ and detect-anomaly (docs/capacity.md). Read back by core/event-batch-read.ts. Pure.
 import type { LogEvent } from './event.js';
 import { type DayCache, formatIso, parseEventTime } from './event-time.js';
+import { escapeLine, hasLoneSurrogate } from './line-escape.js';
 import { utf8Join } from './utf8-text.js';
 
 export const EVENT_BATCH_TYPE = 'application/vnd.logfaas.events+json';
@@ -89,9 +90,9 @@ const ROWS_PER_LINE = 256;
 /**
  * A version 2 body: a header line `{type, v: 2, t0, n, strings}`, then the n rows as JSON arrays of up to
  * ROWS_PER_LINE, a line each (JSON never holds a raw newline), then each row's raw line, with only `\`,
- * LF and CR escaped. In lines, neither end makes a string of the whole batch: V8 puts a string past 128 KB
- * in a space of its own whose every page is fresh memory, which the kernel maps and zeroes each time
- * (docs/capacity.md).
+ * tab, LF and CR escaped. In lines, neither end makes a string of the whole batch: V8 puts a string past
+ * 128 KB in a space of its own whose every page is fresh memory, which the kernel maps and zeroes each
+ * time (docs/capacity.md).
  */
 export function encodeEventBatch(events: readonly LogEvent[]): string {
   const { head, raws } = encodeLines(events);
@@ -176,8 +177,8 @@ function encodeLines(events: readonly LogEvent[]): { head: string[]; raws: strin
       http,
       extra,
     ];
-    // The raw line goes below the rows as text, escaped only for newlines and backslashes: JSON's
-    // escaping of its quotes cost parse-log more than building the row. One holding a lone surrogate,
+    // The raw line goes below the rows as text, escaped only for line breaks, tabs and backslashes
+    // (core/line-escape.ts): JSON's escaping of its quotes cost parse-log more than building the row. One holding a lone surrogate,
     // which UTF-8 cannot carry, stays in its row as JSON.
     if (hasLoneSurrogate(raw)) {
       rows[k][13] = raw;
@@ -189,20 +190,6 @@ function encodeLines(events: readonly LogEvent[]): { head: string[]; raws: strin
   for (let i = 0; i < rows.length; i += ROWS_PER_LINE)
     head.push(JSON.stringify(rows.slice(i, i + ROWS_PER_LINE)));
   return { head, raws };
-}
-
-const SURROGATE = /[\ud800-\udfff]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const hasLoneSurrogate = (s: string) => SURROGATE.test(s) && LONE_SURROGATE.test(s);
-
-const NEEDS_ESCAPE = /[\\\n\r]/;
-function escapeLine(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return s;
-  return s.replace(/[\\\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : '\\r'));
-}
-export function unescapeLine(s: string): string {
-  if (s.indexOf('\\') < 0) return s;
-  return s.replace(/\\([\\nr])/g, (_, c: string) => (c === '\\' ? '\\' : c === 'n' ? '\n' : '\r'));
 }
 
 /** Where `s` starts in raw, or -1 when it is not in it or too short to send as a span. */

@@ -3,6 +3,7 @@
 // a text search runs over the blob as it is and only the lines it hits are decoded.
 // Meta (JSON in the index entry): what a query can rule a chunk out by without reading its blob.
 
+import { escapeLine, unescapeLine, wellFormed } from '../line-escape.js';
 import { utf8Join } from '../utf8-text.js';
 
 export interface ChunkMeta {
@@ -33,30 +34,6 @@ export const META_TEMPLATES = 64;
 /** Characters of a raw line kept (the rest is cut): a search hit shows the line, not a whole dump. */
 export const MAX_KEPT_CHARS = 8192;
 
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-/** A lone surrogate (JSON-parsed input can hold one): Redis's cjson rejects its escape, failing the batch. */
-const SURROGATE = /[\ud800-\udfff]/;
-
-/** The line with every lone surrogate as U+FFFD, as a UTF-8 decoder leaves bad input (ES2024 toWellFormed). */
-function wellFormed(s: string): string {
-  if (!SURROGATE.test(s)) return s;
-  return s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-}
-
-export function escapeRaw(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return s;
-  return s.replace(/[\\\t\n\r]/g, (c) =>
-    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
-  );
-}
-
-export function unescapeRaw(s: string): string {
-  if (s.indexOf('\\') < 0) return s;
-  return s.replace(/\\([\\tnr])/g, (_, c: string) =>
-    c === '\\' ? '\\' : c === 't' ? '\t' : c === 'n' ? '\n' : '\r',
-  );
-}
-
 /** Appends lines to a chunk's blob and meta. */
 export class ChunkBuilder {
   private parts: string[] = [];
@@ -77,8 +54,10 @@ export class ChunkBuilder {
 
   add(ts: number, level: string, templateId: string, raw: string): void {
     const kept = raw.length > MAX_KEPT_CHARS ? raw.slice(0, MAX_KEPT_CHARS) : raw;
-    // Checked piece by piece (level is one of LEVELS): testing the whole line flattened it into a copy.
-    const line = `${ts}\t${level}\t${wellFormed(templateId)}\t${wellFormed(escapeRaw(kept))}`;
+    // Lone surrogates (JSON-parsed input can hold one) become U+FFFD: Redis's cjson rejects their escape,
+    // failing the batch. Checked piece by piece (level is one of LEVELS): testing the whole line flattened
+    // it into a copy.
+    const line = `${ts}\t${level}\t${wellFormed(templateId)}\t${wellFormed(escapeLine(kept))}`;
     this.parts.push(line);
     this.chars += line.length + 1;
     if (ts < this.a) this.a = ts;
@@ -117,7 +96,7 @@ export function lineAt(blob: string, start: number): { line: KeptLine; end: numb
       ts: Number(blob.slice(start, t1)),
       level: blob.slice(t1 + 1, t2),
       templateId: blob.slice(t2 + 1, t3),
-      raw: unescapeRaw(blob.slice(t3 + 1, end)),
+      raw: unescapeLine(blob.slice(t3 + 1, end)),
     },
     end,
   };

@@ -7,9 +7,10 @@ import { clearKv } from '../kv/clear.js';
 import { createMemoryKv } from '../kv/memory.js';
 import { createRedisKv } from '../kv/redis.js';
 import type { KV } from '../kv/types.js';
+import { escapeLine, unescapeLine } from '../line-escape.js';
 import { silentLogger } from '../log.js';
 import { sampleEvent } from '../stats/sample-events.js';
-import { allLines, ChunkBuilder, escapeRaw, unescapeRaw } from './chunk.js';
+import { allLines, ChunkBuilder } from './chunk.js';
 import { DEFAULT_SEARCH_STORE, EMBEDDED_SEARCH_MAX_BYTES, readSearchStoreConfig } from './config.js';
 import { needleOf, scanChunk } from './query.js';
 import { readBlobs, readIndex, SEARCH_KEYS, searchWrites } from './store.js';
@@ -43,8 +44,8 @@ describe('search store config', () => {
 describe('chunk encoding', () => {
   it('round-trips raw text with tabs, newlines, CRs and backslashes', () => {
     for (const s of ['plain', 'a\tb', 'line1\nline2\r\n', 'C:\\temp\\n', '\\t literal', '']) {
-      expect(unescapeRaw(escapeRaw(s))).toBe(s);
-      expect(escapeRaw(s)).not.toMatch(/[\t\n\r]/);
+      expect(unescapeLine(escapeLine(s))).toBe(s);
+      expect(escapeLine(s)).not.toMatch(/[\t\n\r]/);
     }
     const c = new ChunkBuilder('web');
     c.add(T0, 'info', 'T1', 'GET /a\t200');
