@@ -23,7 +23,7 @@ export interface DecodedBatch {
  * the batch is kept (bad input never loses its neighbours).
  */
 export function decodeEventBatch(body: string | Uint8Array): DecodedBatch {
-  const lines = typeof body === 'string' ? stringLines(body) : utf8Lines(body);
+  const lines: Iterator<string> = typeof body === 'string' ? body.split('\n').values() : utf8Lines(body);
   const first = lines.next();
   const header = first.done ? undefined : parseLine<Header>(first.value, 'header');
   if (
@@ -81,16 +81,6 @@ function parseLine<T>(text: string, what: string): T {
     return JSON.parse(text) as T;
   } catch (e) {
     throw new EventBatchError(`${what} is not JSON: ${(e as Error).message}`);
-  }
-}
-
-function* stringLines(text: string): Generator<string> {
-  let at = 0;
-  for (;;) {
-    const end = text.indexOf('\n', at);
-    yield end < 0 ? text.slice(at) : text.slice(at, end);
-    if (end < 0) return;
-    at = end + 1;
   }
 }
 
