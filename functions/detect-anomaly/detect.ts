@@ -110,11 +110,10 @@ const failing = (k: EventKeys) => k.severity >= 2 || (k.status !== undefined && 
 
 /**
  * Lines of templates first seen after the source's warm-up, less than NOVELTY_EVENTS events and
- * NOVELTY_TIME of event time before them: during the
- * warm-up every template is new, so none counts as news. The warm-up ends at RARE_MIN_EVENTS events, and
- * for failing lines (warn and above, HTTP >= 400) also at `warmAt` (timedWarmup): a template that first
- * fails minutes into a quiet source is news, while its info lines (a planned restart, a rotation) still
- * wait for the count.
+ * NOVELTY_TIME of event time before them: during the warm-up every template is new, so none counts as
+ * news. The warm-up ends at RARE_MIN_EVENTS events, and for failing lines (warn and above, HTTP >= 400)
+ * also at `warmAt` (timedWarmup): a template that first fails minutes into a quiet source is news, while
+ * its info lines (a planned restart, a rotation) still wait for the count.
  */
 export function newTemplateLines(
   keys: EventKeys[],

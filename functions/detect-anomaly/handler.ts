@@ -38,7 +38,7 @@ async function readBody(req: Request, now: number) {
   // through the body stream first (that stream read was ~2-3% of this function's CPU).
   const bytes = knownBytes(req) ?? new Uint8Array(await req.arrayBuffer());
   // Same decoding as req.text(): UTF-8, a leading BOM dropped, bad sequences replaced. The compact batch
-  // decodes its lines one by one (core/event-batch.ts).
+  // decodes its lines one by one (core/event-batch-read.ts).
   if (type !== EVENT_BATCH_TYPE) return parseBody(UTF8.decode(bytes), now);
   try {
     return parseEventBatch(bytes, now);
