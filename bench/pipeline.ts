@@ -27,8 +27,8 @@ import { benchStack, embedded, plumbing, scaledOut } from './stacks.js';
 const REDIS = redisUrl();
 const AMQP = amqpUrl();
 
-/** The pipeline section's parts; `BENCH_PARTS=e2e,plumbing npm run bench -- --only=pipeline` runs fewer
- * (the end-to-end run always goes first). */
+/** The pipeline section's parts; `BENCH_PARTS=plumbing npm run bench -- --only=pipeline` runs fewer (the
+ * end-to-end run always goes first; `none` runs it alone). */
 const PARTS = ['freshness', 'replicas', 'plumbing', 'embedded', 'blocks'];
 
 export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
