@@ -19,6 +19,7 @@ import { keysOf } from './event-keys.js';
 import { type LineFinding, updateIncidents } from './incidents.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
 import { createMuteCache, unmuted } from './mutes.js';
+import { NormsCache } from './norms-cache.js';
 import { incidentWrites, readBatchState, reservoirPicks, type SourceState, sourceWrites } from './state.js';
 
 export interface DetectorDeps {
@@ -50,23 +51,40 @@ export interface Detector {
 export function createDetector(deps: DetectorDeps): Detector {
   const { kv, config: cfg, logger } = deps;
   const cache: ModelCache = new Map();
+  const norms = new NormsCache();
+  // Batches in flight in this replica: a copy of norms is kept only when one batch at a time wrote them.
+  let inflight = 0;
   const mutes = createMuteCache(kv, { logger, refreshMs: deps.muteRefreshMs });
   return {
     async process(events, times, now, batchId) {
       // Events of a muted template are scored and counted (total, baselines) but never reported:
       // not as anomalies, not in incidents.
-      const muted = await mutes.current(now);
-      const scored = await scoreBatch(events, times, now, muted);
+      inflight++;
+      let scored: Awaited<ReturnType<typeof scoreBatch>> | undefined;
+      let anomalies: AnomalyResult[];
+      let applied: boolean;
+      try {
+        const muted = await mutes.current(now);
+        scored = await scoreBatch(events, times, now, muted);
+        anomalies = unmuted(scored.anomalies, muted);
+        applied = await kv.apply(
+          [
+            ...statsWrites({ events, anomalies, now }),
+            ...scored.writes,
+            ...(deps.search ? searchWrites(events, times, { now, config: deps.search }) : []),
+          ],
+          batchId ? { onceKey: `detect:${batchId}` } : {},
+        );
+      } catch (e) {
+        // Whether the apply wrote is unknown: the copies of these norms are read again.
+        for (const source of scored?.states.keys() ?? []) norms.drop(source);
+        throw e;
+      } finally {
+        inflight--;
+      }
       const { writes, due, changes } = scored;
-      const anomalies = unmuted(scored.anomalies, muted);
-      const applied = await kv.apply(
-        [
-          ...statsWrites({ events, anomalies, now }),
-          ...writes,
-          ...(deps.search ? searchWrites(events, times, { now, config: deps.search }) : []),
-        ],
-        batchId ? { onceKey: `detect:${batchId}` } : {},
-      );
+      // A redelivered batch wrote nothing, so the copies it used still stand.
+      if (applied) keepNorms(scored.states, writes);
       if (applied) await trainDue(due, now);
       // A redelivered batch changed nothing; notify's periodic pass catches a change whose message was lost.
       return { anomalies, applied, incidentChanges: applied ? changes : [] };
@@ -87,7 +105,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     const buckets = new Map<string, number[]>();
     for (const [source, idx] of groups) buckets.set(source, bucketsOf(idx));
     // The registry is read with the rest; map over-cap sources to OTHER_SOURCE after the read.
-    let state = await readBatchState(kv, buckets, cfg);
+    let state = await readBatchState(kv, buckets, cfg, norms);
     const registrySnapshot = new Set(Object.keys(state.registry));
     const stateSource = (s: string) =>
       registrySnapshot.has(s) || registrySnapshot.size < cfg.maxSources ? s : OTHER_SOURCE;
@@ -101,7 +119,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         groups.set(s, idx);
         buckets.set(s, bucketsOf(idx));
       }
-      state = await readBatchState(kv, buckets, cfg);
+      state = await readBatchState(kv, buckets, cfg, norms);
     }
     const metas = new Map([...state.states].map(([s, st]) => [s, st.meta]));
     await refreshModels(kv, cache, metas, logger);
@@ -156,6 +174,7 @@ export function createDetector(deps: DetectorDeps): Detector {
           newSource: !registrySnapshot.has(source),
           picks,
           existingWindows: st.counters.windows,
+          normsEpoch: norms.epoch,
         }),
         ...inc.writes,
       );
@@ -176,7 +195,23 @@ export function createDetector(deps: DetectorDeps): Detector {
       writes,
       due,
       changes,
+      states: state.states,
     };
+  }
+
+  /** After an apply that wrote `writes`: each source's norms as the store now holds them (norms-cache.ts). */
+  function keepNorms(states: Map<string, SourceState>, writes: readonly WriteOp[]) {
+    for (const [source, st] of states) {
+      const read = st.normsRead;
+      if (inflight === 0 && read?.cacheable)
+        norms.commit(
+          source,
+          { stats: st.counters.stats, packed: st.counters.packed ?? new Map() },
+          read.stamp,
+          writes,
+        );
+      else norms.drop(source);
+    }
   }
 
   async function trainDue(

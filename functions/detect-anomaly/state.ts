@@ -14,6 +14,15 @@ import type { SourceCounters, WindowCount } from './counters.js';
 import type { SourceResult } from './detect.js';
 import { DIMS } from './features.js';
 import { rng } from './forest.js';
+import {
+  isPackedField,
+  NORMS_EPOCH_FIELD,
+  NORMS_VERSION_FIELD,
+  type Norms,
+  type NormsCache,
+  type NormsStamp,
+  stampOf,
+} from './norms-cache.js';
 
 export interface SourceState {
   counters: SourceCounters;
@@ -21,6 +30,8 @@ export interface SourceState {
   /** Open incidents by group key (INCIDENT_KEYS.open), and how many the cap dropped so far. */
   incidents: Map<string, Incident>;
   droppedIncidents: number;
+  /** Which norms the counters hold (their meta stamp), and whether a copy of them may be kept. */
+  normsRead?: { stamp: NormsStamp; cacheable: boolean };
 }
 
 export interface BatchState {
@@ -40,55 +51,95 @@ function windowRange(buckets: number[], history: number): [number, number] {
   return [min - history, max];
 }
 
-/** One round trip for every source of the batch. */
+/**
+ * One round trip for every source of the batch. With `norms`, a source's norms hash is left out of it
+ * when the replica holds a copy, and read in a second round trip (with its meta) only when the meta
+ * read says the copy is no longer current (norms-cache.ts).
+ */
 export async function readBatchState(
   kv: KV,
   buckets: Map<string, number[]>,
   cfg: DetectConfig,
+  norms?: NormsCache,
 ): Promise<BatchState> {
   const keys: string[] = [MODEL_KEYS.sources, MODEL_KEYS.tracked];
-  const layout: { source: string; from: number; to: number; at: number }[] = [];
+  const layout: { source: string; from: number; to: number; at: number; withNorms: boolean }[] = [];
   for (const [source, bs] of buckets) {
     const [from, to] = windowRange(bs, cfg.windowHistory);
-    layout.push({ source, from, to, at: keys.length });
-    keys.push(MODEL_KEYS.meta(source), MODEL_KEYS.norms(source), INCIDENT_KEYS.open(source));
+    const withNorms = !norms?.has(source);
+    layout.push({ source, from, to, at: keys.length, withNorms });
+    keys.push(MODEL_KEYS.meta(source), INCIDENT_KEYS.open(source));
+    if (withNorms) keys.push(MODEL_KEYS.norms(source));
     for (let b = from; b <= to; b++) keys.push(MODEL_KEYS.window(source, b));
   }
   const hashes = await kv.hgetallMany(keys);
   const states = new Map<string, SourceState>();
-  for (const { source, from, to, at } of layout) {
-    const stats = new Map<string, number>();
-    const packed = new Map<string, string>();
-    for (const [f, v] of Object.entries(hashes[at + 1] ?? {})) {
-      // The count baselines' packed state (baseline.ts) is text; every other field is a number.
-      if (f.charCodeAt(0) === 99 && f.charCodeAt(1) === 58) {
-        packed.set(f, v);
-        continue;
-      }
-      const n = Number(v);
-      if (Number.isFinite(n)) stats.set(f, n);
-    }
+  const stale: [string, SourceState][] = [];
+  for (const { source, from, to, at, withNorms } of layout) {
+    const meta = hashes[at] ?? {};
+    const first = at + (withNorms ? 3 : 2);
     const windows = new Map<number, WindowCount>();
     for (let b = from; b <= to; b++) {
-      const h = hashes[at + 3 + (b - from)] ?? {};
+      const h = hashes[first + (b - from)] ?? {};
       if (h.n) windows.set(b, { n: Number(h.n) || 0, err: Number(h.err) || 0 });
     }
     const incidents = new Map<string, Incident>();
-    const open = hashes[at + 2] ?? {};
+    const open = hashes[at + 1] ?? {};
     for (const [g, v] of Object.entries(open)) {
       const inc = g === DROPPED_FIELD ? null : parseIncident(v);
       if (inc) incidents.set(g, inc);
     }
-    states.set(source, {
-      counters: { stats, windows, packed },
-      meta: hashes[at] ?? {},
+    const cached = withNorms ? undefined : norms?.lookup(source, meta);
+    const parsed = withNorms ? parseNorms(hashes[at + 2] ?? {}) : undefined;
+    const st: SourceState = {
+      counters: {
+        stats: parsed?.stats ?? cached?.stats ?? new Map(),
+        windows,
+        packed: parsed?.packed ?? cached?.packed ?? new Map(),
+      },
+      meta,
       incidents,
       droppedIncidents: Number(open[DROPPED_FIELD]) || 0,
+      normsRead: { stamp: stampOf(meta), cacheable: parsed ? parsed.exact : true },
+    };
+    states.set(source, st);
+    if (!parsed && !cached) stale.push([source, st]);
+  }
+  if (stale.length) {
+    // The norms and the meta that stamps them, read together (one atomic read).
+    const again = await kv.hgetallMany(
+      stale.flatMap(([source]) => [MODEL_KEYS.meta(source), MODEL_KEYS.norms(source)]),
+    );
+    stale.forEach(([, st], j) => {
+      const meta = again[2 * j] ?? {};
+      const parsed = parseNorms(again[2 * j + 1] ?? {});
+      st.meta = meta;
+      st.counters.stats = parsed.stats;
+      st.counters.packed = parsed.packed;
+      st.normsRead = { stamp: stampOf(meta), cacheable: parsed.exact };
     });
   }
   let trackedTotal = 0;
   for (const v of Object.values(hashes[1] ?? {})) trackedTotal += Number(v) || 0;
   return { registry: hashes[0] ?? {}, trackedTotal, tracked: hashes[1] ?? {}, states };
+}
+
+/** A norms hash as read: numbers, the count baselines' packed text, and whether every field was one of them. */
+function parseNorms(h: Record<string, string>): Norms & { exact: boolean } {
+  const stats = new Map<string, number>();
+  const packed = new Map<string, string>();
+  let exact = true;
+  for (const [f, v] of Object.entries(h)) {
+    // The count baselines' packed state (baseline.ts) is text; every other field is a number.
+    if (isPackedField(f)) {
+      packed.set(f, v);
+      continue;
+    }
+    const n = Number(v);
+    if (Number.isFinite(n)) stats.set(f, n);
+    else exact = false;
+  }
+  return { stats, packed, exact };
 }
 
 /** Counter, window, reservoir and meta writes of one source's batch. */
@@ -104,6 +155,8 @@ export function sourceWrites(
     picks: number[];
     /** Windows that already exist in the store (read with the batch state). */
     existingWindows?: ReadonlyMap<number, unknown>;
+    /** The replica's epoch token (NormsCache.epoch), set on the meta if it has none. */
+    normsEpoch?: string;
   },
 ): WriteOp[] {
   const ops: WriteOp[] = [];
@@ -134,6 +187,10 @@ export function sourceWrites(
     ops.push({ op: 'hincrby', key: meta, field: 'collected', by: values.length });
   }
   ops.push({ op: 'hincrby', key: meta, field: 'sinceTrain', by: r.keys.length });
+  // Stamps the norms this apply leaves (norms-cache.ts): one more write, and the epoch if there is none.
+  ops.push({ op: 'hincrby', key: meta, field: NORMS_VERSION_FIELD, by: 1 });
+  if (opts.normsEpoch)
+    ops.push({ op: 'hsetnx', key: meta, field: NORMS_EPOCH_FIELD, value: opts.normsEpoch });
   if (opts.scored) {
     ops.push({ op: 'hincrby', key: meta, field: 'scored', by: r.keys.length });
     ops.push({ op: 'hincrby', key: meta, field: 'flagged', by: r.modelFlagged });

@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../core/event.js';
+import type { KV } from '../../core/kv/types.js';
+import { silentLogger } from '../../core/log.js';
+import { MODEL_KEYS } from '../../core/model-status.js';
+import { seededRandom as rng } from '../../core/random.js';
+import { clearAndClose } from '../../test/services.js';
+import { kvTargets } from '../../test/support/kv-targets.js';
+import { DEFAULT_DETECT } from './config.js';
+import { createDetector, type Detector } from './detector.js';
+import { NORMS_EPOCH_FIELD, NORMS_VERSION_FIELD, NormsCache } from './norms-cache.js';
+
+const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
+const PATHS = ['/api/users', '/api/cart', '/api/orders/42', '/health', '/api/search'];
+
+/** Batches of one source's web lines: a few templates and endpoints, then errors and slow requests. */
+function batches(n: number, size: number, seed = 7): LogEvent[][] {
+  const r = rng(seed);
+  const out: LogEvent[][] = [];
+  for (let b = 0; b < n; b++) {
+    const batch: LogEvent[] = [];
+    for (let i = 0; i < size; i++) {
+      const at = (b * size + i) * 40;
+      const bad = b >= n - 3 && r() < 0.3;
+      const path = PATHS[Math.floor(r() * PATHS.length)];
+      const tpl = bad ? 'upstream timed out' : r() < 0.2 ? 'cache miss for <*>' : 'request completed';
+      batch.push({
+        v: 1,
+        timestamp: new Date(T0 + at).toISOString(),
+        source: 'web',
+        level: bad ? 'error' : 'info',
+        message: tpl,
+        format: 'json',
+        templateId: `t-${tpl.length}`,
+        template: tpl,
+        params: [],
+        raw: '',
+        http: {
+          method: 'GET',
+          path,
+          status: bad ? 504 : 200,
+          latency_ms: bad ? 3000 : 20 + Math.floor(r() * 60),
+        },
+      });
+    }
+    out.push(batch);
+  }
+  return out;
+}
+
+const times = (b: LogEvent[]) => b.map((e) => Date.parse(e.timestamp));
+const cfg = { ...DEFAULT_DETECT, minTraining: 200 };
+
+describe('NormsCache', () => {
+  const norms = () => ({ stats: new Map([['t:a', 3]]), packed: new Map([['c:a', 'x']]) });
+  const key = MODEL_KEYS.norms('s');
+
+  it('serves a copy only while the meta carries the stamp the last apply left', () => {
+    const c = new NormsCache();
+    c.commit('s', norms(), { version: 4, epoch: 'e1' }, []);
+    expect(c.lookup('s', { [NORMS_VERSION_FIELD]: '5', [NORMS_EPOCH_FIELD]: 'e1' })?.stats.get('t:a')).toBe(
+      3,
+    );
+    // Another replica wrote (version 6), or the keys were deleted and written again (a new epoch).
+    expect(c.lookup('s', { [NORMS_VERSION_FIELD]: '6', [NORMS_EPOCH_FIELD]: 'e1' })).toBeUndefined();
+    expect(c.has('s')).toBe(false);
+    c.commit('s', norms(), { version: 4, epoch: 'e1' }, []);
+    expect(c.lookup('s', { [NORMS_VERSION_FIELD]: '5', [NORMS_EPOCH_FIELD]: 'e2' })).toBeUndefined();
+    // A meta without an epoch yet: the one this replica's apply set.
+    c.commit('s', norms(), { version: 0, epoch: undefined }, []);
+    expect(c.lookup('s', { [NORMS_VERSION_FIELD]: '1', [NORMS_EPOCH_FIELD]: c.epoch })).toBeDefined();
+  });
+
+  it('folds the apply writes in as a read would parse them, and keeps nothing it cannot mirror', () => {
+    const c = new NormsCache();
+    const stamp = { version: 1, epoch: 'e' };
+    const meta = { [NORMS_VERSION_FIELD]: '2', [NORMS_EPOCH_FIELD]: 'e' };
+    c.commit('s', norms(), stamp, [
+      { op: 'hincrby', key, field: 't:a', by: 2 },
+      { op: 'hincrby', key, field: 'e:/x', by: 1 },
+      { op: 'hset', key, fields: { 'mm:a': '1.25', 'c:a': 'y' } },
+      { op: 'hsetnx', key, field: 't:a', value: '99' },
+      { op: 'hsetnx', key, field: 'ft:a', value: '1700' },
+      { op: 'hincrby', key: MODEL_KEYS.norms('other'), field: 't:a', by: 100 },
+    ]);
+    const got = c.lookup('s', meta)!;
+    expect(Object.fromEntries(got.stats)).toEqual({ 't:a': 5, 'e:/x': 1, 'mm:a': 1.25, 'ft:a': 1700 });
+    expect(Object.fromEntries(got.packed)).toEqual({ 'c:a': 'y' });
+    c.commit('s', norms(), stamp, [{ op: 'hset', key, fields: { 'mm:a': 'NaN' } }]);
+    expect(c.lookup('s', meta)).toBeUndefined();
+    c.commit('s', norms(), stamp, [{ op: 'del', key }]);
+    expect(c.lookup('s', meta)).toBeUndefined();
+  });
+
+  it('evicts the least recently used sources past its bound on fields', () => {
+    const c = new NormsCache(5);
+    for (const s of ['a', 'b', 'c']) c.commit(s, norms(), { version: 0, epoch: 'e' }, []);
+    // 2 fields each: 'a' went when 'c' came.
+    expect([c.has('a'), c.has('b'), c.has('c')]).toEqual([false, true, true]);
+    c.lookup('b', { [NORMS_VERSION_FIELD]: '1', [NORMS_EPOCH_FIELD]: 'e' });
+    c.commit('d', norms(), { version: 0, epoch: 'e' }, []);
+    expect([c.has('b'), c.has('c'), c.has('d')]).toEqual([true, false, true]);
+  });
+});
+
+const kvs: KV[] = [];
+afterEach(async () => {
+  await clearAndClose(kvs);
+});
+
+const targets = await kvTargets('norms-cache');
+
+describe.each(targets)('a replica keeping copies of norms scores as one that reads them: $name', (target) => {
+  if (!target.up) return void it.skip('service not reachable', () => {});
+  const open = async () => {
+    const kv = await target.open();
+    kvs.push(kv);
+    return kv;
+  };
+  const detector = (kv: KV) => createDetector({ kv, config: cfg, logger: silentLogger });
+  /** Runs the batches, each by the detector `pick` names, and returns every batch's anomalies and the norms left. */
+  async function run(
+    kv: KV,
+    stream: LogEvent[][],
+    pick: (i: number) => Detector,
+    between?: (i: number) => Promise<void>,
+  ) {
+    const found: string[][] = [];
+    for (let i = 0; i < stream.length; i++) {
+      await between?.(i);
+      const r = await pick(i).process(stream[i], times(stream[i]), T0 + 3_600_000, `b${i}`);
+      found.push(r.anomalies.map((a) => `${a.event.timestamp} ${a.reasons.join(';')}`));
+    }
+    return { found, norms: await kv.hgetall(MODEL_KEYS.norms('web')) };
+  }
+
+  it('alone, or taking turns with another replica (every copy then stale)', async () => {
+    const stream = batches(14, 150);
+    const kvA = await open();
+    const alone = detector(kvA);
+    const a = await run(kvA, stream, () => alone);
+    const kvB = await open();
+    const pair = [detector(kvB), detector(kvB)];
+    const b = await run(kvB, stream, (i) => pair[Math.floor(i / 3) % 2]);
+    expect(a.found.flat().length).toBeGreaterThan(0);
+    expect(b).toEqual(a);
+    // A redelivered batch writes nothing and leaves the copy standing.
+    const again = await alone.process(stream[13], times(stream[13]), T0 + 3_600_000, 'b13');
+    expect(again.applied).toBe(false);
+    expect(await kvA.hgetall(MODEL_KEYS.norms('web'))).toEqual(a.norms);
+  });
+
+  it('after the keys are deleted and written again up to the same count (a new epoch)', async () => {
+    const stream = batches(12, 150, 11);
+    const wipe = async (kv: KV) => {
+      await kv.apply([
+        { op: 'del', key: MODEL_KEYS.norms('web') },
+        { op: 'del', key: MODEL_KEYS.meta('web') },
+      ]);
+    };
+    // Replica 1 writes batches 0-3, the keys go, replica 2 writes 4-7 (the count is back where replica
+    // 1 left it), then replica 1 goes on: its copy is from before the deletion and must not be used.
+    const kvA = await open();
+    const r1 = detector(kvA);
+    const r2 = detector(kvA);
+    const a = await run(
+      kvA,
+      stream,
+      (i) => (i >= 4 && i < 8 ? r2 : r1),
+      async (i) => (i === 4 ? wipe(kvA) : undefined),
+    );
+    const kvB = await open();
+    let fresh = detector(kvB);
+    const b = await run(
+      kvB,
+      stream,
+      () => fresh,
+      async (i) => {
+        if (i === 4) await wipe(kvB);
+        // A replica with no copies at all for the batches after the deletion.
+        if (i === 4 || i === 8) fresh = detector(kvB);
+      },
+    );
+    expect(a).toEqual(b);
+  });
+});
