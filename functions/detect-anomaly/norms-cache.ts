@@ -30,7 +30,7 @@ interface Entry extends Norms {
 }
 
 /** Default bound on the fields held over all sources (~100 bytes each). */
-export const NORMS_CACHE_MAX_FIELDS = 300_000;
+export const NORMS_CACHE_MAX_FIELDS = 200_000;
 
 export class NormsCache {
   private readonly entries = new Map<string, Entry>();
