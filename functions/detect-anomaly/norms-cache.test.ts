@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../core/event.js';
+import { createMemoryKv } from '../../core/kv/memory.js';
 import type { KV } from '../../core/kv/types.js';
 import { silentLogger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
@@ -117,7 +118,6 @@ describe.each(targets)('a replica keeping copies of norms scores as one that rea
     kvs.push(kv);
     return kv;
   };
-  const detector = (kv: KV) => createDetector({ kv, config: cfg, logger: silentLogger });
   /** Runs the batches, each by the detector `pick` names, and returns every batch's anomalies and the norms left. */
   async function run(
     kv: KV,
@@ -184,3 +184,43 @@ describe.each(targets)('a replica keeping copies of norms scores as one that rea
     expect(a).toEqual(b);
   });
 });
+
+describe('when a replica reads the norms', () => {
+  /** The embedded KV, noting every key read through hgetallMany. */
+  async function watched() {
+    const kv = await createMemoryKv();
+    kvs.push(kv);
+    const reads: string[][] = [];
+    const inner = kv.hgetallMany.bind(kv);
+    kv.hgetallMany = (keys: string[]) => {
+      reads.push(keys);
+      return inner(keys);
+    };
+    const normsReads = () => reads.filter((ks) => ks.includes(MODEL_KEYS.norms('web'))).length;
+    return { kv, normsReads };
+  }
+  const at = T0 + 3_600_000;
+
+  it('once, then not while its own batches are the only writes', async () => {
+    const { kv, normsReads } = await watched();
+    const d = detector(kv);
+    const stream = batches(4, 100);
+    for (const [i, b] of stream.entries()) await d.process(b, times(b), at, `b${i}`);
+    expect(normsReads()).toBe(1);
+  });
+
+  it('again after two batches of its own were in flight at once', async () => {
+    const { kv, normsReads } = await watched();
+    const d = detector(kv);
+    const [b0, b1, b2, b3] = batches(4, 100);
+    await d.process(b0, times(b0), at, 'b0');
+    await Promise.all([d.process(b1, times(b1), at, 'b1'), d.process(b2, times(b2), at, 'b2')]);
+    const before = normsReads();
+    await d.process(b3, times(b3), at, 'b3');
+    expect(normsReads()).toBe(before + 1);
+  });
+});
+
+function detector(kv: KV): Detector {
+  return createDetector({ kv, config: cfg, logger: silentLogger });
+}
