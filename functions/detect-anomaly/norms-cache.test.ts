@@ -64,7 +64,7 @@ describe('NormsCache', () => {
     );
     // Another replica wrote (version 6), or the keys were deleted and written again (a new epoch).
     expect(c.lookup('s', { [NORMS_VERSION_FIELD]: '6', [NORMS_EPOCH_FIELD]: 'e1' })).toBeUndefined();
-    expect(c.has('s')).toBe(false);
+    expect(c.wants('s')).toBe(true);
     c.commit('s', norms(), { version: 4, epoch: 'e1' }, []);
     expect(c.lookup('s', { [NORMS_VERSION_FIELD]: '5', [NORMS_EPOCH_FIELD]: 'e2' })).toBeUndefined();
     // A meta without an epoch yet: the one this replica's apply set.
@@ -97,10 +97,11 @@ describe('NormsCache', () => {
     const c = new NormsCache(5);
     for (const s of ['a', 'b', 'c']) c.commit(s, norms(), { version: 0, epoch: 'e' }, []);
     // 2 fields each: 'a' went when 'c' came.
-    expect([c.has('a'), c.has('b'), c.has('c')]).toEqual([false, true, true]);
+    const kept = (...ss: string[]) => ss.map((x) => !c.wants(x));
+    expect(kept('a', 'b', 'c')).toEqual([false, true, true]);
     c.lookup('b', { [NORMS_VERSION_FIELD]: '1', [NORMS_EPOCH_FIELD]: 'e' });
     c.commit('d', norms(), { version: 0, epoch: 'e' }, []);
-    expect([c.has('b'), c.has('c'), c.has('d')]).toEqual([true, false, true]);
+    expect(kept('b', 'c', 'd')).toEqual([true, false, true]);
   });
 });
 
@@ -197,7 +198,10 @@ describe('when a replica reads the norms', () => {
       return inner(keys);
     };
     const normsReads = () => reads.filter((ks) => ks.includes(MODEL_KEYS.norms('web'))).length;
-    return { kv, normsReads };
+    // The second round trip of a stale copy: the meta and the norms alone.
+    const secondTrips = () =>
+      reads.filter((ks) => ks.length === 2 && ks[1] === MODEL_KEYS.norms('web')).length;
+    return { kv, normsReads, secondTrips };
   }
   const at = T0 + 3_600_000;
 
@@ -207,6 +211,22 @@ describe('when a replica reads the norms', () => {
     const stream = batches(4, 100);
     for (const [i, b] of stream.entries()) await d.process(b, times(b), at, `b${i}`);
     expect(normsReads()).toBe(1);
+  });
+
+  it('with the rest, in one round trip, while another replica writes the source too; not once it stops', async () => {
+    const { kv, normsReads, secondTrips } = await watched();
+    const [a, b] = [detector(kv), detector(kv)];
+    const stream = batches(12, 100);
+    for (const [i, batch] of stream.slice(0, 8).entries())
+      await (i % 2 ? b : a).process(batch, times(batch), at, `b${i}`);
+    // Each replica's first stale copy costs one second trip; after that they read the norms up front:
+    // one read of them per batch.
+    expect(secondTrips()).toBe(2);
+    expect(normsReads()).toBe(8);
+    for (const [i, batch] of stream.slice(8).entries()) await a.process(batch, times(batch), at, `c${i}`);
+    // a reads them up front twice more (the first still finds b's last write), then uses its copy.
+    expect(secondTrips()).toBe(2);
+    expect(normsReads()).toBe(10);
   });
 
   it('again after two batches of its own were in flight at once', async () => {

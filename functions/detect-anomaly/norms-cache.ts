@@ -40,17 +40,30 @@ export class NormsCache {
 
   constructor(private readonly maxFields = NORMS_CACHE_MAX_FIELDS) {}
 
-  has(source: string): boolean {
-    return this.entries.has(source);
+  /**
+   * Sources whose last copy turned out stale: another replica writes them too, so their next batch reads
+   * the norms with the rest (one round trip, as without copies) rather than risk a second one.
+   */
+  private readonly shared = new Set<string>();
+
+  /** Whether the batch's first read should include the source's norms. */
+  wants(source: string): boolean {
+    return !this.entries.has(source) || this.shared.has(source);
+  }
+
+  /** Norms read anyway (see wants): whether the copy would have been current decides the next batch. */
+  observe(source: string, meta: Record<string, string>): void {
+    const e = this.entries.get(source);
+    if (e && current(e, meta)) this.shared.delete(source);
   }
 
   /** The cached norms if the source's meta (as just read) still stamps them; else drops the entry. */
   lookup(source: string, meta: Record<string, string>): Norms | undefined {
     const e = this.entries.get(source);
     if (!e) return undefined;
-    const s = stampOf(meta);
-    if (s.epoch !== e.epoch || s.version !== e.version) {
+    if (!current(e, meta)) {
       this.drop(source);
+      this.shared.add(source);
       return undefined;
     }
     // Most recently used last, for the eviction below.
@@ -86,6 +99,11 @@ export class NormsCache {
     this.fields -= e.stats.size + e.packed.size;
     this.entries.delete(source);
   }
+}
+
+function current(e: Entry, meta: Record<string, string>): boolean {
+  const s = stampOf(meta);
+  return s.epoch === e.epoch && s.version === e.version;
 }
 
 export function stampOf(meta: Record<string, string>): NormsStamp {

@@ -54,7 +54,8 @@ function windowRange(buckets: number[], history: number): [number, number] {
 /**
  * One round trip for every source of the batch. With `norms`, a source's norms hash is left out of it
  * when the replica holds a copy, and read in a second round trip (with its meta) only when the meta
- * read says the copy is no longer current (norms-cache.ts).
+ * read says the copy is no longer current; a source another replica writes too is read in the first
+ * (norms-cache.ts).
  */
 export async function readBatchState(
   kv: KV,
@@ -66,7 +67,7 @@ export async function readBatchState(
   const layout: { source: string; from: number; to: number; at: number; withNorms: boolean }[] = [];
   for (const [source, bs] of buckets) {
     const [from, to] = windowRange(bs, cfg.windowHistory);
-    const withNorms = !norms?.has(source);
+    const withNorms = norms ? norms.wants(source) : true;
     layout.push({ source, from, to, at: keys.length, withNorms });
     keys.push(MODEL_KEYS.meta(source), INCIDENT_KEYS.open(source));
     if (withNorms) keys.push(MODEL_KEYS.norms(source));
@@ -89,6 +90,7 @@ export async function readBatchState(
       const inc = g === DROPPED_FIELD ? null : parseIncident(v);
       if (inc) incidents.set(g, inc);
     }
+    if (withNorms) norms?.observe(source, meta);
     const cached = withNorms ? undefined : norms?.lookup(source, meta);
     const parsed = withNorms ? parseNorms(hashes[at + 2] ?? {}) : undefined;
     const st: SourceState = {
