@@ -83,9 +83,11 @@ export function createDetector(deps: DetectorDeps): Detector {
         inflight--;
       }
       const { writes, due, changes } = scored;
-      // A redelivered batch wrote nothing, so the copies it used still stand.
-      if (applied) keepNorms(scored.states, writes);
-      if (applied) await trainDue(due, now);
+      // A redelivered batch wrote nothing, so the copies of norms it used still stand.
+      if (applied) {
+        keepNorms(scored.states, writes);
+        await trainDue(due, now);
+      }
       // A redelivered batch changed nothing; notify's periodic pass catches a change whose message was lost.
       return { anomalies, applied, incidentChanges: applied ? changes : [] };
     },

@@ -38,13 +38,13 @@ export class NormsCache {
   /** Written with hsetnx by this replica's applies: the epoch when a source's meta has none yet. */
   readonly epoch = randomToken();
 
-  constructor(private readonly maxFields = NORMS_CACHE_MAX_FIELDS) {}
-
   /**
    * Sources whose last copy turned out stale: another replica writes them too, so their next batch reads
    * the norms with the rest (one round trip, as without copies) rather than risk a second one.
    */
   private readonly shared = new Set<string>();
+
+  constructor(private readonly maxFields = NORMS_CACHE_MAX_FIELDS) {}
 
   /** Whether the batch's first read should include the source's norms. */
   wants(source: string): boolean {
@@ -110,8 +110,20 @@ export function stampOf(meta: Record<string, string>): NormsStamp {
   return { version: Number(meta[NORMS_VERSION_FIELD]) || 0, epoch: meta[NORMS_EPOCH_FIELD] };
 }
 
-/** Whether a stored norms field is one of the count baselines' packed texts (`c:<key>`). */
-export const isPackedField = (f: string) => f.charCodeAt(0) === 99 && f.charCodeAt(1) === 58;
+/**
+ * One stored norms field into the parsed form: the count baselines' packed text (`c:<key>`) as it is,
+ * every other field as a number; false (and nothing set) for a value that is not a finite number.
+ */
+export function putNormsField(n: Norms, f: string, v: string): boolean {
+  if (f.charCodeAt(0) === 99 && f.charCodeAt(1) === 58) {
+    n.packed.set(f, v);
+    return true;
+  }
+  const x = Number(v);
+  if (!Number.isFinite(x)) return false;
+  n.stats.set(f, x);
+  return true;
+}
 
 /**
  * One norms write applied to the parsed copy exactly as a re-read would parse its result; false for a
@@ -124,26 +136,10 @@ function foldNormsWrite(n: Norms, op: WriteOp): boolean {
       n.stats.set(op.field, (n.stats.get(op.field) ?? 0) + op.by);
       return true;
     case 'hset':
-      for (const [f, v] of Object.entries(op.fields)) {
-        if (isPackedField(f)) {
-          n.packed.set(f, v);
-          continue;
-        }
-        const x = Number(v);
-        if (!Number.isFinite(x)) return false;
-        n.stats.set(f, x);
-      }
+      for (const [f, v] of Object.entries(op.fields)) if (!putNormsField(n, f, v)) return false;
       return true;
-    case 'hsetnx': {
-      if (n.stats.has(op.field) || n.packed.has(op.field)) return true;
-      if (isPackedField(op.field)) n.packed.set(op.field, op.value);
-      else {
-        const x = Number(op.value);
-        if (!Number.isFinite(x)) return false;
-        n.stats.set(op.field, x);
-      }
-      return true;
-    }
+    case 'hsetnx':
+      return n.stats.has(op.field) || n.packed.has(op.field) || putNormsField(n, op.field, op.value);
     default:
       return false;
   }

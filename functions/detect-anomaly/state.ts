@@ -15,12 +15,12 @@ import type { SourceResult } from './detect.js';
 import { DIMS } from './features.js';
 import { rng } from './forest.js';
 import {
-  isPackedField,
   NORMS_EPOCH_FIELD,
   NORMS_VERSION_FIELD,
   type Norms,
   type NormsCache,
   type NormsStamp,
+  putNormsField,
   stampOf,
 } from './norms-cache.js';
 
@@ -126,22 +126,12 @@ export async function readBatchState(
   return { registry: hashes[0] ?? {}, trackedTotal, tracked: hashes[1] ?? {}, states };
 }
 
-/** A norms hash as read: numbers, the count baselines' packed text, and whether every field was one of them. */
+/** A norms hash as read, and whether every field parsed (putNormsField). */
 function parseNorms(h: Record<string, string>): Norms & { exact: boolean } {
-  const stats = new Map<string, number>();
-  const packed = new Map<string, string>();
+  const n: Norms = { stats: new Map(), packed: new Map() };
   let exact = true;
-  for (const [f, v] of Object.entries(h)) {
-    // The count baselines' packed state (baseline.ts) is text; every other field is a number.
-    if (isPackedField(f)) {
-      packed.set(f, v);
-      continue;
-    }
-    const n = Number(v);
-    if (Number.isFinite(n)) stats.set(f, n);
-    else exact = false;
-  }
-  return { stats, packed, exact };
+  for (const [f, v] of Object.entries(h)) if (!putNormsField(n, f, v)) exact = false;
+  return { ...n, exact };
 }
 
 /** Counter, window, reservoir and meta writes of one source's batch. */
