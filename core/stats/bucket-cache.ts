@@ -1,12 +1,15 @@
 // Keeps the closed time buckets of the stats key layout in process memory, already parsed. Buckets are
 // keyed by the time a batch was processed, so once a bucket's period has ended (plus a grace period for
 // replica clock skew and in-flight batches) it never changes again: a 24 h read then fetches and parses
-// only the open buckets (about 5 hashes instead of 80, 600 fields instead of 17,000).
+// only the open buckets (about 5 hashes instead of 190, 600 fields instead of ~25,000).
 
 /** A bucket is final this long after its period ended (replica clock skew + a batch still being applied). */
 export const CLOSE_GRACE_MS = 2 * 60_000;
-/** Buckets kept; a 24 h read needs about 80 closed ones, the 1 h and 15 min windows a few dozen. */
-export const DEFAULT_CACHE_ENTRIES = 400;
+/**
+ * Buckets kept; a 24 h read needs about 190 closed ones (144 ten-minute blocks, 24 throughput and 24
+ * template hours), a filtered view as many again, the 1 h and 15 min windows a few dozen more.
+ */
+export const DEFAULT_CACHE_ENTRIES = 600;
 
 /** Memoized merges kept (one per window size in use: the dashboard offers six). */
 const MEMO_ENTRIES = 6;

@@ -41,14 +41,15 @@ export const secondsKey = (minute: number): string => `stats:ss:${hourTag(minute
  */
 export const minutesKey = (hour: number): string => `stats:sm:${hourTag(hour)}`;
 /**
- * Aggregate hashes at three resolutions, all with the same fields (see FIELDS): counts, level, source and
- * status breakdowns, the overall latency histogram and per-endpoint histograms. A window is read as whole
- * hours, then whole ten-minute blocks, then minutes at its leading edge (windows above 1 h start on a
- * ten-minute boundary and read no minutes), so 24 h costs at most 25 + 5 hashes and 1 h at most 1 + 5 + 9.
+ * Aggregate hashes at two resolutions, with the same fields (see FIELDS): counts, level, source and status
+ * breakdowns, the overall latency histogram and per-endpoint histograms. A window is read as whole
+ * ten-minute blocks, then minutes at its leading edge (windows above 1 h start on a ten-minute boundary and
+ * read no minutes): 24 h is 145 blocks, 1 h at most 7 + 9 hashes. Hour aggregates (`stats:h:`) are no
+ * longer written: every batch wrote its ~100-field aggregate a third time for them, while the stats replica
+ * reads a closed block once and keeps it (bucket-cache.ts). Hashes left from before expire on their TTL.
  */
 export const minuteKey = (min: number): string => `stats:m:${hourTag(min / 60)}:${min}`;
 export const tenMinuteKey = (ten: number): string => `stats:x:${hourTag(ten / 6)}:${ten}`;
-export const hourKey = (hour: number): string => `stats:h:${hourTag(hour)}`;
 /**
  * Per-minute overall latency histograms packed one hash per hour: fields `<minute 0-59>|<bucket>`. Feeds the
  * per-minute latency chart of windows up to 1 h (two small hashes instead of 60 full minute hashes).
@@ -91,9 +92,9 @@ export const TTL = {
   second: HOUR_MS,
   /** Minute aggregate hashes are read for windows up to 1 h only; 2 h leaves slack. */
   minute: 2 * HOUR_MS,
-  /** Ten-minute hashes and the per-minute throughput cover the leading edge of a 24 h window: 24 h + 1 h. */
+  /** Ten-minute hashes answer every window above 1 h: 24 h plus the partial block at each end, with slack. */
   tenMinute: 25 * HOUR_MS,
-  /** Hour hashes: 24 h window plus the partial hour at each end. */
+  /** Hashes packed per hour (per-minute throughput, templates): 24 h window plus the partial hour at each end. */
   hour: 26 * HOUR_MS,
   /** Packed per-minute latency: read for windows up to 1 h only. */
   latencyMinutes: 2 * HOUR_MS,

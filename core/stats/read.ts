@@ -25,7 +25,6 @@ import {
   CAPS,
   DEAD_LETTERED_FIELD,
   HOUR_MS,
-  hourKey,
   KEYS,
   latencyMinutesKey,
   MINUTE_MS,
@@ -114,7 +113,6 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
     { key: KEYS.counters, endMs: Infinity, parse: (h) => h },
     ...plan.minutes.map(byFilter(minuteKey, MINUTE_MS, parseAggregate, true)),
     ...plan.tens.map(byFilter(tenMinuteKey, 10 * MINUTE_MS, parseAggregate, true)),
-    ...plan.hours.map(byFilter(hourKey, HOUR_MS, parseAggregate, true)),
     ...plan.latencyHours.map(byFilter(latencyMinutesKey, HOUR_MS, parseLatencyMinutes)),
     ...plan.series.containers.map(byFilter(seriesKey, seriesMs, parseSlots)),
     ...plan.templateHours.map(at(templateHourKey, HOUR_MS, parseTemplates)),
@@ -137,7 +135,6 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const [counters] = take<Record<string, string>>(1);
   const minuteAggs = take<Totals>(plan.minutes.length);
   const tenAggs = take<Totals>(plan.tens.length);
-  const hourAggs = take<Totals>(plan.hours.length);
   const latencyMinutes = take<Map<number, Histogram>>(plan.latencyHours.length);
   const seriesSlots = take<Slots>(plan.series.containers.length);
   const templateHours = take<Map<string, TemplateAgg>>(plan.templateHours.length);
@@ -147,8 +144,8 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const currentTemplates = await readCurrentTemplates(kv, templateSums, opts.templateCache);
 
   // Closed aggregates are merged once per window position (memoized with the cache); open ones every read.
-  const aggBuckets = buckets.slice(1, 1 + plan.minutes.length + plan.tens.length + plan.hours.length);
-  const aggs = [...minuteAggs, ...tenAggs, ...hourAggs];
+  const aggBuckets = buckets.slice(1, 1 + plan.minutes.length + plan.tens.length);
+  const aggs = [...minuteAggs, ...tenAggs];
   const isClosed = (k: number) => aggBuckets[k].endMs + CLOSE_GRACE_MS < opts.now;
   const closedIds = aggBuckets.filter((_, k) => isClosed(k)).map((b) => b.id ?? b.key);
   const foldClosed = () => {
@@ -176,10 +173,7 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const lat =
     plan.latencyUnit === 'minute'
       ? minuteLatencySeries(plan.latencyHours, latencyMinutes, plan.from, plan.to)
-      : hourLatencySeries([
-          ...plan.tens.map((x, k) => [Math.floor(x / 6), tenAggs[k].lat] as const),
-          ...plan.hours.map((x, k) => [x, hourAggs[k].lat] as const),
-        ]);
+      : hourLatencySeries(plan.tens.map((x, k) => [Math.floor(x / 6), tenAggs[k].lat] as const));
 
   return {
     schema: STATS_SCHEMA,

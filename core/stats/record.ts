@@ -9,7 +9,6 @@ import {
   CAP_TEMPLATE_IDS,
   CAPS,
   FIELDS,
-  hourKey,
   hourOf,
   KEYS,
   latencyMinutesKey,
@@ -208,7 +207,6 @@ function aggregateOps(f: Folded, events: number, anomalies: number, now: number)
     ...incrementOps(minutesKey(hourOf(now)), slot(minuteOf(now) % 60), TTL.hour),
     ...incrementOps(minuteKey(minuteOf(now)), f.bucket, TTL.minute, f.floats, f.labelled),
     ...incrementOps(tenMinuteKey(tenMinuteOf(now)), f.bucket, TTL.tenMinute, f.floats, f.labelled),
-    ...incrementOps(hourKey(hourOf(now)), f.bucket, TTL.hour, f.floats, f.labelled),
     ...incrementOps(
       latencyMinutesKey(hourOf(now)),
       new Map([...f.latency].map(([b, n]) => [`${minuteOf(now) % 60}|${b}`, n])),

@@ -7,15 +7,15 @@ const minuteAt = (h: number, m: number) => at(h, m) / MINUTE_MS;
 
 describe('planWindow', () => {
   it.each([
-    ['1m', MINUTE_MS, 0, 1, 0], // 12:30 is a block start; the block holds nothing newer than now
-    ['5m', 5 * MINUTE_MS, 4, 1, 0],
-    ['15m', 15 * MINUTE_MS, 4, 2, 0],
-    ['1h', HOUR_MS, 9, 2, 1],
-    ['6h', 6 * HOUR_MS, 0, 3, 6],
-    ['24h', 24 * HOUR_MS, 0, 3, 24],
-  ])('%s at 12:30:20', (_, ms, minutes, tens, hours) => {
+    ['1m', MINUTE_MS, 0, 1], // 12:30 is a block start; the block holds nothing newer than now
+    ['5m', 5 * MINUTE_MS, 4, 1],
+    ['15m', 15 * MINUTE_MS, 4, 2],
+    ['1h', HOUR_MS, 9, 6],
+    ['6h', 6 * HOUR_MS, 0, 37],
+    ['24h', 24 * HOUR_MS, 0, 145],
+  ])('%s at 12:30:20', (_, ms, minutes, tens) => {
     const p = planWindow(ms, at(12, 30, 20));
-    expect([p.minutes.length, p.tens.length, p.hours.length]).toEqual([minutes, tens, hours]);
+    expect([p.minutes.length, p.tens.length]).toEqual([minutes, tens]);
   });
 
   it('covers every minute of the window exactly once', () => {
@@ -25,7 +25,6 @@ describe('planWindow', () => {
         const covered = [
           ...p.minutes,
           ...p.tens.flatMap((t) => Array.from({ length: 10 }, (_, i) => t * 10 + i)),
-          ...p.hours.flatMap((h) => Array.from({ length: 60 }, (_, i) => h * 60 + i)),
         ].filter((m) => m * MINUTE_MS <= now);
         expect(new Set(covered).size).toBe(covered.length);
         expect(Math.min(...covered)).toBe(p.from / MINUTE_MS);

@@ -1,5 +1,5 @@
-// Which buckets answer a window: whole hours plus the minutes at the leading edge (so 24 h costs at
-// most 25 hour hashes + 59 minute hashes), and the throughput series' slots. Pure.
+// Which buckets answer a window: whole ten-minute blocks plus the minutes at the leading edge (24 h is
+// 145 blocks, 1 h at most 7 blocks + 9 minutes), and the throughput series' slots. Pure.
 import { HOUR_MS, hourOf, MINUTE_MS, minuteOf, SECOND_MS, secondOf } from './keys.js';
 
 /** Windows up to this long get a per-second throughput series; longer ones per minute. */
@@ -14,10 +14,9 @@ export interface WindowPlan {
   /** Start of the window (epoch ms): a whole minute, or a ten-minute boundary above 1 h. */
   from: number;
   to: number;
-  /** Aggregate hashes to read, by resolution (minute / ten-minute / hour numbers since the epoch). */
+  /** Aggregate hashes to read, by resolution (minute / ten-minute numbers since the epoch). */
   minutes: number[];
   tens: number[];
-  hours: number[];
   /**
    * Throughput slots (seconds or minutes since the epoch) and the packed hashes holding them: minutes for
    * second slots, hours for minute slots (slot s lives in container floor(s / 60), field index s % 60).
@@ -45,15 +44,12 @@ export function planWindow(windowMs: number, now: number): WindowPlan {
   const fine = windowMs <= MINUTE_LATENCY_MAX_MS;
   // Above 1 h the window starts on a ten-minute boundary (at most 9 extra minutes in 24 h) and reads no minutes.
   const m0 = fine ? m1 - w + 1 : Math.floor((m1 - w + 1) / 10) * 10;
-  // Buckets hold nothing newer than now, so the current partial hour / ten-minute block can be read whole:
-  // only the leading edge needs finer buckets.
-  const h0 = Math.ceil(m0 / 60);
-  const hours = range(h0, hourOf(now));
-  const tenEnd = (hours.length ? h0 * 6 : Math.floor(m1 / 10) + 1) - 1;
+  // Buckets hold nothing newer than now, so the current ten-minute block can be read whole: only the
+  // leading edge needs minute buckets. There are no hour aggregates: the ten-minute blocks of a 24 h window
+  // are fetched once each and then come from the stats replica's cache of closed buckets (bucket-cache.ts).
   const t0 = Math.ceil(m0 / 10);
-  const tens = range(t0, tenEnd);
-  const minuteEnd = (tens.length ? t0 * 10 : hours.length ? h0 * 60 : m1 + 1) - 1;
-  const minutes = range(m0, Math.min(minuteEnd, m1));
+  const tens = range(t0, Math.floor(m1 / 10));
+  const minutes = range(m0, Math.min(t0 * 10 - 1, m1));
   let unit: SeriesUnit;
   let slots: number[];
   if (windowMs <= SECOND_SERIES_MAX_MS) {
@@ -71,7 +67,6 @@ export function planWindow(windowMs: number, now: number): WindowPlan {
     to: now,
     minutes,
     tens,
-    hours,
     series: { unit, slots, containers },
     latencyUnit: fine ? 'minute' : 'hour',
     latencyHours: fine ? range(Math.floor(m0 / 60), hourOf(now)) : [],
