@@ -59,7 +59,8 @@ export const latencyMinutesKey = (hour: number): string => `stats:lm:${hourTag(h
  * Per-hour template hash: `<id>|n` count, `<id>|f` first seen, `<id>|l` last seen, `<id>|i` `<source>|<text>`
  * (hashes written before that field existed hold `<id>|t` text and `<id>|s` source; readers take both).
  */
-export const templateHourKey = (hour: number): string => `stats:t:${hourTag(hour)}`;
+export const TEMPLATE_HOUR_PREFIX = 'stats:t:';
+export const templateHourKey = (hour: number): string => `${TEMPLATE_HOUR_PREFIX}${hourTag(hour)}`;
 
 /**
  * The by-source twin of a throughput, aggregate or latency-minute key (same TTL): the same fields per

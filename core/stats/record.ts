@@ -25,6 +25,7 @@ import {
   tenMinuteOf,
 } from './keys.js';
 import { cleanLabel, endpointOf, latencyOf, statusClassOf } from './labels.js';
+import type { TemplateMetaSent } from './template-meta.js';
 
 export { KEYS } from './keys.js';
 
@@ -33,6 +34,11 @@ export interface BatchOutcome {
   anomalies: AnomalyResult[];
   /** Epoch ms when the batch was processed. Every bucket is keyed by this time, not the lines' own. */
   now: number;
+  /**
+   * Set-once template fields this replica wrote lately (template-meta.ts): left out of the writes. The
+   * caller notes the writes it applied.
+   */
+  sentTemplates?: TemplateMetaSent;
 }
 
 interface EndpointAgg {
@@ -67,7 +73,7 @@ interface FoldContext {
   templates?: Map<string, TemplateAgg>;
 }
 
-/** The KV writes that record one processed batch. Pure: same input, same ops. */
+/** The KV writes that record one processed batch. Pure: same input (and state of sentTemplates), same ops. */
 export function statsWrites(o: BatchOutcome): WriteOp[] {
   if (o.events.length === 0 && o.anomalies.length === 0) return [];
   // Labels repeat across a batch (a few sources, templates and routes), and cleaning one is a regex
@@ -98,7 +104,7 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
   for (const [c, n] of all.statuses) incCounter(FIELDS.status(c), n);
 
   const aggregates = aggregateOps(all, o.events.length, o.anomalies.length, o.now);
-  const ops: WriteOp[] = [...counters, ...aggregates, ...templateOps(templates, o.now)];
+  const ops: WriteOp[] = [...counters, ...aggregates, ...templateOps(templates, o.now, o.sentTemplates)];
   ops.push(...sourceScopeOps(o, { label, endpointLabel }, aggregates));
   // One value per LPUSH so the newest anomaly ends up at the head whatever a store's multi-value order is.
   for (const a of o.anomalies.slice(-CAPS.recentAnomalies)) {
@@ -329,7 +335,7 @@ function capEndpoints(m: Map<string, EndpointAgg>): Map<string, EndpointAgg> {
   return out;
 }
 
-function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[] {
+function templateOps(templates: Map<string, TemplateAgg>, now: number, sent?: TemplateMetaSent): WriteOp[] {
   let kept = [...templates];
   if (kept.length > CAPS.templatesPerBatch) {
     kept.sort((x, y) => y[1].n - x[1].n);
@@ -348,27 +354,30 @@ function templateOps(templates: Map<string, TemplateAgg>, now: number): WriteOp[
   for (const [id, t] of kept) {
     ops.push({ op: 'hincrbyCapped', key, field: `${id}|n`, by: t.n, maxFields: max, otherField: other('n') });
     const at = String(now);
-    ops.push({
-      op: 'hsetCapped',
-      key,
-      field: `${id}|f`,
-      value: at,
-      nx: true,
-      maxFields: meta,
-      otherField: other('f'),
-    });
-    // Source and text in one field (`<source>|<text>`; a source never contains `|`): one op and one
-    // field fewer per template per batch and per hour read than separate `|s` and `|t` fields.
-    ops.push({
-      op: 'hsetCapped',
-      key,
-      field: `${id}|i`,
-      value: `${t.source}|${t.text}`,
-      nx: true,
-      maxFields: meta,
-      otherField: other('i'),
-      otherValue: `${OTHER_LABEL}|${HOUR_CAP_TEXT}`,
-    });
+    // First seen and text go with NX: while this replica knows them written, they would change nothing.
+    if (!sent?.fresh(key, id, now)) {
+      ops.push({
+        op: 'hsetCapped',
+        key,
+        field: `${id}|f`,
+        value: at,
+        nx: true,
+        maxFields: meta,
+        otherField: other('f'),
+      });
+      // Source and text in one field (`<source>|<text>`; a source never contains `|`): one op and one
+      // field fewer per template per batch and per hour read than separate `|s` and `|t` fields.
+      ops.push({
+        op: 'hsetCapped',
+        key,
+        field: `${id}|i`,
+        value: `${t.source}|${t.text}`,
+        nx: true,
+        maxFields: meta,
+        otherField: other('i'),
+        otherValue: `${OTHER_LABEL}|${HOUR_CAP_TEXT}`,
+      });
+    }
     ops.push({ op: 'hsetCapped', key, field: `${id}|l`, value: at, maxFields: meta, otherField: other('l') });
   }
   if (ops.length) ops.push({ op: 'expire', key, ttlMs: TTL.hour });

@@ -10,6 +10,7 @@ import type { MuteSet } from '../../core/mutes/mute.js';
 import type { SearchStoreConfig } from '../../core/search/config.js';
 import { searchWrites } from '../../core/search/store.js';
 import { statsWrites } from '../../core/stats/record.js';
+import { TemplateMetaSent } from '../../core/stats/template-meta.js';
 import { SOURCE_KEY } from './baseline.js';
 import type { DetectConfig } from './config.js';
 import { countTracked } from './counters.js';
@@ -52,6 +53,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const { kv, config: cfg, logger } = deps;
   const cache: ModelCache = new Map();
   const norms = new NormsCache();
+  const sentTemplates = new TemplateMetaSent();
   // Batches in flight in this replica: a copy of norms is kept only when one batch at a time wrote them.
   let inflight = 0;
   const mutes = createMuteCache(kv, { logger, refreshMs: deps.muteRefreshMs });
@@ -63,13 +65,15 @@ export function createDetector(deps: DetectorDeps): Detector {
       let scored: Awaited<ReturnType<typeof scoreBatch>> | undefined;
       let anomalies: AnomalyResult[];
       let applied: boolean;
+      let stats: WriteOp[];
       try {
         const muted = await mutes.current(now);
         scored = await scoreBatch(events, times, now, muted);
         anomalies = unmuted(scored.anomalies, muted);
+        stats = statsWrites({ events, anomalies, now, sentTemplates });
         applied = await kv.apply(
           [
-            ...statsWrites({ events, anomalies, now }),
+            ...stats,
             ...scored.writes,
             ...(deps.search ? searchWrites(events, times, { now, config: deps.search }) : []),
           ],
@@ -83,6 +87,8 @@ export function createDetector(deps: DetectorDeps): Detector {
         inflight--;
       }
       const { writes, due, changes } = scored;
+      // Applied now or by an earlier delivery of this batch id: either way its set-once fields are there.
+      sentTemplates.note(stats, now);
       // A redelivered batch wrote nothing, so the copies of norms it used still stand.
       if (applied) {
         keepNorms(scored.states, writes);
