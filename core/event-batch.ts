@@ -99,9 +99,13 @@ export function encodeEventBatch(events: readonly LogEvent[]): string {
   return [...head, ...raws].join('\n');
 }
 
-/** encodeEventBatch as UTF-8, encoded line by line. */
-export function encodeEventBatchBytes(events: readonly LogEvent[]): Uint8Array {
-  const { head, raws } = encodeLines(events);
+/**
+ * encodeEventBatch as UTF-8, encoded line by line. `times`: each event's time as epoch ms whose formatIso
+ * is exactly its timestamp, NaN where unknown (parse-log's parseBatch gives them): a timestamp is then not
+ * read back and checked.
+ */
+export function encodeEventBatchBytes(events: readonly LogEvent[], times?: Float64Array): Uint8Array {
+  const { head, raws } = encodeLines(events, times);
   const groups: string[] = [];
   for (let i = 0; i < raws.length; i += ROWS_PER_LINE)
     groups.push(raws.slice(i, i + ROWS_PER_LINE).join('\n'));
@@ -109,7 +113,7 @@ export function encodeEventBatchBytes(events: readonly LogEvent[]): Uint8Array {
 }
 
 /** The header and row lines, and the raw lines that follow them. */
-function encodeLines(events: readonly LogEvent[]): { head: string[]; raws: string[] } {
+function encodeLines(events: readonly LogEvent[], times?: Float64Array): { head: string[]; raws: string[] } {
   const index = new Map<string, number>();
   const strings: string[] = [];
   const id = (s: string | undefined): number => {
@@ -135,8 +139,9 @@ function encodeLines(events: readonly LogEvent[]): { head: string[]; raws: strin
         ? { fields: e.fields, problems: e.problems, label: e.label, stack: e.stack }
         : 0;
     let time: number | string = e.timestamp;
-    const t = parseEventTime(time);
-    if (Number.isInteger(t) && formatIso(t, days) === time) {
+    const known = times === undefined ? Number.NaN : times[k];
+    const t = Number.isNaN(known) ? parseEventTime(time) : known;
+    if (!Number.isNaN(known) || (Number.isInteger(t) && formatIso(t, days) === time)) {
       t0 ??= t;
       time = t - t0;
     }

@@ -79,21 +79,28 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
       // Entries with meta are a protocol's records (OTLP, Loki), each one event already: never joined.
       if (multiline && !batch.meta) batch = groupBatch(batch, multiline);
       const at = now();
+      // Each event's time as the parser computed it, for the compact encoder.
+      const times = new Float64Array(batch.lines.length);
       const events = await store.parseWith(source, (miner) =>
-        parseBatch(batch.lines, batch.labels, {
-          source,
-          format,
-          limits: config.limits,
-          miner,
-          now: at,
-          preProblems: batch.problems,
-          multiline,
-          meta: batch.meta,
-        }),
+        parseBatch(
+          batch.lines,
+          batch.labels,
+          {
+            source,
+            format,
+            limits: config.limits,
+            miner,
+            now: at,
+            preProblems: batch.problems,
+            multiline,
+            meta: batch.meta,
+          },
+          times,
+        ),
       );
       // The pipeline's connector asks for the compact batch (core/event-batch.ts); curl gets NDJSON.
       const compact = acceptsEventBatch(req.headers.get('accept'));
-      const body = compact ? encodeEventBatchBytes(events) : toNdjson(events);
+      const body = compact ? encodeEventBatchBytes(events, times) : toNdjson(events);
       const headers: Record<string, string> = { 'content-type': compact ? EVENT_BATCH_TYPE : NDJSON };
       const batchId = req.headers.get(H.batchId);
       if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'parse-log');

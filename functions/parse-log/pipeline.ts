@@ -47,28 +47,53 @@ export interface ParseContext {
   meta?: (LineMeta | null)[];
 }
 
-/** Parses a batch in input order; always exactly one event per entry (a line, or a record of lines). */
+/**
+ * Parses a batch in input order; always exactly one event per entry (a line, or a record of lines).
+ * `times`, when given, receives each event's time as epoch ms whose formatIso is exactly its timestamp
+ * (NaN where not known): the compact encoder then need not read the timestamps back (core/event-batch.ts).
+ */
 export function parseBatch(
   lines: string[],
   labels: (string | null)[] | undefined,
   ctx: ParseContext,
+  times?: Float64Array,
 ): LogEvent[] {
   keepStringPrototypeFast();
   const out = new Array<LogEvent>(lines.length);
   const receivedAt = new Date(ctx.now).toISOString();
   // Neighbouring lines often share a timestamp text; remember the last conversion.
-  const clock: TimeCache = { text: '', iso: undefined, day: -1, prefix: '', minute: -1, minutePrefix: '' };
+  const clock: TimeCache = {
+    text: '',
+    iso: undefined,
+    textMs: Number.NaN,
+    ms: Number.NaN,
+    day: -1,
+    prefix: '',
+    minute: -1,
+    minutePrefix: '',
+  };
   const scratch: Scratch = { line: lineTokens(), params: new ParamCollector() };
+  const receivedMs = wholeIsoMs(ctx.now);
   for (let i = 0; i < lines.length; i++) {
+    clock.ms = receivedMs;
     const ev = parseOne(lines[i], ctx, receivedAt, clock, scratch, ctx.preProblems?.[i]);
     const label = labels?.[i];
     if (typeof label === 'string') ev.label = label;
     const meta = ctx.meta?.[i];
     if (meta) applyMeta(ev, meta);
     out[i] = ev;
+    if (times) times[i] = meta ? Number.NaN : clock.ms;
   }
   return out;
 }
+
+/** `ms` when formatIso writes it as whole milliseconds in the schema's form, else NaN. */
+function wholeIsoMs(ms: number): number {
+  return ms >= 0 && ms < MAX_ISO_MS ? Math.floor(ms) : Number.NaN;
+}
+
+/** Year 10000: from there on ISO text takes the expanded `+YYYYYY` form. */
+const MAX_ISO_MS = 253402300800000;
 
 /** A protocol's own time, level and attributes (OTLP, Loki push) over what was read from the text. */
 function applyMeta(ev: LogEvent, m: LineMeta): void {
@@ -90,6 +115,10 @@ function applyMeta(ev: LogEvent, m: LineMeta): void {
 interface TimeCache extends DayCache {
   text: string;
   iso: string | undefined;
+  /** The cached text's epoch ms (wholeIsoMs). */
+  textMs: number;
+  /** The last event's time, as parseBatch's `times` holds it. */
+  ms: number;
 }
 
 function resolveTime(
@@ -97,15 +126,20 @@ function resolveTime(
   now: number,
   clock: TimeCache,
 ): string | undefined {
-  if (p.tsMs === undefined && p.tsText === clock.text) return clock.iso;
+  if (p.tsMs === undefined && p.tsText === clock.text) {
+    if (clock.iso !== undefined) clock.ms = clock.textMs;
+    return clock.iso;
+  }
   let ms = p.tsMs ?? parseTimestamp(p.tsText!, now);
   for (let i = 0; ms === undefined && p.tsParts && i < p.tsParts.length; i++)
     ms = parseTimestamp(p.tsParts[i], now);
   const iso =
     ms !== undefined && Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? formatIso(ms, clock) : undefined;
+  if (iso !== undefined) clock.ms = wholeIsoMs(ms!);
   if (p.tsMs === undefined) {
     clock.text = p.tsText!;
     clock.iso = iso;
+    clock.textMs = iso === undefined ? Number.NaN : clock.ms;
   }
   return iso;
 }
@@ -147,25 +181,29 @@ function parseOne(
   }
   const mined = mine(p.message, ctx, scratch);
   if (mined.tooManyTokens) (problems ??= []).push('too_many_tokens');
+  // Every field in one literal, absent ones undefined (JSON leaves them out): events of every format then
+  // share one hidden class, so the encoder and whatever reads them stay monomorphic. Adding the optional
+  // ones one by one made a shape per combination, and the encoder's reads of them megamorphic.
   const ev: LogEvent = {
     v: EVENT_SCHEMA_VERSION,
     timestamp,
+    timestampOriginal: p.tsText,
     source: ctx.source,
+    service: p.service,
+    host: p.host,
     level: p.level ?? 'info',
     message: p.message,
+    http: p.http,
     format: p.format,
     templateId: mined.id,
     template: mined.template,
     params: mined.params,
+    fields: p.fields,
     raw,
+    problems,
+    label: undefined,
+    stack,
   };
-  if (p.tsText !== undefined) ev.timestampOriginal = p.tsText;
-  if (p.service !== undefined) ev.service = p.service;
-  if (p.host !== undefined) ev.host = p.host;
-  if (p.http) ev.http = p.http;
-  if (p.fields) ev.fields = p.fields;
-  if (stack !== undefined) ev.stack = stack;
-  if (problems) ev.problems = problems;
   return ev;
 }
 
