@@ -12,6 +12,11 @@ export class EventBatchError extends Error {
 
 export interface DecodedBatch {
   events: LogEvent[];
+  /**
+   * Each event's time as epoch ms where its row carried one (its timestamp is that time formatted), NaN
+   * where the row carried the timestamp as text: a reader need not parse the formatted text back.
+   */
+  times: number[];
   /** Rows that could not be read as an event, with the first few reasons. */
   rejected: number;
   reasons: string[];
@@ -39,8 +44,9 @@ export function decodeEventBatch(body: string | Uint8Array): DecodedBatch {
   const strings = header.strings;
   const str = (i: unknown): string | undefined =>
     typeof i === 'number' && i >= 0 && typeof strings[i] === 'string' ? strings[i] : undefined;
-  const ctx: RowContext = { str, t0: header.t0 ?? 0, days: { day: Number.NaN, prefix: '' } };
+  const ctx: RowContext = { str, t0: header.t0 ?? 0, days: { day: Number.NaN, prefix: '' }, ms: Number.NaN };
   const events: LogEvent[] = [];
+  const times: number[] = [];
   const reasons: string[] = [];
   let rejected = 0;
   let k = 0;
@@ -49,7 +55,10 @@ export function decodeEventBatch(body: string | Uint8Array): DecodedBatch {
     if (typeof e === 'string') {
       rejected++;
       if (reasons.length < 5) reasons.push(`event ${k}: ${e}`);
-    } else events.push(e);
+    } else {
+      events.push(e);
+      times.push(ctx.ms);
+    }
     k++;
   };
   if (header.v === 1) for (const row of header.events!) take(fromVersion1(row));
@@ -73,7 +82,7 @@ export function decodeEventBatch(body: string | Uint8Array): DecodedBatch {
       take(row);
     }
   }
-  return { events, rejected, reasons };
+  return { events, times, rejected, reasons };
 }
 
 function parseLine<T>(text: string, what: string): T {
@@ -88,6 +97,8 @@ interface RowContext {
   str: (i: unknown) => string | undefined;
   t0: number;
   days: DayCache;
+  /** The last row's time as epoch ms when it carried one, else NaN. */
+  ms: number;
 }
 
 const text = (x: unknown): x is string => typeof x === 'string';
@@ -154,10 +165,14 @@ function toEvent(r: unknown, ctx: RowContext): LogEvent | string {
   if (templateId === undefined || template === undefined) return 'missing template';
   if (!isLevel(level)) return 'bad level';
   let timestamp: string;
+  ctx.ms = Number.NaN;
   if (text(r[0])) timestamp = r[0];
-  else if (Number.isSafeInteger(r[0]) && Number.isSafeInteger(ctx.t0 + r[0]))
-    timestamp = formatIso(ctx.t0 + r[0], ctx.days);
-  else return 'bad time';
+  else if (Number.isSafeInteger(r[0]) && Number.isSafeInteger(ctx.t0 + r[0])) {
+    const ms = ctx.t0 + r[0];
+    timestamp = formatIso(ms, ctx.days);
+    // Outside years 0-9999 the text is toISOString's expanded form: left to the reader to parse.
+    if (ms >= 0 && ms < 253402300800000) ctx.ms = ms;
+  } else return 'bad time';
   const origin = piece(raw, r[1], r[2]);
   const message = piece(raw, r[7], r[8]);
   if (origin === false || message === false || message === null) return 'bad text offsets';

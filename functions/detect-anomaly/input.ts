@@ -48,8 +48,9 @@ export function parseEventBatch(body: string | Uint8Array, now: number): ParsedB
   const d = decodeEventBatch(body);
   const events: LogEvent[] = [];
   const times: number[] = [];
-  for (const e of d.events) {
-    if (completeDecoded(e, now, times)) events.push(e);
+  for (let i = 0; i < d.events.length; i++) {
+    const e = d.events[i];
+    if (completeDecoded(e, now, times, d.times[i])) events.push(e);
     else d.rejected++;
   }
   return { events, times, rejected: d.rejected, reasons: d.reasons };
@@ -62,9 +63,10 @@ export function parseEventBatch(body: string | Uint8Array, now: number): ParsedB
  * an empty source can change, and only an event with nothing to score is rejected. Skipping the rest (and
  * toEvent's second http object) saved ~0.1-0.2 us per event.
  */
-export function completeDecoded(e: LogEvent, now: number, times: number[]): boolean {
+export function completeDecoded(e: LogEvent, now: number, times: number[], known = Number.NaN): boolean {
   if (!e.message && !e.template && !e.templateId && e.http === undefined) return false;
-  const t = parseEventTime(e.timestamp);
+  // `known`: the decoder's epoch ms for a timestamp it formatted (DecodedBatch.times), not parsed again.
+  const t = Number.isNaN(known) ? parseEventTime(e.timestamp) : known;
   if (Number.isNaN(t)) e.timestamp = new Date(now).toISOString();
   times.push(Number.isNaN(t) ? now : t);
   if (!e.source) e.source = 'unknown';
