@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { encodeEventBatchBytes } from '../../core/event-batch.js';
+import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { mixedLines } from '../../test/e2e/lines.js';
 import { parseBatch, resolveLimits, TemplateMiner } from './pipeline.js';
 
