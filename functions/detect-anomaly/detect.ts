@@ -55,7 +55,16 @@ export function detectSource(
   markPriorErrors(keys, base.stats);
   const vectors = featurizeAll(keys, view, base, cfg);
   const { anomalies, modelFlagged, index } = judge(events, keys, view, vectors, model, cfg);
-  const tracked = (tpl: string) => base.stats.has(`t:${tpl}`) || deltas.stats.has(`t:${tpl}`);
+  // Asked once per line of the batch: the field name is built and looked up once per template.
+  const trackedMemo = new Map<string, boolean>();
+  const tracked = (tpl: string) => {
+    let t = trackedMemo.get(tpl);
+    if (t === undefined) {
+      const f = `t:${tpl}`;
+      trackedMemo.set(tpl, (t = base.stats.has(f) || deltas.stats.has(f)));
+    }
+    return t;
+  };
   const { findings, sets, packedSets } = judgeCounts(keys, base, tracked, baselineOptions(cfg));
   for (const [f, v] of sets) (deltas.sets ??= new Map()).set(f, v);
   deltas.packed = packedSets;
