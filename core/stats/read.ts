@@ -47,7 +47,14 @@ import {
   parseSlots,
   type Slots,
 } from './series.js';
-import { accepts, acceptsEventSource, filterId, type SourceFilter, sourceShare } from './source-filter.js';
+import {
+  accepts,
+  acceptsEventSource,
+  filterId,
+  type SourceFilter,
+  sourceShare,
+  WHOLE,
+} from './source-filter.js';
 import {
   parseTemplates,
   readCurrentTemplates,
@@ -89,19 +96,21 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
   const at =
     (key: (n: number) => string, ms: number, parse: KeyedBucket['parse']) =>
     (n: number): KeyedBucket => ({ key: key(n), endMs: (n + 1) * ms, parse });
-  // A filtered view reads the by-source twins of the time-bucketed hashes, folded for its sources.
+  // A filtered view reads the by-source twins of the time-bucketed hashes, folded for its sources; every
+  // view reads the aggregates that way, since they are written by source only (keys.ts isAggregateKey).
   const f = opts.filter;
   const byFilter =
     <T>(key: (n: number) => string, ms: number, parse: (h: Record<string, string>) => T, all = false) =>
     (n: number): KeyedBucket => {
-      if (!f) return at(key, ms, parse)(n);
+      const view = f ?? (all ? WHOLE : undefined);
+      if (!view) return at(key, ms, parse)(n);
       const k = bySourceKey(key(n));
       return {
         key: k,
-        id: `${k}#${filterId(f)}`,
+        id: `${k}#${filterId(view)}`,
         endMs: (n + 1) * ms,
         parse: (h) => {
-          const share = sourceShare(h, f);
+          const share = sourceShare(h, view);
           const out = parse(share.fields);
           // Aggregates keep every source's count, so the document can list the sources a view leaves out.
           if (all) (out as Totals).sources = share.events;
@@ -215,7 +224,7 @@ export async function readStats(kv: KV, opts: ReadStatsOptions): Promise<StatsDo
     mutes,
     filter: {
       source: f?.kind === 'source' ? f.source : null,
-      only: f && f.kind !== 'source' ? f.kind : null,
+      only: f?.kind === 'real' || f?.kind === 'simulated' ? f.kind : null,
     },
     sources: [...totals.sources]
       .filter(([name, n]) => n > 0 && name !== OTHER_LABEL)

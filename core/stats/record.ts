@@ -10,6 +10,7 @@ import {
   CAPS,
   FIELDS,
   hourOf,
+  isAggregateKey,
   KEYS,
   latencyMinutesKey,
   minuteKey,
@@ -104,7 +105,13 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
   for (const [c, n] of all.statuses) incCounter(FIELDS.status(c), n);
 
   const aggregates = aggregateOps(all, o.events.length, o.anomalies.length, o.now);
-  const ops: WriteOp[] = [...counters, ...aggregates, ...templateOps(templates, o.now, o.sentTemplates)];
+  // The minute and ten-minute aggregates are written by source only (sourceScopeOps): a view of every
+  // source reads them summed, so the whole would be every field written twice.
+  const ops: WriteOp[] = [
+    ...counters,
+    ...aggregates.filter((op) => !isAggregateKey(op.key)),
+    ...templateOps(templates, o.now, o.sentTemplates),
+  ];
   ops.push(...sourceScopeOps(o, { label, endpointLabel }, aggregates));
   // One value per LPUSH so the newest anomaly ends up at the head whatever a store's multi-value order is.
   for (const a of o.anomalies.slice(-CAPS.recentAnomalies)) {
@@ -222,10 +229,11 @@ function aggregateOps(f: Folded, events: number, anomalies: number, now: number)
 }
 
 /**
- * The same hashes per source, for views of one source or of real logs only: each source's share of the
- * batch (its busiest CAPS.sourcesPerBatch sources) written as `<source>|<field>` into the by-source twin of
- * each key (keys.ts bySourceKey). Every field there is capped per hash (CAPS.bySourceFields; past it, under
- * `(other)|<field>`), so a flood of source names cannot grow them past a bound.
+ * The same hashes per source, for views of one source, of real logs only or of all of them: each source's
+ * share of the batch (its busiest CAPS.sourcesPerBatch sources, the rest together as OTHER_LABEL) written as
+ * `<source>|<field>` into the by-source twin of each key (keys.ts bySourceKey). Every field there is capped
+ * per hash (CAPS.bySourceFields; past it, under `(other)|<field>`), so a flood of source names cannot grow
+ * them past a bound. The aggregate hashes exist only as these twins (isAggregateKey).
  */
 function sourceScopeOps(o: BatchOutcome, ctx: FoldContext, whole: WriteOp[]): WriteOp[] {
   const events = new Map<string, LogEvent[]>();
@@ -242,10 +250,20 @@ function sourceScopeOps(o: BatchOutcome, ctx: FoldContext, whole: WriteOp[]): Wr
   // only when no write follows its expire (redis.ts groupHashOps).
   const byKey = new Map<string, WriteOp[]>();
   const ttls = new Map<string, number>();
-  for (const source of capCounts(counts, CAPS.sourcesPerBatch).keys()) {
-    if (source === OTHER_LABEL) continue;
-    const list = events.get(source) ?? [];
-    const a = anomalies.get(source) ?? 0;
+  const kept = capCounts(counts, CAPS.sourcesPerBatch);
+  for (const source of kept.keys()) {
+    let list = events.get(source) ?? [];
+    let a = anomalies.get(source) ?? 0;
+    // The sources past the per-batch cap, as one share: views of every source still add up.
+    if (source === OTHER_LABEL && kept !== counts) {
+      list = [];
+      a = 0;
+      for (const [s, l] of events) {
+        if (kept.has(s) && s !== OTHER_LABEL) continue;
+        for (const e of l) list.push(e);
+        a += anomalies.get(s) ?? 0;
+      }
+    }
     // A batch of one source (the usual case: the producer batches per source) is its own share.
     const share =
       list.length === o.events.length && a === o.anomalies.length

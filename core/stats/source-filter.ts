@@ -5,7 +5,14 @@ import { isSimulatedSource } from '../simulated.js';
 import { OTHER_LABEL } from './keys.js';
 import { cleanLabel } from './labels.js';
 
-export type SourceFilter = { kind: 'source'; source: string } | { kind: 'real' } | { kind: 'simulated' };
+export type SourceFilter =
+  | { kind: 'source'; source: string }
+  | { kind: 'real' }
+  | { kind: 'simulated' }
+  /** Every source, `(other)` included: how the unfiltered view reads the aggregates (keys.ts isAggregateKey). */
+  | { kind: 'whole' };
+
+export const WHOLE: SourceFilter = { kind: 'whole' };
 
 /** A stable name for the filter (cache identity), e.g. `source:nginx`, `real`. */
 export function filterId(f: SourceFilter): string {
@@ -14,6 +21,7 @@ export function filterId(f: SourceFilter): string {
 
 /** Whether a view takes a source label. `(other)` (sources past a cap) is in no view but the whole. */
 export function accepts(f: SourceFilter, source: string): boolean {
+  if (f.kind === 'whole') return true;
   if (source === OTHER_LABEL) return false;
   if (f.kind === 'source') return source === f.source;
   return f.kind === 'real' ? !isSimulatedSource(source) : isSimulatedSource(source);
@@ -25,7 +33,8 @@ export const acceptsEventSource = (f: SourceFilter, source: unknown): boolean =>
 
 /**
  * The plain fields of a by-source hash for the sources `f` takes, summed over them; and every source's
- * event count (`<source>|n`) whatever the filter, so a filtered view can still list all sources.
+ * event count (`<source>|n`) whatever the filter, so a filtered view can still list all sources (the
+ * whole lists `(other)` too, as its `src|(other)` field did when aggregates were written whole).
  */
 export function sourceShare(
   h: Record<string, string>,
@@ -41,7 +50,8 @@ export function sourceShare(
     const rest = field.slice(cut + 1);
     const n = Number(h[field]);
     if (!Number.isFinite(n)) continue;
-    if (rest === 'n' && source !== OTHER_LABEL) events.set(source, (events.get(source) ?? 0) + n);
+    if (rest === 'n' && (source !== OTHER_LABEL || f.kind === 'whole'))
+      events.set(source, (events.get(source) ?? 0) + n);
     let take = taken.get(source);
     if (take === undefined) taken.set(source, (take = accepts(f, source)));
     if (take) sums.set(rest, (sums.get(rest) ?? 0) + n);
