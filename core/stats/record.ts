@@ -6,7 +6,6 @@ import { memo } from '../memo.js';
 import { addTo, bucketOf, ENDPOINT_PER_OCTAVE, type Histogram } from './histogram.js';
 import {
   bySourceKey,
-  CAP_TEMPLATE_IDS,
   CAPS,
   FIELDS,
   hourOf,
@@ -19,14 +18,13 @@ import {
   OTHER_LABEL,
   secondOf,
   secondsKey,
-  TEMPLATE_SLACK,
   TTL,
-  templateHourKey,
   tenMinuteKey,
   tenMinuteOf,
 } from './keys.js';
 import { cleanLabel, endpointOf, latencyOf, statusClassOf } from './labels.js';
 import type { TemplateMetaSent } from './template-meta.js';
+import { type BatchTemplate, templateOps } from './template-writes.js';
 
 export { KEYS } from './keys.js';
 
@@ -49,12 +47,6 @@ interface EndpointAgg {
   hist: Histogram;
 }
 
-interface TemplateAgg {
-  n: number;
-  text: string;
-  source: string;
-}
-
 /** One batch's (or one source's share of it) aggregate fields, as written to the aggregate hashes. */
 interface Folded {
   bucket: Map<string, number>;
@@ -71,7 +63,7 @@ interface FoldContext {
   label: (s: string) => string;
   endpointLabel: (e: LogEvent) => string | null;
   /** Filled with the batch's templates when given. */
-  templates?: Map<string, TemplateAgg>;
+  templates?: Map<string, BatchTemplate>;
 }
 
 /** The KV writes that record one processed batch. Pure: same input (and state of sentTemplates), same ops. */
@@ -93,7 +85,7 @@ export function statsWrites(o: BatchOutcome): WriteOp[] {
     if (ep === undefined) byPath.set(h.path, (ep = endpointOf(e)));
     return ep;
   };
-  const templates = new Map<string, TemplateAgg>();
+  const templates = new Map<string, BatchTemplate>();
   const all = fold(o.events, o.anomalies.length, { label, endpointLabel, templates });
 
   const counters: WriteOp[] = [];
@@ -352,59 +344,6 @@ function capEndpoints(m: Map<string, EndpointAgg>): Map<string, EndpointAgg> {
   out.set(OTHER_LABEL, other);
   return out;
 }
-
-function templateOps(templates: Map<string, TemplateAgg>, now: number, sent?: TemplateMetaSent): WriteOp[] {
-  let kept = [...templates];
-  if (kept.length > CAPS.templatesPerBatch) {
-    kept.sort((x, y) => y[1].n - x[1].n);
-    const rest = kept.slice(CAPS.templatesPerBatch).reduce((s, [, t]) => s + t.n, 0);
-    kept = kept.slice(0, CAPS.templatesPerBatch);
-    kept.push([CAP_TEMPLATE_IDS.batch, { n: rest, text: BATCH_CAP_TEXT, source: OTHER_LABEL }]);
-  }
-  const key = templateHourKey(hourOf(now));
-  const ops: WriteOp[] = [];
-  // Capped per hash (CAPS.templateHourFields): a template new to a full hour hash is counted under
-  // OTHER_LABEL. The count decides; the other three fields get TEMPLATE_SLACK more room, so an admitted
-  // count always has its first seen, text and last seen.
-  const max = CAPS.templateHourFields;
-  const meta = max + TEMPLATE_SLACK;
-  const other = (s: string) => `${OTHER_LABEL}|${s}`;
-  for (const [id, t] of kept) {
-    ops.push({ op: 'hincrbyCapped', key, field: `${id}|n`, by: t.n, maxFields: max, otherField: other('n') });
-    const at = String(now);
-    // First seen and text go with NX: while this replica knows them written, they would change nothing.
-    if (!sent?.fresh(key, id, now)) {
-      ops.push({
-        op: 'hsetCapped',
-        key,
-        field: `${id}|f`,
-        value: at,
-        nx: true,
-        maxFields: meta,
-        otherField: other('f'),
-      });
-      // Source and text in one field (`<source>|<text>`; a source never contains `|`): one op and one
-      // field fewer per template per batch and per hour read than separate `|s` and `|t` fields.
-      ops.push({
-        op: 'hsetCapped',
-        key,
-        field: `${id}|i`,
-        value: `${t.source}|${t.text}`,
-        nx: true,
-        maxFields: meta,
-        otherField: other('i'),
-        otherValue: `${OTHER_LABEL}|${HOUR_CAP_TEXT}`,
-      });
-    }
-    ops.push({ op: 'hsetCapped', key, field: `${id}|l`, value: at, maxFields: meta, otherField: other('l') });
-  }
-  if (ops.length) ops.push({ op: 'expire', key, ttlMs: TTL.hour });
-  return ops;
-}
-
-/** Texts of the cap buckets (CAP_TEMPLATE_IDS): what a per-batch or the per-hour cap folded together. */
-const BATCH_CAP_TEXT = `(templates beyond the ${CAPS.templatesPerBatch} busiest of a batch)`;
-const HOUR_CAP_TEXT = '(templates new to a full hour of template stats)';
 
 function trimAnomaly(a: AnomalyResult): AnomalyResult {
   const max = CAPS.anomalyTextChars;

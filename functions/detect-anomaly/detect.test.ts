@@ -4,10 +4,11 @@ import { DEFAULT_DETECT } from './config.js';
 import { CounterView } from './counter-view.js';
 import { emptyCounters, type SourceCounters } from './counters.js';
 import { batchDeltas, NORM_HORIZON } from './deltas.js';
-import { detectSource, judge, localRate } from './detect.js';
+import { detectSource, judge } from './detect.js';
 import { keysOf } from './event-keys.js';
 import { fmt } from './explain.js';
 import { fitModel } from './fit.js';
+import { localRate } from './rates.js';
 import { reservoirPicks } from './state.js';
 
 const T0 = Date.UTC(2026, 1, 7);
