@@ -48,7 +48,7 @@ const replica = (id: string, delayMs = 0) =>
   );
 
 beforeAll(async () => {
-  [a, b, slow] = await Promise.all([replica('a'), replica('b'), replica('slow', 1500)]);
+  [a, b, slow] = await Promise.all([replica('a'), replica('b'), replica('slow', 3000)]);
   raw = createServer((req, res) => {
     let n = 0;
     req.on('data', (c: Buffer) => {
@@ -73,7 +73,7 @@ beforeAll(async () => {
     credentials: { user: 'admin', password: new Secret('s3cret') },
     port: 0,
     host: '127.0.0.1',
-    timeoutMs: 500,
+    timeoutMs: 1500,
     maxBodyBytes: LIMIT,
     maxInflight: 3,
     logger: silentLogger,
