@@ -2,7 +2,7 @@
 // before it. A body that is not a batch throws; a malformed row is rejected alone. Pure.
 import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent, usableHttpNumber } from './event.js';
 import { EVENT_BATCH_TYPE, type Extra, type Header } from './event-batch.js';
-import { type DayCache, formatIso } from './event-time.js';
+import { type DayCache, formatIso, wholeIsoMs } from './event-time.js';
 import { unescapeLine } from './line-escape.js';
 import { utf8Lines } from './utf8-text.js';
 
@@ -170,8 +170,8 @@ function toEvent(r: unknown, ctx: RowContext): LogEvent | string {
   else if (Number.isSafeInteger(r[0]) && Number.isSafeInteger(ctx.t0 + r[0])) {
     const ms = ctx.t0 + r[0];
     timestamp = formatIso(ms, ctx.days);
-    // Outside years 0-9999 the text is toISOString's expanded form: left to the reader to parse.
-    if (ms >= 0 && ms < 253402300800000) ctx.ms = ms;
+    // Outside years 1970-9999 the text is toISOString's form: left to the reader to parse.
+    ctx.ms = wholeIsoMs(ms);
   } else return 'bad time';
   const origin = piece(raw, r[1], r[2]);
   const message = piece(raw, r[7], r[8]);

@@ -84,6 +84,17 @@ const p3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 const SECOND_TEXT = Array.from({ length: 60 }, (_, n) => `${p2(n)}.`);
 const MILLI_TEXT = Array.from({ length: 1000 }, (_, n) => `${p3(n)}Z`);
 
+/** Year 10000: from there on ISO text takes the expanded `+YYYYYY` form, which formatIso leaves to Date. */
+const END_OF_9999_MS = 253402300800000;
+
+/**
+ * `ms` as the whole milliseconds formatIso writes in the schema's own form (years 1970-9999), else NaN:
+ * the time a reader of that text would get back, without reading it.
+ */
+export function wholeIsoMs(ms: number): number {
+  return ms >= 0 && ms < END_OF_9999_MS ? Math.floor(ms) : Number.NaN;
+}
+
 /**
  * Same output as `new Date(ms).toISOString()`, several times faster for years 1970-9999 (the date
  * part is computed once per day with Hinnant's days-to-civil algorithm; profiling put toISOString
@@ -91,7 +102,7 @@ const MILLI_TEXT = Array.from({ length: 1000 }, (_, n) => `${p3(n)}Z`);
  * string to it, not two: each event's timestamp lives until its batch is encoded.
  */
 export function formatIso(ms: number, cache: DayCache): string {
-  if (!(ms >= 0 && ms < 253402300800000)) return new Date(ms).toISOString();
+  if (!(ms >= 0 && ms < END_OF_9999_MS)) return new Date(ms).toISOString();
   // Whole milliseconds first, so a fractional `ms` cannot round up into the next minute.
   const minute = Math.floor(Math.floor(ms) / 60_000);
   const rem = ms - minute * 60_000;

@@ -1,7 +1,7 @@
 // The pure parsing core: lines in, LogEvents out (format detection, timestamp and level
 // normalisation, template mining). No Node imports, no I/O: it runs unchanged in workerd.
 import { EVENT_SCHEMA_VERSION, type LogEvent } from '../../core/event.js';
-import { type DayCache, formatIso } from '../../core/event-time.js';
+import { type DayCache, formatIso, wholeIsoMs } from '../../core/event-time.js';
 import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import type { LineMeta } from '../../core/line-meta.js';
 import { MULTILINE_TRUNCATED, type MultilineLimits, splitRecord } from '../../core/multiline.js';
@@ -87,14 +87,6 @@ export function parseBatch(
   return out;
 }
 
-/** `ms` when formatIso writes it as whole milliseconds in the schema's form, else NaN. */
-function wholeIsoMs(ms: number): number {
-  return ms >= 0 && ms < MAX_ISO_MS ? Math.floor(ms) : Number.NaN;
-}
-
-/** Year 10000: from there on ISO text takes the expanded `+YYYYYY` form. */
-const MAX_ISO_MS = 253402300800000;
-
 /** A protocol's own time, level and attributes (OTLP, Loki push) over what was read from the text. */
 function applyMeta(ev: LogEvent, m: LineMeta): void {
   if (m.ts !== undefined && Number.isFinite(m.ts) && Math.abs(m.ts) < 8.64e15) {
@@ -115,7 +107,7 @@ function applyMeta(ev: LogEvent, m: LineMeta): void {
 interface TimeCache extends DayCache {
   text: string;
   iso: string | undefined;
-  /** The cached text's epoch ms (wholeIsoMs). */
+  /** The cached text's epoch ms (wholeIsoMs, core/event-time.ts). */
   textMs: number;
   /** The last event's time, as parseBatch's `times` holds it. */
   ms: number;
