@@ -122,24 +122,13 @@ export const CAPS = {
   templatesPerBatch: 100,
   /** Characters of template text stored. */
   templateTextChars: 300,
-  /**
-   * Per-batch caps do not bound a bucket hash across batches: a scanner hitting random paths adds up to 50
-   * new endpoints (several fields each) per batch to every minute/ten-minute/hour hash. These caps bound the
-   * hash itself (KV hincrbyCapped/hsetCapped: atomic, so concurrent replicas cannot overshoot): a labelled
-   * field that is not there yet is created only while the hash has fewer fields than the cap; otherwise its
-   * increment goes to the same field under OTHER_LABEL, so totals still add up and readers need nothing new.
-   *
-   * Endpoint fields (`ep|<endpoint>|s`, `|x`, `|h|<bucket>`) in an aggregate hash: 2,000 fields is about
-   * 200 endpoints with a typical spread of latency buckets (normal traffic: 50 endpoints, ~600 fields).
-   */
-  aggregateEndpointFields: 2000,
-  /**
-   * Source fields (`src|<source>`) in an aggregate hash. Above the endpoint cap, so an endpoint flood still
-   * leaves 500 fields for new sources (parse-log already bounds its sources, see docs/parse-log.md).
-   * Worst case per aggregate hash: 2,500 + the OTHER_LABEL fields (1 source, 73 endpoint) + the unlabelled
-   * fields (at most 156), so under 2,750 fields.
-   */
-  aggregateSourceFields: 2500,
+  // Per-batch caps do not bound a bucket hash across batches: a scanner hitting random paths adds up to 50
+  // new endpoints (several fields each) per batch to every minute and ten-minute hash. The caps below bound
+  // the hash itself (KV hincrbyCapped/hsetCapped: atomic, so concurrent replicas cannot overshoot): a
+  // labelled field that is not there yet is created only while the hash has fewer fields than the cap;
+  // otherwise its increment goes to the same field under OTHER_LABEL, so totals still add up and readers
+  // need nothing new. (Aggregates of the whole, no longer written, had caps of their own: 2,000 endpoint
+  // and 2,500 source fields.)
   /**
    * Template hour hash: a template's count field `<id>|n` is created while the hash has fewer than 4,000
    * fields (about 1,000 templates an hour, 4 fields each); its `|f`, `|i`, `|l` fields get TEMPLATE_SLACK
@@ -151,7 +140,8 @@ export const CAPS = {
    * Fields of a by-source hash (bySourceKey): a source's share of an aggregate hash is what the hash holds
    * for a batch of its own (a busy web source with 50 endpoints ~600 fields an hour; a packed per-minute
    * latency hash up to ~1,800), so 6,000 keeps several busy sources whole; past it a new field lands under
-   * `(other)|<field>`, shown in no single source's view. Worst case about 2.2x an aggregate hash's bound.
+   * `(other)|<field>`, shown in no single source's view. Worst case about 6,230 fields (the cap plus that
+   * fixed overflow set).
    */
   bySourceFields: 6000,
 } as const;

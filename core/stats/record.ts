@@ -52,8 +52,6 @@ interface Folded {
   bucket: Map<string, number>;
   /** Fields of `bucket` written with HINCRBYFLOAT. */
   floats: Set<string>;
-  /** Label-bearing fields (sources, endpoints), each with its hash cap. */
-  labelled: Labelled;
   latency: Histogram;
   levels: Map<string, number>;
   statuses: Map<string, number>;
@@ -128,18 +126,8 @@ function fold(events: LogEvent[], anomalies: number, ctx: FoldContext): Folded {
     floats.add(field);
     add(field, by);
   };
-  // Fields named after a label from log content (sources, endpoints): capped per hash (CAPS), written after
-  // the fixed fields so the KV's grouped path can apply them (redis.ts groupHashOps).
-  const labelled: Labelled = new Map();
-  const addLabelled = (field: string, otherField: string, maxFields: number, by: number, float = false) => {
-    const f = labelled.get(field);
-    if (f) f.by += by;
-    else labelled.set(field, { by, float, maxFields, otherField });
-  };
-
   const levels = new Map<string, number>();
   const statuses = new Map<string, number>();
-  const sources = new Map<string, number>();
   const latency: Histogram = new Map();
   let latCount = 0;
   let latSum = 0;
@@ -150,9 +138,8 @@ function fold(events: LogEvent[], anomalies: number, ctx: FoldContext): Folded {
     bump(levels, e.level);
     const sc = statusClassOf(e);
     if (sc) bump(statuses, sc);
-    const source = label(e.source);
-    bump(sources, source);
     if (templates) {
+      const source = label(e.source);
       const tid = label(e.templateId);
       const t = templates.get(tid);
       if (t) t.n++;
@@ -182,21 +169,20 @@ function fold(events: LogEvent[], anomalies: number, ctx: FoldContext): Folded {
   add(FIELDS.anomalies, anomalies);
   for (const [l, n] of levels) add(FIELDS.level(l), n);
   for (const [c, n] of statuses) add(FIELDS.status(c), n);
-  for (const [s, n] of capCounts(sources, CAPS.sourcesPerBatch))
-    addLabelled(FIELDS.source(s), FIELDS.source(OTHER_LABEL), CAPS.aggregateSourceFields, n);
   // Latency counts are not written: they equal the sum of the histogram's buckets (readers derive them),
   // which saves one field per endpoint in every bucket hash (150 ops per 200-line batch over 50 endpoints).
   if (latCount) {
     addFloat(FIELDS.latSum, latSum);
     for (const [b, n] of latency) add(FIELDS.latBucket(b), n);
   }
-  const EP = CAPS.aggregateEndpointFields;
+  // Endpoint fields after the fixed ones. Their cap per hash, and where they go past it, are the by-source
+  // hash's (scoped): the aggregates are written by source only.
   for (const [ep, a] of capEndpoints(endpoints)) {
-    if (a.sum) addLabelled(FIELDS.epSum(ep), FIELDS.epSum(OTHER_LABEL), EP, a.sum, true);
-    if (a.errors) addLabelled(FIELDS.epErrors(ep), FIELDS.epErrors(OTHER_LABEL), EP, a.errors);
-    for (const [b, n] of a.hist) addLabelled(FIELDS.epBucket(ep, b), FIELDS.epBucket(OTHER_LABEL, b), EP, n);
+    if (a.sum) addFloat(FIELDS.epSum(ep), a.sum);
+    if (a.errors) add(FIELDS.epErrors(ep), a.errors);
+    for (const [b, n] of a.hist) add(FIELDS.epBucket(ep, b), n);
   }
-  return { bucket, floats, labelled, latency, levels, statuses };
+  return { bucket, floats, latency, levels, statuses };
 }
 
 /** The throughput, aggregate and latency-minute hashes of one batch (or one source's share of it). */
@@ -210,8 +196,8 @@ function aggregateOps(f: Folded, events: number, anomalies: number, now: number)
   return [
     ...incrementOps(secondsKey(minuteOf(now)), slot(secondOf(now) % 60), TTL.second),
     ...incrementOps(minutesKey(hourOf(now)), slot(minuteOf(now) % 60), TTL.hour),
-    ...incrementOps(minuteKey(minuteOf(now)), f.bucket, TTL.minute, f.floats, f.labelled),
-    ...incrementOps(tenMinuteKey(tenMinuteOf(now)), f.bucket, TTL.tenMinute, f.floats, f.labelled),
+    ...incrementOps(minuteKey(minuteOf(now)), f.bucket, TTL.minute, f.floats),
+    ...incrementOps(tenMinuteKey(tenMinuteOf(now)), f.bucket, TTL.tenMinute, f.floats),
     ...incrementOps(
       latencyMinutesKey(hourOf(now)),
       new Map([...f.latency].map(([b, n]) => [`${minuteOf(now) % 60}|${b}`, n])),
@@ -264,8 +250,6 @@ function sourceScopeOps(o: BatchOutcome, ctx: FoldContext, whole: WriteOp[]): Wr
     for (const op of share) {
       const key = bySourceKey(op.key);
       if (op.op === 'expire') ttls.set(key, op.ttlMs);
-      // A share's source is its prefix (`<source>|n` counts it): no `src|` field, which would name it twice.
-      else if ('field' in op && op.field.startsWith('src|')) continue;
       else {
         const ops = byKey.get(key);
         if (ops) ops.push(scoped(op, source));
@@ -280,8 +264,7 @@ function sourceScopeOps(o: BatchOutcome, ctx: FoldContext, whole: WriteOp[]): Wr
 
 /** One aggregate op moved to the by-source twin of its key, its field prefixed with the source. */
 function scoped(op: WriteOp, source: string): WriteOp {
-  if (op.op !== 'hincrby' && op.op !== 'hincrbyfloat' && op.op !== 'hincrbyCapped')
-    throw new Error(`unexpected ${op.op} in an aggregate`);
+  if (op.op !== 'hincrby' && op.op !== 'hincrbyfloat') throw new Error(`unexpected ${op.op} in an aggregate`);
   return {
     op: 'hincrbyCapped',
     key: bySourceKey(op.key),
@@ -290,7 +273,7 @@ function scoped(op: WriteOp, source: string): WriteOp {
     maxFields: CAPS.bySourceFields,
     // Past the cap, without its endpoint label either, so the overflow fields are a fixed set.
     otherField: `${OTHER_LABEL}|${op.field.startsWith('ep|') ? `ep|${OTHER_LABEL}${op.field.slice(op.field.indexOf('|', 3))}` : op.field}`,
-    ...(op.op === 'hincrbyfloat' || (op.op === 'hincrbyCapped' && op.float) ? { float: true } : {}),
+    ...(op.op === 'hincrbyfloat' ? { float: true } : {}),
   };
 }
 
@@ -298,24 +281,16 @@ function bump(m: Map<string, number>, k: string, by = 1): void {
   m.set(k, (m.get(k) ?? 0) + by);
 }
 
-/** Label-bearing increments of an aggregate hash, each with its hash cap and overflow field. */
-type Labelled = Map<string, { by: number; float: boolean; maxFields: number; otherField: string }>;
-
 function incrementOps(
   key: string,
   fields: Map<string, number>,
   ttlMs: number,
   floats?: Set<string>,
-  labelled?: Labelled,
 ): WriteOp[] {
   const ops: WriteOp[] = [];
   for (const [field, by] of fields) {
     if (!by) continue;
     ops.push(floats?.has(field) ? { op: 'hincrbyfloat', key, field, by } : { op: 'hincrby', key, field, by });
-  }
-  for (const [field, { by, float, maxFields, otherField }] of labelled ?? []) {
-    if (!by) continue;
-    ops.push({ op: 'hincrbyCapped', key, field, by, maxFields, otherField, ...(float ? { float } : {}) });
   }
   if (ops.length) ops.push({ op: 'expire', key, ttlMs });
   return ops;
