@@ -21,7 +21,12 @@ export class TemplateMetaSent {
   /** Whether this replica wrote `id`'s set-once fields to `key` less than refreshMs before `now`. */
   fresh(key: string, id: string, now: number): boolean {
     const at = this.sent.get(`${key}\n${id}`);
-    return at !== undefined && at <= now && now - at < this.refreshMs;
+    return at !== undefined && this.recent(at, now);
+  }
+
+  /** Written at `at`, less than refreshMs before now (a clock that went back is not trusted). */
+  private recent(at: number, now: number): boolean {
+    return at <= now && now - at < this.refreshMs;
   }
 
   /**
@@ -44,7 +49,7 @@ export class TemplateMetaSent {
 
   /** Drops the stale entries, then, if still over the bound, all of them (they are only a saving). */
   private prune(now: number): void {
-    for (const [k, at] of this.sent) if (!(at <= now && now - at < this.refreshMs)) this.sent.delete(k);
+    for (const [k, at] of this.sent) if (!this.recent(at, now)) this.sent.delete(k);
     if (this.sent.size > MAX_ENTRIES) this.sent.clear();
   }
 
