@@ -52,8 +52,4 @@ export class TemplateMetaSent {
     for (const [k, at] of this.sent) if (!this.recent(at, now)) this.sent.delete(k);
     if (this.sent.size > MAX_ENTRIES) this.sent.clear();
   }
-
-  get size(): number {
-    return this.sent.size;
-  }
 }
