@@ -19,8 +19,14 @@ import type { BenchSection } from './section.js';
 
 const REDIS = redisUrl();
 const AMQP = amqpUrl();
-/** The producer's default BATCH_LINES. */
-const BATCH = 2_000;
+/** The producer's default BATCH_LINES; `BENCH_STAGES_BATCH=500` measures what small requests cost. */
+const BATCH = stagesBatch(process.env.BENCH_STAGES_BATCH);
+
+function stagesBatch(v: string | undefined): number {
+  const n = v === undefined ? 2_000 : Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_STAGES_BATCH must be a whole number >= 1, got ${v}`);
+  return n;
+}
 
 const cpuNow = () => {
   const u = process.cpuUsage();

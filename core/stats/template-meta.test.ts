@@ -7,7 +7,7 @@ import { seededRandom as rng } from '../random.js';
 import { hourOf, MINUTE_MS, templateHourKey } from './keys.js';
 import { statsWrites } from './record.js';
 import { sampleEvent } from './sample-events.js';
-import { TEMPLATE_META_REFRESH_MS, TemplateMetaSent } from './template-meta.js';
+import { LAST_SEEN_STEP_MS, TEMPLATE_META_REFRESH_MS, TemplateMetaSent } from './template-meta.js';
 
 // Ten minutes before an hour boundary, so a run crosses into a new template hash.
 const T0 = Date.UTC(2026, 11, 7, 9, 50, 0);
@@ -43,9 +43,15 @@ describe('TemplateMetaSent', () => {
     const later = statsWrites({ events, anomalies: [], now: T0 + 1000, sentTemplates: sent });
     expect(fieldsOf(later, '|f')).toEqual([]);
     expect(fieldsOf(later, '|i')).toEqual([]);
-    // Counts and last seen still go with every batch.
-    expect(fieldsOf(later, '|l')).toHaveLength(5);
+    // Counts still go with every batch, last seen once its step has passed.
     expect(later.filter((o) => o.op === 'hincrbyCapped' && o.key.startsWith('stats:t:'))).toHaveLength(5);
+    expect(fieldsOf(later, '|l')).toEqual([]);
+    expect(
+      fieldsOf(
+        statsWrites({ events, anomalies: [], now: T0 + LAST_SEEN_STEP_MS, sentTemplates: sent }),
+        '|l',
+      ),
+    ).toHaveLength(5);
     // A new template is sent whole.
     const more = [...events, sampleEvent({ templateId: 'T9', template: 'nine' })];
     expect(
@@ -109,11 +115,11 @@ describe.each(await kvTargets('template-meta'))('set-once template fields left o
     const sent = new TemplateMetaSent();
     let leanOps = 0;
     let plainOps = 0;
-    // 40 batches 5 s apart: across the hour boundary and past the refresh time, templates coming and going.
-    const start = T0 + 8 * MINUTE_MS + 30_000;
-    for (let b = 0; b < 40; b++) {
+    // 60 batches 2 s apart: across the hour boundary and past the refresh time, templates coming and going.
+    const start = T0 + 9 * MINUTE_MS;
+    for (let b = 0; b < 60; b++) {
       const events = batch(80, 8 + (b % 5), b);
-      const now = start + b * 5000;
+      const now = start + b * 2000;
       const all = statsWrites({ events, anomalies: [], now });
       const some = statsWrites({ events, anomalies: [], now, sentTemplates: sent });
       const templateOps = (ops: WriteOp[]) => ops.filter((o) => o.key.startsWith('stats:t:')).length;
@@ -125,15 +131,30 @@ describe.each(await kvTargets('template-meta'))('set-once template fields left o
       if (b === 7) await lean.apply(some, { onceKey: `b${b}` });
       sent.note(some, now);
     }
-    // Per template a batch: count and last seen, without first seen and text most of the time.
-    expect(leanOps).toBeLessThan(plainOps * 0.65);
+    // Per template a batch: its count, with first seen, text and last seen most of the time left out.
+    expect(leanOps).toBeLessThan(plainOps * 0.4);
     const keys = (await plain.keys('stats:')).sort();
     expect((await lean.keys('stats:')).sort()).toEqual(keys);
     const hours = keys.filter((k) => k.startsWith('stats:t:'));
     expect(hours).toHaveLength(2);
+    let older = 0;
     for (const key of keys.filter((k) => !k.includes('anomalies'))) {
-      expect(await lean.hgetall(key), key).toEqual(await plain.hgetall(key));
+      const want = await plain.hgetall(key);
+      const got = await lean.hgetall(key);
+      expect(Object.keys(got).sort(), key).toEqual(Object.keys(want).sort());
+      for (const [f, v] of Object.entries(want)) {
+        if (!f.endsWith('|l')) {
+          expect(got[f], `${key} ${f}`).toBe(v);
+          continue;
+        }
+        // Last seen: the same batch's time, or an earlier batch's less than LAST_SEEN_STEP_MS before it.
+        const behind = Number(v) - Number(got[f]);
+        expect(behind, `${key} ${f}`).toBeGreaterThanOrEqual(0);
+        expect(behind, `${key} ${f}`).toBeLessThan(LAST_SEEN_STEP_MS);
+        if (behind > 0) older++;
+      }
     }
+    expect(older).toBeGreaterThan(0);
   });
 
   it.skipIf(!target.up)(

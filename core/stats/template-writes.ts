@@ -13,7 +13,8 @@ export interface BatchTemplate {
 
 /**
  * The batch's busiest CAPS.templatesPerBatch templates (the rest folded into CAP_TEMPLATE_IDS.batch);
- * first seen and text are left out while `sent` knows them written (template-meta.ts).
+ * first seen and text are left out while `sent` knows them written, last seen while it wrote it lately
+ * (template-meta.ts).
  */
 export function templateOps(
   templates: Map<string, BatchTemplate>,
@@ -62,7 +63,9 @@ export function templateOps(
         otherValue: `${OTHER_LABEL}|${HOUR_CAP_TEXT}`,
       });
     }
-    ops.push({ op: 'hsetCapped', key, field: `${id}|l`, value: at, maxFields: meta, otherField: other('l') });
+    // Last seen goes at most once per LAST_SEEN_STEP_MS (template-meta.ts): it is overwritten every time.
+    if (!sent?.lastSeenFresh(key, id, now))
+      ops.push({ op: 'hsetCapped', key, field: `${id}|l`, value: at, maxFields: meta, otherField: other('l') });
   }
   if (ops.length) ops.push({ op: 'expire', key, ttlMs: TTL.hour });
   return ops;
