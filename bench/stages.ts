@@ -24,7 +24,8 @@ const BATCH = stagesBatch(process.env.BENCH_STAGES_BATCH);
 
 function stagesBatch(v: string | undefined): number {
   const n = v === undefined ? 2_000 : Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_STAGES_BATCH must be a whole number >= 1, got ${v}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`BENCH_STAGES_BATCH must be a whole number >= 1, got ${v}`);
   return n;
 }
 

@@ -65,7 +65,14 @@ export function templateOps(
     }
     // Last seen goes at most once per LAST_SEEN_STEP_MS (template-meta.ts): it is overwritten every time.
     if (!sent?.lastSeenFresh(key, id, now))
-      ops.push({ op: 'hsetCapped', key, field: `${id}|l`, value: at, maxFields: meta, otherField: other('l') });
+      ops.push({
+        op: 'hsetCapped',
+        key,
+        field: `${id}|l`,
+        value: at,
+        maxFields: meta,
+        otherField: other('l'),
+      });
   }
   if (ops.length) ops.push({ op: 'expire', key, ttlMs: TTL.hour });
   return ops;
