@@ -9,7 +9,8 @@ export interface WindowCount {
  * Counters of one source: stored fields and windows. Counts (`_n`, `t:<tpl>`, `e:<endpoint>`) are exact
  * increments; running means (`mm:`/`pm:` log message and longest-parameter length per template, `lm:`/`lv:`
  * log latency and its square per latKey, with their count `ln:`) are written as values, all in one HSET
- * per batch (they were 4-5 HINCRBYFLOATs per template/endpoint: ~80 of a batch's ~130 norm writes).
+ * per batch (they were 4-5 HINCRBYFLOATs per template/endpoint: ~80 of a batch's ~130 norm writes); a
+ * template's two means are stored as one field (norms-fields.ts).
  * Older stores hold sums (`ml:`, `pl:`, `ls:`, `lq:`); they are read as means until the first write.
  */
 export interface SourceCounters {

@@ -7,6 +7,7 @@
 // deletion or a lost reply all mean a full read, as before.
 import type { WriteOp } from '../../core/kv/types.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
+import { putNormsField } from './norms-fields.js';
 
 /** Meta fields (MODEL_KEYS.meta) that say which norms an entry may stand for. */
 export const NORMS_VERSION_FIELD = 'nv';
@@ -108,21 +109,6 @@ function current(e: Entry, meta: Record<string, string>): boolean {
 
 export function stampOf(meta: Record<string, string>): NormsStamp {
   return { version: Number(meta[NORMS_VERSION_FIELD]) || 0, epoch: meta[NORMS_EPOCH_FIELD] };
-}
-
-/**
- * One stored norms field into the parsed form: the count baselines' packed text (`c:<key>`) as it is,
- * every other field as a number; false (and nothing set) for a value that is not a finite number.
- */
-export function putNormsField(n: Norms, f: string, v: string): boolean {
-  if (f.charCodeAt(0) === 99 && f.charCodeAt(1) === 58) {
-    n.packed.set(f, v);
-    return true;
-  }
-  const x = Number(v);
-  if (!Number.isFinite(x)) return false;
-  n.stats.set(f, x);
-  return true;
 }
 
 /**

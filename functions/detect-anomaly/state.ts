@@ -20,9 +20,9 @@ import {
   type Norms,
   type NormsCache,
   type NormsStamp,
-  putNormsField,
   stampOf,
 } from './norms-cache.js';
+import { normsSetFields, putNormsField } from './norms-fields.js';
 
 export interface SourceState {
   counters: SourceCounters;
@@ -157,7 +157,7 @@ export function sourceWrites(
   for (const [field, by] of r.deltas.stats) ops.push({ op: 'hincrby', key: norms, field, by });
   if (r.deltas.sets?.size || r.deltas.packed?.size) {
     const fields: Record<string, string> = {};
-    for (const [field, v] of r.deltas.sets ?? []) fields[field] = String(v);
+    if (r.deltas.sets) normsSetFields(r.deltas.sets, fields);
     for (const [field, v] of r.deltas.packed ?? []) fields[field] = v;
     ops.push({ op: 'hset', key: norms, fields });
   }
