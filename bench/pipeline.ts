@@ -75,7 +75,7 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
       `  processes, real RabbitMQ + Redis: ${Math.round(rate).toLocaleString()} lines/s end to end (${total.toLocaleString()} lines)`,
     );
     const lat = parts.has('freshness')
-      ? await freshness(stack.gatewayUrl, rate / 2, quick ? 5 : 15, 'fresh')
+      ? await freshness(stack.gatewayUrl, rate / 2, quick ? 5 : 15, 'fresh', stack.storedTotal)
       : [];
     clearInterval(sampler);
     figures.e2e_lines_per_sec = Math.round(rate);

@@ -5,8 +5,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { silentLogger } from '../core/log.js';
 import { Secret } from '../core/secrets.js';
+import { KEYS } from '../core/stats/keys.js';
 import { dropNamespace } from '../runner/drop-namespace.js';
 import { freePorts } from '../runner/free-port.js';
 import {
@@ -28,10 +30,15 @@ const AMQP = amqpUrl();
 const QUEUE_ENV: Record<string, string> =
   process.env.AMQP_QUEUE_TYPE === 'quorum' ? { AMQP_QUEUE_TYPE: 'quorum' } : {};
 
+/** A bench stack, and the lines its detect-anomaly has stored so far (one HGET: a cheap probe). */
+export interface BenchStack extends ProcessStack {
+  storedTotal(): Promise<number>;
+}
+
 /** Every component a process on the real RabbitMQ and Redis, in a namespace of its own. */
 export async function benchStack(
   scale: Pick<ProcessStackOptions, 'replicas' | 'connectors' | 'bundles' | 'envFor'> = {},
-): Promise<ProcessStack> {
+): Promise<BenchStack> {
   const ns = `bench-${process.pid}-${Date.now().toString(36)}`;
   const stack = await startProcessStack({
     root: process.cwd(),
@@ -47,9 +54,14 @@ export async function benchStack(
     cpuProfDir: process.env.BENCH_CPU_PROF_DIR || undefined,
     env: { REDIS_PREFIX: `${ns}:`, BROKER_NAMESPACE: ns, ...QUEUE_ENV },
   });
+  const redis = new Redis(REDIS, { lazyConnect: true, maxRetriesPerRequest: 1 });
   return {
     ...stack,
+    async storedTotal() {
+      return Number(await redis.hget(`${ns}:${KEYS.counters}`, 'total')) || 0;
+    },
     async stop() {
+      redis.disconnect();
       await stack.stop();
       await dropNamespace({ redisUrl: REDIS, amqpUrl: AMQP, ns });
     },

@@ -31,6 +31,8 @@ export interface DetectorDeps {
   muteRefreshMs?: number;
   /** Keep the batch's lines for search (core/search), in the same atomic apply; absent = not kept. */
   search?: SearchStoreConfig;
+  /** The replica's copies of norms (default: a new one). */
+  norms?: NormsCache;
 }
 
 /** Sources beyond the cap share one model state, so the store stays bounded. */
@@ -52,9 +54,9 @@ export interface Detector {
 export function createDetector(deps: DetectorDeps): Detector {
   const { kv, config: cfg, logger } = deps;
   const cache: ModelCache = new Map();
-  const norms = new NormsCache();
+  const norms = deps.norms ?? new NormsCache();
   const sentTemplates = new TemplateMetaSent();
-  // Batches in flight in this replica: a copy of norms is kept only when one batch at a time wrote them.
+  // Batches in flight in this replica: see NormsCache.commit.
   let inflight = 0;
   const mutes = createMuteCache(kv, { logger, refreshMs: deps.muteRefreshMs });
   return {
@@ -66,11 +68,13 @@ export function createDetector(deps: DetectorDeps): Detector {
       let anomalies: AnomalyResult[];
       let applied: boolean;
       let stats: WriteOp[];
+      let seq: number;
       try {
         const muted = await mutes.current(now);
         scored = await scoreBatch(events, times, now, muted);
         anomalies = unmuted(scored.anomalies, muted);
         stats = statsWrites({ events, anomalies, now, sentTemplates });
+        seq = norms.nextApply();
         applied = await kv.apply(
           [
             ...stats,
@@ -91,7 +95,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       sentTemplates.note(stats, now);
       // A redelivered batch wrote nothing, so the copies of norms it used still stand.
       if (applied) {
-        keepNorms(scored.states, writes);
+        keepNorms(scored.states, writes, seq);
         await trainDue(due, now);
       }
       // A redelivered batch changed nothing; notify's periodic pass catches a change whose message was lost.
@@ -113,7 +117,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     const buckets = new Map<string, number[]>();
     for (const [source, idx] of groups) buckets.set(source, bucketsOf(idx));
     // The registry is read with the rest; map over-cap sources to OTHER_SOURCE after the read.
-    let state = await readBatchState(kv, buckets, cfg, norms);
+    let state = await readBatchState(kv, buckets, cfg, norms, inflight > 1);
     const registrySnapshot = new Set(Object.keys(state.registry));
     const stateSource = (s: string) =>
       registrySnapshot.has(s) || registrySnapshot.size < cfg.maxSources ? s : OTHER_SOURCE;
@@ -127,7 +131,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         groups.set(s, idx);
         buckets.set(s, bucketsOf(idx));
       }
-      state = await readBatchState(kv, buckets, cfg, norms);
+      state = await readBatchState(kv, buckets, cfg, norms, inflight > 1);
     }
     const metas = new Map([...state.states].map(([s, st]) => [s, st.meta]));
     await refreshModels(kv, cache, metas, logger);
@@ -208,15 +212,16 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 
   /** After an apply that wrote `writes`: each source's norms as the store now holds them (norms-cache.ts). */
-  function keepNorms(states: Map<string, SourceState>, writes: readonly WriteOp[]) {
+  function keepNorms(states: Map<string, SourceState>, writes: readonly WriteOp[], seq: number) {
     for (const [source, st] of states) {
       const read = st.normsRead;
-      if (inflight === 0 && read?.cacheable)
+      if (read?.cacheable)
         norms.commit(
           source,
           { stats: st.counters.stats, packed: st.counters.packed ?? new Map() },
           read.stamp,
           writes,
+          seq,
         );
       else norms.drop(source);
     }

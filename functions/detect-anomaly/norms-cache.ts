@@ -28,7 +28,12 @@ export interface NormsStamp {
 interface Entry extends Norms {
   version: number;
   epoch: string;
+  /** The version after each of the entry's last commits, with its apply's sequence number (oldest first). */
+  trail: { seq: number; version: number }[];
 }
+
+/** Commits an entry remembers: more than the batches a replica has in flight at once. */
+const TRAIL = 16;
 
 /** Default bound on the fields held over all sources (~100 bytes each). */
 export const NORMS_CACHE_MAX_FIELDS = 200_000;
@@ -45,7 +50,20 @@ export class NormsCache {
    */
   private readonly shared = new Set<string>();
 
+  /** This replica's applies sent so far (nextApply). */
+  private seq = 0;
+
   constructor(private readonly maxFields = NORMS_CACHE_MAX_FIELDS) {}
+
+  /** The sequence number of an apply about to be sent (commit takes it back). */
+  nextApply(): number {
+    return ++this.seq;
+  }
+
+  /** Applies sent so far: a read sent now runs after them and before any later one. */
+  get sent(): number {
+    return this.seq;
+  }
 
   /** Whether the batch's first read should include the source's norms. */
   wants(source: string): boolean {
@@ -53,16 +71,20 @@ export class NormsCache {
   }
 
   /** Norms read anyway (see wants): whether the copy would have been current decides the next batch. */
-  observe(source: string, meta: Record<string, string>): void {
+  observe(source: string, meta: Record<string, string>, readSeq: number): void {
     const e = this.entries.get(source);
-    if (e && current(e, meta)) this.shared.delete(source);
+    if (e && current(e, meta, readSeq)) this.shared.delete(source);
   }
 
-  /** The cached norms if the source's meta (as just read) still stamps them; else drops the entry. */
-  lookup(source: string, meta: Record<string, string>): Norms | undefined {
+  /**
+   * The cached norms if the source's meta, as read by a read sent after `readSeq` applies, stamps them;
+   * else drops the entry. The copy may hold this replica's later applies as well, which is only closer
+   * to the store.
+   */
+  lookup(source: string, meta: Record<string, string>, readSeq: number): Norms | undefined {
     const e = this.entries.get(source);
     if (!e) return undefined;
-    if (!current(e, meta)) {
+    if (!current(e, meta, readSeq)) {
       this.drop(source);
       this.shared.add(source);
       return undefined;
@@ -74,22 +96,35 @@ export class NormsCache {
   }
 
   /**
-   * After the batch's apply wrote `ops`: the norms it started from (`base`, stamped `read`) with those
-   * writes folded in, as the store now holds them, provided no other write came between (then the
-   * meta's version is exactly one past `read`). Norms with a write this cannot mirror are not kept.
+   * After the batch's apply wrote `ops`: the norms as the store now holds them, stamped one apply past
+   * what they were built on. This replica's applies reach the store in the order their replies come back
+   * (one connection) and each commits on its reply, so a current entry holds the norms after this
+   * replica's last apply: the writes are folded into it, even while other batches are in flight. Without
+   * one, into the batch's own read (`base`, stamped `read`). Either way, any other apply that came
+   * between (another replica's, or one of this replica's that failed) has moved the meta's version past
+   * the stamp, so the next lookup reads the hash: a copy is never used with less in it than its stamp
+   * says. Norms with a write this cannot mirror are not kept.
    */
-  commit(source: string, base: Norms, read: NormsStamp, ops: readonly WriteOp[]): void {
+  commit(source: string, base: Norms, read: NormsStamp, ops: readonly WriteOp[], seq: number): void {
+    const epoch = read.epoch ?? this.epoch;
+    const e = this.entries.get(source);
+    const onto = e && e.epoch === epoch && e.version >= read.version ? e : base;
+    const version = onto === e && e ? e.version + 1 : read.version + 1;
+    const last = e?.trail.at(-1);
     this.drop(source);
+    // Replies out of order (not on one connection): which apply came first is unknown.
+    if (onto === e && last && last.seq > seq) return;
+    const trail = onto === e && e ? [...e.trail.slice(1 - TRAIL), { seq, version }] : [{ seq, version }];
     const key = MODEL_KEYS.norms(source);
     for (const op of ops) {
       if (op.key !== key) continue;
-      if (!foldNormsWrite(base, op)) return;
+      if (!foldNormsWrite(onto, op)) return;
     }
-    const e: Entry = { ...base, version: read.version + 1, epoch: read.epoch ?? this.epoch };
-    this.entries.set(source, e);
-    this.fields += base.stats.size + base.packed.size;
+    const next: Entry = { stats: onto.stats, packed: onto.packed, version, epoch, trail };
+    this.entries.set(source, next);
+    this.fields += next.stats.size + next.packed.size;
     for (const [s, old] of this.entries) {
-      if (this.fields <= this.maxFields || old === e) break;
+      if (this.fields <= this.maxFields || old === next) break;
       this.drop(s);
     }
   }
@@ -102,9 +137,17 @@ export class NormsCache {
   }
 }
 
-function current(e: Entry, meta: Record<string, string>): boolean {
+/**
+ * Whether a read sent after `readSeq` of this replica's applies found the norms the entry was at then:
+ * after its commits of those applies (each lands before the read, and commits before the read is looked
+ * at: readBatchState), none of later ones. A version the entry does not remember is not current.
+ */
+function current(e: Entry, meta: Record<string, string>, readSeq: number): boolean {
   const s = stampOf(meta);
-  return s.epoch === e.epoch && s.version === e.version;
+  if (s.epoch !== e.epoch) return false;
+  for (let i = e.trail.length - 1; i >= 0; i--)
+    if (e.trail[i].seq <= readSeq) return e.trail[i].version === s.version;
+  return false;
 }
 
 export function stampOf(meta: Record<string, string>): NormsStamp {

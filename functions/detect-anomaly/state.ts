@@ -62,6 +62,8 @@ export async function readBatchState(
   buckets: Map<string, number[]>,
   cfg: DetectConfig,
   norms?: NormsCache,
+  /** Other batches of this replica are in flight (see below). */
+  othersInFlight = false,
 ): Promise<BatchState> {
   const keys: string[] = [MODEL_KEYS.sources, MODEL_KEYS.tracked];
   const layout: { source: string; from: number; to: number; at: number; withNorms: boolean }[] = [];
@@ -73,7 +75,12 @@ export async function readBatchState(
     if (withNorms) keys.push(MODEL_KEYS.norms(source));
     for (let b = from; b <= to; b++) keys.push(MODEL_KEYS.window(source, b));
   }
+  const readSeq = norms?.sent ?? 0;
   const hashes = await kv.hgetallMany(keys);
+  // An apply of this replica's sent before this read has its reply in before this one, but its commit
+  // (NormsCache.commit) may sit behind this continuation in the microtask queue: one turn of the event
+  // loop lets it land first (NormsCache.lookup).
+  if (norms && othersInFlight) await new Promise<void>((resolve) => setImmediate(resolve));
   const states = new Map<string, SourceState>();
   const stale: [string, SourceState][] = [];
   for (const { source, from, to, at, withNorms } of layout) {
@@ -90,8 +97,8 @@ export async function readBatchState(
       const inc = g === DROPPED_FIELD ? null : parseIncident(v);
       if (inc) incidents.set(g, inc);
     }
-    if (withNorms) norms?.observe(source, meta);
-    const cached = withNorms ? undefined : norms?.lookup(source, meta);
+    if (withNorms) norms?.observe(source, meta, readSeq);
+    const cached = withNorms ? undefined : norms?.lookup(source, meta, readSeq);
     const parsed = withNorms ? parseNorms(hashes[at + 2] ?? {}) : undefined;
     const st: SourceState = {
       counters: {
