@@ -56,7 +56,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const cache: ModelCache = new Map();
   const norms = deps.norms ?? new NormsCache();
   const sentTemplates = new TemplateMetaSent();
-  // Batches in flight in this replica: see NormsCache.commit.
+  // Batches in flight in this replica: with others in flight, readBatchState lets their commits land first.
   let inflight = 0;
   const mutes = createMuteCache(kv, { logger, refreshMs: deps.muteRefreshMs });
   return {

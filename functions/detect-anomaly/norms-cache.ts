@@ -3,8 +3,8 @@
 // fields; reading them was a fixed cost of every batch, large for small ones). The KV stays the truth:
 // every apply that writes a source's norms also counts itself in the source's meta (`nv`) and sets an
 // epoch token there if absent (`ne`, new after the keys were deleted), in the same atomic apply. An entry
-// is used only while both still read what this replica's last apply left, so another replica's write, a
-// deletion or a lost reply all mean a full read, as before.
+// is used only while both read what this replica's own applies left (NormsCache.commit, current), so
+// another replica's write, a deletion or a lost reply all mean a full read, as before.
 import type { WriteOp } from '../../core/kv/types.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
 import { putNormsField } from './norms-fields.js';
@@ -108,13 +108,13 @@ export class NormsCache {
   commit(source: string, base: Norms, read: NormsStamp, ops: readonly WriteOp[], seq: number): void {
     const epoch = read.epoch ?? this.epoch;
     const e = this.entries.get(source);
-    const onto = e && e.epoch === epoch && e.version >= read.version ? e : base;
-    const version = onto === e && e ? e.version + 1 : read.version + 1;
-    const last = e?.trail.at(-1);
+    const onEntry = e !== undefined && e.epoch === epoch && e.version >= read.version;
     this.drop(source);
     // Replies out of order (not on one connection): which apply came first is unknown.
-    if (onto === e && last && last.seq > seq) return;
-    const trail = onto === e && e ? [...e.trail.slice(1 - TRAIL), { seq, version }] : [{ seq, version }];
+    if (onEntry && (e.trail.at(-1)?.seq ?? 0) > seq) return;
+    const onto = onEntry ? e : base;
+    const version = onEntry ? e.version + 1 : read.version + 1;
+    const trail = onEntry ? [...e.trail.slice(1 - TRAIL), { seq, version }] : [{ seq, version }];
     const key = MODEL_KEYS.norms(source);
     for (const op of ops) {
       if (op.key !== key) continue;

@@ -44,20 +44,21 @@ export function putNormsField(n: Norms, f: string, v: string): boolean {
   return true;
 }
 
-/** The HSET fields of a batch's value fields (`sets`: means and latency counts), as stored. */
+/**
+ * The HSET fields of a batch's value fields (`sets`: means and latency counts), as stored. deltas.ts sets
+ * both means of a template together; one alone keeps its own field.
+ */
 export function normsSetFields(sets: ReadonlyMap<string, number>, into: Record<string, string>): void {
   for (const [field, v] of sets) {
-    if (field.startsWith(PARAM_MEAN)) continue;
     if (field.startsWith(MESSAGE_MEAN)) {
       const tpl = field.slice(MESSAGE_MEAN.length);
       const pm = sets.get(PARAM_MEAN + tpl);
-      // deltas.ts sets both means of a template together; one alone keeps its own field.
-      if (pm !== undefined) into[MEANS + tpl] = `${v},${pm}`;
-      else into[field] = String(v);
-    } else into[field] = String(v);
-  }
-  for (const [field, v] of sets) {
-    if (field.startsWith(PARAM_MEAN) && !sets.has(MESSAGE_MEAN + field.slice(PARAM_MEAN.length)))
-      into[field] = String(v);
+      if (pm !== undefined) {
+        into[MEANS + tpl] = `${v},${pm}`;
+        continue;
+      }
+    } else if (field.startsWith(PARAM_MEAN) && sets.has(MESSAGE_MEAN + field.slice(PARAM_MEAN.length)))
+      continue;
+    into[field] = String(v);
   }
 }
