@@ -2,6 +2,8 @@
 // with the bodies and headers the connector sends them: each stage's cost without HTTP, broker or the
 // other processes, so a change to a handler is judged on a figure that the rest of the machine barely moves.
 // `node --cpu-prof dist/bench.mjs --section-child --only=stages` profiles exactly this work.
+
+import { EnvReader } from '../core/env.js';
 import { EVENT_BATCH_TYPE } from '../core/event-batch.js';
 import { H } from '../core/headers.js';
 import { createKv } from '../core/kv/create.js';
@@ -20,12 +22,12 @@ import type { BenchSection } from './section.js';
 const REDIS = redisUrl();
 const AMQP = amqpUrl();
 /** The producer's default BATCH_LINES; `BENCH_STAGES_BATCH=500` measures what small requests cost. */
-const BATCH = stagesBatch(process.env.BENCH_STAGES_BATCH);
+const BATCH = stagesBatch();
 
-function stagesBatch(v: string | undefined): number {
-  const n = v === undefined ? 2_000 : Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`BENCH_STAGES_BATCH must be a whole number >= 1, got ${v}`);
+function stagesBatch(): number {
+  const r = new EnvReader(process.env);
+  const n = r.int('BENCH_STAGES_BATCH', 2_000, 1);
+  r.done();
   return n;
 }
 
