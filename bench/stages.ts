@@ -3,6 +3,7 @@
 // other processes, so a change to a handler is judged on a figure that the rest of the machine barely moves.
 // `node --cpu-prof dist/bench.mjs --section-child --only=stages` profiles exactly this work.
 
+import { DEFAULT_ACCEPT } from '../connectors/rabbitmq/config.js';
 import { EnvReader } from '../core/env.js';
 import { EVENT_BATCH_TYPE } from '../core/event-batch.js';
 import { H } from '../core/headers.js';
@@ -72,14 +73,14 @@ export const stagesBench: BenchSection = async ({ quick, log }) => {
           body: all.slice(i, i + BATCH).join('\n'),
           headers: {
             'content-type': 'text/plain',
-            accept: `${EVENT_BATCH_TYPE}, */*;q=0.5`,
+            accept: DEFAULT_ACCEPT,
             [H.batchId]: id,
             [H.source]: 'bench',
           },
         }),
       );
       if (!parsed.ok) throw new Error(`parse-log answered ${parsed.status}: ${await parsed.text()}`);
-      const body = await parsed.text();
+      const body = new Uint8Array(await parsed.arrayBuffer());
       spent.parse += cpuNow() - t;
       t = cpuNow();
       const scored = await detect(

@@ -167,7 +167,7 @@ function toEvent(r: unknown, ctx: RowContext): LogEvent | string {
   let timestamp: string;
   ctx.ms = Number.NaN;
   if (text(r[0])) timestamp = r[0];
-  else if (Number.isSafeInteger(r[0]) && Number.isSafeInteger(ctx.t0 + r[0])) {
+  else if (Number.isSafeInteger(r[0]) && Math.abs(ctx.t0 + r[0]) <= 8.64e15) {
     const ms = ctx.t0 + r[0];
     timestamp = formatIso(ms, ctx.days);
     // Outside years 1970-9999 the text is toISOString's form: left to the reader to parse.
@@ -214,19 +214,23 @@ function toEvent(r: unknown, ctx: RowContext): LogEvent | string {
     e.http = http;
   } else if (h !== 0) return 'bad http';
   const x = r[15];
-  if (typeof x === 'object' && x !== null && !Array.isArray(x)) {
-    const extra = x as Extra;
-    if (extra.fields !== undefined && (typeof extra.fields !== 'object' || extra.fields === null))
-      return 'bad fields';
-    if (extra.problems !== undefined && !(Array.isArray(extra.problems) && extra.problems.every(text)))
-      return 'bad problems';
-    e.fields = extra.fields;
-    e.problems = extra.problems;
-    e.label = text(extra.label) ? extra.label : undefined;
-    if (extra.stack !== undefined) {
-      if (!text(extra.stack)) return 'bad stack';
-      e.stack = extra.stack;
-    }
-  } else if (x !== 0) return 'bad extra';
-  return e;
+  return (x !== 0 && readExtra(x, e)) || e;
+}
+
+/** Puts a row's rarely present fields (Extra) into its event; what is wrong with them, if anything. */
+export function readExtra(x: unknown, e: LogEvent): string | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'bad extra';
+  const extra = x as Extra;
+  if (extra.fields !== undefined && (typeof extra.fields !== 'object' || extra.fields === null))
+    return 'bad fields';
+  if (extra.problems !== undefined && !(Array.isArray(extra.problems) && extra.problems.every(text)))
+    return 'bad problems';
+  e.fields = extra.fields;
+  e.problems = extra.problems;
+  e.label = text(extra.label) ? extra.label : undefined;
+  if (extra.stack !== undefined) {
+    if (!text(extra.stack)) return 'bad stack';
+    e.stack = extra.stack;
+  }
+  return undefined;
 }

@@ -12,12 +12,12 @@ import { utf8Join } from './utf8-text.js';
 
 export const EVENT_BATCH_TYPE = 'application/vnd.logfaas.events+json';
 
-/** Whether an Accept header asks for the compact form (any q > 0). */
-export function acceptsEventBatch(accept: string | null): boolean {
+/** Whether an Accept header asks for `type` (default: this compact form) with any q > 0. */
+export function acceptsEventBatch(accept: string | null, type: string = EVENT_BATCH_TYPE): boolean {
   if (!accept) return false;
   for (const part of accept.split(',')) {
-    const [type, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
-    if (type !== EVENT_BATCH_TYPE) continue;
+    const [name, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    if (name !== type) continue;
     const q = params.find((p) => p.startsWith('q='));
     return q === undefined || Number(q.slice(2)) > 0;
   }

@@ -1,6 +1,7 @@
 // Inspect and replay the dead-letter queue through the gateway (/system/dead-letters), so
 // `logfaas dlq list|replay` works the same against the embedded broker and RabbitMQ.
 import { type Broker, DEAD_LETTER_QUEUE, type Delivery } from '../core/broker/types.js';
+import { binBatchText } from '../core/event-batch-bin-read.js';
 import { H } from '../core/headers.js';
 
 export interface DeadLetter {
@@ -11,7 +12,7 @@ export interface DeadLetter {
   attempts?: number;
   deadLetteredAt?: string;
   bytes: number;
-  /** The first 2 KB of the body, as text. */
+  /** The first 2 KB of the body as text (of a binary event batch, its log lines). */
   preview: string;
 }
 
@@ -30,7 +31,8 @@ export function createDeadLetters(broker: Broker): DeadLetters {
     attempts: d.headers[H.attempts] ? Number(d.headers[H.attempts]) : undefined,
     deadLetteredAt: d.headers['x-dead-lettered-at'],
     bytes: d.body.length,
-    preview: new TextDecoder().decode(d.body.subarray(0, 2048)),
+    // A binary event batch shows its log lines, not its bytes.
+    preview: binBatchText(d.body)?.slice(0, 2048) ?? new TextDecoder().decode(d.body.subarray(0, 2048)),
   });
 
   return {

@@ -1,6 +1,7 @@
 // Connector configuration: one pure function of the environment (names follow the OpenFaaS connectors).
 import { ConfigError, type Env, EnvReader } from '../../core/env.js';
 import { EVENT_BATCH_TYPE } from '../../core/event-batch.js';
+import { EVENT_BATCH_BIN_TYPE } from '../../core/event-batch-bin.js';
 import type { RetryPolicy } from '../../core/retry-decision.js';
 import { readAdminPassword, type Secret } from '../../core/secrets.js';
 import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
@@ -28,7 +29,8 @@ export interface ConnectorConfig {
  * read than NDJSON. Functions that do not know the type ignore it and answer as usual; the message's
  * content-type always says which form it carries. `ACCEPT=*\/*` turns it off.
  */
-export const DEFAULT_ACCEPT = `${EVENT_BATCH_TYPE}, */*;q=0.5`;
+/** The binary batch first; its JSON form for a parse-log older than it (a rolling upgrade). */
+export const DEFAULT_ACCEPT = `${EVENT_BATCH_BIN_TYPE}, ${EVENT_BATCH_TYPE};q=0.9, */*;q=0.5`;
 
 export function loadConnectorConfig(env: Env): ConnectorConfig {
   const r = new EnvReader(env);

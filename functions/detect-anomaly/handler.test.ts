@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnomalyResult, Level, LogEvent } from '../../core/event.js';
 import { EVENT_BATCH_TYPE, encodeEventBatch } from '../../core/event-batch.js';
+import { EVENT_BATCH_BIN_TYPE, encodeEventBatchBin } from '../../core/event-batch-bin.js';
 import { bytesRequest, knownBytes } from '../../core/http/bytes.js';
 import { readIncidents } from '../../core/incident.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
@@ -186,6 +187,29 @@ describe("parse-log's compact event batch", () => {
     );
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/application\/vnd.logfaas.events\+json/);
+  });
+
+  it('scores the binary batch exactly as the same events in NDJSON, and answers 400 to a malformed one', async () => {
+    const events = Array.from({ length: 200 }, (_, i) => ev(i));
+    events[150] = ev(150, { status: 500, level: 'error' });
+    const a = await setup({ minTraining: 1_000_000 });
+    const b = await setup({ minTraining: 1_000_000 });
+    const viaNdjson = await post(a.handler, ndjson(events), 'r1');
+    const headers = { 'content-type': EVENT_BATCH_BIN_TYPE, 'x-batch-id': 'r1' };
+    const res = await b.handler(
+      new Request('http://x/', { method: 'POST', body: encodeEventBatchBin(events), headers }),
+    );
+    expect(res.status).toBe(200);
+    const viaBatch = (await res.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AnomalyResult);
+    expect(viaBatch).toEqual(viaNdjson.anomalies);
+    expect(await b.kv.hgetall(MODEL_KEYS.norms('api'))).toEqual(await a.kv.hgetall(MODEL_KEYS.norms('api')));
+    const cut = encodeEventBatchBin(events).subarray(0, 300);
+    const bad = await b.handler(new Request('http://x/', { method: 'POST', body: cut, headers }));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatch(/application\/vnd.logfaas.events.bin body: the body ends early/);
   });
 
   it("reads the server adapter's known bytes as req.text() would (BOM and bad UTF-8 included)", async () => {

@@ -2,6 +2,7 @@
 // batch's scoring, incidents, writes and training are the detector's (detector.ts).
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
 import { EVENT_BATCH_TYPE } from '../../core/event-batch.js';
+import { EVENT_BATCH_BIN_TYPE } from '../../core/event-batch-bin.js';
 import { EventBatchError } from '../../core/event-batch-read.js';
 import { keepStringPrototypeFast } from '../../core/fast-strings.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
@@ -29,7 +30,7 @@ export { OTHER_SOURCE } from './detector.js';
 
 const UTF8 = new TextDecoder();
 
-/** NDJSON LogEvents, or parse-log's compact batch (EVENT_BATCH_TYPE) as the pipeline sends it. */
+/** NDJSON LogEvents, or parse-log's binary batch (as the pipeline sends it) or compact JSON batch. */
 async function readBody(req: Request, now: number) {
   // ioredis's String subclass slows every string method down until this runs (core/fast-strings.ts).
   keepStringPrototypeFast();
@@ -39,11 +40,12 @@ async function readBody(req: Request, now: number) {
   const bytes = knownBytes(req) ?? new Uint8Array(await req.arrayBuffer());
   // Same decoding as req.text(): UTF-8, a leading BOM dropped, bad sequences replaced. The compact batch
   // decodes its lines one by one (core/event-batch-read.ts).
-  if (type !== EVENT_BATCH_TYPE) return parseBody(UTF8.decode(bytes), now);
+  const bin = type === EVENT_BATCH_BIN_TYPE;
+  if (!bin && type !== EVENT_BATCH_TYPE) return parseBody(UTF8.decode(bytes), now);
   try {
-    return parseEventBatch(bytes, now);
+    return parseEventBatch(bytes, now, bin);
   } catch (e) {
-    if (e instanceof EventBatchError) throw new BadRequestError(`bad ${EVENT_BATCH_TYPE} body: ${e.message}`);
+    if (e instanceof EventBatchError) throw new BadRequestError(`bad ${type} body: ${e.message}`);
     throw e;
   }
 }

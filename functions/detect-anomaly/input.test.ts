@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LEVELS, type LogEvent } from '../../core/event.js';
 import { encodeEventBatch } from '../../core/event-batch.js';
+import { encodeEventBatchBin } from '../../core/event-batch-bin.js';
 import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { seededRandom } from '../../core/random.js';
 import { completeDecoded, parseEventBatch, toEvent } from './input.js';
@@ -69,6 +70,8 @@ describe('completeDecoded', () => {
       const parsed = parseEventBatch(text, now);
       expect(parsed.events).toEqual(expected.filter((e) => e !== 'rejected'));
       expect(parsed.times).toEqual(times1);
+      const bin = parseEventBatch(encodeEventBatchBin(oddEvents(2000, seed)), now, true);
+      expect(bin).toEqual(parsed);
     }
   });
 });

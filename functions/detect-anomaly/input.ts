@@ -1,6 +1,7 @@
 // Lenient NDJSON input: every JSON object that carries something to score becomes a LogEvent with
 // what is present (missing fields defaulted, bad numbers dropped); everything else is a counted rejection.
 import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent, usableHttpNumber } from '../../core/event.js';
+import { decodeEventBatchBin } from '../../core/event-batch-bin-read.js';
 import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { parseEventTime } from '../../core/event-time.js';
 
@@ -40,12 +41,13 @@ export function parseBody(text: string, now: number): ParsedBody {
 }
 
 /**
- * The compact batch parse-log sends the pipeline (core/event-batch.ts). Its rows are completed by
+ * A batch parse-log sends the pipeline: binary (`bin`, core/event-batch-bin.ts) or compact JSON
+ * (core/event-batch.ts). Its rows are completed by
  * completeDecoded, which is toEvent for what decodeEventBatch returns (pinned in input.test.ts), so both
  * forms are scored alike. Throws EventBatchError if it is not one.
  */
-export function parseEventBatch(body: string | Uint8Array, now: number): ParsedBody {
-  const d = decodeEventBatch(body);
+export function parseEventBatch(body: string | Uint8Array, now: number, bin = false): ParsedBody {
+  const d = bin && typeof body !== 'string' ? decodeEventBatchBin(body) : decodeEventBatch(body);
   const events: LogEvent[] = [];
   const times: number[] = [];
   for (let i = 0; i < d.events.length; i++) {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ACCEPT } from '../../connectors/rabbitmq/config.js';
 import { validateEvent } from '../../core/event.js';
 import { EVENT_BATCH_TYPE } from '../../core/event-batch.js';
+import { EVENT_BATCH_BIN_TYPE } from '../../core/event-batch-bin.js';
+import { decodeEventBatchBin } from '../../core/event-batch-bin-read.js';
 import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { createMemoryKv } from '../../core/kv/memory.js';
 import type { KV } from '../../core/kv/types.js';
@@ -52,6 +55,15 @@ describe('parse-log handler', () => {
     );
     expect(res.headers.get('content-type')).toBe(EVENT_BATCH_TYPE);
     const { events: batch, rejected } = decodeEventBatch(await res.text());
+    expect(rejected).toBe(0);
+    expect(batch).toEqual(ndjsonEvents);
+  });
+
+  it("answers the binary batch when Accept lists it first, as the pipeline's connector does", async () => {
+    const ndjsonEvents = await events(await make(await createMemoryKv())(post(LINES.join('\n'))));
+    const res = await make(await createMemoryKv())(post(LINES.join('\n'), { accept: DEFAULT_ACCEPT }));
+    expect(res.headers.get('content-type')).toBe(EVENT_BATCH_BIN_TYPE);
+    const { events: batch, rejected } = decodeEventBatchBin(new Uint8Array(await res.arrayBuffer()));
     expect(rejected).toBe(0);
     expect(batch).toEqual(ndjsonEvents);
   });

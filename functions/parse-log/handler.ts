@@ -3,6 +3,7 @@
 // shared with other replicas through the KV.
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
 import { acceptsEventBatch, EVENT_BATCH_TYPE, encodeEventBatchBytes } from '../../core/event-batch.js';
+import { EVENT_BATCH_BIN_TYPE, encodeEventBatchBin } from '../../core/event-batch-bin.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import { bytesResponse, knownBytes } from '../../core/http/bytes.js';
 import type { KV } from '../../core/kv/types.js';
@@ -98,10 +99,21 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
           times,
         ),
       );
-      // The pipeline's connector asks for the compact batch (core/event-batch.ts); curl gets NDJSON.
-      const compact = acceptsEventBatch(req.headers.get('accept'));
-      const body = compact ? encodeEventBatchBytes(events, times) : toNdjson(events);
-      const headers: Record<string, string> = { 'content-type': compact ? EVENT_BATCH_TYPE : NDJSON };
+      // The pipeline's connector asks for the binary batch (core/event-batch-bin.ts), or the compact JSON
+      // one (core/event-batch.ts); curl gets NDJSON.
+      const accept = req.headers.get('accept');
+      const type = acceptsEventBatch(accept, EVENT_BATCH_BIN_TYPE)
+        ? EVENT_BATCH_BIN_TYPE
+        : acceptsEventBatch(accept)
+          ? EVENT_BATCH_TYPE
+          : NDJSON;
+      const body =
+        type === EVENT_BATCH_BIN_TYPE
+          ? encodeEventBatchBin(events, times)
+          : type === EVENT_BATCH_TYPE
+            ? encodeEventBatchBytes(events, times)
+            : toNdjson(events);
+      const headers: Record<string, string> = { 'content-type': type };
       const batchId = req.headers.get(H.batchId);
       if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'parse-log');
       // Handed to the server adapter as is: no copy into the Response, none out of it (core/http/bytes.ts).

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../core/broker/types.js';
 import type { LogEvent } from '../../core/event.js';
-import { decodeEventBatch } from '../../core/event-batch-read.js';
 import type { ProcessStack } from '../../runner/processes.js';
 import { lokiProto } from '../loki-push.js';
 import { exportWithSdk } from '../otel-export.js';
 import { uniqueName } from '../services.js';
+import { parsedEvents } from '../support/event-batches.js';
 import { parseLogConsumed, poll, servicesUp, startTestStack, stopTestStack, testBroker } from './stack.js';
 
 const up = await servicesUp();
@@ -60,7 +60,7 @@ describe.skipIf(!up)('OTLP and Loki push through the running stack, real RabbitM
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      events.push(...decodeEventBatch(new TextDecoder().decode(d.body)).events);
+      events.push(...parsedEvents(d.contentType, d.body));
       await d.ack();
     }
     return mine();

@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Broker } from '../../core/broker/types.js';
 import type { LogEvent } from '../../core/event.js';
-import { EVENT_BATCH_TYPE } from '../../core/event-batch.js';
-import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { freePort } from '../../runner/free-port.js';
 import type { ProcessStack } from '../../runner/processes.js';
 import { requireService, uniqueName } from '../services.js';
+import { parsedEvents } from '../support/event-batches.js';
 import { parseLogConsumed, poll, servicesUp, startTestStack, stopTestStack, testBroker } from './stack.js';
 
 const tool = (name: string, path: string) =>
@@ -56,9 +55,7 @@ describe.skipIf(!up)('syslog from real clients through the running stack', () =>
     await broker.consume(
       TAP,
       async (d) => {
-        const text = new TextDecoder().decode(d.body);
-        if (d.contentType === EVENT_BATCH_TYPE) events.push(...decodeEventBatch(text).events);
-        else for (const l of text.split('\n')) if (l) events.push(JSON.parse(l) as LogEvent);
+        events.push(...parsedEvents(d.contentType, d.body));
         await d.ack();
       },
       { prefetch: 16 },

@@ -1,0 +1,201 @@
+// Varints and blocks of strings in a growing byte buffer, for binary bodies between our own functions
+// (core/event-batch-bin.ts). Strings go as a few large UTF-8 runs, not one encode or decode per string:
+// each call costs more than a short string's bytes. Pure.
+import { hasLoneSurrogate } from './line-escape.js';
+
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/**
+ * UTF-16 units decoded into one string at most: a run stays a small string at both ends (V8 keeps a
+ * string past 128 KB in a space of its own whose pages are fresh memory, docs/capacity.md).
+ */
+const RUN_UNITS = 32 * 1024;
+
+export class TruncatedError extends Error {
+  override name = 'TruncatedError';
+}
+
+export class ByteWriter {
+  buf: Uint8Array<ArrayBuffer>;
+  at = 0;
+
+  constructor(size = 4096) {
+    this.buf = new Uint8Array(size);
+  }
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.at + n));
+    next.set(this.buf.subarray(0, this.at));
+    this.buf = next;
+  }
+
+  /** An unsigned integer up to 2^53 - 1, 7 bits a byte. */
+  uint(n: number): void {
+    this.room(8);
+    const b = this.buf;
+    if (n < 0x80) {
+      b[this.at++] = n;
+      return;
+    }
+    while (n >= 0x80000000) {
+      b[this.at++] = (n % 128) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    while (n >= 0x80) {
+      b[this.at++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    b[this.at++] = n;
+  }
+
+  /** A safe integer of either sign (zigzag: 0, -1, 1, -2, ... as 0, 1, 2, 3, ...). */
+  int(n: number): void {
+    this.uint(n >= 0 ? n * 2 : -n * 2 - 1);
+  }
+
+  f64(x: number): void {
+    this.room(8);
+    new DataView(this.buf.buffer, this.buf.byteOffset).setFloat64(this.at, x, true);
+    this.at += 8;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.at);
+    this.at += b.length;
+  }
+
+  /**
+   * Strings as runs: per run its count, each string's UTF-16 length (doubled, +1 when the string is sent
+   * as its JSON text because it holds a lone surrogate, which UTF-8 cannot carry), then the run's UTF-8.
+   */
+  strings(list: readonly string[]): void {
+    let runs = 0;
+    for (let i = 0; i < list.length; runs++) i = runEnd(list, i);
+    this.uint(runs);
+    for (let i = 0; i < list.length; ) {
+      const end = runEnd(list, i);
+      this.uint(end - i);
+      let text = '';
+      for (let k = i; k < end; k++) {
+        let s = list[k];
+        const json = hasLoneSurrogate(s);
+        if (json) s = JSON.stringify(s);
+        this.uint(s.length * 2 + (json ? 1 : 0));
+        text += s;
+      }
+      // The run's byte count, as a 5-byte varint written once the text is encoded (readers take
+      // non-minimal varints).
+      this.room(text.length * 3 + 5);
+      const size = this.at;
+      const { written } = ENCODER.encodeInto(text, this.buf.subarray(size + 5));
+      let n = written;
+      for (let k = 0; k < 4; k++, n = Math.floor(n / 128)) this.buf[size + k] = (n % 128) | 0x80;
+      this.buf[size + 4] = n;
+      this.at = size + 5 + written;
+      i = end;
+    }
+  }
+
+  done(): Uint8Array<ArrayBuffer> {
+    return this.buf.subarray(0, this.at);
+  }
+}
+
+/** The end of the run that starts at `i`: at least one string, at most RUN_UNITS units after that. */
+function runEnd(list: readonly string[], i: number): number {
+  let units = list[i].length;
+  let k = i + 1;
+  while (k < list.length && units + list[k].length <= RUN_UNITS) units += list[k++].length;
+  return k;
+}
+
+export class ByteReader {
+  at: number;
+
+  constructor(
+    readonly buf: Uint8Array,
+    at = 0,
+  ) {
+    this.at = at;
+  }
+
+  byte(): number {
+    if (this.at >= this.buf.length) throw new TruncatedError('the body ends early');
+    return this.buf[this.at++];
+  }
+
+  uint(): number {
+    const b = this.buf;
+    if (this.at >= b.length) throw new TruncatedError('the body ends early');
+    let c = b[this.at++];
+    if (c < 0x80) return c;
+    let x = c & 0x7f;
+    let scale = 128;
+    for (;;) {
+      if (this.at >= b.length) throw new TruncatedError('the body ends early');
+      c = b[this.at++];
+      x += (c & 0x7f) * scale;
+      if (c < 0x80) break;
+      scale *= 128;
+      if (scale > 2 ** 49) throw new TruncatedError('a number is too long');
+    }
+    if (!Number.isSafeInteger(x)) throw new TruncatedError('a number is too large');
+    return x;
+  }
+
+  int(): number {
+    const z = this.uint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  f64(): number {
+    if (this.at + 8 > this.buf.length) throw new TruncatedError('the body ends early');
+    const x = new DataView(this.buf.buffer, this.buf.byteOffset).getFloat64(this.at, true);
+    this.at += 8;
+    return x;
+  }
+
+  /** What ByteWriter.strings wrote. Throws TruncatedError when the body does not hold it. */
+  strings(): string[] {
+    const out: string[] = [];
+    const lengths: number[] = [];
+    for (let runs = this.uint(); runs > 0; runs--) {
+      const count = this.uint();
+      if (count > this.buf.length - this.at) throw new TruncatedError('the body ends early');
+      lengths.length = 0;
+      let units = 0;
+      for (let k = 0; k < count; k++) {
+        const l = this.uint();
+        lengths.push(l);
+        units += Math.floor(l / 2);
+      }
+      const size = this.uint();
+      if (this.at + size > this.buf.length) throw new TruncatedError('the body ends early');
+      let text: string;
+      try {
+        text = DECODER.decode(this.buf.subarray(this.at, this.at + size));
+      } catch {
+        throw new TruncatedError('a string is not UTF-8');
+      }
+      this.at += size;
+      if (text.length !== units) throw new TruncatedError('string lengths do not match their text');
+      let from = 0;
+      for (const l of lengths) {
+        const s = text.slice(from, from + Math.floor(l / 2));
+        from += Math.floor(l / 2);
+        out.push(l % 2 === 0 ? s : fromJson(s));
+      }
+    }
+    return out;
+  }
+}
+
+function fromJson(s: string): string {
+  try {
+    const x = JSON.parse(s);
+    if (typeof x === 'string') return x;
+  } catch {}
+  throw new TruncatedError('a JSON-sent string is not one');
+}

@@ -1,0 +1,255 @@
+// Reading the binary batch (core/event-batch-bin.ts). A body that is not one, or is cut short, throws
+// EventBatchError; a row whose values are wrong but readable (a level that is not one, an offset past its
+// raw line) is rejected alone. Pure.
+import { ByteReader, TruncatedError } from './byte-codec.js';
+import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent } from './event.js';
+import {
+  BIN_MAGIC,
+  BIN_VERSION,
+  F_EXTRA,
+  F_EXTRA_JSON,
+  F_HTTP,
+  F_TIME_TEXT,
+  MAX_DATE_MS,
+  V_FALSE,
+  V_FLOAT,
+  V_INT,
+  V_NULL,
+  V_TEXT,
+  V_TRUE,
+} from './event-batch-bin.js';
+import { type DecodedBatch, EventBatchError, readExtra } from './event-batch-read.js';
+import { type DayCache, formatIso, wholeIsoMs } from './event-time.js';
+
+/** Whether the body starts as a binary batch does (any version). */
+export function isBinBatch(body: Uint8Array): boolean {
+  return BIN_MAGIC.every((b, i) => body[i] === b);
+}
+
+export function decodeEventBatchBin(body: Uint8Array): DecodedBatch {
+  try {
+    return decode(body);
+  } catch (e) {
+    if (e instanceof TruncatedError) throw new EventBatchError(e.message);
+    throw e;
+  }
+}
+
+function decode(body: Uint8Array): DecodedBatch {
+  if (!isBinBatch(body)) throw new EventBatchError('not a binary event batch');
+  const r = new Rows(body);
+  const version = r.uint();
+  if (version !== BIN_VERSION)
+    throw new EventBatchError(`version ${version}; this reader knows ${BIN_VERSION}`);
+  const n = r.uint();
+  const t0 = r.int();
+  r.table = r.strings();
+  const raws = r.strings();
+  if (raws.length !== n) throw new EventBatchError(`${raws.length} raw lines where the header says ${n}`);
+  const table = r.table;
+  const days: DayCache = { day: Number.NaN, prefix: '' };
+  const events: LogEvent[] = [];
+  const times: number[] = [];
+  const reasons: string[] = [];
+  let rejected = 0;
+  for (let k = 0; k < n; k++) {
+    const raw = raws[k];
+    // A bad value does not stop the row's reading (the rows after it could not be found): the row is
+    // read to its end and judged after.
+    r.why = undefined;
+    const flags = r.uint();
+    let timestamp = '';
+    let ms = Number.NaN;
+    if (flags & F_TIME_TEXT) {
+      const i = r.uint();
+      if (i < table.length) timestamp = table[i];
+      else r.fail('bad time');
+    } else {
+      const t = t0 + r.int();
+      if (Number.isSafeInteger(t) && Math.abs(t) <= MAX_DATE_MS) {
+        timestamp = formatIso(t, days);
+        // Outside years 1970-9999 the text is toISOString's form: left to the reader to parse.
+        ms = wholeIsoMs(t);
+      } else r.fail('bad time');
+    }
+    const origin = r.text(raw);
+    const source = r.ref();
+    const service = r.ref();
+    const host = r.ref();
+    const level = r.ref();
+    const message = r.text(raw);
+    const format = r.ref();
+    const templateId = r.ref();
+    const template = r.ref();
+    const params: string[] = [];
+    for (let count = r.uint(); count > 0; count--) {
+      const p = r.text(raw);
+      if (p !== undefined) params.push(p);
+      else r.fail('params must be strings');
+    }
+    let http: HttpFields | undefined;
+    if (flags & F_HTTP)
+      http = {
+        method: r.ref(),
+        path: r.text(raw),
+        status: r.num(),
+        latency_ms: r.num(),
+        bytes: r.num(),
+        user_agent: r.ref(),
+        client_ip: r.text(raw),
+      };
+    const extra = flags & F_EXTRA_JSON ? r.ref() : undefined;
+    if (source === undefined || format === undefined) r.fail('missing field');
+    if (message === undefined) r.fail('bad text offsets');
+    if (templateId === undefined || template === undefined) r.fail('missing template');
+    if (!isLevel(level)) r.fail('bad level');
+    if (flags & F_EXTRA_JSON && extra === undefined) r.fail('bad extra');
+    const e: LogEvent = {
+      v: EVENT_SCHEMA_VERSION,
+      timestamp,
+      timestampOriginal: origin,
+      source: source!,
+      service,
+      host,
+      level: level as LogEvent['level'],
+      message: message!,
+      http,
+      format: format!,
+      templateId: templateId!,
+      template: template!,
+      params,
+      fields: undefined,
+      raw,
+      problems: undefined,
+      label: undefined,
+    };
+    if (flags & F_EXTRA) r.extra(e);
+    else if (extra !== undefined && r.why === undefined) r.fail(readExtra(parseJson(extra), e));
+    if (r.why !== undefined) {
+      rejected++;
+      if (reasons.length < 5) reasons.push(`event ${k}: ${r.why}`);
+    } else {
+      events.push(e);
+      times.push(ms);
+    }
+  }
+  if (r.at !== body.length) throw new EventBatchError(`${body.length - r.at} bytes after the last row`);
+  return { events, times, rejected, reasons };
+}
+
+function parseJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A binary batch's raw lines joined by newlines, for a person reading a dead letter; undefined when the
+ * body is not one or is cut before its raw lines end.
+ */
+export function binBatchText(body: Uint8Array): string | undefined {
+  if (!isBinBatch(body)) return undefined;
+  try {
+    const r = new ByteReader(body, BIN_MAGIC.length);
+    if (r.uint() !== BIN_VERSION) return undefined;
+    r.uint();
+    r.int();
+    r.strings();
+    return r.strings().join('\n');
+  } catch (e) {
+    if (e instanceof TruncatedError) return undefined;
+    throw e;
+  }
+}
+
+/** The row values, each read to its end whatever it holds; `why` says what was wrong with the row. */
+class Rows extends ByteReader {
+  table: string[] = [];
+  why: string | undefined;
+
+  constructor(body: Uint8Array) {
+    super(body, BIN_MAGIC.length);
+  }
+
+  fail(why: string | undefined): void {
+    this.why ??= why;
+  }
+
+  ref(): string | undefined {
+    const i = this.uint();
+    if (i === 0) return undefined;
+    if (i <= this.table.length) return this.table[i - 1];
+    this.fail('a table index past the table');
+    return undefined;
+  }
+
+  /** A text field: from the table, or a piece of `raw`. */
+  text(raw: string): string | undefined {
+    const c = this.uint();
+    if (c === 0) return undefined;
+    if (c % 2 === 1) {
+      const i = (c - 1) / 2;
+      if (i < this.table.length) return this.table[i];
+      this.fail('a table index past the table');
+      return undefined;
+    }
+    const at = (c - 2) / 2;
+    const length = this.uint();
+    if (at + length <= raw.length) return raw.slice(at, at + length);
+    this.fail('bad text offsets');
+    return undefined;
+  }
+
+  /** What writeExtra in core/event-batch-bin.ts wrote, into the event. */
+  extra(e: LogEvent): void {
+    const nf = this.uint();
+    if (nf > 0) {
+      const fields: NonNullable<LogEvent['fields']> = {};
+      for (let i = 1; i < nf; i++) {
+        const k = this.ref();
+        const tag = this.uint();
+        const v =
+          tag === V_NULL
+            ? null
+            : tag === V_FALSE
+              ? false
+              : tag === V_TRUE
+                ? true
+                : tag === V_INT
+                  ? this.int()
+                  : tag === V_FLOAT
+                    ? this.f64()
+                    : tag === V_TEXT
+                      ? this.text(e.raw)
+                      : undefined;
+        if (k === undefined || v === undefined) this.fail('bad fields');
+        else fields[k] = v;
+      }
+      e.fields = fields;
+    }
+    const np = this.uint();
+    if (np > 0) {
+      const problems: string[] = [];
+      for (let i = 1; i < np; i++) {
+        const p = this.ref();
+        if (p === undefined) this.fail('bad problems');
+        else problems.push(p);
+      }
+      e.problems = problems;
+    }
+    e.label = this.ref();
+    const stack = this.text(e.raw);
+    if (stack !== undefined) e.stack = stack;
+  }
+
+  /** A number as num() in core/event-batch-bin.ts wrote it. */
+  num(): number | undefined {
+    const c = this.uint();
+    if (c === 0) return undefined;
+    if (c >= 2) return c - 2;
+    const x = this.f64();
+    return Number.isFinite(x) && x >= 0 ? x : undefined;
+  }
+}
