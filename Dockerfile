@@ -26,4 +26,4 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=5s --timeout=3s --retries=10 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/_/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["sh", "-c", "exec node --max-semi-space-size=16 --heap-growing-percent=30 dist/${LOGFAAS_ENTRY}.mjs"]
+CMD ["sh", "-c", "exec node --max-semi-space-size=16 --heap-growing-percent=30 --single-threaded-gc dist/${LOGFAAS_ENTRY}.mjs"]

@@ -22,12 +22,16 @@ import { waitForHttp } from './wait.js';
  *   peak RSS ~125 vs ~105 MB (detect-anomaly, the largest).
  * - One process: 8 MB, since all stages share its heap: peak RSS 123-133 MB (16 MB: 137-148, 4 MB:
  *   107-116) for ~10% less CPU than 4 MB.
+ * - `--single-threaded-gc`: a busy machine's cores are already taken by the other processes, and V8's
+ *   helper threads for parallel scavenges and concurrent marking cost more CPU than they save there
+ *   (docs/capacity.md: ~5% less CPU a line, ~10 MB more RSS in detect-anomaly). The one-process stack
+ *   keeps them: its GC threads are what use a second core.
  * - A fixed malloc mmap threshold of 4 MiB (glibc's otherwise rises to the largest buffer freed, up to
  *   32 MB): a batch's buffers (0.1-0.5 MB) are reused from malloc's heap instead of being mapped fresh
  *   and zeroed by the kernel for every batch, which page faults made a sixth of the pipeline's CPU on a
  *   VM; buffers past 4 MiB still go back to the OS when freed (docs/capacity.md).
  */
-export const NODE_ARGS = ['--max-semi-space-size=16', '--heap-growing-percent=30'] as const;
+export const NODE_ARGS = ['--max-semi-space-size=16', '--heap-growing-percent=30', '--single-threaded-gc'] as const;
 export const EMBEDDED_NODE_ARGS = ['--max-semi-space-size=8', '--heap-growing-percent=30'] as const;
 export const RUNTIME_ENV = {
   MALLOC_MMAP_THRESHOLD_: '4194304',
