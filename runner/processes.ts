@@ -31,7 +31,11 @@ import { waitForHttp } from './wait.js';
  *   and zeroed by the kernel for every batch, which page faults made a sixth of the pipeline's CPU on a
  *   VM; buffers past 4 MiB still go back to the OS when freed (docs/capacity.md).
  */
-export const NODE_ARGS = ['--max-semi-space-size=16', '--heap-growing-percent=30', '--single-threaded-gc'] as const;
+export const NODE_ARGS = [
+  '--max-semi-space-size=16',
+  '--heap-growing-percent=30',
+  '--single-threaded-gc',
+] as const;
 export const EMBEDDED_NODE_ARGS = ['--max-semi-space-size=8', '--heap-growing-percent=30'] as const;
 export const RUNTIME_ENV = {
   MALLOC_MMAP_THRESHOLD_: '4194304',
