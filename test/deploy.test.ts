@@ -81,7 +81,7 @@ describe('docker-compose.yml', () => {
 
   it('runs bundles that the build produces, with the command the Dockerfile gives', () => {
     expect(dockerfile).toMatch(/ARG ENTRY=functions\/\$\{FUNCTION\}/);
-    expect(CMD.join(' ')).toMatch(/^sh -c exec node (--[a-z-]+=\S+ )*dist\/\$\{LOGFAAS_ENTRY\}\.mjs$/);
+    expect(CMD.join(' ')).toMatch(/^sh -c exec node (--[a-z-]+(=\S+)? )*dist\/\$\{LOGFAAS_ENTRY\}\.mjs$/);
     const build = readFileSync('build.mjs', 'utf8');
     for (const [name, s] of ourServices) {
       const entry = entryOf(s);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ACCEPT } from '../../connectors/rabbitmq/config.js';
 import { validateEvent } from '../../core/event.js';
 import { EVENT_BATCH_TYPE } from '../../core/event-batch.js';
 import { EVENT_BATCH_BIN_TYPE } from '../../core/event-batch-bin.js';
@@ -61,7 +60,8 @@ describe('parse-log handler', () => {
 
   it("answers the binary batch when Accept lists it first, as the pipeline's connector does", async () => {
     const ndjsonEvents = await events(await make(await createMemoryKv())(post(LINES.join('\n'))));
-    const res = await make(await createMemoryKv())(post(LINES.join('\n'), { accept: DEFAULT_ACCEPT }));
+    const accept = `${EVENT_BATCH_BIN_TYPE}, ${EVENT_BATCH_TYPE};q=0.9, */*;q=0.5`;
+    const res = await make(await createMemoryKv())(post(LINES.join('\n'), { accept }));
     expect(res.headers.get('content-type')).toBe(EVENT_BATCH_BIN_TYPE);
     const { events: batch, rejected } = decodeEventBatchBin(new Uint8Array(await res.arrayBuffer()));
     expect(rejected).toBe(0);
