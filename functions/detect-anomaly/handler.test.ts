@@ -157,60 +157,51 @@ describe('rules before a model exists', () => {
 });
 
 describe("parse-log's compact event batch", () => {
-  it('scores it exactly as the same events in NDJSON, and answers 400 to a malformed one', async () => {
-    const events = Array.from({ length: 200 }, (_, i) => ev(i));
-    events[150] = ev(150, { status: 500, level: 'error' });
-    events[170] = ev(170, { latency: 40 * 120, route: 2 });
-    const a = await setup({ minTraining: 1_000_000 });
-    const b = await setup({ minTraining: 1_000_000 });
-    const viaNdjson = await post(a.handler, ndjson(events), 'r1');
-    const res = await b.handler(
-      new Request('http://x/', {
-        method: 'POST',
-        body: encodeEventBatch(events),
-        headers: { 'content-type': EVENT_BATCH_TYPE, 'x-batch-id': 'r1' },
-      }),
-    );
-    expect(res.status).toBe(200);
-    const viaBatch = (await res.text())
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as AnomalyResult);
-    expect(viaBatch).toEqual(viaNdjson.anomalies);
-    expect(await b.kv.hgetall(MODEL_KEYS.norms('api'))).toEqual(await a.kv.hgetall(MODEL_KEYS.norms('api')));
-    const bad = await b.handler(
-      new Request('http://x/', {
-        method: 'POST',
-        body: '{"v":1}',
-        headers: { 'content-type': EVENT_BATCH_TYPE },
-      }),
-    );
-    expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/application\/vnd.logfaas.events\+json/);
-  });
-
-  it('scores the binary batch exactly as the same events in NDJSON, and answers 400 to a malformed one', async () => {
-    const events = Array.from({ length: 200 }, (_, i) => ev(i));
-    events[150] = ev(150, { status: 500, level: 'error' });
-    const a = await setup({ minTraining: 1_000_000 });
-    const b = await setup({ minTraining: 1_000_000 });
-    const viaNdjson = await post(a.handler, ndjson(events), 'r1');
-    const headers = { 'content-type': EVENT_BATCH_BIN_TYPE, 'x-batch-id': 'r1' };
-    const res = await b.handler(
-      new Request('http://x/', { method: 'POST', body: encodeEventBatchBin(events), headers }),
-    );
-    expect(res.status).toBe(200);
-    const viaBatch = (await res.text())
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as AnomalyResult);
-    expect(viaBatch).toEqual(viaNdjson.anomalies);
-    expect(await b.kv.hgetall(MODEL_KEYS.norms('api'))).toEqual(await a.kv.hgetall(MODEL_KEYS.norms('api')));
-    const cut = encodeEventBatchBin(events).subarray(0, 300);
-    const bad = await b.handler(new Request('http://x/', { method: 'POST', body: cut, headers }));
-    expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/application\/vnd.logfaas.events.bin body: the body ends early/);
-  });
+  const forms = [
+    {
+      form: 'JSON',
+      type: EVENT_BATCH_TYPE,
+      encode: (events: LogEvent[]): BodyInit => encodeEventBatch(events),
+      bad: (): BodyInit => '{"v":1}',
+      error: /application\/vnd.logfaas.events\+json/,
+    },
+    {
+      form: 'binary',
+      type: EVENT_BATCH_BIN_TYPE,
+      encode: (events: LogEvent[]): BodyInit => encodeEventBatchBin(events),
+      bad: (events: LogEvent[]): BodyInit => encodeEventBatchBin(events).subarray(0, 300),
+      error: /application\/vnd.logfaas.events.bin body: the body ends early/,
+    },
+  ];
+  it.each(forms)(
+    'scores the $form form exactly as the same events in NDJSON, and answers 400 to a malformed one',
+    async ({ type, encode, bad, error }) => {
+      const events = Array.from({ length: 200 }, (_, i) => ev(i));
+      events[150] = ev(150, { status: 500, level: 'error' });
+      events[170] = ev(170, { latency: 40 * 120, route: 2 });
+      const a = await setup({ minTraining: 1_000_000 });
+      const b = await setup({ minTraining: 1_000_000 });
+      const viaNdjson = await post(a.handler, ndjson(events), 'r1');
+      const headers = { 'content-type': type, 'x-batch-id': 'r1' };
+      const res = await b.handler(
+        new Request('http://x/', { method: 'POST', body: encode(events), headers }),
+      );
+      expect(res.status).toBe(200);
+      const viaBatch = (await res.text())
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as AnomalyResult);
+      expect(viaBatch).toEqual(viaNdjson.anomalies);
+      expect(await b.kv.hgetall(MODEL_KEYS.norms('api'))).toEqual(
+        await a.kv.hgetall(MODEL_KEYS.norms('api')),
+      );
+      const refused = await b.handler(
+        new Request('http://x/', { method: 'POST', body: bad(events), headers }),
+      );
+      expect(refused.status).toBe(400);
+      expect((await refused.json()).error).toMatch(error);
+    },
+  );
 
   it("reads the server adapter's known bytes as req.text() would (BOM and bad UTF-8 included)", async () => {
     const events = Array.from({ length: 200 }, (_, i) => ev(i, i === 7 ? { status: 503, msg: 'ü ✓' } : {}));
