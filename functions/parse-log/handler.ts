@@ -80,10 +80,21 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
       // Entries with meta are a protocol's records (OTLP, Loki), each one event already: never joined.
       if (multiline && !batch.meta) batch = groupBatch(batch, multiline);
       const at = now();
-      // Each event's time as the parser computed it, for the compact encoder.
-      const times = new Float64Array(batch.lines.length);
-      const events = await store.parseWith(source, (miner) =>
-        parseBatch(
+      // The pipeline's connector asks for the binary batch (core/event-batch-bin.ts), or the compact JSON
+      // one (core/event-batch.ts); curl gets NDJSON.
+      const accept = req.headers.get('accept');
+      const type = acceptsEventBatch(accept, EVENT_BATCH_BIN_TYPE)
+        ? EVENT_BATCH_BIN_TYPE
+        : acceptsEventBatch(accept)
+          ? EVENT_BATCH_TYPE
+          : NDJSON;
+      // Encoded as soon as parsed, before any await: the events die young instead of surviving the
+      // template flush (and other requests' work) into the old generation, which garbage collection
+      // paid for (docs/capacity.md).
+      const body = await store.parseWith(source, (miner) => {
+        // Each event's time as the parser computed it, for the compact encoders.
+        const times = new Float64Array(batch.lines.length);
+        const events = parseBatch(
           batch.lines,
           batch.labels,
           {
@@ -97,22 +108,13 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
             meta: batch.meta,
           },
           times,
-        ),
-      );
-      // The pipeline's connector asks for the binary batch (core/event-batch-bin.ts), or the compact JSON
-      // one (core/event-batch.ts); curl gets NDJSON.
-      const accept = req.headers.get('accept');
-      const type = acceptsEventBatch(accept, EVENT_BATCH_BIN_TYPE)
-        ? EVENT_BATCH_BIN_TYPE
-        : acceptsEventBatch(accept)
-          ? EVENT_BATCH_TYPE
-          : NDJSON;
-      const body =
-        type === EVENT_BATCH_BIN_TYPE
+        );
+        return type === EVENT_BATCH_BIN_TYPE
           ? encodeEventBatchBin(events, times)
           : type === EVENT_BATCH_TYPE
             ? encodeEventBatchBytes(events, times)
             : toNdjson(events);
+      });
       const headers: Record<string, string> = { 'content-type': type };
       const batchId = req.headers.get(H.batchId);
       if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'parse-log');
