@@ -2,7 +2,7 @@
 // or two replicas of every function), the plumbing alone with stand-in functions, and the embedded
 // one-process mode.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -40,6 +40,7 @@ export async function benchStack(
   scale: Pick<ProcessStackOptions, 'replicas' | 'connectors' | 'bundles' | 'envFor'> = {},
 ): Promise<BenchStack> {
   const ns = `bench-${process.pid}-${Date.now().toString(36)}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-bench-'));
   const stack = await startProcessStack({
     root: process.cwd(),
     redisUrl: REDIS,
@@ -47,7 +48,7 @@ export async function benchStack(
     adminPassword: new Secret('bench-password'),
     gatewayPort: 0,
     dashboardPort: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'logfaas-bench-')),
+    dataDir,
     logger: silentLogger,
     ...scale,
     envFor: { ...scale.envFor, ...(process.env.BENCH_ENV_FOR ? JSON.parse(process.env.BENCH_ENV_FOR) : {}) },
@@ -64,6 +65,7 @@ export async function benchStack(
       redis.disconnect();
       await stack.stop();
       await dropNamespace({ redisUrl: REDIS, amqpUrl: AMQP, ns });
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -126,6 +128,7 @@ export async function plumbing(lines: string[], log: (l: string) => void) {
 
 export async function embedded(lines: string[], log: (l: string) => void) {
   const [port, dport] = await freePorts(2);
+  const dataDir = mkdtempSync(join(tmpdir(), 'logfaas-bench-'));
   const p: ChildProcess = spawn(
     process.execPath,
     [
@@ -138,7 +141,7 @@ export async function embedded(lines: string[], log: (l: string) => void) {
       '--dashboard-port',
       String(dport),
       '--data-dir',
-      mkdtempSync(join(tmpdir(), 'logfaas-bench-')),
+      dataDir,
     ],
     // The memory settings `npm start` runs with (runner/processes.test.ts checks they are the same).
     {
@@ -158,5 +161,7 @@ export async function embedded(lines: string[], log: (l: string) => void) {
     return { embedded_lines_per_sec: Math.round(rate), embedded_rss_mb: maxRss };
   } finally {
     p.kill('SIGTERM');
+    await new Promise((r) => (p.exitCode === null && p.signalCode === null ? p.once('exit', r) : r(null)));
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@
 // logs.raw and nothing else consuming, so the figure is the intake alone: lines/s from the first byte
 // written until the producer has accepted (the broker confirmed) every line.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -165,5 +165,6 @@ export const syslogBench: BenchSection = async ({ quick, log }) => {
     await sup.stop();
     await broker.close();
     await dropNamespace({ amqpUrl: AMQP, ns, queues: [tap] });
+    rmSync(dataDir, { recursive: true, force: true });
   }
 };
