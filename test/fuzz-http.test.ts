@@ -3,9 +3,12 @@
 // stack still counts correctly afterwards.
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_BATCH_TYPE } from '../core/event-batch.js';
+import { EVENT_BATCH_BIN_TYPE, encodeEventBatchBin } from '../core/event-batch-bin.js';
 import { seededRandom } from '../core/random.js';
 import type { EmbeddedStack } from '../runner/embedded.js';
 import { startFuzzStack } from './support/fuzz-stack.js';
+import { randomEvents } from './support/random-events.js';
 
 const rng = seededRandom;
 
@@ -50,6 +53,8 @@ describe('HTTP fuzz', () => {
       'application/json',
       'application/x-ndjson',
       'application/vnd.logfaas.batch+json',
+      EVENT_BATCH_TYPE,
+      EVENT_BATCH_BIN_TYPE,
       'image/png',
       'x/y; charset=utf-99',
       '',
@@ -68,7 +73,15 @@ describe('HTTP fuzz', () => {
       () => new TextEncoder().encode(`${'x'.repeat(200_000)}\nshort line\n`),
       () => gzipSync('gzipped line one\ngzipped line two\n'),
       () => new Uint8Array(0),
+      // A binary event batch, whole or with a few bytes changed (detect-anomaly reads it by content type).
+      () => binBatch,
+      () => {
+        const b = binBatch.slice();
+        for (let k = 0; k < 3; k++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
+        return b;
+      },
     ];
+    const binBatch = encodeEventBatchBin(randomEvents(50, 3));
     const statuses = new Map<number, number>();
     for (let i = 0; i < 400; i++) {
       const method = pick(methods);
@@ -91,6 +104,27 @@ describe('HTTP fuzz', () => {
       expect(res.status, `${method} ${path} ${type} -> ${res.status}`).toBeLessThan(500);
     }
     expect(statuses.size).toBeGreaterThan(3);
+  });
+
+  it('answers 200 or 400, never 5xx, to binary event batches cut short or changed at random', async () => {
+    const r = rng(99);
+    const whole = encodeEventBatchBin(randomEvents(40, 8));
+    const seen = new Set<number>();
+    for (let i = 0; i < 60; i++) {
+      let body = whole.slice();
+      if (i % 3 === 0) body = body.subarray(0, Math.floor(r() * body.length));
+      else for (let k = 0; k < 1 + (i % 4); k++) body[Math.floor(r() * body.length)] = Math.floor(r() * 256);
+      const res = await fetch(`${stack.gatewayUrl}/function/detect-anomaly`, {
+        method: 'POST',
+        headers: { 'content-type': EVENT_BATCH_BIN_TYPE, 'x-batch-id': `bin-fuzz-${i}` },
+        body,
+      });
+      const text = await res.text();
+      seen.add(res.status);
+      expect([200, 400], `${res.status}: ${text.slice(0, 200)}`).toContain(res.status);
+      if (res.status === 400) expect(JSON.parse(text).error).toMatch(/vnd\.logfaas\.events\.bin|no usable/);
+    }
+    expect(seen).toEqual(new Set([200, 400]));
   });
 
   it('still counts correctly after the fuzzing', async () => {
