@@ -65,7 +65,8 @@ export async function benchStack(
       redis.disconnect();
       await stack.stop();
       await dropNamespace({ redisUrl: REDIS, amqpUrl: AMQP, ns });
-      rmSync(dataDir, { recursive: true, force: true });
+      // `BENCH_KEEP_DATA=1` keeps the processes' logs (DIR/logs/NAME.log), e.g. for a --trace-gc run.
+      if (!process.env.BENCH_KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -60,48 +60,66 @@ export function createDetector(deps: DetectorDeps): Detector {
   let inflight = 0;
   const mutes = createMuteCache(kv, { logger, refreshMs: deps.muteRefreshMs });
   return {
-    async process(events, times, now, batchId) {
-      // Events of a muted template are scored and counted (total, baselines) but never reported:
-      // not as anomalies, not in incidents.
+    process(events, times, now, batchId) {
       inflight++;
-      let scored: Awaited<ReturnType<typeof scoreBatch>> | undefined;
-      let anomalies: AnomalyResult[];
-      let applied: boolean;
-      let stats: WriteOp[];
-      let seq: number;
-      try {
-        const muted = await mutes.current(now);
-        scored = await scoreBatch(events, times, now, muted);
-        anomalies = unmuted(scored.anomalies, muted);
-        stats = statsWrites({ events, anomalies, now, sentTemplates });
-        seq = norms.nextApply();
-        applied = await kv.apply(
-          [
-            ...stats,
-            ...scored.writes,
-            ...(deps.search ? searchWrites(events, times, { now, config: deps.search }) : []),
-          ],
-          batchId ? { onceKey: `detect:${batchId}` } : {},
-        );
-      } catch (e) {
-        // Whether the apply wrote is unknown: the copies of these norms are read again.
-        for (const source of scored?.states.keys() ?? []) norms.drop(source);
-        throw e;
-      } finally {
-        inflight--;
-      }
-      const { writes, due, changes } = scored;
-      // Applied now or by an earlier delivery of this batch id: either way its set-once fields are there.
-      sentTemplates.note(stats, now);
-      // A redelivered batch wrote nothing, so the copies of norms it used still stand.
-      if (applied) {
-        keepNorms(scored.states, writes, seq);
-        await trainDue(due, now);
-      }
-      // A redelivered batch changed nothing; notify's periodic pass catches a change whose message was lost.
-      return { anomalies, applied, incidentChanges: applied ? changes : [] };
+      // The batch's events are held only until its writes are built, not while the apply is awaited:
+      // with several batches in flight, theirs were most of what survived young-generation
+      // collections (docs/capacity.md). So no frame that holds them waits on the store.
+      return build(events, times, now).then(
+        (b) => applyBuilt(b, now, batchId),
+        (e) => {
+          inflight--;
+          throw e;
+        },
+      );
     },
   };
+
+  /** A batch scored and its writes built. Events of a muted template are scored and counted (total,
+   * baselines) but never reported: not as anomalies, not in incidents. */
+  async function build(events: LogEvent[], times: number[], now: number) {
+    const muted = await mutes.current(now);
+    const scored = await scoreBatch(events, times, now, muted);
+    try {
+      const anomalies = unmuted(scored.anomalies, muted);
+      const stats = statsWrites({ events, anomalies, now, sentTemplates });
+      const ops = [
+        ...stats,
+        ...scored.writes,
+        ...(deps.search ? searchWrites(events, times, { now, config: deps.search }) : []),
+      ];
+      return { scored, anomalies, stats, ops };
+    } catch (e) {
+      for (const source of scored.states.keys()) norms.drop(source);
+      throw e;
+    }
+  }
+
+  async function applyBuilt(b: Awaited<ReturnType<typeof build>>, now: number, batchId: string | undefined) {
+    const { scored, anomalies, stats } = b;
+    let applied: boolean;
+    let seq: number;
+    try {
+      seq = norms.nextApply();
+      applied = await kv.apply(b.ops, batchId ? { onceKey: `detect:${batchId}` } : {});
+    } catch (e) {
+      // Whether the apply wrote is unknown: the copies of these norms are read again.
+      for (const source of scored.states.keys()) norms.drop(source);
+      throw e;
+    } finally {
+      inflight--;
+    }
+    const { writes, due, changes } = scored;
+    // Applied now or by an earlier delivery of this batch id: either way its set-once fields are there.
+    sentTemplates.note(stats, now);
+    // A redelivered batch wrote nothing, so the copies of norms it used still stand.
+    if (applied) {
+      keepNorms(scored.states, writes, seq);
+      await trainDue(due, now);
+    }
+    // A redelivered batch changed nothing; notify's periodic pass catches a change whose message was lost.
+    return { anomalies, applied, incidentChanges: applied ? changes : [] };
+  }
 
   async function scoreBatch(events: LogEvent[], times: number[], now: number, muted: MuteSet) {
     // Keys once per event; group by (capped) source, remembering input order.

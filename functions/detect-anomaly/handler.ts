@@ -55,24 +55,31 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
   const clock = deps.now ?? Date.now;
   const detector = createDetector(deps);
 
+  async function start(req: Request, now: number, batchId: string | undefined) {
+    const body = await readBody(req, now);
+    if (!body.events.length) {
+      throw new BadRequestError('no usable LogEvent in the body (expected NDJSON of parse-log events)', {
+        rejected: body.rejected,
+        reasons: body.reasons,
+      });
+    }
+    const headers: Record<string, string> = {
+      'content-type': NDJSON,
+      'x-events-processed': String(body.events.length),
+      'x-lines-rejected': String(body.rejected),
+    };
+    return { headers, work: detector.process(body.events, body.times, now, batchId) };
+  }
+
   return async (req) => {
     try {
       if (req.method !== 'POST') throw new MethodNotAllowedError('POST NDJSON LogEvents');
       const now = clock();
       const batchId = req.headers.get(H.batchId) ?? undefined;
-      const body = await readBody(req, now);
-      if (!body.events.length) {
-        throw new BadRequestError('no usable LogEvent in the body (expected NDJSON of parse-log events)', {
-          rejected: body.rejected,
-          reasons: body.reasons,
-        });
-      }
-      const { anomalies, incidentChanges } = await detector.process(body.events, body.times, now, batchId);
-      const headers: Record<string, string> = {
-        'content-type': NDJSON,
-        'x-events-processed': String(body.events.length),
-        'x-lines-rejected': String(body.rejected),
-      };
+      // Started in a frame of its own, which ends before the work is awaited: nothing here holds the
+      // batch's events while the detector waits on the store (detector.ts says why).
+      const { headers, work } = await start(req, now, batchId);
+      const { anomalies, incidentChanges } = await work;
       if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'detect-anomaly');
       // The batch's incident changes, for the connector to publish to logs.incidents (stack.yml).
       const changes = encodeIncidentChanges(incidentChanges);
