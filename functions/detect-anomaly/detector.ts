@@ -2,6 +2,7 @@
 // one atomic apply (stats + counters + incidents + reservoir, exactly once per batch id), then training
 // when due. The handler serves it; `logfaas analyze` runs it over a file with an embedded KV.
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
+import { parseEventTime } from '../../core/event-time.js';
 import { type IncidentChange, incidentChanges } from '../../core/incident-change.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
@@ -122,16 +123,20 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 
   async function scoreBatch(events: LogEvent[], times: number[], now: number, muted: MuteSet) {
-    // Keys once per event; group by (capped) source, remembering input order.
-    const endpoints = endpointMemo();
-    const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i], endpoints));
+    // Group by (capped) source, remembering input order.
     const groups = new Map<string, number[]>();
     for (let i = 0; i < events.length; i++) {
       const g = groups.get(events[i].source);
       if (g) g.push(i);
       else groups.set(events[i].source, [i]);
     }
-    const bucketsOf = (idx: number[]) => [...new Set(idx.map((i) => keys[i].bucket))];
+    // Each event's window, as keysOf computes it: the keys themselves are made after the state read, so
+    // they are not alive (and copied by the young generation's collections) while it is awaited.
+    const bucketOf = (i: number) => {
+      const ts = times[i] ?? parseEventTime(events[i].timestamp);
+      return Math.floor((Number.isFinite(ts) ? ts : now) / cfg.windowMs);
+    };
+    const bucketsOf = (idx: number[]) => [...new Set(idx.map(bucketOf))];
     const buckets = new Map<string, number[]>();
     for (const [source, idx] of groups) buckets.set(source, bucketsOf(idx));
     // The registry is read with the rest; map over-cap sources to OTHER_SOURCE after the read.
@@ -153,6 +158,9 @@ export function createDetector(deps: DetectorDeps): Detector {
     }
     const metas = new Map([...state.states].map(([s, st]) => [s, st.meta]));
     await refreshModels(kv, cache, metas, logger);
+    // Keys once per event.
+    const endpoints = endpointMemo();
+    const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i], endpoints));
 
     const perEvent: (AnomalyResult | undefined)[] = new Array(events.length);
     const writes: WriteOp[] = [];
