@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Temporary directories under one root, removed at the end (test/support/tmp-root.ts).
+    globalSetup: ['test/support/tmp-root.ts'],
     include: ['**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', '**/data/**', 'test/faults/**'],
     testTimeout: 60_000,
