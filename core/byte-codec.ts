@@ -121,11 +121,6 @@ export class ByteReader {
     this.at = at;
   }
 
-  byte(): number {
-    if (this.at >= this.buf.length) throw new TruncatedError('the body ends early');
-    return this.buf[this.at++];
-  }
-
   uint(): number {
     const b = this.buf;
     if (this.at >= b.length) throw new TruncatedError('the body ends early');

@@ -10,7 +10,6 @@ import {
   F_EXTRA_JSON,
   F_HTTP,
   F_TIME_TEXT,
-  MAX_DATE_MS,
   V_FALSE,
   V_FLOAT,
   V_INT,
@@ -19,7 +18,7 @@ import {
   V_TRUE,
 } from './event-batch-bin.js';
 import { type DecodedBatch, EventBatchError, readExtra } from './event-batch-read.js';
-import { type DayCache, formatIso, wholeIsoMs } from './event-time.js';
+import { type DayCache, formatIso, MAX_DATE_MS, wholeIsoMs } from './event-time.js';
 
 /** Whether the body starts as a binary batch does (any version). */
 export function isBinBatch(body: Uint8Array): boolean {
@@ -35,18 +34,27 @@ export function decodeEventBatchBin(body: Uint8Array): DecodedBatch {
   }
 }
 
-function decode(body: Uint8Array): DecodedBatch {
+/** What precedes the rows: their count, the time they count from, the table and the raw lines. */
+function readHead(
+  body: Uint8Array,
+  r: ByteReader,
+): { n: number; t0: number; table: string[]; raws: string[] } {
   if (!isBinBatch(body)) throw new EventBatchError('not a binary event batch');
-  const r = new Rows(body);
   const version = r.uint();
   if (version !== BIN_VERSION)
     throw new EventBatchError(`version ${version}; this reader knows ${BIN_VERSION}`);
   const n = r.uint();
   const t0 = r.int();
-  r.table = r.strings();
+  const table = r.strings();
   const raws = r.strings();
   if (raws.length !== n) throw new EventBatchError(`${raws.length} raw lines where the header says ${n}`);
-  const table = r.table;
+  return { n, t0, table, raws };
+}
+
+function decode(body: Uint8Array): DecodedBatch {
+  const r = new Rows(body);
+  const { n, t0, table, raws } = readHead(body, r);
+  r.table = table;
   const days: DayCache = { day: Number.NaN, prefix: '' };
   const events: LogEvent[] = [];
   const times: number[] = [];
@@ -150,16 +158,10 @@ function parseJson(s: string): unknown {
  * body is not one or is cut before its raw lines end.
  */
 export function binBatchText(body: Uint8Array): string | undefined {
-  if (!isBinBatch(body)) return undefined;
   try {
-    const r = new ByteReader(body, BIN_MAGIC.length);
-    if (r.uint() !== BIN_VERSION) return undefined;
-    r.uint();
-    r.int();
-    r.strings();
-    return r.strings().join('\n');
+    return readHead(body, new ByteReader(body, BIN_MAGIC.length)).raws.join('\n');
   } catch (e) {
-    if (e instanceof TruncatedError) return undefined;
+    if (e instanceof TruncatedError || e instanceof EventBatchError) return undefined;
     throw e;
   }
 }

@@ -6,7 +6,8 @@
 // detect-anomaly (docs/capacity.md). Read back by core/event-batch-bin-read.ts. Pure.
 import { ByteWriter } from './byte-codec.js';
 import type { HttpFields, LogEvent } from './event.js';
-import { type DayCache, formatIso, parseEventTime } from './event-time.js';
+import { canonicalMs, spanAt } from './event-batch.js';
+import { type DayCache, MAX_DATE_MS } from './event-time.js';
 
 export const EVENT_BATCH_BIN_TYPE = 'application/vnd.logfaas.events.bin';
 
@@ -28,12 +29,6 @@ export const V_TRUE = 2;
 export const V_INT = 3;
 export const V_FLOAT = 4;
 export const V_TEXT = 5;
-
-/** The furthest time a Date holds, either side of 1970: a time past it is sent as its text. */
-export const MAX_DATE_MS = 8.64e15;
-
-/** Below this many characters a piece of raw is sent from the table: the offset and length are no shorter. */
-const MIN_SPAN = 5;
 
 /**
  * Layout: magic, version, n (uint), t0 (int), the table (strings), the raw lines (strings, one per row),
@@ -71,7 +66,7 @@ export function encodeEventBatchBin(
   const raws = new Array<string>(events.length);
   const days: DayCache = { day: Number.NaN, prefix: '' };
   const text = (raw: string, s: string | undefined): void => {
-    const at = s === undefined || s.length < MIN_SPAN ? -1 : s === raw ? 0 : raw.indexOf(s);
+    const at = s === undefined ? -1 : spanAt(raw, s);
     if (s === undefined) rows.uint(0);
     else if (at < 0) rows.uint(2 * (ref(s) - 1) + 1);
     else {
@@ -88,11 +83,9 @@ export function encodeEventBatchBin(
     const extra =
       e.fields !== undefined || e.problems !== undefined || e.label !== undefined || e.stack !== undefined;
     const json = extra && !flatFields(e.fields);
-    const known = times === undefined ? Number.NaN : times[k];
-    const t = Number.isNaN(known) ? parseEventTime(e.timestamp) : known;
-    const numeric =
-      Math.abs(t) <= MAX_DATE_MS &&
-      (!Number.isNaN(known) || (Number.isInteger(t) && formatIso(t, days) === e.timestamp));
+    const t = canonicalMs(e.timestamp, times === undefined ? Number.NaN : times[k], days);
+    // A time a Date cannot hold goes as its text.
+    const numeric = Math.abs(t) <= MAX_DATE_MS;
     rows.uint((numeric ? 0 : F_TIME_TEXT) | (h ? F_HTTP : 0) | (extra ? (json ? F_EXTRA_JSON : F_EXTRA) : 0));
     if (numeric) {
       t0 ??= t;

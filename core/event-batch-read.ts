@@ -2,7 +2,7 @@
 // before it. A body that is not a batch throws; a malformed row is rejected alone. Pure.
 import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent, usableHttpNumber } from './event.js';
 import { EVENT_BATCH_TYPE, type Extra, type Header } from './event-batch.js';
-import { type DayCache, formatIso, wholeIsoMs } from './event-time.js';
+import { type DayCache, formatIso, MAX_DATE_MS, wholeIsoMs } from './event-time.js';
 import { unescapeLine } from './line-escape.js';
 import { utf8Lines } from './utf8-text.js';
 
@@ -167,7 +167,7 @@ function toEvent(r: unknown, ctx: RowContext): LogEvent | string {
   let timestamp: string;
   ctx.ms = Number.NaN;
   if (text(r[0])) timestamp = r[0];
-  else if (Number.isSafeInteger(r[0]) && Math.abs(ctx.t0 + r[0]) <= 8.64e15) {
+  else if (Number.isSafeInteger(r[0]) && Math.abs(ctx.t0 + r[0]) <= MAX_DATE_MS) {
     const ms = ctx.t0 + r[0];
     timestamp = formatIso(ms, ctx.days);
     // Outside years 1970-9999 the text is toISOString's form: left to the reader to parse.

@@ -139,9 +139,8 @@ function encodeLines(events: readonly LogEvent[], times?: Float64Array): { head:
         ? { fields: e.fields, problems: e.problems, label: e.label, stack: e.stack }
         : 0;
     let time: number | string = e.timestamp;
-    const known = times === undefined ? Number.NaN : times[k];
-    const t = Number.isNaN(known) ? parseEventTime(time) : known;
-    if (!Number.isNaN(known) || (Number.isInteger(t) && formatIso(t, days) === time)) {
+    const t = canonicalMs(time, times === undefined ? Number.NaN : times[k], days);
+    if (!Number.isNaN(t)) {
       t0 ??= t;
       time = t - t0;
     }
@@ -197,8 +196,19 @@ function encodeLines(events: readonly LogEvent[], times?: Float64Array): { head:
   return { head, raws };
 }
 
+/**
+ * The time a row may carry as a number for `timestamp`, NaN when it must carry the text: `known` (the
+ * parser's time, which formats to the timestamp exactly) when given, else the timestamp read back and
+ * checked to format to itself.
+ */
+export function canonicalMs(timestamp: string, known: number, days: DayCache): number {
+  if (!Number.isNaN(known)) return known;
+  const t = parseEventTime(timestamp);
+  return Number.isInteger(t) && formatIso(t, days) === timestamp ? t : Number.NaN;
+}
+
 /** Where `s` starts in raw, or -1 when it is not in it or too short to send as a span. */
-function spanAt(raw: string, s: string): number {
+export function spanAt(raw: string, s: string): number {
   if (s.length < MIN_SPAN) return -1;
   return s === raw ? 0 : raw.indexOf(s);
 }

@@ -84,6 +84,9 @@ const p3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 const SECOND_TEXT = Array.from({ length: 60 }, (_, n) => `${p2(n)}.`);
 const MILLI_TEXT = Array.from({ length: 1000 }, (_, n) => `${p3(n)}Z`);
 
+/** The furthest time a Date holds, either side of 1970. */
+export const MAX_DATE_MS = 8.64e15;
+
 /** Year 10000: from there on ISO text takes the expanded `+YYYYYY` form, which formatIso leaves to Date. */
 const END_OF_9999_MS = 253402300800000;
 
