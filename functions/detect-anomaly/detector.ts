@@ -2,7 +2,6 @@
 // one atomic apply (stats + counters + incidents + reservoir, exactly once per batch id), then training
 // when due. The handler serves it; `logfaas analyze` runs it over a file with an embedded KV.
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
-import { parseEventTime } from '../../core/event-time.js';
 import { type IncidentChange, incidentChanges } from '../../core/incident-change.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
@@ -17,7 +16,7 @@ import type { DetectConfig } from './config.js';
 import { countTracked } from './counters.js';
 import { detectSource, type SourceResult } from './detect.js';
 import { endpointMemo } from './endpoint-memo.js';
-import { keysOf } from './event-keys.js';
+import { eventTime, keysOf } from './event-keys.js';
 import { type LineFinding, updateIncidents } from './incidents.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
 import { createMuteCache, unmuted } from './mutes.js';
@@ -130,12 +129,9 @@ export function createDetector(deps: DetectorDeps): Detector {
       if (g) g.push(i);
       else groups.set(events[i].source, [i]);
     }
-    // Each event's window, as keysOf computes it: the keys themselves are made after the state read, so
+    // Each event's window, as its keys will say: the keys themselves are made after the state read, so
     // they are not alive (and copied by the young generation's collections) while it is awaited.
-    const bucketOf = (i: number) => {
-      const ts = times[i] ?? parseEventTime(events[i].timestamp);
-      return Math.floor((Number.isFinite(ts) ? ts : now) / cfg.windowMs);
-    };
+    const bucketOf = (i: number) => Math.floor(eventTime(events[i], now, times[i]) / cfg.windowMs);
     const bucketsOf = (idx: number[]) => [...new Set(idx.map(bucketOf))];
     const buckets = new Map<string, number[]>();
     for (const [source, idx] of groups) buckets.set(source, bucketsOf(idx));

@@ -40,6 +40,12 @@ export interface EventKeys {
   paramLongest?: string;
 }
 
+/** An event's time (epoch ms) as scored: `parsedTs` or its timestamp read, the receive time `now` without one. */
+export function eventTime(e: LogEvent, now: number, parsedTs?: number): number {
+  const ts = parsedTs ?? parseEventTime(e.timestamp);
+  return Number.isFinite(ts) ? ts : now;
+}
+
 /**
  * `parsedTs`: the event's timestamp already parsed (parseBody does it once), to skip a second Date.parse.
  * `endpoints`: an endpointMemo() for the batch.
@@ -63,7 +69,7 @@ export function keysOf(
     }
   }
   const status = h?.status;
-  const ts = parsedTs ?? parseEventTime(e.timestamp);
+  const ts = eventTime(e, now, parsedTs);
   return {
     tpl,
     endpoint,
@@ -72,8 +78,8 @@ export function keysOf(
     status,
     severity: SEVERITY[e.level] ?? 1,
     isError: e.level === 'error' || e.level === 'fatal' || (status !== undefined && status >= 500),
-    bucket: Math.floor((Number.isFinite(ts) ? ts : now) / windowMs),
-    ts: Number.isFinite(ts) ? ts : now,
+    bucket: Math.floor(ts / windowMs),
+    ts,
     rate: 0,
     rateCount: 0,
     msgLen: e.message.length,
