@@ -152,6 +152,24 @@ export class ByteReader {
     return x;
   }
 
+  /**
+   * Past what ByteWriter.strings wrote, without decoding it; returns how many strings it holds. Throws
+   * TruncatedError when the body does not hold it (its UTF-8 is not checked: strings() does that).
+   */
+  skipStrings(): number {
+    let n = 0;
+    for (let runs = this.uint(); runs > 0; runs--) {
+      const count = this.uint();
+      if (count > this.buf.length - this.at) throw new TruncatedError('the body ends early');
+      for (let k = 0; k < count; k++) this.uint();
+      n += count;
+      const size = this.uint();
+      if (this.at + size > this.buf.length) throw new TruncatedError('the body ends early');
+      this.at += size;
+    }
+    return n;
+  }
+
   /** What ByteWriter.strings wrote. Throws TruncatedError when the body does not hold it. */
   strings(): string[] {
     const out: string[] = [];

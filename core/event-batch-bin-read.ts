@@ -18,7 +18,7 @@ import {
   V_TRUE,
 } from './event-batch-bin.js';
 import { type DecodedBatch, EventBatchError, readExtra } from './event-batch-read.js';
-import { type DayCache, formatIso, MAX_DATE_MS, wholeIsoMs } from './event-time.js';
+import { type DayCache, formatIso, MAX_DATE_MS, parseEventTime, wholeIsoMs } from './event-time.js';
 
 /** Whether the body starts as a binary batch does (any version). */
 export function isBinBatch(body: Uint8Array): boolean {
@@ -34,11 +34,8 @@ export function decodeEventBatchBin(body: Uint8Array): DecodedBatch {
   }
 }
 
-/** What precedes the rows: their count, the time they count from, the table and the raw lines. */
-function readHead(
-  body: Uint8Array,
-  r: ByteReader,
-): { n: number; t0: number; table: string[]; raws: string[] } {
+/** What precedes the rows and their raw lines: their count, the time they count from and the table. */
+function readHead(body: Uint8Array, r: ByteReader): { n: number; t0: number; table: string[] } {
   if (!isBinBatch(body)) throw new EventBatchError('not a binary event batch');
   const version = r.uint();
   if (version !== BIN_VERSION)
@@ -46,14 +43,18 @@ function readHead(
   const n = r.uint();
   const t0 = r.int();
   const table = r.strings();
-  const raws = r.strings();
-  if (raws.length !== n) throw new EventBatchError(`${raws.length} raw lines where the header says ${n}`);
-  return { n, t0, table, raws };
+  return { n, t0, table };
+}
+
+function checkRawCount(raws: number, n: number): void {
+  if (raws !== n) throw new EventBatchError(`${raws} raw lines where the header says ${n}`);
 }
 
 function decode(body: Uint8Array): DecodedBatch {
   const r = new Rows(body);
-  const { n, t0, table, raws } = readHead(body, r);
+  const { n, t0, table } = readHead(body, r);
+  const raws = r.strings();
+  checkRawCount(raws.length, n);
   r.table = table;
   const days: DayCache = { day: Number.NaN, prefix: '' };
   const events: LogEvent[] = [];
@@ -145,6 +146,73 @@ function decode(body: Uint8Array): DecodedBatch {
   return { events, times, rejected, reasons };
 }
 
+/** Each row's source and time, as a reader needs them before it makes the rows' events. */
+export interface BatchRows {
+  /** undefined where the row has none (or a bad table index). */
+  sources: (string | undefined)[];
+  /** Epoch ms; NaN where the row has no time the reader can tell without its event. */
+  times: number[];
+}
+
+/**
+ * Every row's source and time, read without making its event or its raw line: for a reader that must
+ * know them (which windows to read) long before it scores the batch. Rows are walked as decode reads
+ * them (event-batch-bin.test.ts pins the two together); a body decode would refuse may pass here, and a
+ * row decode rejects is still listed. Throws EventBatchError where the body ends early.
+ */
+export function skimEventBatchBin(body: Uint8Array): BatchRows {
+  try {
+    return skim(body);
+  } catch (e) {
+    if (e instanceof TruncatedError) throw new EventBatchError(e.message);
+    throw e;
+  }
+}
+
+function skim(body: Uint8Array): BatchRows {
+  const r = new Rows(body);
+  const { n, t0, table } = readHead(body, r);
+  checkRawCount(r.skipStrings(), n);
+  r.table = table;
+  const sources: (string | undefined)[] = [];
+  const times: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const flags = r.uint();
+    let ms = Number.NaN;
+    if (flags & F_TIME_TEXT) {
+      const i = r.uint();
+      if (i < table.length) ms = parseEventTime(table[i]);
+    } else {
+      const t = t0 + r.int();
+      if (Number.isSafeInteger(t) && Math.abs(t) <= MAX_DATE_MS) ms = t;
+    }
+    r.skipText(); // the time as the line wrote it
+    sources.push(r.ref());
+    r.uint(); // service
+    r.uint(); // host
+    r.uint(); // level
+    r.skipText(); // message
+    r.uint(); // format
+    r.uint(); // template id
+    r.uint(); // template
+    for (let count = r.uint(); count > 0; count--) r.skipText();
+    if (flags & F_HTTP) {
+      r.uint(); // method
+      r.skipText(); // path
+      r.skipNum(); // status
+      r.skipNum(); // latency
+      r.skipNum(); // bytes
+      r.uint(); // user agent
+      r.skipText(); // client ip
+    }
+    if (flags & F_EXTRA_JSON) r.uint();
+    if (flags & F_EXTRA) r.skipExtra();
+    times.push(ms);
+  }
+  if (r.at !== body.length) throw new EventBatchError(`${body.length - r.at} bytes after the last row`);
+  return { sources, times };
+}
+
 function parseJson(s: string): unknown {
   try {
     return JSON.parse(s);
@@ -159,7 +227,9 @@ function parseJson(s: string): unknown {
  */
 export function binBatchText(body: Uint8Array): string | undefined {
   try {
-    return readHead(body, new ByteReader(body, BIN_MAGIC.length)).raws.join('\n');
+    const r = new ByteReader(body, BIN_MAGIC.length);
+    readHead(body, r);
+    return r.strings().join('\n');
   } catch (e) {
     if (e instanceof TruncatedError || e instanceof EventBatchError) return undefined;
     throw e;
@@ -202,6 +272,33 @@ class Rows extends ByteReader {
     if (at + length <= raw.length) return raw.slice(at, at + length);
     this.fail('bad text offsets');
     return undefined;
+  }
+
+  /** Past a text field (text()). */
+  skipText(): void {
+    const c = this.uint();
+    if (c !== 0 && c % 2 === 0) this.uint();
+  }
+
+  /** Past a number (num()). */
+  skipNum(): void {
+    if (this.uint() === 1) this.f64();
+  }
+
+  /** Past what extra() reads. */
+  skipExtra(): void {
+    const nf = this.uint();
+    for (let i = 1; i < nf; i++) {
+      this.uint();
+      const tag = this.uint();
+      if (tag === V_INT) this.uint();
+      else if (tag === V_FLOAT) this.f64();
+      else if (tag === V_TEXT) this.skipText();
+    }
+    const np = this.uint();
+    for (let i = 1; i < np; i++) this.uint();
+    this.uint(); // label
+    this.skipText(); // stack
   }
 
   /** What writeExtra in core/event-batch-bin.ts wrote, into the event. */

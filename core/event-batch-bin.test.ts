@@ -4,8 +4,9 @@ import { ByteReader, ByteWriter } from './byte-codec.js';
 import type { LogEvent } from './event.js';
 import { acceptsEventBatch, EVENT_BATCH_TYPE, encodeEventBatchBytes } from './event-batch.js';
 import { EVENT_BATCH_BIN_TYPE, encodeEventBatchBin } from './event-batch-bin.js';
-import { decodeEventBatchBin } from './event-batch-bin-read.js';
+import { decodeEventBatchBin, skimEventBatchBin } from './event-batch-bin-read.js';
 import { decodeEventBatch, EventBatchError } from './event-batch-read.js';
+import { parseEventTime } from './event-time.js';
 import { seededRandom } from './random.js';
 
 describe('binary event batch', () => {
@@ -102,6 +103,54 @@ describe('binary event batch', () => {
   });
 });
 
+describe('skimming a binary batch', () => {
+  /** Each decoded row's source and time as the skim must give them (decode leaves a text time unparsed). */
+  const expected = (events: LogEvent[], times: number[]) => ({
+    sources: events.map((e) => e.source),
+    times: times.map((t, i) => (Number.isNaN(t) ? parseEventTime(events[i].timestamp) : t)),
+  });
+
+  it("gives every row's source and time as the decode does, fields, HTTP and text times included", () => {
+    for (const seed of [1, 2, 3]) {
+      const body = encodeEventBatchBin(randomEvents(500, seed));
+      const d = decodeEventBatchBin(body);
+      expect(skimEventBatchBin(body)).toEqual(expected(d.events, d.times));
+    }
+    const odd: LogEvent[] = [
+      { ...base, fields: { n: -3, f: -0.5, big: 2 ** 60, t: true, none: null, s: 'GET' }, stack: 'x\n\ty' },
+      { ...base, fields: { nested: { a: [1] } } as unknown as LogEvent['fields'], label: 'l' },
+      { ...base, http: { status: 200, latency_ms: 12.5, bytes: 2 ** 60, method: 'GET', path: '/a' } },
+      { ...base, timestamp: 'not a time', source: '' },
+      { ...base, timestamp: '0001-01-01T00:00:00.000Z', params: ['a', 'b', '\ud800'] },
+      { ...base, raw: `${'x'.repeat(70_000)} ${base.raw}` },
+    ];
+    const body = encodeEventBatchBin(odd);
+    const d = decodeEventBatchBin(body);
+    expect(d.rejected).toBe(0);
+    expect(skimEventBatchBin(body)).toEqual(expected(d.events, d.times));
+    expect(skimEventBatchBin(encodeEventBatchBin([]))).toEqual({ sources: [], times: [] });
+  });
+
+  it('lists a row the decode rejects, and refuses with EventBatchError only what ends early', () => {
+    const body = encodeEventBatchBin([base, { ...base, level: 'loud' as LogEvent['level'] }, base]);
+    expect(skimEventBatchBin(body).sources).toEqual([base.source, base.source, base.source]);
+    const whole = encodeEventBatchBin(randomEvents(200, 4));
+    for (let cut = 0; cut < whole.length; cut += 7)
+      expect(() => skimEventBatchBin(whole.subarray(0, cut))).toThrow(EventBatchError);
+    expect(() => skimEventBatchBin(new Uint8Array([...whole, 0]))).toThrow(/1 bytes after the last row/);
+    const r = seededRandom(8);
+    for (let i = 0; i < 2000; i++) {
+      const bad = whole.slice();
+      for (let k = 0; k < 3; k++) bad[Math.floor(r() * bad.length)] = Math.floor(r() * 256);
+      try {
+        expect(skimEventBatchBin(bad).times).toHaveLength(200);
+      } catch (e) {
+        expect(e).toBeInstanceOf(EventBatchError);
+      }
+    }
+  });
+});
+
 describe('varints and string runs', () => {
   it('round-trip integers of every width and sign, floats and strings', () => {
     const w = new ByteWriter(1);
@@ -115,7 +164,11 @@ describe('varints and string runs', () => {
     expect(ints.map(() => r.uint())).toEqual(ints);
     expect([0, 1, 2, 3, 4].map(() => r.int())).toEqual([0, -1, 1, -(2 ** 40), 2 ** 40]);
     expect(r.f64()).toBe(Math.PI);
+    const at = r.at;
     expect(r.strings()).toEqual(strings);
+    expect(r.at).toBe(w.at);
+    r.at = at;
+    expect(r.skipStrings()).toBe(strings.length);
     expect(r.at).toBe(w.at);
   });
 });

@@ -16,7 +16,7 @@ import type { DetectConfig } from './config.js';
 import { countTracked } from './counters.js';
 import { detectSource, type SourceResult } from './detect.js';
 import { endpointMemo } from './endpoint-memo.js';
-import { eventTime, keysOf } from './event-keys.js';
+import { keysOf, scoredTime } from './event-keys.js';
 import { type LineFinding, updateIncidents } from './incidents.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
 import { createMuteCache, unmuted } from './mutes.js';
@@ -38,17 +38,35 @@ export interface DetectorDeps {
 /** Sources beyond the cap share one model state, so the store stays bounded. */
 export const OTHER_SOURCE = '_other';
 
+/** A batch's events and each one's time (epoch ms, parsed once by the reader). */
+export interface EventInput {
+  events: LogEvent[];
+  times: number[];
+}
+
+/**
+ * A batch whose events are made only once its state is read: `rows` says beforehand each row's source
+ * and time (NaN: the receive time), rows that read() will reject among them.
+ */
+export interface DeferredInput {
+  rows: { sources: string[]; times: number[] };
+  read(): EventInput;
+}
+
+export interface DetectOutcome {
+  anomalies: AnomalyResult[];
+  applied: boolean;
+  incidentChanges: IncidentChange[];
+}
+
 export interface Detector {
   /**
    * Scores a batch and applies its effects. `times`: each event's time (epoch ms, parsed once by the
    * reader); `batchId` makes a redelivered batch write nothing. Anomalies in input order.
    */
-  process(
-    events: LogEvent[],
-    times: number[],
-    now: number,
-    batchId?: string,
-  ): Promise<{ anomalies: AnomalyResult[]; applied: boolean; incidentChanges: IncidentChange[] }>;
+  process(events: LogEvent[], times: number[], now: number, batchId?: string): Promise<DetectOutcome>;
+  /** process() for a batch read only when its state is in (its throw rejects the result). */
+  processDeferred(input: DeferredInput, now: number, batchId?: string): Promise<DetectOutcome>;
 }
 
 export function createDetector(deps: DetectorDeps): Detector {
@@ -59,27 +77,34 @@ export function createDetector(deps: DetectorDeps): Detector {
   // Batches in flight in this replica: with others in flight, readBatchState lets their commits land first.
   let inflight = 0;
   const mutes = createMuteCache(kv, { logger, refreshMs: deps.muteRefreshMs });
+  const processDeferred = (input: DeferredInput, now: number, batchId?: string) => {
+    inflight++;
+    // The batch's events exist only from its state read's end until its writes are built, with no wait
+    // on the store in between: with several batches in flight, events decoded on arrival were most of
+    // what survived young-generation collections (docs/capacity.md).
+    return build(input, now).then(
+      (b) => applyBuilt(b, now, batchId),
+      (e) => {
+        inflight--;
+        throw e;
+      },
+    );
+  };
   return {
-    process(events, times, now, batchId) {
-      inflight++;
-      // The batch's events are held only until its writes are built, not while the apply is awaited:
-      // with several batches in flight, theirs were most of what survived young-generation
-      // collections (docs/capacity.md). So no frame that holds them waits on the store.
-      return build(events, times, now).then(
-        (b) => applyBuilt(b, now, batchId),
-        (e) => {
-          inflight--;
-          throw e;
-        },
-      );
-    },
+    processDeferred,
+    process: (events, times, now, batchId) =>
+      processDeferred(
+        { rows: { sources: events.map((e) => e.source), times }, read: () => ({ events, times }) },
+        now,
+        batchId,
+      ),
   };
 
   /** A batch scored and its writes built. Events of a muted template are scored and counted (total,
    * baselines) but never reported: not as anomalies, not in incidents. */
-  async function build(events: LogEvent[], times: number[], now: number) {
+  async function build(input: DeferredInput, now: number) {
     const muted = await mutes.current(now);
-    const scored = await scoreBatch(events, times, now, muted);
+    const { events, times, scored } = await scoreBatch(input, now, muted);
     try {
       const anomalies = unmuted(scored.anomalies, muted);
       const stats = statsWrites({ events, anomalies, now, sentTemplates });
@@ -121,39 +146,39 @@ export function createDetector(deps: DetectorDeps): Detector {
     return { anomalies, applied, incidentChanges: applied ? changes : [] };
   }
 
-  async function scoreBatch(events: LogEvent[], times: number[], now: number, muted: MuteSet) {
-    // Group by (capped) source, remembering input order.
-    const groups = new Map<string, number[]>();
-    for (let i = 0; i < events.length; i++) {
-      const g = groups.get(events[i].source);
-      if (g) g.push(i);
-      else groups.set(events[i].source, [i]);
-    }
-    // Each event's window, as its keys will say: the keys themselves are made after the state read, so
-    // they are not alive (and copied by the young generation's collections) while it is awaited.
-    const bucketOf = (i: number) => Math.floor(eventTime(events[i], now, times[i]) / cfg.windowMs);
-    const bucketsOf = (idx: number[]) => [...new Set(idx.map(bucketOf))];
-    const buckets = new Map<string, number[]>();
-    for (const [source, idx] of groups) buckets.set(source, bucketsOf(idx));
-    // The registry is read with the rest; map over-cap sources to OTHER_SOURCE after the read.
+  /** The store's state for these sources' windows, read once more with over-cap sources as OTHER_SOURCE. */
+  async function readState(buckets: Map<string, number[]>) {
     let state = await readBatchState(kv, buckets, cfg, norms, inflight > 1);
     const registrySnapshot = new Set(Object.keys(state.registry));
     const stateSource = (s: string) =>
       registrySnapshot.has(s) || registrySnapshot.size < cfg.maxSources ? s : OTHER_SOURCE;
-    if ([...groups.keys()].some((s) => stateSource(s) !== s)) {
-      const merged = new Map<string, number[]>();
-      for (const [s, idx] of groups)
-        merged.set(stateSource(s), [...(merged.get(stateSource(s)) ?? []), ...idx]);
-      groups.clear();
-      buckets.clear();
-      for (const [s, idx] of merged) {
-        groups.set(s, idx);
-        buckets.set(s, bucketsOf(idx));
-      }
-      state = await readBatchState(kv, buckets, cfg, norms, inflight > 1);
+    const mapped = mergeSources(buckets, stateSource);
+    if (mapped !== buckets) state = await readBatchState(kv, mapped, cfg, norms, inflight > 1);
+    await refreshModels(kv, cache, new Map([...state.states].map(([s, st]) => [s, st.meta])), logger);
+    return { state, stateSource, registrySnapshot, buckets: mapped };
+  }
+
+  async function scoreBatch(input: DeferredInput, now: number, muted: MuteSet) {
+    const bucketOf = (t: number) => Math.floor(scoredTime(t, now) / cfg.windowMs);
+    let read = await readState(bucketsBySource(input.rows.sources, input.rows.times, bucketOf));
+    // Nothing from here on waits, unless the events' windows differ from the rows' (a row read()
+    // rejected moved them): then the state is read again for the events.
+    const { events, times } = input.read();
+    const exact = bucketsBySource(
+      events.map((e) => e.source),
+      times,
+      bucketOf,
+    );
+    if (!sameRanges(read.buckets, mergeSources(exact, read.stateSource))) read = await readState(exact);
+    const { state, stateSource, registrySnapshot } = read;
+    // Group by (capped) source, remembering input order.
+    const groups = new Map<string, number[]>();
+    for (let i = 0; i < events.length; i++) {
+      const s = stateSource(events[i].source);
+      const g = groups.get(s);
+      if (g) g.push(i);
+      else groups.set(s, [i]);
     }
-    const metas = new Map([...state.states].map(([s, st]) => [s, st.meta]));
-    await refreshModels(kv, cache, metas, logger);
     // Keys once per event.
     const endpoints = endpointMemo();
     const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i], endpoints));
@@ -224,13 +249,14 @@ export function createDetector(deps: DetectorDeps): Detector {
       const reason = trainingDue(after, cached, cfg, now);
       if (reason) due.push({ source, meta: st.meta, reason });
     }
-    return {
+    const scored = {
       anomalies: perEvent.filter((a): a is AnomalyResult => a !== undefined),
       writes,
       due,
       changes,
       states: state.states,
     };
+    return { events, times, scored };
   }
 
   /** After an apply that wrote `writes`: each source's norms as the store now holds them (norms-cache.ts). */
@@ -318,4 +344,38 @@ function incidentOps(
     writes: incidentWrites(source, u.open, u.closed, state.droppedIncidents + u.dropped),
     changes: incidentChanges(source, state.incidents, u.open, u.closed),
   };
+}
+
+/** Each source's distinct windows (bucketOf its rows' times). */
+function bucketsBySource(
+  sources: readonly string[],
+  times: readonly number[],
+  bucketOf: (t: number) => number,
+): Map<string, number[]> {
+  const sets = new Map<string, Set<number>>();
+  for (let i = 0; i < sources.length; i++) {
+    const b = bucketOf(times[i]);
+    const set = sets.get(sources[i]);
+    if (set) set.add(b);
+    else sets.set(sources[i], new Set([b]));
+  }
+  return new Map([...sets].map(([s, set]) => [s, [...set]]));
+}
+
+/** `buckets` with each source renamed by `to` (sources that meet merged); the same map when none changes. */
+function mergeSources(buckets: Map<string, number[]>, to: (s: string) => string): Map<string, number[]> {
+  if ([...buckets.keys()].every((s) => to(s) === s)) return buckets;
+  const merged = new Map<string, number[]>();
+  for (const [s, bs] of buckets) merged.set(to(s), [...new Set([...(merged.get(to(s)) ?? []), ...bs])]);
+  return merged;
+}
+
+/** Whether both name the same sources with the same first and last window (what readBatchState reads). */
+function sameRanges(a: Map<string, number[]>, b: Map<string, number[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [s, x] of a) {
+    const y = b.get(s);
+    if (!y || Math.min(...x) !== Math.min(...y) || Math.max(...x) !== Math.max(...y)) return false;
+  }
+  return true;
 }

@@ -42,7 +42,11 @@ export interface EventKeys {
 
 /** An event's time (epoch ms) as scored: `parsedTs` or its timestamp read, the receive time `now` without one. */
 export function eventTime(e: LogEvent, now: number, parsedTs?: number): number {
-  const ts = parsedTs ?? parseEventTime(e.timestamp);
+  return scoredTime(parsedTs ?? parseEventTime(e.timestamp), now);
+}
+
+/** A time as read (NaN: none), as scored: the receive time `now` where there is none. */
+export function scoredTime(ts: number, now: number): number {
   return Number.isFinite(ts) ? ts : now;
 }
 

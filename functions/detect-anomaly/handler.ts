@@ -13,7 +13,7 @@ import type { Logger } from '../../core/log.js';
 import type { SearchStoreConfig } from '../../core/search/config.js';
 import type { DetectConfig } from './config.js';
 import { createDetector } from './detector.js';
-import { parseBody, parseEventBatch } from './input.js';
+import { type ParsedBody, parseBody, parseEventBatch, skimEventBatch } from './input.js';
 
 export interface DetectDeps {
   kv: KV;
@@ -30,20 +30,43 @@ export { OTHER_SOURCE } from './detector.js';
 
 const UTF8 = new TextDecoder();
 
-/** NDJSON LogEvents, or parse-log's binary batch (as the pipeline sends it) or compact JSON batch. */
-async function readBody(req: Request, now: number) {
-  // ioredis's String subclass slows every string method down until this runs (core/fast-strings.ts).
-  keepStringPrototypeFast();
+/** The body's type and bytes, as sent. */
+interface Body {
+  type: string;
+  bytes: Uint8Array;
+}
+
+async function readBody(req: Request): Promise<Body> {
   const type = (req.headers.get(H.contentType) ?? '').split(';')[0].trim().toLowerCase();
-  // The bytes the server adapter read, when it kept them (a batch's ~0.4 MB), without reading them
+  // The bytes the server adapter read, when it kept them (a batch's ~0.3 MB), without reading them
   // through the body stream first (that stream read was ~2-3% of this function's CPU).
   const bytes = knownBytes(req) ?? new Uint8Array(await req.arrayBuffer());
+  return { type, bytes };
+}
+
+/** NDJSON LogEvents, or parse-log's binary batch (as the pipeline sends it) or compact JSON batch. */
+function decodeBody({ type, bytes }: Body, now: number): ParsedBody {
+  // ioredis's String subclass slows every string method down until this runs (core/fast-strings.ts).
+  keepStringPrototypeFast();
   // Same decoding as req.text(): UTF-8, a leading BOM dropped, bad sequences replaced. The compact batch
   // decodes its lines one by one (core/event-batch-read.ts).
   const bin = type === EVENT_BATCH_BIN_TYPE;
-  if (!bin && type !== EVENT_BATCH_TYPE) return parseBody(UTF8.decode(bytes), now);
+  const body = batchErrors(type, () =>
+    !bin && type !== EVENT_BATCH_TYPE ? parseBody(UTF8.decode(bytes), now) : parseEventBatch(bytes, now, bin),
+  );
+  if (!body.events.length) {
+    throw new BadRequestError('no usable LogEvent in the body (expected NDJSON of parse-log events)', {
+      rejected: body.rejected,
+      reasons: body.reasons,
+    });
+  }
+  return body;
+}
+
+/** A batch that is not one as a 400 naming its type. */
+function batchErrors<T>(type: string, read: () => T): T {
   try {
-    return parseEventBatch(bytes, now, bin);
+    return read();
   } catch (e) {
     if (e instanceof EventBatchError) throw new BadRequestError(`bad ${type} body: ${e.message}`);
     throw e;
@@ -55,20 +78,23 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
   const clock = deps.now ?? Date.now;
   const detector = createDetector(deps);
 
-  async function start(req: Request, now: number, batchId: string | undefined) {
-    const body = await readBody(req, now);
-    if (!body.events.length) {
-      throw new BadRequestError('no usable LogEvent in the body (expected NDJSON of parse-log events)', {
-        rejected: body.rejected,
-        reasons: body.reasons,
-      });
-    }
-    const headers: Record<string, string> = {
-      'content-type': NDJSON,
-      'x-events-processed': String(body.events.length),
-      'x-lines-rejected': String(body.rejected),
+  /**
+   * The batch scored and applied. parse-log's binary batch is decoded only once its state is read: a
+   * batch waiting on the store is held as its bytes, not as its events (detector.ts says why).
+   */
+  function run(body: Body, now: number, batchId: string | undefined, headers: Record<string, string>) {
+    const read = () => {
+      const parsed = decodeBody(body, now);
+      headers['x-events-processed'] = String(parsed.events.length);
+      headers['x-lines-rejected'] = String(parsed.rejected);
+      return parsed;
     };
-    return { headers, work: detector.process(body.events, body.times, now, batchId) };
+    if (body.type !== EVENT_BATCH_BIN_TYPE) {
+      const { events, times } = read();
+      return detector.process(events, times, now, batchId);
+    }
+    const rows = batchErrors(body.type, () => skimEventBatch(body.bytes));
+    return detector.processDeferred({ rows, read }, now, batchId);
   }
 
   return async (req) => {
@@ -76,10 +102,8 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
       if (req.method !== 'POST') throw new MethodNotAllowedError('POST NDJSON LogEvents');
       const now = clock();
       const batchId = req.headers.get(H.batchId) ?? undefined;
-      // Started in a frame of its own, which ends before the work is awaited: nothing here holds the
-      // batch's events while the detector waits on the store (detector.ts says why).
-      const { headers, work } = await start(req, now, batchId);
-      const { anomalies, incidentChanges } = await work;
+      const headers: Record<string, string> = { 'content-type': NDJSON };
+      const { anomalies, incidentChanges } = await run(await readBody(req), now, batchId, headers);
       if (batchId) headers[H.batchId] = deriveBatchId(batchId, 'detect-anomaly');
       // The batch's incident changes, for the connector to publish to logs.incidents (stack.yml).
       const changes = encodeIncidentChanges(incidentChanges);

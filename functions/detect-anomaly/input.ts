@@ -1,7 +1,7 @@
 // Lenient NDJSON input: every JSON object that carries something to score becomes a LogEvent with
 // what is present (missing fields defaulted, bad numbers dropped); everything else is a counted rejection.
 import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent, usableHttpNumber } from '../../core/event.js';
-import { decodeEventBatchBin } from '../../core/event-batch-bin-read.js';
+import { decodeEventBatchBin, skimEventBatchBin } from '../../core/event-batch-bin-read.js';
 import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { parseEventTime } from '../../core/event-time.js';
 
@@ -59,6 +59,19 @@ export function parseEventBatch(body: string | Uint8Array, now: number, bin = fa
 }
 
 /**
+ * A binary batch's rows, each one's source and time, before its events are made (skimEventBatchBin):
+ * sources as completeDecoded leaves them, times NaN where the event will take the receive time. Throws
+ * EventBatchError where the body ends early.
+ */
+export function skimEventBatch(body: Uint8Array): { sources: string[]; times: number[] } {
+  const rows = skimEventBatchBin(body);
+  return { sources: rows.sources.map((s) => s || UNKNOWN_SOURCE), times: rows.times };
+}
+
+/** The source of an event that names none. */
+const UNKNOWN_SOURCE = 'unknown';
+
+/**
  * toEvent's effect on an event decodeEventBatch made, in place; false where toEvent rejects it. The decoder
  * already guarantees what toEvent checks (string message, format, template id and text, raw; a valid
  * level; string params; an http object of usable numbers and strings or none), so only the timestamp and
@@ -71,7 +84,7 @@ export function completeDecoded(e: LogEvent, now: number, times: number[], known
   const t = Number.isNaN(known) ? parseEventTime(e.timestamp) : known;
   if (Number.isNaN(t)) e.timestamp = new Date(now).toISOString();
   times.push(Number.isNaN(t) ? now : t);
-  if (!e.source) e.source = 'unknown';
+  if (!e.source) e.source = UNKNOWN_SOURCE;
   return true;
 }
 
@@ -97,7 +110,7 @@ export function toEvent(v: unknown, now: number, times?: number[]): LogEvent | u
   if (Number.isNaN(t)) e.timestamp = new Date(now).toISOString();
   // The parsed time, for windows (saves a second Date.parse per event).
   times?.push(Number.isNaN(t) ? now : t);
-  e.source = str(o.source) || 'unknown';
+  e.source = str(o.source) || UNKNOWN_SOURCE;
   if (!isLevel(o.level)) e.level = 'info';
   e.message = message;
   e.format = str(o.format) ?? 'unknown';
