@@ -203,6 +203,27 @@ describe("parse-log's compact event batch", () => {
     },
   );
 
+  it('answers 400 with the reasons, and writes nothing, when the binary rows skimmed all fail to decode', async () => {
+    // Each row readable to its end (so the skim lists it) but with a level that is not one.
+    const events = Array.from({ length: 20 }, (_, i) => ({ ...ev(i), level: 'loud' as Level }));
+    const { handler, kv } = await setup({ minTraining: 1_000_000 });
+    const res = await handler(
+      new Request('http://x/', {
+        method: 'POST',
+        body: encodeEventBatchBin(events),
+        headers: { 'content-type': EVENT_BATCH_BIN_TYPE, 'x-batch-id': 'all-bad' },
+      }),
+    );
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error).toMatch(/no usable LogEvent/);
+    expect(body.details).toMatchObject({
+      rejected: 20,
+      reasons: expect.arrayContaining(['event 0: bad level']),
+    });
+    expect(await kv.keys('')).toEqual([]);
+  });
+
   it("reads the server adapter's known bytes as req.text() would (BOM and bad UTF-8 included)", async () => {
     const events = Array.from({ length: 200 }, (_, i) => ev(i, i === 7 ? { status: 503, msg: 'ü ✓' } : {}));
     const utf8 = new TextEncoder().encode(`\uFEFF${encodeEventBatch(events)}`);
