@@ -26,8 +26,13 @@ export function isBinBatch(body: Uint8Array): boolean {
 }
 
 export function decodeEventBatchBin(body: Uint8Array): DecodedBatch {
+  return batchErrors(() => decode(body));
+}
+
+/** A body that ends early, as the EventBatchError a reader of the batch expects. */
+function batchErrors<T>(read: () => T): T {
   try {
-    return decode(body);
+    return read();
   } catch (e) {
     if (e instanceof TruncatedError) throw new EventBatchError(e.message);
     throw e;
@@ -161,12 +166,7 @@ export interface BatchRows {
  * row decode rejects is still listed. Throws EventBatchError where the body ends early.
  */
 export function skimEventBatchBin(body: Uint8Array): BatchRows {
-  try {
-    return skim(body);
-  } catch (e) {
-    if (e instanceof TruncatedError) throw new EventBatchError(e.message);
-    throw e;
-  }
+  return batchErrors(() => skim(body));
 }
 
 function skim(body: Uint8Array): BatchRows {

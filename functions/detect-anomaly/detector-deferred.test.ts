@@ -59,23 +59,31 @@ async function dump(kv: KV): Promise<Record<string, unknown>> {
   return out;
 }
 
+/** Two detectors on stores of their own: `a` given batches whole, `b` deferred, its reads logged. */
+async function pair() {
+  const eager = await createMemoryKv();
+  const deferred = await createMemoryKv();
+  const log: string[] = [];
+  const a = createDetector({ kv: eager, config: DEFAULT_DETECT, logger: silentLogger });
+  const b = createDetector({ kv: logged(deferred, log), config: DEFAULT_DETECT, logger: silentLogger });
+  /** A read() of `events` that logs when it runs. */
+  const reader = (events: LogEvent[]) => () => {
+    log.push('read');
+    return { events, times: times(events) };
+  };
+  return { eager, deferred, log, a, b, reader };
+}
+
 describe('a batch decoded once its state is read', () => {
   it('is read after its state, with no wait between, and scores and writes as the batch given whole', async () => {
-    const eager = await createMemoryKv();
-    const deferred = await createMemoryKv();
-    const log: string[] = [];
-    const a = createDetector({ kv: eager, config: DEFAULT_DETECT, logger: silentLogger });
-    const b = createDetector({ kv: logged(deferred, log), config: DEFAULT_DETECT, logger: silentLogger });
+    const { eager, deferred, log, a, b, reader } = await pair();
     for (let k = 0; k < 4; k++) {
       const events = batch(400, T0 + k * 600_000);
       const want = await a.process(events, times(events), NOW, `b${k}`);
       log.length = 0;
       const input: DeferredInput = {
         rows: { sources: events.map((e) => e.source), times: times(events) },
-        read: () => {
-          log.push('read');
-          return { events, times: times(events) };
-        },
+        read: reader(events),
       };
       const got = await b.processDeferred(input, NOW, `b${k}`);
       expect(log.at(-1)).toBe('read');
@@ -86,11 +94,7 @@ describe('a batch decoded once its state is read', () => {
   });
 
   it('reads the state again when its rows named other windows than its events (a row the decode rejects)', async () => {
-    const eager = await createMemoryKv();
-    const deferred = await createMemoryKv();
-    const log: string[] = [];
-    const a = createDetector({ kv: eager, config: DEFAULT_DETECT, logger: silentLogger });
-    const b = createDetector({ kv: logged(deferred, log), config: DEFAULT_DETECT, logger: silentLogger });
+    const { eager, deferred, log, a, b, reader } = await pair();
     const events = batch(300, T0);
     const want = await a.process(events, times(events), NOW, 'b');
     // A rejected row three hours on would put the events' windows outside the 60 read before it.
@@ -98,11 +102,7 @@ describe('a batch decoded once its state is read', () => {
       sources: [...events.map((e) => e.source), 'web'],
       times: [...times(events), T0 + 3 * 3_600_000],
     };
-    const read = () => {
-      log.push('read');
-      return { events, times: times(events) };
-    };
-    expect(await b.processDeferred({ rows, read }, NOW, 'b')).toEqual(want);
+    expect(await b.processDeferred({ rows, read: reader(events) }, NOW, 'b')).toEqual(want);
     expect(log.slice(log.indexOf('read'))).toContain('state');
     expect(await dump(deferred)).toEqual(await dump(eager));
   });
