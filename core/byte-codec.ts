@@ -159,12 +159,8 @@ export class ByteReader {
   skipStrings(): number {
     let n = 0;
     for (let runs = this.uint(); runs > 0; runs--) {
-      const count = this.uint();
-      if (count > this.buf.length - this.at) throw new TruncatedError('the body ends early');
-      for (let k = 0; k < count; k++) this.uint();
+      const { count, size } = this.runHead();
       n += count;
-      const size = this.uint();
-      if (this.at + size > this.buf.length) throw new TruncatedError('the body ends early');
       this.at += size;
     }
     return n;
@@ -175,17 +171,8 @@ export class ByteReader {
     const out: string[] = [];
     const lengths: number[] = [];
     for (let runs = this.uint(); runs > 0; runs--) {
-      const count = this.uint();
-      if (count > this.buf.length - this.at) throw new TruncatedError('the body ends early');
       lengths.length = 0;
-      let units = 0;
-      for (let k = 0; k < count; k++) {
-        const l = this.uint();
-        lengths.push(l);
-        units += Math.floor(l / 2);
-      }
-      const size = this.uint();
-      if (this.at + size > this.buf.length) throw new TruncatedError('the body ends early');
+      const { units, size } = this.runHead(lengths);
       let text: string;
       try {
         text = DECODER.decode(this.buf.subarray(this.at, this.at + size));
@@ -202,6 +189,24 @@ export class ByteReader {
       }
     }
     return out;
+  }
+
+  /**
+   * A run's header: its string count, their lengths (pushed to `lengths` when given) and UTF-16 units in
+   * all, and the byte size of its text, which the body is checked to hold; the text is next.
+   */
+  private runHead(lengths?: number[]): { count: number; units: number; size: number } {
+    const count = this.uint();
+    if (count > this.buf.length - this.at) throw new TruncatedError('the body ends early');
+    let units = 0;
+    for (let k = 0; k < count; k++) {
+      const l = this.uint();
+      lengths?.push(l);
+      units += Math.floor(l / 2);
+    }
+    const size = this.uint();
+    if (this.at + size > this.buf.length) throw new TruncatedError('the body ends early');
+    return { count, units, size };
   }
 }
 

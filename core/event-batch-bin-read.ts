@@ -75,12 +75,12 @@ function decode(body: Uint8Array): DecodedBatch {
     let timestamp = '';
     let ms = Number.NaN;
     if (flags & F_TIME_TEXT) {
-      const i = r.uint();
-      if (i < table.length) timestamp = table[i];
+      const text = r.timeText();
+      if (text !== undefined) timestamp = text;
       else r.fail('bad time');
     } else {
-      const t = t0 + r.int();
-      if (Number.isSafeInteger(t) && Math.abs(t) <= MAX_DATE_MS) {
+      const t = r.time(t0);
+      if (!Number.isNaN(t)) {
         timestamp = formatIso(t, days);
         // Outside years 1970-9999 the text is toISOString's form: left to the reader to parse.
         ms = wholeIsoMs(t);
@@ -178,14 +178,11 @@ function skim(body: Uint8Array): BatchRows {
   const times: number[] = [];
   for (let k = 0; k < n; k++) {
     const flags = r.uint();
-    let ms = Number.NaN;
+    let ms: number;
     if (flags & F_TIME_TEXT) {
-      const i = r.uint();
-      if (i < table.length) ms = parseEventTime(table[i]);
-    } else {
-      const t = t0 + r.int();
-      if (Number.isSafeInteger(t) && Math.abs(t) <= MAX_DATE_MS) ms = t;
-    }
+      const text = r.timeText();
+      ms = text === undefined ? Number.NaN : parseEventTime(text);
+    } else ms = r.time(t0);
     r.skipText(); // the time as the line wrote it
     sources.push(r.ref());
     r.uint(); // service
@@ -255,6 +252,18 @@ class Rows extends ByteReader {
     if (i <= this.table.length) return this.table[i - 1];
     this.fail('a table index past the table');
     return undefined;
+  }
+
+  /** A row's time as a number, counted from `t0` (epoch ms); NaN where a Date cannot hold it. */
+  time(t0: number): number {
+    const t = t0 + this.int();
+    return Number.isSafeInteger(t) && Math.abs(t) <= MAX_DATE_MS ? t : Number.NaN;
+  }
+
+  /** A row's time as text (a table entry, by index from 0); undefined for an index past the table. */
+  timeText(): string | undefined {
+    const i = this.uint();
+    return i < this.table.length ? this.table[i] : undefined;
   }
 
   /** A text field: from the table, or a piece of `raw`. */
