@@ -161,15 +161,18 @@ export function createDetector(deps: DetectorDeps): Detector {
   async function scoreBatch(input: DeferredInput, now: number, muted: MuteSet) {
     const bucketOf = (t: number) => Math.floor(scoredTime(t, now) / cfg.windowMs);
     let read = await readState(bucketsBySource(input.rows.sources, input.rows.times, bucketOf));
-    // Nothing from here on waits, unless the events' windows differ from the rows' (a row read()
-    // rejected moved them): then the state is read again for the events.
+    // Nothing from here on waits, unless the events' windows differ from the rows': then the state is
+    // read again for the events. Only a row read() rejected can move them; with none rejected, the rows
+    // are the events' own sources and times (event-batch-bin.test.ts pins the skim to the decode).
     const { events, times } = input.read();
-    const exact = bucketsBySource(
-      events.map((e) => e.source),
-      times,
-      bucketOf,
-    );
-    if (!sameRanges(read.buckets, mergeSources(exact, read.stateSource))) read = await readState(exact);
+    if (events.length !== input.rows.sources.length) {
+      const exact = bucketsBySource(
+        events.map((e) => e.source),
+        times,
+        bucketOf,
+      );
+      if (!sameRanges(read.buckets, mergeSources(exact, read.stateSource))) read = await readState(exact);
+    }
     const { state, stateSource, registrySnapshot } = read;
     // Group by (capped) source, remembering input order.
     const groups = new Map<string, number[]>();

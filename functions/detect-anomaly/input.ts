@@ -5,6 +5,9 @@ import { decodeEventBatchBin, skimEventBatchBin } from '../../core/event-batch-b
 import { decodeEventBatch } from '../../core/event-batch-read.js';
 import { parseEventTime } from '../../core/event-time.js';
 
+/** The source of an event that names none. */
+const UNKNOWN_SOURCE = 'unknown';
+
 export interface ParsedBody {
   events: LogEvent[];
   /** Each event's timestamp as epoch ms (parsed once here, reused for windows). */
@@ -67,9 +70,6 @@ export function skimEventBatch(body: Uint8Array): { sources: string[]; times: nu
   const rows = skimEventBatchBin(body);
   return { sources: rows.sources.map((s) => s || UNKNOWN_SOURCE), times: rows.times };
 }
-
-/** The source of an event that names none. */
-const UNKNOWN_SOURCE = 'unknown';
 
 /**
  * toEvent's effect on an event decodeEventBatch made, in place; false where toEvent rejects it. The decoder
