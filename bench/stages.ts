@@ -32,6 +32,12 @@ function stagesBatch(): number {
   return n;
 }
 
+function chunks<T>(xs: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
 const cpuNow = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -58,9 +64,11 @@ export const stagesBench: BenchSection = async ({ quick, log }) => {
     let redis = cpuMeter(new Map([...servicePids(REDIS, AMQP)].filter(([k]) => k === 'redis')));
     // Warm-up first (bench/load.ts warmupLines), then the measured lines, as one stream.
     const warm = warmupLines(quick);
-    const all = [...warm, ...lines];
-    for (let i = 0, n = 0; i < all.length; i += BATCH, n++) {
-      if (i === warm.length) {
+    // Batches cut from each apart, so the meters restart exactly where the measured lines begin.
+    const batches = [...chunks(warm, BATCH), ...chunks(lines, BATCH)];
+    const firstMeasured = Math.ceil(warm.length / BATCH);
+    for (let n = 0; n < batches.length; n++) {
+      if (n === firstMeasured) {
         spent.parse = 0;
         spent.detect = 0;
         redis = cpuMeter(new Map([...servicePids(REDIS, AMQP)].filter(([k]) => k === 'redis')));
@@ -70,7 +78,7 @@ export const stagesBench: BenchSection = async ({ quick, log }) => {
       const parsed = await parse(
         new Request('http://parse-log/', {
           method: 'POST',
-          body: all.slice(i, i + BATCH).join('\n'),
+          body: batches[n].join('\n'),
           headers: {
             'content-type': 'text/plain',
             accept: DEFAULT_ACCEPT,
