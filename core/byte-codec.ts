@@ -18,6 +18,7 @@ export class TruncatedError extends Error {
 export class ByteWriter {
   buf: Uint8Array<ArrayBuffer>;
   at = 0;
+  private text?: Buffer;
 
   constructor(size = 4096) {
     this.buf = new Uint8Array(size);
@@ -96,6 +97,38 @@ export class ByteWriter {
       this.at = size + 5 + written;
       i = end;
     }
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.at++] = b;
+  }
+
+  /**
+   * `s` as UTF-8 (a lone surrogate as U+FFFD, as TextEncoder writes it); no length before it. Written
+   * through a Buffer over the same memory: encodeInto needs a view and a result object per call.
+   */
+  utf8(s: string): void {
+    this.room(s.length * 3);
+    if (this.text?.buffer !== this.buf.buffer) this.text = Buffer.from(this.buf.buffer);
+    this.at += this.text.write(s, this.at);
+  }
+
+  /** `n` in decimal as String(n) writes it, in ASCII; returns how many characters that is. */
+  decimal(n: number): number {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      const s = String(n);
+      this.utf8(s);
+      return s.length;
+    }
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    this.room(digits);
+    const b = this.buf;
+    for (let i = this.at + digits - 1, x = n; i >= this.at; i--, x = Math.floor(x / 10))
+      b[i] = 0x30 + (x % 10);
+    this.at += digits;
+    return digits;
   }
 
   done(): Uint8Array<ArrayBuffer> {

@@ -3,8 +3,8 @@
 // a text search runs over the blob as it is and only the lines it hits are decoded.
 // Meta (JSON in the index entry): what a query can rule a chunk out by without reading its blob.
 
-import { escapeLine, unescapeLine, wellFormed } from '../line-escape.js';
-import { utf8Join } from '../utf8-text.js';
+import { ByteWriter } from '../byte-codec.js';
+import { escapeLine, unescapeLine } from '../line-escape.js';
 
 export interface ChunkMeta {
   /** Source (one per chunk). */
@@ -34,52 +34,85 @@ export const META_TEMPLATES = 64;
 /** Characters of a raw line kept (the rest is cut): a search hit shows the line, not a whole dump. */
 export const MAX_KEPT_CHARS = 8192;
 
-/** Appends lines to a chunk's blob and meta. */
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const UTF8 = new TextEncoder();
+/** Bytes a kept line takes on average, to size a chunk's buffer before its lines are known. */
+const LINE_BYTES = 160;
+
+/**
+ * Appends lines to a chunk's blob and meta. The blob is written as UTF-8 as each line comes, with no
+ * string per line: those strings were a fifth of what detect-anomaly allocated (docs/capacity.md).
+ */
 export class ChunkBuilder {
-  private parts: string[] = [];
+  private readonly out: ByteWriter;
+  private lines = 0;
   private chars = 0;
   private a = Number.POSITIVE_INFINITY;
   private b = Number.NEGATIVE_INFINITY;
   private readonly levels = new Set<string>();
   private readonly templates = new Set<string>();
+  /** Each level's and template id's bytes, encoded once per chunk. */
+  private readonly names = new Map<string, Uint8Array>();
 
-  constructor(readonly source: string) {}
+  /** `lines`: how many lines it is expected to take, so its buffer rarely grows. */
+  constructor(
+    readonly source: string,
+    lines = 16,
+  ) {
+    this.out = new ByteWriter(Math.min(lines, 4096) * LINE_BYTES);
+  }
 
+  /** Characters of the blob as text so far (its lines and their newlines). */
   get size(): number {
     return this.chars;
   }
   get count(): number {
-    return this.parts.length;
+    return this.lines;
   }
 
   add(ts: number, level: string, templateId: string, raw: string): void {
     const kept = raw.length > MAX_KEPT_CHARS ? raw.slice(0, MAX_KEPT_CHARS) : raw;
-    // Lone surrogates (JSON-parsed input can hold one) become U+FFFD: Redis's cjson rejects their escape,
-    // failing the batch. Checked piece by piece (level is one of LEVELS): testing the whole line flattened
-    // it into a copy.
-    const line = `${ts}\t${level}\t${wellFormed(templateId)}\t${wellFormed(escapeLine(kept))}`;
-    this.parts.push(line);
-    this.chars += line.length + 1;
+    const text = escapeLine(kept);
+    const out = this.out;
+    if (this.lines > 0) out.byte(NEWLINE);
+    // Lone surrogates (JSON-parsed input can hold one) are written as U+FFFD, as TextEncoder writes them:
+    // Redis's cjson rejects their escape, which would fail the batch.
+    const digits = out.decimal(ts);
+    out.byte(TAB);
+    out.bytes(this.name(level));
+    out.byte(TAB);
+    out.bytes(this.name(templateId));
+    out.byte(TAB);
+    out.utf8(text);
+    this.lines++;
+    this.chars += digits + level.length + templateId.length + text.length + 4;
     if (ts < this.a) this.a = ts;
     if (ts > this.b) this.b = ts;
     this.levels.add(level);
     if (this.templates.size <= META_TEMPLATES) this.templates.add(templateId);
   }
 
-  /** The blob as UTF-8 (what the KV stores), encoded a few hundred lines at a time (core/utf8-join.ts). */
+  /** The blob as UTF-8 (what the KV stores). */
   build(writtenAt: number): { blob: Uint8Array; meta: ChunkMeta } {
     return {
-      blob: utf8Join(this.parts, 256),
+      blob: this.out.done(),
       meta: {
         s: this.source,
         w: writtenAt,
         a: this.a,
         b: this.b,
-        n: this.parts.length,
+        n: this.lines,
         l: [...this.levels],
         t: this.templates.size > META_TEMPLATES ? null : [...this.templates],
       },
     };
+  }
+
+  private name(s: string): Uint8Array {
+    let b = this.names.get(s);
+    if (b === undefined) this.names.set(s, (b = UTF8.encode(s)));
+    return b;
   }
 }
 

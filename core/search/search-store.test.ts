@@ -7,10 +7,10 @@ import { clearKv } from '../kv/clear.js';
 import { createMemoryKv } from '../kv/memory.js';
 import { createRedisKv } from '../kv/redis.js';
 import type { KV } from '../kv/types.js';
-import { escapeLine, unescapeLine } from '../line-escape.js';
+import { escapeLine, unescapeLine, wellFormed } from '../line-escape.js';
 import { silentLogger } from '../log.js';
 import { sampleEvent } from '../stats/sample-events.js';
-import { allLines, ChunkBuilder } from './chunk.js';
+import { allLines, ChunkBuilder, MAX_KEPT_CHARS } from './chunk.js';
 import { DEFAULT_SEARCH_STORE, EMBEDDED_SEARCH_MAX_BYTES, readSearchStoreConfig } from './config.js';
 import { needleOf, scanChunk } from './query.js';
 import { readBlobs, readIndex, SEARCH_KEYS, searchWrites } from './store.js';
@@ -65,6 +65,38 @@ describe('chunk encoding', () => {
       { ts: T0, level: 'info', templateId: 'T1', raw: 'GET /a\t200' },
       { ts: T0 + 5, level: 'error', templateId: 'T2', raw: 'boom\nstack' },
     ]);
+  });
+
+  it('writes each line as the UTF-8 of its text (lone surrogates as U+FFFD, long lines cut) and counts its characters', () => {
+    // The text form the blob is the UTF-8 of: `ts \t level \t templateId \t raw`, escaped, joined by '\n'.
+    const textOf = (ts: number, level: string, tid: string, raw: string) =>
+      `${ts}\t${level}\t${wellFormed(tid)}\t${wellFormed(escapeLine(raw.length > MAX_KEPT_CHARS ? raw.slice(0, MAX_KEPT_CHARS) : raw))}`;
+    const times = [T0, 0, 7, 10, 99, 1e15, -5, 1.5, 1e21, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2];
+    const raws = [
+      '',
+      'plain',
+      'tab\there\nand\\slash\r',
+      'é ü 日本 🎉',
+      'lone \ud800 high',
+      'lone \udc00 low',
+      `${'x'.repeat(MAX_KEPT_CHARS - 1)}🎉 cut inside the pair`,
+      'y'.repeat(MAX_KEPT_CHARS * 2),
+    ];
+    const ids = ['T1', 'tpl-\ud83d', 'é'];
+    let seed = 7;
+    const pick = <T>(xs: T[]) => xs[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % xs.length];
+    for (let round = 0; round < 20; round++) {
+      const c = new ChunkBuilder('web', round % 3);
+      const texts: string[] = [];
+      for (let i = 0; i < 1 + (round % 7) * 5; i++) {
+        const row = [pick(times), pick(['info', 'error']), pick(ids), pick(raws)] as const;
+        c.add(...row);
+        texts.push(textOf(...row));
+      }
+      expect(c.build(T0).blob).toEqual(new TextEncoder().encode(texts.join('\n')));
+      expect(c.size).toBe(texts.reduce((n, t) => n + t.length + 1, 0));
+      expect(c.count).toBe(texts.length);
+    }
   });
 
   it('a text search hits the raw text only, case-insensitively, escapes included, newest first', () => {

@@ -33,11 +33,13 @@ export function searchWrites(
   if (!o.config.enabled || events.length === 0) return [];
   const open = new Map<string, ChunkBuilder>();
   const done: ChunkBuilder[] = [];
+  const lines = new Map<string, number>();
+  for (const e of events) lines.set(e.source, (lines.get(e.source) ?? 0) + 1);
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     let c = open.get(e.source);
     if (!c) {
-      c = new ChunkBuilder(e.source);
+      c = new ChunkBuilder(e.source, lines.get(e.source));
       open.set(e.source, c);
     }
     c.add(times[i], e.level, e.templateId, e.raw || e.message);
