@@ -53,7 +53,7 @@ export async function sustained(
 }
 
 /**
- * Batches of 500 lines at `rate` lines/s for `seconds`; latency from producer accept to stored, as
+ * Batches of 500 lines at `rate` lines/s for `seconds`; latency from the request's send to stored, as
  * `visible` counts lines (default: the stats function's total, through the gateway).
  */
 export async function freshness(
@@ -88,11 +88,14 @@ export async function freshness(
     const due = t0 + k * interval;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
+    // From the send, not the answer: the producer's own time (a small batch waiting to share a message,
+    // functions/producer/coalesce.ts) is part of what a sender waits to see its lines.
+    const at = performance.now();
     inflight.push(
       fetch(`${gateway}/function/producer?source=${source}`, { method: 'POST', body }).then(async (r) => {
         await r.arrayBuffer();
         sent += batch;
-        accepted.push({ at: performance.now(), cum: sent });
+        accepted.push({ at, cum: sent });
         accepted.sort((a, b) => a.cum - b.cum);
       }),
     );

@@ -26,6 +26,8 @@ export interface ProducerConfig {
   topic: string;
   batchLines: number;
   batchBytes: number;
+  /** How long a small batch of a request without an idempotency key waits to share a message (0: never). */
+  batchLingerMs: number;
   maxDecompressedBytes: number;
   publishConcurrency: number;
   maxSimulationLines: number;
@@ -80,6 +82,10 @@ export function loadProducerConfig(env: Env): Readonly<ProducerConfig> {
     // 1 MiB: RabbitMQ handles messages far larger, but past ~1 MB throughput per message drops and a
     // few long lines must not make one batch dominate a consumer's prefetch.
     batchBytes: r.int('BATCH_BYTES', 1024 * 1024, 1024),
+    // 50 ms: senders that post a few hundred lines at a time (shippers flushing often, the bench's
+    // freshness run) then make messages several times larger, at a small share of the 1 s a line may
+    // take to be seen; a sender waits for its confirm no longer than this plus the publish.
+    batchLingerMs: lingerMs(r),
     // 64 MiB: ~600,000 typical lines per request; a larger upload is several requests (the CLI splits
     // files), and a gzip bomb stops here. (Logs compress ~10x, so a full 16 MiB gzip body can exceed it.)
     maxDecompressedBytes: r.int('MAX_DECOMPRESSED_BYTES', 64 * 1024 * 1024, 1024),
@@ -118,6 +124,14 @@ export function loadProducerConfig(env: Env): Readonly<ProducerConfig> {
   };
   r.done();
   return Object.freeze(cfg);
+}
+
+/** BATCH_LINGER, up to 10 s: a sender waits that long for its answer, so more is a mistake. */
+function lingerMs(r: EnvReader): number {
+  const ms = r.duration('BATCH_LINGER', 50);
+  if (ms <= 10_000) return ms;
+  r.problem(`BATCH_LINGER=${ms}ms must be at most 10s (0 switches it off)`);
+  return 50;
 }
 
 /** How often a replica sweeps for held-back tails that fell due: every second, or faster for a short flush. */

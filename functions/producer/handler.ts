@@ -4,6 +4,7 @@ import type { Broker } from '../../core/broker/types.js';
 import { BadRequestError, jsonResponse, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
 import type { KV } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
+import { type Coalescer, createCoalescer } from './coalesce.js';
 import { type ProducerConfig, scheduledSimulation } from './config.js';
 import { ingestSimulation } from './ingest-simulation.js';
 import { ingestText } from './ingest-text.js';
@@ -23,7 +24,11 @@ export interface ProducerDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export type ProducerContext = Required<Omit<ProducerDeps, 'kv'>> & Pick<ProducerDeps, 'kv'>;
+export type ProducerContext = Required<Omit<ProducerDeps, 'kv'>> &
+  Pick<ProducerDeps, 'kv'> & {
+    /** Where small batches of requests without an idempotency key wait to share a message (coalesce.ts). */
+    coalescer?: Coalescer;
+  };
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const PROTOCOLS: Record<string, typeof ingestOtlp> = {
@@ -38,6 +43,17 @@ export function createProducerHandler(deps: ProducerDeps): (req: Request) => Pro
     sleep: defaultSleep,
     ...deps,
   };
+  const cfg = deps.config;
+  if (cfg.batchLingerMs > 0)
+    ctx.coalescer = createCoalescer({
+      broker: deps.broker,
+      topic: cfg.topic,
+      maxLines: cfg.batchLines,
+      maxBytes: cfg.batchBytes,
+      lingerMs: cfg.batchLingerMs,
+      // Half the requests the server takes at once: the rest keep room for the senders of other groups.
+      maxWaiting: Math.max(1, Math.floor(cfg.http.maxInflight / 2)),
+    });
   let tick = 0;
   return async (req) => {
     try {

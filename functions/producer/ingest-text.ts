@@ -9,7 +9,7 @@ import { multilineOn, requestedMultiline } from '../../core/multiline-config.js'
 import { isSimulatedSource, SIMULATED_PREFIX } from '../../core/simulated.js';
 import { decodeTextBody } from './body.js';
 import type { ProducerContext } from './handler.js';
-import { type OutBatch, publishAll, textBatchHeaders } from './publish.js';
+import { type OutBatch, publishAll, publishSharing, textBatchHeaders } from './publish.js';
 import { bodyLines, lineOffset, planRecords } from './records.js';
 import { splitBatches, stripLineCr } from './split.js';
 import { type HeldTail, TailStore } from './tails.js';
@@ -74,10 +74,20 @@ export async function ingestText(
       };
     });
     const started = ctx.now();
-    const out = await publishAll(ctx.broker, cfg.topic, batches, {
-      concurrency: cfg.publishConcurrency,
-      signal: req.signal,
-    });
+    const publish = { concurrency: cfg.publishConcurrency, signal: req.signal };
+    // A batch smaller than a message may share one with other requests' batches, unless a retry must
+    // make the same batch ids (an idempotency key) or its lines may belong to a record of another batch
+    // (a held or carried tail, or lines that could continue a record: a shared message joins bodies).
+    const out =
+      ctx.coalescer && key === null && !plan.lock && plan.starts === undefined
+        ? await publishSharing(ctx.broker, cfg.topic, batches, {
+            ...publish,
+            coalescer: ctx.coalescer,
+            share: (b) => b.lines < cfg.batchLines,
+            group: JSON.stringify([source, format, requested]),
+            headersFor: (id) => textBatchHeaders(id, source, format, requested),
+          })
+        : await publishAll(ctx.broker, cfg.topic, batches, publish);
     let held = 0;
     let error = out.error;
     if (plan.lock) {

@@ -2,6 +2,7 @@
 // confirmed. The first failure stops new publishes; batches already in flight are still awaited.
 import type { Broker } from '../../core/broker/types.js';
 import { H } from '../../core/headers.js';
+import type { Coalescer } from './coalesce.js';
 
 export interface OutBatch {
   id: string;
@@ -76,6 +77,58 @@ export async function publishAll(
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency) }, worker));
   out.confirmedIds = confirmed.filter((x): x is string => x !== undefined);
+  return out;
+}
+
+/**
+ * publishAll, with the batches `share` picks handed to the coalescer instead (coalesce.ts): those count as
+ * confirmed with the message that carried them, whose id they report (once, when several of the request's
+ * batches shared it).
+ */
+export async function publishSharing(
+  broker: Broker,
+  topic: string,
+  batches: readonly OutBatch[],
+  opts: {
+    concurrency: number;
+    signal?: AbortSignal;
+    coalescer: Coalescer;
+    share: (b: OutBatch) => boolean;
+    group: string;
+    headersFor: (id: string) => Record<string, string>;
+  },
+): Promise<PublishOutcome> {
+  const shared = batches.filter(opts.share);
+  if (shared.length === 0) return publishAll(broker, topic, batches, opts);
+  const [own, sharedOut] = await Promise.all([
+    publishAll(
+      broker,
+      topic,
+      batches.filter((b) => !opts.share(b)),
+      opts,
+    ),
+    Promise.allSettled(shared.map((b) => opts.coalescer.publish(opts.group, b, opts.headersFor))),
+  ]);
+  const out: PublishOutcome = { ...own, confirmedIds: [] };
+  const ownIds = new Set(own.confirmedIds);
+  const carried = new Map<OutBatch, string>();
+  shared.forEach((b, i) => {
+    const r = sharedOut[i];
+    if (r.status === 'fulfilled') {
+      carried.set(b, r.value);
+      out.confirmedLines += b.lines;
+    } else {
+      out.error ??= r.reason;
+      out.unconfirmedLines += b.lines;
+    }
+  });
+  const ids = new Set<string>();
+  for (const b of batches) {
+    const id = carried.get(b) ?? (ownIds.has(b.id) ? b.id : undefined);
+    if (id !== undefined) ids.add(id);
+  }
+  out.confirmedIds = [...ids];
+  out.confirmedBatches = ids.size;
   return out;
 }
 

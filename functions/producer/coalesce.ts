@@ -1,0 +1,106 @@
+// Small raw batches of different requests published as one message. Every batch has a cost of its own in
+// each stage after the producer (a message, a function call, a state read, an atomic apply), so lines
+// that arrive as many small requests cost more than the same lines in a few large ones
+// (docs/capacity.md, "Small batches"). A small batch waits up to `lingerMs` for others of its source,
+// format and multi-line switch; each request is answered once the message holding its lines is confirmed.
+import type { Broker } from '../../core/broker/types.js';
+import type { OutBatch } from './publish.js';
+
+export interface CoalescerOptions {
+  broker: Broker;
+  topic: string;
+  /** Most lines and bytes of one message (BATCH_LINES, BATCH_BYTES). */
+  maxLines: number;
+  maxBytes: number;
+  /** How long the first batch of a group waits for others (BATCH_LINGER). */
+  lingerMs: number;
+  /** Requests waiting in one group at most: then it is published, so waiting requests stay bounded. */
+  maxWaiting: number;
+}
+
+export interface Coalescer {
+  /**
+   * Publishes `b` (with `group`'s other batches, if any arrive in time); resolves with the id of the message
+   * that carried it once confirmed. `headersFor(id)` gives a message's headers for an id.
+   */
+  publish(group: string, b: OutBatch, headersFor: (id: string) => Record<string, string>): Promise<string>;
+}
+
+interface Waiting {
+  batches: OutBatch[];
+  lines: number;
+  bytes: number;
+  headersFor: (id: string) => Record<string, string>;
+  timer: ReturnType<typeof setTimeout>;
+  done: { resolve: (id: string) => void; reject: (e: unknown) => void }[];
+}
+
+const LF = 0x0a;
+
+export function createCoalescer(o: CoalescerOptions): Coalescer {
+  const groups = new Map<string, Waiting>();
+
+  function send(group: string): void {
+    const w = groups.get(group);
+    if (!w) return;
+    groups.delete(group);
+    clearTimeout(w.timer);
+    const first = w.batches[0];
+    // One batch alone goes as it would have without waiting; several take the first one's id, marked
+    // with how many joined it (unique, since a batch joins one message only).
+    const id = w.batches.length === 1 ? first.id : `${first.id}+${w.batches.length - 1}`;
+    o.broker
+      .publish(o.topic, w.batches.length === 1 ? first.body : joinLines(w.batches, w.bytes), {
+        messageId: id,
+        headers: w.batches.length === 1 ? first.headers : w.headersFor(id),
+        contentType: first.contentType,
+      })
+      .then(
+        () => {
+          for (const d of w.done) d.resolve(id);
+        },
+        (e) => {
+          for (const d of w.done) d.reject(e);
+        },
+      );
+  }
+
+  return {
+    publish(group, b, headersFor) {
+      let w = groups.get(group);
+      if (w && (w.lines + b.lines > o.maxLines || w.bytes + 1 + b.body.length > o.maxBytes)) {
+        send(group);
+        w = undefined;
+      }
+      if (!w) {
+        w = {
+          batches: [],
+          lines: 0,
+          bytes: -1,
+          headersFor,
+          timer: setTimeout(() => send(group), o.lingerMs),
+          done: [],
+        };
+        groups.set(group, w);
+      }
+      w.batches.push(b);
+      w.lines += b.lines;
+      w.bytes += 1 + b.body.length;
+      const confirmed = new Promise<string>((resolve, reject) => w.done.push({ resolve, reject }));
+      if (w.lines >= o.maxLines || w.done.length >= o.maxWaiting) send(group);
+      return confirmed;
+    },
+  };
+}
+
+/** The batches' bodies joined by newlines (each is whole lines without a final newline). */
+function joinLines(batches: readonly OutBatch[], bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (let i = 0; i < batches.length; i++) {
+    if (i > 0) out[at++] = LF;
+    out.set(batches[i].body, at);
+    at += batches[i].body.length;
+  }
+  return out;
+}
