@@ -37,9 +37,10 @@ export const MAX_KEPT_CHARS = 8192;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const UTF8 = new TextEncoder();
-/** Bytes a kept line takes on average, to size a chunk's buffer before its lines are known. */
-const LINE_BYTES = 160;
-
+/** A chunk's buffer is sized up front to at most this: a chunk ends once past CHUNK_CHARS (store.ts). */
+const CHUNK_BYTES_MAX = 256 * 1024 + 16 * 1024;
+/** What a line adds to its raw text: its time, level, template id, three tabs and its newline. */
+export const LINE_OVERHEAD_BYTES = 48;
 /**
  * Appends lines to a chunk's blob and meta. The blob is written as UTF-8 as each line comes, with no
  * string per line: those strings were a fifth of what detect-anomaly allocated (docs/capacity.md).
@@ -55,12 +56,12 @@ export class ChunkBuilder {
   /** Each level's and template id's bytes, encoded once per chunk. */
   private readonly names = new Map<string, Uint8Array>();
 
-  /** `lines`: how many lines it is expected to take, so its buffer rarely grows. */
+  /** `bytes`: about how many bytes its lines will take, so its buffer rarely grows (a copy each time). */
   constructor(
     readonly source: string,
-    lines = 16,
+    bytes = 4096,
   ) {
-    this.out = new ByteWriter(Math.min(lines, 4096) * LINE_BYTES);
+    this.out = new ByteWriter(Math.max(256, Math.min(bytes, CHUNK_BYTES_MAX)));
   }
 
   /** Characters of the blob as text so far (its lines and their newlines). */

@@ -4,7 +4,7 @@
 import type { LogEvent } from '../event.js';
 import type { KV, WriteOp } from '../kv/types.js';
 import { parseRingEntry, ringBlobKey } from '../kv/write-ops.js';
-import { ChunkBuilder, type ChunkMeta, parseMeta } from './chunk.js';
+import { ChunkBuilder, type ChunkMeta, LINE_OVERHEAD_BYTES, MAX_KEPT_CHARS, parseMeta } from './chunk.js';
 import type { SearchStoreConfig } from './config.js';
 
 // The ring's key carries a hash tag: its blobs and byte total (ringBlobKey, ringBytesKey) share its cluster slot.
@@ -33,19 +33,27 @@ export function searchWrites(
   if (!o.config.enabled || events.length === 0) return [];
   const open = new Map<string, ChunkBuilder>();
   const done: ChunkBuilder[] = [];
-  const lines = new Map<string, number>();
-  for (const e of events) lines.set(e.source, (lines.get(e.source) ?? 0) + 1);
+  // Each source's chunk sized from its raw texts' lengths (one byte a character: most logs are ASCII).
+  const bytes = new Map<string, number>();
+  for (const e of events) {
+    const raw = e.raw || e.message;
+    bytes.set(
+      e.source,
+      (bytes.get(e.source) ?? 0) + Math.min(raw.length, MAX_KEPT_CHARS) + LINE_OVERHEAD_BYTES,
+    );
+  }
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     let c = open.get(e.source);
     if (!c) {
-      c = new ChunkBuilder(e.source, lines.get(e.source));
+      c = new ChunkBuilder(e.source, bytes.get(e.source));
       open.set(e.source, c);
     }
     c.add(times[i], e.level, e.templateId, e.raw || e.message);
     if (c.size >= CHUNK_CHARS) {
       done.push(c);
       open.delete(e.source);
+      bytes.set(e.source, (bytes.get(e.source) ?? 0) - c.size);
     }
   }
   done.push(...open.values());
