@@ -24,6 +24,13 @@ describe('loadProducerConfig', () => {
       /INGEST_MAX_RECORDS[\s\S]*MAX_ATTRIBUTES/,
     );
   });
+  it('reads how long a small batch waits to share a message, up to 10 s', () => {
+    expect(loadProducerConfig(base).batchLingerMs).toBe(50);
+    expect(loadProducerConfig({ ...base, BATCH_LINGER: '0' }).batchLingerMs).toBe(0);
+    expect(loadProducerConfig({ ...base, BATCH_LINGER: '2s' }).batchLingerMs).toBe(2000);
+    expect(() => loadProducerConfig({ ...base, BATCH_LINGER: '11s' })).toThrow(/BATCH_LINGER.*at most 10s/);
+    expect(() => loadProducerConfig({ ...base, BATCH_LINGER: 'soon' })).toThrow(/BATCH_LINGER/);
+  });
   it('switches the schedule off', () => {
     expect(loadProducerConfig({ ...base, SIMULATE_SCHEDULE: 'off' }).simulateScheduleMs).toBe(0);
     expect(loadProducerConfig({ ...base, SIMULATE_SCHEDULE: '2m' }).simulateScheduleMs).toBe(120_000);
