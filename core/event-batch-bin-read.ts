@@ -62,6 +62,9 @@ function decode(body: Uint8Array): DecodedBatch {
   checkRawCount(raws.length, n);
   r.table = table;
   const days: DayCache = { day: Number.NaN, prefix: '' };
+  let lastT = Number.NaN;
+  let lastText = '';
+  let lastMs = Number.NaN;
   const events: LogEvent[] = [];
   const times: number[] = [];
   const reasons: string[] = [];
@@ -80,10 +83,17 @@ function decode(body: Uint8Array): DecodedBatch {
       else r.fail('bad time');
     } else {
       const t = r.time(t0);
-      if (!Number.isNaN(t)) {
+      if (t === lastT) {
+        // Lines of one millisecond (logs stamped to the second: most of a batch) share one text.
+        timestamp = lastText;
+        ms = lastMs;
+      } else if (!Number.isNaN(t)) {
         timestamp = formatIso(t, days);
         // Outside years 1970-9999 the text is toISOString's form: left to the reader to parse.
         ms = wholeIsoMs(t);
+        lastT = t;
+        lastText = timestamp;
+        lastMs = ms;
       } else r.fail('bad time');
     }
     const origin = r.text(raw);

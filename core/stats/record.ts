@@ -213,14 +213,24 @@ function aggregateOps(f: Folded, events: number, anomalies: number, now: number)
  * per hash (CAPS.bySourceFields; past it, under `(other)|<field>`), so a flood of source names cannot grow
  * them past a bound. The aggregate hashes exist only as these twins (isAggregateKey).
  */
-function sourceScopeOps(o: BatchOutcome, ctx: FoldContext, whole: WriteOp[]): WriteOp[] {
+/** Events per source label; a batch of one source (the usual case) is its own list, not a copy. */
+function bySourceLabel(all: LogEvent[], label: (s: string) => string): Map<string, LogEvent[]> {
   const events = new Map<string, LogEvent[]>();
-  for (const e of o.events) {
-    const s = ctx.label(e.source);
+  if (all.length > 0 && all.every((e) => e.source === all[0].source)) {
+    events.set(label(all[0].source), all);
+    return events;
+  }
+  for (const e of all) {
+    const s = label(e.source);
     const list = events.get(s);
     if (list) list.push(e);
     else events.set(s, [e]);
   }
+  return events;
+}
+
+function sourceScopeOps(o: BatchOutcome, ctx: FoldContext, whole: WriteOp[]): WriteOp[] {
+  const events = bySourceLabel(o.events, ctx.label);
   const anomalies = new Map<string, number>();
   for (const a of o.anomalies) bump(anomalies, ctx.label(a.event.source));
   const counts = new Map([...events].map(([s, l]) => [s, l.length]));

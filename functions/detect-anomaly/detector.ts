@@ -193,18 +193,21 @@ export function createDetector(deps: DetectorDeps): Detector {
     // Room left under MAX_TRACKED_TOTAL, shared by this batch's sources in turn. Replicas read it
     // concurrently, so the total can pass the cap by what their batches add at once.
     let room = Math.max(0, cfg.maxTrackedTotal - state.trackedTotal);
+    // One source (the usual batch): its events and keys as they are, not copies picked by index.
+    const whole = groups.size === 1;
     for (const [source, idx] of groups) {
+      const sourceEvents = whole ? events : idx.map((i) => events[i]);
       const st = state.states.get(source)!;
       const cached = cache.get(source);
       const trackedBefore = countTracked(st.counters.stats);
       const maxTracked = Math.min(cfg.maxTracked, trackedBefore + room);
       const r = detectSource(
-        idx.map((i) => events[i]),
+        sourceEvents,
         st.counters,
         cached?.model,
         maxTracked === cfg.maxTracked ? cfg : { ...cfg, maxTracked },
         now,
-        idx.map((i) => keys[i]),
+        whole ? keys : idx.map((i) => keys[i]),
       );
       const added = countTracked(r.deltas.stats, st.counters.stats);
       room = Math.max(0, room - added);
@@ -221,13 +224,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       const collected = Number(st.meta.collected) || 0;
       const seed = cfg.seed ^ Math.imul(idx.length, 0x9e3779b1) ^ Math.imul(collected + 1, 0x85ebca6b);
       const picks = reservoirPicks(idx.length, collected, cfg, seed ^ (keys[idx[0]].ts % 0x7fffffff));
-      const inc = incidentOps(
-        source,
-        idx.map((i) => events[i]),
-        r,
-        st,
-        { cfg, now, muted },
-      );
+      const inc = incidentOps(source, sourceEvents, r, st, { cfg, now, muted });
       changes.push(...inc.changes);
       writes.push(
         ...sourceWrites(source, r, cfg, {

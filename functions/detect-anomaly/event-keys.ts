@@ -86,6 +86,17 @@ export function keysOf(
     ts,
     rate: 0,
     rateCount: 0,
+    // Set later by markPriorErrors, markLatencyTails and markLatencyShifts: declared here so the object
+    // keeps one shape (adding them later grew every event's keys by a copy of its properties).
+    priorErrors: undefined,
+    priorEndpointErrors: undefined,
+    latTail: undefined,
+    priorTails: undefined,
+    priorLines: undefined,
+    priorEndpointLines: undefined,
+    priorSourceErrors: undefined,
+    priorSourceLines: undefined,
+    latShift: undefined,
     msgLen: e.message.length,
     paramMax,
     paramLongest,
