@@ -9,7 +9,7 @@ describe('loadProducerConfig', () => {
     const c = loadProducerConfig(base);
     expect(c).toMatchObject({
       topic: 'logs.raw',
-      batchLines: 2000,
+      batchLines: 3000,
       simulateScheduleMs: 30_000,
       simulateSystems: ['web', 'api', 'db'],
     });

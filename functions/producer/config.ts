@@ -72,13 +72,12 @@ export function loadProducerConfig(env: Env): Readonly<ProducerConfig> {
     http,
     stores,
     topic: r.str('RAW_TOPIC', 'logs.raw'),
-    // 2,000 lines (~300 KB raw, ~1.4 MB parsed) per message. Every hop and every store write has a cost
-    // per message (HTTP and AMQP framing, one state read and one atomic apply of ~600 stats and model
-    // writes whose count grows with distinct labels, not lines): measured end to end on 50k mixed lines
-    // (bench/pipeline.ts), all processes' CPU fell from ~9.7 s at 500 to ~6 s at 2,000, Redis CPU by
-    // about 4x; 5,000 saved little more and left too few messages to overlap the stages. One call still
-    // takes ~100 ms, far inside the timeouts, and a redelivery repeats little.
-    batchLines: r.int('BATCH_LINES', 2000, 1, 100_000),
+    // 3,000 lines (~450 KB raw) per message. Besides its lines, every message costs ~13 ms of CPU over
+    // the stack (HTTP and AMQP framing, one state read and one atomic apply whose stats writes grow with
+    // distinct labels, not lines), against ~25 us a line: a sixth of a line's cost at 3,000. Against it,
+    // 2,000 cost ~10% more CPU a line; 4,000 ~5% less but took detect-anomaly's RSS to within 5 MB of the
+    // 150 MB budget (docs/capacity.md). A call still takes ~100 ms, and a redelivery repeats little.
+    batchLines: r.int('BATCH_LINES', 3000, 1, 100_000),
     // 1 MiB: RabbitMQ handles messages far larger, but past ~1 MB throughput per message drops and a
     // few long lines must not make one batch dominate a consumer's prefetch.
     batchBytes: r.int('BATCH_BYTES', 1024 * 1024, 1024),
