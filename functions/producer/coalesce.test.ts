@@ -90,6 +90,16 @@ describe('producer: small batches share messages', () => {
     ]);
   });
 
+  it('sends a batch of more than half a message at once, alone', async () => {
+    const { post, messages } = await setup();
+    const [big, small] = await Promise.all([
+      post(lines(300, 'big').join('\n')),
+      post(lines(100, 'small').join('\n')),
+    ]);
+    expect([big.batchIds, small.batchIds]).toEqual([['req0:0'], ['req1:0']]);
+    expect((await messages()).map((m) => decode(m.body).split('\n').length).sort()).toEqual([100, 300]);
+  });
+
   it('does not share lines that could continue a record of another body', async () => {
     const { post, messages } = await setup();
     await Promise.all([

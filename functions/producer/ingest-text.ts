@@ -75,15 +75,16 @@ export async function ingestText(
     });
     const started = ctx.now();
     const publish = { concurrency: cfg.publishConcurrency, signal: req.signal };
-    // A batch smaller than a message may share one with other requests' batches, unless a retry must
-    // make the same batch ids (an idempotency key) or its lines may belong to a record of another batch
-    // (a held or carried tail, or lines that could continue a record: a shared message joins bodies).
+    // A batch of at most half a message may share one with other requests' batches (a larger one saves
+    // little of a message's cost and would only wait), unless a retry must make the same batch ids (an
+    // idempotency key) or its lines may belong to a record of another batch (a held or carried tail, or
+    // lines that could continue a record: a shared message joins bodies).
     const out =
       ctx.coalescer && key === null && !plan.lock && plan.starts === undefined
         ? await publishSharing(ctx.broker, cfg.topic, batches, {
             ...publish,
             coalescer: ctx.coalescer,
-            share: (b) => b.lines < cfg.batchLines,
+            share: (b) => b.lines * 2 <= cfg.batchLines,
             group: JSON.stringify([source, format, requested]),
             headersFor: (id) => textBatchHeaders(id, source, format, requested),
           })
