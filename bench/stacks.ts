@@ -146,7 +146,13 @@ export async function embedded(lines: string[], log: (l: string) => void) {
     ],
     // The memory settings `npm start` runs with (runner/processes.test.ts checks they are the same).
     {
-      env: { PATH: process.env.PATH ?? '', LOGFAAS_ADMIN_PASSWORD: 'bench', ...RUNTIME_ENV },
+      // BENCH_ENV_FOR's "embedded" entry: extra environment for the one process (as for the stack's).
+      env: {
+        PATH: process.env.PATH ?? '',
+        LOGFAAS_ADMIN_PASSWORD: 'bench',
+        ...RUNTIME_ENV,
+        ...(process.env.BENCH_ENV_FOR ? JSON.parse(process.env.BENCH_ENV_FOR).embedded : {}),
+      },
       stdio: 'ignore',
     },
   );
