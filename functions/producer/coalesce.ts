@@ -1,9 +1,11 @@
 // Small raw batches of different requests published as one message. Every batch has a cost of its own in
 // each stage after the producer (a message, a function call, a state read, an atomic apply), so lines
 // that arrive as many small requests cost more than the same lines in a few large ones
-// (docs/capacity.md, "Small batches"). A small batch waits up to `lingerMs` for others of its source,
-// format and multi-line switch; each request is answered once the message holding its lines is confirmed.
+// (docs/capacity.md, "Small batches"). A small batch waits up to `lingerMs` for others with the same
+// content type and headers but for the batch id (source, format, multi-line switch); each request is
+// answered once the message holding its lines is confirmed.
 import type { Broker } from '../../core/broker/types.js';
+import { H } from '../../core/headers.js';
 import type { OutBatch } from './publish.js';
 
 export interface CoalescerOptions {
@@ -20,17 +22,16 @@ export interface CoalescerOptions {
 
 export interface Coalescer {
   /**
-   * Publishes `b` (with `group`'s other batches, if any arrive in time); resolves with the id of the message
-   * that carried it once confirmed. `headersFor(id)` gives a message's headers for an id.
+   * Publishes `b` (with the batches of its group that arrive in time); resolves with the id of the message
+   * that carried it once confirmed.
    */
-  publish(group: string, b: OutBatch, headersFor: (id: string) => Record<string, string>): Promise<string>;
+  publish(b: OutBatch): Promise<string>;
 }
 
 interface Waiting {
   batches: OutBatch[];
   lines: number;
   bytes: number;
-  headersFor: (id: string) => Record<string, string>;
   timer: ReturnType<typeof setTimeout>;
   done: { resolve: (id: string) => void; reject: (e: unknown) => void }[];
 }
@@ -52,7 +53,7 @@ export function createCoalescer(o: CoalescerOptions): Coalescer {
     o.broker
       .publish(o.topic, w.batches.length === 1 ? first.body : joinLines(w.batches, w.bytes), {
         messageId: id,
-        headers: w.batches.length === 1 ? first.headers : w.headersFor(id),
+        headers: w.batches.length === 1 ? first.headers : { ...first.headers, [H.batchId]: id },
         contentType: first.contentType,
       })
       .then(
@@ -66,7 +67,8 @@ export function createCoalescer(o: CoalescerOptions): Coalescer {
   }
 
   return {
-    publish(group, b, headersFor) {
+    publish(b) {
+      const group = groupOf(b);
       let w = groups.get(group);
       if (w && (w.lines + b.lines > o.maxLines || w.bytes + 1 + b.body.length > o.maxBytes)) {
         send(group);
@@ -77,7 +79,6 @@ export function createCoalescer(o: CoalescerOptions): Coalescer {
           batches: [],
           lines: 0,
           bytes: -1,
-          headersFor,
           timer: setTimeout(() => send(group), o.lingerMs),
           done: [],
         };
@@ -91,6 +92,12 @@ export function createCoalescer(o: CoalescerOptions): Coalescer {
       return confirmed;
     },
   };
+}
+
+/** What batches must share to go as one message: everything the message carries but their ids and lines. */
+function groupOf(b: OutBatch): string {
+  const headers = Object.entries(b.headers).filter(([k]) => k !== H.batchId);
+  return JSON.stringify([b.contentType, headers.sort(([x], [y]) => (x < y ? -1 : 1))]);
 }
 
 /** The batches' bodies joined by newlines (each is whole lines without a final newline). */

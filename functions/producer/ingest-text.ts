@@ -85,8 +85,6 @@ export async function ingestText(
             ...publish,
             coalescer: ctx.coalescer,
             share: (b) => b.lines * 2 <= cfg.batchLines,
-            group: JSON.stringify([source, format, requested]),
-            headersFor: (id) => textBatchHeaders(id, source, format, requested),
           })
         : await publishAll(ctx.broker, cfg.topic, batches, publish);
     let held = 0;

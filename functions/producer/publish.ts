@@ -94,20 +94,14 @@ export async function publishSharing(
     signal?: AbortSignal;
     coalescer: Coalescer;
     share: (b: OutBatch) => boolean;
-    group: string;
-    headersFor: (id: string) => Record<string, string>;
   },
 ): Promise<PublishOutcome> {
   const shared = batches.filter(opts.share);
   if (shared.length === 0) return publishAll(broker, topic, batches, opts);
+  const alone = batches.filter((b) => !shared.includes(b));
   const [own, sharedOut] = await Promise.all([
-    publishAll(
-      broker,
-      topic,
-      batches.filter((b) => !opts.share(b)),
-      opts,
-    ),
-    Promise.allSettled(shared.map((b) => opts.coalescer.publish(opts.group, b, opts.headersFor))),
+    publishAll(broker, topic, alone, opts),
+    Promise.allSettled(shared.map((b) => opts.coalescer.publish(b))),
   ]);
   const out: PublishOutcome = { ...own, confirmedIds: [] };
   const ownIds = new Set(own.confirmedIds);
