@@ -27,7 +27,7 @@ const BATCH = stagesBatch();
 
 function stagesBatch(): number {
   const r = new EnvReader(process.env);
-  const n = r.int('BENCH_STAGES_BATCH', 3_000, 1);
+  const n = r.int('BENCH_STAGES_BATCH', 6_000, 1);
   r.done();
   return n;
 }

@@ -41,10 +41,10 @@ export function loadConnectorConfig(env: Env): ConnectorConfig {
     gatewayUser: r.str('BASIC_AUTH_USER', 'admin'),
     gatewayPassword: password,
     rebuildIntervalMs: r.duration('REBUILD_INTERVAL', 5_000),
-    // 4 batches of up to 2,000 lines (~1.4 MB once parsed) in flight per function keep two cores as
-    // busy as 8 did (bench: same CPU per line) with half the bodies held at once: detect-anomaly
-    // 133-147 -> 121-132 MB RSS, connector 132-135 -> 105-115 MB.
-    prefetch: r.int('PREFETCH', 4, 1, 1000),
+    // 2 batches of up to 6,000 lines (~1.6 MB once parsed) in flight per function keep two cores as
+    // busy as 4 of 3,000 did, with the same lines held at once: fewer, larger messages cost less per line
+    // in every hop (docs/capacity.md). Raise it with the replicas of a function: each needs one to work on.
+    prefetch: r.int('PREFETCH', 2, 1, 1000),
     retry: {
       // ~25 s of backoff in total: rides out a function restart without dead-lettering its messages.
       maxAttempts: r.int('MAX_ATTEMPTS', 8, 1, 100),

@@ -9,7 +9,7 @@ describe('loadProducerConfig', () => {
     const c = loadProducerConfig(base);
     expect(c).toMatchObject({
       topic: 'logs.raw',
-      batchLines: 3000,
+      batchLines: 6000,
       simulateScheduleMs: 30_000,
       simulateSystems: ['web', 'api', 'db'],
     });

@@ -72,12 +72,12 @@ export function loadProducerConfig(env: Env): Readonly<ProducerConfig> {
     http,
     stores,
     topic: r.str('RAW_TOPIC', 'logs.raw'),
-    // 3,000 lines (~450 KB raw) per message. Besides its lines, every message costs ~13 ms of CPU over
-    // the stack (HTTP and AMQP framing, one state read and one atomic apply whose stats writes grow with
-    // distinct labels, not lines), against ~25 us a line: a sixth of a line's cost at 3,000. Against it,
-    // 2,000 cost ~10% more CPU a line; 4,000 ~5% less but took detect-anomaly's RSS to within 5 MB of the
-    // 150 MB budget (docs/capacity.md). A call still takes ~100 ms, and a redelivery repeats little.
-    batchLines: r.int('BATCH_LINES', 3000, 1, 100_000),
+    // 6,000 lines (~600-900 KB raw) per message. Besides its lines, every message costs CPU in every hop
+    // (HTTP and AMQP framing, one state read and one atomic apply whose stats writes grow with distinct
+    // labels, not lines). Against 3,000 (with the connector's PREFETCH 2 against 4, so the lines in flight
+    // stay the same) it cost ~15% less CPU a line in the gateway, connector, RabbitMQ and Redis
+    // (docs/capacity.md). A call still takes ~100 ms, and a redelivery repeats little.
+    batchLines: r.int('BATCH_LINES', 6000, 1, 100_000),
     // 1 MiB: RabbitMQ handles messages far larger, but past ~1 MB throughput per message drops and a
     // few long lines must not make one batch dominate a consumer's prefetch.
     batchBytes: r.int('BATCH_BYTES', 1024 * 1024, 1024),
