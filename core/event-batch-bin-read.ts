@@ -3,22 +3,10 @@
 // raw line) is rejected alone. Pure.
 import { ByteReader, TruncatedError } from './byte-codec.js';
 import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent } from './event.js';
-import {
-  BIN_MAGIC,
-  BIN_VERSION,
-  F_EXTRA,
-  F_EXTRA_JSON,
-  F_HTTP,
-  F_TIME_TEXT,
-  V_FALSE,
-  V_FLOAT,
-  V_INT,
-  V_NULL,
-  V_TEXT,
-  V_TRUE,
-} from './event-batch-bin.js';
+import { BIN_MAGIC, BIN_VERSION, F_EXTRA, F_EXTRA_JSON, F_HTTP, F_TIME_TEXT } from './event-batch-bin.js';
+import { Rows } from './event-batch-bin-rows.js';
 import { type DecodedBatch, EventBatchError, readExtra } from './event-batch-read.js';
-import { type DayCache, formatIso, MAX_DATE_MS, parseEventTime, wholeIsoMs } from './event-time.js';
+import { type DayCache, formatIso, parseEventTime, wholeIsoMs } from './event-time.js';
 
 /** Whether the body starts as a binary batch does (any version). */
 export function isBinBatch(body: Uint8Array): boolean {
@@ -26,7 +14,24 @@ export function isBinBatch(body: Uint8Array): boolean {
 }
 
 export function decodeEventBatchBin(body: Uint8Array): DecodedBatch {
-  return batchErrors(() => decode(body));
+  return batchErrors(() => decode(body, false));
+}
+
+/** A batch decoded lean, and how to make any of its events whole. */
+export interface LeanBatch extends DecodedBatch {
+  /** Gives event k of `events` what the lean decode left out, in place. */
+  complete(k: number): void;
+}
+
+/**
+ * decodeEventBatchBin for a reader that needs every event's scoring fields but the whole event for only a
+ * few: each event's time as written, its client address and its params are left out, except the first of
+ * its longest params (params holds that one alone). Rows are judged exactly as decodeEventBatchBin judges
+ * them; complete(k) reads row k again for the rest. Why: a batch's events are alive while it is scored,
+ * and what survives a young-generation collection is what it costs (docs/capacity.md).
+ */
+export function decodeEventBatchBinLean(body: Uint8Array): LeanBatch {
+  return batchErrors(() => decode(body, true)) as LeanBatch;
 }
 
 /** A body that ends early, as the EventBatchError a reader of the batch expects. */
@@ -55,7 +60,7 @@ function checkRawCount(raws: number, n: number): void {
   if (raws !== n) throw new EventBatchError(`${raws} raw lines where the header says ${n}`);
 }
 
-function decode(body: Uint8Array): DecodedBatch {
+function decode(body: Uint8Array, lean: boolean): DecodedBatch | LeanBatch {
   const r = new Rows(body);
   const { n, t0, table } = readHead(body, r);
   const raws = r.strings();
@@ -68,9 +73,12 @@ function decode(body: Uint8Array): DecodedBatch {
   const events: LogEvent[] = [];
   const times: number[] = [];
   const reasons: string[] = [];
+  // Where each kept event's row starts, for complete().
+  const starts: number[] = [];
   let rejected = 0;
   for (let k = 0; k < n; k++) {
     const raw = raws[k];
+    const start = r.at;
     // A bad value does not stop the row's reading (the rows after it could not be found): the row is
     // read to its end and judged after.
     r.why = undefined;
@@ -96,7 +104,7 @@ function decode(body: Uint8Array): DecodedBatch {
         lastMs = ms;
       } else r.fail('bad time');
     }
-    const origin = r.text(raw);
+    const origin = lean ? r.check(raw) : r.text(raw);
     const source = r.ref();
     const service = r.ref();
     const host = r.ref();
@@ -105,12 +113,7 @@ function decode(body: Uint8Array): DecodedBatch {
     const format = r.ref();
     const templateId = r.ref();
     const template = r.ref();
-    const params: string[] = [];
-    for (let count = r.uint(); count > 0; count--) {
-      const p = r.text(raw);
-      if (p !== undefined) params.push(p);
-      else r.fail('params must be strings');
-    }
+    const params = lean ? r.longestParam(raw) : r.params(raw);
     let http: HttpFields | undefined;
     if (flags & F_HTTP)
       http = {
@@ -120,7 +123,7 @@ function decode(body: Uint8Array): DecodedBatch {
         latency_ms: r.num(),
         bytes: r.num(),
         user_agent: r.ref(),
-        client_ip: r.text(raw),
+        client_ip: lean ? r.check(raw) : r.text(raw),
       };
     const extra = flags & F_EXTRA_JSON ? r.ref() : undefined;
     if (source === undefined || format === undefined) r.fail('missing field');
@@ -155,10 +158,22 @@ function decode(body: Uint8Array): DecodedBatch {
     } else {
       events.push(e);
       times.push(ms);
+      if (lean) starts.push(start);
     }
   }
   if (r.at !== body.length) throw new EventBatchError(`${body.length - r.at} bytes after the last row`);
-  return { events, times, rejected, reasons };
+  if (!lean) return { events, times, rejected, reasons };
+  const complete = (k: number) => {
+    const e = events[k];
+    const again = new Rows(body);
+    again.table = table;
+    again.at = starts[k];
+    const whole = again.row(e.raw, t0);
+    e.timestampOriginal = whole.origin;
+    e.params = whole.params;
+    if (e.http) e.http.client_ip = whole.clientIp;
+  };
+  return { events, times, rejected, reasons, complete };
 }
 
 /** Each row's source and time, as a reader needs them before it makes the rows' events. */
@@ -240,134 +255,5 @@ export function binBatchText(body: Uint8Array): string | undefined {
   } catch (e) {
     if (e instanceof TruncatedError || e instanceof EventBatchError) return undefined;
     throw e;
-  }
-}
-
-/** The row values, each read to its end whatever it holds; `why` says what was wrong with the row. */
-class Rows extends ByteReader {
-  table: string[] = [];
-  why: string | undefined;
-
-  constructor(body: Uint8Array) {
-    super(body, BIN_MAGIC.length);
-  }
-
-  fail(why: string | undefined): void {
-    this.why ??= why;
-  }
-
-  ref(): string | undefined {
-    const i = this.uint();
-    if (i === 0) return undefined;
-    if (i <= this.table.length) return this.table[i - 1];
-    this.fail('a table index past the table');
-    return undefined;
-  }
-
-  /** A row's time as a number, counted from `t0` (epoch ms); NaN where a Date cannot hold it. */
-  time(t0: number): number {
-    const t = t0 + this.int();
-    return Number.isSafeInteger(t) && Math.abs(t) <= MAX_DATE_MS ? t : Number.NaN;
-  }
-
-  /** A row's time as text (a table entry, by index from 0); undefined for an index past the table. */
-  timeText(): string | undefined {
-    const i = this.uint();
-    return i < this.table.length ? this.table[i] : undefined;
-  }
-
-  /** A text field: from the table, or a piece of `raw`. */
-  text(raw: string): string | undefined {
-    const c = this.uint();
-    if (c === 0) return undefined;
-    if (c % 2 === 1) {
-      const i = (c - 1) / 2;
-      if (i < this.table.length) return this.table[i];
-      this.fail('a table index past the table');
-      return undefined;
-    }
-    const at = (c - 2) / 2;
-    const length = this.uint();
-    if (at + length <= raw.length) return raw.slice(at, at + length);
-    this.fail('bad text offsets');
-    return undefined;
-  }
-
-  /** Past a text field (text()). */
-  skipText(): void {
-    const c = this.uint();
-    if (c !== 0 && c % 2 === 0) this.uint();
-  }
-
-  /** Past a number (num()). */
-  skipNum(): void {
-    if (this.uint() === 1) this.f64();
-  }
-
-  /** Past what extra() reads. */
-  skipExtra(): void {
-    const nf = this.uint();
-    for (let i = 1; i < nf; i++) {
-      this.uint();
-      const tag = this.uint();
-      if (tag === V_INT) this.uint();
-      else if (tag === V_FLOAT) this.f64();
-      else if (tag === V_TEXT) this.skipText();
-    }
-    const np = this.uint();
-    for (let i = 1; i < np; i++) this.uint();
-    this.uint(); // label
-    this.skipText(); // stack
-  }
-
-  /** What writeExtra in core/event-batch-bin.ts wrote, into the event. */
-  extra(e: LogEvent): void {
-    const nf = this.uint();
-    if (nf > 0) {
-      const fields: NonNullable<LogEvent['fields']> = {};
-      for (let i = 1; i < nf; i++) {
-        const k = this.ref();
-        const tag = this.uint();
-        const v =
-          tag === V_NULL
-            ? null
-            : tag === V_FALSE
-              ? false
-              : tag === V_TRUE
-                ? true
-                : tag === V_INT
-                  ? this.int()
-                  : tag === V_FLOAT
-                    ? this.f64()
-                    : tag === V_TEXT
-                      ? this.text(e.raw)
-                      : undefined;
-        if (k === undefined || v === undefined) this.fail('bad fields');
-        else fields[k] = v;
-      }
-      e.fields = fields;
-    }
-    const np = this.uint();
-    if (np > 0) {
-      const problems: string[] = [];
-      for (let i = 1; i < np; i++) {
-        const p = this.ref();
-        if (p === undefined) this.fail('bad problems');
-        else problems.push(p);
-      }
-      e.problems = problems;
-    }
-    e.label = this.ref();
-    const stack = this.text(e.raw);
-    if (stack !== undefined) e.stack = stack;
-  }
-
-  /** A number as num() in core/event-batch-bin.ts wrote it. */
-  num(): number | undefined {
-    const c = this.uint();
-    if (c === 0) return undefined;
-    if (c >= 2) return c - 2;
-    const x = this.f64();
-    return Number.isFinite(x) && x >= 0 ? x : undefined;
   }
 }

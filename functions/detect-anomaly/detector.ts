@@ -42,6 +42,8 @@ export const OTHER_SOURCE = '_other';
 export interface EventInput {
   events: LogEvent[];
   times: number[];
+  /** Makes event i whole, where the reader left out what only an anomaly carries out (input.ts). */
+  complete?: (i: number) => void;
 }
 
 /**
@@ -164,7 +166,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     // Nothing from here on waits, unless the events' windows differ from the rows': then the state is
     // read again for the events. Only a row read() rejected can move them; with none rejected, the rows
     // are the events' own sources and times (event-batch-bin.test.ts pins the skim to the decode).
-    const { events, times } = input.read();
+    const { events, times, complete } = input.read();
     if (events.length !== input.rows.sources.length) {
       const exact = bucketsBySource(
         events.map((e) => e.source),
@@ -219,7 +221,9 @@ export function createDetector(deps: DetectorDeps): Detector {
         });
       const byEvent = new Map(r.anomalies.map((a) => [a.event, a]));
       idx.forEach((i) => {
-        perEvent[i] = byEvent.get(events[i]);
+        const a = byEvent.get(events[i]);
+        perEvent[i] = a;
+        if (a && complete) complete(i);
       });
       const collected = Number(st.meta.collected) || 0;
       const seed = cfg.seed ^ Math.imul(idx.length, 0x9e3779b1) ^ Math.imul(collected + 1, 0x85ebca6b);

@@ -176,9 +176,15 @@ describe("parse-log's compact event batch", () => {
   it.each(forms)(
     'scores the $form form exactly as the same events in NDJSON, and answers 400 to a malformed one',
     async ({ type, encode, bad, error }) => {
-      const events = Array.from({ length: 200 }, (_, i) => ev(i));
-      events[150] = ev(150, { status: 500, level: 'error' });
-      events[170] = ev(170, { latency: 40 * 120, route: 2 });
+      const events = Array.from({ length: 1800 }, (_, i) => ev(i));
+      events[1650] = ev(1650, { status: 500, level: 'error' });
+      events[1700] = ev(1700, { latency: 40 * 120, route: 2 });
+      // What the binary form's lean decode leaves out until an event is reported (input.ts).
+      for (const e of [events[1650], events[1700]]) {
+        e.timestampOriginal = 'the time as written';
+        e.params.push('a-third-param');
+        e.http!.client_ip = '10.0.0.9';
+      }
       const a = await setup({ minTraining: 1_000_000 });
       const b = await setup({ minTraining: 1_000_000 });
       const viaNdjson = await post(a.handler, ndjson(events), 'r1');
@@ -192,6 +198,7 @@ describe("parse-log's compact event batch", () => {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as AnomalyResult);
       expect(viaBatch).toEqual(viaNdjson.anomalies);
+      expect(viaBatch.map((x) => x.event)).toEqual([events[1650], events[1700]]);
       expect(await b.kv.hgetall(MODEL_KEYS.norms('api'))).toEqual(
         await a.kv.hgetall(MODEL_KEYS.norms('api')),
       );

@@ -1,8 +1,8 @@
 // Lenient NDJSON input: every JSON object that carries something to score becomes a LogEvent with
 // what is present (missing fields defaulted, bad numbers dropped); everything else is a counted rejection.
 import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent, usableHttpNumber } from '../../core/event.js';
-import { decodeEventBatchBin, skimEventBatchBin } from '../../core/event-batch-bin-read.js';
-import { decodeEventBatch } from '../../core/event-batch-read.js';
+import { decodeEventBatchBinLean, skimEventBatchBin } from '../../core/event-batch-bin-read.js';
+import { type DecodedBatch, decodeEventBatch } from '../../core/event-batch-read.js';
 import { parseEventTime } from '../../core/event-time.js';
 
 /** The source of an event that names none. */
@@ -15,6 +15,8 @@ export interface ParsedBody {
   rejected: number;
   /** First few reasons, for the 400 body when nothing was usable. */
   reasons: string[];
+  /** Makes event i whole where the body was decoded lean (a binary batch): what an anomaly carries out. */
+  complete?: (i: number) => void;
 }
 
 export function parseBody(text: string, now: number): ParsedBody {
@@ -50,13 +52,25 @@ export function parseBody(text: string, now: number): ParsedBody {
  * forms are scored alike. Throws EventBatchError if it is not one.
  */
 export function parseEventBatch(body: string | Uint8Array, now: number, bin = false): ParsedBody {
-  const d = bin && typeof body !== 'string' ? decodeEventBatchBin(body) : decodeEventBatch(body);
+  if (bin && typeof body !== 'string') {
+    const d = decodeEventBatchBinLean(body);
+    // The decoder's index of each kept event, for complete().
+    const kept: number[] = [];
+    const out = keep(d, now, kept);
+    return { ...out, complete: (i) => d.complete(kept[i]) };
+  }
+  return keep(decodeEventBatch(body), now);
+}
+
+function keep(d: DecodedBatch, now: number, kept?: number[]): ParsedBody {
   const events: LogEvent[] = [];
   const times: number[] = [];
   for (let i = 0; i < d.events.length; i++) {
     const e = d.events[i];
-    if (completeDecoded(e, now, times, d.times[i])) events.push(e);
-    else d.rejected++;
+    if (completeDecoded(e, now, times, d.times[i])) {
+      events.push(e);
+      kept?.push(i);
+    } else d.rejected++;
   }
   return { events, times, rejected: d.rejected, reasons: d.reasons };
 }

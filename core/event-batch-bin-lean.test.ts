@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { base, randomEvents } from '../test/support/random-events.js';
+import type { LogEvent } from './event.js';
+import { encodeEventBatchBin } from './event-batch-bin.js';
+import { decodeEventBatchBin, decodeEventBatchBinLean } from './event-batch-bin-read.js';
+import { EventBatchError } from './event-batch-read.js';
+import { seededRandom } from './random.js';
+
+const odd: LogEvent[] = [
+  { ...base, fields: { n: -3, f: -0.5, t: true, none: null, s: 'GET' }, stack: 'x\n\ty', label: 'l' },
+  { ...base, fields: { nested: { a: [1] } } as unknown as LogEvent['fields'] },
+  { ...base, http: { status: 200, latency_ms: 12.5, method: 'GET', path: '/a', client_ip: '10.0.0.1' } },
+  { ...base, timestamp: 'not a time', timestampOriginal: 'yesterday', source: '' },
+  { ...base, params: ['ab', 'xyz', 'uvw', '\ud800'] },
+  { ...base, params: ['', 'not in the raw line at all'] },
+  { ...base, raw: `${'x'.repeat(70_000)} ${base.raw}` },
+];
+
+/** The first of the longest params, alone: all that scoring reads of them (detect-anomaly's keysOf). */
+const longest = (params: string[]) =>
+  params.length ? [params.reduce((best, p) => (p.length > best.length ? p : best))] : [];
+
+describe('lean decode of a binary batch', () => {
+  it('leaves out only what complete() gives back, and judges rows as the full decode does', () => {
+    for (const events of [randomEvents(500, 1), randomEvents(500, 2), odd]) {
+      const body = encodeEventBatchBin(events);
+      const full = decodeEventBatchBin(body);
+      const lean = decodeEventBatchBinLean(body);
+      expect(lean.rejected).toBe(full.rejected);
+      expect(lean.times).toEqual(full.times);
+      expect(lean.events).toHaveLength(full.events.length);
+      lean.events.forEach((e, k) => {
+        const f = full.events[k];
+        expect(e.timestampOriginal).toBeUndefined();
+        expect(e.http?.client_ip).toBeUndefined();
+        expect(e.params).toEqual(longest(f.params));
+        expect({ ...e, params: f.params, timestampOriginal: f.timestampOriginal, http: f.http }).toEqual(f);
+        lean.complete(k);
+        expect(JSON.stringify(e)).toBe(JSON.stringify(f));
+      });
+    }
+  });
+
+  it('rejects the same rows, for the same reasons, and refuses the same bodies', () => {
+    const body = encodeEventBatchBin([...randomEvents(200, 4), ...odd]);
+    const r = seededRandom(11);
+    for (let i = 0; i < 2000; i++) {
+      const bad = body.slice();
+      for (let k = 0; k < 3; k++) bad[Math.floor(r() * bad.length)] = Math.floor(r() * 256);
+      let full: ReturnType<typeof decodeEventBatchBin> | Error;
+      try {
+        full = decodeEventBatchBin(bad);
+      } catch (e) {
+        full = e as Error;
+      }
+      if (full instanceof Error) {
+        expect(full).toBeInstanceOf(EventBatchError);
+        expect(() => decodeEventBatchBinLean(bad)).toThrow(full.message);
+        continue;
+      }
+      const lean = decodeEventBatchBinLean(bad);
+      expect([lean.rejected, lean.reasons]).toEqual([full.rejected, full.reasons]);
+      lean.events.forEach((_, k) => {
+        lean.complete(k);
+      });
+      expect(lean.events).toEqual(full.events);
+    }
+  });
+});

@@ -1,0 +1,223 @@
+// The rows of a binary batch (core/event-batch-bin.ts) as core/event-batch-bin-read.ts reads them: each
+// value read to its end whatever it holds, what was wrong with the row kept in `why`. Pure.
+import { ByteReader } from './byte-codec.js';
+import type { LogEvent } from './event.js';
+import {
+  BIN_MAGIC,
+  F_HTTP,
+  F_TIME_TEXT,
+  V_FALSE,
+  V_FLOAT,
+  V_INT,
+  V_NULL,
+  V_TEXT,
+  V_TRUE,
+} from './event-batch-bin.js';
+import { MAX_DATE_MS } from './event-time.js';
+
+/** The row values, each read to its end whatever it holds; `why` says what was wrong with the row. */
+export class Rows extends ByteReader {
+  table: string[] = [];
+  why: string | undefined;
+
+  constructor(body: Uint8Array) {
+    super(body, BIN_MAGIC.length);
+  }
+
+  fail(why: string | undefined): void {
+    this.why ??= why;
+  }
+
+  ref(): string | undefined {
+    const i = this.uint();
+    if (i === 0) return undefined;
+    if (i <= this.table.length) return this.table[i - 1];
+    this.fail('a table index past the table');
+    return undefined;
+  }
+
+  /** A row's time as a number, counted from `t0` (epoch ms); NaN where a Date cannot hold it. */
+  time(t0: number): number {
+    const t = t0 + this.int();
+    return Number.isSafeInteger(t) && Math.abs(t) <= MAX_DATE_MS ? t : Number.NaN;
+  }
+
+  /** A row's time as text (a table entry, by index from 0); undefined for an index past the table. */
+  timeText(): string | undefined {
+    const i = this.uint();
+    return i < this.table.length ? this.table[i] : undefined;
+  }
+
+  /** A text field: from the table, or a piece of `raw`. */
+  text(raw: string): string | undefined {
+    const c = this.uint();
+    if (c === 0) return undefined;
+    if (c % 2 === 1) {
+      const i = (c - 1) / 2;
+      if (i < this.table.length) return this.table[i];
+      this.fail('a table index past the table');
+      return undefined;
+    }
+    const at = (c - 2) / 2;
+    const length = this.uint();
+    if (at + length <= raw.length) return raw.slice(at, at + length);
+    this.fail('bad text offsets');
+    return undefined;
+  }
+
+  /** A text field checked as text() checks it, without making its string (undefined either way). */
+  check(raw: string): undefined {
+    this.textLength(raw);
+    return undefined;
+  }
+
+  /** A row's params. */
+  params(raw: string): string[] {
+    const params: string[] = [];
+    for (let count = this.uint(); count > 0; count--) {
+      const p = this.text(raw);
+      if (p !== undefined) params.push(p);
+      else this.fail('params must be strings');
+    }
+    return params;
+  }
+
+  /** The first of a row's longest params, alone (or none), each param checked as params() checks it. */
+  longestParam(raw: string): string[] {
+    let bestAt = -1;
+    let bestLength = -1;
+    for (let count = this.uint(); count > 0; count--) {
+      const at = this.at;
+      const length = this.textLength(raw);
+      if (length < 0) this.fail('params must be strings');
+      else if (length > bestLength) {
+        bestLength = length;
+        bestAt = at;
+      }
+    }
+    if (bestAt < 0) return [];
+    const end = this.at;
+    this.at = bestAt;
+    const p = this.text(raw) as string;
+    this.at = end;
+    return [p];
+  }
+
+  /** A text field's length, checked as text() checks it, without making its string; -1 absent or bad. */
+  textLength(raw: string): number {
+    const c = this.uint();
+    if (c === 0) return -1;
+    if (c % 2 === 1) {
+      const i = (c - 1) / 2;
+      if (i < this.table.length) return this.table[i].length;
+      this.fail('a table index past the table');
+      return -1;
+    }
+    const at = (c - 2) / 2;
+    const length = this.uint();
+    if (at + length <= raw.length) return length;
+    this.fail('bad text offsets');
+    return -1;
+  }
+
+  /** What the lean decode leaves out of the row that starts here, read through to the row's end. */
+  row(raw: string, t0: number): { origin?: string; params: string[]; clientIp?: string } {
+    const flags = this.uint();
+    if (flags & F_TIME_TEXT) this.uint();
+    else this.time(t0);
+    const origin = this.text(raw);
+    for (let i = 0; i < 4; i++) this.uint(); // source, service, host, level
+    this.skipText(); // message
+    for (let i = 0; i < 3; i++) this.uint(); // format, template id, template
+    const params = this.params(raw);
+    let clientIp: string | undefined;
+    if (flags & F_HTTP) {
+      this.uint(); // method
+      this.skipText(); // path
+      this.skipNum(); // status
+      this.skipNum(); // latency
+      this.skipNum(); // bytes
+      this.uint(); // user agent
+      clientIp = this.text(raw);
+    }
+    return { origin, params, clientIp };
+  }
+
+  /** Past a text field (text()). */
+  skipText(): void {
+    const c = this.uint();
+    if (c !== 0 && c % 2 === 0) this.uint();
+  }
+
+  /** Past a number (num()). */
+  skipNum(): void {
+    if (this.uint() === 1) this.f64();
+  }
+
+  /** Past what extra() reads. */
+  skipExtra(): void {
+    const nf = this.uint();
+    for (let i = 1; i < nf; i++) {
+      this.uint();
+      const tag = this.uint();
+      if (tag === V_INT) this.uint();
+      else if (tag === V_FLOAT) this.f64();
+      else if (tag === V_TEXT) this.skipText();
+    }
+    const np = this.uint();
+    for (let i = 1; i < np; i++) this.uint();
+    this.uint(); // label
+    this.skipText(); // stack
+  }
+
+  /** What writeExtra in core/event-batch-bin.ts wrote, into the event. */
+  extra(e: LogEvent): void {
+    const nf = this.uint();
+    if (nf > 0) {
+      const fields: NonNullable<LogEvent['fields']> = {};
+      for (let i = 1; i < nf; i++) {
+        const k = this.ref();
+        const tag = this.uint();
+        const v =
+          tag === V_NULL
+            ? null
+            : tag === V_FALSE
+              ? false
+              : tag === V_TRUE
+                ? true
+                : tag === V_INT
+                  ? this.int()
+                  : tag === V_FLOAT
+                    ? this.f64()
+                    : tag === V_TEXT
+                      ? this.text(e.raw)
+                      : undefined;
+        if (k === undefined || v === undefined) this.fail('bad fields');
+        else fields[k] = v;
+      }
+      e.fields = fields;
+    }
+    const np = this.uint();
+    if (np > 0) {
+      const problems: string[] = [];
+      for (let i = 1; i < np; i++) {
+        const p = this.ref();
+        if (p === undefined) this.fail('bad problems');
+        else problems.push(p);
+      }
+      e.problems = problems;
+    }
+    e.label = this.ref();
+    const stack = this.text(e.raw);
+    if (stack !== undefined) e.stack = stack;
+  }
+
+  /** A number as num() in core/event-batch-bin.ts wrote it. */
+  num(): number | undefined {
+    const c = this.uint();
+    if (c === 0) return undefined;
+    if (c >= 2) return c - 2;
+    const x = this.f64();
+    return Number.isFinite(x) && x >= 0 ? x : undefined;
+  }
+}
