@@ -16,8 +16,9 @@ import type { DetectConfig } from './config.js';
 import { countTracked } from './counters.js';
 import { detectSource, type SourceResult } from './detect.js';
 import { endpointMemo } from './endpoint-memo.js';
-import { keysOf, scoredTime } from './event-keys.js';
+import { scoredTime } from './event-keys.js';
 import { type LineFinding, updateIncidents } from './incidents.js';
+import { KeysPool } from './keys-pool.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
 import { createMuteCache, unmuted } from './mutes.js';
 import { NormsCache } from './norms-cache.js';
@@ -76,6 +77,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const cache: ModelCache = new Map();
   const norms = deps.norms ?? new NormsCache();
   const sentTemplates = new TemplateMetaSent();
+  const keyPool = new KeysPool();
   // Batches in flight in this replica: with others in flight, readBatchState lets their commits land first.
   let inflight = 0;
   const mutes = createMuteCache(kv, { logger, refreshMs: deps.muteRefreshMs });
@@ -184,9 +186,8 @@ export function createDetector(deps: DetectorDeps): Detector {
       if (g) g.push(i);
       else groups.set(s, [i]);
     }
-    // Keys once per event.
-    const endpoints = endpointMemo();
-    const keys = events.map((e, i) => keysOf(e, cfg.windowMs, now, times[i], endpoints));
+    // Keys once per event, in reused objects: from here to the end nothing waits (keys-pool.ts).
+    const keys = keyPool.keys(events, times, cfg.windowMs, now, endpointMemo());
 
     const perEvent: (AnomalyResult | undefined)[] = new Array(events.length);
     const writes: WriteOp[] = [];

@@ -52,7 +52,8 @@ export function scoredTime(ts: number, now: number): number {
 
 /**
  * `parsedTs`: the event's timestamp already parsed (parseBody does it once), to skip a second Date.parse.
- * `endpoints`: an endpointMemo() for the batch.
+ * `endpoints`: an endpointMemo() for the batch. `into`: keys to overwrite, every field, instead of new ones
+ * (keys-pool.ts).
  */
 export function keysOf(
   e: LogEvent,
@@ -60,6 +61,7 @@ export function keysOf(
   now: number,
   parsedTs?: number,
   endpoints: typeof endpointOf = endpointOf,
+  into?: EventKeys,
 ): EventKeys {
   const h = e.http;
   const endpoint = h ? endpoints(h.method, h.path) : undefined;
@@ -74,6 +76,32 @@ export function keysOf(
   }
   const status = h?.status;
   const ts = eventTime(e, now, parsedTs);
+  if (into !== undefined) {
+    into.tpl = tpl;
+    into.endpoint = endpoint;
+    into.latKey = endpoint ?? tpl;
+    into.latency = h?.latency_ms;
+    into.status = status;
+    into.severity = SEVERITY[e.level] ?? 1;
+    into.isError = e.level === 'error' || e.level === 'fatal' || (status !== undefined && status >= 500);
+    into.bucket = Math.floor(ts / windowMs);
+    into.ts = ts;
+    into.rate = 0;
+    into.rateCount = 0;
+    into.priorErrors = undefined;
+    into.priorEndpointErrors = undefined;
+    into.latTail = undefined;
+    into.priorTails = undefined;
+    into.priorLines = undefined;
+    into.priorEndpointLines = undefined;
+    into.priorSourceErrors = undefined;
+    into.priorSourceLines = undefined;
+    into.latShift = undefined;
+    into.msgLen = e.message.length;
+    into.paramMax = paramMax;
+    into.paramLongest = paramLongest;
+    return into;
+  }
   return {
     tpl,
     endpoint,
