@@ -35,8 +35,7 @@ describe('lean decode of a binary batch', () => {
         expect(e.http?.client_ip).toBeUndefined();
         expect(e.params).toEqual(longest(f.params));
         expect({ ...e, params: f.params, timestampOriginal: f.timestampOriginal, http: f.http }).toEqual(f);
-        lean.complete(k);
-        expect(JSON.stringify(e)).toBe(JSON.stringify(f));
+        expect(JSON.stringify(lean.complete(k))).toBe(JSON.stringify(f));
       });
     }
   });
@@ -60,10 +59,26 @@ describe('lean decode of a binary batch', () => {
       }
       const lean = decodeEventBatchBinLean(bad);
       expect([lean.rejected, lean.reasons]).toEqual([full.rejected, full.reasons]);
-      lean.events.forEach((_, k) => {
-        lean.complete(k);
-      });
-      expect(lean.events).toEqual(full.events);
+      expect(lean.events.map((_, k) => lean.complete(k))).toEqual(full.events);
     }
+  });
+
+  it('overwrites the events it is given, batch after batch, as if each were new; whole events stay', () => {
+    const reuse: LogEvent[] = [];
+    const batches = [randomEvents(300, 5), [...odd, ...randomEvents(400, 6)], randomEvents(200, 7)];
+    const whole: { got: LogEvent; want: LogEvent }[] = [];
+    for (const events of batches) {
+      const body = encodeEventBatchBin(events);
+      const lean = decodeEventBatchBinLean(body, reuse);
+      const fresh = decodeEventBatchBinLean(body);
+      expect(JSON.stringify(lean.events)).toBe(JSON.stringify(fresh.events));
+      expect(lean.events).toEqual(fresh.events);
+      expect(lean.events.every((e, k) => e === reuse[k])).toBe(true);
+      for (const k of [0, 5, lean.events.length - 1])
+        whole.push({ got: lean.complete(k), want: fresh.complete(k) });
+    }
+    expect(reuse).toHaveLength(407);
+    // Events made whole are new: later batches overwriting the kept ones leave them as they were.
+    for (const { got, want } of whole) expect(got).toEqual(want);
   });
 });

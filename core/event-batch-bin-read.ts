@@ -19,9 +19,12 @@ export function decodeEventBatchBin(body: Uint8Array): DecodedBatch {
 
 /** A batch decoded lean, and how to make any of its events whole. */
 export interface LeanBatch extends DecodedBatch {
-  /** Gives event k of `events` what the lean decode left out, in place. */
-  complete(k: number): void;
+  /** Event k of `events` whole: a new event, with what the lean decode left out. */
+  complete(k: number): LogEvent;
 }
+
+/** Events kept for reuse at most (decodeEventBatchBinLean's `reuse`). */
+export const REUSED_EVENTS_MAX = 12_000;
 
 /**
  * decodeEventBatchBin for a reader that needs every event's scoring fields but the whole event for only a
@@ -29,9 +32,11 @@ export interface LeanBatch extends DecodedBatch {
  * its longest params (params holds that one alone). Rows are judged exactly as decodeEventBatchBin judges
  * them; complete(k) reads row k again for the rest. Why: a batch's events are alive while it is scored,
  * and what survives a young-generation collection is what it costs (docs/capacity.md).
+ * `reuse`: events of an earlier batch, overwritten (with their HTTP fields) instead of new ones, and the
+ * new ones added to it; they are the caller's to keep from any other use until it is done with these.
  */
-export function decodeEventBatchBinLean(body: Uint8Array): LeanBatch {
-  return batchErrors(() => decode(body, true)) as LeanBatch;
+export function decodeEventBatchBinLean(body: Uint8Array, reuse?: LogEvent[]): LeanBatch {
+  return batchErrors(() => decode(body, true, reuse)) as LeanBatch;
 }
 
 /** A body that ends early, as the EventBatchError a reader of the batch expects. */
@@ -60,7 +65,7 @@ function checkRawCount(raws: number, n: number): void {
   if (raws !== n) throw new EventBatchError(`${raws} raw lines where the header says ${n}`);
 }
 
-function decode(body: Uint8Array, lean: boolean): DecodedBatch | LeanBatch {
+function decode(body: Uint8Array, lean: boolean, reuse?: LogEvent[]): DecodedBatch | LeanBatch {
   const r = new Rows(body);
   const { n, t0, table } = readHead(body, r);
   const raws = r.strings();
@@ -114,42 +119,63 @@ function decode(body: Uint8Array, lean: boolean): DecodedBatch | LeanBatch {
     const templateId = r.ref();
     const template = r.ref();
     const params = lean ? r.longestParam(raw) : r.params(raw);
+    // The event this row overwrites, if any (a rejected row's is overwritten again by the next row).
+    const old = reuse?.[events.length];
     let http: HttpFields | undefined;
-    if (flags & F_HTTP)
-      http = {
-        method: r.ref(),
-        path: r.text(raw),
-        status: r.num(),
-        latency_ms: r.num(),
-        bytes: r.num(),
-        user_agent: r.ref(),
-        client_ip: lean ? r.check(raw) : r.text(raw),
-      };
+    if (flags & F_HTTP) {
+      const method = r.ref();
+      const path = r.text(raw);
+      const status = r.num();
+      const latency_ms = r.num();
+      const bytes = r.num();
+      const user_agent = r.ref();
+      const client_ip = lean ? r.check(raw) : r.text(raw);
+      http = old?.http;
+      if (http === undefined) http = { method, path, status, latency_ms, bytes, user_agent, client_ip };
+      else {
+        http.method = method;
+        http.path = path;
+        http.status = status;
+        http.latency_ms = latency_ms;
+        http.bytes = bytes;
+        http.user_agent = user_agent;
+        http.client_ip = client_ip;
+      }
+    }
     const extra = flags & F_EXTRA_JSON ? r.ref() : undefined;
     if (source === undefined || format === undefined) r.fail('missing field');
     if (message === undefined) r.fail('bad text offsets');
     if (templateId === undefined || template === undefined) r.fail('missing template');
     if (!isLevel(level)) r.fail('bad level');
     if (flags & F_EXTRA_JSON && extra === undefined) r.fail('bad extra');
-    const e: LogEvent = {
-      v: EVENT_SCHEMA_VERSION,
-      timestamp,
-      timestampOriginal: origin,
-      source: source!,
-      service,
-      host,
-      level: level as LogEvent['level'],
-      message: message!,
-      http,
-      format: format!,
-      templateId: templateId!,
-      template: template!,
-      params,
-      fields: undefined,
-      raw,
-      problems: undefined,
-      label: undefined,
-    };
+    const e: LogEvent = old
+      ? overwrite(old, timestamp, source!, service, host, level as LogEvent['level'], message!, http)
+      : {
+          v: EVENT_SCHEMA_VERSION,
+          timestamp,
+          timestampOriginal: origin,
+          source: source!,
+          service,
+          host,
+          level: level as LogEvent['level'],
+          message: message!,
+          http,
+          format: format!,
+          templateId: templateId!,
+          template: template!,
+          params,
+          fields: undefined,
+          raw,
+          problems: undefined,
+          label: undefined,
+        };
+    if (old) {
+      old.format = format!;
+      old.templateId = templateId!;
+      old.template = template!;
+      old.params = params;
+      old.raw = raw;
+    } else if (reuse) e.stack = undefined; // every kept event of one shape, extra() or not
     if (flags & F_EXTRA) r.extra(e);
     else if (extra !== undefined && r.why === undefined) r.fail(readExtra(parseJson(extra), e));
     if (r.why !== undefined) {
@@ -159,19 +185,21 @@ function decode(body: Uint8Array, lean: boolean): DecodedBatch | LeanBatch {
       events.push(e);
       times.push(ms);
       if (lean) starts.push(start);
+      if (reuse && !old && reuse.length < REUSED_EVENTS_MAX) reuse.push(e);
     }
   }
   if (r.at !== body.length) throw new EventBatchError(`${body.length - r.at} bytes after the last row`);
   if (!lean) return { events, times, rejected, reasons };
-  const complete = (k: number) => {
+  const complete = (k: number): LogEvent => {
     const e = events[k];
     const again = new Rows(body);
     again.table = table;
     again.at = starts[k];
     const whole = again.row(e.raw, t0);
-    e.timestampOriginal = whole.origin;
-    e.params = whole.params;
-    if (e.http) e.http.client_ip = whole.clientIp;
+    const out: LogEvent = { ...e, timestampOriginal: whole.origin, params: whole.params };
+    if (e.http) out.http = { ...e.http, client_ip: whole.clientIp };
+    if (out.stack === undefined) delete out.stack;
+    return out;
   };
   return { events, times, rejected, reasons, complete };
 }
@@ -256,4 +284,30 @@ export function binBatchText(body: Uint8Array): string | undefined {
     if (e instanceof TruncatedError || e instanceof EventBatchError) return undefined;
     throw e;
   }
+}
+
+/** A kept event overwritten with a row's values (the rest are set by the caller, as for a new one). */
+function overwrite(
+  e: LogEvent,
+  timestamp: string,
+  source: string,
+  service: string | undefined,
+  host: string | undefined,
+  level: LogEvent['level'],
+  message: string,
+  http: HttpFields | undefined,
+): LogEvent {
+  e.timestamp = timestamp;
+  e.timestampOriginal = undefined;
+  e.source = source;
+  e.service = service;
+  e.host = host;
+  e.level = level;
+  e.message = message;
+  e.http = http;
+  e.fields = undefined;
+  e.problems = undefined;
+  e.label = undefined;
+  if (e.stack !== undefined) e.stack = undefined;
+  return e;
 }

@@ -2,7 +2,7 @@
 // one atomic apply (stats + counters + incidents + reservoir, exactly once per batch id), then training
 // when due. The handler serves it; `logfaas analyze` runs it over a file with an embedded KV.
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
-import { type IncidentChange, incidentChanges } from '../../core/incident-change.js';
+import type { IncidentChange } from '../../core/incident-change.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
@@ -11,18 +11,18 @@ import type { SearchStoreConfig } from '../../core/search/config.js';
 import { searchWrites } from '../../core/search/store.js';
 import { statsWrites } from '../../core/stats/record.js';
 import { TemplateMetaSent } from '../../core/stats/template-meta.js';
-import { SOURCE_KEY } from './baseline.js';
+import { incidentOps } from './batch-incidents.js';
+import { bucketsBySource, mergeSources, sameRanges } from './batch-windows.js';
 import type { DetectConfig } from './config.js';
 import { countTracked } from './counters.js';
-import { detectSource, type SourceResult } from './detect.js';
+import { detectSource } from './detect.js';
 import { endpointMemo } from './endpoint-memo.js';
 import { scoredTime } from './event-keys.js';
-import { type LineFinding, updateIncidents } from './incidents.js';
 import { KeysPool } from './keys-pool.js';
 import { type ModelCache, refreshModels, trainingDue, trainSource } from './model-store.js';
 import { createMuteCache, unmuted } from './mutes.js';
 import { NormsCache } from './norms-cache.js';
-import { incidentWrites, readBatchState, reservoirPicks, type SourceState, sourceWrites } from './state.js';
+import { readBatchState, reservoirPicks, type SourceState, sourceWrites } from './state.js';
 
 export interface DetectorDeps {
   kv: KV;
@@ -43,8 +43,8 @@ export const OTHER_SOURCE = '_other';
 export interface EventInput {
   events: LogEvent[];
   times: number[];
-  /** Makes event i whole, where the reader left out what only an anomaly carries out (input.ts). */
-  complete?: (i: number) => void;
+  /** Event i whole (a new event), where the reader left out what only an anomaly carries out (input.ts). */
+  complete?: (i: number) => LogEvent;
 }
 
 /**
@@ -53,7 +53,17 @@ export interface EventInput {
  */
 export interface DeferredInput {
   rows: { sources: string[]; times: number[] };
-  read(): EventInput;
+  /** `reuse`: events the reader may overwrite instead of making new ones (event-batch-bin-read.ts). */
+  read(reuse?: LogEvent[]): EventInput;
+}
+
+/** What scoring a batch gives its apply. */
+interface Scored {
+  anomalies: AnomalyResult[];
+  writes: WriteOp[];
+  due: { source: string; meta: Record<string, string>; reason: string }[];
+  changes: IncidentChange[];
+  states: Map<string, SourceState>;
 }
 
 export interface DetectOutcome {
@@ -78,6 +88,11 @@ export function createDetector(deps: DetectorDeps): Detector {
   const norms = deps.norms ?? new NormsCache();
   const sentTemplates = new TemplateMetaSent();
   const keyPool = new KeysPool();
+  // Events one batch at a time overwrites, from its decode until its writes are built: a batch decoded
+  // while they are taken makes its own (what is kept alive across that span is what young-generation
+  // collections copy; docs/capacity.md).
+  const reused: LogEvent[] = [];
+  let reusedTaken = false;
   // Batches in flight in this replica: with others in flight, readBatchState lets their commits land first.
   let inflight = 0;
   const mutes = createMuteCache(kv, { logger, refreshMs: deps.muteRefreshMs });
@@ -108,7 +123,11 @@ export function createDetector(deps: DetectorDeps): Detector {
    * baselines) but never reported: not as anomalies, not in incidents. */
   async function build(input: DeferredInput, now: number) {
     const muted = await mutes.current(now);
-    const { events, times, scored } = await scoreBatch(input, now, muted);
+    return scoreBatch(input, now, muted);
+  }
+
+  /** The batch's writes but those scoring made: stats and kept lines. */
+  function batchWrites(events: LogEvent[], times: number[], scored: Scored, now: number, muted: MuteSet) {
     try {
       const anomalies = unmuted(scored.anomalies, muted);
       const stats = statsWrites({ events, anomalies, now, sentTemplates });
@@ -162,13 +181,33 @@ export function createDetector(deps: DetectorDeps): Detector {
     return { state, stateSource, registrySnapshot, buckets: mapped };
   }
 
+  /** A batch scored and its writes built. Its events are used only until then (reused events). */
   async function scoreBatch(input: DeferredInput, now: number, muted: MuteSet) {
     const bucketOf = (t: number) => Math.floor(scoredTime(t, now) / cfg.windowMs);
-    let read = await readState(bucketsBySource(input.rows.sources, input.rows.times, bucketOf));
+    const read = await readState(bucketsBySource(input.rows.sources, input.rows.times, bucketOf));
+    const reuse = reusedTaken ? undefined : reused;
+    reusedTaken ||= reuse !== undefined;
+    try {
+      return await scoreRead(input, now, muted, read, reuse);
+    } finally {
+      if (reuse) reusedTaken = false;
+    }
+  }
+
+  /** scoreBatch once the rows' state is read. */
+  async function scoreRead(
+    input: DeferredInput,
+    now: number,
+    muted: MuteSet,
+    first: Awaited<ReturnType<typeof readState>>,
+    reuse: LogEvent[] | undefined,
+  ) {
+    let read = first;
+    const bucketOf = (t: number) => Math.floor(scoredTime(t, now) / cfg.windowMs);
     // Nothing from here on waits, unless the events' windows differ from the rows': then the state is
     // read again for the events. Only a row read() rejected can move them; with none rejected, the rows
     // are the events' own sources and times (event-batch-bin.test.ts pins the skim to the decode).
-    const { events, times, complete } = input.read();
+    const { events, times, complete } = input.read(reuse);
     if (events.length !== input.rows.sources.length) {
       const exact = bucketsBySource(
         events.map((e) => e.source),
@@ -224,7 +263,8 @@ export function createDetector(deps: DetectorDeps): Detector {
       idx.forEach((i) => {
         const a = byEvent.get(events[i]);
         perEvent[i] = a;
-        if (a && complete) complete(i);
+        // A reported event goes out whole, and never as one that a later batch overwrites.
+        if (a && complete) a.event = complete(i);
       });
       const collected = Number(st.meta.collected) || 0;
       const seed = cfg.seed ^ Math.imul(idx.length, 0x9e3779b1) ^ Math.imul(collected + 1, 0x85ebca6b);
@@ -254,14 +294,14 @@ export function createDetector(deps: DetectorDeps): Detector {
       const reason = trainingDue(after, cached, cfg, now);
       if (reason) due.push({ source, meta: st.meta, reason });
     }
-    const scored = {
+    const scored: Scored = {
       anomalies: perEvent.filter((a): a is AnomalyResult => a !== undefined),
       writes,
       due,
       changes,
       states: state.states,
     };
-    return { events, times, scored };
+    return batchWrites(events, times, scored, now, muted);
   }
 
   /** After an apply that wrote `writes`: each source's norms as the store now holds them (norms-cache.ts). */
@@ -287,100 +327,4 @@ export function createDetector(deps: DetectorDeps): Detector {
     for (const d of due)
       await trainSource(kv, d.source, d.meta, cfg, { logger, now, reason: d.reason, cache });
   }
-}
-
-/** The incident update of one source's batch (incidents.ts), as writes, and its changes for notify. */
-function incidentOps(
-  source: string,
-  events: LogEvent[],
-  r: SourceResult,
-  state: Pick<SourceState, 'incidents' | 'droppedIncidents'>,
-  o: { cfg: DetectConfig; now: number; muted: MuteSet },
-): { writes: WriteOp[]; changes: IncidentChange[] } {
-  const { cfg, now, muted } = o;
-  const lines: LineFinding[] = [];
-  const line = (kind: LineFinding['kind'], i: number, reasons: readonly string[]) => {
-    if (muted.size && muted.has(events[i].source, events[i].templateId)) return;
-    lines.push({
-      kind,
-      templateId: r.keys[i].tpl,
-      template: events[i].template,
-      ts: r.keys[i].ts,
-      raw: events[i].raw || events[i].message,
-      reasons,
-    });
-  };
-  for (const i of r.newTemplateIndex) line('new_template', i, []);
-  r.anomalyIndex.forEach((i, j) => {
-    line('event_anomaly', i, r.anomalies[j].reasons);
-  });
-  if (!lines.length && !r.counts.length && !state.incidents.size) return { writes: [], changes: [] };
-
-  let sourceTime = Number.NEGATIVE_INFINITY;
-  for (const k of r.keys) if (k.ts > sourceTime) sourceTime = k.ts;
-  const texts = new Map<string, string>();
-  for (let i = 0; i < events.length; i++)
-    if (!texts.has(r.keys[i].tpl)) texts.set(r.keys[i].tpl, events[i].template);
-  // A muted template's own spikes are not reported (its lines still count in its source's).
-  const mutedTpl = (tpl: string) =>
-    muted.size > 0 && events.some((e, i) => r.keys[i].tpl === tpl && muted.has(e.source, e.templateId));
-  const counts = muted.size ? r.counts.filter((f) => f.key === SOURCE_KEY || !mutedTpl(f.key)) : r.counts;
-  const u = updateIncidents(state.incidents, counts, lines, {
-    source,
-    now,
-    windowMs: cfg.windowMs,
-    quietMs: cfg.incidentQuietMs,
-    newTemplateGapMs: cfg.newTemplateGapMs,
-    sourceTime,
-    templateText: (tpl) => texts.get(tpl) ?? tpl,
-    examplesOf: (key, bucket, errorsOnly) => {
-      const out: string[] = [];
-      for (let i = 0; i < events.length && out.length < 5; i++) {
-        const k = r.keys[i];
-        if (k.bucket !== bucket || (key !== SOURCE_KEY && k.tpl !== key) || (errorsOnly && !k.isError))
-          continue;
-        out.push(events[i].raw || events[i].message);
-      }
-      return out;
-    },
-  });
-  if (!u.changed && !u.dropped) return { writes: [], changes: [] };
-  return {
-    writes: incidentWrites(source, u.open, u.closed, state.droppedIncidents + u.dropped),
-    changes: incidentChanges(source, state.incidents, u.open, u.closed),
-  };
-}
-
-/** Each source's distinct windows (bucketOf its rows' times). */
-function bucketsBySource(
-  sources: readonly string[],
-  times: readonly number[],
-  bucketOf: (t: number) => number,
-): Map<string, number[]> {
-  const sets = new Map<string, Set<number>>();
-  for (let i = 0; i < sources.length; i++) {
-    const b = bucketOf(times[i]);
-    const set = sets.get(sources[i]);
-    if (set) set.add(b);
-    else sets.set(sources[i], new Set([b]));
-  }
-  return new Map([...sets].map(([s, set]) => [s, [...set]]));
-}
-
-/** `buckets` with each source renamed by `to` (sources that meet merged); the same map when none changes. */
-function mergeSources(buckets: Map<string, number[]>, to: (s: string) => string): Map<string, number[]> {
-  if ([...buckets.keys()].every((s) => to(s) === s)) return buckets;
-  const merged = new Map<string, number[]>();
-  for (const [s, bs] of buckets) merged.set(to(s), [...new Set([...(merged.get(to(s)) ?? []), ...bs])]);
-  return merged;
-}
-
-/** Whether both name the same sources with the same first and last window (what readBatchState reads). */
-function sameRanges(a: Map<string, number[]>, b: Map<string, number[]>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [s, x] of a) {
-    const y = b.get(s);
-    if (!y || Math.min(...x) !== Math.min(...y) || Math.max(...x) !== Math.max(...y)) return false;
-  }
-  return true;
 }

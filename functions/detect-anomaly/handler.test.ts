@@ -210,6 +210,39 @@ describe("parse-log's compact event batch", () => {
     },
   );
 
+  it('scores binary batches in flight together as each alone (events reused from batch to batch)', async () => {
+    const batch = (source: string, bad: number) => {
+      const events = Array.from({ length: 1800 }, (_, i) => ev(i, { source }));
+      events[bad] = ev(bad, { source, status: 500, level: 'error' });
+      return encodeEventBatchBin(events);
+    };
+    const round = (r: number) => [
+      batch(`api${r}`, 1650),
+      batch(`web${r}`, 1700),
+      batch(`db${r}`, 1750),
+      batch(`ui${r}`, 1660),
+    ];
+    const send = (h: (r: Request) => Promise<Response>, body: Uint8Array<ArrayBuffer>, id: string) =>
+      h(
+        new Request('http://x/', {
+          method: 'POST',
+          body,
+          headers: { 'content-type': EVENT_BATCH_BIN_TYPE, 'x-batch-id': id },
+        }),
+      ).then((r) => r.text());
+    const { handler } = await setup({ minTraining: 1_000_000 });
+    // Twice, other sources each time: the second round overwrites the events the first one left.
+    for (let r = 0; r < 2; r++) {
+      const bodies = round(r);
+      const alone: string[] = [];
+      for (const [i, body] of bodies.entries())
+        alone.push(await send((await setup({ minTraining: 1_000_000 })).handler, body, `b${i}`));
+      const together = await Promise.all(bodies.map((body, i) => send(handler, body, `r${r}-${i}`)));
+      expect(together.map((t) => JSON.parse(t).event)).toEqual(alone.map((t) => JSON.parse(t).event));
+      expect(together.map((t) => JSON.parse(t).reasons)).toEqual(alone.map((t) => JSON.parse(t).reasons));
+    }
+  });
+
   it('answers 400 with the reasons, and writes nothing, when the binary rows skimmed all fail to decode', async () => {
     // Each row readable to its end (so the skim lists it) but with a level that is not one.
     const events = Array.from({ length: 20 }, (_, i) => ({ ...ev(i), level: 'loud' as Level }));

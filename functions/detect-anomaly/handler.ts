@@ -1,6 +1,7 @@
 // detect-anomaly: LogEvents in (NDJSON, or parse-log's compact batch), NDJSON AnomalyResults out; the
 // batch's scoring, incidents, writes and training are the detector's (detector.ts).
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
+import type { LogEvent } from '../../core/event.js';
 import { EVENT_BATCH_TYPE } from '../../core/event-batch.js';
 import { EVENT_BATCH_BIN_TYPE } from '../../core/event-batch-bin.js';
 import { EventBatchError } from '../../core/event-batch-read.js';
@@ -45,14 +46,16 @@ async function readBody(req: Request): Promise<Body> {
 }
 
 /** NDJSON LogEvents, or parse-log's binary batch (as the pipeline sends it) or compact JSON batch. */
-function decodeBody({ type, bytes }: Body, now: number): ParsedBody {
+function decodeBody({ type, bytes }: Body, now: number, reuse?: LogEvent[]): ParsedBody {
   // ioredis's String subclass slows every string method down until this runs (core/fast-strings.ts).
   keepStringPrototypeFast();
   // Same decoding as req.text(): UTF-8, a leading BOM dropped, bad sequences replaced. The compact batch
   // decodes its lines one by one (core/event-batch-read.ts).
   const bin = type === EVENT_BATCH_BIN_TYPE;
   const body = batchErrors(type, () =>
-    !bin && type !== EVENT_BATCH_TYPE ? parseBody(UTF8.decode(bytes), now) : parseEventBatch(bytes, now, bin),
+    !bin && type !== EVENT_BATCH_TYPE
+      ? parseBody(UTF8.decode(bytes), now)
+      : parseEventBatch(bytes, now, bin, reuse),
   );
   if (!body.events.length) {
     throw new BadRequestError('no usable LogEvent in the body (expected NDJSON of parse-log events)', {
@@ -83,8 +86,8 @@ export function createDetectAnomalyHandler(deps: DetectDeps): (req: Request) => 
    * batch waiting on the store is held as its bytes, not as its events (detector.ts says why).
    */
   function run(body: Body, now: number, batchId: string | undefined, headers: Record<string, string>) {
-    const read = () => {
-      const parsed = decodeBody(body, now);
+    const read = (reuse?: LogEvent[]) => {
+      const parsed = decodeBody(body, now, reuse);
       headers['x-events-processed'] = String(parsed.events.length);
       headers['x-lines-rejected'] = String(parsed.rejected);
       return parsed;

@@ -15,8 +15,9 @@ export interface ParsedBody {
   rejected: number;
   /** First few reasons, for the 400 body when nothing was usable. */
   reasons: string[];
-  /** Makes event i whole where the body was decoded lean (a binary batch): what an anomaly carries out. */
-  complete?: (i: number) => void;
+  /** Event i whole, as a new event, where the body was decoded lean (a binary batch): what an anomaly
+   * carries out. */
+  complete?: (i: number) => LogEvent;
 }
 
 export function parseBody(text: string, now: number): ParsedBody {
@@ -49,11 +50,17 @@ export function parseBody(text: string, now: number): ParsedBody {
  * A batch parse-log sends the pipeline: binary (`bin`, core/event-batch-bin.ts) or compact JSON
  * (core/event-batch.ts). Its rows are completed by
  * completeDecoded, which is toEvent for what decodeEventBatch returns (pinned in input.test.ts), so both
- * forms are scored alike. Throws EventBatchError if it is not one.
+ * forms are scored alike. Throws EventBatchError if it is not one. `reuse`: events to overwrite
+ * (decodeEventBatchBinLean), for a binary batch.
  */
-export function parseEventBatch(body: string | Uint8Array, now: number, bin = false): ParsedBody {
+export function parseEventBatch(
+  body: string | Uint8Array,
+  now: number,
+  bin = false,
+  reuse?: LogEvent[],
+): ParsedBody {
   if (bin && typeof body !== 'string') {
-    const d = decodeEventBatchBinLean(body);
+    const d = decodeEventBatchBinLean(body, reuse);
     // The decoder's index of each kept event, for complete().
     const kept: number[] = [];
     const out = keep(d, now, kept);
