@@ -50,75 +50,99 @@ export function encodeEventBatchBin(
   events: readonly LogEvent[],
   times?: Float64Array,
 ): Uint8Array<ArrayBuffer> {
-  const index = new Map<string, number>();
-  const table: string[] = [];
-  const ref = (s: string | undefined): number => {
-    if (s === undefined) return 0;
-    let i = index.get(s);
-    if (i === undefined) {
-      i = table.length;
-      index.set(s, i);
-      table.push(s);
-    }
-    return i + 1;
-  };
-  const rows = new ByteWriter(32 * events.length + 64);
-  const raws = new Array<string>(events.length);
-  const days: DayCache = { day: Number.NaN, prefix: '' };
-  const text = (raw: string, s: string | undefined): void => {
-    const at = s === undefined ? -1 : spanAt(raw, s);
-    if (s === undefined) rows.uint(0);
-    else if (at < 0) rows.uint(2 * (ref(s) - 1) + 1);
-    else {
-      rows.uint(2 * at + 2);
-      rows.uint(s.length);
-    }
-  };
-  let t0: number | undefined;
-  for (let k = 0; k < events.length; k++) {
-    const e = events[k];
+  const w = new EventBatchBinWriter(events.length);
+  for (let k = 0; k < events.length; k++) w.add(events[k], times === undefined ? Number.NaN : times[k]);
+  return w.done();
+}
+
+/**
+ * encodeEventBatchBin one event at a time: a writer can take each event as it is made and let it go, so
+ * a batch's events are never all alive at once (parse-log). `expected`: about how many events, to size
+ * the buffer.
+ */
+export class EventBatchBinWriter {
+  private readonly index = new Map<string, number>();
+  private readonly table: string[] = [];
+  private readonly rows: ByteWriter;
+  private readonly raws: string[] = [];
+  private readonly days: DayCache = { day: Number.NaN, prefix: '' };
+  private t0: number | undefined;
+
+  constructor(expected = 0) {
+    this.rows = new ByteWriter(32 * expected + 64);
+  }
+
+  /** The next event; `time`: its time as epoch ms whose formatIso is exactly its timestamp, or NaN. */
+  add(e: LogEvent, time: number): void {
+    const rows = this.rows;
     const raw = e.raw;
-    raws[k] = raw;
+    this.raws.push(raw);
     const h = e.http;
     const extra =
       e.fields !== undefined || e.problems !== undefined || e.label !== undefined || e.stack !== undefined;
     const json = extra && !flatFields(e.fields);
-    const t = canonicalMs(e.timestamp, times === undefined ? Number.NaN : times[k], days);
+    const t = canonicalMs(e.timestamp, time, this.days);
     // A time a Date cannot hold goes as its text.
     const numeric = Math.abs(t) <= MAX_DATE_MS;
     rows.uint((numeric ? 0 : F_TIME_TEXT) | (h ? F_HTTP : 0) | (extra ? (json ? F_EXTRA_JSON : F_EXTRA) : 0));
     if (numeric) {
-      t0 ??= t;
-      rows.int(t - t0);
-    } else rows.uint(ref(e.timestamp) - 1);
-    text(raw, e.timestampOriginal);
-    rows.uint(ref(e.source));
-    rows.uint(ref(e.service));
-    rows.uint(ref(e.host));
-    rows.uint(ref(e.level));
-    text(raw, e.message);
-    rows.uint(ref(e.format));
-    rows.uint(ref(e.templateId));
-    rows.uint(ref(e.template));
+      this.t0 ??= t;
+      rows.int(t - this.t0);
+    } else rows.uint(this.ref(e.timestamp) - 1);
+    this.text(raw, e.timestampOriginal);
+    rows.uint(this.ref(e.source));
+    rows.uint(this.ref(e.service));
+    rows.uint(this.ref(e.host));
+    rows.uint(this.ref(e.level));
+    this.text(raw, e.message);
+    rows.uint(this.ref(e.format));
+    rows.uint(this.ref(e.templateId));
+    rows.uint(this.ref(e.template));
     const params = e.params;
     rows.uint(params.length);
-    for (let i = 0; i < params.length; i++) text(raw, params[i]);
-    if (h) writeHttp(rows, h, raw, ref, text);
+    for (let i = 0; i < params.length; i++) this.text(raw, params[i]);
+    if (h) writeHttp(rows, h, raw, this.ref, this.text);
     if (json)
       rows.uint(
-        ref(JSON.stringify({ fields: e.fields, problems: e.problems, label: e.label, stack: e.stack })),
+        this.ref(JSON.stringify({ fields: e.fields, problems: e.problems, label: e.label, stack: e.stack })),
       );
-    else if (extra) writeExtra(rows, e, ref, text);
+    else if (extra) writeExtra(rows, e, this.ref, this.text);
   }
-  const out = new ByteWriter(rows.at + 128 * events.length + 1024);
-  for (const b of BIN_MAGIC) out.uint(b);
-  out.uint(BIN_VERSION);
-  out.uint(events.length);
-  out.int(t0 ?? 0);
-  out.strings(table);
-  out.strings(raws);
-  out.bytes(rows.done());
-  return out.done();
+
+  /** The batch's bytes. */
+  done(): Uint8Array<ArrayBuffer> {
+    const rows = this.rows;
+    const out = new ByteWriter(rows.at + 128 * this.raws.length + 1024);
+    for (const b of BIN_MAGIC) out.uint(b);
+    out.uint(BIN_VERSION);
+    out.uint(this.raws.length);
+    out.int(this.t0 ?? 0);
+    out.strings(this.table);
+    out.strings(this.raws);
+    out.bytes(rows.done());
+    return out.done();
+  }
+
+  private readonly ref = (s: string | undefined): number => {
+    if (s === undefined) return 0;
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.table.length;
+      this.index.set(s, i);
+      this.table.push(s);
+    }
+    return i + 1;
+  };
+
+  private readonly text = (raw: string, s: string | undefined): void => {
+    const at = s === undefined ? -1 : spanAt(raw, s);
+    if (s === undefined) this.rows.uint(0);
+    else if (at < 0) this.rows.uint(2 * (this.ref(s) - 1) + 1);
+    else {
+      this.rows.uint(2 * at + 2);
+      this.rows.uint(s.length);
+    }
+  };
 }
 
 function writeHttp(

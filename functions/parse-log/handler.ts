@@ -3,7 +3,7 @@
 // shared with other replicas through the KV.
 import { BadRequestError, MethodNotAllowedError, toErrorResponse } from '../../core/errors.js';
 import { acceptsEventBatch, EVENT_BATCH_TYPE, encodeEventBatchBytes } from '../../core/event-batch.js';
-import { EVENT_BATCH_BIN_TYPE, encodeEventBatchBin } from '../../core/event-batch-bin.js';
+import { EVENT_BATCH_BIN_TYPE, EventBatchBinWriter } from '../../core/event-batch-bin.js';
 import { deriveBatchId, H, NDJSON } from '../../core/headers.js';
 import { bytesResponse, knownBytes } from '../../core/http/bytes.js';
 import type { KV } from '../../core/kv/types.js';
@@ -13,7 +13,7 @@ import { type Batch, ENVELOPE_TYPE, parseEnvelope, splitText } from './body.js';
 import type { ParseLogConfig } from './config.js';
 import { type CustomFormat, compileFormat, FormatError } from './formats/custom.js';
 import { toNdjson } from './ndjson.js';
-import { parseBatch } from './pipeline.js';
+import { eachParsed, parseBatch } from './pipeline.js';
 import { groupBatch } from './records.js';
 import { TemplateStore } from './template-store.js';
 
@@ -92,28 +92,26 @@ export function createParseLogHandler(deps: ParseLogDeps): (req: Request) => Pro
       // template flush (and other requests' work) into the old generation, which garbage collection
       // paid for (docs/capacity.md).
       const body = await store.parseWith(source, (miner) => {
-        // Each event's time as the parser computed it, for the compact encoders.
+        const ctx = {
+          source,
+          format,
+          limits: config.limits,
+          miner,
+          now: at,
+          preProblems: batch.problems,
+          multiline,
+          meta: batch.meta,
+        };
+        if (type === EVENT_BATCH_BIN_TYPE) {
+          // Each event encoded as it is parsed, and let go.
+          const w = new EventBatchBinWriter(batch.lines.length);
+          eachParsed(batch.lines, batch.labels, ctx, (ev, _, ms) => w.add(ev, ms));
+          return w.done();
+        }
+        // Each event's time as the parser computed it, for the compact encoder.
         const times = new Float64Array(batch.lines.length);
-        const events = parseBatch(
-          batch.lines,
-          batch.labels,
-          {
-            source,
-            format,
-            limits: config.limits,
-            miner,
-            now: at,
-            preProblems: batch.problems,
-            multiline,
-            meta: batch.meta,
-          },
-          times,
-        );
-        return type === EVENT_BATCH_BIN_TYPE
-          ? encodeEventBatchBin(events, times)
-          : type === EVENT_BATCH_TYPE
-            ? encodeEventBatchBytes(events, times)
-            : toNdjson(events);
+        const events = parseBatch(batch.lines, batch.labels, ctx, times);
+        return type === EVENT_BATCH_TYPE ? encodeEventBatchBytes(events, times) : toNdjson(events);
       });
       const headers: Record<string, string> = { 'content-type': type };
       const batchId = req.headers.get(H.batchId);

@@ -58,8 +58,27 @@ export function parseBatch(
   ctx: ParseContext,
   times?: Float64Array,
 ): LogEvent[] {
-  keepStringPrototypeFast();
   const out = new Array<LogEvent>(lines.length);
+  eachParsed(lines, labels, ctx, (ev, i, ms) => {
+    out[i] = ev;
+    if (times) times[i] = ms;
+  });
+  return out;
+}
+
+/**
+ * parseBatch one event at a time, each handed to `take` with its index and its time as parseBatch's
+ * `times` holds it, and not kept: an encoder that takes them (core/event-batch-bin.ts
+ * EventBatchBinWriter) lets each die young, where a batch of them alive at once was copied by every
+ * young-generation collection during the batch (docs/capacity.md).
+ */
+export function eachParsed(
+  lines: string[],
+  labels: (string | null)[] | undefined,
+  ctx: ParseContext,
+  take: (ev: LogEvent, i: number, ms: number) => void,
+): void {
+  keepStringPrototypeFast();
   const receivedAt = new Date(ctx.now).toISOString();
   // Neighbouring lines often share a timestamp text; remember the last conversion.
   const clock: TimeCache = {
@@ -81,10 +100,8 @@ export function parseBatch(
     if (typeof label === 'string') ev.label = label;
     const meta = ctx.meta?.[i];
     if (meta) applyMeta(ev, meta);
-    out[i] = ev;
-    if (times) times[i] = meta ? Number.NaN : clock.ms;
+    take(ev, i, meta ? Number.NaN : clock.ms);
   }
-  return out;
 }
 
 /** A protocol's own time, level and attributes (OTLP, Loki push) over what was read from the text. */
