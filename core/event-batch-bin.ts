@@ -74,7 +74,7 @@ export class EventBatchBinWriter {
 
   /** The next event; `time`: its time as epoch ms whose formatIso is exactly its timestamp, or NaN. */
   add(e: LogEvent, time: number): void {
-    const rows = this.rows;
+    const { rows, ref, text } = this;
     const raw = e.raw;
     this.raws.push(raw);
     const h = e.http;
@@ -88,25 +88,25 @@ export class EventBatchBinWriter {
     if (numeric) {
       this.t0 ??= t;
       rows.int(t - this.t0);
-    } else rows.uint(this.ref(e.timestamp) - 1);
-    this.text(raw, e.timestampOriginal);
-    rows.uint(this.ref(e.source));
-    rows.uint(this.ref(e.service));
-    rows.uint(this.ref(e.host));
-    rows.uint(this.ref(e.level));
-    this.text(raw, e.message);
-    rows.uint(this.ref(e.format));
-    rows.uint(this.ref(e.templateId));
-    rows.uint(this.ref(e.template));
+    } else rows.uint(ref(e.timestamp) - 1);
+    text(raw, e.timestampOriginal);
+    rows.uint(ref(e.source));
+    rows.uint(ref(e.service));
+    rows.uint(ref(e.host));
+    rows.uint(ref(e.level));
+    text(raw, e.message);
+    rows.uint(ref(e.format));
+    rows.uint(ref(e.templateId));
+    rows.uint(ref(e.template));
     const params = e.params;
     rows.uint(params.length);
-    for (let i = 0; i < params.length; i++) this.text(raw, params[i]);
-    if (h) writeHttp(rows, h, raw, this.ref, this.text);
+    for (let i = 0; i < params.length; i++) text(raw, params[i]);
+    if (h) writeHttp(rows, h, raw, ref, text);
     if (json)
       rows.uint(
-        this.ref(JSON.stringify({ fields: e.fields, problems: e.problems, label: e.label, stack: e.stack })),
+        ref(JSON.stringify({ fields: e.fields, problems: e.problems, label: e.label, stack: e.stack })),
       );
-    else if (extra) writeExtra(rows, e, this.ref, this.text);
+    else if (extra) writeExtra(rows, e, ref, text);
   }
 
   /** The batch's bytes. */
