@@ -5,7 +5,7 @@ import { MODEL_KEYS } from '../../core/model-status.js';
 import { seededRandom } from '../../core/random.js';
 import { DEFAULT_DETECT } from './config.js';
 import { DIMS } from './features.js';
-import { newDataDue, trainingDue, trainSource } from './model-store.js';
+import { driftDue, newDataDue, trainingDue, trainSource } from './model-store.js';
 import { encodeRow } from './state.js';
 
 describe('trainingDue', () => {
@@ -37,6 +37,20 @@ describe('trainingDue', () => {
     const drifting = { ...meta(9, 0), scored: '10000', flagged: '2000', contamination: '0.01' };
     expect(trainingDue(drifting, undefined, cfg, 1)).toBe('drift');
   });
+
+  it('waits twice as long for drift after each drift retrain in a row, up to 64x', () => {
+    expect([0, 1, 2, 6, 9].map((s) => driftDue(s, 5000))).toEqual([5000, 10_000, 20_000, 320_000, 320_000]);
+    const drifting = (scored: number, driftStreak: number) => ({
+      ...meta(9, 0),
+      scored: String(scored),
+      flagged: String(scored / 5),
+      contamination: '0.01',
+      driftStreak: String(driftStreak),
+    });
+    expect(trainingDue(drifting(5000, 0), undefined, cfg, 1)).toBe('drift');
+    expect(trainingDue(drifting(19_999, 2), undefined, cfg, 1)).toBeUndefined();
+    expect(trainingDue(drifting(20_000, 2), undefined, cfg, 1)).toBe('drift');
+  });
 });
 
 describe('trainSource', () => {
@@ -55,6 +69,22 @@ describe('trainSource', () => {
     expect(await trainSource(kv, 's', stale, cfg, deps)).toBe(2);
     expect(await trainSource(kv, 's', stale, cfg, deps)).toBeUndefined();
     expect((await kv.hgetall(MODEL_KEYS.meta('s'))).version).toBe('2');
+    await kv.close();
+  });
+
+  it('counts drift retrains in a row, and starts again after another reason', async () => {
+    const kv = await createMemoryKv();
+    const rand = seededRandom(6);
+    const rows = Array.from({ length: 300 }, () => encodeRow(Array.from({ length: DIMS }, rand), 0));
+    await kv.apply([{ op: 'lpush', key: MODEL_KEYS.reservoir('s'), values: rows, cap: 4096 }]);
+    const cfg = { ...DEFAULT_DETECT, minTraining: 100 };
+    const streaks: string[] = [];
+    for (const reason of ['first model', 'drift', 'drift', 'new data', 'drift']) {
+      const meta = await kv.hgetall(MODEL_KEYS.meta('s'));
+      await trainSource(kv, 's', meta, cfg, { logger: silentLogger, now: 1, reason });
+      streaks.push((await kv.hgetall(MODEL_KEYS.meta('s'))).driftStreak);
+    }
+    expect(streaks).toEqual(['0', '1', '2', '0', '1']);
     await kv.close();
   });
 });
