@@ -247,12 +247,7 @@ function skim(body: Uint8Array): BatchRows {
     r.uint(); // template
     for (let count = r.uint(); count > 0; count--) r.skipText();
     if (flags & F_HTTP) {
-      r.uint(); // method
-      r.skipText(); // path
-      r.skipNum(); // status
-      r.skipNum(); // latency
-      r.skipNum(); // bytes
-      r.uint(); // user agent
+      r.skipHttpHead();
       r.skipText(); // client ip
     }
     if (flags & F_EXTRA_JSON) r.uint();

@@ -132,15 +132,20 @@ export class Rows extends ByteReader {
     const params = this.params(raw);
     let clientIp: string | undefined;
     if (flags & F_HTTP) {
-      this.uint(); // method
-      this.skipText(); // path
-      this.skipNum(); // status
-      this.skipNum(); // latency
-      this.skipNum(); // bytes
-      this.uint(); // user agent
+      this.skipHttpHead();
       clientIp = this.text(raw);
     }
     return { origin, params, clientIp };
+  }
+
+  /** Past an HTTP block's fields before its client address. */
+  skipHttpHead(): void {
+    this.uint(); // method
+    this.skipText(); // path
+    this.skipNum(); // status
+    this.skipNum(); // latency
+    this.skipNum(); // bytes
+    this.uint(); // user agent
   }
 
   /** Past a text field (text()). */
