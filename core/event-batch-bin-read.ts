@@ -29,7 +29,7 @@ export const REUSED_EVENTS_MAX = 12_000;
 /**
  * decodeEventBatchBin for a reader that needs every event's scoring fields but the whole event for only a
  * few: each event's time as written, its client address and its params are left out, except the first of
- * its longest params (params holds that one alone). Rows are judged exactly as decodeEventBatchBin judges
+ * its longest params (params holds that one alone), and its timestamp is '' where `times` holds it. Rows are judged exactly as decodeEventBatchBin judges
  * them; complete(k) reads row k again for the rest. Why: a batch's events are alive while it is scored,
  * and what survives a young-generation collection is what it costs (docs/capacity.md).
  * `reuse`: events of an earlier batch, overwritten (with their HTTP fields) instead of new ones, and the
@@ -101,9 +101,10 @@ function decode(body: Uint8Array, lean: boolean, reuse?: LogEvent[]): DecodedBat
         timestamp = lastText;
         ms = lastMs;
       } else if (!Number.isNaN(t)) {
-        timestamp = formatIso(t, days);
-        // Outside years 1970-9999 the text is toISOString's form: left to the reader to parse.
         ms = wholeIsoMs(t);
+        // Outside years 1970-9999 the text is toISOString's form: left to the reader to parse. Within
+        // them a lean reader has the time in `times`, and complete() writes its text.
+        timestamp = lean && !Number.isNaN(ms) ? '' : formatIso(t, days);
         lastT = t;
         lastText = timestamp;
         lastMs = ms;
@@ -118,7 +119,7 @@ function decode(body: Uint8Array, lean: boolean, reuse?: LogEvent[]): DecodedBat
     const format = r.ref();
     const templateId = r.ref();
     const template = r.ref();
-    const params = lean ? r.longestParam(raw) : r.params(raw);
+    const params = lean ? r.longestParam(raw, reuse?.[events.length]?.params) : r.params(raw);
     // The event this row overwrites, if any (a rejected row's is overwritten again by the next row).
     const old = reuse?.[events.length];
     let http: HttpFields | undefined;
@@ -197,6 +198,7 @@ function decode(body: Uint8Array, lean: boolean, reuse?: LogEvent[]): DecodedBat
     again.at = starts[k];
     const whole = again.row(e.raw, t0);
     const out: LogEvent = { ...e, timestampOriginal: whole.origin, params: whole.params };
+    if (e.timestamp === '' && !Number.isNaN(times[k])) out.timestamp = formatIso(times[k], days);
     if (e.http) out.http = { ...e.http, client_ip: whole.clientIp };
     if (out.stack === undefined) delete out.stack;
     return out;

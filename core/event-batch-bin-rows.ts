@@ -82,8 +82,11 @@ export class Rows extends ByteReader {
     return params;
   }
 
-  /** The first of a row's longest params, alone (or none), each param checked as params() checks it. */
-  longestParam(raw: string): string[] {
+  /**
+   * The first of a row's longest params, alone (or none), each param checked as params() checks it; in
+   * `into` when given (emptied first).
+   */
+  longestParam(raw: string, into?: string[]): string[] {
     let bestAt = -1;
     let bestLength = -1;
     for (let count = this.uint(); count > 0; count--) {
@@ -95,12 +98,14 @@ export class Rows extends ByteReader {
         bestAt = at;
       }
     }
-    if (bestAt < 0) return [];
+    const out = into ?? [];
+    out.length = 0;
+    if (bestAt < 0) return out;
     const end = this.at;
     this.at = bestAt;
-    const p = this.text(raw) as string;
+    out.push(this.text(raw) as string);
     this.at = end;
-    return [p];
+    return out;
   }
 
   /** A text field's length, checked as text() checks it, without making its string; -1 absent or bad. */
