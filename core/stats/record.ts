@@ -206,13 +206,6 @@ function aggregateOps(f: Folded, events: number, anomalies: number, now: number)
   ];
 }
 
-/**
- * The same hashes per source, for views of one source, of real logs only or of all of them: each source's
- * share of the batch (its busiest CAPS.sourcesPerBatch sources, the rest together as OTHER_LABEL) written as
- * `<source>|<field>` into the by-source twin of each key (keys.ts bySourceKey). Every field there is capped
- * per hash (CAPS.bySourceFields; past it, under `(other)|<field>`), so a flood of source names cannot grow
- * them past a bound. The aggregate hashes exist only as these twins (isAggregateKey).
- */
 /** Events per source label; a batch of one source (the usual case) is its own list, not a copy. */
 function bySourceLabel(all: LogEvent[], label: (s: string) => string): Map<string, LogEvent[]> {
   const events = new Map<string, LogEvent[]>();
@@ -229,6 +222,13 @@ function bySourceLabel(all: LogEvent[], label: (s: string) => string): Map<strin
   return events;
 }
 
+/**
+ * The same hashes per source, for views of one source, of real logs only or of all of them: each source's
+ * share of the batch (its busiest CAPS.sourcesPerBatch sources, the rest together as OTHER_LABEL) written as
+ * `<source>|<field>` into the by-source twin of each key (keys.ts bySourceKey). Every field there is capped
+ * per hash (CAPS.bySourceFields; past it, under `(other)|<field>`), so a flood of source names cannot grow
+ * them past a bound. The aggregate hashes exist only as these twins (isAggregateKey).
+ */
 function sourceScopeOps(o: BatchOutcome, ctx: FoldContext, whole: WriteOp[]): WriteOp[] {
   const events = bySourceLabel(o.events, ctx.label);
   const anomalies = new Map<string, number>();
