@@ -19,6 +19,8 @@ import { MAX_DATE_MS } from './event-time.js';
 export class Rows extends ByteReader {
   table: string[] = [];
   why: string | undefined;
+  /** Where the text textLength() last read starts in its raw line; -1 - i for table entry i. */
+  private textAt = 0;
 
   constructor(body: Uint8Array) {
     super(body, BIN_MAGIC.length);
@@ -50,19 +52,14 @@ export class Rows extends ByteReader {
 
   /** A text field: from the table, or a piece of `raw`. */
   text(raw: string): string | undefined {
-    const c = this.uint();
-    if (c === 0) return undefined;
-    if (c % 2 === 1) {
-      const i = (c - 1) / 2;
-      if (i < this.table.length) return this.table[i];
-      this.fail('a table index past the table');
-      return undefined;
-    }
-    const at = (c - 2) / 2;
-    const length = this.uint();
-    if (at + length <= raw.length) return raw.slice(at, at + length);
-    this.fail('bad text offsets');
-    return undefined;
+    const length = this.textLength(raw);
+    return length < 0 ? undefined : this.lastText(raw, length);
+  }
+
+  /** The text textLength() last read, `length` long. */
+  private lastText(raw: string, length: number): string {
+    const at = this.textAt;
+    return at < 0 ? this.table[-1 - at] : raw.slice(at, at + length);
   }
 
   /** A text field checked as text() checks it, without making its string (undefined either way). */
@@ -87,39 +84,38 @@ export class Rows extends ByteReader {
    * `into` when given (emptied first).
    */
   longestParam(raw: string, into?: string[]): string[] {
-    let bestAt = -1;
+    let bestAt = 0;
     let bestLength = -1;
     for (let count = this.uint(); count > 0; count--) {
-      const at = this.at;
       const length = this.textLength(raw);
       if (length < 0) this.fail('params must be strings');
       else if (length > bestLength) {
         bestLength = length;
-        bestAt = at;
+        bestAt = this.textAt;
       }
     }
     const out = into ?? [];
     out.length = 0;
-    if (bestAt < 0) return out;
-    const end = this.at;
-    this.at = bestAt;
-    out.push(this.text(raw) as string);
-    this.at = end;
+    if (bestLength < 0) return out;
+    this.textAt = bestAt;
+    out.push(this.lastText(raw, bestLength));
     return out;
   }
 
-  /** A text field's length, checked as text() checks it, without making its string; -1 absent or bad. */
+  /** A text field's length, without making its string (text() makes it); -1 absent or bad. */
   textLength(raw: string): number {
     const c = this.uint();
     if (c === 0) return -1;
     if (c % 2 === 1) {
       const i = (c - 1) / 2;
+      this.textAt = -1 - i;
       if (i < this.table.length) return this.table[i].length;
       this.fail('a table index past the table');
       return -1;
     }
     const at = (c - 2) / 2;
     const length = this.uint();
+    this.textAt = at;
     if (at + length <= raw.length) return length;
     this.fail('bad text offsets');
     return -1;
