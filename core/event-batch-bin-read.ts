@@ -119,9 +119,9 @@ function decode(body: Uint8Array, lean: boolean, reuse?: LogEvent[]): DecodedBat
     const format = r.ref();
     const templateId = r.ref();
     const template = r.ref();
-    const params = lean ? r.longestParam(raw, reuse?.[events.length]?.params) : r.params(raw);
     // The event this row overwrites, if any (a rejected row's is overwritten again by the next row).
     const old = reuse?.[events.length];
+    const params = lean ? r.longestParam(raw, old?.params) : r.params(raw);
     let http: HttpFields | undefined;
     if (flags & F_HTTP) {
       const method = r.ref();

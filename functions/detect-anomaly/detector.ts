@@ -188,7 +188,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     const reuse = reusedTaken ? undefined : reused;
     reusedTaken ||= reuse !== undefined;
     try {
-      return await scoreRead(input, now, muted, read, reuse);
+      return await scoreRead(input, now, muted, read, reuse, bucketOf);
     } finally {
       if (reuse) reusedTaken = false;
     }
@@ -201,9 +201,9 @@ export function createDetector(deps: DetectorDeps): Detector {
     muted: MuteSet,
     first: Awaited<ReturnType<typeof readState>>,
     reuse: LogEvent[] | undefined,
+    bucketOf: (t: number) => number,
   ) {
     let read = first;
-    const bucketOf = (t: number) => Math.floor(scoredTime(t, now) / cfg.windowMs);
     // Nothing from here on waits, unless the events' windows differ from the rows': then the state is
     // read again for the events. Only a row read() rejected can move them; with none rejected, the rows
     // are the events' own sources and times (event-batch-bin.test.ts pins the skim to the decode).
