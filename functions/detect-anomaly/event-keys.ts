@@ -76,46 +76,51 @@ export function keysOf(
   }
   const status = h?.status;
   const ts = eventTime(e, now, parsedTs);
-  if (into !== undefined) {
-    into.tpl = tpl;
-    into.endpoint = endpoint;
-    into.latKey = endpoint ?? tpl;
-    into.latency = h?.latency_ms;
-    into.status = status;
-    into.severity = SEVERITY[e.level] ?? 1;
-    into.isError = e.level === 'error' || e.level === 'fatal' || (status !== undefined && status >= 500);
-    into.bucket = Math.floor(ts / windowMs);
-    into.ts = ts;
-    into.rate = 0;
-    into.rateCount = 0;
-    into.priorErrors = undefined;
-    into.priorEndpointErrors = undefined;
-    into.latTail = undefined;
-    into.priorTails = undefined;
-    into.priorLines = undefined;
-    into.priorEndpointLines = undefined;
-    into.priorSourceErrors = undefined;
-    into.priorSourceLines = undefined;
-    into.latShift = undefined;
-    into.msgLen = e.message.length;
-    into.paramMax = paramMax;
-    into.paramLongest = paramLongest;
-    return into;
-  }
+  const k = into ?? blankKeys();
+  k.tpl = tpl;
+  k.endpoint = endpoint;
+  k.latKey = endpoint ?? tpl;
+  k.latency = h?.latency_ms;
+  k.status = status;
+  k.severity = SEVERITY[e.level] ?? 1;
+  k.isError = e.level === 'error' || e.level === 'fatal' || (status !== undefined && status >= 500);
+  k.bucket = Math.floor(ts / windowMs);
+  k.ts = ts;
+  k.rate = 0;
+  k.rateCount = 0;
+  k.priorErrors = undefined;
+  k.priorEndpointErrors = undefined;
+  k.latTail = undefined;
+  k.priorTails = undefined;
+  k.priorLines = undefined;
+  k.priorEndpointLines = undefined;
+  k.priorSourceErrors = undefined;
+  k.priorSourceLines = undefined;
+  k.latShift = undefined;
+  k.msgLen = e.message.length;
+  k.paramMax = paramMax;
+  k.paramLongest = paramLongest;
+  return k;
+}
+
+/**
+ * Keys of every field, for keysOf to fill. The fields set later by markPriorErrors, markLatencyTails and
+ * markLatencyShifts are declared here too, so the object keeps one shape (adding them later grew every
+ * event's keys by a copy of its properties).
+ */
+function blankKeys(): EventKeys {
   return {
-    tpl,
-    endpoint,
-    latKey: endpoint ?? tpl,
-    latency: h?.latency_ms,
-    status,
-    severity: SEVERITY[e.level] ?? 1,
-    isError: e.level === 'error' || e.level === 'fatal' || (status !== undefined && status >= 500),
-    bucket: Math.floor(ts / windowMs),
-    ts,
+    tpl: '',
+    endpoint: undefined,
+    latKey: '',
+    latency: undefined,
+    status: undefined,
+    severity: 0,
+    isError: false,
+    bucket: 0,
+    ts: Number.NaN,
     rate: 0,
     rateCount: 0,
-    // Set later by markPriorErrors, markLatencyTails and markLatencyShifts: declared here so the object
-    // keeps one shape (adding them later grew every event's keys by a copy of its properties).
     priorErrors: undefined,
     priorEndpointErrors: undefined,
     latTail: undefined,
@@ -125,8 +130,8 @@ export function keysOf(
     priorSourceErrors: undefined,
     priorSourceLines: undefined,
     latShift: undefined,
-    msgLen: e.message.length,
-    paramMax,
-    paramLongest,
+    msgLen: 0,
+    paramMax: 0,
+    paramLongest: undefined,
   };
 }
