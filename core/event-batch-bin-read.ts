@@ -149,34 +149,25 @@ function decode(body: Uint8Array, lean: boolean, reuse?: LogEvent[]): DecodedBat
     if (templateId === undefined || template === undefined) r.fail('missing template');
     if (!isLevel(level)) r.fail('bad level');
     if (flags & F_EXTRA_JSON && extra === undefined) r.fail('bad extra');
-    const e: LogEvent = old
-      ? overwrite(old, timestamp, source!, service, host, level as LogEvent['level'], message!, http)
-      : {
-          v: EVENT_SCHEMA_VERSION,
-          timestamp,
-          timestampOriginal: origin,
-          source: source!,
-          service,
-          host,
-          level: level as LogEvent['level'],
-          message: message!,
-          http,
-          format: format!,
-          templateId: templateId!,
-          template: template!,
-          params,
-          fields: undefined,
-          raw,
-          problems: undefined,
-          label: undefined,
-        };
-    if (old) {
-      old.format = format!;
-      old.templateId = templateId!;
-      old.template = template!;
-      old.params = params;
-      old.raw = raw;
-    } else if (reuse) e.stack = undefined; // every kept event of one shape, extra() or not
+    const e = old ?? blankEvent();
+    e.timestamp = timestamp;
+    e.timestampOriginal = origin;
+    e.source = source!;
+    e.service = service;
+    e.host = host;
+    e.level = level as LogEvent['level'];
+    e.message = message!;
+    e.http = http;
+    e.format = format!;
+    e.templateId = templateId!;
+    e.template = template!;
+    e.params = params;
+    e.fields = undefined;
+    e.raw = raw;
+    e.problems = undefined;
+    e.label = undefined;
+    // A kept event has `stack`, set or not, so every kept one has one shape, extra() or not.
+    if (reuse) e.stack = undefined;
     if (flags & F_EXTRA) r.extra(e);
     else if (extra !== undefined && r.why === undefined) r.fail(readExtra(parseJson(extra), e));
     if (r.why !== undefined) {
@@ -283,28 +274,28 @@ export function binBatchText(body: Uint8Array): string | undefined {
   }
 }
 
-/** A kept event overwritten with a row's values (the rest are set by the caller, as for a new one). */
-function overwrite(
-  e: LogEvent,
-  timestamp: string,
-  source: string,
-  service: string | undefined,
-  host: string | undefined,
-  level: LogEvent['level'],
-  message: string,
-  http: HttpFields | undefined,
-): LogEvent {
-  e.timestamp = timestamp;
-  e.timestampOriginal = undefined;
-  e.source = source;
-  e.service = service;
-  e.host = host;
-  e.level = level;
-  e.message = message;
-  e.http = http;
-  e.fields = undefined;
-  e.problems = undefined;
-  e.label = undefined;
-  if (e.stack !== undefined) e.stack = undefined;
-  return e;
+/** A blank event's params, always replaced: never written to. */
+const NO_PARAMS: string[] = [];
+
+/** An event of every field (but `stack`), for decode to fill. */
+function blankEvent(): LogEvent {
+  return {
+    v: EVENT_SCHEMA_VERSION,
+    timestamp: '',
+    timestampOriginal: undefined,
+    source: '',
+    service: undefined,
+    host: undefined,
+    level: 'info',
+    message: '',
+    http: undefined,
+    format: '',
+    templateId: '',
+    template: '',
+    params: NO_PARAMS,
+    fields: undefined,
+    raw: '',
+    problems: undefined,
+    label: undefined,
+  };
 }
