@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { base, randomEvents } from '../test/support/random-events.js';
 import type { LogEvent } from './event.js';
 import { encodeEventBatchBin } from './event-batch-bin.js';
-import { decodeEventBatchBin, decodeEventBatchBinLean } from './event-batch-bin-read.js';
+import { decodeEventBatchBin, decodeEventBatchBinLean, releaseEvents } from './event-batch-bin-read.js';
 import { EventBatchError } from './event-batch-read.js';
 import { seededRandom } from './random.js';
 
@@ -79,6 +79,14 @@ describe('lean decode of a binary batch', () => {
       expect(lean.events.every((e, k) => e === reuse[k])).toBe(true);
       for (const k of [0, 5, lean.events.length - 1])
         whole.push({ got: lean.complete(k), want: fresh.complete(k) });
+      // Released, the kept events hold none of the batch's texts, and the next batch decodes as before.
+      releaseEvents(reuse);
+      for (const e of reuse) {
+        expect([e.raw, e.message, e.params, e.http?.path ?? '']).toEqual(['', '', [], '']);
+        expect([e.timestampOriginal, e.fields, e.stack, e.problems, e.http?.client_ip]).toEqual(
+          Array(5).fill(undefined),
+        );
+      }
     }
     expect(reuse).toHaveLength(407);
     // Events made whole are new: later batches overwriting the kept ones leave them as they were.

@@ -278,6 +278,29 @@ export function binBatchText(body: Uint8Array): string | undefined {
 const NO_PARAMS: string[] = [];
 
 /** An event of every field (but `stack`), for decode to fill. */
+/**
+ * Lets go of the texts reused events hold: kept until the next batch overwrote them, a scored batch's
+ * lines outlived it through young-generation collections, were promoted and then cost full collections
+ * (docs/capacity.md). The events keep their shape for the next batch.
+ */
+export function releaseEvents(events: readonly LogEvent[]): void {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    e.raw = '';
+    e.message = '';
+    e.timestampOriginal = undefined;
+    e.params.length = 0;
+    e.fields = undefined;
+    e.problems = undefined;
+    e.stack = undefined;
+    const h = e.http;
+    if (h) {
+      h.path = '';
+      h.client_ip = undefined;
+    }
+  }
+}
+
 function blankEvent(): LogEvent {
   return {
     v: EVENT_SCHEMA_VERSION,

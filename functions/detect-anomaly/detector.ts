@@ -2,6 +2,7 @@
 // one atomic apply (stats + counters + incidents + reservoir, exactly once per batch id), then training
 // when due. The handler serves it; `logfaas analyze` runs it over a file with an embedded KV.
 import type { AnomalyResult, LogEvent } from '../../core/event.js';
+import { releaseEvents } from '../../core/event-batch-bin-read.js';
 import type { IncidentChange } from '../../core/incident-change.js';
 import type { KV, WriteOp } from '../../core/kv/types.js';
 import type { Logger } from '../../core/log.js';
@@ -190,7 +191,10 @@ export function createDetector(deps: DetectorDeps): Detector {
     try {
       return await scoreRead(input, now, muted, read, reuse, bucketOf);
     } finally {
-      if (reuse) reusedTaken = false;
+      if (reuse) {
+        releaseEvents(reuse);
+        reusedTaken = false;
+      }
     }
   }
 
