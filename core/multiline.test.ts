@@ -1,6 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { groupLines, type LineRecord, MultilineGrouper, mayGroup, splitRecord } from './multiline.js';
+import {
+  groupLines,
+  type LineRecord,
+  MultilineGrouper,
+  mayGroup,
+  mayGroupBytes,
+  splitRecord,
+} from './multiline.js';
+import { seededRandom } from './random.js';
 
 const fixture = (name: string): string[] =>
   readFileSync(new URL(`../test/fixtures/multiline/${name}`, import.meta.url), 'utf8')
@@ -131,6 +139,68 @@ describe('Loghub-2k', () => {
       expect({ f, records: rs.length }).toEqual({ f, records: lines.length });
       // and the quick scan sees it, so parse-log skips grouping for them altogether
       expect({ f, mayGroup: mayGroup(lines) }).toEqual({ f, mayGroup: false });
+      expect({ f, bytes: mayGroupBytes(readFileSync(new URL(f, dir))) }).toEqual({ f, bytes: false });
     }
+  });
+});
+
+describe('mayGroupBytes: mayGroup without decoding', () => {
+  const bytes = (lines: string[]) => new TextEncoder().encode(lines.join('\n'));
+  it('is true wherever mayGroup is, and agrees with it on the lines that matter', () => {
+    const pieces = [
+      ' ',
+      '\t',
+      'a',
+      'Z',
+      '_',
+      '$',
+      '.',
+      ':',
+      '9',
+      'é',
+      '\ud83d\ude00',
+      '(',
+      ' x',
+      'java.lang.',
+      'com.example.',
+      'Exception',
+      'Error',
+      'Throwable',
+      'Exception: boom',
+      'Error2',
+      'Traceback (most recent call last):',
+      'Caused by: ',
+      'Suppressed: ',
+      'Exception in thread "',
+      'panic: ',
+      'goroutine 7 [',
+      'goroutine x',
+      'fatal error: ',
+      'Traceback',
+      'Caused by',
+    ];
+    const r = seededRandom(9);
+    let both = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const lines = Array.from({ length: 1 + Math.floor(r() * 3) }, () =>
+        Array.from({ length: Math.floor(r() * 4) }, () => pieces[Math.floor(r() * pieces.length)]).join(''),
+      );
+      const want = mayGroup(lines);
+      const got = mayGroupBytes(bytes(lines));
+      if (want) expect({ lines, got }).toEqual({ lines, got: true });
+      if (want && got) both++;
+    }
+    expect(both).toBeGreaterThan(1000);
+    for (const f of ['java.log', 'python.log', 'go.log']) expect(mayGroupBytes(bytes(fixture(f)))).toBe(true);
+    // The few cases the regex rules out and the byte scan does not: a superset, never the other way.
+    for (const l of ['goroutine x', 'x.Throwable:'])
+      expect([l, mayGroup([l]), mayGroupBytes(bytes([l]))]).toEqual([l, false, true]);
+    for (const l of ['java.lang.IllegalStateException: boom', 'a.b.CError', 'x.MyThrowable:', '\tat a.b()'])
+      expect([l, mayGroupBytes(bytes(['plain', l]))]).toEqual([l, mayGroup([l])]);
+    for (const l of ['a.bError2', 'IllegalStateException: x', 'a.b.CError x', '2024 Caused by: x', ''])
+      expect([l, mayGroupBytes(bytes([l, 'plain']))]).toEqual([l, false]);
+    // A byte-order mark is not part of the first line, as utf8Lines drops it.
+    expect(mayGroupBytes(new Uint8Array([0xef, 0xbb, 0xbf, 0x20, 0x61]))).toBe(true);
+    expect(mayGroupBytes(new Uint8Array([0xef, 0xbb, 0xbf, 0x61]))).toBe(false);
   });
 });

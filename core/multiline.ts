@@ -199,6 +199,65 @@ export function mayGroup(lines: readonly string[]): boolean {
 const MAY_GROUP =
   /^(?:[ \t]|Traceback \(most recent call last\):|Caused by: |Suppressed: |Exception in thread "|panic: |goroutine \d+ \[|fatal error: |(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*(?:Exception|Error|Throwable)(?::|$))/;
 
+/** Lines that open a trace with a fixed start: MAY_GROUP's literal alternatives, as bytes. */
+const OPENERS = [
+  'Traceback (most recent call last):',
+  'Caused by: ',
+  'Suppressed: ',
+  'Exception in thread "',
+  'panic: ',
+  'goroutine ',
+  'fatal error: ',
+].map((s) => new TextEncoder().encode(s));
+const THROWABLES = ['Exception', 'Error', 'Throwable'].map((s) => new TextEncoder().encode(s));
+const NEWLINE = 0x0a;
+
+/**
+ * mayGroup for a body's lines as UTF-8 bytes (LF-separated, no line-ending CR, a BOM dropped), without
+ * decoding them: true wherever mayGroup would be, and false for nearly every batch of ordinary logs. It
+ * may say true where mayGroup would not (`goroutine` without its number, a class named only `Error`),
+ * never the other way.
+ */
+export function mayGroupBytes(body: Uint8Array): boolean {
+  let at = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  while (at <= body.length) {
+    let end = body.indexOf(NEWLINE, at);
+    if (end < 0) end = body.length;
+    if (end > at && mayOpen(body, at, end)) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
+function mayOpen(b: Uint8Array, at: number, end: number): boolean {
+  const c = b[at];
+  if (c === 0x20 || c === 0x09) return true;
+  if (!isWordStart(c)) return false;
+  for (const o of OPENERS) if (startsWith(b, at, end, o)) return true;
+  // A Java class line: the dotted name runs from the line's start to a ':' or the line's end.
+  let k = at;
+  let dot = false;
+  for (; k < end && (isWord(b[k]) || b[k] === 0x2e); k++) if (b[k] === 0x2e) dot = true;
+  if (!dot || (k < end && b[k] !== 0x3a)) return false;
+  return THROWABLES.some((t) => k - t.length >= at && startsWith(b, k - t.length, k, t));
+}
+
+function startsWith(b: Uint8Array, at: number, end: number, s: Uint8Array): boolean {
+  if (end - at < s.length) return false;
+  for (let i = 0; i < s.length; i++) if (b[at + i] !== s[i]) return false;
+  return true;
+}
+
+/** [A-Za-z_$] */
+function isWordStart(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24;
+}
+
+/** [\w$] */
+function isWord(c: number): boolean {
+  return isWordStart(c) || (c >= 0x30 && c <= 0x39);
+}
+
 /** Every record of a complete input, in order. */
 export function groupLines(lines: readonly string[], limits?: MultilineLimits): LineRecord[] {
   const g = new MultilineGrouper(limits);

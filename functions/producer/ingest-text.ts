@@ -5,12 +5,13 @@
 import { BadRequestError, jsonResponse } from '../../core/errors.js';
 import { H } from '../../core/headers.js';
 import type { HeldLock } from '../../core/kv/lock.js';
+import { mayGroupBytes } from '../../core/multiline.js';
 import { multilineOn, requestedMultiline } from '../../core/multiline-config.js';
 import { isSimulatedSource, SIMULATED_PREFIX } from '../../core/simulated.js';
 import { decodeTextBody } from './body.js';
 import type { ProducerContext } from './handler.js';
 import { type OutBatch, publishAll, publishSharing, textBatchHeaders } from './publish.js';
-import { bodyLines, lineOffset, planRecords } from './records.js';
+import { bodyLines, lineOffset, planRecords, type RecordPlan } from './records.js';
 import { splitBatches, stripLineCr } from './split.js';
 import { type HeldTail, TailStore } from './tails.js';
 
@@ -163,8 +164,9 @@ interface Plan {
 async function planWithTail(body: Uint8Array, o: PlanOptions, ctx: ProducerContext): Promise<Plan> {
   const { source, base, holdBack } = o;
   const limits = ctx.config.multiline.limits;
-  const lines = bodyLines(body);
-  let plan = planRecords(lines, limits, holdBack);
+  // Decoded only where a line may open or continue a record: ordinary logs skip the decode.
+  const lines = mayGroupBytes(body) ? bodyLines(body) : undefined;
+  let plan: RecordPlan = lines ? planRecords(lines, limits, holdBack) : { held: 0 };
   const store = ctx.kv ? new TailStore(ctx.kv) : undefined;
   let tail: HeldTail | null = null;
   let lock: HeldLock | undefined;
@@ -181,22 +183,23 @@ async function planWithTail(body: Uint8Array, o: PlanOptions, ctx: ProducerConte
     return {
       data: body,
       carried: 0,
-      starts: planRecords(lines, limits, false).starts,
+      starts: lines && planRecords(lines, limits, false).starts,
       held: null,
       tail: null,
     };
   }
   if (!lock) {
-    if (plan.held > 0) plan = planRecords(lines, limits, false);
+    if (lines && plan.held > 0) plan = planRecords(lines, limits, false);
     return { data: body, carried: 0, starts: plan.starts, held: null, tail: null };
   }
   // A retry of the request that held this tail sends those lines again: the stored copy is dropped.
   const carry = tail && tail.key !== base ? tail.lines : [];
-  const all = carry.length ? [...carry, ...lines] : lines;
-  plan = planRecords(all, limits, holdBack);
+  // Every line, the carried ones first (undefined: the body's own, none of which may group).
+  const all = carry.length ? [...carry, ...(lines ?? bodyLines(body))] : lines;
+  if (all) plan = planRecords(all, limits, holdBack);
   let data = carry.length ? concat(UTF8.encode(`${carry.join('\n')}\n`), body) : body;
   let held: HeldTail | null = null;
-  if (plan.held > 0) {
+  if (all && plan.held > 0) {
     const from = all.length - plan.held;
     held = {
       lines: all.slice(from),
@@ -208,7 +211,7 @@ async function planWithTail(body: Uint8Array, o: PlanOptions, ctx: ProducerConte
     };
     data = data.subarray(0, Math.max(0, lineOffset(data, from) - 1));
   }
-  const carried = Math.min(carry.length, all.length - plan.held);
+  const carried = Math.min(carry.length, (all?.length ?? 0) - plan.held);
   return { data, carried, starts: plan.starts, held, tail, lock };
 }
 
