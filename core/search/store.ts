@@ -34,26 +34,33 @@ export function searchWrites(
   const open = new Map<string, ChunkBuilder>();
   const done: ChunkBuilder[] = [];
   // Each source's chunk sized from its raw texts' lengths (one byte a character: most logs are ASCII).
+  // A batch is mostly runs of one source: each run is summed before the map is touched.
   const bytes = new Map<string, number>();
+  let run: string | undefined;
+  let sum = 0;
   for (const e of events) {
-    const raw = e.raw || e.message;
-    bytes.set(
-      e.source,
-      (bytes.get(e.source) ?? 0) + Math.min(raw.length, MAX_KEPT_CHARS) + LINE_OVERHEAD_BYTES,
-    );
+    if (e.source !== run) {
+      if (run !== undefined) bytes.set(run, (bytes.get(run) ?? 0) + sum);
+      run = e.source;
+      sum = 0;
+    }
+    sum += Math.min((e.raw || e.message).length, MAX_KEPT_CHARS) + LINE_OVERHEAD_BYTES;
   }
+  if (run !== undefined) bytes.set(run, (bytes.get(run) ?? 0) + sum);
+  let chunk: ChunkBuilder | undefined;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
-    let c = open.get(e.source);
-    if (!c) {
-      c = new ChunkBuilder(e.source, bytes.get(e.source));
-      open.set(e.source, c);
+    if (chunk?.source !== e.source) chunk = open.get(e.source);
+    if (!chunk) {
+      chunk = new ChunkBuilder(e.source, bytes.get(e.source));
+      open.set(e.source, chunk);
     }
-    c.add(times[i], e.level, e.templateId, e.raw || e.message);
-    if (c.size >= CHUNK_CHARS) {
-      done.push(c);
+    chunk.add(times[i], e.level, e.templateId, e.raw || e.message);
+    if (chunk.size >= CHUNK_CHARS) {
+      done.push(chunk);
       open.delete(e.source);
-      bytes.set(e.source, (bytes.get(e.source) ?? 0) - c.size);
+      bytes.set(e.source, (bytes.get(e.source) ?? 0) - chunk.size);
+      chunk = undefined;
     }
   }
   done.push(...open.values());
