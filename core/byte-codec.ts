@@ -19,6 +19,7 @@ export class ByteWriter {
   buf: Uint8Array<ArrayBuffer>;
   at = 0;
   private text?: Buffer;
+  private view?: DataView;
 
   constructor(size = 4096) {
     this.buf = new Uint8Array(size);
@@ -57,7 +58,9 @@ export class ByteWriter {
 
   f64(x: number): void {
     this.room(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset).setFloat64(this.at, x, true);
+    // One view a buffer (a view a number was garbage a number).
+    if (this.view?.buffer !== this.buf.buffer) this.view = new DataView(this.buf.buffer, this.buf.byteOffset);
+    this.view.setFloat64(this.at, x, true);
     this.at += 8;
   }
 
@@ -155,6 +158,7 @@ function runEnd(list: readonly string[], i: number): number {
 
 export class ByteReader {
   at: number;
+  private view?: DataView;
 
   constructor(
     readonly buf: Uint8Array,
@@ -189,7 +193,8 @@ export class ByteReader {
 
   f64(): number {
     if (this.at + 8 > this.buf.length) throw new TruncatedError('the body ends early');
-    const x = new DataView(this.buf.buffer, this.buf.byteOffset).getFloat64(this.at, true);
+    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    const x = this.view.getFloat64(this.at, true);
     this.at += 8;
     return x;
   }

@@ -95,7 +95,8 @@ export class Rows extends ByteReader {
       }
     }
     const out = into ?? [];
-    out.length = 0;
+    // pop(), not `length = 0`: setting an array's length is a runtime call, dearer than the rest here.
+    while (out.length > 0) out.pop();
     if (bestLength < 0) return out;
     this.textAt = bestAt;
     out.push(this.lastText(raw, bestLength));
