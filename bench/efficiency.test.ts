@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { efficiency, overheadLine, overheads } from './efficiency.js';
+import { parseProcStat } from './meter.js';
 
 describe('bench efficiency figures', () => {
   it('turns CPU seconds per 50k lines into µs a line, shares and overhead ratios', () => {
@@ -30,5 +31,13 @@ describe('bench efficiency figures', () => {
   it('leaves out the ratios when a section did not run', () => {
     expect(overheads({ cpu_us_per_line_by_process: { 'parse-log': 8 } })).toEqual({});
     expect(overheadLine({})).toBeUndefined();
+  });
+});
+
+describe('bench machine meter', () => {
+  it("reads /proc/stat's cpu line: busy is all but idle and iowait", () => {
+    const text = 'cpu  100 5 30 800 20 1 4 2 0 0\ncpu0 50 2 15 400 10 1 2 1 0 0\nintr 1 2 3\n';
+    expect(parseProcStat(text)).toEqual({ busy: 142, total: 962 });
+    expect(parseProcStat('')).toEqual({ busy: 0, total: 0 });
   });
 });

@@ -19,13 +19,14 @@ export async function statsTotal(gateway: string): Promise<number> {
 }
 
 /** Sends `lines` as fast as the producer confirms them; returns lines/s from first send to stats-visible
- * (or to whatever `visible` counts). */
+ * (or to whatever `visible` counts). `timing.acceptedMs`: when the producer had confirmed the last line. */
 export async function sustained(
   gateway: string,
   lines: string[],
   source: string,
   concurrency = 3,
   visible: () => Promise<number> = () => statsTotal(gateway),
+  timing: { acceptedMs?: number } = {},
 ): Promise<number> {
   const base = await visible();
   const chunks: string[] = [];
@@ -42,6 +43,7 @@ export async function sustained(
       }
     }),
   );
+  timing.acceptedMs = performance.now() - t0;
   // Coarse polls until the end is near, then fine ones: the end time stays exact to a fine poll while
   // the polls themselves (each a stats query) cost the stack little of what is being measured.
   for (let seen = await visible(); seen < base + lines.length; seen = await visible()) {

@@ -104,6 +104,36 @@ export function servicePids(redisUrl: string, amqpUrl: string): Map<string, numb
   return out;
 }
 
+/**
+ * The whole machine's CPU from /proc/stat's `cpu` line, in clock ticks: busy (everything but idle and
+ * iowait) and in all. Pure.
+ */
+export function parseProcStat(text: string): { busy: number; total: number } {
+  const line = text.split('\n').find((l) => /^cpu\s/.test(l)) ?? '';
+  const f = line.trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = [1, 2, 3, 4, 5, 6, 7, 8].map(
+    (i) => Number(f[i]) || 0,
+  );
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
+/**
+ * The machine's busy share of all its cores, and its busy CPU seconds, from now until the returned
+ * function is called: what the per-process figures leave out (the bench's own client, the kernel's
+ * work on no process's account, anything else running).
+ */
+export function machineMeter(): () => { busyPct: number; busySeconds: number } {
+  const read = () => parseProcStat(readFileSync('/proc/stat', 'utf8'));
+  const start = read();
+  return () => {
+    const now = read();
+    const busy = now.busy - start.busy;
+    const total = now.total - start.total;
+    return { busyPct: total > 0 ? Math.round((100 * busy) / total) : 0, busySeconds: busy / 100 };
+  };
+}
+
 /** Our processes of a stack by name (parse-log, gateway, connector, ...). */
 export const childPids = (stack: ProcessStack) =>
   new Map([...stack.supervisor.children.values()].map((c) => [c.name, c.pid() ?? 0]));

@@ -12,6 +12,7 @@ import {
   childPids,
   cpuMeter,
   kernelMeter,
+  machineMeter,
   pct,
   per50k,
   rssMb,
@@ -58,7 +59,10 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
       polls++;
       return statsTotal(stack.gatewayUrl);
     };
-    const rate = await sustained(stack.gatewayUrl, lines, 'bench', 3, polled);
+    const machine = machineMeter();
+    const timing: { acceptedMs?: number } = {};
+    const rate = await sustained(stack.gatewayUrl, lines, 'bench', 3, polled, timing);
+    const whole = machine();
     const redisUse = await redis();
     // What one stats poll costs Redis, so the pipeline's own commands can be told from the bench's.
     const idle = await redisMeter(REDIS);
@@ -100,6 +104,11 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
     figures.page_faults_per_line = sum(faultsPerLine);
     figures.page_faults_per_line_by_process = faultsPerLine;
     figures.sys_cpu_share_pct = Math.round((100 * sysSeconds * 50_000) / total / Math.max(cpuTotal, 1e-9));
+    // How much of the machine the burst used, and what it all cost a line: between the two and
+    // cpu_us_per_line lies what the rate loses besides our CPU (docs/capacity.md).
+    figures.e2e_machine_busy_pct = whole.busyPct;
+    figures.e2e_machine_cpu_us_per_line = +((whole.busySeconds * 1e6) / total).toFixed(1);
+    figures.e2e_accepted_ms = Math.round(timing.acceptedMs ?? 0);
     if (soakMs) {
       const soak = await soakRun(stack, rate / 2, soakMs, log);
       Object.assign(figures, soak.figures);
@@ -112,6 +121,7 @@ export const pipelineBench: BenchSection = async ({ quick, log, soakMs }) => {
       )
         .map(([k, v]) => `${k} ${v} (${eff.cpu_share_pct[k]}%)`)
         .join(', ')}); target <= 20`,
+      `the whole machine during the burst: ${figures.e2e_machine_busy_pct}% of its cores busy, ${figures.e2e_machine_cpu_us_per_line} µs a line (every process on it); the producer had accepted every line after ${figures.e2e_accepted_ms} ms`,
       ...(lat.length
         ? [
             `freshness at half rate: p50 ${figures.freshness_p50_ms} ms, p99 ${figures.freshness_p99_ms} ms (${lat.length} batches)`,
