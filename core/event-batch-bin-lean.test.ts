@@ -79,8 +79,9 @@ describe('lean decode of a binary batch', () => {
       expect(lean.events.every((e, k) => e === reuse[k])).toBe(true);
       for (const k of [0, 5, lean.events.length - 1])
         whole.push({ got: lean.complete(k), want: fresh.complete(k) });
-      // Released, the kept events hold none of the batch's texts, and the next batch decodes as before.
-      releaseEvents(reuse);
+      // Released as the detector releases them (the events it overwrote, one more for a rejected last
+      // row), the kept events hold none of the batch's texts, and the next batch decodes as before.
+      releaseEvents(reuse, lean.events.length + 1);
       for (const e of reuse) {
         expect([e.raw, e.message, e.params, e.http?.path ?? '']).toEqual(['', '', [], '']);
         expect([e.timestampOriginal, e.fields, e.stack, e.problems, e.http?.client_ip]).toEqual(

@@ -279,12 +279,12 @@ const NO_PARAMS: string[] = [];
 
 /** An event of every field (but `stack`), for decode to fill. */
 /**
- * Lets go of the texts reused events hold: kept until the next batch overwrote them, a scored batch's
- * lines outlived it through young-generation collections, were promoted and then cost full collections
- * (docs/capacity.md). The events keep their shape for the next batch.
+ * Lets go of the texts the first `count` reused events hold (all by default): kept until the next batch
+ * overwrote them, a scored batch's lines outlived it through young-generation collections, were promoted
+ * and then cost full collections (docs/capacity.md). The events keep their shape for the next batch.
  */
-export function releaseEvents(events: readonly LogEvent[]): void {
-  for (let i = 0; i < events.length; i++) {
+export function releaseEvents(events: readonly LogEvent[], count = events.length): void {
+  for (let i = 0; i < Math.min(count, events.length); i++) {
     const e = events[i];
     e.raw = '';
     e.message = '';

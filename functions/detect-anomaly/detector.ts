@@ -191,10 +191,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     try {
       return await scoreRead(input, now, muted, read, reuse, bucketOf);
     } finally {
-      if (reuse) {
-        releaseEvents(reuse);
-        reusedTaken = false;
-      }
+      if (reuse) reusedTaken = false;
     }
   }
 
@@ -305,7 +302,13 @@ export function createDetector(deps: DetectorDeps): Detector {
       changes,
       states: state.states,
     };
-    return batchWrites(events, times, scored, now, muted);
+    try {
+      return batchWrites(events, times, scored, now, muted);
+    } finally {
+      // The kept events this batch overwrote (one more where its last row was rejected) let go of its
+      // texts, which would otherwise outlive it: written, nothing reads them again.
+      if (reuse) releaseEvents(reuse, events.length + 1);
+    }
   }
 
   /** After an apply that wrote `writes`: each source's norms as the store now holds them (norms-cache.ts). */
