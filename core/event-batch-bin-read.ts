@@ -274,16 +274,12 @@ export function binBatchText(body: Uint8Array): string | undefined {
   }
 }
 
-/** A blank event's params, always replaced: never written to. */
-const NO_PARAMS: string[] = [];
-
-/** An event of every field (but `stack`), for decode to fill. */
 /**
- * Lets go of the texts the first `count` reused events hold (all by default): kept until the next batch
+ * Lets go of the texts the first `count` reused events hold: kept until the next batch
  * overwrote them, a scored batch's lines outlived it through young-generation collections, were promoted
  * and then cost full collections (docs/capacity.md). The events keep their shape for the next batch.
  */
-export function releaseEvents(events: readonly LogEvent[], count = events.length): void {
+export function releaseEvents(events: readonly LogEvent[], count: number): void {
   for (let i = 0; i < Math.min(count, events.length); i++) {
     const e = events[i];
     e.raw = '';
@@ -302,6 +298,10 @@ export function releaseEvents(events: readonly LogEvent[], count = events.length
   }
 }
 
+/** A blank event's params, always replaced: never written to. */
+const NO_PARAMS: string[] = [];
+
+/** An event of every field (but `stack`), for decode to fill. */
 function blankEvent(): LogEvent {
   return {
     v: EVENT_SCHEMA_VERSION,
