@@ -1,5 +1,6 @@
 // Gateway configuration from the environment (faasd-style: upstream URL per function).
 import { ConfigError, type Env, EnvReader } from '../core/env.js';
+import { type FunctionAddresses, readFunctionAddresses } from '../core/function-urls.js';
 import { ADMIN_PASSWORD_SECRET, readAdminPassword, Secret } from '../core/secrets.js';
 import { readStoreConfig, type StoreConfig } from '../core/stores-config.js';
 
@@ -7,10 +8,8 @@ export interface GatewayConfig {
   port: number;
   host: string;
   stackFile: string;
-  /** Where function {name} listens; docker-compose: http://{name}:8080. */
-  functionUrlTemplate: string;
-  /** Per-function overrides: name -> replica URLs (`name=url1|url2`). */
-  functionUrls: Record<string, string[]>;
+  /** Where each function's replicas listen (FUNCTION_URL_TEMPLATE, FUNCTION_URLS). */
+  functions: FunctionAddresses;
   upstreamTimeoutMs: number;
   maxBodyBytes: number;
   maxInflight: number;
@@ -23,24 +22,13 @@ export interface GatewayConfig {
 export function loadGatewayConfig(env: Env): GatewayConfig {
   const r = new EnvReader(env);
   const stores = readStoreConfig(r, env);
-  const functionUrls: Record<string, string[]> = {};
-  for (const pair of r.str('FUNCTION_URLS', '').split(',').filter(Boolean)) {
-    const i = pair.indexOf('=');
-    if (i < 1) r.problem(`FUNCTION_URLS entry ${JSON.stringify(pair)} must be name=url or name=url1|url2`);
-    else
-      functionUrls[pair.slice(0, i).trim()] = pair
-        .slice(i + 1)
-        .split('|')
-        .map((u) => u.trim().replace(/\/+$/, ''))
-        .filter(Boolean);
-  }
+  const functions = readFunctionAddresses(r);
   const password = readAdminPassword(stores.secretsDir, env)?.password;
   const cfg = {
     port: r.int('GATEWAY_PORT', r.int('PORT', 8080, 0, 65535), 0, 65535),
     host: r.str('GATEWAY_HOST', '0.0.0.0'),
     stackFile: r.str('STACK_FILE', 'stack.yml'),
-    functionUrlTemplate: r.str('FUNCTION_URL_TEMPLATE', 'http://{name}:8080'),
-    functionUrls,
+    functions,
     upstreamTimeoutMs: r.duration('UPSTREAM_TIMEOUT', 60_000),
     maxBodyBytes: r.int('MAX_BODY_BYTES', 64 * 1024 * 1024, 1),
     // Far above any function's limit: the gateway should pass 429s through, not create them.

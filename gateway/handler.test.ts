@@ -158,6 +158,40 @@ describe('gateway', () => {
     expect(text).toContain('gateway_functions_seconds_bucket');
   });
 
+  it('counts the calls a connector reports (POST /system/invocations, admin only)', async () => {
+    const count = async (code: number) => {
+      const text = await (await req('/metrics')).text();
+      const m = new RegExp(
+        `gateway_function_invocation_total\\{code="${code}",function_name="remote"\\} (\\d+)`,
+      ).exec(text);
+      return Number(m?.[1] ?? 0);
+    };
+    const before = await count(200);
+    const report = JSON.stringify([
+      { function: 'remote', code: 200, seconds: 0.02 },
+      { function: 'remote', code: 200, seconds: 0.03 },
+      { function: 'remote', code: 429, seconds: 0.001 },
+    ]);
+    expect((await req('/system/invocations', { method: 'POST', body: report })).status).toBe(401);
+    const ok = await req('/system/invocations', { method: 'POST', body: report, headers: auth });
+    expect(await ok.json()).toEqual({ recorded: 3 });
+    expect(await count(200)).toBe(before + 2);
+    expect(await count(429)).toBe(1);
+    const bad = await req('/system/invocations', {
+      method: 'POST',
+      body: '[{"function":"nope","code":200,"seconds":1}]',
+      headers: auth,
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/function must name a function/);
+    expect((await req('/system/invocations', { headers: auth })).status).toBe(405);
+    // The function status counts them too (faas-cli list).
+    const st = (await (await req('/system/function/remote', { headers: auth })).json()) as {
+      invocationCount: number;
+    };
+    expect(st.invocationCount).toBeGreaterThanOrEqual(3);
+  });
+
   it('answers 503 for async invocations without a broker', async () => {
     expect((await req('/async-function/echo', { method: 'POST', body: 'x' })).status).toBe(503);
   });

@@ -1,6 +1,7 @@
 // The local faasd-style gateway: the part of the OpenFaaS gateway API that faas-cli, connectors and
 // users rely on. Routes: /healthz, /metrics, /system/functions, /system/function/{name},
-// /system/dead-letters[/replay], /function/{name}[/...], /async-function/{name}[/...], /ui/ (dashboard).
+// /system/dead-letters[/replay], /system/invocations (a connector's direct calls, for /metrics),
+// /function/{name}[/...], /async-function/{name}[/...], /ui/ (dashboard).
 import { randomUUID } from 'node:crypto';
 import {
   jsonResponse,
@@ -14,6 +15,7 @@ import { AUTH_MESSAGES, basicAuthProblem, type Credentials } from '../core/http/
 import { knownBytes } from '../core/http/bytes.js';
 import type { HttpClient } from '../core/http/client.js';
 import type { Handler } from '../core/http/serve.js';
+import { parseInvocations } from '../core/invocations.js';
 import type { Logger } from '../core/log.js';
 import type { DeadLetters } from './dead-letters.js';
 import { toFunctionStatus } from './function-status.js';
@@ -88,6 +90,13 @@ export function createGatewayHandler(deps: GatewayDeps): Handler {
           return jsonResponse(await deps.deadLetters.replay(limit));
         }
         return jsonResponse(await deps.deadLetters.list(limit));
+      }
+      if (path === '/system/invocations') {
+        requireAuth(req);
+        if (req.method !== 'POST') throw new MethodNotAllowedError('POST a report of invocations');
+        const calls = parseInvocations(await req.text(), (n) => byName.has(n));
+        for (const c of calls) deps.metrics.observe(c.function, c.code, c.seconds);
+        return jsonResponse({ recorded: calls.length });
       }
       if (path.startsWith('/system/')) {
         requireAuth(req);

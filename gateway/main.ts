@@ -1,6 +1,7 @@
 // Gateway process entry (container command: node dist/gateway.mjs).
 import { existsSync, readFileSync } from 'node:fs';
 import { createAmqpBroker } from '../core/broker/create.js';
+import { replicaUrls } from '../core/function-urls.js';
 import { onShutdown } from '../core/http/shutdown.js';
 import { createLogger } from '../core/log.js';
 import { createDashboardHandler } from '../dashboard/server.js';
@@ -13,10 +14,7 @@ const log = createLogger({ component: 'gateway' });
 const cfg = loadGatewayConfig(process.env);
 const functions = parseStack(readFileSync(cfg.stackFile, 'utf8'), process.env);
 const upstreams = new Map<string, Upstream>(
-  functions.map((f) => [
-    f.name,
-    { kind: 'url', urls: cfg.functionUrls[f.name] ?? [cfg.functionUrlTemplate.replaceAll('{name}', f.name)] },
-  ]),
+  functions.map((f) => [f.name, { kind: 'url', urls: replicaUrls(cfg.functions, f.name) }]),
 );
 const broker = cfg.stores.amqpUrl ? await createAmqpBroker(cfg.stores, log) : undefined;
 const dashboardDir = cfg.dashboardDir ?? 'dist/dashboard';

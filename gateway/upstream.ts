@@ -1,13 +1,13 @@
 // How the gateway reaches a function: an in-process handler (npm start) or a URL (a process, a container).
+
 import { TimeoutError, toErrorResponse, UpstreamError } from '../core/errors.js';
+import { roundRobin } from '../core/function-urls.js';
 import { bytesRequest, bytesResponse } from '../core/http/bytes.js';
 import { createHttpClient, type HttpClient, HttpTimeoutError, neverSent } from '../core/http/client.js';
 import type { Handler } from '../core/http/serve.js';
 
 /** In-process handler (npm start), or the URLs of a function's replicas (round-robin with failover). */
 export type Upstream = { kind: 'handler'; handler: Handler } | { kind: 'url'; urls: string[] };
-
-const cursor = new WeakMap<object, number>();
 
 // Hop-by-hop headers are the gateway's own business (RFC 9110 7.6.1).
 export const HOP = new Set([
@@ -39,10 +39,9 @@ export function upstreamClient(): HttpClient {
 }
 
 /** The replicas to try, in order: round-robin over calls, the others after as failover. */
+const order = roundRobin<Upstream>();
 export function replicaOrder(up: Upstream & { kind: 'url' }): string[] {
-  const start = cursor.get(up) ?? 0;
-  cursor.set(up, (start + 1) % up.urls.length);
-  return up.urls.map((_, i) => up.urls[(start + i) % up.urls.length]);
+  return order(up, up.urls);
 }
 
 // Statuses whose response must not carry a body (a Response with one throws).

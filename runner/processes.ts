@@ -109,6 +109,7 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
   const urlsOf = (fn: string) =>
     instances.filter((x) => x.fn === fn).map((x) => `http://127.0.0.1:${x.port}`);
   const functionUrls = Object.fromEntries(FUNCTIONS.map((f) => [f, urlsOf(f)[0]]));
+  const functionUrlsEnv = FUNCTIONS.map((f) => `${f}=${urlsOf(f).join('|')}`).join(',');
   const gatewayPort = o.gatewayPort || next();
   const dashboardPort = o.dashboardPort || next();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
@@ -138,7 +139,7 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
         ...base,
         GATEWAY_PORT: String(gatewayPort),
         STACK_FILE: resolve(o.root, 'stack.yml'),
-        FUNCTION_URLS: FUNCTIONS.map((f) => `${f}=${urlsOf(f).join('|')}`).join(','),
+        FUNCTION_URLS: functionUrlsEnv,
         DASHBOARD_DIR: join(dist, 'dashboard'),
         LOGFAAS_ADMIN_PASSWORD: password,
         ...o.envFor?.gateway,
@@ -148,7 +149,15 @@ export async function startProcessStack(o: ProcessStackOptions): Promise<Process
       name: k === 0 ? 'connector' : `connector-${k + 1}`,
       command: node,
       args: [...nodeArgs, join(dist, 'connector.mjs')],
-      env: { ...base, GATEWAY_URL: gatewayUrl, LOGFAAS_ADMIN_PASSWORD: password, ...o.envFor?.connector },
+      // Straight to the replicas (the runner knows where they are); topics still come from the gateway.
+      env: {
+        ...base,
+        GATEWAY_URL: gatewayUrl,
+        GATEWAY_INVOKE: 'false',
+        FUNCTION_URLS: functionUrlsEnv,
+        LOGFAAS_ADMIN_PASSWORD: password,
+        ...o.envFor?.connector,
+      },
     })),
     ...(o.syslogPort === undefined
       ? []

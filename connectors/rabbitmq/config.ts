@@ -2,6 +2,7 @@
 import { ConfigError, type Env, EnvReader } from '../../core/env.js';
 import { EVENT_BATCH_TYPE } from '../../core/event-batch.js';
 import { EVENT_BATCH_BIN_TYPE } from '../../core/event-batch-bin.js';
+import { type FunctionAddresses, readFunctionAddresses } from '../../core/function-urls.js';
 import type { RetryPolicy } from '../../core/retry-decision.js';
 import { readAdminPassword, type Secret } from '../../core/secrets.js';
 import { readStoreConfig, type StoreConfig } from '../../core/stores-config.js';
@@ -21,6 +22,8 @@ export interface ConnectorConfig {
   /** Accept header sent with every invocation. */
   accept: string;
   stores: StoreConfig;
+  /** Where to call functions when not through the gateway (GATEWAY_INVOKE=false); absent = the gateway. */
+  direct?: FunctionAddresses;
 }
 
 /**
@@ -56,8 +59,11 @@ export function loadConnectorConfig(env: Env): ConnectorConfig {
     accept: r.str('ACCEPT', DEFAULT_ACCEPT),
     stores,
   };
+  // The OpenFaaS queue-worker's switch: through the gateway (default), or straight to the replicas at
+  // FUNCTION_URLS / FUNCTION_URL_TEMPLATE. Functions are still found through the gateway either way.
+  const direct = r.bool('GATEWAY_INVOKE', true) ? undefined : readFunctionAddresses(r);
   r.done();
   if (!cfg.stores.amqpUrl)
     throw new ConfigError(['AMQP_URL is required: the connector consumes from RabbitMQ']);
-  return Object.freeze(cfg);
+  return Object.freeze({ ...cfg, direct });
 }

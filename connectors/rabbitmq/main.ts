@@ -18,6 +18,8 @@ const gateway = createGatewayClient({
   timeoutMs: cfg.invokeTimeoutMs,
   connectorName: cfg.name,
   accept: cfg.accept,
+  direct: cfg.direct,
+  logger: log,
 });
 const connector = startConnector({
   broker,
@@ -28,7 +30,11 @@ const connector = startConnector({
   rebuildIntervalMs: cfg.rebuildIntervalMs,
   deliveryLimit: deliveryLimitOf(cfg.stores.amqpQueues),
 });
-log.info('connector started', { gateway: cfg.gatewayUrl, amqp: redactUrl(cfg.stores.amqpUrl ?? '') });
+log.info('connector started', {
+  gateway: cfg.gatewayUrl,
+  invoke: cfg.direct ? 'direct' : 'through the gateway',
+  amqp: redactUrl(cfg.stores.amqpUrl ?? ''),
+});
 connector.ready.then(() =>
   log.info('topic map built, consuming', { subscriptions: connector.subscriptions() }),
 );

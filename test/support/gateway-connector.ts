@@ -3,6 +3,7 @@
 import { type RunningConnector, startConnector } from '../../connectors/rabbitmq/connector.js';
 import { createGatewayClient } from '../../connectors/rabbitmq/gateway-client.js';
 import type { Broker } from '../../core/broker/types.js';
+import type { FunctionAddresses } from '../../core/function-urls.js';
 import { silentLogger } from '../../core/log.js';
 import { Secret } from '../../core/secrets.js';
 import type { FunctionSpec } from '../../gateway/stack.js';
@@ -23,6 +24,9 @@ export async function startGatewayAndConnector(o: {
   upstreams: Map<string, Upstream>;
   maxAttempts?: number;
   deliveryLimit?: number;
+  /** The connector calls the functions here, not through the gateway (GATEWAY_INVOKE=false). */
+  direct?: FunctionAddresses;
+  reportIntervalMs?: number;
 }): Promise<GatewayAndConnector> {
   const password = new Secret(GATEWAY_PASSWORD);
   const gw = await startGateway({
@@ -44,6 +48,8 @@ export async function startGatewayAndConnector(o: {
       password,
       timeoutMs: 5_000,
       connectorName: 'test-connector',
+      direct: o.direct,
+      reportIntervalMs: o.reportIntervalMs,
     }),
     logger: silentLogger,
     prefetch: 4,
