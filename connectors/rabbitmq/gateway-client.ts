@@ -16,7 +16,7 @@ import type { Invocation } from '../../core/invocations.js';
 import { type Logger, silentLogger } from '../../core/log.js';
 import type { Outcome } from '../../core/retry-decision.js';
 import type { Secret } from '../../core/secrets.js';
-import { createInvocationReport } from './invocation-report.js';
+import { createInvocationReport, ReportsRefused } from './invocation-report.js';
 import type { FunctionSummary } from './topic-map.js';
 
 export interface GatewayClientOptions {
@@ -70,6 +70,7 @@ export function createGatewayClient(o: GatewayClientOptions) {
       body: Buffer.from(JSON.stringify(batch)),
       timeoutMs: o.timeoutMs,
     });
+    if (r.status === 404) throw new ReportsRefused(`POST /system/invocations answered 404`);
     if (r.status < 200 || r.status > 299) throw new Error(`POST /system/invocations answered ${r.status}`);
   }
 

@@ -3,6 +3,9 @@
 import { type Invocation, MAX_REPORTED } from '../../core/invocations.js';
 import type { Logger } from '../../core/log.js';
 
+/** The gateway has no /system/invocations (OpenFaaS's own): nothing more is reported. */
+export class ReportsRefused extends Error {}
+
 export interface InvocationReportOptions {
   send: (batch: Invocation[]) => Promise<void>;
   intervalMs: number;
@@ -13,6 +16,7 @@ export function createInvocationReport(o: InvocationReportOptions) {
   let pending: Invocation[] = [];
   let dropped = 0;
   let sending: Promise<void> | undefined;
+  let refused = false;
 
   async function flush(): Promise<void> {
     await sending;
@@ -21,6 +25,14 @@ export function createInvocationReport(o: InvocationReportOptions) {
     sending = o
       .send(batch)
       .catch((e) => {
+        if (e instanceof ReportsRefused) {
+          refused = true;
+          pending = [];
+          o.logger.warn('the gateway takes no invocation reports: its metrics will not count direct calls', {
+            err: e.message,
+          });
+          return;
+        }
         // Metrics only: put them back (the oldest make way past the cap) and try at the next tick.
         pending = batch.concat(pending);
         if (pending.length > MAX_REPORTED) {
@@ -44,7 +56,7 @@ export function createInvocationReport(o: InvocationReportOptions) {
 
   return {
     observe(fn: string, code: number, seconds: number): void {
-      pending.push({ function: fn, code, seconds });
+      if (!refused) pending.push({ function: fn, code, seconds });
     },
     pending: () => pending.length,
     flush,
