@@ -144,8 +144,6 @@ export function createGatewayClient(o: GatewayClientOptions) {
       }
     },
 
-    /** Direct calls not yet reported to the gateway. */
-    unreported: () => report?.pending() ?? 0,
     /** Reports what is left, then drops idle sockets. */
     async close(): Promise<void> {
       await report?.close();
