@@ -1,9 +1,8 @@
 // How the gateway reaches a function: an in-process handler (npm start) or a URL (a process, a container).
-
 import { TimeoutError, toErrorResponse, UpstreamError } from '../core/errors.js';
 import { roundRobin } from '../core/function-urls.js';
 import { bytesRequest, bytesResponse } from '../core/http/bytes.js';
-import { createHttpClient, type HttpClient, HttpTimeoutError, neverSent } from '../core/http/client.js';
+import { createHttpClient, firstReachable, type HttpClient, HttpTimeoutError } from '../core/http/client.js';
 import type { Handler } from '../core/http/serve.js';
 
 /** In-process handler (npm start), or the URLs of a function's replicas (round-robin with failover). */
@@ -38,8 +37,8 @@ export function upstreamClient(): HttpClient {
   return sharedClient;
 }
 
-/** The replicas to try, in order: round-robin over calls, the others after as failover. */
 const order = roundRobin<Upstream>();
+/** The replicas to try, in order: round-robin over calls, the others after as failover. */
 export function replicaOrder(up: Upstream & { kind: 'url' }): string[] {
   return order(up, up.urls);
 }
@@ -80,14 +79,12 @@ export async function callUpstream(
   }
   // Round-robin over replicas; a replica that refuses the connection is skipped for the next one
   // (the request never reached it, so retrying elsewhere cannot apply it twice).
-  const replicas = replicaOrder(up);
-  let lastError: unknown;
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => {
     headers[k] = v;
   });
-  for (const url of replicas) {
-    try {
+  try {
+    return await firstReachable(replicaOrder(up), async (url) => {
       const r = await client({
         method: req.method,
         url: `${url}${req.pathAndQuery}`,
@@ -107,13 +104,11 @@ export async function callUpstream(
         statusText: r.statusText,
         headers: out,
       });
-    } catch (e) {
-      if (e instanceof HttpTimeoutError) return toErrorResponse(new TimeoutError(timeoutMs));
-      lastError = e;
-      if (!neverSent(e)) break;
-    }
+    });
+  } catch (e) {
+    if (e instanceof HttpTimeoutError) return toErrorResponse(new TimeoutError(timeoutMs));
+    return toErrorResponse(new UpstreamError(`cannot reach function ${name}: ${describe(e)}`));
   }
-  return toErrorResponse(new UpstreamError(`cannot reach function ${name}: ${describe(lastError)}`));
 }
 
 function describe(e: unknown): string {

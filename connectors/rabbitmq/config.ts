@@ -58,12 +58,12 @@ export function loadConnectorConfig(env: Env): ConnectorConfig {
     name: r.str('CONNECTOR_NAME', 'logfaas-rabbitmq-connector'),
     accept: r.str('ACCEPT', DEFAULT_ACCEPT),
     stores,
+    // The OpenFaaS queue-worker's switch: through the gateway (default), or straight to the replicas at
+    // FUNCTION_URLS / FUNCTION_URL_TEMPLATE. Functions are still found through the gateway either way.
+    direct: r.bool('GATEWAY_INVOKE', true) ? undefined : readFunctionAddresses(r),
   };
-  // The OpenFaaS queue-worker's switch: through the gateway (default), or straight to the replicas at
-  // FUNCTION_URLS / FUNCTION_URL_TEMPLATE. Functions are still found through the gateway either way.
-  const direct = r.bool('GATEWAY_INVOKE', true) ? undefined : readFunctionAddresses(r);
   r.done();
   if (!cfg.stores.amqpUrl)
     throw new ConfigError(['AMQP_URL is required: the connector consumes from RabbitMQ']);
-  return Object.freeze({ ...cfg, direct });
+  return Object.freeze(cfg);
 }

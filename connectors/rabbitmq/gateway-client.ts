@@ -7,9 +7,9 @@ import { type FunctionAddresses, replicaUrls, roundRobin } from '../../core/func
 import { H } from '../../core/headers.js';
 import {
   createHttpClient,
+  firstReachable,
   type HttpReply,
   HttpTimeoutError,
-  neverSent,
   toHeaders,
 } from '../../core/http/client.js';
 import type { Invocation } from '../../core/invocations.js';
@@ -87,20 +87,17 @@ export function createGatewayClient(o: GatewayClientOptions) {
     }
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
-    let last: unknown;
-    for (const url of order(fn, replicaUrls(o.direct, fn))) {
-      try {
-        const r = await http({ method: 'POST', url: `${url}/`, headers, body, timeoutMs: o.timeoutMs });
-        report?.observe(fn, r.status, seconds());
-        return r;
-      } catch (e) {
-        last = e;
-        if (!neverSent(e)) break;
-      }
+    try {
+      const r = await firstReachable(order(fn, replicaUrls(o.direct, fn)), (url) =>
+        http({ method: 'POST', url: `${url}/`, headers, body, timeoutMs: o.timeoutMs }),
+      );
+      report?.observe(fn, r.status, seconds());
+      return r;
+    } catch (e) {
+      // As the gateway would have counted it: 504 past the deadline, 502 unreachable.
+      report?.observe(fn, e instanceof HttpTimeoutError ? 504 : 502, seconds());
+      throw e;
     }
-    // As the gateway would have counted it: 504 past the deadline, 502 unreachable.
-    report?.observe(fn, last instanceof HttpTimeoutError ? 504 : 502, seconds());
-    throw last;
   }
 
   return {

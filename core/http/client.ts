@@ -50,6 +50,26 @@ export function neverSent(e: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH';
 }
 
+/**
+ * `call` on each replica URL in turn, going on to the next only when one refused the connection
+ * (neverSent: it cannot have acted, so nothing is applied twice). The first answer, else the last error.
+ */
+export async function firstReachable<T>(
+  urls: readonly string[],
+  call: (url: string) => Promise<T>,
+): Promise<T> {
+  let last: unknown;
+  for (const url of urls) {
+    try {
+      return await call(url);
+    } catch (e) {
+      last = e;
+      if (!neverSent(e)) break;
+    }
+  }
+  throw last;
+}
+
 export type HttpClient = (call: HttpCall) => Promise<HttpReply>;
 
 /** A client with its own keep-alive agents; `close()` drops idle sockets. */
