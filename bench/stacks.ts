@@ -76,7 +76,7 @@ export async function scaledOut(lines: string[], log: (l: string) => void) {
   const stack = await benchStack({ replicas: 2, connectors: 2 });
   try {
     await sleep(1500);
-    const rate = await sustained(stack.gatewayUrl, lines, 'bench');
+    const rate = await sustained(stack.gatewayUrl, lines, 'bench', 3, { count: () => stack.storedTotal() });
     log(`  2 replicas + 2 connectors: ${Math.round(rate).toLocaleString()} lines/s end to end`);
     return { e2e_lines_per_sec_2_replicas: Math.round(rate) };
   } finally {
@@ -99,10 +99,10 @@ export async function plumbing(lines: string[], log: (l: string) => void) {
   try {
     await sleep(1500);
     const warm = warmupLines(lines.length < 200_000);
-    if (warm.length) await sustained(stack.gatewayUrl, warm, 'bench', 3, counted);
+    if (warm.length) await sustained(stack.gatewayUrl, warm, 'bench', 3, { visible: counted });
     const ours = cpuMeter(childPids(stack));
     const services = cpuMeter(servicePids(REDIS, AMQP));
-    const rate = await sustained(stack.gatewayUrl, lines, 'bench', 3, counted);
+    const rate = await sustained(stack.gatewayUrl, lines, 'bench', 3, { visible: counted });
     const ourCpu = per50k(ours(), lines.length);
     const svcCpu = per50k(services(), lines.length);
     const cpu = sum(ourCpu);
