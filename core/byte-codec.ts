@@ -102,6 +102,13 @@ export class ByteWriter {
     }
   }
 
+  /** `length` bytes already written from `from` written again at the end. */
+  copyWithin(from: number, length: number): void {
+    this.room(length);
+    this.buf.copyWithin(this.at, from, from + length);
+    this.at += length;
+  }
+
   byte(b: number): void {
     this.room(1);
     this.buf[this.at++] = b;
@@ -213,8 +220,12 @@ export class ByteReader {
     return n;
   }
 
-  /** What ByteWriter.strings wrote. Throws TruncatedError when the body does not hold it. */
-  strings(): string[] {
+  /**
+   * What ByteWriter.strings wrote. Throws TruncatedError when the body does not hold it. `spans`, when
+   * given, gets each string's byte offset in the body where its bytes are its text's ASCII with no
+   * character escapeLine would change, so they can be copied as they are; -1 for the others.
+   */
+  strings(spans?: number[]): string[] {
     const out: string[] = [];
     const lengths: number[] = [];
     for (let runs = this.uint(); runs > 0; runs--) {
@@ -226,14 +237,19 @@ export class ByteReader {
       } catch {
         throw new TruncatedError('a string is not UTF-8');
       }
-      this.at += size;
       if (text.length !== units) throw new TruncatedError('string lengths do not match their text');
+      const first = out.length;
       let from = 0;
       for (const l of lengths) {
         const s = text.slice(from, from + Math.floor(l / 2));
+        if (spans) spans.push(l % 2 === 0 ? this.at + from : -1);
         from += Math.floor(l / 2);
         out.push(l % 2 === 0 ? s : fromJson(s));
       }
+      // Offsets so far count a byte a unit, which is exact for an all-ASCII run (as many bytes as units).
+      if (spans && size !== units) markNonAscii(text, spans, first, lengths);
+      if (spans) markEscaped(text, spans, first, lengths);
+      this.at += size;
     }
     return out;
   }
@@ -254,6 +270,67 @@ export class ByteReader {
     const size = this.uint();
     if (this.at + size > this.buf.length) throw new TruncatedError('the body ends early');
     return { count, units, size };
+  }
+}
+
+const ESCAPED = /[\\\t\n\r]/g;
+const NON_ASCII = /[^\x00-\x7f]+/g;
+
+/**
+ * In a run that is not all ASCII: -1 for each string holding a character past ASCII, and the byte
+ * offsets of the strings after one moved on by the bytes its characters take beyond one a unit.
+ */
+function markNonAscii(text: string, spans: number[], first: number, lengths: readonly number[]): void {
+  NON_ASCII.lastIndex = 0;
+  let k = 0;
+  let end = Math.floor(lengths[0] / 2);
+  let shift = 0;
+  for (let m = NON_ASCII.exec(text); m !== null; m = NON_ASCII.exec(text)) {
+    while (m.index >= end) {
+      end += Math.floor(lengths[++k] / 2);
+      if (spans[first + k] >= 0) spans[first + k] += shift;
+    }
+    spans[first + k] = -1;
+    // A stretch of such characters can run on into the next strings.
+    while (m.index + m[0].length > end) {
+      end += Math.floor(lengths[++k] / 2);
+      spans[first + k] = -1;
+    }
+    shift += extraBytes(m[0]);
+  }
+  while (++k < lengths.length) if (spans[first + k] >= 0) spans[first + k] += shift;
+}
+
+/** UTF-8 bytes of `s` (no ASCII in it, no lone surrogate) beyond one a UTF-16 unit. */
+function extraBytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // 2 bytes below U+0800, 4 for a surrogate pair's 2 units, 3 for the rest of the BMP.
+    n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
+  }
+  return n;
+}
+
+/** -1 in `spans` (from `first`) for each string of a run's text that holds a character escapeLine escapes. */
+function markEscaped(text: string, spans: number[], first: number, lengths: readonly number[]): void {
+  // Four native scans: on a run without any, faster than the regex's one.
+  if (
+    text.indexOf('\\') < 0 &&
+    text.indexOf('\t') < 0 &&
+    text.indexOf('\n') < 0 &&
+    text.indexOf('\r') < 0
+  )
+    return;
+  ESCAPED.lastIndex = 0;
+  let k = 0;
+  let end = Math.floor(lengths[0] / 2);
+  for (let m = ESCAPED.exec(text); m !== null; m = ESCAPED.exec(text)) {
+    while (m.index >= end) end += Math.floor(lengths[++k] / 2);
+    spans[first + k] = -1;
+    // On to the next string: the rest of this one is already decided.
+    ESCAPED.lastIndex = end;
+    if (end >= text.length) break;
   }
 }
 

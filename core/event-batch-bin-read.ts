@@ -2,6 +2,7 @@
 // EventBatchError; a row whose values are wrong but readable (a level that is not one, an offset past its
 // raw line) is rejected alone. Pure.
 import { ByteReader, TruncatedError } from './byte-codec.js';
+import { canonical } from './canonical.js';
 import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent } from './event.js';
 import { BIN_MAGIC, BIN_VERSION, F_EXTRA, F_EXTRA_JSON, F_HTTP, F_TIME_TEXT } from './event-batch-bin.js';
 import { Rows } from './event-batch-bin-rows.js';
@@ -21,6 +22,11 @@ export function decodeEventBatchBin(body: Uint8Array): DecodedBatch {
 export interface LeanBatch extends DecodedBatch {
   /** Event k of `events` whole: a new event, with what the lean decode left out. */
   complete(k: number): LogEvent;
+  /**
+   * Where event k's raw line lies in the body as bytes that are its text (ASCII, nothing escapeLine
+   * escapes), for a writer that copies them instead of encoding the string again; -1 where they are not.
+   */
+  rawAt: number[];
 }
 
 /** Events kept for reuse at most (decodeEventBatchBinLean's `reuse`). */
@@ -57,7 +63,8 @@ function readHead(body: Uint8Array, r: ByteReader): { n: number; t0: number; tab
     throw new EventBatchError(`version ${version}; this reader knows ${BIN_VERSION}`);
   const n = r.uint();
   const t0 = r.int();
-  const table = r.strings();
+  // Sources, levels, template ids and the like: the same objects batch after batch (core/canonical.ts).
+  const table = r.strings().map(canonical);
   return { n, t0, table };
 }
 
@@ -68,8 +75,10 @@ function checkRawCount(raws: number, n: number): void {
 function decode(body: Uint8Array, lean: boolean, reuse?: LogEvent[]): DecodedBatch | LeanBatch {
   const r = new Rows(body);
   const { n, t0, table } = readHead(body, r);
-  const raws = r.strings();
+  const spans: number[] | undefined = lean ? [] : undefined;
+  const raws = r.strings(spans);
   checkRawCount(raws.length, n);
+  const rawAt: number[] = [];
   r.table = table;
   const days: DayCache = { day: Number.NaN, prefix: '' };
   let lastT = Number.NaN;
@@ -176,7 +185,10 @@ function decode(body: Uint8Array, lean: boolean, reuse?: LogEvent[]): DecodedBat
     } else {
       events.push(e);
       times.push(ms);
-      if (lean) starts.push(start);
+      if (lean) {
+        starts.push(start);
+        rawAt.push(spans![k]);
+      }
       if (reuse && !old && reuse.length < REUSED_EVENTS_MAX) reuse.push(e);
     }
   }
@@ -194,7 +206,7 @@ function decode(body: Uint8Array, lean: boolean, reuse?: LogEvent[]): DecodedBat
     if (out.stack === undefined) delete out.stack;
     return out;
   };
-  return { events, times, rejected, reasons, complete };
+  return { events, times, rejected, reasons, complete, rawAt };
 }
 
 /** Each row's source and time, as a reader needs them before it makes the rows' events. */

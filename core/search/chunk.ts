@@ -35,6 +35,10 @@ export const META_TEMPLATES = 64;
 export const MAX_KEPT_CHARS = 8192;
 
 const TAB = 0x09;
+/** Levels' and template ids' UTF-8, shared by every chunk of the process; emptied when this full. */
+const NAMES_MAX = 8192;
+const NAMES = new Map<string, Uint8Array>();
+const EMPTY: Uint8Array = new Uint8Array(0);
 const NEWLINE = 0x0a;
 const UTF8 = new TextEncoder();
 /** A chunk's buffer is sized up front to at most this: a chunk ends once past CHUNK_CHARS (store.ts). */
@@ -53,8 +57,15 @@ export class ChunkBuilder {
   private b = Number.NEGATIVE_INFINITY;
   private readonly levels = new Set<string>();
   private readonly templates = new Set<string>();
-  /** Each level's and template id's bytes, encoded once per chunk. */
-  private readonly names = new Map<string, Uint8Array>();
+  /** Where the last line's time was written, for the next line of the same time. */
+  private lastTs = Number.NaN;
+  private lastTsAt = 0;
+  private lastTsLength = 0;
+  /** The last line's level and template id, and their UTF-8: lines in a row often share them. */
+  private level = '';
+  private levelBytes: Uint8Array = EMPTY;
+  private templateId = '';
+  private templateBytes: Uint8Array = EMPTY;
 
   /** `bytes`: about how many bytes its lines will take, so its buffer rarely grows (a copy each time). */
   constructor(
@@ -75,23 +86,55 @@ export class ChunkBuilder {
   add(ts: number, level: string, templateId: string, raw: string): void {
     const kept = raw.length > MAX_KEPT_CHARS ? raw.slice(0, MAX_KEPT_CHARS) : raw;
     const text = escapeLine(kept);
-    const out = this.out;
-    if (this.lines > 0) out.byte(NEWLINE);
     // Lone surrogates (JSON-parsed input can hold one) are written as U+FFFD, as TextEncoder writes them:
     // Redis's cjson rejects their escape, which would fail the batch.
-    const digits = out.decimal(ts);
+    this.head(ts, level, templateId, text.length);
+    this.out.utf8(text);
+  }
+
+  /**
+   * add() for a raw line whose bytes in `src` (`length` of them from `from`) are its text as ASCII with
+   * nothing escapeLine would change: they are copied as they are, with no string encoded.
+   */
+  addAscii(ts: number, level: string, templateId: string, src: Uint8Array, from: number, length: number) {
+    this.head(ts, level, templateId, length);
+    this.out.bytes(src.subarray(from, from + length));
+  }
+
+  /** A line up to its raw text, and what it adds to the chunk's counts (`chars`: the raw text's). */
+  private head(ts: number, level: string, templateId: string, chars: number): void {
+    const out = this.out;
+    if (this.lines > 0) out.byte(NEWLINE);
+    const digits = this.time(ts);
     out.byte(TAB);
-    out.bytes(this.name(level));
+    if (level !== this.level) this.levelBytes = name((this.level = level));
+    out.bytes(this.levelBytes);
     out.byte(TAB);
-    out.bytes(this.name(templateId));
+    if (templateId !== this.templateId) this.templateBytes = name((this.templateId = templateId));
+    out.bytes(this.templateBytes);
     out.byte(TAB);
-    out.utf8(text);
     this.lines++;
-    this.chars += digits + level.length + templateId.length + text.length + 4;
+    this.chars += digits + level.length + templateId.length + chars + 4;
     if (ts < this.a) this.a = ts;
     if (ts > this.b) this.b = ts;
     this.levels.add(level);
     if (this.templates.size <= META_TEMPLATES) this.templates.add(templateId);
+  }
+
+  /** `ts` in decimal; a time equal to the line before's is copied (most lines of a batch share a second). */
+  private time(ts: number): number {
+    const out = this.out;
+    if (ts === this.lastTs && this.lastTsLength > 0) {
+      out.copyWithin(this.lastTsAt, this.lastTsLength);
+      this.lastTsAt = out.at - this.lastTsLength;
+      return this.lastTsLength;
+    }
+    const at = out.at;
+    const digits = out.decimal(ts);
+    this.lastTs = ts;
+    this.lastTsAt = at;
+    this.lastTsLength = digits;
+    return digits;
   }
 
   /** The blob as UTF-8 (what the KV stores). */
@@ -110,11 +153,18 @@ export class ChunkBuilder {
     };
   }
 
-  private name(s: string): Uint8Array {
-    let b = this.names.get(s);
-    if (b === undefined) this.names.set(s, (b = UTF8.encode(s)));
-    return b;
+}
+
+/** A level's or template id's UTF-8. */
+function name(s: string): Uint8Array {
+  let b = NAMES.get(s);
+  if (b === undefined) {
+    // Levels and template ids are few and come back batch after batch: encoded once, not per chunk.
+    if (NAMES.size >= NAMES_MAX) NAMES.clear();
+    b = UTF8.encode(s);
+    NAMES.set(s, b);
   }
+  return b;
 }
 
 /** The line of `blob` that starts at `start` (a line start: 0 or just after a '\n'). */

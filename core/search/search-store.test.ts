@@ -1,12 +1,15 @@
 // The search store: chunk encoding, what a query matches, and the retention bounds on both stores.
 import { describe, expect, it } from 'vitest';
 import { redisUrl, requireService, tcpReachable, uniqueName } from '../../test/services.js';
+import { base, randomEvents } from '../../test/support/random-events.js';
 import { EnvReader } from '../env.js';
 import type { LogEvent } from '../event.js';
+import { encodeEventBatchBin } from '../event-batch-bin.js';
+import { decodeEventBatchBinLean } from '../event-batch-bin-read.js';
 import { clearKv } from '../kv/clear.js';
 import { createMemoryKv } from '../kv/memory.js';
 import { createRedisKv } from '../kv/redis.js';
-import type { KV } from '../kv/types.js';
+import type { KV, WriteOp } from '../kv/types.js';
 import { escapeLine, unescapeLine, wellFormed } from '../line-escape.js';
 import { silentLogger } from '../log.js';
 import { sampleEvent } from '../stats/sample-events.js';
@@ -97,6 +100,27 @@ describe('chunk encoding', () => {
       expect(c.size).toBe(texts.reduce((n, t) => n + t.length + 1, 0));
       expect(c.count).toBe(texts.length);
     }
+  });
+
+  it("copies a decoded batch's plain ASCII raw lines as bytes: the same chunks as from their strings", () => {
+    const events = [
+      ...randomEvents(3000, 4),
+      { ...base, raw: 'tab\there' },
+      { ...base, raw: `${'z'.repeat(MAX_KEPT_CHARS + 5)} long` },
+      { ...base, raw: 'é then ascii' },
+      { ...base, raw: 'lone \ud800' },
+      { ...base, raw: '' },
+    ];
+    const body = encodeEventBatchBin(events);
+    const d = decodeEventBatchBinLean(body);
+    expect(d.rawAt.filter((x) => x >= 0).length).toBeGreaterThan(1000);
+    expect(d.rawAt.filter((x) => x < 0).length).toBeGreaterThan(100);
+    const config = { ...DEFAULT_SEARCH_STORE, enabled: true };
+    const times = d.times.map((t, i) => (Number.isNaN(t) ? T0 + i : t));
+    const blobsOf = (ops: WriteOp[]) => ops.map((o) => (o.op === 'ringPush' ? [o.blob, o.meta] : o));
+    const copied = searchWrites(d.events, times, { now: T0, config, rawBytes: { body, at: d.rawAt } });
+    const encoded = searchWrites(d.events, times, { now: T0, config });
+    expect(blobsOf(copied)).toEqual(blobsOf(encoded));
   });
 
   it('a text search hits the raw text only, case-insensitively, escapes included, newest first', () => {

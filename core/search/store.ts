@@ -18,6 +18,15 @@ export interface ChunkRef {
   meta: ChunkMeta;
 }
 
+/**
+ * Raw lines as bytes in a body they arrived in: `at[i]` is where event i's raw line starts, its bytes
+ * being its text as ASCII with nothing escapeLine would change (one byte a character), or -1.
+ */
+export interface RawBytes {
+  body: Uint8Array;
+  at: readonly number[];
+}
+
 let seq = 0;
 const replica = Math.floor(Math.random() * 36 ** 6).toString(36);
 
@@ -28,7 +37,7 @@ const replica = Math.floor(Math.random() * 36 ** 6).toString(36);
 export function searchWrites(
   events: readonly LogEvent[],
   times: readonly number[],
-  o: { now: number; config: SearchStoreConfig },
+  o: { now: number; config: SearchStoreConfig; rawBytes?: RawBytes },
 ): WriteOp[] {
   if (!o.config.enabled || events.length === 0) return [];
   const open = new Map<string, ChunkBuilder>();
@@ -48,6 +57,8 @@ export function searchWrites(
   }
   if (run !== undefined) bytes.set(run, (bytes.get(run) ?? 0) + sum);
   let chunk: ChunkBuilder | undefined;
+  const body = o.rawBytes?.body;
+  const at = o.rawBytes?.at;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (chunk?.source !== e.source) chunk = open.get(e.source);
@@ -55,7 +66,10 @@ export function searchWrites(
       chunk = new ChunkBuilder(e.source, bytes.get(e.source));
       open.set(e.source, chunk);
     }
-    chunk.add(times[i], e.level, e.templateId, e.raw || e.message);
+    const from = at && e.raw ? at[i] : -1;
+    if (from >= 0 && e.raw.length <= MAX_KEPT_CHARS)
+      chunk.addAscii(times[i], e.level, e.templateId, body!, from, e.raw.length);
+    else chunk.add(times[i], e.level, e.templateId, e.raw || e.message);
     if (chunk.size >= CHUNK_CHARS) {
       done.push(chunk);
       open.delete(e.source);

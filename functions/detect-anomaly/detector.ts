@@ -9,7 +9,7 @@ import type { Logger } from '../../core/log.js';
 import { MODEL_KEYS } from '../../core/model-status.js';
 import type { MuteSet } from '../../core/mutes/mute.js';
 import type { SearchStoreConfig } from '../../core/search/config.js';
-import { searchWrites } from '../../core/search/store.js';
+import { type RawBytes, searchWrites } from '../../core/search/store.js';
 import { statsWrites } from '../../core/stats/record.js';
 import { TemplateMetaSent } from '../../core/stats/template-meta.js';
 import { incidentOps } from './batch-incidents.js';
@@ -46,6 +46,8 @@ export interface EventInput {
   times: number[];
   /** Event i whole (a new event), where the reader left out what only an anomaly carries out (input.ts). */
   complete?: (i: number) => LogEvent;
+  /** Event i's raw line as bytes it can be copied from (input.ts). */
+  rawBytes?: RawBytes;
 }
 
 /**
@@ -128,14 +130,15 @@ export function createDetector(deps: DetectorDeps): Detector {
   }
 
   /** The batch's writes but those scoring made: stats and kept lines. */
-  function batchWrites(events: LogEvent[], times: number[], scored: Scored, now: number, muted: MuteSet) {
+  function batchWrites(input: EventInput, scored: Scored, now: number, muted: MuteSet) {
+    const { events, times, rawBytes } = input;
     try {
       const anomalies = unmuted(scored.anomalies, muted);
       const stats = statsWrites({ events, anomalies, now, sentTemplates });
       const ops = [
         ...stats,
         ...scored.writes,
-        ...(deps.search ? searchWrites(events, times, { now, config: deps.search }) : []),
+        ...(deps.search ? searchWrites(events, times, { now, config: deps.search, rawBytes }) : []),
       ];
       return { scored, anomalies, stats, ops };
     } catch (e) {
@@ -208,7 +211,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     // Nothing from here on waits, unless the events' windows differ from the rows': then the state is
     // read again for the events. Only a row read() rejected can move them; with none rejected, the rows
     // are the events' own sources and times (event-batch-bin.test.ts pins the skim to the decode).
-    const { events, times, complete } = input.read(reuse);
+    const batch = input.read(reuse);
+    const { events, times, complete } = batch;
     if (events.length !== input.rows.sources.length) {
       const exact = bucketsBySource(
         events.map((e) => e.source),
@@ -303,7 +307,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       states: state.states,
     };
     try {
-      return batchWrites(events, times, scored, now, muted);
+      return batchWrites(batch, scored, now, muted);
     } finally {
       // The kept events this batch overwrote (one more where its last row was rejected) let go of its
       // texts, which would otherwise outlive it: written, nothing reads them again.

@@ -71,8 +71,22 @@ describe('completeDecoded', () => {
       expect(parsed.events).toEqual(expected.filter((e) => e !== 'rejected'));
       expect(parsed.times).toEqual(times1);
       // The binary form is decoded lean: each event made whole by the index it has among those kept.
-      const { complete, ...bin } = parseEventBatch(encodeEventBatchBin(oddEvents(2000, seed)), now, true);
+      const { complete, rawBytes, ...bin } = parseEventBatch(
+        encodeEventBatchBin(oddEvents(2000, seed)),
+        now,
+        true,
+      );
       expect({ ...bin, events: bin.events.map((_, i) => complete!(i)) }).toEqual(parsed);
+      // Each kept event's raw line where its bytes are given (rows rejected here, not by the decoder, too).
+      expect(rawBytes!.at).toHaveLength(bin.events.length);
+      const copied = rawBytes!.at.flatMap((at, i) => (at < 0 ? [] : [i]));
+      expect(copied.length).toBeGreaterThan(bin.events.length / 4);
+      for (const i of copied) {
+        const raw = bin.events[i].raw;
+        expect(
+          new TextDecoder().decode(rawBytes!.body.subarray(rawBytes!.at[i], rawBytes!.at[i] + raw.length)),
+        ).toBe(raw);
+      }
     }
   });
 });

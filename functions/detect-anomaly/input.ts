@@ -4,6 +4,7 @@ import { EVENT_SCHEMA_VERSION, isLevel, type LogEvent, usableHttpNumber } from '
 import { decodeEventBatchBinLean, skimEventBatchBin } from '../../core/event-batch-bin-read.js';
 import { type DecodedBatch, decodeEventBatch } from '../../core/event-batch-read.js';
 import { parseEventTime } from '../../core/event-time.js';
+import type { RawBytes } from '../../core/search/store.js';
 
 /** The source of an event that names none. */
 const UNKNOWN_SOURCE = 'unknown';
@@ -18,6 +19,8 @@ export interface ParsedBody {
   /** Event i whole, as a new event, where the body was decoded lean (a binary batch): what an anomaly
    * carries out. */
   complete?: (i: number) => LogEvent;
+  /** Event i's raw line as bytes in the body, where it can be copied as it is (core/search/store.ts). */
+  rawBytes?: RawBytes;
 }
 
 export function parseBody(text: string, now: number): ParsedBody {
@@ -64,7 +67,8 @@ export function parseEventBatch(
     // The decoder's index of each kept event, for complete().
     const kept: number[] = [];
     const out = keep(d, now, kept);
-    return { ...out, complete: (i) => d.complete(kept[i]) };
+    const at = kept.length === d.rawAt.length ? d.rawAt : kept.map((k) => d.rawAt[k]);
+    return { ...out, complete: (i) => d.complete(kept[i]), rawBytes: { body, at } };
   }
   return keep(decodeEventBatch(body), now);
 }
