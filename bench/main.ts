@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [--quick] [--only=parse,detect,stages,stats,search,pipeline,syslog] [--soak=10m]`: prints measured
+// `npm run bench [-- --json] [--quick] [--only=parse,detect,stages,reader,stats,search,pipeline,syslog] [--soak=10m]`: prints measured
 // figures; --soak adds a long run at half rate to the pipeline section and reports RSS over time.
 // With --json, one JSON object of all figures on stdout and progress on stderr.
 // Each section runs in a fresh process: a section's JIT state and heap must not slow the next one.
@@ -10,6 +10,7 @@ import { detectBench } from './detect.js';
 import { overheadLine, overheads } from './efficiency.js';
 import { parseBench } from './parse.js';
 import { pipelineBench } from './pipeline.js';
+import { readerBench } from './reader.js';
 import { searchBench } from './search.js';
 import type { BenchSection } from './section.js';
 import { stagesBench } from './stages.js';
@@ -28,6 +29,7 @@ const sections: [string, BenchSection][] = [
   ['parse', parseBench],
   ['detect', detectBench],
   ['stages', stagesBench],
+  ['reader', readerBench],
   ['stats', statsBench],
   ['search', searchBench],
   ['pipeline', pipelineBench],
