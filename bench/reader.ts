@@ -52,7 +52,10 @@ export const readerBench: BenchSection = async ({ quick, log }) => {
   let copied = Number.POSITIVE_INFINITY;
   let encoded = Number.POSITIVE_INFINITY;
   for (let k = 0; k < 2; k++) {
-    decode = Math.min(decode, best(() => decodeEventBatchBinLean(body)));
+    decode = Math.min(
+      decode,
+      best(() => decodeEventBatchBinLean(body)),
+    );
     copied = Math.min(copied, best(search(true)));
     encoded = Math.min(encoded, best(search(false)));
   }

@@ -315,12 +315,7 @@ function extraBytes(s: string): number {
 /** -1 in `spans` (from `first`) for each string of a run's text that holds a character escapeLine escapes. */
 function markEscaped(text: string, spans: number[], first: number, lengths: readonly number[]): void {
   // Four native scans: on a run without any, faster than the regex's one.
-  if (
-    text.indexOf('\\') < 0 &&
-    text.indexOf('\t') < 0 &&
-    text.indexOf('\n') < 0 &&
-    text.indexOf('\r') < 0
-  )
+  if (text.indexOf('\\') < 0 && text.indexOf('\t') < 0 && text.indexOf('\n') < 0 && text.indexOf('\r') < 0)
     return;
   ESCAPED.lastIndex = 0;
   let k = 0;

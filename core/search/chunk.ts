@@ -152,7 +152,6 @@ export class ChunkBuilder {
       },
     };
   }
-
 }
 
 /** A level's or template id's UTF-8. */
