@@ -64,26 +64,49 @@ export function parseEventBatch(
 ): ParsedBody {
   if (bin && typeof body !== 'string') {
     const d = decodeEventBatchBinLean(body, reuse);
-    // The decoder's index of each kept event, for complete().
-    const kept: number[] = [];
-    const out = keep(d, now, kept);
-    const at = kept.length === d.rawAt.length ? d.rawAt : kept.map((k) => d.rawAt[k]);
-    return { ...out, complete: (i) => d.complete(kept[i]), rawBytes: { body, at } };
+    const { out, kept } = keep(d, now);
+    if (!kept) return { ...out, complete: (i) => d.complete(i), rawBytes: { body, at: d.rawAt } };
+    // The decoder's index of each kept event, for complete() and the raw lines' bytes.
+    return {
+      ...out,
+      complete: (i) => d.complete(kept[i]),
+      rawBytes: { body, at: kept.map((k) => d.rawAt[k]) },
+    };
   }
-  return keep(decodeEventBatch(body), now);
+  return keep(decodeEventBatch(body), now).out;
 }
 
-function keep(d: DecodedBatch, now: number, kept?: number[]): ParsedBody {
-  const events: LogEvent[] = [];
-  const times: number[] = [];
-  for (let i = 0; i < d.events.length; i++) {
-    const e = d.events[i];
-    if (completeDecoded(e, now, times, d.times[i])) {
-      events.push(e);
-      kept?.push(i);
-    } else d.rejected++;
+/**
+ * The decoded events completeDecoded keeps, and each one's time. Where it keeps them all (nearly every
+ * batch) they are the decoder's own arrays, completed in place, with no `kept`; otherwise new arrays,
+ * and `kept` maps each to its index in the decoder's.
+ */
+function keep(d: DecodedBatch, now: number): { out: ParsedBody; kept?: number[] } {
+  const { events, times } = d;
+  const one: number[] = [];
+  let dropped: number[] | undefined;
+  for (let i = 0; i < events.length; i++) {
+    if (completeDecoded(events[i], now, one, times[i])) times[i] = one.pop()!;
+    else (dropped ??= []).push(i);
   }
-  return { events, times, rejected: d.rejected, reasons: d.reasons };
+  if (!dropped) return { out: { events, times, rejected: d.rejected, reasons: d.reasons } };
+  const out: ParsedBody = {
+    events: [],
+    times: [],
+    rejected: d.rejected + dropped.length,
+    reasons: d.reasons,
+  };
+  const kept: number[] = [];
+  for (let i = 0, k = 0; i < events.length; i++) {
+    if (dropped[k] === i) {
+      k++;
+      continue;
+    }
+    out.events.push(events[i]);
+    out.times.push(times[i]);
+    kept.push(i);
+  }
+  return { out, kept };
 }
 
 /**
@@ -93,7 +116,10 @@ function keep(d: DecodedBatch, now: number, kept?: number[]): ParsedBody {
  */
 export function skimEventBatch(body: Uint8Array): { sources: string[]; times: number[] } {
   const rows = skimEventBatchBin(body);
-  return { sources: rows.sources.map((s) => s || UNKNOWN_SOURCE), times: rows.times };
+  // In place: the skim's array is this batch's alone.
+  const sources = rows.sources;
+  for (let i = 0; i < sources.length; i++) if (!sources[i]) sources[i] = UNKNOWN_SOURCE;
+  return { sources: sources as string[], times: rows.times };
 }
 
 /**
