@@ -3,8 +3,8 @@
 // compares characters, which for pieces sliced out of a decoded batch cost ~6x as much (docs/capacity.md).
 // Bounded: past CANONICAL_MAX texts the table starts again. Pure apart from that table.
 
-/** Texts kept at most; a stream's sources, levels and templates are far fewer. */
-export const CANONICAL_MAX = 50_000;
+/** Texts kept at most (~3 MB at the longest): a stream's sources, levels and templates are far fewer. */
+export const CANONICAL_MAX = 10_000;
 /** Longer texts are left as they are: rarely repeated, and not worth keeping. */
 const MAX_LENGTH = 256;
 const known = new Map<string, string>();

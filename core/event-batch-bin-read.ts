@@ -2,7 +2,6 @@
 // EventBatchError; a row whose values are wrong but readable (a level that is not one, an offset past its
 // raw line) is rejected alone. Pure.
 import { ByteReader, TruncatedError } from './byte-codec.js';
-import { canonical } from './canonical.js';
 import { EVENT_SCHEMA_VERSION, type HttpFields, isLevel, type LogEvent } from './event.js';
 import { BIN_MAGIC, BIN_VERSION, F_EXTRA, F_EXTRA_JSON, F_HTTP, F_TIME_TEXT } from './event-batch-bin.js';
 import { Rows } from './event-batch-bin-rows.js';
@@ -63,8 +62,7 @@ function readHead(body: Uint8Array, r: ByteReader): { n: number; t0: number; tab
     throw new EventBatchError(`version ${version}; this reader knows ${BIN_VERSION}`);
   const n = r.uint();
   const t0 = r.int();
-  // Sources, levels, template ids and the like: the same objects batch after batch (core/canonical.ts).
-  const table = r.strings().map(canonical);
+  const table = r.strings();
   return { n, t0, table };
 }
 
@@ -152,7 +150,7 @@ function decode(body: Uint8Array, lean: boolean, reuse?: LogEvent[]): DecodedBat
         http.client_ip = client_ip;
       }
     }
-    const extra = flags & F_EXTRA_JSON ? r.ref() : undefined;
+    const extra = flags & F_EXTRA_JSON ? r.refText() : undefined;
     if (source === undefined || format === undefined) r.fail('missing field');
     if (message === undefined) r.fail('bad text offsets');
     if (templateId === undefined || template === undefined) r.fail('missing template');

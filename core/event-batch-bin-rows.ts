@@ -1,6 +1,7 @@
 // The rows of a binary batch (core/event-batch-bin.ts) as core/event-batch-bin-read.ts reads them: each
 // value read to its end whatever it holds, what was wrong with the row kept in `why`. Pure.
 import { ByteReader } from './byte-codec.js';
+import { canonical } from './canonical.js';
 import type { LogEvent } from './event.js';
 import {
   BIN_MAGIC,
@@ -18,6 +19,8 @@ import { MAX_DATE_MS } from './event-time.js';
 /** The row values, each read to its end whatever it holds; `why` says what was wrong with the row. */
 export class Rows extends ByteReader {
   table: string[] = [];
+  /** The table's entries ref() has returned, as canonical strings. */
+  private readonly canon: (string | undefined)[] = [];
   why: string | undefined;
   /** Where the text textLength() last read starts in its raw line; -1 - i for table entry i. */
   private textAt = 0;
@@ -30,7 +33,23 @@ export class Rows extends ByteReader {
     this.why ??= why;
   }
 
+  /**
+   * A categorical value from the table (source, level, template id, method, a field's key...), as the
+   * same string object batch after batch (core/canonical.ts), made once per entry and batch.
+   */
   ref(): string | undefined {
+    const i = this.uint();
+    if (i === 0) return undefined;
+    if (i <= this.table.length) {
+      const known = this.canon[i - 1];
+      return known !== undefined ? known : (this.canon[i - 1] = canonical(this.table[i - 1]));
+    }
+    this.fail('a table index past the table');
+    return undefined;
+  }
+
+  /** ref() for a text seen once (an event's extra JSON): not kept among the canonical strings. */
+  refText(): string | undefined {
     const i = this.uint();
     if (i === 0) return undefined;
     if (i <= this.table.length) return this.table[i - 1];
