@@ -86,9 +86,9 @@ export class ChunkBuilder {
   add(ts: number, level: string, templateId: string, raw: string): void {
     const kept = raw.length > MAX_KEPT_CHARS ? raw.slice(0, MAX_KEPT_CHARS) : raw;
     const text = escapeLine(kept);
+    this.head(ts, level, templateId, text.length);
     // Lone surrogates (JSON-parsed input can hold one) are written as U+FFFD, as TextEncoder writes them:
     // Redis's cjson rejects their escape, which would fail the batch.
-    this.head(ts, level, templateId, text.length);
     this.out.utf8(text);
   }
 
