@@ -38,23 +38,25 @@ export class Rows extends ByteReader {
    * same string object batch after batch (core/canonical.ts), made once per entry and batch.
    */
   ref(): string | undefined {
-    const i = this.uint();
-    if (i === 0) return undefined;
-    if (i <= this.table.length) {
-      const known = this.canon[i - 1];
-      return known !== undefined ? known : (this.canon[i - 1] = canonical(this.table[i - 1]));
-    }
-    this.fail('a table index past the table');
-    return undefined;
+    const i = this.entry();
+    if (i < 0) return undefined;
+    const known = this.canon[i];
+    return known !== undefined ? known : (this.canon[i] = canonical(this.table[i]));
   }
 
   /** ref() for a text seen once (an event's extra JSON): not kept among the canonical strings. */
   refText(): string | undefined {
+    const i = this.entry();
+    return i < 0 ? undefined : this.table[i];
+  }
+
+  /** A table reference's entry (from 0); -1 for none, or for one past the table (the row then fails). */
+  private entry(): number {
     const i = this.uint();
-    if (i === 0) return undefined;
-    if (i <= this.table.length) return this.table[i - 1];
+    if (i === 0) return -1;
+    if (i <= this.table.length) return i - 1;
     this.fail('a table index past the table');
-    return undefined;
+    return -1;
   }
 
   /** A row's time as a number, counted from `t0` (epoch ms); NaN where a Date cannot hold it. */

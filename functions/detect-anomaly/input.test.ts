@@ -62,7 +62,12 @@ describe('completeDecoded', () => {
       const expected = viaToEvent.map((e) => toEvent(e, now, times1) ?? 'rejected');
       const mine = decodeEventBatch(text).events;
       const times2: number[] = [];
-      const got = mine.map((e) => (completeDecoded(e, now, times2) ? e : 'rejected'));
+      const got = mine.map((e) => {
+        const t = completeDecoded(e, now);
+        if (Number.isNaN(t)) return 'rejected';
+        times2.push(t);
+        return e;
+      });
       expect(got).toEqual(expected);
       expect(got.map((e) => JSON.stringify(e))).toEqual(expected.map((e) => JSON.stringify(e)));
       expect(times2).toEqual(times1);

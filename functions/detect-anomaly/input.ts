@@ -83,11 +83,11 @@ export function parseEventBatch(
  */
 function keep(d: DecodedBatch, now: number): { out: ParsedBody; kept?: number[] } {
   const { events, times } = d;
-  const one: number[] = [];
   let dropped: number[] | undefined;
   for (let i = 0; i < events.length; i++) {
-    if (completeDecoded(events[i], now, one, times[i])) times[i] = one.pop()!;
-    else (dropped ??= []).push(i);
+    const t = completeDecoded(events[i], now, times[i]);
+    if (Number.isNaN(t)) (dropped ??= []).push(i);
+    else times[i] = t;
   }
   if (!dropped) return { out: { events, times, rejected: d.rejected, reasons: d.reasons } };
   const out: ParsedBody = {
@@ -123,20 +123,20 @@ export function skimEventBatch(body: Uint8Array): { sources: string[]; times: nu
 }
 
 /**
- * toEvent's effect on an event decodeEventBatch made, in place; false where toEvent rejects it. The decoder
+ * toEvent's effect on an event decodeEventBatch made, in place; the event's time (epoch ms, the receive
+ * time `now` where it has none), or NaN where toEvent rejects it. The decoder
  * already guarantees what toEvent checks (string message, format, template id and text, raw; a valid
  * level; string params; an http object of usable numbers and strings or none), so only the timestamp and
  * an empty source can change, and only an event with nothing to score is rejected. Skipping the rest (and
  * toEvent's second http object) saved ~0.1-0.2 us per event.
  */
-export function completeDecoded(e: LogEvent, now: number, times: number[], known = Number.NaN): boolean {
-  if (!e.message && !e.template && !e.templateId && e.http === undefined) return false;
+export function completeDecoded(e: LogEvent, now: number, known = Number.NaN): number {
+  if (!e.message && !e.template && !e.templateId && e.http === undefined) return Number.NaN;
   // `known`: the decoder's epoch ms for a timestamp it formatted (DecodedBatch.times), not parsed again.
   const t = Number.isNaN(known) ? parseEventTime(e.timestamp) : known;
   if (Number.isNaN(t)) e.timestamp = new Date(now).toISOString();
-  times.push(Number.isNaN(t) ? now : t);
   if (!e.source) e.source = UNKNOWN_SOURCE;
-  return true;
+  return Number.isNaN(t) ? now : t;
 }
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
